@@ -1,0 +1,105 @@
+# Makefile: build capd, aggd, aggd-rollup, the common library, tools and tests.
+#   make            build everything (-Wall -Wextra -Werror -O2 -g)
+#   make SAN=1      the same under ASan+UBSan, in build-san/
+#   make test       install missing Debian packages, build, run every test with prove
+#   make demo       the end-to-end demo (see README.md)
+#   make bench      the performance suite (see BENCHMARKS.md)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+SYSCONFDIR ?= /etc
+CC      ?= cc
+OPT     ?= -O2 -g
+SAN     ?= 0
+B       := build$(if $(filter 1,$(SAN)),-san)
+
+PKGS    := libpcap ldns libcbor libsodium sqlite3 libmaxminddb libmariadb libfstrm
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	$(OPT) -I. $(PKG_CFLAGS) -MMD -MP
+LDFLAGS_ALL := -Wl,--as-needed
+ifeq ($(SAN),1)
+CFLAGS_ALL  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS_ALL += -fsanitize=address,undefined
+endif
+LIBS := $(PKG_LIBS) -lm -lpthread
+
+# one static library per program folder (everything but main.c)
+COMMON_SRC := $(wildcard common/*.c)
+CAPD_SRC   := $(filter-out capd/main.c,$(wildcard capd/*.c))
+AGGD_SRC   := $(filter-out aggd/main.c,$(wildcard aggd/*.c))
+ROLLUP_SRC := $(filter-out rollup/main.c,$(wildcard rollup/*.c))
+TOOL_SRC   := $(wildcard tools/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+LIB_COMMON := $(B)/libcommon.a
+LIB_CAPD   := $(B)/libcapd.a
+LIB_AGGD   := $(B)/libaggd.a
+LIB_ROLLUP := $(B)/librollup.a
+ALL_LIBS   := $(LIB_CAPD) $(LIB_AGGD) $(LIB_ROLLUP) $(LIB_COMMON)
+
+PROGS := $(B)/bin/capd $(B)/bin/aggd $(B)/bin/aggd-rollup
+TOOLS := $(patsubst tools/%.c,$(B)/bin/%,$(TOOL_SRC))
+UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+.PHONY: all deps test unit integration demo bench fuzz soak clean install
+all: $(PROGS) $(TOOLS) $(UNITS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB_COMMON): $(call obj,$(COMMON_SRC))
+$(LIB_CAPD):   $(call obj,$(CAPD_SRC))
+$(LIB_AGGD):   $(call obj,$(AGGD_SRC))
+$(LIB_ROLLUP): $(call obj,$(ROLLUP_SRC))
+$(ALL_LIBS):
+	@mkdir -p $(dir $@)
+	rm -f $@; ar rcs $@ $^ $(if $^,,$(B)/empty.o)
+
+$(B)/empty.o:
+	@mkdir -p $(B); echo 'int dnsa_empty_archive_member;' | $(CC) -x c -c - -o $@
+$(ALL_LIBS): | $(B)/empty.o
+
+$(B)/bin/capd: $(B)/capd/main.o $(LIB_CAPD) $(LIB_COMMON)
+$(B)/bin/aggd: $(B)/aggd/main.o $(LIB_AGGD) $(LIB_COMMON)
+$(B)/bin/aggd-rollup: $(B)/rollup/main.o $(LIB_ROLLUP) $(LIB_COMMON)
+$(B)/bin/%: $(B)/tools/%.o $(ALL_LIBS)
+$(PROGS) $(TOOLS):
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o %.a,$^) $(filter %.a,$^) $(LIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(ALL_LIBS) $(ALL_LIBS) $(LIBS)
+
+deps:
+	@./tools/install-deps
+
+# the README's test command: every unit and integration test, by prove
+test: deps
+	$(MAKE) all
+	DNSA_BUILD=$(CURDIR)/$(B) prove -f --timer --exec '' $(UNITS) $(sort $(wildcard tests/integration/*.t))
+
+unit: all
+	DNSA_BUILD=$(CURDIR)/$(B) prove -f --exec '' $(UNITS)
+
+integration: all
+	DNSA_BUILD=$(CURDIR)/$(B) prove -f --timer --exec '' $(sort $(wildcard tests/integration/*.t))
+
+demo: deps
+	$(MAKE) all
+	DNSA_BUILD=$(CURDIR)/$(B) ./tools/demo
+
+bench: deps
+	$(MAKE) all
+	DNSA_BUILD=$(CURDIR)/$(B) ./tools/bench
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,46 @@
+/* common/keys.h: node key files and the aggregator's keyring. */
+#ifndef DNSA_KEYS_H
+#define DNSA_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/envelope.h"
+
+/*
+ * Key file (one per node, mode 0600), one line:   NODE-NAME HEX-KEY
+ * Keyring (aggd, mode 0600 or 0400): the same line per node; '#' comments and
+ * blank lines allowed. A key is 32 bytes = 64 hex digits. A node name is
+ * 1..63 characters of [A-Za-z0-9._-].
+ */
+
+/* keys_generate: a new random key. Cannot fail (libsodium initialised). */
+void keys_generate(uint8_t key[ENV_KEY_LEN]);
+
+/* keys_format_line: "NAME HEX\n" into buf (cap >= 130). Returns length or E_INVAL. */
+int keys_format_line(const char *node, const uint8_t key[ENV_KEY_LEN], char *buf, size_t cap);
+
+/* keys_valid_name: 1 if node is an acceptable node name. */
+int keys_valid_name(const char *node);
+
+/*
+ * keys_load_node: read a node key file. Returns E_OK, E_KEYPERM (group or
+ * world can read or write it), E_KEYFORMAT, or -errno from open/read.
+ */
+int keys_load_node(const char *path, char node[ENV_NAME_MAX + 1], uint8_t key[ENV_KEY_LEN]);
+
+struct keyring;
+/*
+ * keyring_load: read a keyring file. On E_KEYFORMAT, *errline is the bad
+ * line. Returns E_OK with *out set (caller frees with keyring_free), or an
+ * error with *out NULL.
+ */
+int keyring_load(const char *path, struct keyring **out, int *errline);
+void keyring_free(struct keyring *kr);
+/* keyring_find: the key of node, or NULL. */
+const uint8_t *keyring_find(const struct keyring *kr, const char *node);
+size_t keyring_count(const struct keyring *kr);
+/* keyring_name: i-th node name (0 <= i < count), for iteration. */
+const char *keyring_name(const struct keyring *kr, size_t i);
+
+#endif

@@ -1,0 +1,215 @@
+/* common/record.h: the sampled DNS record and the node counters message, and their CBOR codec. */
+#ifndef DNSA_RECORD_H
+#define DNSA_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Payload schema version. Decoders skip unknown map keys (forward
+ * compatible); a change that old decoders cannot ignore bumps this.
+ * docs/wire-format.md lists every key.
+ */
+#define RECORD_SCHEMA_VERSION 1
+
+#define RECORD_NAME_MAX 255 /* presentation form, lower-case, no trailing dot except "." */
+
+/* transport labels (record key 8) */
+enum dnsa_transport {
+	TR_UNKNOWN = 0,
+	TR_UDP = 1,
+	TR_TCP = 2,
+	TR_DOT = 3,
+	TR_DOH = 4,
+	TR_DOQ = 5,
+	TR_DNSCRYPT_UDP = 6,
+	TR_DNSCRYPT_TCP = 7,
+	TR_MAX = 8
+};
+
+/* message types, as dnstap numbers them (record key 22, counters) */
+enum dnsa_msgtype {
+	MT_UNKNOWN = 0,
+	MT_AUTH_QUERY = 1,
+	MT_AUTH_RESPONSE = 2,
+	MT_RESOLVER_QUERY = 3,
+	MT_RESOLVER_RESPONSE = 4,
+	MT_CLIENT_QUERY = 5,
+	MT_CLIENT_RESPONSE = 6,
+	MT_FORWARDER_QUERY = 7,
+	MT_FORWARDER_RESPONSE = 8,
+	MT_STUB_QUERY = 9,
+	MT_STUB_RESPONSE = 10,
+	MT_TOOL_QUERY = 11,
+	MT_TOOL_RESPONSE = 12,
+	MT_UPDATE_QUERY = 13,
+	MT_UPDATE_RESPONSE = 14,
+	MT_MAX = 15
+};
+
+/* header flag bits as kept in record.flags (the DNS header's second 16 bits minus opcode/rcode) */
+#define RF_QR 0x8000
+#define RF_AA 0x0400
+#define RF_TC 0x0200
+#define RF_RD 0x0100
+#define RF_RA 0x0080
+#define RF_AD 0x0020
+#define RF_CD 0x0010
+
+/* presence bits for optional fields (record.has) */
+#define RH_EDNS      (1u << 0)  /* edns_version, edns_udp, edns_do, edns_ecs valid */
+#define RH_QSIZE     (1u << 1)
+#define RH_RSIZE     (1u << 2)
+#define RH_LATENCY   (1u << 3)
+#define RH_COUNTRY   (1u << 4)
+#define RH_ASN       (1u << 5)
+#define RH_PREFIX    (1u << 6)  /* client prefix (truncated) */
+#define RH_ADDR      (1u << 7)  /* full client address (only if configured) */
+#define RH_RTT       (1u << 8)  /* passive TCP handshake RTT */
+#define RH_QUESTION  (1u << 9)  /* qname/qtype/qclass valid (message had a question) */
+
+/*
+ * One sampled DNS message. Fixed size, no pointers: the hot path fills one on
+ * the stack. Strings are NUL-terminated.
+ */
+struct dnsa_record {
+	uint32_t has;            /* RH_* presence bits */
+	uint64_t time_us;        /* message time, microseconds since the epoch (UTC) */
+	char zone[RECORD_NAME_MAX + 1];  /* matched zone, "." if none matched */
+	char qname[RECORD_NAME_MAX + 1]; /* lower-cased, truncated to zone + N labels */
+	uint16_t qtype;
+	uint16_t qclass;
+	uint8_t opcode;
+	uint16_t rcode;          /* 12-bit extended rcode when EDNS present */
+	uint16_t flags;          /* RF_* bits */
+	uint8_t transport;       /* enum dnsa_transport */
+	uint8_t ipver;           /* 4 or 6, 0 unknown */
+	uint8_t msgtype;         /* enum dnsa_msgtype */
+	uint8_t edns_version;
+	uint16_t edns_udp;       /* advertised UDP payload size */
+	uint8_t edns_do;         /* DO bit */
+	uint8_t edns_ecs;        /* 1 if an ECS option was present (its value is never kept) */
+	uint32_t qsize;          /* query message size, bytes */
+	uint32_t rsize;          /* response message size, bytes */
+	uint32_t latency_us;     /* response time - query time */
+	uint32_t rtt_us;         /* passive TCP RTT client<->node */
+	char country[3];         /* ISO 3166 alpha-2, "" unknown */
+	uint32_t asn;
+	uint8_t addr_len;        /* 4 or 16 for prefix/addr */
+	uint8_t prefix_len;      /* bits kept in addr (24/48 for prefixes, 32/128 full) */
+	uint8_t addr[16];        /* client address, zeroed past prefix_len */
+	uint32_t weight;         /* sampling n: this record stands for `weight` messages */
+};
+
+/*
+ * Exact per-node counters, cumulative since the node's boot (so a lost
+ * counters datagram loses nothing: the next one carries the totals).
+ * Counter ids are stable wire keys; names are the SQL names.
+ */
+enum dnsa_counter {
+	C_MSG_TOTAL = 0,          /* messages seen (all inputs, before sampling) */
+	C_MSG_BY_TYPE = 1,        /* 1..14: C_MSG_BY_TYPE + dnstap type - 1 ... (see table) */
+	C_MSG_UDP = 20,           /* messages by transport */
+	C_MSG_TCP,
+	C_MSG_DOT,
+	C_MSG_DOH,
+	C_MSG_DOQ,
+	C_MSG_DNSCRYPT,
+	C_MSG_OTHER_TRANSPORT,
+	C_MSG_IPV4 = 30,
+	C_MSG_IPV6,
+	C_SAMPLED = 40,           /* messages chosen by the sampler */
+	C_RECORDED,               /* records put in a batch */
+	C_SAMPLE_N,               /* current sampling n (a gauge, not cumulative) */
+	C_NOT_SAMPLED_TYPE,       /* messages of a type not configured for sampling */
+	C_ZONE_UNLISTED,          /* sampled messages for zones not configured */
+	C_PARSE_ERRORS = 50,      /* DNS messages that did not parse */
+	C_DNSTAP_ERRORS,          /* dnstap frames that did not decode */
+	C_FRAME_ERRORS,           /* Frame Streams protocol errors (connection closed) */
+	C_DROP_OVERLOAD,          /* frames read and discarded because capd was behind */
+	C_DROP_BATCH,             /* records lost because a datagram could not be built */
+	C_PKT_ERRORS,             /* packets that were not DNS (pcap input) */
+	C_DNSTAP_CONNS,           /* dnstap connections accepted */
+	C_DATAGRAMS_SENT = 60,    /* record datagrams sent */
+	C_SEND_ERRORS,            /* sends that failed (EAGAIN, unreachable...) */
+	C_RECORDS_DROPPED_SEND,   /* records in datagrams that could not be sent */
+	C_FAILOVERS,              /* switches to another aggregator */
+	C_PCAP_RECV = 70,         /* pcap_stats ps_recv */
+	C_PCAP_DROP,              /* pcap_stats ps_drop (kernel) */
+	C_PCAP_IFDROP,            /* pcap_stats ps_ifdrop (interface) */
+	C_FRAG_REASSEMBLED = 80,  /* IP fragment reassembly */
+	C_FRAG_DROPPED,
+	C_TCP_FLOWS,              /* TCP flows tracked */
+	C_TCP_EVICTED,            /* TCP flows evicted (limit or idle) */
+	C_TCP_GAPS,               /* TCP streams abandoned on a sequence gap */
+	C_COUNTER_MAX = 96
+};
+
+/* counter_name: SQL-friendly name of a counter id, NULL if unused. Cannot fail. */
+const char *counter_name(unsigned id);
+
+/* A counters message: up to C_COUNTER_MAX values, `set` says which are present. */
+struct dnsa_counters {
+	uint64_t time_us;                 /* when the snapshot was taken */
+	uint64_t set[(C_COUNTER_MAX + 63) / 64]; /* bit i: value[i] present */
+	uint64_t value[C_COUNTER_MAX];
+};
+
+static inline void counters_set(struct dnsa_counters *c, unsigned id, uint64_t v)
+{
+	if (id < C_COUNTER_MAX) {
+		c->value[id] = v;
+		c->set[id / 64] |= 1ull << (id % 64);
+	}
+}
+static inline int counters_has(const struct dnsa_counters *c, unsigned id)
+{
+	return id < C_COUNTER_MAX && (c->set[id / 64] >> (id % 64)) & 1;
+}
+
+/*
+ * Encoding (streaming, no allocation). Write one record as a CBOR map into
+ * buf[0..cap); returns bytes written (> 0) or E_SPACE if it does not fit
+ * (buf content then undefined). Cannot fail otherwise.
+ */
+int record_encode(const struct dnsa_record *r, uint8_t *buf, size_t cap);
+int counters_encode(const struct dnsa_counters *c, uint8_t *buf, size_t cap);
+
+/*
+ * Decoding of one record map from hostile bytes: fills *r (zeroed first) and
+ * returns bytes consumed (> 0), or a negative code (E_TRUNCATED, E_MALFORMED,
+ * E_TYPE, E_INDEFINITE, E_TOOBIG, E_DEPTH). Unknown keys are skipped.
+ */
+int record_decode(const uint8_t *buf, size_t len, struct dnsa_record *r);
+int counters_decode(const uint8_t *buf, size_t len, struct dnsa_counters *c);
+
+/*
+ * A datagram payload (the plaintext inside the envelope) is a CBOR map:
+ *   {0: schema version, 1: time_us sent, 2: [record, ...]}     (kind RECORDS)
+ *   {0: schema version, 1: time_us sent, 3: counters map}     (kind COUNTERS)
+ * payload_foreach_record walks a RECORDS payload, calling fn for each record;
+ * it validates the whole payload first, so fn is never called on a payload
+ * that would later fail. Returns the record count or a negative code.
+ */
+typedef int (*record_fn)(const struct dnsa_record *r, void *arg);
+int payload_foreach_record(const uint8_t *buf, size_t len, record_fn fn, void *arg);
+int payload_counters(const uint8_t *buf, size_t len, struct dnsa_counters *c);
+/* payload_validate: well-formed and of the expected shape for `kind`; returns records or 0 for counters. */
+int payload_validate(const uint8_t *buf, size_t len, int kind);
+
+/*
+ * Batch: accumulates encoded records and produces a payload that never
+ * exceeds `max_payload` bytes (the plaintext budget; the envelope adds its
+ * own overhead, see envelope_overhead()).
+ */
+struct batch;
+struct batch *batch_new(size_t max_payload);
+void batch_free(struct batch *b);
+/* batch_add: E_OK, or E_SPACE when the record does not fit (flush then add again);
+ * E_TOOBIG if it could never fit an empty batch. */
+int batch_add(struct batch *b, const struct dnsa_record *r);
+unsigned batch_count(const struct batch *b);
+/* batch_payload: writes the RECORDS payload into out (cap >= max_payload), returns its length; resets b. */
+int batch_finish(struct batch *b, uint64_t now_us, uint8_t *out, size_t cap);
+
+#endif
