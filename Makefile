@@ -42,12 +42,13 @@ LIB_AGGD   := $(B)/libaggd.a
 LIB_ROLLUP := $(B)/librollup.a
 ALL_LIBS   := $(LIB_CAPD) $(LIB_AGGD) $(LIB_ROLLUP) $(LIB_COMMON)
 
-PROGS := $(B)/bin/capd $(B)/bin/aggd $(B)/bin/aggd-rollup
+PROGS := $(if $(wildcard capd/main.c),$(B)/bin/capd) $(if $(wildcard aggd/main.c),$(B)/bin/aggd) \
+	$(if $(wildcard rollup/main.c),$(B)/bin/aggd-rollup)
 TOOLS := $(patsubst tools/%.c,$(B)/bin/%,$(TOOL_SRC))
 UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps test unit integration demo bench fuzz soak clean install
-all: $(PROGS) $(TOOLS) $(UNITS)
+all: $(LIB_COMMON) $(PROGS) $(TOOLS) $(UNITS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,39 @@
+-- sql/staging.sql: SQLite staging database written by aggd, read (and pruned) by aggd-rollup.
+-- Opened in WAL mode. aggd appends; aggd-rollup reads rows with id > its checkpoint,
+-- and deletes rows it has committed to MariaDB.
+PRAGMA journal_mode = WAL;
+
+-- one row per accepted datagram
+CREATE TABLE IF NOT EXISTS datagram (
+	id          INTEGER PRIMARY KEY,   -- increasing; the rollup's checkpoint is an id
+	node        TEXT    NOT NULL,      -- node name from the envelope
+	boot_id     INTEGER NOT NULL,      -- envelope boot id (signed 64-bit in SQLite)
+	seq         INTEGER NOT NULL,      -- envelope sequence number
+	kind        INTEGER NOT NULL,      -- 1 = records, 2 = counters (env_kind)
+	received_us INTEGER NOT NULL,      -- aggd receive time, microseconds since the epoch
+	nrecords    INTEGER NOT NULL,      -- records in the payload (0 for counters)
+	payload     BLOB    NOT NULL       -- the decrypted CBOR payload (common/record.h)
+);
+
+-- aggd's per-node statistics: each row holds the increments since the previous
+-- row for that node (so rows add up); node '' is for rejects that name no known node.
+CREATE TABLE IF NOT EXISTS node_stats (
+	id          INTEGER PRIMARY KEY,
+	node        TEXT    NOT NULL,
+	time_us     INTEGER NOT NULL,      -- end of the interval
+	counter     TEXT    NOT NULL,      -- datagrams, records, gaps, duplicates, reject_<reason>, staging_drops
+	value       INTEGER NOT NULL       -- increment over the interval
+);
+
+-- rows the rollup could not decode, moved aside (never retried automatically)
+CREATE TABLE IF NOT EXISTS quarantine (
+	id          INTEGER PRIMARY KEY,   -- the datagram's original id
+	node        TEXT    NOT NULL,
+	boot_id     INTEGER NOT NULL,
+	seq         INTEGER NOT NULL,
+	kind        INTEGER NOT NULL,
+	received_us INTEGER NOT NULL,
+	payload     BLOB    NOT NULL,
+	error       TEXT    NOT NULL,      -- why it did not decode
+	moved_us    INTEGER NOT NULL
+);
