@@ -12,7 +12,8 @@
  */
 #define RECORD_SCHEMA_VERSION 1
 
-#define RECORD_NAME_MAX 255 /* presentation form, lower-case, no trailing dot except "." */
+#define RECORD_NAME_MAX 255
+#define RECORD_MAX_PAYLOAD 65000 /* largest payload a batch may be asked to build */ /* presentation form, lower-case, no trailing dot except "." */
 
 /* transport labels (record key 8) */
 enum dnsa_transport {

@@ -16,6 +16,7 @@
 struct replay_window {
 	uint64_t boot_id;                     /* current boot id, 0 = none yet */
 	uint64_t top;                         /* highest seq accepted in this boot */
+	uint64_t base;                        /* gaps are counted from this seq on (first seq seen, or 1 after a restart) */
 	uint64_t bits[REPLAY_WINDOW / 64];    /* bit (seq % WINDOW): seen, for seq in (top-WINDOW, top] */
 	uint64_t gaps;                        /* missing sequence numbers, all boots */
 	uint64_t boots;                       /* boot ids seen */
