@@ -69,10 +69,13 @@ $(ALL_LIBS): | $(B)/empty.o
 $(B)/bin/capd: $(B)/capd/main.o $(LIB_CAPD) $(LIB_COMMON)
 $(B)/bin/aggd: $(B)/aggd/main.o $(LIB_AGGD) $(LIB_COMMON)
 $(B)/bin/aggd-rollup: $(B)/rollup/main.o $(LIB_ROLLUP) $(LIB_COMMON)
-$(B)/bin/%: $(B)/tools/%.o $(ALL_LIBS)
-$(PROGS) $(TOOLS):
+$(PROGS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o %.a,$^) $(filter %.a,$^) $(LIBS)
+
+$(TOOLS): $(B)/bin/%: $(B)/tools/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(ALL_LIBS) $(ALL_LIBS) $(LIBS)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
