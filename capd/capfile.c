@@ -1,0 +1,54 @@
+/* capd/capfile.c: dnstap capture files through the same Frame Streams parser as the sockets. */
+#include "capd/capfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/errors.h"
+
+int capfile_dnstap_read(const char *path, fs_frame_fn on_frame, void *arg, struct fs_stats *stats)
+{
+	if (path == NULL || on_frame == NULL)
+		return E_INVAL;
+	struct fs_conf conf = { .buf_size = CAPFILE_READ_SIZE, .stats = stats };
+	struct fs *fs = fs_new(&conf, on_frame, arg);
+	if (fs == NULL)
+		return E_NOMEM;
+
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = -errno;
+		fs_free(fs);
+		return err;
+	}
+	if (fd != STDIN_FILENO)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+	int rc = 0;
+	for (;;) {
+		size_t avail;
+		uint8_t *dst = fs_space(fs, &avail);
+		if (dst == NULL)
+			break; /* STOP seen: what follows is not part of this stream */
+		ssize_t n = read(fd, dst, avail);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		if (n == 0) {
+			rc = fs_eof(fs);
+			break;
+		}
+		rc = fs_commit(fs, (size_t)n);
+		if (rc != 0)
+			break;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	fs_free(fs);
+	return rc < 0 ? rc : E_OK;
+}

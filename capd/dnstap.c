@@ -1,0 +1,362 @@
+/* capd/dnstap.c: protobuf wire-format walker for dnstap, zero copy, sticky-error cursor. */
+#include "capd/dnstap.h"
+
+#include <string.h>
+
+#include "common/errors.h"
+#include "common/record.h"
+
+/*
+ * Protobuf wire format, as much as dnstap needs:
+ *
+ *   field   := key value
+ *   key     := varint (field_number << 3 | wire_type)
+ *   wire_type 0: varint           (1..10 bytes, 7 bits each, low group first, MSB = more)
+ *   wire_type 1: fixed64          (8 bytes little-endian)
+ *   wire_type 2: length-delimited (varint length, then that many bytes: bytes or sub-message)
+ *   wire_type 5: fixed32          (4 bytes little-endian)
+ *   wire types 3/4 (groups) are not used by dnstap and rejected.
+ *
+ *   Dnstap  { 1 identity:bytes  2 version:bytes  3 extra:bytes  14 message:Message  15 type:enum }
+ *   Message { 1 type  2 socket_family  3 socket_protocol  4 query_address:bytes
+ *             5 response_address:bytes  6 query_port  7 response_port
+ *             8 query_time_sec:uint64  9 query_time_nsec:fixed32  10 query_message:bytes
+ *             11 query_zone:bytes  12 response_time_sec  13 response_time_nsec:fixed32
+ *             14 response_message:bytes  15 policy:Policy  16 http_protocol }
+ */
+
+enum { WT_VARINT = 0, WT_FIXED64 = 1, WT_LEN = 2, WT_FIXED32 = 5 };
+
+/* cursor with a sticky error: after the first error every read returns 0 and moves nothing */
+struct pb {
+	const uint8_t *p;
+	const uint8_t *end;
+	int err;
+};
+
+static void pb_fail(struct pb *c, int err)
+{
+	if (c->err == E_OK)
+		c->err = err;
+	c->p = c->end;
+}
+
+static uint64_t pb_varint(struct pb *c)
+{
+	uint64_t v = 0;
+	if (c->err)
+		return 0;
+	for (unsigned i = 0; i < 10; i++) {
+		if (c->p >= c->end) {
+			pb_fail(c, E_TRUNCATED);
+			return 0;
+		}
+		uint8_t b = *c->p++;
+		if (i == 9 && b > 1) { /* bits above 64, or an 11th byte announced */
+			pb_fail(c, E_MALFORMED);
+			return 0;
+		}
+		v |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80))
+			return v;
+	}
+	pb_fail(c, E_MALFORMED);
+	return 0;
+}
+
+static uint32_t pb_fixed32(struct pb *c)
+{
+	if (c->err)
+		return 0;
+	if (c->end - c->p < 4) {
+		pb_fail(c, E_TRUNCATED);
+		return 0;
+	}
+	const uint8_t *q = c->p;
+	c->p += 4;
+	return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+}
+
+/* a length-delimited value: returns its start, sets *len; NULL on error */
+static const uint8_t *pb_bytes(struct pb *c, size_t *len)
+{
+	*len = 0;
+	uint64_t n = pb_varint(c);
+	if (c->err)
+		return NULL;
+	if (n > (uint64_t)(c->end - c->p)) {
+		pb_fail(c, E_TRUNCATED);
+		return NULL;
+	}
+	const uint8_t *q = c->p;
+	c->p += n;
+	*len = (size_t)n;
+	return q;
+}
+
+/* next key: 0 at the end of the buffer or on error, else field number; *wt its wire type */
+static uint32_t pb_key(struct pb *c, unsigned *wt)
+{
+	if (c->err || c->p >= c->end)
+		return 0;
+	uint64_t k = pb_varint(c);
+	if (c->err)
+		return 0;
+	*wt = (unsigned)(k & 7);
+	if ((k >> 3) == 0 || (k >> 3) > UINT32_MAX) {
+		pb_fail(c, E_MALFORMED);
+		return 0;
+	}
+	return (uint32_t)(k >> 3);
+}
+
+static void pb_skip(struct pb *c, unsigned wt)
+{
+	size_t n;
+	switch (wt) {
+	case WT_VARINT: (void)pb_varint(c); break;
+	case WT_FIXED64:
+		if (c->end - c->p < 8)
+			pb_fail(c, E_TRUNCATED);
+		else
+			c->p += 8;
+		break;
+	case WT_LEN: (void)pb_bytes(c, &n); break;
+	case WT_FIXED32: (void)pb_fixed32(c); break;
+	default: pb_fail(c, E_MALFORMED); break;
+	}
+}
+
+/* the wire type a known field must have, or the sticky E_TYPE */
+static int pb_want(struct pb *c, unsigned wt, unsigned want)
+{
+	if (wt != want) {
+		pb_fail(c, wt == 3 || wt == 4 || wt > 5 ? E_MALFORMED : E_TYPE);
+		return 0;
+	}
+	return 1;
+}
+
+uint8_t dnstap_transport(uint64_t socket_protocol)
+{
+	switch (socket_protocol) {
+	case 1: return TR_UDP;
+	case 2: return TR_TCP;
+	case 3: return TR_DOT;
+	case 4: return TR_DOH;
+	case 5: return TR_DNSCRYPT_UDP;
+	case 6: return TR_DNSCRYPT_TCP;
+	case 7: return TR_DOQ;
+	default: return TR_UNKNOWN;
+	}
+}
+
+static uint8_t dnstap_family(uint64_t f)
+{
+	return f == 1 ? 4 : f == 2 ? 6 : 0;
+}
+
+static uint8_t dnstap_msgtype(uint64_t t)
+{
+	return t >= 1 && t < MT_MAX ? (uint8_t)t : MT_UNKNOWN;
+}
+
+/* find the Message sub-message in a Dnstap; NULL with c->err set if none or broken */
+static const uint8_t *dnstap_message(struct pb *c, size_t *mlen, const uint8_t **ident, size_t *ilen)
+{
+	const uint8_t *msg = NULL;
+	unsigned wt = 0;
+	uint32_t f;
+	*mlen = 0;
+	while ((f = pb_key(c, &wt)) != 0) {
+		switch (f) {
+		case 1: /* identity */
+			if (pb_want(c, wt, WT_LEN) && ident != NULL)
+				*ident = pb_bytes(c, ilen);
+			else
+				pb_skip(c, wt);
+			break;
+		case 14: /* message */
+			if (pb_want(c, wt, WT_LEN))
+				msg = pb_bytes(c, mlen);
+			break;
+		case 15: /* type: only MESSAGE (1) is defined */
+			if (pb_want(c, wt, WT_VARINT) && pb_varint(c) != 1)
+				pb_fail(c, E_TYPE);
+			break;
+		default:
+			pb_skip(c, wt);
+			break;
+		}
+	}
+	if (c->err == E_OK && msg == NULL)
+		pb_fail(c, E_MALFORMED);
+	return c->err ? NULL : msg;
+}
+
+static uint64_t dnstap_time_us(struct pb *c, uint64_t sec, uint32_t nsec)
+{
+	if (nsec >= 1000000000u || sec > UINT64_MAX / 1000000u - 1) {
+		pb_fail(c, E_MALFORMED);
+		return 0;
+	}
+	return sec * 1000000u + nsec / 1000u;
+}
+
+static void dnstap_addr(const uint8_t *a, size_t alen, uint8_t *dst, uint8_t *dlen)
+{
+	if (a != NULL && (alen == 4 || alen == 16)) {
+		memcpy(dst, a, alen);
+		*dlen = (uint8_t)alen;
+	}
+}
+
+int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m)
+{
+	if (buf == NULL || m == NULL)
+		return E_INVAL;
+	memset(m, 0, sizeof(*m));
+	struct pb top = { buf, buf + len, E_OK };
+	size_t mlen;
+	const uint8_t *msg = dnstap_message(&top, &mlen, &m->identity, &m->identity_len);
+	if (msg == NULL)
+		return top.err;
+
+	struct pb c = { msg, msg + mlen, E_OK };
+	const uint8_t *qa = NULL, *ra = NULL, *qm = NULL, *rm = NULL;
+	size_t qalen = 0, ralen = 0, qmlen = 0, rmlen = 0;
+	uint64_t qsec = 0, rsec = 0, type = 0, v;
+	uint32_t qnsec = 0, rnsec = 0;
+	int has_type = 0, has_family = 0;
+	unsigned wt = 0;
+	uint32_t f;
+	while ((f = pb_key(&c, &wt)) != 0) {
+		switch (f) {
+		case 1:
+			if (pb_want(&c, wt, WT_VARINT)) {
+				type = pb_varint(&c);
+				has_type = 1;
+			}
+			break;
+		case 2:
+			if (pb_want(&c, wt, WT_VARINT)) {
+				m->family = dnstap_family(pb_varint(&c));
+				has_family = 1;
+			}
+			break;
+		case 3:
+			if (pb_want(&c, wt, WT_VARINT))
+				m->transport = dnstap_transport(pb_varint(&c));
+			break;
+		case 4: if (pb_want(&c, wt, WT_LEN)) qa = pb_bytes(&c, &qalen); break;
+		case 5: if (pb_want(&c, wt, WT_LEN)) ra = pb_bytes(&c, &ralen); break;
+		case 6:
+		case 7:
+			if (pb_want(&c, wt, WT_VARINT)) {
+				v = pb_varint(&c);
+				if (v > 65535)
+					pb_fail(&c, E_MALFORMED);
+				else if (f == 6)
+					m->client_port = (uint16_t)v;
+				else
+					m->server_port = (uint16_t)v;
+			}
+			break;
+		case 8:
+			if (pb_want(&c, wt, WT_VARINT)) {
+				qsec = pb_varint(&c);
+				m->has_query_time = 1;
+			}
+			break;
+		case 9: if (pb_want(&c, wt, WT_FIXED32)) qnsec = pb_fixed32(&c); break;
+		case 10: if (pb_want(&c, wt, WT_LEN)) qm = pb_bytes(&c, &qmlen); break;
+		case 12:
+			if (pb_want(&c, wt, WT_VARINT)) {
+				rsec = pb_varint(&c);
+				m->has_response_time = 1;
+			}
+			break;
+		case 13: if (pb_want(&c, wt, WT_FIXED32)) rnsec = pb_fixed32(&c); break;
+		case 14: if (pb_want(&c, wt, WT_LEN)) rm = pb_bytes(&c, &rmlen); break;
+		default: /* 11 query_zone, 15 policy, 16 http_protocol, future fields */
+			pb_skip(&c, wt);
+			break;
+		}
+	}
+	if (c.err == E_OK && !has_type)
+		pb_fail(&c, E_MALFORMED);
+	if (m->has_query_time)
+		m->query_time_us = dnstap_time_us(&c, qsec, qnsec);
+	if (m->has_response_time)
+		m->response_time_us = dnstap_time_us(&c, rsec, rnsec);
+	if (c.err != E_OK) {
+		int err = c.err;
+		memset(m, 0, sizeof(*m));
+		return err;
+	}
+
+	m->type = dnstap_msgtype(type);
+	dnstap_addr(qa, qalen, m->client_addr, &m->client_addr_len);
+	dnstap_addr(ra, ralen, m->server_addr, &m->server_addr_len);
+	if (!has_family)
+		m->family = m->client_addr_len == 4 ? 4 : m->client_addr_len == 16 ? 6 : 0;
+
+	int is_response = m->type != MT_UNKNOWN ? m->type % 2 == 0 : rm != NULL;
+	if (is_response) {
+		m->dns = rm;
+		m->dns_len = rmlen;
+		m->query_dns = qm;
+		m->query_dns_len = qm ? qmlen : 0;
+	} else {
+		m->dns = qm;
+		m->dns_len = qmlen;
+	}
+	if (m->dns == NULL)
+		m->dns_len = 0;
+	return E_OK;
+}
+
+int dnstap_peek_type(const uint8_t *buf, size_t len, uint8_t *type, uint8_t *transport,
+		     uint8_t *family)
+{
+	uint8_t t = MT_UNKNOWN, tr = TR_UNKNOWN, fam = 0;
+	unsigned found = 0;
+	if (type) *type = 0;
+	if (transport) *transport = 0;
+	if (family) *family = 0;
+	if (buf == NULL)
+		return E_INVAL;
+
+	struct pb top = { buf, buf + len, E_OK };
+	size_t mlen;
+	const uint8_t *msg = dnstap_message(&top, &mlen, NULL, NULL);
+	if (msg == NULL)
+		return top.err;
+	struct pb c = { msg, msg + mlen, E_OK };
+	unsigned wt = 0;
+	uint32_t f;
+	while (found != 7 && (f = pb_key(&c, &wt)) != 0) {
+		if (f >= 1 && f <= 3) {
+			if (!pb_want(&c, wt, WT_VARINT))
+				break;
+			uint64_t v = pb_varint(&c);
+			if (f == 1)
+				t = dnstap_msgtype(v);
+			else if (f == 2)
+				fam = dnstap_family(v);
+			else
+				tr = dnstap_transport(v);
+			found |= 1u << (f - 1);
+		} else {
+			pb_skip(&c, wt);
+		}
+	}
+	if (c.err == E_OK && !(found & 1))
+		pb_fail(&c, E_MALFORMED);
+	if (c.err != E_OK)
+		return c.err;
+	if (type) *type = t;
+	if (transport) *transport = tr;
+	if (family) *family = fam;
+	return E_OK;
+}

@@ -1,0 +1,49 @@
+/* capd/dnstap.h: zero-copy decoder of dnstap protobuf frames into struct capd_msg. */
+#ifndef CAPD_DNSTAP_H
+#define CAPD_DNSTAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capd/msg.h"
+
+/*
+ * dnstap_decode: decode one Dnstap protobuf (one Frame Streams data frame)
+ * into *m (zeroed first). Pointers in *m (dns, query_dns, identity) borrow
+ * buf. Mapping (dnstap.proto -> capd_msg):
+ *   Message.type 1..14           -> type (enum dnsa_msgtype, same numbers; other values MT_UNKNOWN)
+ *   socket_family INET/INET6     -> family 4/6 (absent: from the query_address length)
+ *   socket_protocol UDP,TCP,DOT,DOH,DNSCryptUDP,DNSCryptTCP,DOQ (1..7)
+ *                                -> TR_UDP,TR_TCP,TR_DOT,TR_DOH,TR_DNSCRYPT_UDP,TR_DNSCRYPT_TCP,TR_DOQ
+ *   query_address/port           -> client_addr/port (addresses of length 4 or 16 only)
+ *   response_address/port        -> server_addr/port
+ *   *_time_sec + *_time_nsec     -> *_time_us, has_*_time
+ *   response_message (even types, *_RESPONSE) or query_message (odd types) -> dns
+ *   query_message on a response  -> query_dns
+ *   Dnstap.identity              -> identity
+ * Unknown fields are skipped (forward compatible). Never reads outside
+ * buf[0..len). Returns E_OK, or for hostile/broken input:
+ *   E_TRUNCATED  a varint, fixed field or length runs past the end
+ *   E_MALFORMED  varint longer than 10 bytes or above 64 bits, field number 0,
+ *                group wire types, nsec >= 1e9, port > 65535, no Message or no Message.type
+ *   E_TYPE       a known field with the wrong wire type, or Dnstap.type != MESSAGE
+ *   E_INVAL      NULL arguments
+ */
+int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m);
+
+/*
+ * dnstap_peek_type: the cheap part of dnstap_decode for counting every frame
+ * before sampling: message type, transport and family only (same mapping,
+ * 0 when absent). Stops as soon as it has the three (Message.type, family
+ * and protocol come first in what libfstrm-based servers write), so it skips
+ * over the DNS message bytes without looking at them. Any output pointer may
+ * be NULL. Returns E_OK or the same error codes as dnstap_decode for the
+ * bytes it reads (a frame it accepts may still fail the full decode).
+ */
+int dnstap_peek_type(const uint8_t *buf, size_t len, uint8_t *type, uint8_t *transport,
+		     uint8_t *family);
+
+/* dnstap_transport: dnstap SocketProtocol value -> enum dnsa_transport (TR_UNKNOWN if unknown). */
+uint8_t dnstap_transport(uint64_t socket_protocol);
+
+#endif
