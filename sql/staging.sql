@@ -37,3 +37,12 @@ CREATE TABLE IF NOT EXISTS quarantine (
 	error       TEXT    NOT NULL,      -- why it did not decode
 	moved_us    INTEGER NOT NULL
 );
+
+-- aggd's replay protection across its own restarts: the highest staged (boot id,
+-- sequence number) per node, updated in the transaction that stages the rows.
+-- Read by aggd at start only; the rollup neither reads nor prunes it.
+CREATE TABLE IF NOT EXISTS replay_state (
+	node        TEXT    PRIMARY KEY,
+	boot_id     INTEGER NOT NULL,
+	seq         INTEGER NOT NULL
+);
