@@ -1,0 +1,397 @@
+/* capd/dnsparse.c: fast DNS message parser: walks the wire once, fills a fixed struct, never allocates. */
+#include "capd/dnsparse.h"
+
+#include <string.h>
+
+#include "common/errors.h"
+#include "common/record.h"
+
+/*
+ * DNS header (RFC 1035 4.1.1), 12 octets:
+ *
+ *   0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15
+ * +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
+ * |                      ID                       |  0
+ * |QR|   Opcode  |AA|TC|RD|RA| Z|AD|CD|   RCODE   |  2
+ * |                    QDCOUNT                    |  4
+ * |                    ANCOUNT                    |  6
+ * |                    NSCOUNT                    |  8
+ * |                    ARCOUNT                    | 10
+ * +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
+ *
+ * The RF_* bits of record.h are these bits of the second 16-bit word.
+ */
+#define HDR_LEN 12
+#define NAME_WIRE_MAX 255   /* octets, root label included */
+#define RR_MIN 11           /* root owner (1) + type, class, ttl, rdlength (10) */
+#define Q_MIN 5             /* root qname (1) + qtype, qclass (4) */
+#define TYPE_OPT 41
+#define EDNS_OPT_ECS 8
+
+/* Cursor with a sticky error: after the first failure every read is a no-op returning 0. */
+struct cur {
+	const uint8_t *w;
+	size_t len;
+	size_t pos;
+	int err;
+	size_t err_off;
+};
+
+static void cur_fail(struct cur *c, int err, size_t off)
+{
+	if (c->err == E_OK) {
+		c->err = err;
+		c->err_off = off;
+	}
+}
+
+static uint16_t cur_u16(struct cur *c)
+{
+	uint16_t v;
+
+	if (c->err != E_OK)
+		return 0;
+	if (c->len - c->pos < 2) {
+		cur_fail(c, E_TRUNCATED, c->pos);
+		return 0;
+	}
+	v = (uint16_t)(c->w[c->pos] << 8 | c->w[c->pos + 1]);
+	c->pos += 2;
+	return v;
+}
+
+static uint32_t cur_u32(struct cur *c)
+{
+	uint32_t hi = cur_u16(c);
+
+	return hi << 16 | cur_u16(c);
+}
+
+static void cur_skip(struct cur *c, size_t n)
+{
+	if (c->err != E_OK)
+		return;
+	if (c->len - c->pos < n) {
+		cur_fail(c, E_TRUNCATED, c->pos);
+		return;
+	}
+	c->pos += n;
+}
+
+/*
+ * Presentation form of label octets (rule in dnsparse.h): printable ASCII
+ * as itself (A-Z lower-cased), the five specials as "\c", the rest "\DDD".
+ */
+size_t dnsparse_label_text(const uint8_t *lab, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b = lab[i];
+
+		if (b < 0x21 || b > 0x7e) {
+			out[o++] = '\\';
+			out[o++] = (char)('0' + b / 100);
+			out[o++] = (char)('0' + b / 10 % 10);
+			out[o++] = (char)('0' + b % 10);
+		} else if (b == '.' || b == '\\' || b == ';' || b == '(' || b == ')') {
+			out[o++] = '\\';
+			out[o++] = (char)b;
+		} else {
+			out[o++] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+		}
+	}
+	return o;
+}
+
+/*
+ * Decode the name at off into text. Compression (RFC 1035 4.1.4): a
+ * 11xxxxxx octet starts a 14-bit pointer. A pointer must point strictly
+ * before the start of the name part that it ends (the name's start, then
+ * each pointer's target in turn), and not into the header. So each hop
+ * moves strictly backwards and no byte is read twice: loops are impossible
+ * by construction; the hop cap only bounds chains of pointers to pointers.
+ * Real compressors only ever point at earlier occurrences, which these
+ * rules allow. Returns the text length or a negative code (*err_off set).
+ */
+static int name_decode(const uint8_t *w, size_t len, size_t off, char *out, size_t cap,
+    unsigned *labels_out, size_t *next_out, size_t *err_off)
+{
+	size_t pos = off, seg = off, next = 0, o = 0, wire = 0;
+	unsigned labels = 0, hops = 0;
+
+	for (;;) {
+		uint8_t b;
+
+		if (pos >= len) {
+			*err_off = pos;
+			return E_TRUNCATED;
+		}
+		b = w[pos];
+		if (b == 0) {
+			if (next == 0)
+				next = pos + 1;
+			break;
+		}
+		if ((b & 0xc0) == 0xc0) {
+			size_t t;
+
+			if (len - pos < 2) {
+				*err_off = pos;
+				return E_TRUNCATED;
+			}
+			t = (size_t)(b & 0x3f) << 8 | w[pos + 1];
+			if (next == 0)
+				next = pos + 2;
+			if (t < HDR_LEN || t >= seg || ++hops > DNSPARSE_MAX_HOPS) {
+				*err_off = pos;
+				return E_LOOP;
+			}
+			pos = seg = t;
+			continue;
+		}
+		if (b & 0xc0) {          /* 01 and 10: extended label types, obsolete */
+			*err_off = pos;
+			return E_MALFORMED;
+		}
+		if (len - pos - 1 < b) {
+			*err_off = pos;
+			return E_TRUNCATED;
+		}
+		wire += 1u + b;
+		if (wire + 1 > NAME_WIRE_MAX) {
+			*err_off = pos;
+			return E_MALFORMED;
+		}
+		/* worst case: separator + 4 chars per octet + final NUL */
+		if (cap - o < 1 + 4 * (size_t)b + 1) {
+			*err_off = pos;
+			return E_SPACE;
+		}
+		if (labels > 0)
+			out[o++] = '.';
+		o += dnsparse_label_text(w + pos + 1, b, out + o);
+		labels++;
+		pos += 1u + b;
+	}
+	if (labels == 0) {
+		if (cap < 2) {
+			*err_off = off;
+			return E_SPACE;
+		}
+		out[o++] = '.';
+	}
+	out[o] = '\0';
+	if (labels_out)
+		*labels_out = labels;
+	if (next_out)
+		*next_out = next;
+	return (int)o;
+}
+
+int dnsparse_name(const uint8_t *wire, size_t len, size_t off, char *out, size_t cap,
+    unsigned *labels, size_t *next)
+{
+	size_t err_off;
+
+	if (wire == NULL || out == NULL)
+		return E_INVAL;
+	if (cap == 0)
+		return E_SPACE;
+	return name_decode(wire, len, off, out, cap, labels, next, &err_off);
+}
+
+/*
+ * Step over a name without decompressing it: labels are checked in place
+ * (type, bounds, length so far); a pointer ends the name and is checked
+ * against the same rules as in name_decode (backwards from the name's
+ * start, not into the header) but not followed. Its target was either
+ * walked already (it lies before us) or is never used by us.
+ */
+static void cur_skip_name(struct cur *c)
+{
+	size_t start = c->pos, wire = 0;
+
+	while (c->err == E_OK) {
+		uint8_t b;
+
+		if (c->pos >= c->len) {
+			cur_fail(c, E_TRUNCATED, c->pos);
+			return;
+		}
+		b = c->w[c->pos];
+		if (b == 0) {
+			c->pos++;
+			return;
+		}
+		if ((b & 0xc0) == 0xc0) {
+			size_t t;
+
+			if (c->len - c->pos < 2) {
+				cur_fail(c, E_TRUNCATED, c->pos);
+				return;
+			}
+			t = (size_t)(b & 0x3f) << 8 | c->w[c->pos + 1];
+			if (t < HDR_LEN || t >= start) {
+				cur_fail(c, E_LOOP, c->pos);
+				return;
+			}
+			c->pos += 2;
+			return;
+		}
+		if (b & 0xc0) {
+			cur_fail(c, E_MALFORMED, c->pos);
+			return;
+		}
+		if (c->len - c->pos - 1 < b) {
+			cur_fail(c, E_TRUNCATED, c->pos);
+			return;
+		}
+		wire += 1u + b;
+		if (wire + 1 > NAME_WIRE_MAX) {
+			cur_fail(c, E_MALFORMED, c->pos);
+			return;
+		}
+		c->pos += 1u + b;
+	}
+}
+
+/*
+ * OPT pseudo-RR (RFC 6891 6.1.2), after its owner name and type:
+ *   CLASS  = requestor's UDP payload size
+ *   TTL    = | EXTENDED-RCODE (8) | VERSION (8) | DO (1) | Z (15) |
+ *   RDLEN, then options: | CODE (16) | LENGTH (16) | DATA (LENGTH) | ...
+ * Only ECS's presence is noted; its bytes are skipped unread.
+ */
+static void opt_read(struct dns_info *out, uint16_t cls, uint32_t ttl, const uint8_t *rd,
+    size_t rdlen)
+{
+	size_t p = 0;
+
+	out->has_edns = 1;
+	out->edns_udp = cls;
+	out->edns_version = (uint8_t)(ttl >> 16);
+	out->edns_do = (uint8_t)(ttl >> 15 & 1);
+	out->rcode = (uint16_t)((ttl >> 24) << 4 | (out->rcode & 0x0f));
+	while (rdlen - p >= 4) {
+		uint16_t code = (uint16_t)(rd[p] << 8 | rd[p + 1]);
+		size_t olen = (size_t)(rd[p + 2] << 8 | rd[p + 3]);
+
+		if (rdlen - p - 4 < olen)
+			break;      /* malformed option list: not a malformed message */
+		if (code == EDNS_OPT_ECS)
+			out->edns_ecs = 1;
+		p += 4 + olen;
+	}
+}
+
+/* Walk one section's RRs; in the additional section, pick up the OPT. */
+static void rrs_walk(struct cur *c, unsigned n, int additional, struct dns_info *out)
+{
+	for (unsigned i = 0; i < n && c->err == E_OK; i++) {
+		size_t rr_start = c->pos;
+		uint16_t type, cls, rdlen;
+		uint32_t ttl;
+
+		cur_skip_name(c);
+		type = cur_u16(c);
+		cls = cur_u16(c);
+		ttl = cur_u32(c);
+		rdlen = cur_u16(c);
+		if (c->err != E_OK)
+			return;
+		if (c->len - c->pos < rdlen) {
+			cur_fail(c, E_TRUNCATED, c->pos);
+			return;
+		}
+		if (additional && type == TYPE_OPT) {
+			/* RFC 6891 6.1.1: more than one OPT makes the message malformed */
+			if (out->has_edns) {
+				cur_fail(c, E_MALFORMED, rr_start);
+				return;
+			}
+			opt_read(out, cls, ttl, c->w + c->pos, rdlen);
+		}
+		c->pos += rdlen;
+	}
+}
+
+int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dns_info *out)
+{
+	struct cur c = { wire, len, 0, E_OK, 0 };
+	uint16_t hflags;
+	size_t rrs;
+
+	if (out == NULL)
+		return E_INVAL;
+	/* clear the fixed part; qname is written below (no need to clear 1 KB) */
+	memset(out, 0, offsetof(struct dns_info, qname));
+	out->qname[0] = '\0';
+	memset(&out->has_edns, 0, sizeof(*out) - offsetof(struct dns_info, has_edns));
+	if (wire == NULL)
+		return E_INVAL;
+	out->size = (uint32_t)(len > UINT32_MAX ? UINT32_MAX : len);
+	if (len < HDR_LEN) {
+		out->err_off = (uint32_t)len;
+		return E_TRUNCATED;
+	}
+	out->id = cur_u16(&c);
+	hflags = cur_u16(&c);
+	out->flags = hflags & (RF_QR | RF_AA | RF_TC | RF_RD | RF_RA | RF_AD | RF_CD);
+	out->opcode = (uint8_t)(hflags >> 11 & 0x0f);
+	out->rcode = hflags & 0x0f;
+	out->qdcount = cur_u16(&c);
+	out->ancount = cur_u16(&c);
+	out->nscount = cur_u16(&c);
+	out->arcount = cur_u16(&c);
+
+	/* counts that cannot fit in what is left: reject before walking anything */
+	rrs = (size_t)out->ancount + out->nscount + out->arcount;
+	if ((size_t)out->qdcount * Q_MIN > len - HDR_LEN ||
+	    (mode == DNSPARSE_FULL && (size_t)out->qdcount * Q_MIN + rrs * RR_MIN > len - HDR_LEN)) {
+		out->err_off = 4;
+		return E_TRUNCATED;
+	}
+
+	if (out->qdcount > 0) {
+		size_t next, eo = 0;
+		unsigned labels;
+		int n = name_decode(wire, len, HDR_LEN, out->qname, sizeof(out->qname), &labels, &next,
+		    &eo);
+
+		if (n < 0) {
+			out->qname[0] = '\0';
+			out->err_off = (uint32_t)eo;
+			return n;
+		}
+		c.pos = next;
+		out->qtype = cur_u16(&c);
+		out->qclass = cur_u16(&c);
+		if (c.err != E_OK) {
+			out->err_off = (uint32_t)c.err_off;
+			return c.err;
+		}
+		out->qname_len = (uint16_t)n;
+		out->qname_labels = (uint8_t)labels;
+		out->has_question = 1;
+	}
+	if (mode == DNSPARSE_QUESTION)
+		return E_OK;
+
+	for (unsigned i = 1; i < out->qdcount && c.err == E_OK; i++) {
+		cur_skip_name(&c);
+		cur_skip(&c, 4);
+	}
+	if (rrs > DNSPARSE_MAX_RRS) {
+		out->rr_capped = 1;
+	} else {
+		rrs_walk(&c, out->ancount, 0, out);
+		rrs_walk(&c, out->nscount, 0, out);
+		rrs_walk(&c, out->arcount, 1, out);
+	}
+	if (c.err != E_OK) {
+		out->err_off = (uint32_t)c.err_off;
+		return c.err;
+	}
+	return E_OK;
+}

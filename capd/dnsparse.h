@@ -1,0 +1,116 @@
+/* capd/dnsparse.h: fast DNS message parser for the hot path: header, first question, EDNS OPT; no allocation. */
+#ifndef CAPD_DNSPARSE_H
+#define CAPD_DNSPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Longest presentation form of a name: 255 wire octets hold at most 253
+ * label octets, each of which may print as "\DDD" (4 chars), plus dots.
+ * 1024 leaves room and keeps the struct a round size.
+ */
+#define DNSPARSE_NAME_MAX 1024
+
+/*
+ * Cap on the resource records walked (answer + authority + additional) to
+ * find the OPT record. A message announcing more is parsed for header and
+ * question only: dns_info.rr_capped is set, has_edns is 0 and rcode keeps
+ * the 4-bit header value (the OPT, if any, is never looked for). A 64 KB
+ * message can hold ~6000 RRs; real responses hold a few dozen, AXFR a few
+ * hundred.
+ */
+#define DNSPARSE_MAX_RRS 1000
+
+/* Compression pointer hops followed in one name (see dnsparse_name). */
+#define DNSPARSE_MAX_HOPS 128
+
+/* mode for dnsparse() */
+enum dnsparse_mode {
+	DNSPARSE_FULL = 0,     /* header, first question, framing of every RR, OPT */
+	DNSPARSE_QUESTION = 1  /* header and first question only (queries: OPT is not looked for) */
+};
+
+/*
+ * What the parser extracts. Filled by dnsparse(); fields after the header
+ * are valid only as their presence flags say. Never holds a pointer into
+ * the message, so it outlives the buffer.
+ */
+struct dns_info {
+	uint16_t id;            /* header ID */
+	uint16_t flags;         /* RF_* bits of common/record.h (QR AA TC RD RA AD CD) */
+	uint8_t opcode;         /* 4-bit opcode */
+	uint16_t rcode;         /* header rcode, extended to 12 bits by the OPT TTL when has_edns */
+	uint16_t qdcount, ancount, nscount, arcount; /* header counts as sent */
+	uint32_t size;          /* message size, bytes (the len passed in) */
+
+	uint8_t has_question;   /* qdcount >= 1 and the first question parsed */
+	uint8_t qname_labels;   /* labels in qname, root excluded (0 for ".") */
+	uint16_t qname_len;     /* strlen(qname) */
+	uint16_t qtype;
+	uint16_t qclass;
+	/*
+	 * First question's name in presentation form: lower-case (A-Z only),
+	 * no trailing dot except the root ".", unambiguous: '.', '\\', ';',
+	 * '(' and ')' inside a label print as "\c"; bytes outside 0x21..0x7e
+	 * print as "\DDD" (decimal). These are ldns_rdf2str's rules for
+	 * dnames (the reference the tests compare with), except that we
+	 * lower-case and drop the trailing dot.
+	 */
+	char qname[DNSPARSE_NAME_MAX];
+
+	uint8_t has_edns;       /* an OPT RR was found in the additional section */
+	uint8_t edns_version;   /* OPT TTL bits 16..23 */
+	uint8_t edns_do;        /* DO bit (OPT TTL bit 15) */
+	uint8_t edns_ecs;       /* an EDNS Client Subnet option (code 8) was present; its value is never read */
+	uint16_t edns_udp;      /* OPT CLASS: advertised UDP payload size */
+
+	uint8_t rr_capped;      /* more than DNSPARSE_MAX_RRS RRs announced: EDNS not looked for */
+	uint32_t err_off;       /* on error: offset of the byte (or RR start) that failed the check */
+};
+
+/*
+ * dnsparse: parse one DNS message from hostile bytes wire[0..len).
+ * Never reads outside it, never allocates, no syscall. *out is fully
+ * (re)written. Returns:
+ *   E_OK         parsed (see mode)
+ *   E_INVAL      wire or out NULL (out untouched when NULL)
+ *   E_TRUNCATED  the message ends inside the header, a name, a question or
+ *                an RR it announces
+ *   E_MALFORMED  label type 01/10 (length 64..191), name over 255 octets,
+ *                more than one OPT in the additional section
+ *   E_LOOP       a compression pointer that does not point strictly before
+ *                the start of the name part it ends (so forward pointers,
+ *                self pointers and loops), into the header (< 12), or more
+ *                than DNSPARSE_MAX_HOPS hops
+ * On error the header fields (if len >= 12) and err_off are set; the rest
+ * of *out must not be used.
+ * Names in RRs other than the first question are framed, not decompressed:
+ * a pointer there is checked (backwards, >= 12) but not followed. RDATA
+ * is skipped by RDLENGTH, except OPT's, whose options are walked to look
+ * for ECS (a malformed option list ends the walk without error, as the
+ * message is still a valid DNS message).
+ */
+int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dns_info *out);
+
+/*
+ * dnsparse_name: decode the (possibly compressed) name starting at wire[off]
+ * into out[0..cap) in the presentation form described for dns_info.qname,
+ * following compression pointers under the rules of dnsparse(). *labels
+ * (if not NULL) gets the label count, *next (if not NULL) the offset just
+ * past the name as it sits at off. Returns the string length (>= 1), or
+ * E_INVAL (NULL wire/out), E_SPACE (cap too small; cap >= DNSPARSE_NAME_MAX
+ * never fails so), or the dnsparse() name errors.
+ */
+int dnsparse_name(const uint8_t *wire, size_t len, size_t off, char *out, size_t cap,
+    unsigned *labels, size_t *next);
+
+/*
+ * dnsparse_label_text: print one label's bytes (lab[0..n), n <= 63) in that
+ * presentation form into out, which must hold 4 * n bytes. Returns the
+ * length written (no NUL). Cannot fail. For zones.c, which canonicalises
+ * configured names the same way.
+ */
+size_t dnsparse_label_text(const uint8_t *lab, size_t n, char *out);
+
+#endif
