@@ -1,0 +1,314 @@
+/* capd/sender.c: batches records into sealed UDP datagrams and sends them to the aggregators, with failover. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capd/sender.h"
+#include "common/errors.h"
+
+/*
+ * Sealed datagrams wait in a small queue and leave with one sendmmsg() per
+ * SENDQ datagrams (or at the next tick), so the cost of the syscall is shared
+ * by ~SENDQ * 20 records. The queue is the only buffering: when the kernel
+ * says EAGAIN the queued datagrams are dropped and counted, never retried
+ * later, so capd cannot stall or grow behind a slow network.
+ */
+#define SENDQ 32
+
+struct aggr {
+	int fd;              /* connected non-blocking UDP socket */
+	char name[128];      /* as configured, for logs */
+};
+
+struct sender {
+	struct aggr ag[SENDER_MAX_AGGR];
+	size_t n_ag;
+	size_t cur;                 /* aggregator in use */
+	uint64_t failed_at;         /* mono us of the last failover (0 = none pending failback) */
+	struct env_header hdr;      /* node, boot id, salt; seq is the last one used */
+	uint8_t key[ENV_KEY_LEN];
+	size_t payload_size;        /* whole UDP payload budget */
+	size_t max_payload;         /* plaintext budget */
+	uint64_t flush_us, failback_us;
+	struct batch *batch;
+	uint64_t now;               /* last mono time from sender_tick */
+	uint64_t opened;            /* mono time the current batch got its first record */
+	uint8_t *plain;             /* max_payload bytes: the payload before sealing */
+	uint8_t *q;                 /* SENDQ * payload_size: sealed datagrams */
+	size_t qlen[SENDQ];         /* their lengths */
+	unsigned qrec[SENDQ];       /* records in each (0 for counters) */
+	unsigned nq;
+	uint64_t sent, send_errors, rec_dropped, failovers, drop_batch;
+};
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* split "host:port", "[v6]:port" */
+static int split_hostport(const char *s, char *host, size_t hcap, char *port, size_t pcap)
+{
+	const char *colon;
+	size_t hl;
+	if (s[0] == '[') {
+		const char *e = strchr(s, ']');
+		if (!e || e[1] != ':')
+			return -1;
+		hl = (size_t)(e - s - 1);
+		s++;
+		colon = e + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon)
+			return -1;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= hcap || strlen(colon + 1) == 0 || strlen(colon + 1) >= pcap)
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	strcpy(port, colon + 1);
+	return 0;
+}
+
+static int open_aggr(const char *spec, int sndbuf, int *fdp)
+{
+	char host[128], port[16];
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV }, *res = NULL;
+	if (split_hostport(spec, host, sizeof host, port, sizeof port) < 0)
+		return E_INVAL;
+	if (getaddrinfo(host, port, &hints, &res) != 0 || !res)
+		return E_INVAL;
+	int fd = socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		int e = -errno;
+		freeaddrinfo(res);
+		return e;
+	}
+	if (sndbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	if (connect(fd, res->ai_addr, res->ai_addrlen) < 0) {
+		int e = -errno;
+		close(fd);
+		freeaddrinfo(res);
+		return e;
+	}
+	freeaddrinfo(res);
+	*fdp = fd;
+	return E_OK;
+}
+
+int sender_new(const struct sender_conf *c, struct sender **out, const char **bad)
+{
+	if (!out)
+		return E_INVAL;
+	*out = NULL;
+	if (!c || !c->aggregators || c->n_aggregators < 1 || c->n_aggregators > SENDER_MAX_AGGR || !c->node ||
+	    !c->key || strlen(c->node) < 1 || strlen(c->node) > ENV_NAME_MAX)
+		return E_INVAL;
+	size_t over = envelope_overhead(strlen(c->node));
+	if (c->payload_size < over + 128 || c->payload_size > ENV_MAX_DATAGRAM)
+		return E_INVAL;
+	struct sender *s = calloc(1, sizeof *s);
+	if (!s)
+		return E_NOMEM;
+	for (size_t i = 0; i < SENDER_MAX_AGGR; i++)
+		s->ag[i].fd = -1;
+	s->payload_size = c->payload_size;
+	s->max_payload = c->payload_size - over;
+	if (s->max_payload > RECORD_MAX_PAYLOAD)
+		s->max_payload = RECORD_MAX_PAYLOAD;
+	s->flush_us = c->flush_us ? c->flush_us : 1000000;
+	s->failback_us = c->failback_us ? c->failback_us : 30000000;
+	memcpy(s->key, c->key, ENV_KEY_LEN);
+	s->hdr.version = ENV_VERSION;
+	s->hdr.boot_id = c->boot_id ? c->boot_id : wall_us();
+	s->hdr.salt = c->salt;
+	while (s->hdr.salt == 0)
+		if (getrandom(&s->hdr.salt, sizeof s->hdr.salt, 0) != sizeof s->hdr.salt)
+			s->hdr.salt = wall_us() ^ 0x5deece66dull;
+	s->hdr.name_len = (uint8_t)strlen(c->node);
+	memcpy(s->hdr.node, c->node, s->hdr.name_len + 1u);
+	s->batch = batch_new(s->max_payload);
+	s->plain = malloc(s->max_payload);
+	s->q = malloc(SENDQ * s->payload_size);
+	if (!s->batch || !s->plain || !s->q) {
+		sender_free(s);
+		return E_NOMEM;
+	}
+	for (size_t i = 0; i < c->n_aggregators; i++) {
+		int rc = open_aggr(c->aggregators[i], c->sndbuf, &s->ag[i].fd);
+		if (rc != E_OK) {
+			if (bad)
+				*bad = c->aggregators[i];
+			sender_free(s);
+			return rc;
+		}
+		snprintf(s->ag[i].name, sizeof s->ag[i].name, "%s", c->aggregators[i]);
+		s->n_ag++;
+	}
+	*out = s;
+	return E_OK;
+}
+
+void sender_free(struct sender *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < SENDER_MAX_AGGR; i++)
+		if (s->ag[i].fd >= 0)
+			close(s->ag[i].fd);
+	batch_free(s->batch);
+	free(s->plain);
+	free(s->q);
+	explicit_bzero(s->key, sizeof s->key);
+	free(s);
+}
+
+static void switch_to(struct sender *s, size_t idx)
+{
+	if (idx == s->cur)
+		return;
+	s->cur = idx;
+	s->failovers++;
+	s->failed_at = idx == 0 ? 0 : (s->now ? s->now : 1);
+}
+
+/* send the queued datagrams with sendmmsg; on a hard error fail over and retry the rest */
+static void drain(struct sender *s)
+{
+	struct mmsghdr mm[SENDQ];
+	struct iovec iov[SENDQ];
+	unsigned done = 0, tries = 0;
+
+	if (!s->nq)
+		return;
+	for (unsigned i = 0; i < s->nq; i++) {
+		iov[i].iov_base = s->q + (size_t)i * s->payload_size;
+		iov[i].iov_len = s->qlen[i];
+		memset(&mm[i], 0, sizeof mm[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (done < s->nq) {
+		int n = sendmmsg(s->ag[s->cur].fd, mm + done, s->nq - done, MSG_DONTWAIT);
+		if (n > 0) {
+			done += (unsigned)n;
+			s->sent += (uint64_t)n;
+			continue;
+		}
+		int e = n < 0 ? errno : EIO;
+		if (e == EINTR)
+			continue;
+		s->send_errors++;
+		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS || ++tries >= s->n_ag) {
+			/* local congestion, or every aggregator failed: drop what is left, counted */
+			for (unsigned i = done; i < s->nq; i++)
+				s->rec_dropped += s->qrec[i];
+			break;
+		}
+		switch_to(s, (s->cur + 1) % s->n_ag);
+	}
+	s->nq = 0;
+}
+
+static void enqueue(struct sender *s, int kind, const uint8_t *payload, size_t len, unsigned records)
+{
+	if (s->nq == SENDQ)
+		drain(s);
+	s->hdr.kind = (uint8_t)kind;
+	s->hdr.seq++;
+	int n = envelope_seal(&s->hdr, s->key, payload, len, s->q + (size_t)s->nq * s->payload_size, s->payload_size);
+	if (n < 0) {
+		s->drop_batch += records;
+		return;
+	}
+	s->qlen[s->nq] = (size_t)n;
+	s->qrec[s->nq] = records;
+	s->nq++;
+	if (s->nq == SENDQ)
+		drain(s);
+}
+
+static void seal_batch(struct sender *s)
+{
+	unsigned cnt = batch_count(s->batch);
+	if (!cnt)
+		return;
+	int len = batch_finish(s->batch, wall_us(), s->plain, s->max_payload);
+	if (len < 0) {
+		s->drop_batch += cnt;
+		return;
+	}
+	enqueue(s, ENV_KIND_RECORDS, s->plain, (size_t)len, cnt);
+}
+
+int sender_add(struct sender *s, const struct dnsa_record *r)
+{
+	int rc = batch_add(s->batch, r);
+	if (rc == E_SPACE) {
+		seal_batch(s);
+		rc = batch_add(s->batch, r);
+	}
+	if (rc != E_OK) {
+		s->drop_batch++;
+		return E_TOOBIG;
+	}
+	if (batch_count(s->batch) == 1)
+		s->opened = s->now;
+	return E_OK;
+}
+
+void sender_tick(struct sender *s, uint64_t mono_us)
+{
+	s->now = mono_us;
+	if (batch_count(s->batch) && mono_us - s->opened >= s->flush_us)
+		seal_batch(s);
+	if (s->cur != 0 && s->failed_at && mono_us - s->failed_at >= s->failback_us)
+		switch_to(s, 0);
+	drain(s);
+}
+
+void sender_flush(struct sender *s)
+{
+	seal_batch(s);
+	drain(s);
+}
+
+void sender_stats(const struct sender *s, struct dnsa_counters *c)
+{
+	counters_set(c, C_DATAGRAMS_SENT, s->sent);
+	counters_set(c, C_SEND_ERRORS, s->send_errors);
+	counters_set(c, C_RECORDS_DROPPED_SEND, s->rec_dropped);
+	counters_set(c, C_FAILOVERS, s->failovers);
+	counters_set(c, C_DROP_BATCH, s->drop_batch);
+}
+
+int sender_send_counters(struct sender *s, struct dnsa_counters *c)
+{
+	/* records first, so a counters snapshot never overtakes the records it counts */
+	seal_batch(s);
+	sender_stats(s, c);
+	c->time_us = wall_us();
+	int len = counters_encode(c, s->plain, s->max_payload);
+	if (len < 0)
+		return len;
+	uint64_t errs = s->send_errors;
+	enqueue(s, ENV_KIND_COUNTERS, s->plain, (size_t)len, 0);
+	drain(s);
+	return s->send_errors == errs ? E_OK : -EIO;
+}
+
+size_t sender_current(const struct sender *s) { return s->cur; }
+uint64_t sender_boot_id(const struct sender *s) { return s->hdr.boot_id; }
+size_t sender_max_payload(const struct sender *s) { return s->max_payload; }
