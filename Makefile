@@ -77,9 +77,13 @@ $(TOOLS): $(B)/bin/%: $(B)/tools/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(ALL_LIBS) $(ALL_LIBS) $(LIBS)
 
-$(B)/tests/%: $(B)/tests/unit/%.o $(ALL_LIBS)
+# a unit test links only the program libraries whose headers it includes
+test_libs = $(if $(shell grep -l '"capd/' $(1)),$(LIB_CAPD)) $(if $(shell grep -l '"aggd/' $(1)),$(LIB_AGGD)) \
+	$(if $(shell grep -l '"rollup/' $(1)),$(LIB_ROLLUP)) $(LIB_COMMON)
+.SECONDEXPANSION:
+$(B)/tests/%: $(B)/tests/unit/%.o $$(call test_libs,tests/unit/$$*.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(ALL_LIBS) $(ALL_LIBS) $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(filter %.a,$^) $(filter %.a,$^) $(LIBS)
 
 deps:
 	@./tools/install-deps

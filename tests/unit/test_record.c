@@ -1,0 +1,312 @@
+/* tests/unit/test_record.c: record/counters CBOR codec, payloads and batches, including hostile input. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cbor.h>
+
+#include "common/errors.h"
+#include "common/record.h"
+#include "tests/tap.h"
+
+static struct dnsa_record full_record(void)
+{
+	struct dnsa_record r;
+	memset(&r, 0, sizeof r);
+	r.has = RH_EDNS | RH_QSIZE | RH_RSIZE | RH_LATENCY | RH_COUNTRY | RH_ASN | RH_PREFIX |
+	    RH_RTT | RH_QUESTION;
+	r.time_us = 1795000000123456ull;
+	strcpy(r.zone, "example.test");
+	strcpy(r.qname, "www.example.test");
+	r.qtype = 28;
+	r.qclass = 1;
+	r.opcode = 0;
+	r.rcode = 3;
+	r.flags = RF_QR | RF_AA | RF_RD;
+	r.transport = TR_TCP;
+	r.ipver = 6;
+	r.msgtype = MT_AUTH_RESPONSE;
+	r.edns_version = 0;
+	r.edns_udp = 1232;
+	r.edns_do = 1;
+	r.edns_ecs = 1;
+	r.qsize = 45;
+	r.rsize = 512;
+	r.latency_us = 123;
+	r.rtt_us = 4567;
+	strcpy(r.country, "NL");
+	r.asn = 64496;
+	r.addr_len = 16;
+	r.prefix_len = 48;
+	memcpy(r.addr, "\x20\x01\x0d\xb8\x00\x01\0\0\0\0\0\0\0\0\0\0", 16);
+	r.weight = 100;
+	return r;
+}
+
+static int same(const struct dnsa_record *a, const struct dnsa_record *b)
+{
+	return a->has == b->has && a->time_us == b->time_us && !strcmp(a->zone, b->zone) &&
+	    !strcmp(a->qname, b->qname) && a->qtype == b->qtype && a->qclass == b->qclass &&
+	    a->opcode == b->opcode && a->rcode == b->rcode && a->flags == b->flags &&
+	    a->transport == b->transport && a->ipver == b->ipver && a->msgtype == b->msgtype &&
+	    a->edns_version == b->edns_version && a->edns_udp == b->edns_udp &&
+	    a->edns_do == b->edns_do && a->edns_ecs == b->edns_ecs && a->qsize == b->qsize &&
+	    a->rsize == b->rsize && a->latency_us == b->latency_us && a->rtt_us == b->rtt_us &&
+	    !strcmp(a->country, b->country) && a->asn == b->asn && a->addr_len == b->addr_len &&
+	    a->prefix_len == b->prefix_len && !memcmp(a->addr, b->addr, 16) && a->weight == b->weight;
+}
+
+static int count_cb(const struct dnsa_record *r, void *arg)
+{
+	unsigned *sum = arg;
+	*sum += r->weight;
+	return 0;
+}
+
+static int stop_cb(const struct dnsa_record *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return E_INVAL;
+}
+
+int main(void)
+{
+	uint8_t buf[2048], out[2048];
+	struct dnsa_record r = full_record(), d;
+	int n, m;
+
+	/* round trip of every field */
+	n = record_encode(&r, buf, sizeof buf);
+	ok(n > 0, "full record encodes (%d bytes)", n);
+	m = record_decode(buf, (size_t)n, &d);
+	is(m, n, "decode consumes the whole record");
+	ok(same(&r, &d), "every field survives the round trip");
+
+	/* each optional field alone */
+	static const uint32_t opt[] = { RH_EDNS, RH_QSIZE, RH_RSIZE, RH_LATENCY, RH_COUNTRY, RH_ASN, RH_RTT, RH_QUESTION };
+	for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
+		struct dnsa_record x = full_record();
+		x.has = opt[i];
+		x.addr_len = 0;
+		if (!(opt[i] & RH_QUESTION)) {
+			x.qname[0] = 0;
+			x.qtype = x.qclass = 0;
+		}
+		if (!(opt[i] & RH_EDNS))
+			x.edns_version = x.edns_udp = x.edns_do = x.edns_ecs = 0;
+		if (!(opt[i] & RH_QSIZE)) x.qsize = 0;
+		if (!(opt[i] & RH_RSIZE)) x.rsize = 0;
+		if (!(opt[i] & RH_LATENCY)) x.latency_us = 0;
+		if (!(opt[i] & RH_COUNTRY)) x.country[0] = 0;
+		if (!(opt[i] & RH_ASN)) x.asn = 0;
+		if (!(opt[i] & RH_RTT)) x.rtt_us = 0;
+		x.prefix_len = 0;
+		memset(x.addr, 0, 16);
+		n = record_encode(&x, buf, sizeof buf);
+		ok(n > 0 && record_decode(buf, (size_t)n, &d) == n && same(&x, &d),
+		    "round trip with only optional field 0x%x", opt[i]);
+	}
+	/* full IPv4 address (RH_ADDR) */
+	{
+		struct dnsa_record x = full_record();
+		x.has = (x.has & ~RH_PREFIX) | RH_ADDR;
+		x.addr_len = 4;
+		x.prefix_len = 32;
+		memset(x.addr, 0, 16);
+		memcpy(x.addr, "\xc0\x00\x02\x07", 4);
+		n = record_encode(&x, buf, sizeof buf);
+		ok(n > 0 && record_decode(buf, (size_t)n, &d) == n && same(&x, &d) && (d.has & RH_ADDR),
+		    "full IPv4 address round trip is flagged RH_ADDR");
+	}
+
+	/* the encoding is CBOR that libcbor's reference decoder accepts as a map */
+	{
+		struct cbor_load_result res;
+		n = record_encode(&r, buf, sizeof buf);
+		cbor_item_t *item = cbor_load(buf, (size_t)n, &res);
+		ok(item && res.error.code == CBOR_ERR_NONE && cbor_isa_map(item) &&
+		    cbor_map_size(item) == 24 && res.read == (size_t)n,
+		    "libcbor reads the record as a 24-entry map");
+		if (item)
+			cbor_decref(&item);
+	}
+
+	/* too small a buffer: E_SPACE at every size below the need */
+	n = record_encode(&r, buf, sizeof buf);
+	int all_space = 1;
+	for (int cap = 0; cap < n; cap++)
+		if (record_encode(&r, buf, (size_t)cap) != E_SPACE)
+			all_space = 0;
+	ok(all_space, "encoding into any buffer shorter than %d bytes gives E_SPACE", n);
+
+	/* truncation at every byte is rejected, never read past */
+	n = record_encode(&r, buf, sizeof buf);
+	int all_rej = 1;
+	for (int cut = 0; cut < n; cut++) {
+		uint8_t *copy = malloc((size_t)cut + 1); /* exact-size heap copy so ASan sees overreads */
+		memcpy(copy, buf, (size_t)cut);
+		if (record_decode(copy, (size_t)cut, &d) >= 0)
+			all_rej = 0;
+		free(copy);
+	}
+	ok(all_rej, "every truncation of a record is rejected");
+
+	/* hostile byte tables */
+	static const struct {
+		const char *what;
+		uint8_t b[24];
+		size_t len;
+		int want;
+	} bad[] = {
+		/* A1 = map(1); 00 = key 0; 1B = uint64 follows, only 2 bytes */
+		{ "uint64 cut short", { 0xa1, 0x00, 0x1b, 0x01, 0x02 }, 5, E_TRUNCATED },
+		/* BF = indefinite-length map */
+		{ "indefinite map", { 0xbf, 0x00, 0x00, 0xff }, 4, E_INDEFINITE },
+		/* 1C = reserved additional info 28 */
+		{ "reserved additional info", { 0xa1, 0x1c, 0x00, 0x00 }, 4, E_MALFORMED },
+		/* 81 00 = array, not a map */
+		{ "array instead of map", { 0x81, 0x00 }, 2, E_TYPE },
+		/* map says 2^32 entries in 5 bytes */
+		{ "map count larger than input", { 0xba, 0xff, 0xff, 0xff, 0xff }, 5, E_TRUNCATED },
+		/* key 1 (zone) as an integer */
+		{ "zone of wrong type", { 0xa1, 0x01, 0x05 }, 3, E_TYPE },
+		/* key 1 (zone): text of length 0x7fffffff */
+		{ "text length beyond input", { 0xa1, 0x01, 0x7a, 0x7f, 0xff, 0xff, 0xff, 0x61 }, 8, E_TRUNCATED },
+		/* key 3 (qtype) = 70000: out of range */
+		{ "qtype above 65535", { 0xa1, 0x03, 0x1a, 0x00, 0x01, 0x11, 0x70 }, 7, E_TOOBIG },
+		/* unknown key 99 with 9 nested arrays: too deep */
+		{ "nesting too deep", { 0xa1, 0x18, 0x63, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x00 }, 13, E_DEPTH },
+		/* text with an embedded NUL */
+		{ "zone with NUL", { 0xa1, 0x01, 0x63, 'a', 0x00, 'b' }, 6, E_MALFORMED },
+		/* map(0): required keys (time, zone, weight) missing */
+		{ "empty map", { 0xa0 }, 1, E_MALFORMED },
+		/* empty input */
+		{ "no bytes", { 0 }, 0, E_TRUNCATED },
+		/* address of 5 bytes */
+		{ "address of bad length", { 0xa1, 0x16, 0x45, 1, 2, 3, 4, 5 }, 8, E_MALFORMED },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint8_t *copy = malloc(bad[i].len + 1);
+		memcpy(copy, bad[i].b, bad[i].len);
+		is(record_decode(copy, bad[i].len, &d), bad[i].want, "hostile: %s", bad[i].what);
+		free(copy);
+	}
+
+	/* unknown keys (ints, strings, nested maps, tags, floats) are skipped */
+	{
+		/* map(4): 0: 5, 1: "z", 11: 1, 99: {1: [1.5 (f16), tag 1(2)]} */
+		static const uint8_t fwd[] = { 0xa4, 0x00, 0x05, 0x01, 0x61, 'z', 0x0b, 0x01,
+			0x18, 0x63, 0xa1, 0x01, 0x82, 0xf9, 0x3e, 0x00, 0xc1, 0x02 };
+		n = record_decode(fwd, sizeof fwd, &d);
+		ok(n == (int)sizeof fwd && d.time_us == 5 && !strcmp(d.zone, "z") && d.weight == 1,
+		    "unknown key with nested value is skipped (forward compatible)");
+	}
+
+	/* random garbage never crashes and is mostly rejected */
+	{
+		unsigned seed = 12345, accepted = 0;
+		for (int i = 0; i < 20000; i++) {
+			uint8_t g[64];
+			size_t len = (size_t)(rand_r(&seed) % 64);
+			for (size_t j = 0; j < len; j++)
+				g[j] = (uint8_t)rand_r(&seed);
+			if (record_decode(g, len, &d) >= 0)
+				accepted++;
+		}
+		ok(accepted < 20000, "20000 random inputs decoded without a crash (%u accepted as records)", accepted);
+	}
+
+	/* counters */
+	{
+		struct dnsa_counters c, c2;
+		memset(&c, 0, sizeof c);
+		c.time_us = 1795000000000000ull;
+		counters_set(&c, C_MSG_TOTAL, 123456789012ull);
+		counters_set(&c, C_MSG_BY_TYPE + MT_AUTH_RESPONSE - 1, 42);
+		counters_set(&c, C_SAMPLE_N, 100);
+		counters_set(&c, C_TCP_GAPS, 0);
+		n = counters_encode(&c, buf, sizeof buf);
+		ok(n > 0, "counters payload encodes");
+		is(payload_validate(buf, (size_t)n, 2), 0, "counters payload validates as kind 2");
+		ok(payload_validate(buf, (size_t)n, 1) < 0, "counters payload is not a records payload");
+		is(payload_counters(buf, (size_t)n, &c2), E_OK, "counters payload decodes");
+		ok(c2.value[C_MSG_TOTAL] == 123456789012ull && c2.value[C_SAMPLE_N] == 100 &&
+		    counters_has(&c2, C_TCP_GAPS) && !counters_has(&c2, C_PARSE_ERRORS) &&
+		    c2.time_us == c.time_us, "counter values and presence survive");
+		is_str(counter_name(C_MSG_TOTAL), "msg_total", "counter names");
+		is_str(counter_name(C_MSG_BY_TYPE + MT_CLIENT_RESPONSE - 1), "msg_client_response", "per-type counter name");
+		ok(counter_name(C_COUNTER_MAX) == NULL && counter_name(99) == NULL, "out of range counter has no name");
+	}
+
+	/* batches: never exceed the budget, count and weights survive */
+	{
+		static const size_t budgets[] = { 200, 512, 1232 - 48 - 16, 1400, 8900 };
+		for (size_t bi = 0; bi < sizeof budgets / sizeof budgets[0]; bi++) {
+			struct batch *b = batch_new(budgets[bi]);
+			unsigned added = 0, decoded_sum = 0, datagrams = 0, max_len = 0, total = 0;
+			uint8_t *pl = malloc(budgets[bi]);
+			for (int i = 0; i < 1000; i++) {
+				struct dnsa_record x = full_record();
+				x.weight = 1;
+				snprintf(x.qname, sizeof x.qname, "n%d.example.test", i * 7919);
+				int rc = batch_add(b, &x);
+				if (rc == E_SPACE) {
+					int len = batch_finish(b, 1795000000000000ull, pl, budgets[bi]);
+					if ((unsigned)len > max_len)
+						max_len = (unsigned)len;
+					int cnt = payload_foreach_record(pl, (size_t)len, count_cb, &decoded_sum);
+					total += cnt > 0 ? (unsigned)cnt : 0;
+					datagrams++;
+					rc = batch_add(b, &x);
+				}
+				if (rc == E_OK)
+					added++;
+			}
+			int len = batch_finish(b, 1795000000000000ull, pl, budgets[bi]);
+			if ((unsigned)len > max_len)
+				max_len = (unsigned)len;
+			payload_foreach_record(pl, (size_t)len, count_cb, &decoded_sum);
+			ok(added == 1000 && decoded_sum == 1000 && max_len <= budgets[bi],
+			    "budget %zu: 1000 records in %u payloads, largest %u bytes, %u decoded",
+			    budgets[bi], datagrams + 1, max_len, decoded_sum);
+			free(pl);
+			batch_free(b);
+		}
+		struct batch *b = batch_new(64);
+		ok(b && batch_add(b, &r) == E_TOOBIG, "a record larger than an empty batch is E_TOOBIG");
+		batch_free(b);
+		batch_free(NULL);
+		ok(batch_new(10) == NULL, "absurd budget refused");
+	}
+
+	/* payload-level hostile cases */
+	{
+		struct batch *b = batch_new(1200);
+		batch_add(b, &r);
+		batch_add(b, &r);
+		n = batch_finish(b, 1, buf, sizeof buf);
+		is(payload_validate(buf, (size_t)n, 1), 2, "records payload validates with 2 records");
+		unsigned sum = 0;
+		is(payload_foreach_record(buf, (size_t)n, count_cb, &sum), 2, "foreach visits 2 records");
+		is(sum, 200, "weights sum to 200");
+		is(payload_foreach_record(buf, (size_t)n, stop_cb, NULL), E_INVAL, "callback error stops the walk");
+		memcpy(out, buf, (size_t)n);
+		out[n] = 0;
+		is(payload_validate(out, (size_t)n + 1, 1), E_MALFORMED, "trailing byte rejected");
+		/* second record corrupted: foreach must not call fn at all */
+		out[n - 3] = 0xff;
+		sum = 0;
+		ok(payload_foreach_record(out, (size_t)n, count_cb, &sum) < 0 && sum == 0,
+		    "a bad record anywhere: no callback at all (validated first)");
+		/* version 2 */
+		memcpy(out, buf, (size_t)n);
+		out[2] = 0x02;
+		is(payload_validate(out, (size_t)n, 1), E_VERSION, "unknown schema version rejected");
+		is(payload_validate(buf, (size_t)n, 3), E_INVAL, "unknown kind rejected");
+		is(payload_validate(NULL, 0, 1), E_INVAL, "NULL payload rejected");
+		is(record_decode(NULL, 0, &d), E_INVAL, "record_decode(NULL)");
+		is(counters_decode(buf, 0, NULL), E_INVAL, "counters_decode(NULL out)");
+		batch_free(b);
+	}
+	return done_testing();
+}
