@@ -1,0 +1,41 @@
+/* aggd/aggd_conf.h: aggd's configuration: the option table, defaults and checks. */
+#ifndef DNSA_AGGD_CONF_H
+#define DNSA_AGGD_CONF_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "common/conf.h"
+
+struct aggd_conf {
+	struct conf_list listen;   /* UDP addresses to listen on, "addr:port" / "[v6]:port" */
+	int64_t rcvbuf;            /* SO_RCVBUF per socket, bytes (0 = kernel default) */
+	int64_t max_datagram;      /* longer datagrams are rejected as oversized */
+	int64_t recv_batch;        /* datagrams per recvmmsg */
+	char keyring[PATH_MAX];    /* node keys, mode 0600/0400, readable by `user` */
+	char staging[PATH_MAX];    /* SQLite staging database */
+	int64_t batch_rows;        /* rows per staging transaction, at most */
+	int64_t flush_ms;          /* commit queued rows at least this often */
+	int64_t busy_timeout_ms;   /* wait for a locked database per attempt */
+	int64_t queue_rows;        /* staging queue bound, rows */
+	int64_t queue_bytes;       /* staging queue bound, bytes */
+	int64_t stats_interval;    /* seconds between node_stats writes */
+	int64_t summary_interval;  /* seconds between summary log lines (0 = never) */
+	char user[64];             /* drop privileges to this user after binding */
+	char group[64];            /* and this group (default: the user's primary group) */
+	int allow_root;            /* keep running as root if no user is set */
+};
+
+/* the option table (drives parsing, defaults and --help) */
+extern const struct conf_opt aggd_conf_opts[];
+
+/*
+ * aggd_conf_load: defaults, then path, then the checks the table cannot
+ * express (at least one listen address, each parses; user and group exist).
+ * Errors go to err as "file:line: message". Returns the error count (0 = OK).
+ * The caller frees with aggd_conf_free, also after errors.
+ */
+int aggd_conf_load(const char *path, struct aggd_conf *c, conf_err_fn err, void *arg);
+void aggd_conf_free(struct aggd_conf *c);
+
+#endif

@@ -1,0 +1,156 @@
+/* aggd/main.c: aggd, the central aggregator: options, config, sockets, privileges, then the loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "aggd/aggd_conf.h"
+#include "aggd/privdrop.h"
+#include "aggd/server.h"
+#include "common/errors.h"
+#include "common/keys.h"
+#include "common/log.h"
+
+static volatile sig_atomic_t quit_flag, reload_flag;
+
+static void on_quit(int sig) { (void)sig; quit_flag = 1; }
+static void on_hup(int sig) { (void)sig; reload_flag = 1; }
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: aggd -c FILE [-f] [-n] [-v]...\n"
+	    "  -c FILE   configuration file (see conf/aggd.conf and docs/aggd.8)\n"
+	    "  -f        stay in the foreground, log to stderr\n"
+	    "  -n        check the configuration, print 'configuration OK' and exit\n"
+	    "  -v        more verbose logging (repeatable)\n"
+	    "  -h, --help  this text\n"
+	    "signals: SIGHUP reloads the keyring; SIGTERM/SIGINT flush staging and exit\n"
+	    "configuration options:\n");
+	conf_usage(aggd_conf_opts, f);
+}
+
+static void seed(const char *node, uint64_t boot_id, uint64_t seq, void *arg)
+{
+	if (nodestats_seed(arg, node, boot_id, seq) != E_OK)
+		log_warnx("replay state of node %s not restored", node);
+}
+
+static void signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_quit;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	const char *path = NULL;
+	int foreground = 0, check = 0, verbose = 0, ch, rc, line = 0;
+	struct aggd_conf conf;
+	char why[256];
+
+	while ((ch = getopt_long(argc, argv, "c:fnvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("aggd", 0, verbose);
+	memset(&conf, 0, sizeof conf);
+	if (aggd_conf_load(path, &conf, conf_err_stderr, NULL) != 0) {
+		aggd_conf_free(&conf);
+		return 1;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		aggd_conf_free(&conf);
+		return 0;
+	}
+	if (sodium_init() < 0)
+		fatalx("libsodium initialisation failed");
+	if (geteuid() == 0 && !conf.user[0] && !conf.allow_root)
+		fatalx("%s: refusing to run as root: set 'user' (or 'allow_root = yes')", path);
+
+	struct receiver *rx = receiver_new((unsigned)conf.recv_batch, (size_t)conf.max_datagram);
+	if (!rx)
+		fatalx("out of memory");
+	for (size_t i = 0; i < conf.listen.n; i++) {
+		int got = 0;
+		if ((rc = receiver_listen(rx, conf.listen.v[i], (int)conf.rcvbuf, &got)) != E_OK)
+			fatalx("listen %s: %s", conf.listen.v[i], dnsa_strerror(rc));
+		log_info("listening on %s (receive buffer %d bytes)", conf.listen.v[i], got);
+	}
+	if (!foreground) {
+		if (daemon(0, 0) < 0)
+			fatal("daemon");
+		log_init("aggd", 1, verbose);
+	}
+	/* before any untrusted byte is read: sockets are bound, privileges go */
+	if ((rc = privdrop_to(conf.user, conf.group, why, sizeof why)) != E_OK)
+		fatalx("privileges: %s", why);
+	if (geteuid() == 0 && !conf.allow_root)
+		fatalx("still root after dropping privileges; refusing to run");
+
+	struct nodestats *ns = nodestats_new();
+	struct verifier *v = ns ? verifier_new(ns, (size_t)conf.max_datagram) : NULL;
+	if (!v)
+		fatalx("out of memory");
+	struct keyring *kr = NULL;
+	if ((rc = keyring_load(conf.keyring, &kr, &line)) != E_OK)
+		fatalx("keyring %s%s%.0d: %s", conf.keyring, line ? ":" : "", line, dnsa_strerror(rc));
+	size_t nkeys = keyring_count(kr);
+	if (verifier_set_keyring(v, &kr) != E_OK)
+		fatalx("out of memory");
+
+	struct stage_conf sc = {
+		.path = conf.staging, .batch_rows = (unsigned)conf.batch_rows,
+		.flush_ms = (unsigned)conf.flush_ms, .busy_timeout_ms = (unsigned)conf.busy_timeout_ms,
+		.retry_ms = 50, .queue_bytes = (size_t)conf.queue_bytes, .queue_rows = (unsigned)conf.queue_rows,
+	};
+	struct stage *st = stage_new(&sc, &rc);
+	if (!st)
+		fatalx("staging %s: %s (the directory must be writable by user '%s')", conf.staging,
+		    rc == -EIO ? "cannot open" : dnsa_strerror(rc), conf.user[0] ? conf.user : "root");
+	rc = stage_load_state(st, seed, ns);
+	if (rc < 0)
+		log_warnx("staging: replay state not loaded (%s): windows start empty", stage_errmsg(st));
+	log_info("started: %zu node keys, %d nodes' replay state restored, staging %s", nkeys,
+	    rc < 0 ? 0 : rc, conf.staging);
+
+	signals();
+	struct server srv = {
+		.conf = &conf, .rx = rx, .verify = v, .ns = ns, .stage = st,
+		.quit = &quit_flag, .reload = &reload_flag,
+	};
+	server_run(&srv);
+	log_info("exiting");
+	stage_free(st);
+	verifier_free(v);
+	nodestats_free(ns);
+	receiver_free(rx);
+	aggd_conf_free(&conf);
+	return 0;
+}

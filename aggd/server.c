@@ -1,0 +1,248 @@
+/* aggd/server.c: aggd's event loop: receive, verify, stage, account, report. */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aggd/server.h"
+#include "common/errors.h"
+#include "common/keys.h"
+#include "common/log.h"
+
+#define MAX_BATCHES_PER_WAKE 16 /* recvmmsg calls per socket before looking at timers */
+#define DRAIN_AT_EXIT_MS 5000
+
+/* loop state beyond what main built */
+struct loop {
+	struct server *s;
+	struct log_rl rl_reject[NS_R_MAX];  /* per reject reason */
+	struct log_rl rl_drop;              /* staging queue full */
+	struct log_rl rl_db;                /* database errors */
+	struct stage_stat *stats;           /* node_stats rows being built */
+	size_t nstats, capstats;
+	int stats_oom;                      /* the rows could not all be kept */
+	struct ns_counts last_totals;       /* at the previous summary */
+	struct stage_counters last_stage;
+	int64_t last_summary_ms;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t real_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void handle(struct loop *l, unsigned j, int64_t now_us, int64_t now_ms)
+{
+	struct server *s = l->s;
+	struct verdict vd;
+	size_t len;
+	const uint8_t *dg = receiver_dgram(s->rx, j, &len);
+
+	if (verifier_check(s->verify, dg, len, now_us, &vd) != E_OK) {
+		char peer[64];
+		receiver_peer(s->rx, j, peer, sizeof peer);
+		log_warnx_rl(&l->rl_reject[vd.reason], "rejected datagram from %s, %zu bytes, node '%s': %s (%s)",
+		    peer, len, vd.reason >= NS_R_UNKNOWN_NODE ? vd.h.node : "",
+		    ns_reason_name((unsigned)vd.reason), dnsa_strerror(vd.err));
+		return;
+	}
+	struct stage_row row = {
+		.node = vd.node->name, .boot_id = vd.h.boot_id, .seq = vd.h.seq, .kind = vd.h.kind,
+		.received_us = now_us, .nrecords = vd.nrecords, .payload = vd.payload, .len = vd.len,
+	};
+	if (stage_put(s->stage, &row, now_ms) != E_OK) {
+		vd.node->c.drops++;
+		log_warnx_rl(&l->rl_drop, "staging queue full: dropping datagrams (node %s seq %" PRIu64 ")",
+		    vd.node->name, vd.h.seq);
+	}
+}
+
+static void flush(struct loop *l, int64_t now_ms)
+{
+	int rc = stage_flush(l->s->stage, now_ms);
+	if (rc < 0)
+		log_warnx_rl(&l->rl_db, "staging: commit failed, rows kept queued: %s",
+		    stage_errmsg(l->s->stage));
+}
+
+static void receive(struct loop *l, size_t i)
+{
+	struct server *s = l->s;
+
+	for (int b = 0; b < MAX_BATCHES_PER_WAKE; b++) {
+		int n = receiver_recv(s->rx, i);
+		if (n < 0) {
+			log_warnx_rl(&l->rl_db, "receive: %s", strerror(-n));
+			return;
+		}
+		if (n == 0)
+			return;
+		int64_t now_us = real_us(), now_ms = mono_ms();
+		for (int j = 0; j < n; j++)
+			handle(l, (unsigned)j, now_us, now_ms);
+		if (stage_due(s->stage, now_ms) == 0)
+			flush(l, now_ms);
+		if ((unsigned)n < (unsigned)s->conf->recv_batch)
+			return;
+	}
+}
+
+static void add_stat(const char *node, const char *counter, int64_t value, void *arg)
+{
+	struct loop *l = arg;
+	if (l->nstats == l->capstats) {
+		size_t cap = l->capstats ? l->capstats * 2 : 64;
+		struct stage_stat *v = realloc(l->stats, cap * sizeof *v);
+		if (!v) {
+			l->stats_oom = 1;
+			return;
+		}
+		l->stats = v;
+		l->capstats = cap;
+	}
+	l->stats[l->nstats++] = (struct stage_stat){ node, counter, value };
+}
+
+static void write_stats(struct loop *l)
+{
+	l->nstats = 0;
+	l->stats_oom = 0;
+	nodestats_foreach_delta(l->s->ns, add_stat, l);
+	if (l->stats_oom || l->nstats == 0)
+		return;
+	int rc = stage_write_stats(l->s->stage, real_us(), l->stats, l->nstats);
+	if (rc == E_OK)
+		nodestats_mark_flushed(l->s->ns);
+	else
+		log_warnx_rl(&l->rl_db, "staging: node_stats not written (kept for the next try): %s",
+		    stage_errmsg(l->s->stage));
+}
+
+static void summary(struct loop *l, int64_t now_ms)
+{
+	struct ns_counts t;
+	struct stage_counters sc;
+	char rej[512] = "";
+	size_t off = 0;
+	uint64_t nrej = 0;
+	double secs = (double)(now_ms - l->last_summary_ms) / 1000.0;
+	size_t active = 0, nodes = nodestats_count(l->s->ns) - 1;
+	int64_t since_us = real_us() - (now_ms - l->last_summary_ms) * 1000;
+
+	nodestats_totals(l->s->ns, &t);
+	stage_counters(l->s->stage, &sc);
+	for (size_t i = 1; i < nodes + 1; i++)
+		if (nodestats_at(l->s->ns, i)->last_seen_us >= since_us)
+			active++;
+	for (unsigned r = 0; r < NS_R_MAX; r++) {
+		uint64_t d = t.rejects[r] - l->last_totals.rejects[r];
+		nrej += d;
+		if (d && off < sizeof rej)
+			off += (size_t)snprintf(rej + off, sizeof rej - off, " %s=%" PRIu64, ns_reason_name(r), d);
+	}
+	if (secs <= 0)
+		secs = 1;
+	log_info("summary %.0fs: nodes %zu active %zu; datagrams %" PRIu64 " (%.1f/s) records %" PRIu64
+	    " gaps %" PRId64 " rejects %" PRIu64 "%s; staging committed %" PRIu64 " queued %u drops %" PRIu64
+	    " db_failures %" PRIu64,
+	    secs, nodes, active, t.datagrams - l->last_totals.datagrams,
+	    (double)(t.datagrams - l->last_totals.datagrams) / secs, t.records - l->last_totals.records,
+	    t.gaps - l->last_totals.gaps, nrej, rej, sc.committed - l->last_stage.committed, sc.depth,
+	    t.drops - l->last_totals.drops, sc.failures - l->last_stage.failures);
+	l->last_totals = t;
+	l->last_stage = sc;
+	l->last_summary_ms = now_ms;
+}
+
+static void reload(struct loop *l)
+{
+	struct keyring *kr = NULL;
+	int line = 0;
+	int rc = keyring_load(l->s->conf->keyring, &kr, &line);
+
+	if (rc != E_OK) {
+		log_warnx("SIGHUP: keyring %s not reloaded (line %d): %s; keeping the previous one",
+		    l->s->conf->keyring, line, dnsa_strerror(rc));
+		return;
+	}
+	size_t n = keyring_count(kr);
+	if ((rc = verifier_set_keyring(l->s->verify, &kr)) != E_OK) {
+		log_warnx("SIGHUP: keyring not reloaded: %s", dnsa_strerror(rc));
+		keyring_free(kr);
+		return;
+	}
+	log_info("SIGHUP: keyring %s reloaded, %zu nodes", l->s->conf->keyring, n);
+}
+
+int server_run(struct server *s)
+{
+	struct loop l = { .s = s };
+	struct pollfd pfd[RECEIVER_MAX_SOCKS];
+	size_t nfd = receiver_nsocks(s->rx);
+	int64_t now = mono_ms();
+	int64_t next_stats = now + s->conf->stats_interval * 1000;
+	int64_t next_summary = s->conf->summary_interval ? now + s->conf->summary_interval * 1000 : INT64_MAX;
+
+	for (unsigned r = 0; r < NS_R_MAX; r++)
+		l.rl_reject[r] = (struct log_rl)LOG_RL_INIT(5, 60);
+	l.rl_drop = (struct log_rl)LOG_RL_INIT(5, 60);
+	l.rl_db = (struct log_rl)LOG_RL_INIT(5, 60);
+	l.last_summary_ms = now;
+	for (size_t i = 0; i < nfd; i++)
+		pfd[i] = (struct pollfd){ .fd = receiver_fd(s->rx, i), .events = POLLIN };
+
+	while (!*s->quit) {
+		if (*s->reload) {
+			*s->reload = 0;
+			reload(&l);
+		}
+		now = mono_ms();
+		int64_t timeout = stage_due(s->stage, now);
+		if (timeout < 0 || timeout > next_stats - now)
+			timeout = next_stats - now;
+		if (timeout > next_summary - now)
+			timeout = next_summary - now;
+		if (timeout < 0)
+			timeout = 0;
+		if (timeout > 1000)
+			timeout = 1000;
+		int n = poll(pfd, nfd, (int)timeout);
+		if (n < 0 && errno != EINTR)
+			log_warn("poll");
+		for (size_t i = 0; n > 0 && i < nfd; i++)
+			if (pfd[i].revents & (POLLIN | POLLERR))
+				receive(&l, i);
+		now = mono_ms();
+		if (stage_due(s->stage, now) == 0)
+			flush(&l, now);
+		if (now >= next_stats) {
+			write_stats(&l);
+			next_stats = now + s->conf->stats_interval * 1000;
+		}
+		if (now >= next_summary) {
+			summary(&l, now);
+			next_summary = now + s->conf->summary_interval * 1000;
+		}
+	}
+	unsigned left = stage_drain(s->stage, DRAIN_AT_EXIT_MS);
+	if (left) {
+		nodestats_anon(s->ns)->c.drops += left;
+		log_warnx("exit: %u queued datagrams could not be staged: %s", left, stage_errmsg(s->stage));
+	}
+	write_stats(&l);
+	summary(&l, mono_ms());
+	free(l.stats);
+	return 0;
+}

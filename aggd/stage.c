@@ -1,0 +1,457 @@
+/* aggd/stage.c: the SQLite staging writer: a bounded in-memory queue committed in batched WAL transactions. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "aggd/stage.h"
+#include "common/errors.h"
+
+/* sql/staging.sql, verbatim (tests/unit/test_stage.c checks that they are equal) */
+static const char schema_sql[] =
+	"-- sql/staging.sql: SQLite staging database written by aggd, read (and pruned) by aggd-rollup.\n"
+	"-- Opened in WAL mode. aggd appends; aggd-rollup reads rows with id > its checkpoint,\n"
+	"-- and deletes rows it has committed to MariaDB.\n"
+	"PRAGMA journal_mode = WAL;\n"
+	"\n"
+	"-- one row per accepted datagram\n"
+	"CREATE TABLE IF NOT EXISTS datagram (\n"
+	"\tid          INTEGER PRIMARY KEY,   -- increasing; the rollup's checkpoint is an id\n"
+	"\tnode        TEXT    NOT NULL,      -- node name from the envelope\n"
+	"\tboot_id     INTEGER NOT NULL,      -- envelope boot id (signed 64-bit in SQLite)\n"
+	"\tseq         INTEGER NOT NULL,      -- envelope sequence number\n"
+	"\tkind        INTEGER NOT NULL,      -- 1 = records, 2 = counters (env_kind)\n"
+	"\treceived_us INTEGER NOT NULL,      -- aggd receive time, microseconds since the epoch\n"
+	"\tnrecords    INTEGER NOT NULL,      -- records in the payload (0 for counters)\n"
+	"\tpayload     BLOB    NOT NULL       -- the decrypted CBOR payload (common/record.h)\n"
+	");\n"
+	"\n"
+	"-- aggd's per-node statistics: each row holds the increments since the previous\n"
+	"-- row for that node (so rows add up); node '' is for rejects that name no known node.\n"
+	"CREATE TABLE IF NOT EXISTS node_stats (\n"
+	"\tid          INTEGER PRIMARY KEY,\n"
+	"\tnode        TEXT    NOT NULL,\n"
+	"\ttime_us     INTEGER NOT NULL,      -- end of the interval\n"
+	"\tcounter     TEXT    NOT NULL,      -- datagrams, records, gaps, duplicates, reject_<reason>, staging_drops\n"
+	"\tvalue       INTEGER NOT NULL       -- increment over the interval\n"
+	");\n"
+	"\n"
+	"-- rows the rollup could not decode, moved aside (never retried automatically)\n"
+	"CREATE TABLE IF NOT EXISTS quarantine (\n"
+	"\tid          INTEGER PRIMARY KEY,   -- the datagram's original id\n"
+	"\tnode        TEXT    NOT NULL,\n"
+	"\tboot_id     INTEGER NOT NULL,\n"
+	"\tseq         INTEGER NOT NULL,\n"
+	"\tkind        INTEGER NOT NULL,\n"
+	"\treceived_us INTEGER NOT NULL,\n"
+	"\tpayload     BLOB    NOT NULL,\n"
+	"\terror       TEXT    NOT NULL,      -- why it did not decode\n"
+	"\tmoved_us    INTEGER NOT NULL\n"
+	");\n"
+	"\n"
+	"-- aggd's replay protection across its own restarts: the highest staged (boot id,\n"
+	"-- sequence number) per node, updated in the transaction that stages the rows.\n"
+	"-- Read by aggd at start only; the rollup neither reads nor prunes it.\n"
+	"CREATE TABLE IF NOT EXISTS replay_state (\n"
+	"\tnode        TEXT    PRIMARY KEY,\n"
+	"\tboot_id     INTEGER NOT NULL,\n"
+	"\tseq         INTEGER NOT NULL\n"
+	");\n";
+
+#define NAME_MAX_LEN 63
+#define BACKOFF_MAX_MS 2000
+
+/* A queued row; its node name and payload sit in the arena at off. */
+struct qrow {
+	size_t off;                /* arena offset of name bytes, payload follows */
+	size_t len;                /* payload length */
+	uint8_t name_len;
+	uint8_t kind;
+	unsigned nrecords;
+	uint64_t boot_id;
+	uint64_t seq;
+	int64_t received_us;
+	int64_t queued_ms;         /* monotonic time of stage_put, for the flush deadline */
+};
+
+struct stage {
+	struct stage_conf conf;
+	char *path;                /* owned copy of conf.path */
+	sqlite3 *db;               /* NULL after an I/O error until the next reopen */
+	sqlite3_stmt *ins;         /* INSERT INTO datagram */
+	sqlite3_stmt *state;       /* upsert replay_state from the rows of this transaction */
+	sqlite3_stmt *stat;        /* INSERT INTO node_stats */
+	int ready;                 /* schema applied and statements prepared */
+	struct qrow *rows;         /* ring of conf.queue_rows */
+	unsigned head;             /* index of the oldest row */
+	unsigned count;            /* rows queued */
+	uint8_t *arena;            /* conf.queue_bytes */
+	size_t used;               /* bytes of queued rows (not counting wrap padding) */
+	int64_t retry_at;          /* no commit attempt before this (monotonic ms) */
+	unsigned backoff;          /* current back-off, ms; 0 when healthy */
+	struct stage_counters ctr;
+	char errmsg[256];
+};
+
+const char *stage_schema(void) { return schema_sql; }
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* map an SQLite result to a project code and remember its message */
+static int db_fail(struct stage *st, int rc)
+{
+	snprintf(st->errmsg, sizeof st->errmsg, "%s (%s)",
+	    st->db ? sqlite3_errmsg(st->db) : "no database", sqlite3_errstr(rc));
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	default:
+		return -EIO;
+	}
+}
+
+static void db_close(struct stage *st)
+{
+	sqlite3_finalize(st->ins);
+	sqlite3_finalize(st->state);
+	sqlite3_finalize(st->stat);
+	st->ins = st->state = st->stat = NULL;
+	if (st->db)
+		sqlite3_close_v2(st->db);
+	st->db = NULL;
+	st->ready = 0;
+}
+
+static int db_open(struct stage *st)
+{
+	int rc = sqlite3_open_v2(st->path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		int e = db_fail(st, rc);
+		db_close(st);
+		return e == -EBUSY ? e : -EIO;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, (int)st->conf.busy_timeout_ms);
+	return E_OK;
+}
+
+/* schema and statements; may fail with -EBUSY while another process holds the lock */
+static int db_prepare(struct stage *st)
+{
+	static const char ins_sql[] =
+	    "INSERT INTO datagram (node, boot_id, seq, kind, received_us, nrecords, payload) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	/* several (node, boot) groups may come from one transaction: keep the newest */
+	static const char state_sql[] =
+	    "INSERT INTO replay_state (node, boot_id, seq) "
+	    "SELECT node, boot_id, max(seq) FROM datagram WHERE id >= ?1 GROUP BY node, boot_id "
+	    "ON CONFLICT (node) DO UPDATE SET boot_id = excluded.boot_id, seq = excluded.seq "
+	    "WHERE excluded.boot_id > replay_state.boot_id OR "
+	    "(excluded.boot_id = replay_state.boot_id AND excluded.seq > replay_state.seq)";
+	static const char stat_sql[] =
+	    "INSERT INTO node_stats (node, time_us, counter, value) VALUES (?1, ?2, ?3, ?4)";
+	int rc;
+
+	if (st->ready)
+		return E_OK;
+	if (!st->db && (rc = db_open(st)) != E_OK)
+		return rc;
+	rc = sqlite3_exec(st->db, schema_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;",
+		    NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(st->db, ins_sql, -1, SQLITE_PREPARE_PERSISTENT, &st->ins, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(st->db, state_sql, -1, SQLITE_PREPARE_PERSISTENT, &st->state, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(st->db, stat_sql, -1, SQLITE_PREPARE_PERSISTENT, &st->stat, NULL);
+	if (rc != SQLITE_OK) {
+		int e = db_fail(st, rc);
+		sqlite3_finalize(st->ins);
+		sqlite3_finalize(st->state);
+		sqlite3_finalize(st->stat);
+		st->ins = st->state = st->stat = NULL;
+		return e;
+	}
+	st->ready = 1;
+	return E_OK;
+}
+
+struct stage *stage_new(const struct stage_conf *c, int *err)
+{
+	struct stage *st;
+	int rc;
+
+	*err = E_INVAL;
+	if (!c || !c->path || !c->path[0] || c->batch_rows == 0 || c->queue_rows == 0 ||
+	    c->queue_bytes < 1024)
+		return NULL;
+	*err = E_NOMEM;
+	if (!(st = calloc(1, sizeof *st)))
+		return NULL;
+	st->conf = *c;
+	st->path = strdup(c->path);
+	st->rows = calloc(c->queue_rows, sizeof *st->rows);
+	st->arena = malloc(c->queue_bytes);
+	if (!st->path || !st->rows || !st->arena) {
+		stage_free(st);
+		return NULL;
+	}
+	st->conf.path = st->path;
+	if ((rc = db_open(st)) != E_OK) {
+		*err = rc;
+		stage_free(st);
+		return NULL;
+	}
+	/* a locked database is not fatal: the schema waits for the first flush */
+	rc = db_prepare(st);
+	if (rc != E_OK && rc != -EBUSY) {
+		*err = rc;
+		stage_free(st);
+		return NULL;
+	}
+	*err = E_OK;
+	return st;
+}
+
+void stage_free(struct stage *st)
+{
+	if (!st)
+		return;
+	db_close(st);
+	free(st->path);
+	free(st->rows);
+	free(st->arena);
+	free(st);
+}
+
+/* where a block of need bytes can go in the arena, or -1 if it does not fit now */
+static long arena_place(const struct stage *st, size_t need)
+{
+	size_t cap = st->conf.queue_bytes;
+	if (st->count == 0)
+		return need <= cap ? 0 : -1;
+	const struct qrow *first = &st->rows[st->head];
+	const struct qrow *last = &st->rows[(st->head + st->count - 1) % st->conf.queue_rows];
+	size_t end = last->off + last->name_len + last->len;
+	if (last->off >= first->off) {
+		/* used region is [first, end): free space at the end, then before first */
+		if (end + need <= cap)
+			return (long)end;
+		if (need <= first->off)
+			return 0;
+		return -1;
+	}
+	/* wrapped: free space is [end, first) */
+	return end + need <= first->off ? (long)end : -1;
+}
+
+int stage_put(struct stage *st, const struct stage_row *row, int64_t now_ms)
+{
+	size_t name_len = strlen(row->node);
+	long off;
+
+	if (name_len == 0 || name_len > NAME_MAX_LEN || name_len + row->len > st->conf.queue_bytes)
+		return E_INVAL;
+	if (st->count == st->conf.queue_rows || (off = arena_place(st, name_len + row->len)) < 0) {
+		st->ctr.dropped++;
+		return E_SPACE;
+	}
+	struct qrow *q = &st->rows[(st->head + st->count) % st->conf.queue_rows];
+	q->off = (size_t)off;
+	q->len = row->len;
+	q->name_len = (uint8_t)name_len;
+	q->kind = (uint8_t)row->kind;
+	q->nrecords = row->nrecords;
+	q->boot_id = row->boot_id;
+	q->seq = row->seq;
+	q->received_us = row->received_us;
+	q->queued_ms = now_ms;
+	memcpy(st->arena + off, row->node, name_len);
+	memcpy(st->arena + off + name_len, row->payload, row->len);
+	st->count++;
+	st->used += name_len + row->len;
+	st->ctr.queued++;
+	return E_OK;
+}
+
+int64_t stage_due(const struct stage *st, int64_t now_ms)
+{
+	if (st->count == 0)
+		return -1;
+	int64_t due = st->count >= st->conf.batch_rows ? now_ms
+	    : st->rows[st->head].queued_ms + st->conf.flush_ms;
+	if (due < st->retry_at)
+		due = st->retry_at;
+	return due <= now_ms ? 0 : due - now_ms;
+}
+
+static int tx_fail(struct stage *st, int rc, int64_t now_ms)
+{
+	int e = db_fail(st, rc);
+	if (st->ins)
+		sqlite3_reset(st->ins);
+	if (st->state)
+		sqlite3_reset(st->state);
+	if (st->stat)
+		sqlite3_reset(st->stat);
+	if (st->db && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	/* other errors than busy/full may come from a broken file handle: start afresh */
+	if (e == -EIO) {
+		db_close(st);
+		st->ctr.reopens++;
+	}
+	st->ctr.failures++;
+	st->backoff = st->backoff ? st->backoff * 2 : (st->conf.retry_ms ? st->conf.retry_ms : 50);
+	if (st->backoff > BACKOFF_MAX_MS)
+		st->backoff = BACKOFF_MAX_MS;
+	st->retry_at = now_ms + st->backoff;
+	return e;
+}
+
+int stage_flush(struct stage *st, int64_t now_ms)
+{
+	unsigned n = st->count < st->conf.batch_rows ? st->count : st->conf.batch_rows;
+	sqlite3_int64 first_id = 0;
+	int rc;
+
+	if (n == 0 || now_ms < st->retry_at)
+		return 0;
+	if ((rc = db_prepare(st)) != E_OK) {
+		st->ctr.failures++;
+		st->backoff = st->backoff ? st->backoff * 2 : (st->conf.retry_ms ? st->conf.retry_ms : 50);
+		if (st->backoff > BACKOFF_MAX_MS)
+			st->backoff = BACKOFF_MAX_MS;
+		st->retry_at = now_ms + st->backoff;
+		return rc;
+	}
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return tx_fail(st, rc, now_ms);
+	for (unsigned i = 0; i < n; i++) {
+		const struct qrow *q = &st->rows[(st->head + i) % st->conf.queue_rows];
+		const uint8_t *p = st->arena + q->off;
+		sqlite3_bind_text(st->ins, 1, (const char *)p, q->name_len, SQLITE_STATIC);
+		sqlite3_bind_int64(st->ins, 2, (sqlite3_int64)q->boot_id);
+		sqlite3_bind_int64(st->ins, 3, (sqlite3_int64)q->seq);
+		sqlite3_bind_int(st->ins, 4, q->kind);
+		sqlite3_bind_int64(st->ins, 5, q->received_us);
+		sqlite3_bind_int64(st->ins, 6, q->nrecords);
+		sqlite3_bind_blob(st->ins, 7, p + q->name_len, (int)q->len, SQLITE_STATIC);
+		rc = sqlite3_step(st->ins);
+		if (rc != SQLITE_DONE)
+			return tx_fail(st, rc, now_ms);
+		sqlite3_reset(st->ins);
+		if (i == 0)
+			first_id = sqlite3_last_insert_rowid(st->db);
+	}
+	sqlite3_bind_int64(st->state, 1, first_id);
+	rc = sqlite3_step(st->state);
+	if (rc != SQLITE_DONE)
+		return tx_fail(st, rc, now_ms);
+	sqlite3_reset(st->state);
+	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return tx_fail(st, rc, now_ms);
+	for (unsigned i = 0; i < n; i++) {
+		const struct qrow *q = &st->rows[st->head];
+		st->used -= q->name_len + q->len;
+		st->head = (st->head + 1) % st->conf.queue_rows;
+	}
+	st->count -= n;
+	st->ctr.committed += n;
+	st->ctr.commits++;
+	st->backoff = 0;
+	st->retry_at = 0;
+	return (int)n;
+}
+
+unsigned stage_drain(struct stage *st, int64_t timeout_ms)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	while (st->count > 0) {
+		int64_t now = mono_ms();
+		if (now >= deadline)
+			break;
+		if (now < st->retry_at) {
+			nanosleep(&pause, NULL);
+			continue;
+		}
+		stage_flush(st, now);
+	}
+	return st->count;
+}
+
+int stage_write_stats(struct stage *st, int64_t time_us, const struct stage_stat *rows, size_t n)
+{
+	int64_t now = mono_ms();
+	int rc;
+
+	if (n == 0)
+		return E_OK;
+	if ((rc = db_prepare(st)) != E_OK)
+		return rc;
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return tx_fail(st, rc, now);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(st->stat, 1, rows[i].node, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st->stat, 2, time_us);
+		sqlite3_bind_text(st->stat, 3, rows[i].counter, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st->stat, 4, rows[i].value);
+		rc = sqlite3_step(st->stat);
+		if (rc != SQLITE_DONE)
+			return tx_fail(st, rc, now);
+		sqlite3_reset(st->stat);
+	}
+	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return tx_fail(st, rc, now);
+	return E_OK;
+}
+
+int stage_load_state(struct stage *st, stage_state_fn fn, void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, n = 0;
+
+	if ((rc = db_prepare(st)) != E_OK)
+		return rc;
+	rc = sqlite3_prepare_v2(st->db, "SELECT node, boot_id, seq FROM replay_state", -1, &s, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *node = (const char *)sqlite3_column_text(s, 0);
+		if (node)
+			fn(node, (uint64_t)sqlite3_column_int64(s, 1), (uint64_t)sqlite3_column_int64(s, 2), arg);
+		n++;
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE)
+		n = db_fail(st, rc);
+	sqlite3_finalize(s);
+	return n;
+}
+
+void stage_counters(const struct stage *st, struct stage_counters *out)
+{
+	*out = st->ctr;
+	out->depth = st->count;
+	out->depth_bytes = st->used;
+}
+
+const char *stage_errmsg(const struct stage *st) { return st->errmsg; }

@@ -1,0 +1,131 @@
+/* aggd/stage.h: the SQLite staging writer: a bounded in-memory queue committed in batched WAL transactions. */
+#ifndef DNSA_STAGE_H
+#define DNSA_STAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * aggd appends one row per accepted datagram to the `datagram` table of the
+ * staging database (schema: sql/staging.sql, applied at open). Rows wait in a
+ * bounded queue and are committed many per transaction, when `batch_rows`
+ * are queued or the oldest has waited `flush_ms`. A busy, locked, full or
+ * failing database never blocks the caller for more than `busy_timeout_ms`
+ * and never loses a queued row: the transaction is rolled back, the rows
+ * stay queued and are retried after a back-off. Only when the queue is full
+ * does stage_put refuse a row (the caller counts the drop).
+ *
+ * Durability: WAL with synchronous=NORMAL, so a committed row survives the
+ * death of the process (kill -9); a power loss may lose the last commits.
+ *
+ * With every committed batch the highest (boot id, sequence number) per node
+ * is kept in `replay_state`, so a restarted aggd refuses replays of what it
+ * already staged and counts the datagrams lost in between as gaps.
+ */
+
+struct stage_conf {
+	const char *path;          /* database file; created if missing */
+	unsigned batch_rows;       /* rows per transaction, at most (>= 1) */
+	unsigned flush_ms;         /* commit when the oldest queued row is this old */
+	unsigned busy_timeout_ms;  /* SQLite busy handler wait per attempt */
+	unsigned retry_ms;         /* first back-off after a failed commit (doubles to 2 s) */
+	size_t queue_bytes;        /* node names + payloads held in the queue, at most */
+	unsigned queue_rows;       /* rows held in the queue, at most */
+};
+
+/* One datagram to stage; the caller's memory, copied by stage_put. */
+struct stage_row {
+	const char *node;          /* node name (1..63 characters) */
+	uint64_t boot_id;
+	uint64_t seq;
+	int kind;                  /* enum env_kind */
+	int64_t received_us;       /* receive time, microseconds since the epoch */
+	unsigned nrecords;         /* records in the payload (0 for counters) */
+	const uint8_t *payload;    /* decrypted, validated CBOR payload */
+	size_t len;
+};
+
+/* One node_stats row (an increment over the interval ending at time_us). */
+struct stage_stat {
+	const char *node;          /* "" for rejects naming no known node */
+	const char *counter;       /* datagrams, records, gaps, duplicates, reject_<reason>, staging_drops */
+	int64_t value;
+};
+
+/* Counters of the writer itself (cumulative since stage_new). */
+struct stage_counters {
+	uint64_t queued;           /* rows accepted by stage_put */
+	uint64_t committed;        /* rows committed to the database */
+	uint64_t dropped;          /* rows refused by stage_put (queue full) */
+	uint64_t commits;          /* successful transactions */
+	uint64_t failures;         /* failed transactions (rolled back, rows kept) */
+	uint64_t reopens;          /* database connections re-opened after an I/O error */
+	unsigned depth;            /* rows in the queue now */
+	size_t depth_bytes;        /* bytes used in the queue now */
+};
+
+struct stage;
+
+/*
+ * stage_new: open (create) the database, enable WAL and apply the schema.
+ * If the database is locked right now, the schema is applied at the first
+ * flush instead. Returns NULL with *err set (E_INVAL for a bad conf,
+ * E_NOMEM, -EIO/-EACCES-like codes for a file that cannot be opened).
+ */
+struct stage *stage_new(const struct stage_conf *c, int *err);
+
+/* stage_free: flush nothing, close the database, free the queue. Accepts NULL. */
+void stage_free(struct stage *st);
+
+/*
+ * stage_put: copy a row into the queue (now_ms: monotonic ms, for the age
+ * that triggers a commit). E_OK, E_SPACE when the queue is full
+ * (row dropped and counted in `dropped`), E_INVAL for a row that could never
+ * fit (name too long, payload above queue_bytes). Does not allocate, no I/O.
+ */
+int stage_put(struct stage *st, const struct stage_row *row, int64_t now_ms);
+
+/*
+ * stage_due: ms until stage_flush should be called (0 = now), or -1 when the
+ * queue is empty. now_ms is a monotonic clock in milliseconds.
+ */
+int64_t stage_due(const struct stage *st, int64_t now_ms);
+
+/*
+ * stage_flush: commit up to batch_rows queued rows in one transaction.
+ * Returns the rows committed (>= 0), or on failure -EBUSY (locked),
+ * -ENOSPC (disk full), -EIO (other database error); the rows stay queued and
+ * stage_due reports the back-off. Calling it during the back-off returns 0.
+ */
+int stage_flush(struct stage *st, int64_t now_ms);
+
+/*
+ * stage_drain: flush until the queue is empty or timeout_ms passed (used at
+ * exit). Returns the rows left in the queue.
+ */
+unsigned stage_drain(struct stage *st, int64_t timeout_ms);
+
+/*
+ * stage_write_stats: insert n node_stats rows stamped time_us in one
+ * transaction (outside the back-off). E_OK, or an error as stage_flush;
+ * on error nothing was written and the caller keeps the increments.
+ */
+int stage_write_stats(struct stage *st, int64_t time_us, const struct stage_stat *rows, size_t n);
+
+/*
+ * stage_load_state: call fn for each node's highest staged (boot id, seq),
+ * from replay_state. Returns the number of nodes or an error code.
+ */
+typedef void (*stage_state_fn)(const char *node, uint64_t boot_id, uint64_t seq, void *arg);
+int stage_load_state(struct stage *st, stage_state_fn fn, void *arg);
+
+/* stage_counters: a snapshot of the writer's counters. Cannot fail. */
+void stage_counters(const struct stage *st, struct stage_counters *out);
+
+/* stage_errmsg: the last database error message ("" if none). Never NULL. */
+const char *stage_errmsg(const struct stage *st);
+
+/* stage_schema: the SQL applied at open (a copy of sql/staging.sql). Never NULL. */
+const char *stage_schema(void);
+
+#endif
