@@ -3,6 +3,7 @@
 #define CAPD_EVLOOP_H
 
 #include <stdint.h>
+#include <sys/epoll.h> /* events are EPOLL* bits */
 
 struct evloop;
 

@@ -1,0 +1,447 @@
+/* capd/dnstap_input.c: accept nameserver connections, read big chunks, split frames, shed when behind. */
+#include "capd/dnstap_input.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/errors.h"
+
+#define DI_MAX_CONNS_DEFAULT 64
+#define DI_SHED_BACKLOG_DEFAULT (128 * 1024)
+#define DI_BUDGET_US_DEFAULT 20000
+#define DI_READS_DEFAULT 16
+#define DI_ACCEPTS_PER_TURN 32
+#define DI_LISTEN_BACKLOG 64
+
+struct di_conn {
+	struct dnstap_input *in;
+	int fd;               /* -1: free slot */
+	struct fs *fs;        /* allocated at accept, freed at close */
+	unsigned flags;       /* flags for the frames of the current read (DNSTAP_FRAME_SHED) */
+};
+
+struct dnstap_input {
+	struct evloop *ev;
+	struct dnstap_input_conf conf; /* with defaults filled in; strings below */
+	char *unix_path;
+	char *content_type;
+	int unix_fd;                  /* -1 if none */
+	dev_t unix_dev;               /* identity of the socket file we created, to unlink only ours */
+	ino_t unix_ino;
+	int tcp_fd;                   /* -1 if none */
+	unsigned tcp_port;
+	dnstap_frame_fn on_frame;
+	void *arg;
+	struct dnstap_input_stats st;
+	struct di_conn *conns;        /* conf.max_conns slots */
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void di_close(struct di_conn *c)
+{
+	struct dnstap_input *in = c->in;
+	evloop_del(in->ev, c->fd);
+	close(c->fd);
+	fs_free(c->fs);
+	c->fs = NULL;
+	c->fd = -1;
+	in->st.conns_open--;
+	in->st.conns_closed++;
+}
+
+static void di_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	struct di_conn *c = arg;
+	if (c->flags & DNSTAP_FRAME_SHED)
+		c->in->st.frames_shed++;
+	c->in->on_frame(c->in->arg, frame, len, c->flags);
+}
+
+/*
+ * Send what the stream wants sent (ACCEPT, FINISH): a few dozen bytes on a
+ * socket whose send buffer is otherwise unused, so it goes out whole; a
+ * short write means the peer is gone. Returns 0 or -1.
+ */
+static int di_flush(struct di_conn *c)
+{
+	size_t len;
+	const uint8_t *out = fs_output(c->fs, &len);
+	while (len > 0) {
+		ssize_t n = send(c->fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		fs_output_done(c->fs, (size_t)n);
+		out = fs_output(c->fs, &len);
+	}
+	return 0;
+}
+
+static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
+{
+	struct di_conn *c = arg;
+	struct dnstap_input *in = c->in;
+	uint64_t t0 = now_us();
+
+	for (unsigned i = 0; i < in->conf.reads_per_turn; i++) {
+		size_t avail;
+		uint8_t *dst = fs_space(c->fs, &avail);
+		if (dst == NULL) { /* cannot happen: finished streams are closed at once */
+			di_close(c);
+			return;
+		}
+		ssize_t n = read(fd, dst, avail);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			in->st.err_io++;
+			di_close(c);
+			return;
+		}
+		if (n == 0) {
+			(void)fs_eof(c->fs); /* clean end or E_TRUNCATED, counted in fs stats */
+			di_close(c);
+			return;
+		}
+		in->st.reads++;
+		in->st.read_bytes += (uint64_t)n;
+
+		/* behind? decided once per read, for all the frames in it */
+		c->flags = 0;
+		if ((size_t)n == avail) {
+			int queued = 0;
+			if (ioctl(fd, FIONREAD, &queued) == 0 && (size_t)queued >= in->conf.shed_backlog)
+				c->flags = DNSTAP_FRAME_SHED;
+		}
+		if (i > 0 && now_us() - t0 > in->conf.budget_us)
+			c->flags = DNSTAP_FRAME_SHED;
+
+		int rc = fs_commit(c->fs, (size_t)n);
+		if (rc < 0) { /* protocol error, counted by reason in fs stats */
+			di_close(c);
+			return;
+		}
+		if (di_flush(c) < 0 && rc == 0) {
+			in->st.err_io++;
+			di_close(c);
+			return;
+		}
+		if (rc == 1) { /* STOP: FINISH sent (or the peer already left, as Unbound does) */
+			di_close(c);
+			return;
+		}
+		if ((size_t)n < avail)
+			return; /* drained: skip the read that would only say EAGAIN */
+	}
+}
+
+static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
+{
+	struct dnstap_input *in = arg;
+	for (int k = 0; k < DI_ACCEPTS_PER_TURN; k++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
+				in->st.err_accept++;
+			return;
+		}
+		struct di_conn *c = NULL;
+		for (unsigned i = 0; i < in->conf.max_conns; i++)
+			if (in->conns[i].fd < 0) {
+				c = &in->conns[i];
+				break;
+			}
+		if (c == NULL) {
+			/* closing (not leaving it in the backlog) makes the writer retry later */
+			close(fd);
+			in->st.conns_rejected++;
+			continue;
+		}
+		struct fs_conf fc = {
+			.content_type = in->content_type,
+			.max_frame = in->conf.max_frame,
+			.buf_size = in->conf.buf_size,
+			.stats = &in->st.fs,
+		};
+		c->fs = fs_new(&fc, di_frame, c);
+		if (c->fs == NULL || evloop_add(in->ev, fd, EPOLLIN, di_read, c) != E_OK) {
+			fs_free(c->fs);
+			c->fs = NULL;
+			close(fd);
+			in->st.err_accept++;
+			continue;
+		}
+		c->fd = fd;
+		c->flags = 0;
+		in->st.conns_accepted++;
+		in->st.conns_open++;
+	}
+}
+
+static int di_id(const char *s, int is_group, unsigned *id)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*s != '\0' && *end == '\0') {
+		*id = (unsigned)v;
+		return E_OK;
+	}
+	char buf[4096];
+	if (is_group) {
+		struct group gr, *res = NULL;
+		if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) != 0 || res == NULL)
+			return E_NOTFOUND;
+		*id = res->gr_gid;
+	} else {
+		struct passwd pw, *res = NULL;
+		if (getpwnam_r(s, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+			return E_NOTFOUND;
+		*id = res->pw_uid;
+	}
+	return E_OK;
+}
+
+/* a socket file at path: remove it if stale, refuse if alive or not a socket */
+static int di_stale(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat sb;
+	if (lstat(path, &sb) < 0)
+		return errno == ENOENT ? E_OK : -errno;
+	if (!S_ISSOCK(sb.st_mode))
+		return -EEXIST;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	int e = errno;
+	close(fd);
+	if (rc == 0)
+		return -EADDRINUSE; /* someone (another capd?) is accepting there */
+	if (e != ECONNREFUSED && e != ENOENT)
+		return -e;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return E_OK;
+}
+
+static int di_unix(struct dnstap_input *in)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = in->unix_path;
+	unsigned uid = (unsigned)-1, gid = (unsigned)-1;
+	int rc;
+
+	if (strlen(path) == 0 || strlen(path) >= sizeof(sa.sun_path))
+		return E_INVAL;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (in->conf.unix_owner && (rc = di_id(in->conf.unix_owner, 0, &uid)) != E_OK)
+		return rc;
+	if (in->conf.unix_group && (rc = di_id(in->conf.unix_group, 1, &gid)) != E_OK)
+		return rc;
+	if ((rc = di_stale(path, &sa)) != E_OK)
+		return rc;
+
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	struct stat sb;
+	if (lstat(path, &sb) < 0 ||
+	    ((uid != (unsigned)-1 || gid != (unsigned)-1) && chown(path, uid, gid) < 0) ||
+	    chmod(path, in->conf.unix_mode) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0) {
+		rc = -errno;
+		close(fd);
+		unlink(path);
+		return rc;
+	}
+	in->unix_dev = sb.st_dev;
+	in->unix_ino = sb.st_ino;
+	in->unix_fd = fd;
+	return E_OK;
+}
+
+static int di_tcp(struct dnstap_input *in)
+{
+	char host[256];
+	const char *spec = in->conf.tcp_listen, *port;
+	const char *colon = strrchr(spec, ':');
+	if (colon == NULL || colon == spec)
+		return E_INVAL;
+	size_t hl = (size_t)(colon - spec);
+	const char *h = spec;
+	if (spec[0] == '[') {
+		if (colon[-1] != ']')
+			return E_INVAL;
+		h = spec + 1;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return E_INVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	port = colon + 1;
+
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
+	struct addrinfo *ai = NULL;
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || ai == NULL)
+		return E_INVAL;
+	int rc = E_OK, one = 1;
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0)
+		rc = -errno;
+	freeaddrinfo(ai);
+	if (rc != E_OK) {
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		in->tcp_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							     : ((struct sockaddr_in *)&ss)->sin_port);
+	in->tcp_fd = fd;
+	return E_OK;
+}
+
+struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev,
+				      dnstap_frame_fn on_frame, void *arg, int *err)
+{
+	int rc = E_INVAL, dummy;
+	if (err == NULL)
+		err = &dummy;
+	*err = E_INVAL;
+	if (conf == NULL || ev == NULL || on_frame == NULL || (conf->unix_path == NULL && conf->tcp_listen == NULL))
+		return NULL;
+
+	struct dnstap_input *in = calloc(1, sizeof(*in));
+	if (in == NULL) {
+		*err = E_NOMEM;
+		return NULL;
+	}
+	in->ev = ev;
+	in->conf = *conf;
+	in->unix_fd = in->tcp_fd = -1;
+	in->on_frame = on_frame;
+	in->arg = arg;
+	if (!in->conf.unix_mode)
+		in->conf.unix_mode = 0660;
+	if (!in->conf.max_conns)
+		in->conf.max_conns = DI_MAX_CONNS_DEFAULT;
+	if (!in->conf.shed_backlog)
+		in->conf.shed_backlog = DI_SHED_BACKLOG_DEFAULT;
+	if (!in->conf.budget_us)
+		in->conf.budget_us = DI_BUDGET_US_DEFAULT;
+	if (!in->conf.reads_per_turn)
+		in->conf.reads_per_turn = DI_READS_DEFAULT;
+	/* owner/group/tcp strings are used only here, in new: not kept */
+	in->conf.unix_owner = in->conf.unix_group = NULL;
+	in->unix_path = conf->unix_path ? strdup(conf->unix_path) : NULL;
+	in->content_type = strdup(conf->content_type ? conf->content_type : FS_CONTENT_TYPE_DNSTAP);
+	in->conns = calloc(in->conf.max_conns, sizeof(*in->conns));
+	if ((conf->unix_path && in->unix_path == NULL) || in->content_type == NULL || in->conns == NULL) {
+		rc = E_NOMEM;
+		goto fail;
+	}
+	for (unsigned i = 0; i < in->conf.max_conns; i++) {
+		in->conns[i].fd = -1;
+		in->conns[i].in = in;
+	}
+	in->conf.unix_path = in->unix_path;
+	in->conf.content_type = in->content_type;
+
+	if (conf->unix_path) {
+		in->conf.unix_owner = conf->unix_owner;
+		in->conf.unix_group = conf->unix_group;
+		rc = di_unix(in);
+		in->conf.unix_owner = in->conf.unix_group = NULL;
+		if (rc != E_OK) {
+			free(in->unix_path); /* not ours to unlink */
+			in->unix_path = NULL;
+			goto fail;
+		}
+		if ((rc = evloop_add(ev, in->unix_fd, EPOLLIN, di_accept, in)) != E_OK)
+			goto fail;
+	}
+	if (conf->tcp_listen) {
+		if ((rc = di_tcp(in)) != E_OK)
+			goto fail;
+		if ((rc = evloop_add(ev, in->tcp_fd, EPOLLIN, di_accept, in)) != E_OK)
+			goto fail;
+	}
+	in->conf.tcp_listen = NULL;
+	*err = E_OK;
+	return in;
+fail:
+	dnstap_input_free(in);
+	*err = rc;
+	return NULL;
+}
+
+void dnstap_input_free(struct dnstap_input *in)
+{
+	if (in == NULL)
+		return;
+	for (unsigned i = 0; in->conns && i < in->conf.max_conns; i++)
+		if (in->conns[i].fd >= 0)
+			di_close(&in->conns[i]);
+	if (in->unix_fd >= 0) {
+		evloop_del(in->ev, in->unix_fd);
+		close(in->unix_fd);
+		/* unlink only the file we created, not one a newer capd put there since */
+		struct stat sb;
+		if (in->unix_path && lstat(in->unix_path, &sb) == 0 && sb.st_dev == in->unix_dev &&
+		    sb.st_ino == in->unix_ino)
+			unlink(in->unix_path);
+	}
+	if (in->tcp_fd >= 0) {
+		evloop_del(in->ev, in->tcp_fd);
+		close(in->tcp_fd);
+	}
+	free(in->conns);
+	free(in->unix_path);
+	free(in->content_type);
+	free(in);
+}
+
+void dnstap_input_stats(const struct dnstap_input *in, struct dnstap_input_stats *out)
+{
+	if (out == NULL)
+		return;
+	if (in == NULL)
+		memset(out, 0, sizeof(*out));
+	else
+		*out = in->st;
+}
+
+unsigned dnstap_input_tcp_port(const struct dnstap_input *in)
+{
+	return in ? in->tcp_port : 0;
+}

@@ -1,0 +1,94 @@
+/* capd/dnstap_input.h: dnstap listeners (UNIX socket capd owns, optional TCP) feeding frames to the pipeline. */
+#ifndef CAPD_DNSTAP_INPUT_H
+#define CAPD_DNSTAP_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capd/evloop.h"
+#include "capd/framestream.h"
+
+/*
+ * Nameservers connect to capd (capd is the Frame Streams reader). Each
+ * connection has its own Frame Streams state (bidirectional handshake or
+ * unidirectional), registered in the caller's evloop; everything runs in
+ * the loop thread, and on_frame is called from evloop_run_once.
+ *
+ * No back-pressure. A nameserver (libfstrm) blocks its writer thread when
+ * capd's socket is full and then drops messages silently, so capd must
+ * always drain the socket, even when the pipeline behind it is too slow.
+ * Reading and splitting frames costs little next to decoding, sampling and
+ * parsing; so when capd is behind it keeps reading at full speed and
+ * hands the frames over flagged DNSTAP_FRAME_SHED: the pipeline still
+ * counts them exactly (dnstap_peek_type) but does not sample or parse them.
+ * "Behind" is decided per read (one read is up to buf_size bytes, many
+ * frames, never a syscall per frame):
+ *   - backlog: the read filled the whole buffer and the kernel still holds
+ *     at least shed_backlog bytes for this connection (FIONREAD); or
+ *   - time: this connection has been served for more than budget_us in the
+ *     current loop turn (the pipeline is slow per frame).
+ * The frames of that read are shed; the next read decides afresh, so capd
+ * leaves shed mode as soon as it has caught up. Memory stays bounded: one
+ * buffer per connection, max_conns connections.
+ */
+
+#define DNSTAP_FRAME_SHED 1u /* flags bit: capd is behind; count the frame, do not sample it */
+
+typedef void (*dnstap_frame_fn)(void *arg, const uint8_t *frame, size_t len, unsigned flags);
+
+struct dnstap_input_conf {
+	const char *unix_path;   /* UNIX socket to create; NULL: none */
+	const char *unix_owner;  /* user name or numeric uid for the socket; NULL: unchanged */
+	const char *unix_group;  /* group name or numeric gid; NULL: unchanged */
+	unsigned unix_mode;      /* permission bits; 0: 0660 (the nameserver's group must be able to connect) */
+	const char *tcp_listen;  /* "ADDR:PORT" or "[V6ADDR]:PORT"; NULL: none */
+	unsigned max_conns;      /* connections at once; more are accepted and closed at once; 0: 64 */
+	size_t max_frame;        /* 0: FS_MAX_FRAME_DEFAULT */
+	size_t buf_size;         /* per-connection read buffer; 0: FS_BUF_DEFAULT (256 KiB) */
+	size_t shed_backlog;     /* bytes left queued after a full read that mean "behind"; 0: 128 KiB */
+	unsigned budget_us;      /* time per connection per loop turn before shedding; 0: 20000 */
+	unsigned reads_per_turn; /* reads per connection per readiness event (fairness); 0: 16 */
+	const char *content_type; /* NULL: FS_CONTENT_TYPE_DNSTAP */
+};
+
+struct dnstap_input_stats {
+	struct fs_stats fs;      /* frames, bytes, handshakes, protocol errors by reason (summed) */
+	uint64_t frames_shed;    /* frames handed over with DNSTAP_FRAME_SHED */
+	uint64_t reads;          /* read() calls that returned data */
+	uint64_t read_bytes;     /* bytes read from sockets */
+	uint64_t conns_accepted; /* connections accepted and served */
+	uint64_t conns_rejected; /* connections closed at once: max_conns reached */
+	uint64_t conns_open;     /* open now (a gauge) */
+	uint64_t conns_closed;   /* connections ended, any reason */
+	uint64_t err_io;         /* connections ended by a read/write error (ECONNRESET...) */
+	uint64_t err_accept;     /* accept() failures other than EAGAIN (EMFILE...) */
+};
+
+struct dnstap_input;
+
+/*
+ * dnstap_input_new: create the listeners and register them in ev. The UNIX
+ * socket: a stale socket file at the path (nobody accepting) is removed;
+ * a live one (another capd) gives -EADDRINUSE; a path that is not a socket
+ * gives -EEXIST and is left alone. Owner, group and mode are applied after
+ * bind. Returns NULL on failure with *err (if err is not NULL) set to E_INVAL
+ * (bad conf, no listener configured, bad address), E_NOMEM, E_NOTFOUND
+ * (unknown user or group) or -errno from socket/bind/listen/chown/chmod.
+ * Nothing is left behind on failure. conf strings are copied.
+ */
+struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev,
+				      dnstap_frame_fn on_frame, void *arg, int *err);
+/*
+ * dnstap_input_free: close every connection and listener, deregister from
+ * the loop (which must still exist), unlink the UNIX socket path it
+ * created. Accepts NULL.
+ */
+void dnstap_input_free(struct dnstap_input *in);
+
+/* dnstap_input_stats: copy the counters into *out (zeroed if in is NULL). */
+void dnstap_input_stats(const struct dnstap_input *in, struct dnstap_input_stats *out);
+
+/* dnstap_input_tcp_port: the TCP port actually bound (useful with port 0), 0 if none. */
+unsigned dnstap_input_tcp_port(const struct dnstap_input *in);
+
+#endif
