@@ -1,0 +1,472 @@
+/* capd/pcap_input.c: libpcap capture -> pktdecode -> ipfrag/tcpreasm -> capd_msg callback. */
+#include "capd/pcap_input.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errors.h"
+#include "common/record.h"
+
+struct pcap_input {
+	struct pcap_input_conf conf;
+	pcap_t *pc;
+	int dlt;
+	int fd;
+	int eof;
+	int live;
+	size_t nports;
+	pcap_input_fn fn;
+	void *arg;
+	struct ipfrag *frag;
+	struct tcpreasm *tcp;
+	uint64_t last_tick_us;  /* packet time of the last expiry pass */
+	uint32_t raw_stat[3];   /* last pcap_stats values: 32-bit, they wrap; we accumulate deltas */
+	struct pcap_input_stats st;
+	char err[PCAP_ERRBUF_SIZE];
+};
+
+static void on_tcp_msg(const struct tcpreasm_msg *m, void *arg);
+
+static int addr_text(const struct pcap_input_addr *a, char *buf, size_t len)
+{
+	if (a->family == 4)
+		return snprintf(buf, len, "%u.%u.%u.%u", a->addr[0], a->addr[1], a->addr[2], a->addr[3]);
+	{
+		size_t i, o = 0;
+		for (i = 0; i < 16 && o < len; i += 2)
+			o += (size_t)snprintf(buf + o, len - o, "%s%x", i ? ":" : "", a->addr[i] << 8 | a->addr[i + 1]);
+		return (int)o;
+	}
+}
+
+int pcap_input_default_filter(const struct pcap_input_conf *c, char *buf, size_t len)
+{
+	size_t o = 0, i, nports = 0;
+	char a[64];
+	int n, dot = c->dot_port ? c->dot_port : 853, doh = c->doh_port ? c->doh_port : 443;
+
+#define PUT(...) do { \
+		n = snprintf(buf + o, o < len ? len - o : 0, __VA_ARGS__); \
+		if (n < 0 || (size_t)n >= (o < len ? len - o : 0)) \
+			return E_SPACE; \
+		o += (size_t)n; \
+	} while (0)
+
+	if (!buf || !len)
+		return E_SPACE;
+	buf[0] = 0;
+	if (c->nservers) {
+		PUT("(");
+		for (i = 0; i < c->nservers && i < PCAP_INPUT_MAX_SERVERS; i++) {
+			addr_text(&c->servers[i], a, sizeof(a));
+			PUT("%shost %s", i ? " or " : "", a);
+		}
+		PUT(") and ");
+	}
+	PUT("(((udp or tcp) and (");
+	for (i = 0; i < PCAP_INPUT_MAX_PORTS; i++)
+		if (c->dns_ports[i]) {
+			PUT("%sport %u", nports ? " or " : "", c->dns_ports[i]);
+			nports++;
+		}
+	if (!nports)
+		PUT("port 53");
+	PUT("))");
+	if (dot > 0)
+		PUT(" or (tcp and port %d)", dot);
+	if (doh > 0)
+		PUT(" or (tcp and port %d)", doh);
+	/* non-first fragments carry no ports; the IPv6 test sees a first-header fragment */
+	PUT(" or (ip and ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44))");
+#undef PUT
+	return (int)o;
+}
+
+static int open_live(struct pcap_input *p, const struct pcap_input_conf *c)
+{
+	int r;
+	p->pc = pcap_create(c->interface, p->err);
+	if (!p->pc)
+		return -1;
+	pcap_set_snaplen(p->pc, c->snaplen > 0 ? c->snaplen : 65535);
+	pcap_set_promisc(p->pc, c->promisc ? 1 : 0);
+	pcap_set_buffer_size(p->pc, c->buffer_size > 0 ? c->buffer_size : 8 << 20);
+	pcap_set_timeout(p->pc, c->timeout_ms > 0 ? c->timeout_ms : 100);
+	if (c->immediate)
+		pcap_set_immediate_mode(p->pc, 1);
+	pcap_set_tstamp_precision(p->pc, PCAP_TSTAMP_PRECISION_MICRO);
+	r = pcap_activate(p->pc);
+	if (r < 0) {
+		snprintf(p->err, sizeof(p->err), "%s: %s", c->interface, pcap_geterr(p->pc));
+		return -1;
+	}
+	if (pcap_setnonblock(p->pc, 1, p->err) < 0)
+		return -1;
+	p->fd = pcap_get_selectable_fd(p->pc);
+	if (p->fd < 0) {
+		snprintf(p->err, sizeof(p->err), "%s: no selectable descriptor", c->interface);
+		return -1;
+	}
+	p->live = 1;
+	return 0;
+}
+
+static int set_filter(struct pcap_input *p, const char *filter)
+{
+	struct bpf_program prog;
+	if (pcap_compile(p->pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(p->err, sizeof(p->err), "filter \"%s\": %s", filter, pcap_geterr(p->pc));
+		return -1;
+	}
+	if (pcap_setfilter(p->pc, &prog) < 0) {
+		snprintf(p->err, sizeof(p->err), "filter: %s", pcap_geterr(p->pc));
+		pcap_freecode(&prog);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+struct pcap_input *pcap_input_new(const struct pcap_input_conf *conf, pcap_input_fn fn, void *arg,
+				  char *errbuf, size_t errlen)
+{
+	struct pcap_input *p = calloc(1, sizeof(*p));
+	char filt[2048];
+	size_t i;
+
+	if (!p) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	p->conf = *conf;
+	p->fn = fn;
+	p->arg = arg;
+	p->fd = -1;
+	p->dlt = 1;
+	for (i = 0; i < PCAP_INPUT_MAX_PORTS; i++)
+		if (p->conf.dns_ports[i])
+			p->conf.dns_ports[p->nports++] = p->conf.dns_ports[i];
+	if (!p->nports)
+		p->conf.dns_ports[p->nports++] = 53;
+	if (!p->conf.dot_port)
+		p->conf.dot_port = 853;
+	if (!p->conf.doh_port)
+		p->conf.doh_port = 443;
+	if (!p->conf.batch)
+		p->conf.batch = 256;
+	if (p->conf.nservers > PCAP_INPUT_MAX_SERVERS)
+		p->conf.nservers = PCAP_INPUT_MAX_SERVERS;
+	p->conf.interface = p->conf.file = p->conf.filter = NULL; /* borrowed strings are not kept */
+
+	p->frag = ipfrag_new(&conf->frag);
+	p->tcp = tcpreasm_new(&conf->tcp, on_tcp_msg, p);
+	if (!p->frag || !p->tcp) {
+		snprintf(p->err, sizeof(p->err), "out of memory");
+		goto fail;
+	}
+	if (conf->interface && conf->file) {
+		snprintf(p->err, sizeof(p->err), "both an interface and a file given");
+		goto fail;
+	}
+	if (conf->interface) {
+		if (open_live(p, conf) < 0)
+			goto fail;
+		if (conf->filter)
+			snprintf(filt, sizeof(filt), "%s", conf->filter);
+		else if (pcap_input_default_filter(conf, filt, sizeof(filt)) < 0) {
+			snprintf(p->err, sizeof(p->err), "default filter too long");
+			goto fail;
+		}
+		if (set_filter(p, filt) < 0)
+			goto fail;
+	} else if (conf->file) {
+		p->pc = pcap_open_offline_with_tstamp_precision(conf->file, PCAP_TSTAMP_PRECISION_MICRO, p->err);
+		if (!p->pc)
+			goto fail;
+		if (conf->filter && set_filter(p, conf->filter) < 0)
+			goto fail;
+	}
+	if (p->pc)
+		p->dlt = pcap_datalink(p->pc);
+	return p;
+fail:
+	if (errbuf && errlen)
+		snprintf(errbuf, errlen, "%s", p->err);
+	pcap_input_free(p);
+	return NULL;
+}
+
+void pcap_input_free(struct pcap_input *p)
+{
+	if (!p)
+		return;
+	if (p->pc)
+		pcap_close(p->pc);
+	ipfrag_free(p->frag);
+	tcpreasm_free(p->tcp);
+	free(p);
+}
+
+int pcap_input_fd(const struct pcap_input *p)
+{
+	return p ? p->fd : -1;
+}
+
+int pcap_input_datalink(const struct pcap_input *p)
+{
+	return p ? p->dlt : -1;
+}
+
+int pcap_input_eof(const struct pcap_input *p)
+{
+	return p ? p->eof : 1;
+}
+
+const char *pcap_input_error(const struct pcap_input *p)
+{
+	return p ? p->err : "";
+}
+
+static void on_pcap(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	pcap_input_packet((struct pcap_input *)user, (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec,
+			  bytes, h->caplen, h->len);
+}
+
+int pcap_input_dispatch(struct pcap_input *p, int max)
+{
+	int n;
+	if (!p->pc || p->eof)
+		return 0;
+	n = pcap_dispatch(p->pc, max > 0 ? max : p->conf.batch, on_pcap, (u_char *)p);
+	if (n == PCAP_ERROR) {
+		snprintf(p->err, sizeof(p->err), "%s", pcap_geterr(p->pc));
+		return -EIO;
+	}
+	if (n == PCAP_ERROR_BREAK)
+		return 0;
+	if (n == 0 && !p->live)
+		p->eof = 1;
+	return n;
+}
+
+void pcap_input_tick(struct pcap_input *p, uint64_t now_us)
+{
+	ipfrag_expire(p->frag, now_us);
+	tcpreasm_expire(p->tcp, now_us);
+	p->last_tick_us = now_us;
+}
+
+static int is_server(const struct pcap_input *p, uint8_t family, const uint8_t *a)
+{
+	size_t i;
+	for (i = 0; i < p->conf.nservers; i++)
+		if (p->conf.servers[i].family == family &&
+		    memcmp(p->conf.servers[i].addr, a, family == 6 ? 16 : 4) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_dns_port(const struct pcap_input *p, uint16_t port)
+{
+	size_t i;
+	for (i = 0; i < p->nports; i++)
+		if (p->conf.dns_ports[i] == port)
+			return 1;
+	return 0;
+}
+
+/*
+ * Which way the packet goes: 1 client -> server, 0 server -> client,
+ * -1 undecided (both sides look like the server), -2 not DNS.
+ */
+static int direction(const struct pcap_input *p, const struct pkt_info *pi)
+{
+	int pd = is_dns_port(p, pi->dport), ps = is_dns_port(p, pi->sport);
+	if (!pd && !ps)
+		return -2;
+	if (p->conf.nservers) {
+		int sd = is_server(p, pi->family, pi->dst), ss = is_server(p, pi->family, pi->src);
+		if (sd && !ss)
+			return pd ? 1 : -2;  /* to the server but not on a DNS port: not ours */
+		if (ss && !sd)
+			return ps ? 0 : -2;
+		if (!sd && !ss)
+			return -2;
+	}
+	if (pd && !ps)
+		return 1;
+	if (ps && !pd)
+		return 0;
+	return -1;
+}
+
+/* the pipeline's view: fill and hand over one message */
+static void emit(struct pcap_input *p, int from_client, uint8_t transport, uint8_t family,
+		 const uint8_t *client, uint16_t cport, const uint8_t *server, uint16_t sport,
+		 uint64_t ts, const uint8_t *dns, size_t len, int has_rtt, uint32_t rtt)
+{
+	struct capd_msg m;
+	size_t alen = family == 6 ? 16 : 4;
+	int qr;
+
+	if (len < 12) {
+		p->st.skipped[PKT_E_DNS_SHORT]++;
+		return;
+	}
+	qr = dns[2] >> 7;
+	if (qr == from_client) {
+		p->st.skipped[PKT_E_DIRECTION]++;
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = from_client ? MT_AUTH_QUERY : MT_AUTH_RESPONSE;
+	m.transport = transport;
+	m.family = family;
+	if (from_client) {
+		m.has_query_time = 1;
+		m.query_time_us = ts;
+	} else {
+		m.has_response_time = 1;
+		m.response_time_us = ts;
+	}
+	m.has_rtt = (uint8_t)has_rtt;
+	m.rtt_us = rtt;
+	memcpy(m.client_addr, client, alen);
+	m.client_addr_len = (uint8_t)alen;
+	m.client_port = cport;
+	memcpy(m.server_addr, server, alen);
+	m.server_addr_len = (uint8_t)alen;
+	m.server_port = sport;
+	m.dns = dns;
+	m.dns_len = len;
+	p->st.messages++;
+	p->st.msg[from_client ? PI_Q : PI_R][transport == TR_TCP ? PI_TCP : PI_UDP][family == 6 ? PI_V6 : PI_V4]++;
+	if (p->fn)
+		p->fn(&m, p->arg);
+}
+
+static void on_tcp_msg(const struct tcpreasm_msg *m, void *arg)
+{
+	emit((struct pcap_input *)arg, m->from_client, TR_TCP, m->family, m->client, m->client_port,
+	     m->server, m->server_port, m->ts_us, m->dns, m->len, m->has_rtt, m->rtt_us);
+}
+
+static void handle_tcp(struct pcap_input *p, const struct pkt_info *pi, uint64_t ts)
+{
+	struct tcpreasm_seg s;
+	int dir = direction(p, pi), lost;
+	int syn = (pi->tcp_flags & 0x12) == 0x02;
+
+	if (dir == -2) {
+		if (syn && p->conf.dot_port > 0 && pi->dport == p->conf.dot_port)
+			p->st.dot_conns++;
+		else if (syn && p->conf.doh_port > 0 && pi->dport == p->conf.doh_port)
+			p->st.doh_conns++;
+		else if (!(p->conf.dot_port > 0 && (pi->dport == p->conf.dot_port || pi->sport == p->conf.dot_port)) &&
+			 !(p->conf.doh_port > 0 && (pi->dport == p->conf.doh_port || pi->sport == p->conf.doh_port)))
+			p->st.skipped[PKT_E_NOT_DNS]++;
+		return;
+	}
+	if (dir == -1) {
+		if (pi->tcp_flags & 0x02)
+			dir = syn; /* the SYN's sender is the client, the SYN-ACK's is the server */
+		else
+			dir = pi->dport < pi->sport;
+	}
+	s.family = pi->family;
+	s.from_client = (uint8_t)dir;
+	s.flags = pi->tcp_flags;
+	s.truncated = pi->truncated;
+	s.client = dir ? pi->src : pi->dst;
+	s.server = dir ? pi->dst : pi->src;
+	s.client_port = dir ? pi->sport : pi->dport;
+	s.server_port = dir ? pi->dport : pi->sport;
+	s.seq = pi->seq;
+	s.ack = pi->ack;
+	s.data = pi->payload;
+	s.len = pi->payload_len;
+	s.wire_len = pi->payload_wire_len;
+	s.ts_us = ts;
+	if (pi->truncated)
+		p->st.skipped[PKT_E_SNAPLEN]++;
+	lost = tcpreasm_segment(p->tcp, &s);
+	p->st.skipped[PKT_E_TCP] += (uint64_t)lost;
+}
+
+void pcap_input_packet(struct pcap_input *p, uint64_t ts, const uint8_t *pkt, size_t caplen, size_t wirelen)
+{
+	struct pkt_info pi;
+	int r, dir;
+
+	p->st.packets++;
+	if (ts > p->last_tick_us + 1000000u)
+		pcap_input_tick(p, ts);
+	r = pktdecode_link(p->dlt, pkt, caplen, wirelen, &pi);
+	if (r == PKT_FRAGMENT) {
+		struct ipfrag_frag fr;
+		const uint8_t *out;
+		size_t out_len;
+		fr.family = pi.family;
+		fr.proto = pi.proto;
+		fr.src = pi.src;
+		fr.dst = pi.dst;
+		fr.id = pi.frag_id;
+		fr.offset = pi.frag_offset;
+		fr.more = pi.frag_more;
+		fr.data = pi.frag_data;
+		fr.len = pi.frag_len;
+		fr.ts_us = ts;
+		r = ipfrag_add(p->frag, &fr, &out, &out_len);
+		if (r < 0) {
+			p->st.skipped[PKT_E_FRAG]++;
+			return;
+		}
+		if (r == 0) {
+			p->st.frag_pending++;
+			return;
+		}
+		r = pktdecode_l4(&pi, pi.proto, out, out_len);
+	}
+	if (r != PKT_OK) {
+		p->st.skipped[r]++;
+		return;
+	}
+	if (pi.proto == 6) {
+		handle_tcp(p, &pi, ts);
+		return;
+	}
+	dir = direction(p, &pi);
+	if (dir == -2) {
+		p->st.skipped[PKT_E_NOT_DNS]++;
+		return;
+	}
+	if (dir == -1)
+		dir = pi.payload_len > 2 ? !(pi.payload[2] >> 7) : 1;
+	if (dir)
+		emit(p, 1, TR_UDP, pi.family, pi.src, pi.sport, pi.dst, pi.dport, ts, pi.payload, pi.payload_len, 0, 0);
+	else
+		emit(p, 0, TR_UDP, pi.family, pi.dst, pi.dport, pi.src, pi.sport, ts, pi.payload, pi.payload_len, 0, 0);
+}
+
+void pcap_input_stats(struct pcap_input *p, struct pcap_input_stats *st)
+{
+	if (p->live && p->pc) {
+		struct pcap_stat ps;
+		if (pcap_stats(p->pc, &ps) == 0) {
+			p->st.ps_recv += (uint32_t)(ps.ps_recv - p->raw_stat[0]);
+			p->st.ps_drop += (uint32_t)(ps.ps_drop - p->raw_stat[1]);
+			p->st.ps_ifdrop += (uint32_t)(ps.ps_ifdrop - p->raw_stat[2]);
+			p->raw_stat[0] = ps.ps_recv;
+			p->raw_stat[1] = ps.ps_drop;
+			p->raw_stat[2] = ps.ps_ifdrop;
+		}
+	}
+	ipfrag_stats(p->frag, &p->st.frag);
+	tcpreasm_stats(p->tcp, &p->st.tcp);
+	*st = p->st;
+}
