@@ -172,6 +172,7 @@ int nodestats_seed(struct nodestats *ns, const char *node, uint64_t boot_id, uin
 	 */
 	e->win.boot_id = boot_id;
 	e->win.top = seq;
+	e->win.base = seq + 1;
 	memset(e->win.bits, 0xff, sizeof e->win.bits);
 	if (e->win.boots == 0)
 		e->win.boots = 1;
