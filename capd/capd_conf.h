@@ -1,0 +1,93 @@
+/* capd/capd_conf.h: capd's configuration: the option table, semantic checks, and building objects from it. */
+#ifndef CAPD_CAPD_CONF_H
+#define CAPD_CAPD_CONF_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capd/pipeline.h"
+#include "common/conf.h"
+
+struct zones;
+
+/* Every field is set by the table in capd_conf.c (see conf/capd.conf for the documented example). */
+struct capd_conf {
+	/* top level */
+	char node_key[256];          /* key file: "NODE HEX" */
+	struct conf_list aggregator; /* "ADDR:PORT", repeatable, first preferred */
+	int64_t payload_size;        /* whole UDP payload budget incl. envelope */
+	int64_t flush_ms;            /* batch age limit */
+	int64_t counters_interval;   /* seconds between counters datagrams */
+	int64_t failback_s;          /* seconds before trying the first aggregator again */
+	int64_t sndbuf;              /* SO_SNDBUF of the aggregator sockets (0 = default) */
+	/* [sampling] */
+	char sampling_mode[32];      /* all | nth:N | random:N | adaptive */
+	char sampling_types[256];    /* message types sampled */
+	int64_t sampling_target;     /* adaptive: records/s */
+	int64_t sampling_min_n;
+	int64_t sampling_max_n;
+	int64_t sampling_seed;       /* 0 = random */
+	/* [zones] */
+	struct conf_list zone;       /* inline zone names (each value may hold several) */
+	char zones_file[256];
+	int unlisted;                /* 0 count, 1 record (under ".") */
+	int64_t qname_labels;
+	/* [client] */
+	char country_db[256];
+	char asn_db[256];
+	int prefix;
+	int64_t prefix_v4;
+	int64_t prefix_v6;
+	int full_address;
+	/* [dnstap] */
+	char dnstap_socket[108];
+	char dnstap_user[64];
+	char dnstap_group[64];
+	char dnstap_mode[8];         /* octal */
+	char dnstap_tcp[128];
+	int64_t dnstap_max_conns;
+	int64_t dnstap_buffer;
+	/* [pcap] */
+	char pcap_interface[64];
+	char pcap_filter[1024];
+	int64_t pcap_snaplen;
+	int64_t pcap_buffer;
+	struct conf_list pcap_server; /* server addresses (direction); repeatable */
+	int64_t pcap_port;
+	/* [privileges] */
+	char user[64];
+	char group[64];
+	int allow_root;
+	/* [log] */
+	int64_t verbose;
+	int syslog_on;
+};
+
+/* the table (for conf_load / conf_usage) */
+extern const struct conf_opt capd_conf_table[];
+
+/*
+ * capd_conf_load: defaults, file, then the semantic checks that the table
+ * cannot express (sampling mode and types, bounds that depend on each
+ * other, zone names, the zones file, aggregator syntax, octal mode). Every
+ * error goes to err as "file:line: message" (line of the offending key
+ * when it can be found). Returns the error count (0 = OK).
+ */
+int capd_conf_load(struct capd_conf *c, const char *path, conf_err_fn err, void *arg);
+void capd_conf_free(struct capd_conf *c);
+
+/* capd_conf_pipeline: the pipeline configuration (call after a successful load). */
+void capd_conf_pipeline(const struct capd_conf *c, struct pipeline_conf *pc);
+
+/*
+ * capd_conf_zones: build the zone set (inline zones, then the file). When
+ * unlisted = record and "." was not listed, "." is added as a catch-all
+ * and *root_listed is 0. Returns E_OK with *out set, or an error code with
+ * *out NULL (the text of the problem in msg[0..cap)).
+ */
+int capd_conf_zones(const struct capd_conf *c, struct zones **out, int *root_listed, char *msg, size_t cap);
+
+/* capd_conf_socket_mode: dnstap_mode as a number (validated by load). */
+unsigned capd_conf_socket_mode(const struct capd_conf *c);
+
+#endif

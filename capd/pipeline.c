@@ -1,0 +1,284 @@
+/* capd/pipeline.c: per message: count, sample, parse, match zone, locate client, build the record, batch it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "capd/dnsparse.h"
+#include "capd/geo.h"
+#include "capd/pipeline.h"
+#include "capd/sender.h"
+#include "capd/zones.h"
+#include "common/errors.h"
+
+struct pipeline {
+	struct pipeline_conf c;
+	struct sampler *sampler;
+	struct sender *sender;      /* borrowed */
+	struct zones *zones;        /* owned, may be NULL */
+	int root_listed;
+	struct geo *geo;            /* owned, may be NULL */
+	uint64_t wall;              /* last wall time from pipeline_tick */
+	uint64_t last_adapt;        /* mono time of the last sampler_tick */
+	uint64_t ctr[C_COUNTER_MAX];
+	struct dns_info info;       /* scratch: parsed message (too big for the stack of a hot call) */
+	struct dnsa_record rec;     /* scratch: the record being built */
+};
+
+struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *sender,
+    struct zones **zones, int root_listed, struct geo **geo)
+{
+	struct pipeline *p = NULL;
+	if (conf && sender)
+		p = calloc(1, sizeof *p);
+	if (p) {
+		p->c = *conf;
+		p->sender = sender;
+		p->sampler = sampler_new(&conf->sampler);
+	}
+	if (!p || !p->sampler) {
+		free(p);
+		if (zones) {
+			zones_free(*zones);
+			*zones = NULL;
+		}
+		if (geo) {
+			geo_free(*geo);
+			*geo = NULL;
+		}
+		return NULL;
+	}
+	pipeline_replace_zones(p, zones, root_listed);
+	pipeline_replace_geo(p, geo);
+	return p;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	if (!p)
+		return;
+	sampler_free(p->sampler);
+	zones_free(p->zones);
+	geo_free(p->geo);
+	free(p);
+}
+
+void pipeline_replace_zones(struct pipeline *p, struct zones **z, int root_listed)
+{
+	zones_free(p->zones);
+	p->zones = z ? *z : NULL;
+	p->root_listed = root_listed;
+	if (z)
+		*z = NULL;
+}
+
+void pipeline_replace_geo(struct pipeline *p, struct geo **g)
+{
+	geo_free(p->geo);
+	p->geo = g ? *g : NULL;
+	if (g)
+		*g = NULL;
+}
+
+static unsigned transport_counter(uint8_t t)
+{
+	switch (t) {
+	case TR_UDP: return C_MSG_UDP;
+	case TR_TCP: return C_MSG_TCP;
+	case TR_DOT: return C_MSG_DOT;
+	case TR_DOH: return C_MSG_DOH;
+	case TR_DOQ: return C_MSG_DOQ;
+	case TR_DNSCRYPT_UDP:
+	case TR_DNSCRYPT_TCP: return C_MSG_DNSCRYPT;
+	default: return C_MSG_OTHER_TRANSPORT;
+	}
+}
+
+static int is_response(uint8_t type)
+{
+	return type != MT_UNKNOWN && type < MT_MAX && type % 2 == 0;
+}
+
+/* zone and qname of the record; 0 = do not record (unlisted, counted) */
+static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_info *d)
+{
+	struct zone_match zm = { 0 };
+	int listed = 0;
+
+	if (d->has_question && p->zones && zones_match(p->zones, d->qname, d->qname_len, &zm) == E_OK)
+		listed = zm.zone_labels > 0 || p->root_listed;
+	if (!listed) {
+		p->ctr[C_ZONE_UNLISTED]++;
+		if (!p->c.record_unlisted)
+			return 0;
+		/* zones_match found the catch-all root that capd_conf adds for this case, or nothing */
+		r->zone[0] = '.';
+		r->zone[1] = '\0';
+		if (d->has_question && p->zones && zm.zone && zones_truncate(d->qname, d->qname_len, &zm,
+		    p->c.qname_labels, r->qname, sizeof r->qname) >= 0)
+			return 1;
+		r->qname[0] = '\0';
+		return 1;
+	}
+	memcpy(r->zone, zm.zone, zm.zone_len);
+	r->zone[zm.zone_len] = '\0';
+	if (zones_truncate(d->qname, d->qname_len, &zm, p->c.qname_labels, r->qname, sizeof r->qname) < 0)
+		memcpy(r->qname, r->zone, zm.zone_len + 1);
+	return 1;
+}
+
+static inline void count(uint64_t *ctr, uint8_t type, uint8_t transport, uint8_t family)
+{
+	ctr[C_MSG_TOTAL]++;
+	if (type != MT_UNKNOWN && type < MT_MAX)
+		ctr[C_MSG_BY_TYPE + type - 1]++;
+	ctr[transport_counter(transport)]++;
+	if (family == 4)
+		ctr[C_MSG_IPV4]++;
+	else if (family == 6)
+		ctr[C_MSG_IPV6]++;
+}
+
+void pipeline_shed(struct pipeline *p, uint8_t type, uint8_t transport, uint8_t family)
+{
+	count(p->ctr, type, transport, family);
+	p->ctr[C_DROP_OVERLOAD]++;
+}
+
+void pipeline_msg(struct pipeline *p, const struct capd_msg *m)
+{
+	uint64_t *ctr = p->ctr;
+	int type_skipped;
+
+	/* 1. exact counts, for every message, before anything can drop it */
+	count(ctr, m->type, m->transport, m->family);
+
+	/* 2. sample before parsing */
+	uint32_t w = sampler_decide(p->sampler, m->type, &type_skipped);
+	if (!w) {
+		if (type_skipped)
+			ctr[C_NOT_SAMPLED_TYPE]++;
+		return;
+	}
+	ctr[C_SAMPLED]++;
+
+	/* 3. parse the sampled message only */
+	struct dns_info *d = &p->info;
+	if (!m->dns || dnsparse(m->dns, m->dns_len, DNSPARSE_FULL, d) != E_OK) {
+		ctr[C_PARSE_ERRORS]++;
+		return;
+	}
+
+	struct dnsa_record *r = &p->rec;
+	memset(r, 0, offsetof(struct dnsa_record, zone));
+	memset(&r->qtype, 0, sizeof *r - offsetof(struct dnsa_record, qtype));
+	if (!place(p, r, d))
+		return;
+
+	int resp = is_response(m->type);
+	if (d->has_question) {
+		r->has |= RH_QUESTION;
+		r->qtype = d->qtype;
+		r->qclass = d->qclass;
+	}
+	if (resp && m->has_response_time)
+		r->time_us = m->response_time_us;
+	else if (m->has_query_time)
+		r->time_us = m->query_time_us;
+	else if (m->has_response_time)
+		r->time_us = m->response_time_us;
+	else
+		r->time_us = p->wall;
+	if (m->has_query_time && m->has_response_time && m->response_time_us >= m->query_time_us &&
+	    m->response_time_us - m->query_time_us <= UINT32_MAX) {
+		r->has |= RH_LATENCY;
+		r->latency_us = (uint32_t)(m->response_time_us - m->query_time_us);
+	}
+	r->opcode = d->opcode;
+	r->rcode = d->rcode;
+	r->flags = d->flags;
+	r->transport = m->transport;
+	r->ipver = m->family;
+	r->msgtype = m->type;
+	if (d->has_edns) {
+		r->has |= RH_EDNS;
+		r->edns_version = d->edns_version;
+		r->edns_udp = d->edns_udp;
+		r->edns_do = d->edns_do;
+		r->edns_ecs = d->edns_ecs;
+	}
+	if (resp) {
+		r->has |= RH_RSIZE;
+		r->rsize = (uint32_t)m->dns_len;
+		if (m->query_dns) {
+			r->has |= RH_QSIZE;
+			r->qsize = (uint32_t)m->query_dns_len;
+		}
+	} else {
+		r->has |= RH_QSIZE;
+		r->qsize = (uint32_t)m->dns_len;
+	}
+	if (m->has_rtt) {
+		r->has |= RH_RTT;
+		r->rtt_us = m->rtt_us;
+	}
+
+	/* 4. the client: country, ASN, prefix; the address itself only if configured */
+	if (m->client_addr_len == 4 || m->client_addr_len == 16) {
+		unsigned found = geo_lookup(p->geo, m->client_addr, m->client_addr_len, r->country, &r->asn);
+		if (found & GEO_COUNTRY)
+			r->has |= RH_COUNTRY;
+		if (found & GEO_ASN)
+			r->has |= RH_ASN;
+		if (p->c.full_address) {
+			r->has |= RH_ADDR;
+			r->addr_len = m->client_addr_len;
+			r->prefix_len = (uint8_t)(m->client_addr_len * 8);
+			memcpy(r->addr, m->client_addr, m->client_addr_len);
+		} else if (p->c.prefix) {
+			unsigned bits = m->client_addr_len == 4 ? p->c.prefix_v4 : p->c.prefix_v6;
+			if (bits > m->client_addr_len * 8u)
+				bits = m->client_addr_len * 8u;
+			r->has |= RH_PREFIX;
+			r->addr_len = m->client_addr_len;
+			r->prefix_len = (uint8_t)bits;
+			geo_prefix(m->client_addr, m->client_addr_len, bits, r->addr);
+		}
+	}
+	r->weight = w;
+
+	if (sender_add(p->sender, r) == E_OK)
+		ctr[C_RECORDED]++;
+}
+
+void pipeline_tick(struct pipeline *p, uint64_t wall_us, uint64_t mono_us)
+{
+	p->wall = wall_us;
+	if (p->last_adapt == 0 || mono_us - p->last_adapt >= 1000000) {
+		sampler_tick(p->sampler, mono_us);
+		p->last_adapt = mono_us;
+	}
+	sender_tick(p->sender, mono_us);
+}
+
+void pipeline_counters(const struct pipeline *p, struct dnsa_counters *c)
+{
+	static const unsigned ids[] = {
+		C_MSG_TOTAL, C_MSG_UDP, C_MSG_TCP, C_MSG_DOT, C_MSG_DOH, C_MSG_DOQ, C_MSG_DNSCRYPT,
+		C_MSG_OTHER_TRANSPORT, C_MSG_IPV4, C_MSG_IPV6, C_SAMPLED, C_RECORDED, C_NOT_SAMPLED_TYPE,
+		C_ZONE_UNLISTED, C_PARSE_ERRORS,
+	};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		counters_set(c, ids[i], p->ctr[ids[i]]);
+	for (unsigned t = MT_AUTH_QUERY; t < MT_MAX; t++)
+		counters_set(c, C_MSG_BY_TYPE + t - 1, p->ctr[C_MSG_BY_TYPE + t - 1]);
+	counters_set(c, C_SAMPLE_N, sampler_current_n(p->sampler));
+	/* counters fed by inputs through pipeline_count */
+	for (unsigned id = C_DNSTAP_ERRORS; id < C_COUNTER_MAX; id++)
+		if (p->ctr[id] && !counters_has(c, id))
+			counters_set(c, id, p->ctr[id]);
+}
+
+void pipeline_count(struct pipeline *p, unsigned id, uint64_t v)
+{
+	if (id < C_COUNTER_MAX)
+		p->ctr[id] += v;
+}

@@ -1,0 +1,73 @@
+/* capd/pipeline.h: per message: count, sample, parse, match zone, locate client, build the record, batch it. */
+#ifndef CAPD_PIPELINE_H
+#define CAPD_PIPELINE_H
+
+#include <stdint.h>
+
+#include "capd/msg.h"
+#include "capd/sampler.h"
+#include "common/record.h"
+
+struct sender;
+struct zones;
+struct geo;
+
+struct pipeline_conf {
+	struct sampler_conf sampler;
+	unsigned qname_labels;   /* qname kept to zone + this many labels */
+	int record_unlisted;     /* messages for unlisted zones are recorded under zone "." (else counted only) */
+	int prefix;              /* put the truncated client prefix on records */
+	unsigned prefix_v4;      /* bits kept of an IPv4 client (24) */
+	unsigned prefix_v6;      /* bits kept of an IPv6 client (48) */
+	int full_address;        /* put the full client address on records (overrides prefix) */
+};
+
+struct pipeline;
+
+/*
+ * pipeline_new: the sender is borrowed (must outlive the pipeline); zones
+ * and geo are taken over (the caller's pointers are set to NULL; either may
+ * be NULL: no zones means every message is unlisted; no geo means no
+ * country/ASN). root_listed: the zone set holds "." because the operator
+ * listed it (a root match is then a listed zone, not an unlisted one).
+ * Returns NULL on a bad sampler conf or no memory (zones and geo are then
+ * freed).
+ */
+struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *sender,
+    struct zones **zones, int root_listed, struct geo **geo);
+void pipeline_free(struct pipeline *p);
+
+/*
+ * pipeline_msg: the hot path, once per message from any input. Counts the
+ * message (exact, before sampling), asks the sampler, and only for sampled
+ * messages parses the DNS bytes and builds a record for the sender.
+ * No allocation; no syscall except when the sender emits a datagram.
+ */
+void pipeline_msg(struct pipeline *p, const struct capd_msg *m);
+
+/*
+ * pipeline_tick: about once a second or more often: wall and monotonic time
+ * in microseconds. Re-decides adaptive sampling (once per second), passes
+ * the time to the sender (batch age), and caches the wall time for
+ * messages that carry none.
+ */
+void pipeline_tick(struct pipeline *p, uint64_t wall_us, uint64_t mono_us);
+
+/*
+ * pipeline_shed: a message the input could not afford to sample (capd is
+ * behind): counted exactly like any other, plus C_DROP_OVERLOAD, never
+ * sampled. type/transport/family as in struct capd_msg.
+ */
+void pipeline_shed(struct pipeline *p, uint8_t type, uint8_t transport, uint8_t family);
+
+/* pipeline_replace_zones / _geo: reload (SIGHUP); takes over *z / *g like pipeline_new. */
+void pipeline_replace_zones(struct pipeline *p, struct zones **z, int root_listed);
+void pipeline_replace_geo(struct pipeline *p, struct geo **g);
+
+/* pipeline_counters: set the pipeline's counters (message counts, sampling, parse, zone) in c. */
+void pipeline_counters(const struct pipeline *p, struct dnsa_counters *c);
+
+/* pipeline_count: add v to counter id (for inputs without their own stats). */
+void pipeline_count(struct pipeline *p, unsigned id, uint64_t v);
+
+#endif
