@@ -11,7 +11,11 @@ SYSCONFDIR ?= /etc
 CC      ?= cc
 OPT     ?= -O2 -g
 SAN     ?= 0
-B       := build$(if $(filter 1,$(SAN)),-san)
+FUZZ    ?= 0
+B       := build$(if $(filter 1,$(SAN)),-san)$(if $(filter 1,$(FUZZ)),-fuzz)
+ifeq ($(FUZZ),1)
+CC      := clang
+endif
 
 PKGS    := libpcap ldns libcbor libsodium sqlite3 libmaxminddb libmariadb libfstrm
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -22,6 +26,10 @@ CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unuse
 LDFLAGS_ALL := -Wl,--as-needed
 ifeq ($(SAN),1)
 CFLAGS_ALL  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS_ALL += -fsanitize=address,undefined
+endif
+ifeq ($(FUZZ),1)
+CFLAGS_ALL  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Wno-unknown-warning-option
 LDFLAGS_ALL += -fsanitize=address,undefined
 endif
 LIBS := $(PKG_LIBS) -lm -lpthread
@@ -47,7 +55,12 @@ PROGS := $(if $(wildcard capd/main.c),$(B)/bin/capd) $(if $(wildcard aggd/main.c
 TOOLS := $(patsubst tools/%.c,$(B)/bin/%,$(TOOL_SRC))
 UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps test unit integration demo bench fuzz soak clean install
+# a test or tool links only the program libraries whose headers it includes
+test_libs = $(if $(shell grep -l '"capd/' $(1)),$(LIB_CAPD)) $(if $(shell grep -l '"aggd/' $(1)),$(LIB_AGGD)) \
+	$(if $(shell grep -l '"rollup/' $(1)),$(LIB_ROLLUP)) $(LIB_COMMON)
+.SECONDEXPANSION:
+
+.PHONY: all deps test unit integration demo bench fuzz fuzzers soak clean install
 all: $(LIB_COMMON) $(PROGS) $(TOOLS) $(UNITS)
 
 $(B)/%.o: %.c
@@ -73,17 +86,26 @@ $(PROGS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o %.a,$^) $(filter %.a,$^) $(LIBS)
 
-$(TOOLS): $(B)/bin/%: $(B)/tools/%.o $(ALL_LIBS)
+$(TOOLS): $(B)/bin/%: $(B)/tools/%.o $$(call test_libs,tools/$$*.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(ALL_LIBS) $(ALL_LIBS) $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(filter %.a,$^) $(filter %.a,$^) $(LIBS)
 
-# a unit test links only the program libraries whose headers it includes
-test_libs = $(if $(shell grep -l '"capd/' $(1)),$(LIB_CAPD)) $(if $(shell grep -l '"aggd/' $(1)),$(LIB_AGGD)) \
-	$(if $(shell grep -l '"rollup/' $(1)),$(LIB_ROLLUP)) $(LIB_COMMON)
-.SECONDEXPANSION:
 $(B)/tests/%: $(B)/tests/unit/%.o $$(call test_libs,tests/unit/$$*.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(filter %.a,$^) $(filter %.a,$^) $(LIBS)
+
+# libFuzzer targets (make fuzz; FUZZ=1 selects clang and build-fuzz/)
+FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzzers: $(FUZZERS)
+$(B)/fuzz/%: $(B)/tests/fuzz/%.o $$(call test_libs,tests/fuzz/$$*.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(filter %.a,$^) $(filter %.a,$^) $(LIBS)
+
+# make fuzz FUZZ_SECONDS=60: each target for that long, then its corpus as a regression
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(MAKE) FUZZ=1 fuzzers
+	./tools/fuzz $(CURDIR)/build-fuzz/fuzz $(FUZZ_SECONDS)
 
 deps:
 	@./tools/install-deps
@@ -108,6 +130,6 @@ bench: deps
 	DNSA_BUILD=$(CURDIR)/$(B) ./tools/bench
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
