@@ -191,7 +191,7 @@ static int make_one(struct maker *m, uint8_t *out)
 		return (int)l;
 	}
 	if (o->mode == M_RANDOM) {
-		n = 1 + (int)(rng() % o->payload);
+		n = 32 + (int)(rng() % (o->payload - 31)); /* >= a header: rejected by content, not size */
 		for (int i = 0; i < n; i++)
 			out[i] = (uint8_t)rng();
 		return n;
