@@ -1,0 +1,400 @@
+/* rollup/agg.c: in-memory aggregation of decoded records into minute/hour/day series and top names. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errors.h"
+#include "rollup/agg.h"
+#include "rollup/dims.h"
+#include "rollup/htab.h"
+
+#define TF_NOQ 0x01  /* record had no question */
+
+/* stage 1 key: every dimension of one record at once (32 bytes, padding zeroed) */
+struct tuple {
+	uint32_t minute;     /* minutes since the epoch */
+	uint32_t zone;       /* zone index */
+	uint32_t asn;
+	uint16_t node;       /* node index */
+	uint16_t qtype;
+	uint16_t rcode;
+	uint16_t country;    /* two upper-case letters, 0 unknown */
+	uint8_t opcode, transport, ipver, edns; /* edns: 0 none, else version + 1 */
+	uint8_t do_bit, rsize, flags, pad;
+	uint32_t pad2;
+};
+
+struct counts {
+	uint64_t est, sampled;
+};
+
+/* stage 2 key */
+struct skey {
+	uint32_t ts, zone, node, val;
+	uint8_t dim, pad[7];
+};
+
+struct nkey {
+	uint32_t zone;  /* zone index */
+	uint32_t hour;  /* hours since the epoch */
+	uint32_t name;  /* qname index */
+	uint32_t pad;
+};
+
+struct top {
+	struct nkey k;
+	struct counts c;
+};
+
+struct agg {
+	struct strtab *zones, *nodes, *names;
+	struct htab *tuples;              /* struct tuple -> counts */
+	struct htab *nametab;             /* struct nkey -> counts */
+	struct htab *ser[AGG_GRAN_MAX];   /* struct skey -> counts */
+	struct htab *all_minute;          /* minute rows for all zones and all nodes, merged in at the end */
+	struct top *top;                  /* kept names, sorted */
+	size_t ntop, topcap;
+	uint64_t records, weight;
+	int cur_node;                     /* agg_payload's node for the callback */
+	uint64_t cur_received;
+	int err;                          /* sticky E_NOMEM from the callback */
+	char scratch[RECORD_NAME_MAX * 4 + 1];
+};
+
+struct agg *agg_new(void)
+{
+	struct agg *a = calloc(1, sizeof *a);
+	if (!a)
+		return NULL;
+	a->zones = strtab_new();
+	a->nodes = strtab_new();
+	a->names = strtab_new();
+	a->tuples = htab_new(sizeof(struct tuple), sizeof(struct counts));
+	a->nametab = htab_new(sizeof(struct nkey), sizeof(struct counts));
+	a->all_minute = htab_new(sizeof(struct skey), sizeof(struct counts));
+	int bad = !a->zones || !a->nodes || !a->names || !a->tuples || !a->nametab || !a->all_minute;
+	for (int g = 0; g < AGG_GRAN_MAX; g++)
+		if (!(a->ser[g] = htab_new(sizeof(struct skey), sizeof(struct counts))))
+			bad = 1;
+	if (bad) {
+		agg_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void agg_free(struct agg *a)
+{
+	if (!a)
+		return;
+	strtab_free(a->zones);
+	strtab_free(a->nodes);
+	strtab_free(a->names);
+	htab_free(a->tuples);
+	htab_free(a->nametab);
+	htab_free(a->all_minute);
+	for (int g = 0; g < AGG_GRAN_MAX; g++)
+		htab_free(a->ser[g]);
+	free(a->top);
+	free(a);
+}
+
+void agg_reset(struct agg *a)
+{
+	strtab_clear(a->zones);
+	strtab_clear(a->nodes);
+	strtab_clear(a->names);
+	htab_clear(a->tuples);
+	htab_clear(a->nametab);
+	htab_clear(a->all_minute);
+	for (int g = 0; g < AGG_GRAN_MAX; g++)
+		htab_clear(a->ser[g]);
+	a->ntop = 0;
+	a->records = a->weight = 0;
+	a->err = 0;
+}
+
+uint32_t agg_zone_count(const struct agg *a) { return strtab_count(a->zones); }
+const char *agg_zone_name(const struct agg *a, uint32_t i) { return strtab_str(a->zones, i); }
+uint32_t agg_node_count(const struct agg *a) { return strtab_count(a->nodes); }
+const char *agg_node_name(const struct agg *a, uint32_t i) { return strtab_str(a->nodes, i); }
+uint64_t agg_records(const struct agg *a) { return a->records; }
+uint64_t agg_weight(const struct agg *a) { return a->weight; }
+
+/* intern a name as it will be written: printable ASCII only */
+static int64_t intern_clean(struct agg *a, struct strtab *t, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+	while (p[n] > 0x20 && p[n] < 0x7f && n < RECORD_NAME_MAX)
+		n++;
+	if (p[n] == '\0')
+		return strtab_intern(t, s, n);
+	size_t len = dims_sanitize(s, a->scratch, sizeof a->scratch);
+	if (len > RECORD_NAME_MAX)
+		len = RECORD_NAME_MAX;
+	return strtab_intern(t, a->scratch, len);
+}
+
+int agg_node(struct agg *a, const char *node)
+{
+	int64_t i = intern_clean(a, a->nodes, node);
+	if (i < 0)
+		return E_NOMEM;
+	if (i > UINT16_MAX)
+		return E_TOOBIG;
+	return (int)i;
+}
+
+int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r)
+{
+	struct tuple k;
+	memset(&k, 0, sizeof k);
+	uint64_t t = r->time_us ? r->time_us : received_us;
+	uint64_t w = r->weight ? r->weight : 1;
+	int64_t z = intern_clean(a, a->zones, r->zone[0] ? r->zone : ".");
+	if (z < 0)
+		return E_NOMEM;
+	k.minute = (uint32_t)(t / 60000000u);
+	k.zone = (uint32_t)z;
+	k.node = (uint16_t)node;
+	if (r->has & RH_QUESTION)
+		k.qtype = r->qtype;
+	else
+		k.flags |= TF_NOQ;
+	k.rcode = r->rcode & 0xfff;
+	k.opcode = r->opcode & 0xf;
+	k.transport = r->transport < TR_MAX ? r->transport : TR_UNKNOWN;
+	k.ipver = r->ipver == 4 || r->ipver == 6 ? r->ipver : 0;
+	if (r->has & RH_EDNS) {
+		k.edns = (uint8_t)(r->edns_version < 254 ? r->edns_version + 1 : 255);
+		k.do_bit = r->edns_do ? 1 : 0;
+	}
+	k.rsize = (r->has & RH_RSIZE) ? (uint8_t)dims_rsize_band(r->rsize) : DIMS_RSIZE_UNKNOWN;
+	if ((r->has & RH_COUNTRY) && isalpha((unsigned char)r->country[0]) &&
+	    isalpha((unsigned char)r->country[1]))
+		k.country = (uint16_t)(toupper((unsigned char)r->country[0]) << 8 |
+		    toupper((unsigned char)r->country[1]));
+	if (r->has & RH_ASN)
+		k.asn = r->asn;
+
+	struct counts *c = htab_upsert(a->tuples, &k);
+	if (!c)
+		return E_NOMEM;
+	c->est += w;
+	c->sampled++;
+
+	if ((r->has & RH_QUESTION) && r->qname[0]) {
+		int64_t q = intern_clean(a, a->names, r->qname);
+		if (q < 0)
+			return E_NOMEM;
+		struct nkey nk = { (uint32_t)z, (uint32_t)(t / 3600000000u), (uint32_t)q, 0 };
+		struct counts *nc = htab_upsert(a->nametab, &nk);
+		if (!nc)
+			return E_NOMEM;
+		nc->est += w;
+		nc->sampled++;
+	}
+	a->records++;
+	a->weight += w;
+	return E_OK;
+}
+
+static int on_record(const struct dnsa_record *r, void *arg)
+{
+	struct agg *a = arg;
+	if (!a->err)
+		a->err = agg_add(a, a->cur_node, a->cur_received, r);
+	return 0;
+}
+
+int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p, size_t len)
+{
+	a->cur_node = node;
+	a->cur_received = received_us;
+	int n = payload_foreach_record(p, len, on_record, a);
+	if (a->err)
+		return a->err;
+	return n;
+}
+
+static uint32_t tuple_val(const struct tuple *k, unsigned dim)
+{
+	switch (dim) {
+	case DIM_QTYPE: return (k->flags & TF_NOQ) ? DIMS_NONE : k->qtype;
+	case DIM_RCODE: return k->rcode;
+	case DIM_OPCODE: return k->opcode;
+	case DIM_TRANSPORT: return k->transport;
+	case DIM_IPVER: return k->ipver;
+	case DIM_EDNS: return k->edns ? (uint32_t)k->edns - 1 : DIMS_NONE;
+	case DIM_DO: return k->do_bit;
+	case DIM_RSIZE: return k->rsize;
+	case DIM_COUNTRY: return k->country;
+	case DIM_ASN: return k->asn;
+	default: return 0;
+	}
+}
+
+static int add(struct htab *h, uint32_t ts, uint32_t zone, uint32_t node, unsigned dim,
+    uint32_t val, const struct counts *v)
+{
+	struct skey k;
+	memset(&k, 0, sizeof k);
+	k.ts = ts;
+	k.zone = zone;
+	k.node = node;
+	k.dim = (uint8_t)dim;
+	k.val = val;
+	struct counts *c = htab_upsert(h, &k);
+	if (!c)
+		return E_NOMEM;
+	c->est += v->est;
+	c->sampled += v->sampled;
+	return E_OK;
+}
+
+static int top_cmp(const void *pa, const void *pb)
+{
+	const struct top *x = pa, *y = pb;
+	if (x->k.zone != y->k.zone)
+		return x->k.zone < y->k.zone ? -1 : 1;
+	if (x->k.hour != y->k.hour)
+		return x->k.hour < y->k.hour ? -1 : 1;
+	if (x->c.est != y->c.est)
+		return x->c.est > y->c.est ? -1 : 1;
+	return x->k.name < y->k.name ? -1 : x->k.name > y->k.name;
+}
+
+static int select_top(struct agg *a, unsigned top_n)
+{
+	size_t n = htab_count(a->nametab);
+	if (n > a->topcap) {
+		struct top *t = realloc(a->top, n * sizeof *t);
+		if (!t)
+			return E_NOMEM;
+		a->top = t;
+		a->topcap = n;
+	}
+	size_t it = 0, i = 0;
+	const void *key;
+	struct counts *c;
+	while ((c = htab_next(a->nametab, &it, &key))) {
+		memcpy(&a->top[i].k, key, sizeof(struct nkey));
+		a->top[i++].c = *c;
+	}
+	qsort(a->top, n, sizeof *a->top, top_cmp);
+	/* keep the first top_n of each (zone, hour) group, compacting in place */
+	size_t out = 0, run = 0;
+	for (i = 0; i < n; i++) {
+		if (i == 0 || a->top[i].k.zone != a->top[i - 1].k.zone ||
+		    a->top[i].k.hour != a->top[i - 1].k.hour)
+			run = 0;
+		if (run++ < top_n)
+			a->top[out++] = a->top[i];
+	}
+	a->ntop = out;
+	return E_OK;
+}
+
+int agg_finish(struct agg *a, unsigned top_n)
+{
+	size_t it = 0;
+	const void *kp;
+	struct counts *v;
+	int rc;
+
+	/* tuples -> minute rows per zone, per node, and zone x node totals */
+	while ((v = htab_next(a->tuples, &it, &kp))) {
+		const struct tuple *k = kp;
+		uint32_t ts = k->minute * 60u, z = k->zone + 1, n = (uint32_t)k->node + 1;
+		for (unsigned d = 0; d < DIM_MAX; d++) {
+			uint32_t val = tuple_val(k, d);
+			if ((rc = add(a->ser[AGG_MINUTE], ts, z, 0, d, val, v)) ||
+			    (rc = add(a->ser[AGG_MINUTE], ts, 0, n, d, val, v)))
+				return rc;
+		}
+		if ((rc = add(a->ser[AGG_MINUTE], ts, z, n, DIM_TOTAL, 0, v)))
+			return rc;
+	}
+	/* minutes -> hours; zone rows also make the all-zones rows */
+	it = 0;
+	while ((v = htab_next(a->ser[AGG_MINUTE], &it, &kp))) {
+		const struct skey *k = kp;
+		uint32_t h = k->ts - k->ts % 3600u;
+		if ((rc = add(a->ser[AGG_HOUR], h, k->zone, k->node, k->dim, k->val, v)))
+			return rc;
+		if (k->zone && !k->node &&
+		    ((rc = add(a->ser[AGG_HOUR], h, 0, 0, k->dim, k->val, v)) ||
+		     (rc = add(a->all_minute, k->ts, 0, 0, k->dim, k->val, v))))
+			return rc;
+	}
+	/* hours -> days */
+	it = 0;
+	while ((v = htab_next(a->ser[AGG_HOUR], &it, &kp))) {
+		const struct skey *k = kp;
+		if ((rc = add(a->ser[AGG_DAY], k->ts - k->ts % 86400u, k->zone, k->node, k->dim, k->val, v)))
+			return rc;
+	}
+	it = 0;
+	while ((v = htab_next(a->all_minute, &it, &kp))) {
+		const struct skey *k = kp;
+		if ((rc = add(a->ser[AGG_MINUTE], k->ts, 0, 0, k->dim, k->val, v)))
+			return rc;
+	}
+	return select_top(a, top_n);
+}
+
+static int keep(unsigned g, const struct skey *k)
+{
+	if (g == AGG_MINUTE)
+		return k->dim != DIM_ASN && !(k->zone && k->node);
+	return !(k->zone && k->node) || k->dim == DIM_TOTAL;
+}
+
+/* iterator: granularity in the top 8 bits, slot position below */
+int agg_series_next(const struct agg *a, uint64_t *it, struct agg_series *out)
+{
+	for (unsigned g = (unsigned)(*it >> 56); g < AGG_GRAN_MAX; g++) {
+		size_t pos = (g == *it >> 56) ? (size_t)(*it & ((1ull << 56) - 1)) : 0;
+		const void *kp;
+		struct counts *v;
+		while ((v = htab_next(a->ser[g], &pos, &kp))) {
+			const struct skey *k = kp;
+			if (!keep(g, k))
+				continue;
+			*it = (uint64_t)g << 56 | pos;
+			out->gran = (uint8_t)g;
+			out->dim = k->dim;
+			out->ts = k->ts;
+			out->zone = k->zone;
+			out->node = k->node;
+			out->val = k->val;
+			out->est = v->est;
+			out->sampled = v->sampled;
+			return 1;
+		}
+		*it = (uint64_t)(g + 1) << 56;
+	}
+	return 0;
+}
+
+size_t agg_series_count(const struct agg *a)
+{
+	size_t n = 0;
+	for (int g = 0; g < AGG_GRAN_MAX; g++)
+		n += htab_count(a->ser[g]);
+	return n;
+}
+
+int agg_names_next(const struct agg *a, uint64_t *it, struct agg_name *out)
+{
+	if (*it >= a->ntop)
+		return 0;
+	const struct top *t = &a->top[(*it)++];
+	out->zone = t->k.zone + 1;
+	out->ts = t->k.hour * 3600u;
+	out->qname = strtab_str(a->names, t->k.name);
+	out->est = t->c.est;
+	out->sampled = t->c.sampled;
+	return 1;
+}

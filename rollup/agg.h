@@ -1,0 +1,83 @@
+/* rollup/agg.h: in-memory aggregation of decoded records into minute/hour/day series and top names. */
+#ifndef DNSA_ROLLUP_AGG_H
+#define DNSA_ROLLUP_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/record.h"
+
+/*
+ * Two stages, so the per-record cost is a few hash lookups whatever the
+ * number of dimensions:
+ *  1. agg_add: each record adds its weight to one "tuple" (minute, zone,
+ *     node and every dimension value at once) and to its (zone, hour, qname).
+ *  2. agg_finish: each distinct tuple is spread over the dimensions, per
+ *     zone and per node, then minutes roll up into hours and hours into days.
+ * Memory grows with distinct tuples and names, so the caller bounds it by
+ * bounding the batch. Zones and nodes are run-local indexes; the series use
+ * index + 1, with 0 meaning "all zones" / "all nodes".
+ */
+
+enum agg_gran { AGG_MINUTE = 0, AGG_HOUR, AGG_DAY, AGG_GRAN_MAX };
+
+struct agg;
+
+struct agg *agg_new(void);
+void agg_free(struct agg *a);
+/* agg_reset: forget everything (keeps memory for the next batch). Cannot fail. */
+void agg_reset(struct agg *a);
+
+/* agg_node: run-local index of a node name; E_NOMEM, or E_TOOBIG past 65535 nodes. */
+int agg_node(struct agg *a, const char *node);
+
+/*
+ * agg_add: add one record seen from node index `node` (from agg_node);
+ * a record without a time is placed at received_us. Weight 0 counts as 1.
+ * Returns E_OK or E_NOMEM (the aggregate is then incomplete: discard it).
+ */
+int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r);
+
+/*
+ * agg_payload: decode a RECORDS payload and agg_add every record. Returns the
+ * record count, or the negative decode code with nothing added (the codec
+ * validates a payload before it yields records), or E_NOMEM.
+ */
+int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p, size_t len);
+
+uint32_t agg_zone_count(const struct agg *a);
+const char *agg_zone_name(const struct agg *a, uint32_t i);   /* sanitised, printable ASCII */
+uint32_t agg_node_count(const struct agg *a);
+const char *agg_node_name(const struct agg *a, uint32_t i);   /* sanitised, printable ASCII */
+uint64_t agg_records(const struct agg *a);                    /* records added */
+uint64_t agg_weight(const struct agg *a);                     /* sum of their weights */
+
+/* agg_finish: build the series and keep the top_n names per zone and hour. E_OK or E_NOMEM. */
+int agg_finish(struct agg *a, unsigned top_n);
+
+/* One row to write: minute series carry no ASN dimension and no zone x node rows;
+ * hour and day series carry zone x node for the total only. */
+struct agg_series {
+	uint8_t gran;      /* enum agg_gran */
+	uint8_t dim;       /* enum dims_dim */
+	uint32_t ts;       /* start of the minute/hour/day, seconds since the epoch (UTC) */
+	uint32_t zone;     /* zone index + 1, 0 = all zones */
+	uint32_t node;     /* node index + 1, 0 = all nodes */
+	uint32_t val;      /* dimension value code (dims_label) */
+	uint64_t est;      /* sum of weights: estimated messages */
+	uint64_t sampled;  /* records */
+};
+
+struct agg_name {
+	uint32_t zone;     /* zone index + 1 */
+	uint32_t ts;       /* start of the hour */
+	const char *qname; /* sanitised; valid until agg_reset */
+	uint64_t est, sampled;
+};
+
+/* iterators (after agg_finish): start with *it = 0; return 1 with *out filled, 0 at the end */
+int agg_series_next(const struct agg *a, uint64_t *it, struct agg_series *out);
+int agg_names_next(const struct agg *a, uint64_t *it, struct agg_name *out);
+size_t agg_series_count(const struct agg *a);
+
+#endif

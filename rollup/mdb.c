@@ -1,0 +1,407 @@
+/* rollup/mdb.c: a small MariaDB client layer: connect, prepared queries, multi-row additive upserts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mysql.h>
+
+#include "common/errors.h"
+#include "rollup/mdb.h"
+
+#define STMT_CACHE 48
+#define STR_MAX 256
+
+struct mdb {
+	MYSQL *my;
+	struct {
+		const char *sql;        /* key: the address of a constant string */
+		MYSQL_STMT *st;
+	} cache[STMT_CACHE];
+	unsigned ncache;
+	unsigned err_no;
+	char err[512];
+};
+
+static int my_fail(struct mdb *m, const char *what)
+{
+	m->err_no = mysql_errno(m->my);
+	snprintf(m->err, sizeof m->err, "MariaDB %s: %s (%u)", what, mysql_error(m->my), m->err_no);
+	return -EIO;
+}
+
+static int st_fail(struct mdb *m, MYSQL_STMT *st, const char *what)
+{
+	m->err_no = mysql_stmt_errno(st);
+	snprintf(m->err, sizeof m->err, "MariaDB %s: %s (%u)", what, mysql_stmt_error(st), m->err_no);
+	return -EIO;
+}
+
+const char *mdb_errmsg(const struct mdb *m) { return m->err; }
+unsigned mdb_errno(const struct mdb *m) { return m->err_no; }
+
+struct mdb *mdb_new(const struct mdb_conf *c, char *err, size_t errlen)
+{
+	struct mdb *m = calloc(1, sizeof *m);
+	if (!m || !(m->my = mysql_init(NULL))) {
+		snprintf(err, errlen, "MariaDB: out of memory");
+		free(m);
+		return NULL;
+	}
+	unsigned t = c->timeout_s ? c->timeout_s : 30;
+	mysql_options(m->my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+	mysql_options(m->my, MYSQL_OPT_READ_TIMEOUT, &t);
+	mysql_options(m->my, MYSQL_OPT_WRITE_TIMEOUT, &t);
+	mysql_options(m->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	const char *sock = c->socket && *c->socket ? c->socket : NULL;
+	const char *host = c->host && *c->host ? c->host : (sock ? "localhost" : "127.0.0.1");
+	if (!mysql_real_connect(m->my, host, c->user, c->password, c->database, c->port, sock, 0)) {
+		snprintf(err, errlen, "cannot connect to MariaDB at %s%s%s: %s", sock ? sock : host,
+		    c->database ? " database " : "", c->database ? c->database : "", mysql_error(m->my));
+		mdb_free(m);
+		return NULL;
+	}
+	if (mysql_query(m->my, "SET time_zone = '+00:00'") || mysql_autocommit(m->my, 0)) {
+		snprintf(err, errlen, "MariaDB session setup: %s", mysql_error(m->my));
+		mdb_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void mdb_free(struct mdb *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < m->ncache; i++)
+		mysql_stmt_close(m->cache[i].st);
+	if (m->my)
+		mysql_close(m->my);
+	free(m);
+}
+
+int mdb_exec(struct mdb *m, const char *sql)
+{
+	if (mysql_query(m->my, sql))
+		return my_fail(m, sql);
+	MYSQL_RES *r = mysql_store_result(m->my);
+	if (r)
+		mysql_free_result(r);
+	return E_OK;
+}
+
+int mdb_commit(struct mdb *m)
+{
+	return mysql_commit(m->my) ? my_fail(m, "COMMIT") : E_OK;
+}
+
+int mdb_rollback(struct mdb *m)
+{
+	return mysql_rollback(m->my) ? my_fail(m, "ROLLBACK") : E_OK;
+}
+
+static MYSQL_STMT *prepare(struct mdb *m, const char *sql, size_t len, int *rc)
+{
+	MYSQL_STMT *st = mysql_stmt_init(m->my);
+	if (!st) {
+		*rc = my_fail(m, "statement init");
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, sql, (unsigned long)len)) {
+		*rc = st_fail(m, st, "prepare");
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	*rc = E_OK;
+	return st;
+}
+
+static MYSQL_STMT *cached(struct mdb *m, const char *sql, int *rc)
+{
+	for (unsigned i = 0; i < m->ncache; i++)
+		if (m->cache[i].sql == sql)
+			return m->cache[i].st;
+	MYSQL_STMT *st = prepare(m, sql, strlen(sql), rc);
+	if (st && m->ncache < STMT_CACHE) {
+		m->cache[m->ncache].sql = sql;
+		m->cache[m->ncache++].st = st;
+	}
+	return st;
+}
+
+static void bind_val(MYSQL_BIND *b, const struct mdb_val *v, unsigned long *len)
+{
+	memset(b, 0, sizeof *b);
+	switch (v->t) {
+	case 's':
+		b->buffer_type = MYSQL_TYPE_STRING;
+		b->buffer = (void *)v->s;
+		*len = (unsigned long)(v->len ? v->len : strlen(v->s));
+		b->length = len;
+		break;
+	case 'u':
+		b->is_unsigned = 1;
+		/* fall through */
+	default:
+		b->buffer_type = MYSQL_TYPE_LONGLONG;
+		b->buffer = (void *)&v->i;
+		break;
+	}
+}
+
+int mdb_query(struct mdb *m, const char *sql, const struct mdb_val *params, unsigned np,
+    const char *rtypes, mdb_row_fn fn, void *arg, uint64_t *affected)
+{
+	int rc;
+	MYSQL_STMT *st = cached(m, sql, &rc);
+	if (!st)
+		return rc;
+	MYSQL_BIND pb[16];
+	unsigned long plen[16];
+	if (np > 16 || mysql_stmt_param_count(st) != np) {
+		snprintf(m->err, sizeof m->err, "MariaDB: statement needs %lu parameters, %u given: %s",
+		    mysql_stmt_param_count(st), np, sql);
+		m->err_no = 0;
+		return -EIO;
+	}
+	for (unsigned i = 0; i < np; i++)
+		bind_val(&pb[i], &params[i], &plen[i]);
+	if (np && mysql_stmt_bind_param(st, pb))
+		return st_fail(m, st, "bind");
+	if (mysql_stmt_execute(st))
+		return st_fail(m, st, "execute");
+	if (affected)
+		*affected = mysql_stmt_affected_rows(st);
+	if (!rtypes)
+		return E_OK;
+
+	unsigned nc = (unsigned)strlen(rtypes);
+	MYSQL_BIND rb[8];
+	struct mdb_val rv[8];
+	char sbuf[8][STR_MAX];
+	unsigned long rlen[8];
+	my_bool isnull[8];
+	if (nc > 8 || mysql_stmt_field_count(st) != nc) {
+		mysql_stmt_free_result(st);
+		snprintf(m->err, sizeof m->err, "MariaDB: result has %u columns, %u expected: %s",
+		    mysql_stmt_field_count(st), nc, sql);
+		m->err_no = 0;
+		return -EIO;
+	}
+	memset(rb, 0, sizeof rb);
+	for (unsigned i = 0; i < nc; i++) {
+		rv[i].t = rtypes[i];
+		rb[i].length = &rlen[i];
+		rb[i].is_null = &isnull[i];
+		if (rtypes[i] == 's') {
+			rb[i].buffer_type = MYSQL_TYPE_STRING;
+			rb[i].buffer = sbuf[i];
+			rb[i].buffer_length = STR_MAX - 1;
+		} else {
+			rb[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			rb[i].buffer = &rv[i].i;
+			rb[i].is_unsigned = rtypes[i] == 'u';
+		}
+	}
+	if (mysql_stmt_bind_result(st, rb)) {
+		rc = st_fail(m, st, "bind result");
+		mysql_stmt_free_result(st);
+		return rc;
+	}
+	rc = E_OK;
+	int f;
+	while ((f = mysql_stmt_fetch(st)) == 0 || f == MYSQL_DATA_TRUNCATED) {
+		for (unsigned i = 0; i < nc; i++) {
+			if (rtypes[i] == 's') {
+				size_t l = rlen[i] < STR_MAX - 1 ? rlen[i] : STR_MAX - 1;
+				sbuf[i][l] = '\0';
+				rv[i].s = sbuf[i];
+				rv[i].len = l;
+			}
+			if (isnull[i]) {
+				rv[i].t = 'n';
+				rv[i].i = 0;
+			} else {
+				rv[i].t = rtypes[i];
+			}
+		}
+		if (fn && (rc = fn(rv, nc, arg)))
+			break;
+	}
+	if (!rc && f == 1)
+		rc = st_fail(m, st, "fetch");
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+struct mdb_upsert {
+	struct mdb *m;
+	unsigned ncols, rows;      /* columns per row, rows per full statement */
+	unsigned used;             /* rows buffered */
+	char types[16];
+	char *head, *tail;         /* "INSERT ... VALUES " and " ON DUPLICATE KEY UPDATE ..." */
+	char *tuple;               /* "(?,?,FROM_UNIXTIME(?))" */
+	MYSQL_STMT *full;          /* prepared lazily for `rows` rows */
+	MYSQL_BIND *bind;          /* rows * ncols, pointing into ival/sbuf/len */
+	int64_t *ival;
+	char *sbuf;
+	unsigned long *len;
+	uint64_t sent, stmts;
+};
+
+struct mdb_upsert *mdb_upsert_new(struct mdb *m, const char *table, const char *cols,
+    const char *types, const char *on_dup, unsigned rows_per_stmt)
+{
+	size_t nc = strlen(types);
+	if (nc == 0 || nc >= 16 || rows_per_stmt == 0 || rows_per_stmt * nc > 60000)
+		return NULL;
+	struct mdb_upsert *u = calloc(1, sizeof *u);
+	if (!u)
+		return NULL;
+	u->m = m;
+	u->ncols = (unsigned)nc;
+	u->rows = rows_per_stmt;
+	memcpy(u->types, types, nc + 1);
+	size_t hl = strlen(table) + strlen(cols) + 40;
+	u->head = malloc(hl);
+	u->tail = malloc(strlen(on_dup) + 40);
+	u->tuple = malloc(nc * 20 + 4);
+	size_t cells = (size_t)rows_per_stmt * nc;
+	u->bind = calloc(cells, sizeof *u->bind);
+	u->ival = calloc(cells, sizeof *u->ival);
+	u->sbuf = malloc(cells * STR_MAX);
+	u->len = calloc(cells, sizeof *u->len);
+	if (!u->head || !u->tail || !u->tuple || !u->bind || !u->ival || !u->sbuf || !u->len) {
+		mdb_upsert_free(u);
+		return NULL;
+	}
+	snprintf(u->head, hl, "INSERT INTO %s (%s) VALUES ", table, cols);
+	snprintf(u->tail, strlen(on_dup) + 40, " ON DUPLICATE KEY UPDATE %s", on_dup);
+	char *p = u->tuple;
+	*p++ = '(';
+	for (size_t i = 0; i < nc; i++) {
+		if (i)
+			*p++ = ',';
+		p += sprintf(p, "%s", types[i] == 't' ? "FROM_UNIXTIME(?)" : "?");
+	}
+	*p++ = ')';
+	*p = '\0';
+	for (size_t c = 0; c < cells; c++) {
+		MYSQL_BIND *b = &u->bind[c];
+		char t = types[c % nc];
+		if (t == 's') {
+			b->buffer_type = MYSQL_TYPE_STRING;
+			b->buffer = u->sbuf + c * STR_MAX;
+			b->length = &u->len[c];
+		} else {
+			b->buffer_type = MYSQL_TYPE_LONGLONG;
+			b->buffer = &u->ival[c];
+			b->is_unsigned = t != 'i';
+		}
+	}
+	return u;
+}
+
+void mdb_upsert_free(struct mdb_upsert *u)
+{
+	if (!u)
+		return;
+	if (u->full)
+		mysql_stmt_close(u->full);
+	free(u->head);
+	free(u->tail);
+	free(u->tuple);
+	free(u->bind);
+	free(u->ival);
+	free(u->sbuf);
+	free(u->len);
+	free(u);
+}
+
+void mdb_upsert_discard(struct mdb_upsert *u) { u->used = 0; }
+uint64_t mdb_upsert_rows(const struct mdb_upsert *u) { return u->sent; }
+uint64_t mdb_upsert_stmts(const struct mdb_upsert *u) { return u->stmts; }
+
+static char *build_sql(const struct mdb_upsert *u, unsigned n, size_t *len)
+{
+	size_t tl = strlen(u->tuple);
+	size_t cap = strlen(u->head) + (size_t)n * (tl + 1) + strlen(u->tail) + 1;
+	char *sql = malloc(cap);
+	if (!sql)
+		return NULL;
+	char *p = sql;
+	p += sprintf(p, "%s", u->head);
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		memcpy(p, u->tuple, tl);
+		p += tl;
+	}
+	p += sprintf(p, "%s", u->tail);
+	*len = (size_t)(p - sql);
+	return sql;
+}
+
+static int run(struct mdb_upsert *u, MYSQL_STMT *st)
+{
+	struct mdb *m = u->m;
+	if (mysql_stmt_bind_param(st, u->bind))
+		return st_fail(m, st, "bind upsert");
+	if (mysql_stmt_execute(st))
+		return st_fail(m, st, "upsert");
+	u->sent += u->used;
+	u->stmts++;
+	u->used = 0;
+	return E_OK;
+}
+
+int mdb_upsert_flush(struct mdb_upsert *u)
+{
+	if (u->used == 0)
+		return E_OK;
+	int rc;
+	size_t len;
+	if (u->used == u->rows) {
+		if (!u->full) {
+			char *sql = build_sql(u, u->rows, &len);
+			if (!sql)
+				return E_NOMEM;
+			u->full = prepare(u->m, sql, len, &rc);
+			free(sql);
+			if (!u->full)
+				return rc;
+		}
+		return run(u, u->full);
+	}
+	/* a partial statement: once per flush, so its prepare cost is per batch, not per row */
+	char *sql = build_sql(u, u->used, &len);
+	if (!sql)
+		return E_NOMEM;
+	MYSQL_STMT *st = prepare(u->m, sql, len, &rc);
+	free(sql);
+	if (!st)
+		return rc;
+	rc = run(u, st);
+	mysql_stmt_close(st);
+	return rc;
+}
+
+int mdb_upsert_add(struct mdb_upsert *u, const struct mdb_val *vals)
+{
+	size_t base = (size_t)u->used * u->ncols;
+	for (unsigned c = 0; c < u->ncols; c++) {
+		size_t cell = base + c;
+		if (u->types[c] == 's') {
+			size_t l = vals[c].len ? vals[c].len : strlen(vals[c].s);
+			if (l > STR_MAX - 1)
+				l = STR_MAX - 1;
+			memcpy(u->sbuf + cell * STR_MAX, vals[c].s, l);
+			u->len[cell] = (unsigned long)l;
+		} else {
+			u->ival[cell] = vals[c].i;
+		}
+	}
+	if (++u->used == u->rows)
+		return mdb_upsert_flush(u);
+	return E_OK;
+}

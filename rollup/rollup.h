@@ -1,0 +1,53 @@
+/* rollup/rollup.h: one rollup run: staging rows past the checkpoint -> MariaDB, exactly once, then prune. */
+#ifndef DNSA_ROLLUP_ROLLUP_H
+#define DNSA_ROLLUP_ROLLUP_H
+
+#include <stdint.h>
+
+#include "rollup/config.h"
+#include "rollup/mdb.h"
+#include "rollup/staging.h"
+
+/*
+ * Exactly once: each batch is one MariaDB transaction that locks this
+ * aggregator's checkpoint row (SELECT ... FOR UPDATE), adds the batch's
+ * upserts and moves the checkpoint past the batch's last staged id, then
+ * commits. Staged rows are pruned only after the commit, and only up to the
+ * committed checkpoint, so a crash before the commit redoes the batch and a
+ * crash after it just leaves rows <= checkpoint that the next run prunes.
+ *
+ * Hook points (for crash tests): "before_commit", "after_commit",
+ * "during_prune" (after the first prune chunk), called with the batch number.
+ */
+typedef void (*rollup_hook_fn)(const char *point, unsigned batch, void *arg);
+
+struct rollup_stats {
+	uint64_t batches;        /* committed transactions */
+	uint64_t datagrams;      /* staged datagram rows rolled up (incl. quarantined) */
+	uint64_t records;        /* records aggregated */
+	uint64_t weight;         /* their estimated messages */
+	uint64_t counters;       /* counters datagrams */
+	uint64_t stats;          /* node_stats rows */
+	uint64_t quarantined;    /* rows moved to quarantine */
+	uint64_t rows_written;   /* upserted rows (series, names, health) */
+	uint64_t statements;     /* INSERT statements executed */
+	uint64_t pruned;         /* staged rows deleted */
+	uint64_t retried;        /* transactions retried after a deadlock */
+	uint64_t expired;        /* rows removed by retention */
+	double read_s;           /* decode + aggregate time */
+	double write_s;          /* MariaDB time */
+};
+
+struct rollup;
+
+/* rollup_new: s and m stay owned by the caller and must outlive the rollup. NULL on allocation failure. */
+struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m,
+    rollup_hook_fn hook, void *hook_arg);
+void rollup_free(struct rollup *r);
+const char *rollup_errmsg(const struct rollup *r);
+
+/* rollup_run: prune what an earlier run committed, then batches until caught up, then retention.
+ * E_OK, or a negative code with rollup_errmsg set (the current batch was rolled back). */
+int rollup_run(struct rollup *r, struct rollup_stats *st);
+
+#endif

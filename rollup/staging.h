@@ -1,0 +1,77 @@
+/* rollup/staging.h: the rollup's side of the SQLite staging database: read past a checkpoint, quarantine, prune. */
+#ifndef DNSA_ROLLUP_STAGING_H
+#define DNSA_ROLLUP_STAGING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Schema: sql/staging.sql (written by aggd). Reads run in short WAL read
+ * transactions, so they never block aggd; writes (quarantine, prune) are small
+ * transactions that wait at most busy_ms for aggd's write lock.
+ *
+ * Ids: aggd's single writer gives ids in commit order, and without
+ * AUTOINCREMENT SQLite reuses max(id)+1, so the prune never deletes the row
+ * with the highest id: ids then keep growing past every checkpoint.
+ *
+ * Errors: functions return E_OK / a count, or -EIO for an SQLite failure
+ * (staging_errmsg says which) or -EBUSY when the database stayed locked.
+ */
+struct staging;
+
+struct staging_row {
+	int64_t id;
+	const char *node;        /* valid during the callback */
+	int64_t boot_id;
+	int64_t seq;
+	int kind;                /* 1 records, 2 counters */
+	int64_t received_us;
+	int64_t nrecords;
+	const uint8_t *payload;  /* valid during the callback */
+	size_t len;
+};
+
+struct staging_stat {
+	int64_t id;
+	const char *node;        /* valid during the callback */
+	int64_t time_us;
+	const char *counter;     /* valid during the callback */
+	int64_t value;
+};
+
+enum staging_table { ST_DATAGRAM = 0, ST_NODE_STATS = 1 };
+
+/* callbacks return 0 to go on, or a negative code that stops the read and is returned */
+typedef int (*staging_row_fn)(const struct staging_row *r, void *arg);
+typedef int (*staging_stat_fn)(const struct staging_stat *s, void *arg);
+
+/* staging_new: open an existing staging database; NULL with a message in err on failure. */
+struct staging *staging_new(const char *path, int busy_ms, char *err, size_t errlen);
+void staging_free(struct staging *s);
+const char *staging_errmsg(const struct staging *s);
+
+/*
+ * staging_read: rows with id > after in id order, at most max_rows, stopping
+ * early once max_records records were read (at least one row is read). Sets
+ * *last_id to the last id read (after if none) and *nrows.
+ */
+int staging_read(struct staging *s, int64_t after, unsigned max_rows, uint64_t max_records,
+    staging_row_fn fn, void *arg, int64_t *last_id, unsigned *nrows);
+int staging_read_stats(struct staging *s, int64_t after, unsigned max_rows,
+    staging_stat_fn fn, void *arg, int64_t *last_id, unsigned *nrows);
+
+/* staging_quarantine: copy datagram row id into quarantine with the reason (idempotent). */
+int staging_quarantine(struct staging *s, int64_t id, const char *error, int64_t now_us);
+
+/*
+ * staging_prune_step: delete up to `chunk` rows with id <= upto from table
+ * (never the highest id) in one transaction. Returns rows deleted (0 = done).
+ */
+int staging_prune_step(struct staging *s, enum staging_table t, int64_t upto, unsigned chunk);
+
+/* staging_count: rows in table (for tests and logs); negative on error. */
+int64_t staging_count(struct staging *s, enum staging_table t);
+/* staging_max_id: highest id in table, 0 if empty; negative on error. */
+int64_t staging_max_id(struct staging *s, enum staging_table t);
+
+#endif
