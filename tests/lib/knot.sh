@@ -1,0 +1,97 @@
+# tests/lib/knot.sh: start and stop a private Knot DNS (with mod-dnstap) in a temp dir on a free loopback port.
+#
+# Source it from a test script, then:
+#   knot_start WORKDIR DNSTAP_SOCKET   starts knotd in the foreground (as a child) serving
+#                                      example.test and sample.test on 127.0.0.1@$KNOT_PORT and
+#                                      ::1@$KNOT_PORT, dnstap of every query and response to
+#                                      unix:DNSTAP_SOCKET; waits until both zones are loaded.
+#                                      Sets KNOT_PID, KNOT_PORT, KNOT_DIR. Returns 1 on failure
+#                                      (the log is printed as TAP comments).
+#   knot_stop                          SIGTERM by PID (knotd flushes dnstap and sends STOP),
+#                                      SIGKILL after 10 s. Safe to call twice; call it from trap.
+#   free_port                          prints a loopback port free for UDP and TCP.
+# The dnstap reader must be listening before knot_start: knotd only retries every few seconds.
+# Zones and queries come from /work/shared/realservers (REALSERVERS overrides).
+
+REALSERVERS=${REALSERVERS:-/work/shared/realservers}
+KNOT_PID=
+KNOT_PORT=
+KNOT_DIR=
+
+free_port() {
+    python3 - <<'PY'
+import socket
+for _ in range(50):
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    p = t.getsockname()[1]
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", p))
+        u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u6.bind(("::1", p))
+        t6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM); t6.bind(("::1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+PY
+}
+
+knot_start() {
+    local dir=$1 sock=$2 i
+    KNOT_DIR=$dir
+    mkdir -p "$dir/db"
+    cp "$REALSERVERS/example.test.zone" "$REALSERVERS/sample.test.zone" "$dir/"
+    KNOT_PORT=${KNOT_PORT:-$(free_port)}
+    cat > "$dir/knot.conf" <<CONF
+server:
+    rundir: "$dir"
+    listen: [ 127.0.0.1@$KNOT_PORT, ::1@$KNOT_PORT ]
+log:
+  - target: stderr
+    any: info
+database:
+    storage: "$dir/db"
+control:
+    listen: "$dir/knot.ctl"
+mod-dnstap:
+  - id: tap
+    sink: "unix:$sock"
+    identity: "knot-test"
+    log-queries: on
+    log-responses: on
+template:
+  - id: default
+    storage: "$dir"
+    file: "%s.zone"
+    global-module: mod-dnstap/tap
+zone:
+  - domain: example.test.
+  - domain: sample.test.
+CONF
+    knotd -c "$dir/knot.conf" > "$dir/knotd.log" 2>&1 &
+    KNOT_PID=$!
+    for i in $(seq 100); do
+        if ! kill -0 "$KNOT_PID" 2>/dev/null; then
+            sed 's/^/# knotd: /' "$dir/knotd.log"; KNOT_PID=; return 1
+        fi
+        # readiness through the control socket, so no probe query shows up in dnstap
+        if [ "$(timeout 5 knotc -s "$dir/knot.ctl" zone-status 2>/dev/null | grep -c 'serial: [0-9]')" = 2 ]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    sed 's/^/# knotd: /' "$dir/knotd.log"
+    knot_stop
+    return 1
+}
+
+knot_stop() {
+    local pid=$KNOT_PID i
+    KNOT_PID=
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
