@@ -97,3 +97,5 @@ wait_for() {
 
 # count_is N [WHERE]: the datagram table holds N rows (re-evaluated on every call, for wait_for)
 count_is() { [ "$(sq "SELECT count(*) FROM datagram ${2:-}")" = "$1" ]; }
+# count_ge N: the datagram table holds at least N rows
+count_ge() { [ "$(sq "SELECT count(*) FROM datagram")" -ge "$1" ]; }
