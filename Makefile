@@ -129,6 +129,36 @@ bench: deps
 	$(MAKE) all
 	DNSA_BUILD=$(CURDIR)/$(B) ./tools/bench
 
+# install: daemons to sbin, dnsa-* tools to bin, man pages, SQL and examples
+# under share, units and sysusers for systemd; example configs go to
+# $(SYSCONFDIR)/dnsa only where no file of that name exists yet.
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DATADIR     ?= $(PREFIX)/share/dnsa
+UNITDIR     ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+# every dnsa-* tool is for operators, except the test-input generators listed here
+NOINST_TOOLS  := dnsa-mkpcap
+INSTALL_TOOLS := $(filter-out $(addprefix %/,$(NOINST_TOOLS)),$(filter $(B)/bin/dnsa-%,$(TOOLS)) \
+	$(filter-out %.c,$(wildcard tools/dnsa-*)))
+install: $(PROGS) $(TOOLS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(DATADIR)/examples \
+		$(DESTDIR)$(DATADIR)/systemd $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/dnsa
+	$(if $(PROGS),install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/)
+	$(if $(strip $(INSTALL_TOOLS)),install -m 0755 $(INSTALL_TOOLS) $(DESTDIR)$(BINDIR)/)
+	$(foreach s,1 5 8,$(foreach m,$(wildcard docs/man/*.$(s)),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(s)/ &&)) :
+	$(foreach f,$(shell find sql -type f -name '*.sql'),install -D -m 0644 $(f) $(DESTDIR)$(DATADIR)/$(f) &&) :
+	$(foreach f,$(wildcard conf/*),install -m 0644 $(f) $(DESTDIR)$(DATADIR)/examples/ &&) :
+	install -m 0644 systemd/capd-pcap.conf $(DESTDIR)$(DATADIR)/systemd/
+	install -m 0644 systemd/dnsa.sysusers $(DESTDIR)$(SYSUSERSDIR)/dnsa.conf
+	$(foreach u,$(wildcard systemd/*.service systemd/*.timer),sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+		-e 's|/etc/dnsa/|$(SYSCONFDIR)/dnsa/|g' $(u) > $(DESTDIR)$(UNITDIR)/$(notdir $(u)) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$(notdir $(u)) &&) :
+	$(foreach f,$(wildcard conf/*.conf),{ [ -e $(DESTDIR)$(SYSCONFDIR)/dnsa/$(notdir $(f)) ] || \
+		install -m 0644 $(f) $(DESTDIR)$(SYSCONFDIR)/dnsa/; } &&) :
+
 clean:
 	rm -rf build build-san build-fuzz
 
