@@ -27,6 +27,7 @@ struct loop {
 	struct ns_counts last_totals;       /* at the previous summary */
 	struct stage_counters last_stage;
 	int64_t last_summary_ms;
+	unsigned failing;                   /* failed commits since the last success */
 };
 
 static int64_t mono_ms(void)
@@ -72,9 +73,14 @@ static void handle(struct loop *l, unsigned j, int64_t now_us, int64_t now_ms)
 static void flush(struct loop *l, int64_t now_ms)
 {
 	int rc = stage_flush(l->s->stage, now_ms);
-	if (rc < 0)
+	if (rc < 0) {
+		l->failing++;
 		log_warnx_rl(&l->rl_db, "staging: commit failed, rows kept queued: %s",
 		    stage_errmsg(l->s->stage));
+	} else if (rc > 0 && l->failing) {
+		log_info("staging: commits resumed after %u failed attempts", l->failing);
+		l->failing = 0;
+	}
 }
 
 static void receive(struct loop *l, size_t i)

@@ -62,7 +62,7 @@ static const char schema_sql[] =
 	");\n";
 
 #define NAME_MAX_LEN 63
-#define BACKOFF_MAX_MS 2000
+#define BACKOFF_MAX_MS 1000
 
 /* A queued row; its node name and payload sit in the arena at off. */
 struct qrow {

@@ -28,7 +28,7 @@ struct stage_conf {
 	unsigned batch_rows;       /* rows per transaction, at most (>= 1) */
 	unsigned flush_ms;         /* commit when the oldest queued row is this old */
 	unsigned busy_timeout_ms;  /* SQLite busy handler wait per attempt */
-	unsigned retry_ms;         /* first back-off after a failed commit (doubles to 2 s) */
+	unsigned retry_ms;         /* first back-off after a failed commit (doubles up to 1 s) */
 	size_t queue_bytes;        /* node names + payloads held in the queue, at most */
 	unsigned queue_rows;       /* rows held in the queue, at most */
 };
