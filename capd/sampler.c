@@ -14,9 +14,11 @@
 /*
  * Adaptive controller. Every tick (about 1 s) the agent measures the rate R
  * of eligible messages (types configured for sampling) since the previous
- * tick and smooths it: upward moves are taken at once (so a surge is cut
- * within a second and the output stays under target), downward moves are
- * taken at 3/4 per tick (a one-second lull does not open the gates fully). The wanted sampling factor
+ * tick and smooths it: a move by more than a factor of 2 either way is taken
+ * at once (a surge is cut within a second, so the output stays near target;
+ * a real drop opens the gates at once), smaller moves are averaged with
+ * the previous estimate (dnstap arrives in bursts, as libfstrm flushes its
+ * buffers, so per-second arrival counts jitter). The wanted sampling factor
  * is n* = R / target, clamped to [min_n, max_n]. Weights must be integers,
  * so a fractional n* is reached by dithering: each message independently
  * uses n_lo = floor(n*) with probability q and n_lo + 1 otherwise, with q
@@ -157,7 +159,7 @@ void sampler_tick(struct sampler *s, uint64_t now_us)
 	double r = (double)s->eligible / secs;
 	s->last_tick = now_us;
 	s->eligible = 0;
-	s->rate = r > s->rate ? r : 0.25 * s->rate + 0.75 * r;
+	s->rate = (r > 2 * s->rate || r < 0.5 * s->rate) ? r : 0.5 * (s->rate + r);
 
 	double want = s->rate / (double)s->c.target;
 	if (want <= s->c.min_n) {
