@@ -1,10 +1,11 @@
 /* tests/unit/test_dnsparse_ldns.c: differential test of capd/dnsparse against ldns_wire2pkt (the reference). */
 /*
- * Inputs: (a) every DNS message (responses and the queries they carry) of
- * the real Knot capture ../shared/realservers/samples/knot.fstrm, read with
- * libfstrm's file reader and capd's dnstap_decode; (b) generated odd
- * packets; (c) every truncation of real responses; (d) seeded random
- * mutations of real messages.
+ * Inputs: (a) every DNS message (queries and responses) of the real Knot
+ * capture ../shared/realservers/samples/knot.fstrm, read with libfstrm's
+ * file reader and capd's dnstap_decode; (a') the same with an OPT appended
+ * (the capture has no EDNS); (b) generated odd packets; (c) every
+ * truncation of 200 real responses with OPT; (d) 20000 seeded random
+ * mutations of (a) and (a').
  *
  * Per message, both parsers run; the verdict is one of:
  *   AGREE      both accept and every field is equal
@@ -56,6 +57,7 @@ struct stats {
 	unsigned n[V_MAX];
 	unsigned total;
 	unsigned fail_shown;
+	unsigned qr[2], edns, ecs; /* among AGREE: queries, responses, with OPT, with ECS */
 };
 
 static char why[2600]; /* why the last compare failed */
@@ -285,10 +287,20 @@ static void hexdump(const uint8_t *w, size_t len)
 	}
 }
 
-static enum verdict run(struct stats *st, const uint8_t *w, size_t len, const char *what)
+static enum verdict run(struct stats *st, const uint8_t *msg, size_t len, const char *what)
 {
 	struct dns_info d;
-	enum verdict v = compare(w, len, &d);
+	/* an exact-size copy, so that ASan (make SAN=1) catches any read past the end */
+	uint8_t *w = malloc(len ? len : 1);
+	enum verdict v;
+
+	memcpy(w, msg, len);
+	v = compare(w, len, &d);
+	if (v == AGREE) {
+		st->qr[(d.flags & RF_QR) ? 1 : 0]++;
+		st->edns += d.has_edns;
+		st->ecs += d.edns_ecs;
+	}
 
 	st->n[v]++;
 	st->total++;
@@ -296,6 +308,7 @@ static enum verdict run(struct stats *st, const uint8_t *w, size_t len, const ch
 		diag("FAIL %s (len %zu): %s", what, len, why);
 		hexdump(w, len);
 	}
+	free(w);
 	return v;
 }
 
@@ -305,6 +318,8 @@ static void report(const char *name, const struct stats *st)
 	    "%u rule-rrdata, %u rule-rdlength, %u capped, %u FAILED", name, st->total, st->n[AGREE],
 	    st->n[BOTH_REJ], st->n[R_LOOP], st->n[R_TWO_OPT], st->n[R_RRDATA], st->n[R_RDLEN],
 	    st->n[CAPPED], st->n[FAIL]);
+	diag("%s: agreed ones: %u queries, %u responses, %u with OPT, %u with ECS", name, st->qr[0],
+	    st->qr[1], st->edns, st->ecs);
 }
 
 /* ---- corpus (a): the real Knot capture ---- */
@@ -584,10 +599,55 @@ static void mutate_one(uint8_t *b, size_t *len)
 	}
 }
 
+/*
+ * A copy of a real message with an OPT appended (ARCOUNT + 1): random UDP
+ * size, version, DO, extended rcode, and options (COOKIE, ECS, padding)
+ * in a random mix. The capture has no EDNS (dnsperf sends none); this is
+ * how EDNS meets the differential test on real message bodies.
+ */
+static size_t with_opt(const uint8_t *w, size_t len, uint8_t *out)
+{
+	uint64_t r = rnd();
+	size_t o = len, rdl_at;
+	uint16_t ar;
+
+	memcpy(out, w, len);
+	ar = (uint16_t)((out[10] << 8 | out[11]) + 1);
+	out[10] = (uint8_t)(ar >> 8);
+	out[11] = (uint8_t)ar;
+	out[o++] = 0;                                   /* root owner */
+	out[o++] = 0; out[o++] = 41;                    /* OPT */
+	out[o++] = (uint8_t)(r >> 8); out[o++] = (uint8_t)r;       /* UDP size */
+	out[o++] = (r >> 16) % 4 == 0 ? (uint8_t)(r >> 24) : 0;  /* extended rcode, sometimes */
+	out[o++] = (r >> 32) % 8 == 0 ? 1 : 0;                   /* version */
+	out[o++] = (uint8_t)((r >> 35) & 0x80);                   /* DO */
+	out[o++] = 0;
+	rdl_at = o;
+	o += 2;
+	if (r >> 40 & 1) {                              /* COOKIE */
+		static const uint8_t ck[] = { 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+		memcpy(out + o, ck, sizeof(ck));
+		o += sizeof(ck);
+	}
+	if (r >> 41 & 1) {                              /* ECS 2001:db8::/56 */
+		static const uint8_t ecs[] = { 0, 8, 0, 11, 0, 2, 56, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0 };
+		memcpy(out + o, ecs, sizeof(ecs));
+		o += sizeof(ecs);
+	}
+	if (r >> 42 & 1) {                              /* PADDING, 5 zeros */
+		static const uint8_t pad[] = { 0, 12, 0, 5, 0, 0, 0, 0, 0 };
+		memcpy(out + o, pad, sizeof(pad));
+		o += sizeof(pad);
+	}
+	out[rdl_at] = (uint8_t)((o - rdl_at - 2) >> 8);
+	out[rdl_at + 1] = (uint8_t)(o - rdl_at - 2);
+	return o;
+}
+
 int main(void)
 {
-	struct corpus c = { 0 };
-	struct stats knot = { 0 }, gens = { 0 }, trunc = { 0 }, mut = { 0 };
+	struct corpus c = { 0 }, ce = { 0 };
+	struct stats knot = { 0 }, gens = { 0 }, trunc = { 0 }, mut = { 0 }, edns = { 0 };
 	unsigned frames = 0, bad = 0, responses = 0, truncated_msgs = 0;
 	uint8_t *tmp = malloc(65536);
 
@@ -600,15 +660,26 @@ int main(void)
 	report("knot.fstrm", &knot);
 	is(knot.n[AGREE], c.n, "knot.fstrm: all %zu messages agree on every field", c.n);
 
+	/* (a') the same messages with an OPT appended */
+	for (size_t i = 0; i < c.n; i++) {
+		size_t n = with_opt(c.buf + c.off[i], c.off[i + 1] - c.off[i], tmp);
+		corpus_add(&ce, tmp, n);
+		run(&edns, tmp, n, "knot.fstrm+OPT");
+	}
+	report("knot.fstrm+OPT", &edns);
+	is(edns.n[AGREE], c.n, "knot.fstrm+OPT: all %zu messages agree on every field", c.n);
+	ok(edns.edns == c.n && edns.ecs > c.n / 4 && edns.ecs < c.n * 3 / 4,
+	    "knot.fstrm+OPT: EDNS in all, ECS in about half (%u)", edns.ecs);
+
 	/* (b) generated odd packets */
 	generated(&gens);
 	report("generated", &gens);
 	is(gens.n[FAIL], 0, "generated: no unexplained difference");
 
-	/* (c) every truncation of real responses (the first 200 with EDNS or answers) */
-	for (size_t i = 0; i < c.n && truncated_msgs < 200; i++) {
-		const uint8_t *w = c.buf + c.off[i];
-		size_t len = c.off[i + 1] - c.off[i];
+	/* (c) every truncation of the first 200 real responses (with their OPT appended) */
+	for (size_t i = 0; i < ce.n && truncated_msgs < 200; i++) {
+		const uint8_t *w = ce.buf + ce.off[i];
+		size_t len = ce.off[i + 1] - ce.off[i];
 
 		if (len < 12 || !(w[2] & 0x80))
 			continue;
@@ -621,12 +692,13 @@ int main(void)
 	is(trunc.n[FAIL], 0, "truncations: no unexplained difference");
 	is(trunc.n[BOTH_REJ], trunc.total, "truncations: every cut response rejected by both");
 
-	/* (d) 5000 seeded mutations (1..4 edits each) of real messages */
-	for (unsigned k = 0; k < 5000 && c.n > 0; k++) {
-		size_t i = (size_t)(rnd() % c.n), len = c.off[i + 1] - c.off[i];
+	/* (d) 20000 seeded mutations (1..4 edits each) of real messages, half with OPT */
+	for (unsigned k = 0; k < 20000 && c.n > 0; k++) {
+		const struct corpus *src = k % 2 ? &ce : &c;
+		size_t i = (size_t)(rnd() % src->n), len = src->off[i + 1] - src->off[i];
 		unsigned edits = 1 + (unsigned)(rnd() % 4);
 
-		memcpy(tmp, c.buf + c.off[i], len);
+		memcpy(tmp, src->buf + src->off[i], len);
 		for (unsigned e = 0; e < edits && len > 0; e++)
 			mutate_one(tmp, &len);
 		run(&mut, tmp, len, "mutation");
@@ -638,5 +710,7 @@ int main(void)
 	free(tmp);
 	free(c.buf);
 	free(c.off);
+	free(ce.buf);
+	free(ce.off);
 	return done_testing();
 }
