@@ -1,0 +1,68 @@
+# tests/lib/mariadb.sh: start and stop a private MariaDB server in a temp dir (UNIX socket only), for tests.
+# Source it, then:
+#   mariadb_start DIR     install a fresh datadir under DIR and start mariadbd; sets
+#                         MDB_DIR, MDB_SOCK, MDB_PIDFILE, MDB_PID; waits (bounded) until it answers
+#   mariadb_stop          stop it by its PID (SIGTERM, then SIGKILL after 20 s)
+#   mariadb_sql [ARGS]    run the mariadb client as root on the socket (SQL on stdin or -e)
+#   mariadb_restart       start the same datadir again after mariadb_stop
+# The caller owns cleanup: trap 'mariadb_stop' EXIT (safe to call twice).
+
+mariadb_sql() {
+	mariadb --no-defaults --socket="$MDB_SOCK" -u root --batch --skip-column-names "$@"
+}
+
+mariadb_wait_up() {
+	i=0
+	while [ $i -lt 300 ]; do
+		if mariadb_sql -e 'SELECT 1' >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$MDB_PID" 2>/dev/null; then
+			echo "# mariadbd exited; log:" >&2
+			sed 's/^/#   /' "$MDB_DIR/mariadbd.log" | tail -20 >&2
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# mariadbd did not answer within 30 s" >&2
+	return 1
+}
+
+mariadb_restart() {
+	mariadbd --no-defaults --datadir="$MDB_DIR/data" --socket="$MDB_SOCK" --skip-networking \
+		--user=root --pid-file="$MDB_PIDFILE" --log-error="$MDB_DIR/mariadbd.log" \
+		--innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
+		--innodb-flush-log-at-trx-commit=2 --skip-log-bin >/dev/null 2>&1 &
+	MDB_PID=$!
+	mariadb_wait_up
+}
+
+mariadb_start() {
+	MDB_DIR=$1
+	MDB_SOCK=$MDB_DIR/mysqld.sock
+	MDB_PIDFILE=$MDB_DIR/mysqld.pid
+	mkdir -p "$MDB_DIR/data"
+	if ! mariadb-install-db --no-defaults --datadir="$MDB_DIR/data" --user=root \
+		--auth-root-authentication-method=normal --skip-test-db >"$MDB_DIR/install.log" 2>&1; then
+		echo "# mariadb-install-db failed:" >&2
+		sed 's/^/#   /' "$MDB_DIR/install.log" | tail -20 >&2
+		return 1
+	fi
+	mariadb_restart
+}
+
+mariadb_stop() {
+	[ -n "${MDB_PID:-}" ] || return 0
+	if kill -0 "$MDB_PID" 2>/dev/null; then
+		kill -TERM "$MDB_PID" 2>/dev/null
+		i=0
+		while kill -0 "$MDB_PID" 2>/dev/null && [ $i -lt 200 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$MDB_PID" 2>/dev/null || true
+	fi
+	wait "$MDB_PID" 2>/dev/null || true
+	MDB_PID=
+}
