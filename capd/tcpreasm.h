@@ -27,7 +27,7 @@
  * Memory: everything is allocated by tcpreasm_new; nothing afterwards (no
  * allocation, no syscall per packet). The ceiling is tcpreasm_memory(conf).
  * With the defaults (16384 flows, 256 x 16 KiB message buffers, 256 x 2 KiB
- * out-of-order slots) that is about 7.4 MiB (checked by test_tcpreasm),
+ * out-of-order slots) that is 7,284,016 bytes, about 7 MiB (test_tcpreasm checks it),
  * whatever the traffic, SYN floods included.
  *
  * Passive RTT: SYN-ACK seen from the server at t1, the client's ACK of it

@@ -316,7 +316,8 @@ static void tcp_raw(struct pw *w, struct conn *c, int from_client, uint8_t flags
 	t[12] = 5 << 4;
 	t[13] = flags;
 	put16(t + 14, 65535);
-	memcpy(t + 20, data, len);
+	if (len)
+		memcpy(t + 20, data, len);
 	l4_checksum(v6, v6 ? (from_client ? C6 : S6) : (from_client ? C4 : S4),
 		    v6 ? (from_client ? S6 : C6) : (from_client ? S4 : C4), 6, t, 20 + len, 16);
 	send_ip(w, v6, from_client, 6, t, 20 + len, 0, NULL, 0, dt);
