@@ -1,0 +1,138 @@
+#!/bin/bash
+# tests/integration/ops_privs.t: capd and aggd started as root drop to the configured user (checked in /proc).
+#
+# Both start as root with `user = nobody`-style settings, open what needs root
+# (capd: node key, dnstap socket with the configured group and mode; aggd: UDP
+# sockets), then must run as that user with no capability and no supplementary
+# group but the configured one. Without a user they must refuse to run as root
+# (unless allow_root). A nameserver-like client in the socket's group can
+# connect to capd's socket; one outside it cannot (the permission gotcha).
+: "${DNSA_BUILD:?DNSA_BUILD must point at the build directory}"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+B=$DNSA_BUILD/bin
+N=0 FAIL=0
+ok() { N=$((N + 1)); if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAIL=$((FAIL + 1)); fi; }
+is() { N=$((N + 1)); if [ "$1" = "$2" ]; then echo "ok $N - $3"; else
+	echo "not ok $N - $3"; echo "#      got: '$1'"; echo "# expected: '$2'"; FAIL=$((FAIL + 1)); fi; }
+
+[ -x "$B/capd" ] && [ -x "$B/aggd" ] || { echo "1..0 # SKIP build/bin/capd and build/bin/aggd are not built yet"; exit 0; }
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP must run as root to test dropping root"; exit 0; }
+[ -x /usr/bin/python3 ] && command -v setpriv > /dev/null && getent passwd nobody > /dev/null && getent group nogroup > /dev/null && getent passwd daemon > /dev/null ||
+	{ echo "1..0 # SKIP needs /usr/bin/python3, setpriv, users nobody and daemon, group nogroup"; exit 0; }
+U=nobody G=nogroup
+UID_N=$(id -u $U) GID_N=$(getent group $G | cut -d: -f3)
+
+T=$(mktemp -d /tmp/ops-privs.XXXXXX)
+chmod 755 "$T"
+PIDS=""
+stop_pid() { # stop_pid PID: SIGTERM, up to 10 s, then SIGKILL; returns the exit status
+	local i rc
+	kill -TERM "$1" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$1" 2>/dev/null && kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null; rc=$?
+	return $rc
+}
+cleanup() { for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$T"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# status PID FIELD: the values of a /proc/PID/status line, tab-separated fields joined by spaces
+status() { awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status" 2>/dev/null; }
+# wait_uid PID UID: up to 5 s for the process to have switched to UID
+wait_uid() { local i; for i in $(seq 100); do [ "$(status "$1" Uid | cut -d' ' -f1)" = "$2" ] && return 0
+	kill -0 "$1" 2>/dev/null || return 1; sleep 0.05; done; return 1; }
+
+PORT=$(free_port)
+"$B/dnsa-keygen" -o "$T/node.key" ops-node > "$T/ring" || { echo "Bail out! dnsa-keygen"; exit 1; }
+
+# --- aggd -------------------------------------------------------------------
+mkdir -p "$T/agg"
+cp "$T/ring" "$T/agg/ring"
+chown -R $U:$G "$T/agg"          # keyring and staging dir belong to the user aggd becomes
+chmod 700 "$T/agg"; chmod 600 "$T/agg/ring"
+cat > "$T/aggd.conf" <<CONF
+listen = 127.0.0.1:$PORT
+keyring = $T/agg/ring
+staging = $T/agg/staging.db
+flush_ms = 10
+user = $U
+group = $G
+CONF
+"$B/aggd" -f -c "$T/aggd.conf" > "$T/aggd.log" 2>&1 &
+AGGD=$!; PIDS="$PIDS $AGGD"
+wait_uid $AGGD "$UID_N"; ok $? "aggd switched to $U"
+is "$(status $AGGD Uid)" "$UID_N $UID_N $UID_N $UID_N" "aggd: real, effective, saved and fs uid are $U ($UID_N)"
+is "$(status $AGGD Gid)" "$GID_N $GID_N $GID_N $GID_N" "aggd: every gid is $G ($GID_N)"
+is "$(status $AGGD Groups)" "$GID_N" "aggd: supplementary groups are only $G"
+is "$(status $AGGD CapEff):$(status $AGGD CapPrm)" "0000000000000000:0000000000000000" "aggd: no capability left"
+# it still works as that user: datagrams from the node are staged
+out=$("$B/dnsa-sender" -k "$T/node.key" -s 127.0.0.1:$PORT -n 5 -r 100 -T 20 2>&1)
+echo "# dnsa-sender: $out"
+for i in $(seq 100); do
+	n=$(sqlite3 "file:$T/agg/staging.db?mode=ro" 'SELECT count(*) FROM datagram' 2>/dev/null)
+	[ "${n:-0}" -ge 5 ] && break; sleep 0.1
+done
+stop_pid $AGGD; is "$?" "0" "aggd exits 0 on SIGTERM"
+is "$(sqlite3 "$T/agg/staging.db" 'SELECT count(*) FROM datagram' 2>&1)" "5" "aggd as $U staged the 5 datagrams sent"
+is "$(stat -c %U "$T/agg/staging.db")" "$U" "the staging database belongs to $U"
+
+# no user: refuses to run as root; allow_root = yes: runs as root
+grep -v '^user\|^group' "$T/aggd.conf" > "$T/aggd-root.conf"
+timeout 10 "$B/aggd" -f -c "$T/aggd-root.conf" > "$T/aggd-root.log" 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'refusing to run as root' "$T/aggd-root.log"
+ok $? "aggd with no user refuses to run as root (exit $rc)"
+
+# --- capd -------------------------------------------------------------------
+mkdir -p "$T/run"; chmod 755 "$T/run"
+cat > "$T/capd.conf" <<CONF
+node_key = $T/node.key
+aggregator = 127.0.0.1:$PORT
+[zones]
+zone = test
+[dnstap]
+socket = $T/run/dnstap.sock
+socket_group = $G
+socket_mode = 0660
+[privileges]
+user = $U
+group = $G
+CONF
+"$B/capd" -f -c "$T/capd.conf" > "$T/capd.log" 2>&1 &
+CAPD=$!; PIDS="$PIDS $CAPD"
+wait_uid $CAPD "$UID_N"; ok $? "capd switched to $U"
+is "$(status $CAPD Uid)" "$UID_N $UID_N $UID_N $UID_N" "capd: real, effective, saved and fs uid are $U ($UID_N)"
+is "$(status $CAPD Gid)" "$GID_N $GID_N $GID_N $GID_N" "capd: every gid is $G ($GID_N)"
+is "$(status $CAPD Groups)" "$GID_N" "capd: supplementary groups are only $G"
+is "$(status $CAPD CapEff):$(status $CAPD CapPrm)" "0000000000000000:0000000000000000" "capd: no capability left"
+is "$(stat -c '%F %a %G' "$T/run/dnstap.sock" 2>&1)" "socket 660 $G" "dnstap socket: group $G, mode 0660 as configured"
+# a nameserver running as another user: in the socket's group it connects, outside it it cannot
+connect='import socket,sys
+s=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM)
+try:
+    s.connect(sys.argv[1]); print("connected")
+except OSError as e:
+    print(e.strerror)'
+is "$(timeout 10 setpriv --reuid=daemon --regid=$G --clear-groups /usr/bin/python3 -c "$connect" "$T/run/dnstap.sock" 2>&1)" \
+	"connected" "a writer running as daemon in group $G can connect"
+is "$(timeout 10 setpriv --reuid=daemon --regid=daemon --clear-groups /usr/bin/python3 -c "$connect" "$T/run/dnstap.sock" 2>&1)" \
+	"Permission denied" "a writer outside group $G cannot (the silent-loss gotcha)"
+kill -0 $CAPD 2>/dev/null; ok $? "capd still running after the connections"
+stop_pid $CAPD; is "$?" "0" "capd exits 0 on SIGTERM"
+
+sed '/^\[privileges\]/,$d' "$T/capd.conf" > "$T/capd-root.conf"
+sed -i "s#$T/run/dnstap.sock#$T/run/root.sock#" "$T/capd-root.conf"
+timeout 10 "$B/capd" -f -c "$T/capd-root.conf" > "$T/capd-root.log" 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'refusing to run as root' "$T/capd-root.log"
+ok $? "capd with no user refuses to run as root (exit $rc)"
+printf '[privileges]\nallow_root = yes\n' >> "$T/capd-root.conf"
+"$B/capd" -f -c "$T/capd-root.conf" > "$T/capd-allow.log" 2>&1 &
+P=$!; PIDS="$PIDS $P"
+for i in $(seq 100); do [ -S "$T/run/root.sock" ] && break; sleep 0.05; done
+is "$(status $P Uid | cut -d' ' -f1)" "0" "capd with allow_root = yes keeps running as root"
+stop_pid $P
+
+echo "1..$N"
+[ "$FAIL" -eq 0 ]
