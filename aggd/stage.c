@@ -168,7 +168,14 @@ static int db_prepare(struct stage *st)
 		return E_OK;
 	if (!st->db && (rc = db_open(st)) != E_OK)
 		return rc;
-	rc = sqlite3_exec(st->db, schema_sql, NULL, NULL, NULL);
+	/*
+	 * A row is a ~1.3 KB datagram: 16 KB pages cut the staging CPU per row
+	 * by about a third against 4 KB (tools/dnsa-sender -B). Only takes
+	 * effect when the file is created (before WAL mode is set).
+	 */
+	rc = sqlite3_exec(st->db, "PRAGMA page_size = 16384", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, schema_sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;",
 		    NULL, NULL, NULL);
