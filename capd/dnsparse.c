@@ -81,24 +81,34 @@ static void cur_skip(struct cur *c, size_t n)
 /*
  * Presentation form of label octets (rule in dnsparse.h): printable ASCII
  * as itself (A-Z lower-cased), the five specials as "\c", the rest "\DDD".
+ * PRINT_AS[b] is the character b prints as, or 0 if it needs an escape; a
+ * constant table, built by the preprocessor from the rule itself.
  */
+#define PA_ESC(c) ((c) < 0x21 || (c) > 0x7e || (c) == '.' || (c) == '\\' || (c) == ';' || \
+	(c) == '(' || (c) == ')')
+#define PA(c) (PA_ESC(c) ? 0 : (c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define PA4(c) PA(c), PA((c) + 1), PA((c) + 2), PA((c) + 3)
+#define PA16(c) PA4(c), PA4((c) + 4), PA4((c) + 8), PA4((c) + 12)
+#define PA64(c) PA16(c), PA16((c) + 16), PA16((c) + 32), PA16((c) + 48)
+static const uint8_t PRINT_AS[256] = { PA64(0), PA64(64), PA64(128), PA64(192) };
+
 size_t dnsparse_label_text(const uint8_t *lab, size_t n, char *out)
 {
 	size_t o = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		uint8_t b = lab[i];
+		uint8_t b = lab[i], c = PRINT_AS[b];
 
-		if (b < 0x21 || b > 0x7e) {
+		if (c != 0) {
+			out[o++] = (char)c;
+		} else if (b < 0x21 || b > 0x7e) {
 			out[o++] = '\\';
 			out[o++] = (char)('0' + b / 100);
 			out[o++] = (char)('0' + b / 10 % 10);
 			out[o++] = (char)('0' + b % 10);
-		} else if (b == '.' || b == '\\' || b == ';' || b == '(' || b == ')') {
+		} else {
 			out[o++] = '\\';
 			out[o++] = (char)b;
-		} else {
-			out[o++] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
 		}
 	}
 	return o;
@@ -106,18 +116,21 @@ size_t dnsparse_label_text(const uint8_t *lab, size_t n, char *out)
 
 /*
  * Decode the name at off into text. Compression (RFC 1035 4.1.4): a
- * 11xxxxxx octet starts a 14-bit pointer. A pointer must point strictly
- * before the start of the name part that it ends (the name's start, then
- * each pointer's target in turn), and not into the header. So each hop
- * moves strictly backwards and no byte is read twice: loops are impossible
- * by construction; the hop cap only bounds chains of pointers to pointers.
- * Real compressors only ever point at earlier occurrences, which these
- * rules allow. Returns the text length or a negative code (*err_off set).
+ * 11xxxxxx octet starts a 14-bit pointer to a prior occurrence. Rules:
+ * a pointer must point strictly before itself and not into the header
+ * (< 12). So a cycle of pointers alone is impossible (it would need a
+ * pointer that does not go back), and a cycle through labels adds at least
+ * one label per turn, which the 255-octet name limit stops within 127
+ * turns; DNSPARSE_MAX_HOPS bounds the remaining case, long chains of
+ * pointers to earlier pointers. Work per name is thus bounded (about 255
+ * label octets and 128 hops), whatever the input. Real compressors only
+ * point at earlier occurrences, which these rules allow.
+ * Returns the text length or a negative code (*err_off set).
  */
 static int name_decode(const uint8_t *w, size_t len, size_t off, char *out, size_t cap,
     unsigned *labels_out, size_t *next_out, size_t *err_off)
 {
-	size_t pos = off, seg = off, next = 0, o = 0, wire = 0;
+	size_t pos = off, next = 0, o = 0, wire = 0;
 	unsigned labels = 0, hops = 0;
 
 	for (;;) {
@@ -143,11 +156,11 @@ static int name_decode(const uint8_t *w, size_t len, size_t off, char *out, size
 			t = (size_t)(b & 0x3f) << 8 | w[pos + 1];
 			if (next == 0)
 				next = pos + 2;
-			if (t < HDR_LEN || t >= seg || ++hops > DNSPARSE_MAX_HOPS) {
+			if (t < HDR_LEN || t >= pos || ++hops > DNSPARSE_MAX_HOPS) {
 				*err_off = pos;
 				return E_LOOP;
 			}
-			pos = seg = t;
+			pos = t;
 			continue;
 		}
 		if (b & 0xc0) {          /* 01 and 10: extended label types, obsolete */
@@ -204,13 +217,12 @@ int dnsparse_name(const uint8_t *wire, size_t len, size_t off, char *out, size_t
 /*
  * Step over a name without decompressing it: labels are checked in place
  * (type, bounds, length so far); a pointer ends the name and is checked
- * against the same rules as in name_decode (backwards from the name's
- * start, not into the header) but not followed. Its target was either
- * walked already (it lies before us) or is never used by us.
+ * against the same rules as in name_decode (strictly backwards, not into
+ * the header) but not followed: we never use what it points to.
  */
 static void cur_skip_name(struct cur *c)
 {
-	size_t start = c->pos, wire = 0;
+	size_t wire = 0;
 
 	while (c->err == E_OK) {
 		uint8_t b;
@@ -232,7 +244,7 @@ static void cur_skip_name(struct cur *c)
 				return;
 			}
 			t = (size_t)(b & 0x3f) << 8 | c->w[c->pos + 1];
-			if (t < HDR_LEN || t >= start) {
+			if (t < HDR_LEN || t >= c->pos) {
 				cur_fail(c, E_LOOP, c->pos);
 				return;
 			}
