@@ -392,10 +392,12 @@ static void handle_tcp(struct pcap_input *p, const struct pkt_info *pi, uint64_t
 	s.len = pi->payload_len;
 	s.wire_len = pi->payload_wire_len;
 	s.ts_us = ts;
+	lost = tcpreasm_segment(p->tcp, &s);
+	/* a cut segment is counted once, as snaplen, though it also costs the stream */
 	if (pi->truncated)
 		p->st.skipped[PKT_E_SNAPLEN]++;
-	lost = tcpreasm_segment(p->tcp, &s);
-	p->st.skipped[PKT_E_TCP] += (uint64_t)lost;
+	else
+		p->st.skipped[PKT_E_TCP] += (uint64_t)lost;
 }
 
 void pcap_input_packet(struct pcap_input *p, uint64_t ts, const uint8_t *pkt, size_t caplen, size_t wirelen)
