@@ -108,6 +108,20 @@ int main(void)
 	is_str(out, "example.test", "... down to the zone");
 	is(zones_truncate("a.b.www.example.test", 20, &M, 1, out, 12), E_SPACE, "zone does not fit");
 
+	/* a qname of 200 labels (not from dnsparse, which caps at 127): matched on its last 127 */
+	{
+		static char big[200 * 2 + 16];
+		size_t o = 0;
+
+		for (int i = 0; i < 200; i++) {
+			big[o++] = 'a';
+			big[o++] = '.';
+		}
+		strcpy(big + o, "example.test");
+		is_str(zm(z, big), "example.test", "200-label qname matches its zone");
+		is_str(tr(z, big, 1), "a.example.test", "... and truncates");
+	}
+
 	/* root catch-all */
 	is(zones_add(z, "."), E_OK, "add root");
 	is(zones_count(z), 7, "7 zones with the root");
