@@ -76,13 +76,16 @@ struct dns_info {
  *   E_OK         parsed (see mode)
  *   E_INVAL      wire or out NULL (out untouched when NULL)
  *   E_TRUNCATED  the message ends inside the header, a name, a question or
- *                an RR it announces
+ *                an RR it announces; or its counts announce more questions
+ *                and RRs than the bytes left could hold at their minimum
+ *                sizes (5 and 11 octets; checked first, so a hostile count
+ *                costs nothing)
  *   E_MALFORMED  label type 01/10 (length 64..191), name over 255 octets,
  *                more than one OPT in the additional section
  *   E_LOOP       a compression pointer that does not point strictly before
- *                the start of the name part it ends (so forward pointers,
- *                self pointers and loops), into the header (< 12), or more
- *                than DNSPARSE_MAX_HOPS hops
+ *                itself (forward and self pointers), points into the header
+ *                (< 12), or is the DNSPARSE_MAX_HOPS+1-th hop of a name.
+ *                (A loop through labels ends as E_MALFORMED: name too long.)
  * On error the header fields (if len >= 12) and err_off are set; the rest
  * of *out must not be used.
  * Names in RRs other than the first question are framed, not decompressed:
@@ -90,6 +93,17 @@ struct dns_info {
  * is skipped by RDLENGTH, except OPT's, whose options are walked to look
  * for ECS (a malformed option list ends the walk without error, as the
  * message is still a valid DNS message).
+ *
+ * Deliberate differences from ldns_wire2pkt, the reference (each one is a
+ * rule checked by tests/unit/test_dnsparse_ldns.c):
+ *  - ldns follows forward pointers and pointers into the header; we reject
+ *    them (E_LOOP). ldns allows 65535 hops; we allow DNSPARSE_MAX_HOPS.
+ *  - ldns keeps the last of several OPTs; we reject (RFC 6891 6.1.1).
+ *  - ldns parses RDATA and decompresses every name; we do neither for RRs
+ *    we do not report, so bad RDATA or a bad pointer target there passes.
+ *  - ldns ends an RR where its RDATA parse ends, even past or short of
+ *    RDLENGTH; we trust RDLENGTH (RFC 1035 4.1.3).
+ *  - over DNSPARSE_MAX_RRS RRs we do not look for the OPT (rr_capped).
  */
 int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dns_info *out);
 
