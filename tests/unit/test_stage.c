@@ -1,0 +1,199 @@
+/* tests/unit/test_stage.c: the staging writer: schema, bounded queue with wrap-around, batched commits, lock retry, stats, replay state. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "aggd/stage.h"
+#include "common/errors.h"
+#include "tests/tap.h"
+
+static char dir[] = "/tmp/test_stage.XXXXXX";
+static char path[256];
+
+static long q1(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long v = -1;
+	sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static char *slurp(const char *p)
+{
+	FILE *f = fopen(p, "r");
+	static char buf[65536];
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+	return f ? buf : NULL;
+}
+
+static void state_cb(const char *node, uint64_t boot, uint64_t seq, void *arg)
+{
+	char *out = arg;
+	snprintf(out + strlen(out), 128, "%s:%llu:%llu;", node, (unsigned long long)boot, (unsigned long long)seq);
+}
+
+static struct stage_row row(const char *node, uint64_t boot, uint64_t seq, const uint8_t *p, size_t len)
+{
+	struct stage_row r = { .node = node, .boot_id = boot, .seq = seq, .kind = 1, .received_us = 1000 + (int64_t)seq,
+		.nrecords = 2, .payload = p, .len = len };
+	return r;
+}
+
+int main(void)
+{
+	struct stage_conf c = { .batch_rows = 10, .flush_ms = 100, .busy_timeout_ms = 5, .retry_ms = 20,
+		.queue_bytes = 65536, .queue_rows = 50 };
+	uint8_t payload[4000];
+	struct stage_counters sc;
+	struct stage *st;
+	int err;
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof path, "%s/staging.db", dir);
+	c.path = path;
+	for (size_t i = 0; i < sizeof payload; i++)
+		payload[i] = (uint8_t)i;
+
+	/* the embedded schema is sql/staging.sql, verbatim */
+	const char *file = slurp("sql/staging.sql");
+	ok(file && strcmp(file, stage_schema()) == 0, "stage_schema() equals sql/staging.sql (run from the repo root)");
+
+	/* bad configurations */
+	struct stage_conf bad = c;
+	bad.batch_rows = 0;
+	ok(stage_new(&bad, &err) == NULL && err == E_INVAL, "batch_rows 0 refused with E_INVAL");
+	ok(stage_new(NULL, &err) == NULL && err == E_INVAL, "NULL conf refused");
+	bad = c;
+	bad.path = "/nonexistent-dir/x.db";
+	ok(stage_new(&bad, &err) == NULL && err == -EIO, "unopenable path: -EIO");
+	stage_free(NULL);
+
+	st = stage_new(&c, &err);
+	ok(st != NULL && err == E_OK, "stage_new");
+	is(q1("SELECT count(*) FROM sqlite_master WHERE name IN ('datagram','node_stats','quarantine','replay_state')"), 4,
+	    "schema applied: 4 tables");
+	is(q1("PRAGMA page_size"), 16384, "16 KB pages");
+	is(stage_due(st, 0), -1, "empty queue: nothing due");
+
+	/* rows that can never fit */
+	struct stage_row r = row("", 1, 1, payload, 10);
+	is(stage_put(st, &r, 0), E_INVAL, "empty node name refused");
+	r = row("n1", 1, 1, payload, 70000);
+	is(stage_put(st, &r, 0), E_INVAL, "payload above queue_bytes refused");
+
+	/* age trigger: 3 rows are due after flush_ms */
+	for (uint64_t s = 1; s <= 3; s++) {
+		r = row("n1", 7, s, payload, 100);
+		is(stage_put(st, &r, 1000), E_OK, "put row %d", (int)s);
+	}
+	is(stage_due(st, 1050), 50, "due in 50 ms (flush_ms after the oldest)");
+	is(stage_due(st, 1100), 0, "due at flush_ms");
+	is(stage_flush(st, 1100), 3, "flush commits 3 rows");
+	is(q1("SELECT count(*) FROM datagram"), 3, "3 rows in the database");
+	is(q1("SELECT length(payload) FROM datagram WHERE seq = 2"), 100, "payload stored whole");
+	is(q1("SELECT received_us FROM datagram WHERE seq = 3"), 1003, "received_us stored");
+	is(q1("SELECT seq FROM replay_state WHERE node = 'n1'"), 3, "replay_state follows the commit");
+
+	/* count trigger and batch size: 25 rows -> 10 per transaction */
+	for (uint64_t s = 4; s < 29; s++) {
+		r = row("n1", 7, s, payload, 1000);
+		stage_put(st, &r, 2000);
+	}
+	is(stage_due(st, 2000), 0, "batch_rows queued: due now");
+	is(stage_flush(st, 2000), 10, "one transaction holds batch_rows rows");
+	stage_counters(st, &sc);
+	is(sc.depth, 15, "15 left queued");
+
+	/* a lock held by another connection: rows stay queued, back-off, then commit */
+	sqlite3 *other;
+	sqlite3_open(path, &other);
+	is(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK, "another connection takes the write lock");
+	is(stage_flush(st, 3000), -EBUSY, "flush while locked: -EBUSY");
+	ok(strstr(stage_errmsg(st), "locked") != NULL, "errmsg says locked: %s", stage_errmsg(st));
+	is(stage_due(st, 3000), 20, "back-off of retry_ms");
+	is(stage_flush(st, 3010), 0, "no attempt during the back-off");
+	is(stage_flush(st, 3020), -EBUSY, "second failure");
+	is(stage_due(st, 3020), 40, "back-off doubles");
+	stage_counters(st, &sc);
+	is(sc.depth, 15, "nothing lost while locked");
+	is(sc.failures, 2, "2 failures counted");
+	/* queue bound while locked: 50 rows max */
+	int refused = 0;
+	for (uint64_t s = 29; s < 100; s++) {
+		r = row("n1", 7, s, payload, 500);
+		if (stage_put(st, &r, 3030) == E_SPACE)
+			refused++;
+	}
+	is(refused, 36, "queue_rows bound: 71 offered, 35 taken, 36 refused");
+	stage_counters(st, &sc);
+	is(sc.dropped, 36, "refusals counted as dropped");
+	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(other);
+	is((int)stage_drain(st, 5000), 0, "after the lock: the queue drains");
+	is(q1("SELECT count(*) FROM datagram"), 63, "3 + 10 + 15 + 35 rows committed");
+	is(q1("SELECT count(DISTINCT seq) FROM datagram"), 63, "each once");
+	is(q1("SELECT max(seq) FROM datagram"), 63, "in order: last seq 63");
+
+	/* byte bound and wrap-around: 4000-byte payloads in a 65536-byte arena */
+	int taken = 0;
+	for (uint64_t s = 1000; s < 1030; s++) {
+		r = row("wrap", 9, s, payload, 4000);
+		if (stage_put(st, &r, 4000) == E_OK)
+			taken++;
+	}
+	is(taken, 16, "queue_bytes bound: 16 rows of 4 KB fit 64 KB");
+	is(stage_flush(st, 4000), 10, "commit 10: frees the front of the arena");
+	taken = 0;
+	for (uint64_t s = 2000; s < 2012; s++) {
+		r = row("wrap", 9, s, payload, 4000);
+		if (stage_put(st, &r, 4000) == E_OK)
+			taken++;
+	}
+	ok(taken >= 9 && taken <= 10, "wrapped around into the freed space (%d rows)", taken);
+	stage_drain(st, 5000);
+	is(q1("SELECT count(*) FROM datagram WHERE node = 'wrap'"), 16 + taken, "all wrapped rows committed");
+	is(q1("SELECT sum(length(payload) = 4000 AND substr(payload, 4000, 1) = x'9f') FROM datagram WHERE node = 'wrap'"),
+	    16 + taken, "wrapped payloads intact (last byte checked)");
+
+	/* node_stats rows */
+	struct stage_stat stats[] = { { "n1", "datagrams", 63 }, { "", "reject_bad_tag", 2 }, { "n1", "gaps", -1 } };
+	is(stage_write_stats(st, 5555, stats, 3), E_OK, "stage_write_stats");
+	is(q1("SELECT sum(value) FROM node_stats WHERE time_us = 5555"), 64, "3 stats rows with their values");
+	is(stage_write_stats(st, 1, NULL, 0), E_OK, "no rows: nothing to do");
+
+	/* replay state: newest boot wins, then a higher seq */
+	r = row("n2", 5, 100, payload, 10);
+	stage_put(st, &r, 6000);
+	r = row("n2", 4, 900, payload, 10);
+	stage_put(st, &r, 6000);
+	stage_drain(st, 5000);
+	char buf[1024] = "";
+	is(stage_load_state(st, state_cb, buf), 3, "replay state of 3 nodes");
+	ok(strstr(buf, "n1:7:63;") && strstr(buf, "n2:5:100;") && strstr(buf, "wrap:9:"), "state: %s", buf);
+	stage_free(st);
+
+	/* reopen: the rows are still there */
+	st = stage_new(&c, &err);
+	buf[0] = '\0';
+	is(stage_load_state(st, state_cb, buf), 3, "state survives a reopen");
+	stage_free(st);
+
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		diag("could not remove %s", dir);
+	return done_testing();
+}
