@@ -560,7 +560,9 @@ int tcpreasm_segment(struct tcpreasm *t, const struct tcpreasm_seg *s)
 	}
 	if (syn) {
 		if (dir == 1 && !ack) {
-			if (f && f->state != F_SYN) { /* the 4-tuple is reused */
+			/* a new ISN on a known flow: the 4-tuple is reused; the same ISN: a retransmitted SYN */
+			if (f && f->state != F_SYN && !(f->state == F_EST && f->h[1].seq_known &&
+							 f->h[1].next_seq == s->seq + 1)) {
 				flow_free(t, f);
 				f = NULL;
 			}
@@ -569,7 +571,10 @@ int tcpreasm_segment(struct tcpreasm *t, const struct tcpreasm_seg *s)
 			f->h[1].next_seq = s->seq + 1;
 			f->h[1].seq_known = 1;
 		} else if (dir == 0 && ack) {
-			if (f && f->state != F_SYN) {
+			/* a SYN-ACK on an established flow is a retransmission (its ACK was lost): keep the flow */
+			if (f && f->state == F_EST)
+				return 0;
+			if (f && f->state == F_CLOSED) {
 				flow_free(t, f);
 				f = NULL;
 			}

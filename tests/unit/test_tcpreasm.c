@@ -244,8 +244,30 @@ static void test_table(void)
 	ok(tcpreasm_memory(&c) < tcpreasm_memory(NULL), "small conf, small ceiling (%zu)", tcpreasm_memory(&c));
 }
 
+/* handshake packets seen again mid-flow (their ACKs were lost) must not reset it */
+static void test_handshake_retrans(void)
+{
+	struct got g = { 0 };
+	struct tcpreasm *t = tcpreasm_new(NULL, on_msg, &g);
+	struct tcpreasm_stats st;
+	uint8_t b[600];
+	size_t n = msg(b, 500, 0x71, 9);
+
+	handshake(t, 8000, 3000, 77);
+	seg(t, 8000, 0, 0x18, 3001, 0, b, 100);
+	seg(t, 8000, 0, 0x12, 3000, 1001, NULL, 0);  /* SYN-ACK again */
+	seg(t, 8000, 1, 0x02, 1000, 0, NULL, 0);     /* SYN again, same ISN */
+	seg(t, 8000, 0, 0x18, 3101, 0, b + 100, n - 100);
+	ok(g.n == 1 && g.last_len == 500 && g.rtt == 77, "retransmitted SYN and SYN-ACK: flow and partial message kept");
+	seg(t, 8000, 1, 0x02, 555555, 0, NULL, 0);   /* SYN with a new ISN: the port is reused */
+	tcpreasm_stats(t, &st);
+	is(st.flows_created, 2, "SYN with a new ISN: a new flow");
+	tcpreasm_free(t);
+}
+
 int main(void)
 {
+	test_handshake_retrans();
 	test_basic();
 	test_order();
 	test_buffers();
