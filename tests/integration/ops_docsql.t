@@ -1,0 +1,85 @@
+#!/bin/bash
+# tests/integration/ops_docsql.t: the SQL and account commands of docs/deployment.md run on a real MariaDB.
+#
+# A private MariaDB (UNIX socket only) gets the schema from tools/dnsa-migrate;
+# then the rollup account statements, the dnsa-partner commands and every
+# statement of the doc's ```sql blocks are run as written (one partner zone of
+# data is inserted first, so the partner's views return it and nothing else).
+: "${DNSA_BUILD:?DNSA_BUILD must point at the build directory}"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+DOC=$SRC/docs/deployment.md
+N=0 FAIL=0
+ok() { N=$((N + 1)); if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAIL=$((FAIL + 1)); fi; }
+is() { N=$((N + 1)); if [ "$1" = "$2" ]; then echo "ok $N - $3"; else
+	echo "not ok $N - $3"; echo "#      got: '$1'"; echo "# expected: '$2'"; FAIL=$((FAIL + 1)); fi; }
+command -v mariadbd > /dev/null && [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs mariadbd and root"; exit 0; }
+[ -x "$SRC/tools/dnsa-migrate" ] && [ -x "$SRC/tools/dnsa-partner" ] ||
+	{ echo "1..0 # SKIP tools/dnsa-migrate or tools/dnsa-partner missing"; exit 0; }
+. "$SRC/tests/lib/mariadb.sh"
+T=$(mktemp -d /tmp/ops-docsql.XXXXXX)
+trap 'mariadb_stop; rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+mariadb_start "$T/db" || { echo "Bail out! mariadb did not start"; exit 1; }
+
+timeout 120 "$SRC/tools/dnsa-migrate" -S "$MDB_SOCK" -u root > "$T/migrate.log" 2>&1
+ok $? "dnsa-migrate -S SOCKET -u root (as in section 5)"
+
+# section 5: the rollup account, as written (password filled in)
+sed -n '/^2\. The rollup.s account/,/^3\./p' "$DOC" | sed -n '/```/,/```/p' | grep -v '```' |
+	sed "s/IDENTIFIED BY '...'/IDENTIFIED BY 'rollup-pw-1'/" > "$T/rollup.sql"
+is "$(grep -c . "$T/rollup.sql")" "3" "the doc has the 3 rollup account statements"
+out=$(mariadb_sql dnsa < "$T/rollup.sql" 2>&1); is "$?:$out" "0:" "rollup account statements run"
+out=$(mariadb --no-defaults --socket="$MDB_SOCK" -u dnsa_rollup -prollup-pw-1 --batch --skip-column-names dnsa \
+	-e "INSERT INTO zone (name) VALUES ('example'); SELECT COUNT(*) FROM zone" 2>&1)
+is "$out" "1" "the rollup account can write through its default role"
+
+# section 7: the partner commands, with the doc's options
+is "$(grep -c '^dnsa-partner -S /run/mysqld/mysqld.sock -u root ' "$DOC")" "3" "the doc shows add, grant, list"
+PW=$("$SRC/tools/dnsa-partner" -S "$MDB_SOCK" -u root add registrar-a 2>&1 | sed -n 's/^password for registrar-a: //p')
+[ -n "$PW" ]; ok $? "dnsa-partner add prints a generated password"
+"$SRC/tools/dnsa-partner" -S "$MDB_SOCK" -u root grant registrar-a example shop > /dev/null 2>&1
+ok $? "dnsa-partner grant registrar-a example shop"
+out=$("$SRC/tools/dnsa-partner" -S "$MDB_SOCK" -u root list 2>&1)
+case "$out" in *registrar-a*example*) ok 0 "dnsa-partner list shows the grant";;
+	*) ok 1 "dnsa-partner list shows the grant: '$out'";; esac
+
+# some data: one minute and one hour for a granted zone and for one not granted
+mariadb_sql dnsa <<'SQL'
+INSERT IGNORE INTO zone (name) VALUES ('example'), ('other');
+SET @e = (SELECT zone_id FROM zone WHERE name = 'example'), @o = (SELECT zone_id FROM zone WHERE name = 'other');
+SET @m = DATE_FORMAT(NOW() - INTERVAL 5 MINUTE, '%Y-%m-%d %H:%i:00'), @h = DATE_FORMAT(NOW(), '%Y-%m-%d %H:00:00');
+INSERT INTO series_minute (zone_id, node_id, dim, val, ts, est, sampled) VALUES
+  (@e, 0, 'total', '', @m, 600, 60), (@o, 0, 'total', '', @m, 900, 90);
+INSERT INTO series_hour (zone_id, node_id, dim, val, ts, est, sampled) VALUES
+  (@e, 0, 'total', '', @h, 600, 60), (@e, 0, 'country', 'NL', @h, 400, 40), (@e, 0, 'country', 'DE', @h, 200, 20),
+  (@e, 0, 'qtype', 'A', @h, 600, 60), (@e, 0, 'rcode', 'NXDOMAIN', @h, 150, 15), (@e, 0, 'rcode', 'NOERROR', @h, 450, 45),
+  (@e, 0, 'transport', 'udp', @h, 600, 60), (@o, 0, 'country', 'FR', @h, 900, 90);
+SQL
+ok $? "test rows inserted"
+
+# every statement of the ```sql blocks: the partner's part as the partner, all of it as staff
+awk '/^```sql$/ { on = 1; next } /^```$/ { on = 0 } on' "$DOC" > "$T/doc.sql"
+sed '/^-- staff:/,$d' "$T/doc.sql" > "$T/partner.sql"
+n=$(grep -c ';$' "$T/doc.sql"); np=$(grep -c ';$' "$T/partner.sql")
+[ "$n" -ge 8 ] && [ "$np" -lt "$n" ]; ok $? "the doc has $n SQL statements, $np for partners"
+out=$(mariadb --no-defaults --socket="$MDB_SOCK" -u registrar-a -p"$PW" --batch dnsa < "$T/partner.sql" 2>&1)
+rc=$?
+is "$rc:$(echo "$out" | grep -c "^ERROR ")" "0:0" "every partner SQL statement of the doc runs as a partner"
+echo "$out" | grep "^ERROR " | sed 's/^/# /'
+is "$(echo "$out" | awk -F'\t' '$1 == "zone" { getline; print; exit }')" "example" "my_zones: the partner sees its zone"
+case "$out" in *other*|*FR*) ok 1 "nothing of the zone not granted shows"; echo "$out" | sed 's/^/# /';;
+	*) ok 0 "nothing of the zone not granted shows";; esac
+echo "$out" | grep -q "^example	NL	400$"; ok $? "by-country query: example NL 400"
+echo "$out" | grep -q "^example	.*	0.2500$"; ok $? "NXDOMAIN share query: 0.25"
+out=$(mariadb --no-defaults --socket="$MDB_SOCK" -u registrar-a -p"$PW" --batch dnsa -e 'SELECT 1 FROM node_health_minute' 2>&1)
+case "$out" in *"ERROR 1142"*) ok 0 "the staff-only health view is denied to a partner";;
+	*) ok 1 "the staff-only health view is denied to a partner: '$out'";; esac
+echo 'staff-pw-12345' > "$T/staff.pw"
+"$SRC/tools/dnsa-partner" -S "$MDB_SOCK" -u root staff noc "$T/staff.pw" > /dev/null 2>&1; ok $? "dnsa-partner staff noc"
+out=$(mariadb --no-defaults --socket="$MDB_SOCK" -u noc -pstaff-pw-12345 --batch dnsa < "$T/doc.sql" 2>&1)
+rc=$?
+is "$rc:$(echo "$out" | grep -c "^ERROR ")" "0:0" "every SQL statement of the doc runs as staff"
+echo "$out" | grep "^ERROR " | sed 's/^/# /'
+
+echo "1..$N"
+[ "$FAIL" -eq 0 ]
