@@ -6,7 +6,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/knot.sh"
 for b in knotd knotc dnsperf; do command -v $b >/dev/null || { echo "1..0 # SKIP $b missing"; exit 0; }; done
 capd_setup
-echo "1..19"
+echo "1..20"
 n=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
@@ -70,15 +70,17 @@ is "$(awk '$1=="seq_gaps"{print $2}' "$O")" 0 "all: no datagram lost"
 ok "$(awk '$1=="counters_datagrams"{print ($2>=2)?0:1}' "$O")" "all: periodic counters datagrams arrive"
 
 # 2. nth:10 and random:10: sums of weights within 3 sd of the truth (total and per zone)
-R=400
-run_mode nth "mode=nth:10" -n $R -Q 10000 || { echo "Bail out! set-up failed"; exit 1; }
+R=250
+run_mode nth "mode=nth:10" -n $R -Q 5000 || { echo "Bail out! set-up failed"; exit 1; }
 TRUTH=$(awk '/Queries sent:/{print $3}' "$T/nth.perf")
-is "$(awk '$1=="C" && $2=="msg_auth_response"{print $3}' "$T/nth.out")" "$TRUTH" "nth:10: exact response counter"
-# nth is deterministic: one record per 10 responses, all with weight 10
-is "$(awk '$1=="records"{print $2}' "$T/nth.out")" "$((TRUTH / 10))" "nth:10: exactly 1 record per 10 responses"
+GOT=$(awk '$1=="C" && $2=="msg_auth_response"{print $3}' "$T/nth.out")
+# Knot itself may drop a few messages when its dnstap queue fills (README), so allow 1% here
+ok "$(awk -v g="$GOT" -v t="$TRUTH" 'BEGIN{print (g <= t && g >= 0.99 * t) ? 0 : 1}')" "nth:10: response counter $GOT vs $TRUTH sent"
+# nth is deterministic: one record per 10 responses received, all with weight 10
+is "$(awk '$1=="records"{print $2}' "$T/nth.out")" "$((GOT / 10))" "nth:10: exactly 1 record per 10 responses"
 within "$(awk '$1=="weight"{print $2}' "$T/nth.out")" "$TRUTH" 9 "nth:10: estimated total within 3 sd"
 
-run_mode rnd "mode=random:10" -n $R -Q 10000 || { echo "Bail out! set-up failed"; exit 1; }
+run_mode rnd "mode=random:10" -n $R -Q 5000 || { echo "Bail out! set-up failed"; exit 1; }
 TRUTH=$(awk '/Queries sent:/{print $3}' "$T/rnd.perf")
 within "$(awk '$1=="weight"{print $2}' "$T/rnd.out")" "$TRUTH" 9 "random:10: estimated total within 3 sd"
 expect $R > "$T/expect.txt"
@@ -92,9 +94,13 @@ is "$(awk '$1=="C" && $2=="sample_n"{print $3}' "$T/rnd.out")" 10 "random:10: sa
 run_mode adapt "mode=adaptive target=300 min_n=1 max_n=1000" -Q 3000 -l 7 || { echo "Bail out! set-up failed"; exit 1; }
 awk '$1=="T"{print $2, $3}' "$T/adapt.out" | sort -n > "$T/adapt.sec"
 sed 's/^/# records per second: /' "$T/adapt.sec" | tr '\n' ' '; echo
-# seconds 4.. up to the last full one (drop the first 3 and the partial last)
+# seconds 4.. up to the last full one (drop the first 3 and the partial last). One second of
+# 300 records has a sampling sd of ~17 (6%), so the 10% check is on the mean of those seconds
+# (sd ~3%), and each single second is only held to 25%.
 NS=$(wc -l < "$T/adapt.sec")
-bad=$(awk -v ns="$NS" 'NR>3 && NR<ns { if ($2 < 270 || $2 > 330) b++; k++ } END { print (k >= 2) ? b+0 : 99 }' "$T/adapt.sec")
-is "$bad" 0 "adaptive: records/s within 10% of 300 after 3 s"
+MEAN=$(awk -v ns="$NS" 'NR>3 && NR<ns { s += $2; k++ } END { print (k >= 2) ? s / k : 0 }' "$T/adapt.sec")
+ok "$(awk -v m="$MEAN" 'BEGIN{print (m >= 270 && m <= 330) ? 0 : 1}')" "adaptive: mean records/s after 3 s within 10% of 300 ($MEAN)"
+bad=$(awk -v ns="$NS" 'NR>3 && NR<ns { if ($2 < 225 || $2 > 375) b++ } END { print b+0 }' "$T/adapt.sec")
+is "$bad" 0 "adaptive: every second after 3 s within 25% of 300"
 TRUTH=$(awk '/Queries sent:/{print $3}' "$T/adapt.perf")
 within "$(awk '$1=="weight"{print $2}' "$T/adapt.out")" "$TRUTH" 9 "adaptive: estimated total within 3 sd (n ~ 10)"
