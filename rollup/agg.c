@@ -253,16 +253,18 @@ static int add(struct htab *h, uint32_t ts, uint32_t zone, uint32_t node, unsign
 	return E_OK;
 }
 
-static int top_cmp(const void *pa, const void *pb)
+/* by zone, hour, estimate (descending), then name: the same order as the SQL trim of complete hours */
+static int top_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct top *x = pa, *y = pb;
+	const struct strtab *names = arg;
 	if (x->k.zone != y->k.zone)
 		return x->k.zone < y->k.zone ? -1 : 1;
 	if (x->k.hour != y->k.hour)
 		return x->k.hour < y->k.hour ? -1 : 1;
 	if (x->c.est != y->c.est)
 		return x->c.est > y->c.est ? -1 : 1;
-	return x->k.name < y->k.name ? -1 : x->k.name > y->k.name;
+	return strcmp(strtab_str(names, x->k.name), strtab_str(names, y->k.name));
 }
 
 static int select_top(struct agg *a, unsigned top_n)
@@ -282,7 +284,7 @@ static int select_top(struct agg *a, unsigned top_n)
 		memcpy(&a->top[i].k, key, sizeof(struct nkey));
 		a->top[i++].c = *c;
 	}
-	qsort(a->top, n, sizeof *a->top, top_cmp);
+	qsort_r(a->top, n, sizeof *a->top, top_cmp, a->names);
 	/* keep the first top_n of each (zone, hour) group, compacting in place */
 	size_t out = 0, run = 0;
 	for (i = 0; i < n; i++) {

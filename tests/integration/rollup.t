@@ -1,0 +1,181 @@
+#!/bin/sh
+# tests/integration/rollup.t: aggd-rollup against a real MariaDB: exact totals, crashes, MariaDB down, lock, quarantine, retention.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+B=${DNSA_BUILD:-$ROOT/build}
+. "$ROOT/tests/lib/mariadb.sh"
+T=$(mktemp -d /tmp/dnsa-rollup.XXXXXX)
+LOCKER_PID=
+cleanup() {
+	[ -n "$LOCKER_PID" ] && kill "$LOCKER_PID" 2>/dev/null
+	mariadb_stop
+	rm -rf "$T"
+}
+[ -n "${KEEP:-}" ] || trap cleanup EXIT INT TERM
+
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+is() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
+
+for f in "$B/bin/aggd-rollup" "$B/bin/gen-staging"; do
+	[ -x "$f" ] || { echo "1..0 # SKIP $f not built"; exit 0; }
+done
+command -v mariadbd >/dev/null || { echo "1..0 # SKIP mariadbd not installed"; exit 0; }
+echo "1..49"
+
+mariadb_start "$T/mdb" || { echo "Bail out! cannot start MariaDB"; exit 1; }
+ok 0 "private MariaDB started (pid $MDB_PID)"
+
+migrate() { "$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d "$1"; }
+q() { db=$1; shift; mariadb_sql "$db" -e "$*"; }
+
+out=$(migrate dnsa)
+is "$(q dnsa 'SELECT MAX(version) FROM schema_version')" 3 "dnsa-migrate brings an empty database to version 3"
+out=$(migrate dnsa)
+is "$(echo "$out" | tail -1)" "schema version: 3 (0 migration(s) applied)" "dnsa-migrate again applies nothing"
+
+# synthetic staging: 5 hours starting yesterday 20:00 UTC, 3 nodes, 5 zones, counters, 3 garbage rows
+START=$(( $(date +%s) / 86400 * 86400 - 4 * 3600 ))
+gen() {
+	"$B/bin/gen-staging" -s "$ROOT/sql/staging.sql" -o "$1" -r 4000 -c -g 3 -t "$START" -d 18000 ${2:+-e "$2"} >/dev/null
+}
+gen "$T/template.db" "$T/exp.txt"
+awk -F'\t' '{ s[$1] += $2 } END { for (k in s) print k "\t" s[k] }' "$T/exp.txt" | LC_ALL=C sort >"$T/exp.sum"
+
+printf 'user = root\npassword =\n' >"$T/cred"
+chmod 600 "$T/cred"
+# conf NAME DB [extra lines...]: a config with its own staging copy, database and lock
+conf() {
+	name=$1
+	db=$2
+	shift 2
+	cp "$T/template.db" "$T/$name.db"
+	{
+		echo "staging = $T/$name.db"
+		echo "aggregator = $name"
+		echo "lock_file = $T/$name.lock"
+		echo "mariadb.socket = $MDB_SOCK"
+		echo "mariadb.database = $db"
+		echo "mariadb.credentials = $T/cred"
+		echo "top_n = 1000"
+		for l in "$@"; do echo "$l"; done
+	} >"$T/$name.conf"
+}
+rollup() { timeout 120 "$B/bin/aggd-rollup" -c "$T/$1.conf" 2>"$T/$1.err"; }
+
+# every series, name and health row as "KEY<TAB>value", for diffing against exp.sum
+dump() {
+	mariadb_sql "$1" <<-'SQL' | LC_ALL=C sort
+	SET time_zone = '+00:00';
+	SELECT CONCAT('S ', g, '|', UNIX_TIMESTAMP(s.ts), '|', IF(s.zone_id = 0, '*', z.name), '|',
+	       IF(s.node_id = 0, '*', n.name), '|', s.dim, '|', s.val), s.est
+	FROM (SELECT 'minute' g, m.* FROM series_minute m UNION ALL SELECT 'hour', h.* FROM series_hour h
+	      UNION ALL SELECT 'day', d.* FROM series_day d) s
+	LEFT JOIN zone z ON z.zone_id = s.zone_id LEFT JOIN node n ON n.node_id = s.node_id;
+	SELECT CONCAT('N ', UNIX_TIMESTAMP(t.ts), '|', z.name, '|', t.qname), t.est
+	FROM top_name_hour t JOIN zone z USING (zone_id);
+	SELECT CONCAT('H ', g, '|', UNIX_TIMESTAMP(c.ts), '|', n.name, '|', c.source, '|', c.counter), c.value
+	FROM (SELECT 'minute' g, m.* FROM node_counter_minute m UNION ALL SELECT 'hour', h.* FROM node_counter_hour h
+	      UNION ALL SELECT 'day', d.* FROM node_counter_day d) c JOIN node n ON n.node_id = c.node_id;
+	SQL
+}
+same() { dump "$1" >"$T/got.$1"; diff "$T/exp.sum" "$T/got.$1" >"$T/diff.$1" && return 0; head -5 "$T/diff.$1" | sed 's/^/#   /'; return 1; }
+
+# ---- 1. one uninterrupted run: every total equals the known sums ----
+conf main dnsa "batch_rows = 100"
+rollup main
+ok $? "rollup of 4000 records exits 0"
+ok "$(wc -c <"$T/main.err")" "nothing on stderr"
+same dnsa
+ok $? "every minute/hour/day total per zone, node and dimension, every name and health increment equals the generator's sums ($(wc -l <"$T/exp.sum") rows)"
+is "$(grep -c '^S minute|.*|\*|\*|total|' "$T/exp.sum")" "$(q dnsa "SELECT COUNT(*) FROM series_minute WHERE zone_id = 0 AND node_id = 0 AND dim = 'total'")" "one all-zones total row per minute"
+is "$(q dnsa "SELECT SUM(est), SUM(sampled) FROM series_day WHERE zone_id = 0 AND node_id = 0 AND dim = 'total'")" \
+   "$("$B/bin/gen-staging" -s "$ROOT/sql/staging.sql" -o "$T/again.db" -r 4000 -t "$START" -d 18000 | awk '{ print $6 "\t" $4 }')" \
+   "day totals: estimate = sum of weights and sampled = records, side by side"
+is "$(q dnsa "SELECT records, quarantined FROM rollup_checkpoint WHERE aggregator = 'main'")" "4000	3" "checkpoint row counts 4000 records and 3 quarantined"
+is "$(sqlite3 "$T/main.db" 'SELECT COUNT(*) FROM datagram; SELECT COUNT(*) FROM node_stats' | tr '\n' ' ')" "1 1 " "staging pruned (only each table's highest id is kept)"
+is "$(sqlite3 "$T/main.db" 'SELECT kind, error FROM quarantine ORDER BY id' | tr '\n' ';')" \
+   "1|records: item of unexpected type;2|counters: item of unexpected type;7|unknown kind 7;" \
+   "the 3 undecodable rows are in the quarantine table with their reason"
+is "$(q dnsa "SELECT SUM(value) FROM node_counter_day WHERE source = 'rollup' AND counter = 'quarantined'")" 3 "quarantined rows counted in node health"
+is "$(q dnsa "SELECT SUM(value) FROM node_counter_day c JOIN node n USING (node_id) WHERE n.name = 'node01' AND counter = 'msg_total'")" \
+   6900 "capd cumulative counters as increments: 3 x 2000 (boot 1; a stale snapshot adds 0) + 900 (boot 2 from 0)"
+rollup main
+ok $? "second run with nothing new exits 0"
+same dnsa
+ok $? "second run changes nothing"
+
+# ---- 2. crash at each point, then rerun: totals identical to the uninterrupted run ----
+for point in before_commit:3 after_commit:3 during_prune:2; do
+	name=crash_${point%%:*}
+	migrate "$name" >/dev/null
+	conf "$name" "$name" "batch_rows = 50" "prune_chunk = 10"
+	DNSA_ROLLUP_CRASH=$point rollup "$name"
+	is $? 137 "$point: the job is killed (SIGKILL) at that point"
+	case $point in
+	before*) is "$(q "$name" "SELECT batches FROM rollup_checkpoint")" 2 "$point: only the 2 batches before the crash are committed" ;;
+	after*) is "$(sqlite3 "$T/$name.db" "SELECT COUNT(*) > 50 FROM datagram WHERE id <= (SELECT MIN(id) + 149 FROM datagram)")" 1 "$point: committed rows are still staged (not pruned)" ;;
+	during*) is "$(q "$name" "SELECT batches FROM rollup_checkpoint")" 2 "$point: 2 batches committed, the prune of the 2nd cut short" ;;
+	esac
+	rollup "$name"
+	ok $? "$point: the rerun exits 0"
+	same "$name"
+	ok $? "$point: after the rerun every total equals the uninterrupted run (no loss, no double count)"
+done
+
+# ---- 3. a second copy exits at once on the lock ----
+perl -e 'use Fcntl ":flock"; open(my $f, ">>", $ARGV[0]) or die; flock($f, LOCK_EX) or die; $| = 1; print "locked\n"; sleep 60' \
+	"$T/main.lock" >"$T/locker.out" &
+LOCKER_PID=$!
+i=0; while [ ! -s "$T/locker.out" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+t0=$(date +%s)
+rollup main
+rc=$?
+is "$rc" 75 "a second copy exits 75 while the lock is held"
+is "$(cat "$T/main.err")" "aggd-rollup: another aggd-rollup is running (lock $T/main.lock is held); exiting" "with one clear line"
+ok $(( $(date +%s) - t0 > 2 )) "at once"
+kill "$LOCKER_PID"; wait "$LOCKER_PID" 2>/dev/null; LOCKER_PID=
+
+# ---- 4. credentials readable by others: refused ----
+cp "$T/cred" "$T/cred644"; chmod 644 "$T/cred644"
+conf perms dnsa "mariadb.credentials = $T/cred644"
+sed -i "/^mariadb.credentials = $(echo "$T" | sed 's/[\/&]/\\&/g')\/cred$/d" "$T/perms.conf"
+rollup perms
+is $? 2 "credentials file mode 0644: refused (exit 2)"
+ok "$(grep -c 'readable by its owner only' "$T/perms.err" | grep -qx 1; echo $?)" "with a message saying why"
+
+# ---- 5. MariaDB down: non-zero, one line, staging untouched; back: catch up ----
+migrate dnsa_down >/dev/null
+conf down dnsa_down
+before=$(sqlite3 "$T/down.db" "SELECT COUNT(*), SUM(id), (SELECT COUNT(*) FROM quarantine), (SELECT COUNT(*) FROM node_stats) FROM datagram")
+mariadb_stop
+rollup down
+is $? 1 "MariaDB stopped: exit 1"
+is "$(wc -l <"$T/down.err")" 1 "one line on stderr"
+ok "$(grep -q 'cannot connect to MariaDB.*staging left untouched' "$T/down.err"; echo $?)" "saying MariaDB cannot be reached: $(cat "$T/down.err")"
+is "$(sqlite3 "$T/down.db" "SELECT COUNT(*), SUM(id), (SELECT COUNT(*) FROM quarantine), (SELECT COUNT(*) FROM node_stats) FROM datagram")" "$before" "staging untouched"
+mariadb_restart
+ok $? "MariaDB back"
+rollup down
+ok $? "the next run exits 0"
+same dnsa_down
+ok $? "and catches up: every total equals the known sums"
+
+# ---- 6. retention per granularity and the top-N cut ----
+migrate dnsa_ret >/dev/null
+conf ret dnsa_ret "top_n = 3" "retention.minute = 2" "retention.hour = 30"
+sed -i '/^top_n = 1000$/d' "$T/ret.conf"
+q dnsa_ret "INSERT INTO series_minute VALUES (0, 0, 'total', '', UTC_TIMESTAMP() - INTERVAL 3 DAY, 5, 5),
+	(0, 0, 'total', '', UTC_TIMESTAMP() - INTERVAL 47 HOUR, 7, 7);
+	INSERT INTO series_hour VALUES (0, 0, 'total', '', UTC_TIMESTAMP() - INTERVAL 31 DAY, 5, 5);
+	INSERT INTO series_day VALUES (0, 0, 'total', '', UTC_TIMESTAMP() - INTERVAL 3000 DAY, 9, 9)"
+rollup ret
+ok $? "rollup with retention.minute = 2, retention.hour = 30, top_n = 3"
+is "$(q dnsa_ret "SELECT COUNT(*) FROM series_minute WHERE ts < UTC_TIMESTAMP() - INTERVAL 2 DAY; SELECT COUNT(*) FROM series_minute WHERE est = 7 AND ts < UTC_TIMESTAMP() - INTERVAL 1 DAY" | tr '\n' ' ')" "0 1 " "minute rows older than 2 days removed, younger kept"
+is "$(q dnsa_ret "SELECT COUNT(*) FROM series_hour WHERE ts < UTC_TIMESTAMP() - INTERVAL 30 DAY; SELECT COUNT(*) FROM series_day WHERE ts < UTC_TIMESTAMP() - INTERVAL 1000 DAY" | tr '\n' ' ')" "0 1 " "hour rows older than 30 days removed; day rows kept (retention.day = 0: forever)"
+is "$(q dnsa_ret "SELECT MAX(c) FROM (SELECT COUNT(*) c FROM top_name_hour GROUP BY zone_id, ts) x")" 3 "complete hours keep 3 names per zone"
+# the kept names are the true top 3 (a single batch here, so the estimates are exact)
+grep '^N ' "$T/exp.sum" | sed 's/^N //' | awk -F'[|\t]' '{ print $1 "|" $2 "\t" $4 "\t" $3 }' | LC_ALL=C sort -t"$(printf '\t')" -k1,1 -k2,2nr -k3,3 |
+	awk -F'\t' '{ if ($1 != last) { k = 0; last = $1 } if (k++ < 3) print $1 "|" $3 "\t" $2 }' | LC_ALL=C sort >"$T/top3.exp"
+q dnsa_ret "SET time_zone = '+00:00'; SELECT CONCAT(UNIX_TIMESTAMP(t.ts), '|', z.name, '|', t.qname), t.est FROM top_name_hour t JOIN zone z USING (zone_id)" | LC_ALL=C sort >"$T/top3.got"
+ok "$(cmp -s "$T/top3.exp" "$T/top3.got"; echo $?)" "they are the 3 most queried names of each zone and hour, with exact estimates"
