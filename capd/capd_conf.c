@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capd/capd_conf.h"
 #include "capd/sampler.h"
@@ -151,8 +152,10 @@ int capd_conf_load(struct capd_conf *c, const char *path, conf_err_fn err, void 
 	struct ctx x = { path, err, arg, 0 };
 	memset(c, 0, sizeof *c);
 	x.errors = conf_load(capd_conf_table, c, path, err, arg);
-	if (x.errors)
-		return x.errors; /* the file did not parse; semantic checks would only repeat it */
+	if (access(path, R_OK) != 0)
+		return x.errors; /* reported by conf_load; nothing else to say */
+	/* go on: a key that did not parse kept its (valid) default, so what follows
+	 * reports only other problems, and -n shows every error at once */
 
 	struct sampler_conf sc = { 0 };
 	uint32_t mask;
