@@ -1,0 +1,281 @@
+/* tests/unit/test_pipeline.c: count, sample, parse, zone, client data and record fields through a real sender on loopback (TAP). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "capd/geo.h"
+#include "capd/pipeline.h"
+#include "capd/sender.h"
+#include "capd/zones.h"
+#include "common/errors.h"
+#include "tests/tap.h"
+
+static uint8_t key[ENV_KEY_LEN];
+static struct dnsa_record got[64];
+static int ngot;
+
+static int on_rec(const struct dnsa_record *r, void *arg)
+{
+	(void)arg;
+	if (ngot < 64)
+		got[ngot++] = *r;
+	return 0;
+}
+
+/* collect every record that arrived on fd */
+static int receive(int fd)
+{
+	uint8_t dg[2000], pl[2000];
+	struct pollfd p = { fd, POLLIN, 0 };
+	ngot = 0;
+	while (poll(&p, 1, 300) == 1) {
+		ssize_t n = recv(fd, dg, sizeof dg, 0);
+		struct env_header h;
+		if (n <= 0 || envelope_peek(dg, (size_t)n, &h) != E_OK)
+			break;
+		int pn = envelope_open(&h, key, dg, (size_t)n, pl, sizeof pl);
+		if (pn > 0 && h.kind == ENV_KIND_RECORDS)
+			payload_foreach_record(pl, (size_t)pn, on_rec, NULL);
+	}
+	return ngot;
+}
+
+/* a DNS message: header, one question, optionally an OPT with DO and an ECS option */
+static size_t wire(uint8_t *w, const char *name, uint16_t qtype, uint16_t flags, uint8_t rcode, int opt)
+{
+	size_t o = 0;
+	w[o++] = 0x12; w[o++] = 0x34;
+	uint16_t f = (uint16_t)(flags | rcode);
+	w[o++] = (uint8_t)(f >> 8); w[o++] = (uint8_t)f;
+	w[o++] = 0; w[o++] = 1; w[o++] = 0; w[o++] = 0; w[o++] = 0; w[o++] = 0;
+	w[o++] = 0; w[o++] = opt ? 1 : 0;
+	const char *p = name;
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		w[o++] = (uint8_t)l;
+		memcpy(w + o, p, l);
+		o += l;
+		p += l + (dot ? 1 : 0);
+	}
+	w[o++] = 0;
+	w[o++] = (uint8_t)(qtype >> 8); w[o++] = (uint8_t)qtype;
+	w[o++] = 0; w[o++] = 1;
+	if (opt) {
+		/* root name, TYPE 41, CLASS 1232, TTL ext-rcode 0 version 0 DO, RDLEN 11 */
+		static const uint8_t o1[] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 11,
+			/* ECS: code 8, len 7, family 1, source /24, scope 0, 192.0.2 */
+			0, 8, 0, 7, 0, 1, 24, 0, 192, 0, 2 };
+		memcpy(w + o, o1, sizeof o1);
+		o += sizeof o1;
+	}
+	return o;
+}
+
+static void msg(struct capd_msg *m, uint8_t type, uint8_t tr, const uint8_t *dns, size_t len, const char *client)
+{
+	memset(m, 0, sizeof *m);
+	m->type = type;
+	m->transport = tr;
+	m->dns = dns;
+	m->dns_len = len;
+	if (inet_pton(AF_INET, client, m->client_addr) == 1) {
+		m->family = 4;
+		m->client_addr_len = 4;
+	} else if (inet_pton(AF_INET6, client, m->client_addr) == 1) {
+		m->family = 6;
+		m->client_addr_len = 16;
+	}
+	m->has_response_time = 1;
+	m->response_time_us = 1700000000123456ull;
+}
+
+static struct dnsa_record *find(const char *qname, uint8_t msgtype)
+{
+	for (int i = 0; i < ngot; i++)
+		if (strcmp(got[i].qname, qname) == 0 && got[i].msgtype == msgtype)
+			return &got[i];
+	return NULL;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/test_pipeline.XXXXXX", cmd[600], cpath[300];
+	uint8_t w[512], q[512];
+	struct capd_msg m;
+	struct dnsa_counters c;
+
+	for (int i = 0; i < ENV_KEY_LEN; i++)
+		key[i] = (uint8_t)(i + 3);
+	if (!mkdtemp(dir)) {
+		printf("Bail out! mkdtemp\n");
+		return 1;
+	}
+	const char *b = getenv("DNSA_BUILD");
+	snprintf(cpath, sizeof cpath, "%s/c.mmdb", dir);
+	snprintf(cmd, sizeof cmd, "%s%stools/mkmmdb -t country -o %s", b ? b : "", b ? "/../" : "", cpath);
+	is(system(cmd), 0, "test country db built");
+
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof sa;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	char agg[64];
+	snprintf(agg, sizeof agg, "127.0.0.1:%u", ntohs(sa.sin_port));
+	const char *aggs[] = { agg };
+	struct sender_conf sc = { .aggregators = aggs, .n_aggregators = 1, .node = "pipe-test", .key = key,
+		.payload_size = 1232 };
+	struct sender *s = NULL;
+	is(sender_new(&sc, &s, NULL), E_OK, "sender");
+
+	struct zones *z = zones_new();
+	zones_add_list(z, "example.test sample.test");
+	struct geo *g = NULL;
+	is(geo_open(cpath, NULL, &g, NULL), E_OK, "geo");
+	struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ALL, .type_mask = 1u << MT_AUTH_RESPONSE },
+		.qname_labels = 1, .prefix = 1, .prefix_v4 = 24, .prefix_v6 = 48 };
+	struct pipeline *p = pipeline_new(&pc, s, &z, 0, &g);
+	ok(p != NULL, "pipeline_new");
+	ok(z == NULL && g == NULL, "zones and geo taken over");
+	pipeline_tick(p, 1700000000000000ull, 1000000);
+
+	/* a response with EDNS/DO/ECS, deep qname, TCP over IPv4, with its query */
+	size_t wl = wire(w, "a.b.WWW.Example.TEST", 28, 0x8500, 0, 1);
+	size_t ql = wire(q, "a.b.WWW.Example.TEST", 28, 0x0100, 0, 0);
+	msg(&m, MT_AUTH_RESPONSE, TR_TCP, w, wl, "192.0.2.77");
+	m.query_dns = q;
+	m.query_dns_len = ql;
+	m.has_query_time = 1;
+	m.query_time_us = m.response_time_us - 250;
+	pipeline_msg(p, &m);
+	/* the same query message: type not sampled, counted only */
+	msg(&m, MT_AUTH_QUERY, TR_TCP, q, ql, "192.0.2.77");
+	pipeline_msg(p, &m);
+	/* unlisted zone: counted, not recorded */
+	wl = wire(w, "www.other.invalid", 1, 0x8000, 5, 0);
+	msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, wl, "::1");
+	pipeline_msg(p, &m);
+	/* garbage: parse error */
+	static const uint8_t junk[] = { 1, 2, 3 };
+	msg(&m, MT_AUTH_RESPONSE, TR_UDP, junk, sizeof junk, "127.0.0.1");
+	pipeline_msg(p, &m);
+	/* NXDOMAIN over UDP/IPv6 in sample.test, no EDNS */
+	wl = wire(w, "nxdomain.sample.test", 1, 0x8400, 3, 0);
+	msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, wl, "2001:db8:abcd:12::1");
+	pipeline_msg(p, &m);
+	sender_flush(s);
+
+	is(receive(fd), 2, "two records sent");
+	struct dnsa_record *r = find("www.example.test", MT_AUTH_RESPONSE);
+	ok(r != NULL, "deep qname truncated to www.example.test");
+	if (r) {
+		is_str(r->zone, "example.test", "zone example.test");
+		is(r->qtype, 28, "qtype AAAA");
+		is(r->qclass, 1, "qclass IN");
+		is(r->rcode, 0, "rcode NOERROR");
+		is(r->flags & (RF_QR | RF_AA | RF_RD), RF_QR | RF_AA | RF_RD, "flags QR AA RD");
+		is(r->transport, TR_TCP, "transport TCP");
+		is(r->ipver, 4, "IPv4");
+		ok(r->has & RH_EDNS, "EDNS present");
+		is(r->edns_udp, 1232, "EDNS UDP size");
+		is(r->edns_do, 1, "DO bit");
+		is(r->edns_ecs, 1, "ECS present (value not kept)");
+		is(r->rsize, wl = wire(w, "a.b.WWW.Example.TEST", 28, 0x8500, 0, 1), "response size");
+		ok(r->has & RH_QSIZE, "query size present (query_message given)");
+		is(r->qsize, ql, "query size");
+		ok(r->has & RH_LATENCY, "latency present (both times)");
+		is(r->latency_us, 250, "latency 250 us");
+		is(r->time_us, 1700000000123456ull, "time = response time");
+		is_str(r->country, "XC", "country of 192.0.2.77 from the test DB");
+		ok(r->has & RH_PREFIX, "prefix present");
+		ok(!(r->has & RH_ADDR), "no full address");
+		is(r->prefix_len, 24, "prefix /24");
+		ok(r->addr[0] == 192 && r->addr[1] == 0 && r->addr[2] == 2 && r->addr[3] == 0, "prefix 192.0.2.0");
+		is(r->weight, 1, "weight 1 with all");
+	}
+	r = find("nxdomain.sample.test", MT_AUTH_RESPONSE);
+	ok(r != NULL, "NXDOMAIN record");
+	if (r) {
+		is(r->rcode, 3, "rcode NXDOMAIN");
+		ok(!(r->has & RH_EDNS), "no EDNS");
+		ok(!(r->has & RH_LATENCY), "no latency without a query time");
+		is_str(r->country, "XD", "country of 2001:db8:... (XD)");
+		is(r->prefix_len, 48, "IPv6 prefix /48");
+		char str[64];
+		inet_ntop(AF_INET6, r->addr, str, sizeof str);
+		is_str(str, "2001:db8:abcd::", "prefix 2001:db8:abcd::/48");
+	}
+
+	memset(&c, 0, sizeof c);
+	pipeline_counters(p, &c);
+	is(c.value[C_MSG_TOTAL], 5, "msg_total 5");
+	is(c.value[C_MSG_BY_TYPE + MT_AUTH_RESPONSE - 1], 4, "4 AUTH_RESPONSE");
+	is(c.value[C_MSG_BY_TYPE + MT_AUTH_QUERY - 1], 1, "1 AUTH_QUERY");
+	is(c.value[C_MSG_TCP], 2, "2 TCP");
+	is(c.value[C_MSG_UDP], 3, "3 UDP");
+	is(c.value[C_MSG_IPV6], 2, "2 IPv6");
+	is(c.value[C_NOT_SAMPLED_TYPE], 1, "1 not sampled (type)");
+	is(c.value[C_SAMPLED], 4, "4 sampled");
+	is(c.value[C_PARSE_ERRORS], 1, "1 parse error");
+	is(c.value[C_ZONE_UNLISTED], 1, "1 unlisted");
+	is(c.value[C_RECORDED], 2, "2 recorded");
+	is(c.value[C_SAMPLE_N], 1, "sample_n 1");
+	pipeline_shed(p, MT_AUTH_RESPONSE, TR_UDP, 4);
+	memset(&c, 0, sizeof c);
+	pipeline_counters(p, &c);
+	is(c.value[C_MSG_TOTAL], 6, "shed message counted in msg_total");
+	is(c.value[C_DROP_OVERLOAD], 1, "and in drop_overload");
+	is(c.value[C_SAMPLED], 4, "but not sampled");
+	pipeline_free(p);
+
+	/* nth:2, unlisted recorded under ".", qname_labels 0, full address */
+	z = zones_new();
+	zones_add_list(z, "example.test .");
+	pc = (struct pipeline_conf){ .sampler = { .mode = SAMPLER_NTH, .n = 2, .type_mask = 1u << MT_AUTH_RESPONSE },
+		.qname_labels = 0, .record_unlisted = 1, .full_address = 1, .prefix = 1, .prefix_v4 = 24 };
+	p = pipeline_new(&pc, s, &z, 0, NULL);
+	for (int i = 0; i < 4; i++) {
+		wl = wire(w, i < 2 ? "x.y.example.test" : "foo.bar.invalid", 1, 0x8000, 0, 0);
+		msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, wl, "127.0.0.1");
+		pipeline_msg(p, &m);
+	}
+	sender_flush(s);
+	is(receive(fd), 2, "nth:2 of 4: two records");
+	r = find("example.test", MT_AUTH_RESPONSE);
+	ok(r != NULL, "qname_labels 0: qname cut to the zone");
+	if (r) {
+		is(r->weight, 2, "weight 2");
+		ok(r->has & RH_ADDR, "full address configured");
+		is(r->prefix_len, 32, "full address /32");
+		ok(r->addr[0] == 127 && r->addr[3] == 1, "address 127.0.0.1");
+		ok(!(r->has & RH_COUNTRY), "no country without a database");
+	}
+	r = find(".", MT_AUTH_RESPONSE);
+	ok(r != NULL, "unlisted recorded: qname cut to the root (root + 0 labels)");
+	if (r)
+		is_str(r->zone, ".", "under zone '.'");
+	memset(&c, 0, sizeof c);
+	pipeline_counters(p, &c);
+	is(c.value[C_ZONE_UNLISTED], 1, "the sampled unlisted message counted");
+	is(c.value[C_SAMPLE_N], 2, "sample_n 2");
+	pipeline_free(p);
+
+	/* a bad sampler conf frees what it was given */
+	z = zones_new();
+	pc.sampler.n = 0;
+	ok(pipeline_new(&pc, s, &z, 0, NULL) == NULL, "bad sampler conf: NULL");
+	ok(z == NULL, "zones freed on failure");
+	pipeline_free(NULL);
+
+	sender_free(s);
+	close(fd);
+	unlink(cpath);
+	rmdir(dir);
+	return done_testing();
+}
