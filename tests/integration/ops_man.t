@@ -43,7 +43,7 @@ for x in $(grep -ho '^\.Xr [a-z.-]* [0-9]' $M/*.[158] | awk '{print $2"."$3}' | 
 done
 
 # lint must be able to fail: a page with a broken list is reported
-printf '.Dd November 26, 2025\n.Dt BROKEN 5\n.Os\n.Sh NAME\n.Nm broken\n.Nd x\n.Sh DESCRIPTION\n.Bl -tag\n.It x\n' > "$D/broken.5"
+printf '.Dd November 26, 2026\n.Dt BROKEN 5\n.Os\n.Sh NAME\n.Nm broken\n.Nd x\n.Sh DESCRIPTION\n.Bl -tag\n.It x\n' > "$D/broken.5"
 out=$(mandoc -T lint -W style "$D/broken.5" 2>&1 | grep -v 'referenced manual not found\|outdated mandoc.db')
 [ -n "$out" ]; ok $? "mandoc -T lint reports a broken page (the check can fail)"
 
