@@ -32,12 +32,12 @@ done_testing() { echo "1..$TAP_N"; [ "$TAP_FAIL" -eq 0 ]; }
 diag() { echo "# $*"; }
 
 free_port() { # a UDP port free on 127.0.0.1 and ::1 right now
-	python3 -c 'import socket
-for _ in range(50):
-    s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); p=s.getsockname()[1]
-    try:
-        t=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM); t.bind(("::1",p)); t.close(); s.close(); print(p); break
-    except OSError: s.close()'
+	perl -MIO::Socket::IP -e 'for (1..50) {
+		my $s = IO::Socket::IP->new(Proto => "udp", LocalHost => "127.0.0.1", LocalPort => 0) or next;
+		my $p = $s->sockport;
+		my $t = IO::Socket::IP->new(Proto => "udp", LocalHost => "::1", LocalPort => $p) or next;
+		print "$p\n"; exit 0 }
+	exit 1'
 }
 
 # keygen NODE: $T/NODE.key and a line appended to $T/ring
