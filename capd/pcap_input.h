@@ -50,7 +50,10 @@ struct pcap_input_conf {
 	const char *filter;     /* BPF filter; NULL = the default filter for live, none for files */
 	int snaplen;            /* live: bytes captured per packet; 0 = 65535 */
 	int buffer_size;        /* live: kernel buffer bytes; 0 = 8 MiB */
-	int immediate;          /* live: deliver each packet at once (no kernel batching delay) */
+	int immediate;          /* live: deliver each packet at once. Costs drop tolerance: Linux
+				 * TPACKET_V3 then hands over ring blocks nearly empty, so a reader
+				 * stalled for tens of ms drops (seen under load); off, blocks fill
+				 * up to timeout_ms and the same ring absorbs seconds. */
 	int promisc;            /* live: promiscuous mode (a mirror port needs it) */
 	int timeout_ms;         /* live: kernel batching timeout when not immediate; 0 = 100 */
 	int batch;              /* packets per pcap_input_dispatch; 0 = 256 */

@@ -1,7 +1,10 @@
 #!/bin/bash
 # tests/integration/pcap-sample.t: the pcap input on the real Knot sample capture agrees with tcpdump's own counts, and with a 3x repeated copy.
 B=${DNSA_BUILD:?DNSA_BUILD must point at the build directory}/bin
-PCAP=/work/shared/realservers/samples/knot-udp-tcp.pcap
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+RS=${REALSERVERS:-$SRC/tests/data/realservers}
+[ -d "$RS" ] || RS=/work/shared/realservers
+PCAP=$RS/samples/knot-udp-tcp.pcap
 T=$(mktemp -d /tmp/pcap-sample.XXXXXX)
 TAP_N=0
 TAP_FAIL=0

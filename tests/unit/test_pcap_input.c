@@ -11,7 +11,21 @@
 #include "common/record.h"
 #include "tests/tap.h"
 
-#define SAMPLE "/work/shared/realservers/samples/knot-udp-tcp.pcap"
+/* the Knot sample: $REALSERVERS, the repo copy (tests run from the top directory), or ../shared */
+static const char *sample_path(void)
+{
+	static char buf[512];
+	const char *rs = getenv("REALSERVERS");
+	if (rs) {
+		snprintf(buf, sizeof(buf), "%s/samples/knot-udp-tcp.pcap", rs);
+		if (access(buf, R_OK) == 0)
+			return buf;
+	}
+	if (access("tests/data/realservers/samples/knot-udp-tcp.pcap", R_OK) == 0)
+		return "tests/data/realservers/samples/knot-udp-tcp.pcap";
+	return "/work/shared/realservers/samples/knot-udp-tcp.pcap";
+}
+#define SAMPLE sample_path()
 
 static char dir[] = "/tmp/test_pcap_input.XXXXXX";
 
