@@ -41,6 +41,7 @@ struct capd {
 	struct fs_stats file_fs;     /* -r on a dnstap file */
 	uint64_t frames;             /* frames seen by on_frame (for -r ticks) */
 	uint64_t start_mono;
+	struct dnstap_input_stats seen; /* what was already logged */
 };
 
 static uint64_t clock_us(clockid_t id)
@@ -133,6 +134,36 @@ static void collect(struct capd *d, struct dnsa_counters *c)
 		counters_set(c, C_TCP_EVICTED, ps.tcp.evicted_weak + ps.tcp.evicted_lru + ps.tcp.expired);
 		counters_set(c, C_TCP_GAPS, ps.tcp.gaps);
 	}
+}
+
+/*
+ * Inputs count their problems but never log (library code); the loop logs
+ * what changed, once a second at most and rate-limited, so a hostile peer
+ * cannot flood the log.
+ */
+static void log_input_problems(struct capd *d)
+{
+	static struct log_rl rl = LOG_RL_INIT(10, 60);
+	struct dnstap_input_stats st;
+	if (!d->dnstap)
+		return;
+	dnstap_input_stats(d->dnstap, &st);
+	const struct dnstap_input_stats *o = &d->seen;
+#define DELTA(f) (st.f - o->f)
+	if (DELTA(fs.err_content_type) || DELTA(fs.err_toobig) || DELTA(fs.err_malformed) ||
+	    DELTA(fs.err_protocol) || DELTA(fs.err_truncated) || DELTA(err_io) || DELTA(conns_rejected))
+		log_warnx_rl(&rl, "dnstap connections closed: %" PRIu64 " wrong content type, %" PRIu64
+		    " frame too big, %" PRIu64 " malformed, %" PRIu64 " protocol, %" PRIu64 " cut mid-frame, %"
+		    PRIu64 " I/O errors, %" PRIu64 " over max_connections",
+		    DELTA(fs.err_content_type), DELTA(fs.err_toobig), DELTA(fs.err_malformed), DELTA(fs.err_protocol),
+		    DELTA(fs.err_truncated), DELTA(err_io), DELTA(conns_rejected));
+	if (DELTA(conns_accepted))
+		log_info("dnstap: %" PRIu64 " connection(s) accepted, %" PRIu64 " open", DELTA(conns_accepted),
+		    st.conns_open);
+	if (DELTA(frames_shed))
+		log_warnx_rl(&rl, "dnstap: behind, %" PRIu64 " frames counted but not sampled", DELTA(frames_shed));
+#undef DELTA
+	d->seen = st;
 }
 
 static void send_counters(struct capd *d, struct dnsa_counters *c)
@@ -352,7 +383,7 @@ static void run_live(struct capd *d, int foreground)
 	    c->sampling_mode, c->aggregator.n);
 
 	uint64_t interval = (uint64_t)c->counters_interval * 1000000u;
-	uint64_t next_counters = clock_us(CLOCK_MONOTONIC) + interval;
+	uint64_t next_counters = clock_us(CLOCK_MONOTONIC) + interval, next_log = 0;
 	while (!want_stop) {
 		int n = evloop_run_once(d->ev, 100);
 		if (n < 0 && n != -EINTR)
@@ -361,6 +392,10 @@ static void run_live(struct capd *d, int foreground)
 		pipeline_tick(d->pipe, clock_us(CLOCK_REALTIME), mono);
 		if (d->pcap)
 			pcap_input_tick(d->pcap, clock_us(CLOCK_REALTIME));
+		if (mono >= next_log) {
+			log_input_problems(d);
+			next_log = mono + 1000000;
+		}
 		if (mono >= next_counters) {
 			send_counters(d, &cnt);
 			next_counters = mono + interval;

@@ -264,7 +264,7 @@ void pipeline_counters(const struct pipeline *p, struct dnsa_counters *c)
 	static const unsigned ids[] = {
 		C_MSG_TOTAL, C_MSG_UDP, C_MSG_TCP, C_MSG_DOT, C_MSG_DOH, C_MSG_DOQ, C_MSG_DNSCRYPT,
 		C_MSG_OTHER_TRANSPORT, C_MSG_IPV4, C_MSG_IPV6, C_SAMPLED, C_RECORDED, C_NOT_SAMPLED_TYPE,
-		C_ZONE_UNLISTED, C_PARSE_ERRORS,
+		C_ZONE_UNLISTED, C_PARSE_ERRORS, C_DNSTAP_ERRORS, C_DROP_OVERLOAD,
 	};
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
 		counters_set(c, ids[i], p->ctr[ids[i]]);
