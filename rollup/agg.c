@@ -8,22 +8,6 @@
 #include "rollup/dims.h"
 #include "rollup/htab.h"
 
-#define TF_NOQ 0x01  /* record had no question */
-
-/* stage 1 key: every dimension of one record at once (32 bytes, padding zeroed) */
-struct tuple {
-	uint32_t minute;     /* minutes since the epoch */
-	uint32_t zone;       /* zone index */
-	uint32_t asn;
-	uint16_t node;       /* node index */
-	uint16_t qtype;
-	uint16_t rcode;
-	uint16_t country;    /* two upper-case letters, 0 unknown */
-	uint8_t opcode, transport, ipver, edns; /* edns: 0 none, else version + 1 */
-	uint8_t do_bit, rsize, flags, pad;
-	uint32_t pad2;
-};
-
 struct counts {
 	uint64_t est, sampled;
 };
@@ -48,7 +32,6 @@ struct top {
 
 struct agg {
 	struct strtab *zones, *nodes, *names;
-	struct htab *tuples;              /* struct tuple -> counts */
 	struct htab *nametab;             /* struct nkey -> counts */
 	struct htab *ser[AGG_GRAN_MAX];   /* struct skey -> counts */
 	struct htab *all_minute;          /* minute rows for all zones and all nodes, merged in at the end */
@@ -69,10 +52,9 @@ struct agg *agg_new(void)
 	a->zones = strtab_new();
 	a->nodes = strtab_new();
 	a->names = strtab_new();
-	a->tuples = htab_new(sizeof(struct tuple), sizeof(struct counts));
 	a->nametab = htab_new(sizeof(struct nkey), sizeof(struct counts));
 	a->all_minute = htab_new(sizeof(struct skey), sizeof(struct counts));
-	int bad = !a->zones || !a->nodes || !a->names || !a->tuples || !a->nametab || !a->all_minute;
+	int bad = !a->zones || !a->nodes || !a->names || !a->nametab || !a->all_minute;
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		if (!(a->ser[g] = htab_new(sizeof(struct skey), sizeof(struct counts))))
 			bad = 1;
@@ -90,7 +72,6 @@ void agg_free(struct agg *a)
 	strtab_free(a->zones);
 	strtab_free(a->nodes);
 	strtab_free(a->names);
-	htab_free(a->tuples);
 	htab_free(a->nametab);
 	htab_free(a->all_minute);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
@@ -104,7 +85,6 @@ void agg_reset(struct agg *a)
 	strtab_clear(a->zones);
 	strtab_clear(a->nodes);
 	strtab_clear(a->names);
-	htab_clear(a->tuples);
 	htab_clear(a->nametab);
 	htab_clear(a->all_minute);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
@@ -146,43 +126,70 @@ int agg_node(struct agg *a, const char *node)
 	return (int)i;
 }
 
+static int add(struct htab *h, uint32_t ts, uint32_t zone, uint32_t node, unsigned dim,
+    uint32_t val, const struct counts *v)
+{
+	struct skey k;
+	memset(&k, 0, sizeof k);
+	k.ts = ts;
+	k.zone = zone;
+	k.node = node;
+	k.dim = (uint8_t)dim;
+	k.val = val;
+	struct counts *c = htab_upsert(h, &k);
+	if (!c)
+		return E_NOMEM;
+	c->est += v->est;
+	c->sampled += v->sampled;
+	return E_OK;
+}
+
+/* the value of r in every dimension (codes as dims_label reads them) */
+static void record_vals(const struct dnsa_record *r, uint32_t v[DIM_MAX])
+{
+	v[DIM_TOTAL] = 0;
+	v[DIM_QTYPE] = (r->has & RH_QUESTION) ? r->qtype : DIMS_NONE;
+	v[DIM_RCODE] = r->rcode & 0xfff;
+	v[DIM_OPCODE] = r->opcode & 0xf;
+	v[DIM_TRANSPORT] = r->transport < TR_MAX ? r->transport : TR_UNKNOWN;
+	v[DIM_IPVER] = r->ipver == 4 || r->ipver == 6 ? r->ipver : 0;
+	v[DIM_EDNS] = (r->has & RH_EDNS) ? r->edns_version : DIMS_NONE;
+	v[DIM_DO] = (r->has & RH_EDNS) && r->edns_do ? 1 : 0;
+	v[DIM_RSIZE] = (r->has & RH_RSIZE) ? dims_rsize_band(r->rsize) : DIMS_RSIZE_UNKNOWN;
+	v[DIM_COUNTRY] = 0;
+	if ((r->has & RH_COUNTRY) && isalpha((unsigned char)r->country[0]) &&
+	    isalpha((unsigned char)r->country[1]))
+		v[DIM_COUNTRY] = (uint32_t)(toupper((unsigned char)r->country[0]) << 8 |
+		    toupper((unsigned char)r->country[1]));
+	v[DIM_ASN] = (r->has & RH_ASN) ? r->asn : 0;
+}
+
+/*
+ * Each record goes straight into its series rows: every dimension per zone
+ * and per node for its minute, the AS number for its hour (there is no
+ * per-minute ASN series), and the zone x node total. The tables hold one
+ * entry per distinct series, which stays small and cache-resident however
+ * many records arrive; agg_finish derives hours, days and all-zones rows.
+ */
 int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r)
 {
-	struct tuple k;
-	memset(&k, 0, sizeof k);
 	uint64_t t = r->time_us ? r->time_us : received_us;
-	uint64_t w = r->weight ? r->weight : 1;
+	struct counts w = { r->weight ? r->weight : 1, 1 };
 	int64_t z = intern_clean(a, a->zones, r->zone[0] ? r->zone : ".");
 	if (z < 0)
 		return E_NOMEM;
-	k.minute = (uint32_t)(t / 60000000u);
-	k.zone = (uint32_t)z;
-	k.node = (uint16_t)node;
-	if (r->has & RH_QUESTION)
-		k.qtype = r->qtype;
-	else
-		k.flags |= TF_NOQ;
-	k.rcode = r->rcode & 0xfff;
-	k.opcode = r->opcode & 0xf;
-	k.transport = r->transport < TR_MAX ? r->transport : TR_UNKNOWN;
-	k.ipver = r->ipver == 4 || r->ipver == 6 ? r->ipver : 0;
-	if (r->has & RH_EDNS) {
-		k.edns = (uint8_t)(r->edns_version < 254 ? r->edns_version + 1 : 255);
-		k.do_bit = r->edns_do ? 1 : 0;
-	}
-	k.rsize = (r->has & RH_RSIZE) ? (uint8_t)dims_rsize_band(r->rsize) : DIMS_RSIZE_UNKNOWN;
-	if ((r->has & RH_COUNTRY) && isalpha((unsigned char)r->country[0]) &&
-	    isalpha((unsigned char)r->country[1]))
-		k.country = (uint16_t)(toupper((unsigned char)r->country[0]) << 8 |
-		    toupper((unsigned char)r->country[1]));
-	if (r->has & RH_ASN)
-		k.asn = r->asn;
-
-	struct counts *c = htab_upsert(a->tuples, &k);
-	if (!c)
+	uint32_t v[DIM_MAX];
+	record_vals(r, v);
+	uint32_t s = (uint32_t)(t / 1000000u);
+	uint32_t minute = s - s % 60u, hour = s - s % 3600u;
+	uint32_t zi = (uint32_t)z + 1, ni = (uint32_t)node + 1;
+	struct htab *m = a->ser[AGG_MINUTE], *h = a->ser[AGG_HOUR];
+	for (unsigned d = 0; d < DIM_ASN; d++)
+		if (add(m, minute, zi, 0, d, v[d], &w) || add(m, minute, 0, ni, d, v[d], &w))
+			return E_NOMEM;
+	if (add(m, minute, zi, ni, DIM_TOTAL, 0, &w) || add(h, hour, zi, 0, DIM_ASN, v[DIM_ASN], &w) ||
+	    add(h, hour, 0, ni, DIM_ASN, v[DIM_ASN], &w) || add(h, hour, 0, 0, DIM_ASN, v[DIM_ASN], &w))
 		return E_NOMEM;
-	c->est += w;
-	c->sampled++;
 
 	if ((r->has & RH_QUESTION) && r->qname[0]) {
 		int64_t q = intern_clean(a, a->names, r->qname);
@@ -192,11 +199,11 @@ int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_rec
 		struct counts *nc = htab_upsert(a->nametab, &nk);
 		if (!nc)
 			return E_NOMEM;
-		nc->est += w;
+		nc->est += w.est;
 		nc->sampled++;
 	}
 	a->records++;
-	a->weight += w;
+	a->weight += w.est;
 	return E_OK;
 }
 
@@ -216,41 +223,6 @@ int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p,
 	if (a->err)
 		return a->err;
 	return n;
-}
-
-static uint32_t tuple_val(const struct tuple *k, unsigned dim)
-{
-	switch (dim) {
-	case DIM_QTYPE: return (k->flags & TF_NOQ) ? DIMS_NONE : k->qtype;
-	case DIM_RCODE: return k->rcode;
-	case DIM_OPCODE: return k->opcode;
-	case DIM_TRANSPORT: return k->transport;
-	case DIM_IPVER: return k->ipver;
-	case DIM_EDNS: return k->edns ? (uint32_t)k->edns - 1 : DIMS_NONE;
-	case DIM_DO: return k->do_bit;
-	case DIM_RSIZE: return k->rsize;
-	case DIM_COUNTRY: return k->country;
-	case DIM_ASN: return k->asn;
-	default: return 0;
-	}
-}
-
-static int add(struct htab *h, uint32_t ts, uint32_t zone, uint32_t node, unsigned dim,
-    uint32_t val, const struct counts *v)
-{
-	struct skey k;
-	memset(&k, 0, sizeof k);
-	k.ts = ts;
-	k.zone = zone;
-	k.node = node;
-	k.dim = (uint8_t)dim;
-	k.val = val;
-	struct counts *c = htab_upsert(h, &k);
-	if (!c)
-		return E_NOMEM;
-	c->est += v->est;
-	c->sampled += v->sampled;
-	return E_OK;
 }
 
 /* by zone, hour, estimate (descending), then name: the same order as the SQL trim of complete hours */
@@ -305,19 +277,6 @@ int agg_finish(struct agg *a, unsigned top_n)
 	struct counts *v;
 	int rc;
 
-	/* tuples -> minute rows per zone, per node, and zone x node totals */
-	while ((v = htab_next(a->tuples, &it, &kp))) {
-		const struct tuple *k = kp;
-		uint32_t ts = k->minute * 60u, z = k->zone + 1, n = (uint32_t)k->node + 1;
-		for (unsigned d = 0; d < DIM_MAX; d++) {
-			uint32_t val = tuple_val(k, d);
-			if ((rc = add(a->ser[AGG_MINUTE], ts, z, 0, d, val, v)) ||
-			    (rc = add(a->ser[AGG_MINUTE], ts, 0, n, d, val, v)))
-				return rc;
-		}
-		if ((rc = add(a->ser[AGG_MINUTE], ts, z, n, DIM_TOTAL, 0, v)))
-			return rc;
-	}
 	/* minutes -> hours; zone rows also make the all-zones rows */
 	it = 0;
 	while ((v = htab_next(a->ser[AGG_MINUTE], &it, &kp))) {

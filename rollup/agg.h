@@ -8,13 +8,14 @@
 #include "common/record.h"
 
 /*
- * Two stages, so the per-record cost is a few hash lookups whatever the
- * number of dimensions:
- *  1. agg_add: each record adds its weight to one "tuple" (minute, zone,
- *     node and every dimension value at once) and to its (zone, hour, qname).
- *  2. agg_finish: each distinct tuple is spread over the dimensions, per
- *     zone and per node, then minutes roll up into hours and hours into days.
- * Memory grows with distinct tuples and names, so the caller bounds it by
+ * Two stages (the per-record cost is one hash lookup per dimension and
+ * scope, about 26, into tables of distinct series; see docs/sql.md):
+ *  1. agg_add: each record adds its weight straight to its series rows:
+ *     each dimension per zone and per node for its minute, the AS number for
+ *     its hour, the zone x node total, and its (zone, hour, qname).
+ *  2. agg_finish: minutes roll up into hours, hours into days, and the zone
+ *     rows into all-zones rows.
+ * Memory grows with distinct series and names, so the caller bounds it by
  * bounding the batch. Zones and nodes are run-local indexes; the series use
  * index + 1, with 0 meaning "all zones" / "all nodes".
  */

@@ -1,15 +1,20 @@
 /* rollup/htab.c: open-addressing hash tables for in-memory aggregation (fixed-size keys; interned strings). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "rollup/htab.h"
 
+/*
+ * Slot layout: tag (8 bytes: 0 = empty, else (hash >> 32) | 1), key, value, in
+ * one contiguous slot, so a lookup touches one cache line, not a tag array
+ * and then a slot array.
+ */
 struct htab {
 	size_t keysize, valsize, slotsize;
 	size_t cap;        /* slots, power of two */
 	size_t count;      /* used slots */
-	uint32_t *tag;     /* 0 = empty, else (hash >> 32) | 1: skips most memcmp calls */
-	uint8_t *slot;     /* cap * slotsize bytes: key then value */
+	uint8_t *slot;     /* cap * slotsize bytes */
 };
 
 static inline uint64_t mix(uint64_t x)
@@ -29,30 +34,60 @@ uint64_t htab_hash(const void *p, size_t len)
 	while (len >= 8) {
 		uint64_t w;
 		memcpy(&w, b, 8);
-		h = (h ^ mix(w)) * 0x100000001b3ULL;
-		h = (h << 27) | (h >> 37);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h = (h << 29) | (h >> 35);
 		b += 8;
 		len -= 8;
 	}
 	if (len) {
 		uint64_t w = 0;
 		memcpy(&w, b, len);
-		h ^= mix(w ^ 0xa5);
+		h = (h ^ w ^ 0xa5) * 0x100000001b3ULL;
 	}
 	return mix(h);
 }
 
+static inline uint64_t *tag_at(const struct htab *h, size_t i)
+{
+	return (uint64_t *)(void *)(h->slot + i * h->slotsize);
+}
+
+/* keys are whole 8-byte words: compare them without a library call */
+static inline int key_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t diff = 0;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		diff |= x ^ y;
+	}
+	return diff == 0;
+}
+
+/*
+ * Big tables are looked up at random, one lookup per dimension per record:
+ * on 4 KiB pages nearly every lookup also misses the TLB. Tables of 2 MiB or
+ * more are 2 MiB-aligned and marked for transparent huge pages.
+ */
+#define HUGE_PAGE (2u << 20)
+
 static int alloc_slots(struct htab *h, size_t cap)
 {
-	h->tag = calloc(cap, sizeof *h->tag);
-	h->slot = malloc(cap * h->slotsize);
-	if (!h->tag || !h->slot) {
-		free(h->tag);
-		free(h->slot);
-		h->tag = NULL;
-		h->slot = NULL;
-		return -1;
+	size_t bytes = cap * h->slotsize;
+	if (bytes >= HUGE_PAGE) {
+		bytes = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+		void *p = NULL;
+		if (posix_memalign(&p, HUGE_PAGE, bytes))
+			return -1;
+		madvise(p, bytes, MADV_HUGEPAGE);
+		memset(p, 0, bytes);
+		h->slot = p;
+	} else {
+		h->slot = calloc(cap, h->slotsize);
 	}
+	if (!h->slot)
+		return -1;
 	h->cap = cap;
 	h->count = 0;
 	return 0;
@@ -67,7 +102,7 @@ struct htab *htab_new(size_t keysize, size_t valsize)
 		return NULL;
 	h->keysize = keysize;
 	h->valsize = valsize;
-	h->slotsize = (keysize + valsize + 7) & ~(size_t)7;
+	h->slotsize = 8 + ((keysize + valsize + 7) & ~(size_t)7);
 	if (alloc_slots(h, 1024)) {
 		free(h);
 		return NULL;
@@ -79,14 +114,14 @@ void htab_free(struct htab *h)
 {
 	if (!h)
 		return;
-	free(h->tag);
 	free(h->slot);
 	free(h);
 }
 
 void htab_clear(struct htab *h)
 {
-	memset(h->tag, 0, h->cap * sizeof *h->tag);
+	for (size_t i = 0; i < h->cap; i++)
+		*tag_at(h, i) = 0;
 	h->count = 0;
 }
 
@@ -97,43 +132,44 @@ size_t htab_count(const struct htab *h)
 
 static int grow(struct htab *h)
 {
-	uint32_t *otag = h->tag;
-	uint8_t *oslot = h->slot;
+	uint8_t *old = h->slot;
 	size_t ocap = h->cap;
 	if (alloc_slots(h, ocap * 2)) {
-		h->tag = otag;
-		h->slot = oslot;
+		h->slot = old;
 		h->cap = ocap;
 		return -1;
 	}
 	size_t mask = h->cap - 1;
 	for (size_t i = 0; i < ocap; i++) {
-		if (!otag[i])
+		uint8_t *s = old + i * h->slotsize;
+		uint64_t tag;
+		memcpy(&tag, s, 8);
+		if (!tag)
 			continue;
-		uint8_t *s = oslot + i * h->slotsize;
-		size_t j = htab_hash(s, h->keysize) & mask;
-		while (h->tag[j])
+		size_t j = htab_hash(s + 8, h->keysize) & mask;
+		while (*tag_at(h, j))
 			j = (j + 1) & mask;
-		h->tag[j] = otag[i];
 		memcpy(h->slot + j * h->slotsize, s, h->slotsize);
 		h->count++;
 	}
-	free(otag);
-	free(oslot);
+	free(old);
 	return 0;
 }
 
 void *htab_find(const struct htab *h, const void *key)
 {
 	uint64_t hv = htab_hash(key, h->keysize);
-	uint32_t tag = (uint32_t)(hv >> 32) | 1;
+	uint64_t tag = (hv >> 32) | 1;
 	size_t mask = h->cap - 1;
-	for (size_t j = hv & mask; h->tag[j]; j = (j + 1) & mask) {
+	for (size_t j = hv & mask;; j = (j + 1) & mask) {
 		uint8_t *s = h->slot + j * h->slotsize;
-		if (h->tag[j] == tag && memcmp(s, key, h->keysize) == 0)
-			return s + h->keysize;
+		uint64_t t;
+		memcpy(&t, s, 8);
+		if (!t)
+			return NULL;
+		if (t == tag && key_eq(s + 8, key, h->keysize))
+			return s + 8 + h->keysize;
 	}
-	return NULL;
 }
 
 void *htab_upsert(struct htab *h, const void *key)
@@ -141,31 +177,37 @@ void *htab_upsert(struct htab *h, const void *key)
 	if ((h->count + 1) * 2 > h->cap && grow(h))
 		return NULL;
 	uint64_t hv = htab_hash(key, h->keysize);
-	uint32_t tag = (uint32_t)(hv >> 32) | 1;
+	uint64_t tag = (hv >> 32) | 1;
 	size_t mask = h->cap - 1;
 	size_t j = hv & mask;
-	for (; h->tag[j]; j = (j + 1) & mask) {
+	for (;; j = (j + 1) & mask) {
 		uint8_t *s = h->slot + j * h->slotsize;
-		if (h->tag[j] == tag && memcmp(s, key, h->keysize) == 0)
-			return s + h->keysize;
+		uint64_t t;
+		memcpy(&t, s, 8);
+		if (!t)
+			break;
+		if (t == tag && key_eq(s + 8, key, h->keysize))
+			return s + 8 + h->keysize;
 	}
 	uint8_t *s = h->slot + j * h->slotsize;
-	h->tag[j] = tag;
-	memcpy(s, key, h->keysize);
-	memset(s + h->keysize, 0, h->slotsize - h->keysize);
+	memcpy(s, &tag, 8);
+	memcpy(s + 8, key, h->keysize);
+	memset(s + 8 + h->keysize, 0, h->slotsize - 8 - h->keysize);
 	h->count++;
-	return s + h->keysize;
+	return s + 8 + h->keysize;
 }
 
 void *htab_next(const struct htab *h, size_t *it, const void **key)
 {
 	for (size_t i = *it; i < h->cap; i++) {
-		if (h->tag[i]) {
+		uint8_t *s = h->slot + i * h->slotsize;
+		uint64_t t;
+		memcpy(&t, s, 8);
+		if (t) {
 			*it = i + 1;
-			uint8_t *s = h->slot + i * h->slotsize;
 			if (key)
-				*key = s;
-			return s + h->keysize;
+				*key = s + 8;
+			return s + 8 + h->keysize;
 		}
 	}
 	*it = h->cap;

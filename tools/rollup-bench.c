@@ -1,0 +1,116 @@
+/* tools/rollup-bench.c: decode + aggregate throughput of the rollup over a staging database (no MariaDB). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "common/envelope.h"
+#include "common/errors.h"
+#include "common/record.h"
+#include "rollup/agg.h"
+#include "rollup/staging.h"
+
+/*
+ * usage: rollup-bench STAGING_DB [BATCH_RECORDS]
+ * Three passes over every datagram, in batches like aggd-rollup's:
+ *   read:   SQLite read only;  decode: + payload_foreach_record with an empty
+ *   callback;  aggregate: + agg_payload, then agg_finish per batch.
+ * Prints records/s for each and the distinct series per batch.
+ */
+
+struct ctx {
+	int mode;          /* 0 read, 1 decode, 2 aggregate */
+	struct agg *agg;
+	uint64_t records;
+	uint64_t bad;
+};
+
+static int nop(const struct dnsa_record *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return 0;
+}
+
+static int on_row(const struct staging_row *row, void *arg)
+{
+	struct ctx *c = arg;
+	if (row->kind != ENV_KIND_RECORDS)
+		return 0;
+	int n;
+	if (c->mode == 0) {
+		n = (int)row->nrecords;
+	} else if (c->mode == 1) {
+		n = payload_foreach_record(row->payload, row->len, nop, NULL);
+	} else {
+		int node = agg_node(c->agg, row->node);
+		if (node < 0)
+			return node;
+		n = agg_payload(c->agg, node, (uint64_t)row->received_us, row->payload, row->len);
+		if (n == E_NOMEM)
+			return n;
+	}
+	if (n < 0)
+		c->bad++;
+	else
+		c->records += (uint64_t)n;
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: rollup-bench STAGING_DB [BATCH_RECORDS]\n");
+		return 2;
+	}
+	uint64_t batch = argc > 2 ? strtoull(argv[2], NULL, 10) : 1000000;
+	char err[512];
+	struct staging *s = staging_new(argv[1], 1000, err, sizeof err);
+	if (!s) {
+		fprintf(stderr, "rollup-bench: %s\n", err);
+		return 1;
+	}
+	static const char *const names[3] = { "read", "decode", "decode+aggregate+finish" };
+	for (int mode = 0; mode < 3; mode++) {
+		struct ctx c = { mode, agg_new(), 0, 0 };
+		if (!c.agg)
+			return 1;
+		int64_t after = 0, last;
+		unsigned nrows;
+		size_t series = 0, batches = 0;
+		double t0 = now();
+		do {
+			int rc = staging_read(s, after, 10000000, batch, on_row, &c, &last, &nrows);
+			if (rc) {
+				fprintf(stderr, "rollup-bench: %s\n", rc == E_NOMEM ? "out of memory" : staging_errmsg(s));
+				return 1;
+			}
+			after = last;
+			if (mode == 2 && nrows) {
+				if (agg_finish(c.agg, 100)) {
+					fprintf(stderr, "rollup-bench: out of memory\n");
+					return 1;
+				}
+				series += agg_series_count(c.agg);
+				batches++;
+				agg_reset(c.agg);
+			}
+		} while (nrows);
+		double dt = now() - t0;
+		printf("%-24s %10" PRIu64 " records %8.3f s %12.0f records/s", names[mode], c.records, dt,
+		    c.records / dt);
+		if (mode == 2)
+			printf("  (%zu batches, %zu series rows)", batches, series);
+		printf("\n");
+		agg_free(c.agg);
+	}
+	staging_free(s);
+	return 0;
+}
