@@ -1,0 +1,366 @@
+/* tests/unit/test_rollup.c: unit tests of the rollup's hash tables, dimensions, aggregation, counters deltas, staging and credentials. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/errors.h"
+#include "common/record.h"
+#include "rollup/agg.h"
+#include "rollup/config.h"
+#include "rollup/dims.h"
+#include "rollup/health.h"
+#include "rollup/htab.h"
+#include "rollup/staging.h"
+#include "tests/tap.h"
+
+struct k16 {
+	uint64_t a, b;
+};
+
+static void test_htab(void)
+{
+	struct htab *h = htab_new(sizeof(struct k16), sizeof(uint64_t));
+	ok(h != NULL, "htab_new");
+	ok(htab_new(12, 8) == NULL, "htab_new refuses a key size that is not a multiple of 8");
+	htab_free(NULL);
+	/* 100k keys force many doublings; every value must survive them */
+	for (uint64_t i = 0; i < 100000; i++) {
+		struct k16 k = { i, i * 7 };
+		uint64_t *v = htab_upsert(h, &k);
+		*v += i + 1;
+	}
+	for (uint64_t i = 0; i < 100000; i += 3) {
+		struct k16 k = { i, i * 7 };
+		uint64_t *v = htab_upsert(h, &k);
+		*v += 1;
+	}
+	is(htab_count(h), 100000, "100000 distinct keys");
+	struct k16 k = { 99999, 99999 * 7 };
+	uint64_t *v = htab_find(h, &k);
+	is(v ? *v : 0, 100000 + 1, "value of key 99999 (added to twice)");
+	k.b = 1;
+	ok(htab_find(h, &k) == NULL, "absent key not found");
+	size_t it = 0, n = 0;
+	uint64_t sum = 0;
+	const void *kp;
+	while ((v = htab_next(h, &it, &kp))) {
+		n++;
+		sum += *v;
+	}
+	is(n, 100000, "iteration visits every entry once");
+	is(sum, 100000ull * 100001 / 2 + 33334, "iteration sums every value");
+	htab_clear(h);
+	is(htab_count(h), 0, "htab_clear empties");
+	it = 0;
+	ok(htab_next(h, &it, &kp) == NULL, "nothing to iterate after clear");
+	htab_free(h);
+
+	struct strtab *t = strtab_new();
+	is(strtab_intern(t, "nl", 2), 0, "first string gets index 0");
+	is(strtab_intern(t, "frl", 3), 1, "second string index 1");
+	is(strtab_intern(t, "nlx", 2), 0, "same bytes, same index (length bounded)");
+	char name[32];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof name, "z%d.test", i);
+		strtab_intern(t, name, strlen(name));
+	}
+	is(strtab_count(t), 5002, "5002 distinct strings after growth");
+	is_str(strtab_str(t, 1), "frl", "strtab_str after growth");
+	is(strtab_intern(t, "z4999.test", 10), 5001, "lookup after growth");
+	strtab_free(t);
+	strtab_free(NULL);
+}
+
+static void test_dims(void)
+{
+	char b[32];
+	struct { unsigned dim; uint32_t val; const char *want; } cases[] = {
+		{ DIM_TOTAL, 0, "" }, { DIM_QTYPE, 1, "A" }, { DIM_QTYPE, 28, "AAAA" },
+		{ DIM_QTYPE, 65, "HTTPS" }, { DIM_QTYPE, 65280, "TYPE65280" }, { DIM_QTYPE, DIMS_NONE, "none" },
+		{ DIM_RCODE, 0, "NOERROR" }, { DIM_RCODE, 3, "NXDOMAIN" }, { DIM_RCODE, 23, "BADCOOKIE" },
+		{ DIM_RCODE, 12, "RCODE12" }, { DIM_RCODE, 4095, "RCODE4095" }, { DIM_OPCODE, 4, "NOTIFY" },
+		{ DIM_OPCODE, 3, "OPCODE3" }, { DIM_TRANSPORT, TR_DOH, "doh" }, { DIM_TRANSPORT, 99, "unknown" },
+		{ DIM_IPVER, 6, "6" }, { DIM_IPVER, 0, "unknown" }, { DIM_EDNS, 0, "v0" },
+		{ DIM_EDNS, DIMS_NONE, "none" }, { DIM_DO, 1, "1" }, { DIM_RSIZE, 0, "0-127" },
+		{ DIM_RSIZE, 9, "4096+" }, { DIM_RSIZE, DIMS_RSIZE_UNKNOWN, "unknown" },
+		{ DIM_COUNTRY, 'N' << 8 | 'L', "NL" }, { DIM_COUNTRY, 0, "--" }, { DIM_COUNTRY, 'n' << 8 | 'l', "--" },
+		{ DIM_ASN, 64496, "64496" }, { DIM_MAX, 1, "" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		dims_label(cases[i].dim, cases[i].val, b, sizeof b);
+		is_str(b, cases[i].want, "dims_label(%u, %u)", cases[i].dim, cases[i].val);
+	}
+	is(dims_label(DIM_QTYPE, 65280, b, 4), 3, "dims_label truncates to the buffer");
+	is(dims_rsize_band(0), 0, "rsize 0 -> band 0");
+	is(dims_rsize_band(511), 2, "rsize 511 -> 256-511");
+	is(dims_rsize_band(512), 3, "rsize 512 -> 512-767");
+	is(dims_rsize_band(1231), 5, "rsize 1231 -> 1024-1231");
+	is(dims_rsize_band(1232), 6, "rsize 1232 -> 1232-1471");
+	is(dims_rsize_band(65535), 9, "rsize 65535 -> 4096+");
+	is_str(dims_name(DIM_DO), "do", "dims_name");
+	ok(dims_name(DIM_MAX) == NULL, "dims_name out of range");
+	char out[16];
+	dims_sanitize("a\x01 b\xff", out, sizeof out);
+	is_str(out, "a\\001\\032b\\255", "dims_sanitize escapes control, space and 8-bit bytes");
+	dims_sanitize("abcdefghijklmnopqrstuvwxyz", out, 8);
+	is_str(out, "abcdefg", "dims_sanitize truncates");
+}
+
+static void rec(struct dnsa_record *r, uint64_t t_s, const char *zone, const char *qname, uint16_t qtype,
+    uint16_t rcode, uint32_t weight)
+{
+	memset(r, 0, sizeof *r);
+	r->time_us = t_s ? t_s * 1000000 + 1 : 0;
+	snprintf(r->zone, sizeof r->zone, "%s", zone);
+	snprintf(r->qname, sizeof r->qname, "%s", qname);
+	r->has = RH_QUESTION | RH_EDNS | RH_RSIZE | RH_COUNTRY | RH_ASN;
+	r->qtype = qtype;
+	r->rcode = rcode;
+	r->transport = TR_UDP;
+	r->ipver = 6;
+	r->edns_do = 1;
+	r->rsize = 600;
+	memcpy(r->country, "nl", 3);
+	r->asn = 1136;
+	r->weight = weight;
+}
+
+/* find one series row */
+static int64_t get(const struct agg *a, int gran, uint32_t ts, uint32_t zone, uint32_t node, unsigned dim,
+    uint32_t val, uint64_t *sampled)
+{
+	uint64_t it = 0;
+	struct agg_series s;
+	while (agg_series_next(a, &it, &s))
+		if (s.gran == gran && s.ts == ts && s.zone == zone && s.node == node && s.dim == dim && s.val == val) {
+			if (sampled)
+				*sampled = s.sampled;
+			return (int64_t)s.est;
+		}
+	return -1;
+}
+
+static void test_agg(void)
+{
+	struct agg *a = agg_new();
+	ok(a != NULL, "agg_new");
+	agg_free(NULL);
+	const uint64_t T = 1767225600 + 3 * 3600 + 125; /* 03:02:05 */
+	int n0 = agg_node(a, "ams1"), n1 = agg_node(a, "fra1");
+	is(n0, 0, "first node index 0");
+	is(agg_node(a, "ams1"), 0, "node interned");
+	struct dnsa_record r;
+	rec(&r, T, "nl", "www.example.nl", 1, 0, 10);
+	agg_add(a, n0, 0, &r);
+	rec(&r, T + 30, "nl", "www.example.nl", 28, 3, 10);
+	agg_add(a, n1, 0, &r);
+	rec(&r, T + 70, "nl", "mail.example.nl", 1, 0, 1);   /* next minute */
+	agg_add(a, n0, 0, &r);
+	rec(&r, T, "frl", "x.frl", 1, 0, 0);                 /* weight 0 counts as 1 */
+	r.has &= ~(uint32_t)(RH_EDNS | RH_COUNTRY | RH_ASN | RH_RSIZE);
+	agg_add(a, n0, 0, &r);
+	rec(&r, 0, "nl", "evil\x01name.nl", 1, 0, 5);        /* no time: received time is used */
+	agg_add(a, n0, (T + 3600) * 1000000, &r);
+	is(agg_records(a), 5, "5 records");
+	is(agg_weight(a), 10 + 10 + 1 + 1 + 5, "weights summed (0 as 1)");
+	is(agg_zone_count(a), 2, "2 zones");
+	is(agg_finish(a, 2), E_OK, "agg_finish");
+
+	uint32_t m = (uint32_t)(T - T % 60), h = (uint32_t)(T - T % 3600), d = (uint32_t)(T - T % 86400);
+	uint64_t s;
+	is(get(a, AGG_MINUTE, m, 1, 0, DIM_TOTAL, 0, &s), 20, "nl minute total = 10 + 10");
+	is(s, 2, "on 2 records");
+	is(get(a, AGG_MINUTE, m, 1, 0, DIM_QTYPE, 28, NULL), 10, "nl minute AAAA");
+	is(get(a, AGG_MINUTE, m, 1, 0, DIM_RCODE, 3, NULL), 10, "nl minute NXDOMAIN");
+	is(get(a, AGG_MINUTE, m, 0, 1, DIM_TOTAL, 0, NULL), 11, "ams1 minute total (nl 10 + frl 1)");
+	is(get(a, AGG_MINUTE, m, 0, 2, DIM_TOTAL, 0, NULL), 10, "fra1 minute total");
+	is(get(a, AGG_MINUTE, m, 0, 0, DIM_TOTAL, 0, NULL), 21, "all zones, all nodes minute total");
+	is(get(a, AGG_MINUTE, m, 0, 0, DIM_COUNTRY, 'N' << 8 | 'L', NULL), 20, "country upper-cased");
+	is(get(a, AGG_MINUTE, m, 0, 0, DIM_COUNTRY, 0, NULL), 1, "no country -> unknown");
+	is(get(a, AGG_MINUTE, m, 0, 0, DIM_EDNS, DIMS_NONE, NULL), 1, "no EDNS -> none");
+	is(get(a, AGG_MINUTE, m, 0, 0, DIM_RSIZE, dims_rsize_band(600), NULL), 20, "rsize band");
+	is(get(a, AGG_MINUTE, m, 1, 1, DIM_TOTAL, 0, NULL), -1, "no zone x node rows per minute");
+	is(get(a, AGG_MINUTE, m, 1, 0, DIM_ASN, 1136, NULL), -1, "no ASN rows per minute");
+	is(get(a, AGG_HOUR, h, 1, 0, DIM_TOTAL, 0, NULL), 21, "nl hour total (3 records)");
+	is(get(a, AGG_HOUR, h, 1, 1, DIM_TOTAL, 0, NULL), 11, "nl x ams1 hour total");
+	is(get(a, AGG_HOUR, h, 1, 1, DIM_QTYPE, 1, NULL), -1, "zone x node only for the total");
+	is(get(a, AGG_HOUR, h, 1, 0, DIM_ASN, 1136, NULL), 21, "nl hour ASN 1136");
+	is(get(a, AGG_HOUR, h, 0, 0, DIM_ASN, 0, NULL), 1, "all zones hour ASN unknown");
+	is(get(a, AGG_HOUR, h + 3600, 1, 0, DIM_TOTAL, 0, NULL), 5, "a record without time lands at its received hour");
+	is(get(a, AGG_DAY, d, 0, 0, DIM_TOTAL, 0, &s), 27, "day total over everything");
+	is(s, 5, "day sampled = 5 records");
+	is(get(a, AGG_DAY, d, 2, 0, DIM_ASN, 0, NULL), 1, "frl day ASN unknown");
+
+	uint64_t it = 0;
+	struct agg_name nm;
+	int found = 0, nnames = 0;
+	while (agg_names_next(a, &it, &nm)) {
+		nnames++;
+		if (strcmp(nm.qname, "www.example.nl") == 0 && nm.ts == h && nm.zone == 1)
+			found = nm.est == 20 && nm.sampled == 2;
+		if (nm.qname[4] == '\\')
+			is_str(nm.qname, "evil\\001name.nl", "hostile qname escaped");
+	}
+	ok(found, "top name www.example.nl: est 20 on 2 records");
+	is(nnames, 4, "names: www + mail (nl 03h), x.frl, evil (nl 04h)");
+	is_str(agg_zone_name(a, 0), "nl", "zone name kept");
+
+	/* top_n cut: 5 names in one zone-hour, keep 2 by estimate then name */
+	agg_reset(a);
+	is(agg_records(a), 0, "agg_reset");
+	int n = agg_node(a, "ams1");
+	const char *names[5] = { "e.nl", "d.nl", "c.nl", "b.nl", "a.nl" };
+	uint32_t w[5] = { 5, 9, 9, 1, 2 };
+	for (int i = 0; i < 5; i++) {
+		rec(&r, T, "nl", names[i], 1, 0, w[i]);
+		agg_add(a, n, 0, &r);
+	}
+	agg_finish(a, 2);
+	it = 0;
+	char got[64] = "";
+	while (agg_names_next(a, &it, &nm)) {
+		strcat(got, nm.qname);
+		strcat(got, " ");
+	}
+	is_str(got, "c.nl d.nl ", "top 2: highest estimates, ties broken by name");
+	agg_free(a);
+}
+
+static void test_health(void)
+{
+	struct dnsa_counters last, snap, delta;
+	memset(&last, 0, sizeof last);
+	memset(&snap, 0, sizeof snap);
+	counters_set(&snap, C_MSG_TOTAL, 1000);
+	counters_set(&snap, C_SAMPLE_N, 10);
+	snap.time_us = 5;
+	health_delta(&last, &snap, &delta);
+	is(delta.value[C_MSG_TOTAL], 1000, "first snapshot of a boot: all of it is new");
+	ok(!counters_has(&delta, C_SAMPLE_N), "a gauge gives no increment");
+	is(last.value[C_SAMPLE_N], 10, "but is remembered");
+	counters_set(&snap, C_MSG_TOTAL, 1500);
+	health_delta(&last, &snap, &delta);
+	is(delta.value[C_MSG_TOTAL], 500, "next snapshot: the difference");
+	counters_set(&snap, C_MSG_TOTAL, 1200);
+	health_delta(&last, &snap, &delta);
+	ok(!counters_has(&delta, C_MSG_TOTAL), "a late lower snapshot adds nothing");
+	is(last.value[C_MSG_TOTAL], 1500, "and keeps the highest value");
+	counters_set(&snap, C_MSG_TOTAL, 1500);
+	health_delta(&last, &snap, &delta);
+	ok(!counters_has(&delta, C_MSG_TOTAL), "an equal snapshot adds nothing");
+	is_str(health_counter_name(C_MSG_TOTAL), "msg_total", "counter name from the codec");
+	is_str(health_counter_name(95), "c95", "unnamed counter id");
+
+	struct health *h = health_new();
+	health_free(NULL);
+	is(health_add(h, 0, 1767225600ull * 1000000 + 61000000, HS_AGGD, "gaps", 2), E_OK, "health_add");
+	health_add(h, 0, 1767225600ull * 1000000 + 62000000, HS_AGGD, "gaps", 3);
+	health_add(h, 0, 1767225600ull * 1000000 + 62000000, HS_AGGD, "zero", 0);
+	is(health_rows(h), 3, "one row per granularity (same minute), zero skipped");
+	uint64_t it = 0;
+	struct health_row row;
+	int good = 0;
+	while (health_next(h, &it, &row))
+		good += row.value == 5 && strcmp(row.counter, "gaps") == 0;
+	is(good, 3, "minute, hour and day rows hold 2 + 3");
+	health_free(h);
+}
+
+static int count_rows(const struct staging_row *r, void *arg)
+{
+	(*(int *)arg)++;
+	return r->kind == 99 ? E_INVAL : 0;
+}
+
+static void test_staging(const char *dir)
+{
+	char path[512], err[256];
+	snprintf(path, sizeof path, "%s/st.db", dir);
+	ok(staging_new(path, 10, err, sizeof err) == NULL, "staging_new: missing file refused");
+	ok(strstr(err, "st.db") != NULL, "with the path in the message");
+	sqlite3 *db;
+	sqlite3_open(path, &db);
+	FILE *f = fopen("sql/staging.sql", "r");
+	char schema[8192] = "";
+	if (f) {
+		size_t n = fread(schema, 1, sizeof schema - 1, f);
+		schema[n] = '\0';
+		fclose(f);
+	}
+	is(sqlite3_exec(db, schema, NULL, NULL, NULL), SQLITE_OK, "staging schema from sql/staging.sql");
+	for (int i = 1; i <= 30; i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "INSERT INTO datagram VALUES (%d, 'n', 1, %d, %d, 0, 2, x'00')", i, i, i == 25 ? 99 : 1);
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
+	struct staging *s = staging_new(path, 10, err, sizeof err);
+	ok(s != NULL, "staging_new");
+	staging_free(NULL);
+	int n = 0;
+	int64_t last;
+	unsigned rows;
+	is(staging_read(s, 0, 10, 1000, count_rows, &n, &last, &rows), E_OK, "read 10");
+	is(rows, 10, "10 rows");
+	is(last, 10, "last id 10");
+	is(staging_read(s, 10, 100, 7, count_rows, &n, &last, &rows), E_OK, "read with a record budget");
+	is(rows, 4, "stops once 7 records (2 per row) are read");
+	is(staging_read(s, 14, 100, 1000, count_rows, &n, &last, &rows), E_INVAL, "callback error stops the read");
+	is(last, 24, "last id is the row before the failing one");
+	is(staging_quarantine(s, 25, "bad", 7), E_OK, "quarantine");
+	is(staging_quarantine(s, 25, "bad", 7), E_OK, "quarantine again (idempotent)");
+	is(staging_count(s, ST_DATAGRAM), 30, "quarantine copies, the prune deletes");
+	int total = 0, step;
+	while ((step = staging_prune_step(s, ST_DATAGRAM, 30, 7)) > 0)
+		total += step;
+	is(step, 0, "prune ends with 0");
+	is(total, 29, "prune deleted 29 rows up to 30 ...");
+	is(staging_max_id(s, ST_DATAGRAM), 30, "... but kept the highest id, so ids never restart");
+	is(staging_prune_step(s, ST_NODE_STATS, 30, 7), 0, "prune of an empty table");
+	staging_free(s);
+}
+
+static void test_credentials(const char *dir)
+{
+	struct rollup_conf c;
+	struct rollup_credentials cr;
+	memset(&c, 0, sizeof c);
+	snprintf(c.db_credentials, sizeof c.db_credentials, "%s/cred", dir);
+	is(config_credentials(&c, &cr, NULL, NULL), -2, "missing file: -ENOENT");
+	FILE *f = fopen(c.db_credentials, "w");
+	fprintf(f, "user = rollup\npassword = \"s3cret\"\n");
+	fclose(f);
+	chmod(c.db_credentials, 0644);
+	is(config_credentials(&c, &cr, NULL, NULL), E_KEYPERM, "mode 0644 refused");
+	chmod(c.db_credentials, 0640);
+	is(config_credentials(&c, &cr, NULL, NULL), E_KEYPERM, "mode 0640 refused");
+	chmod(c.db_credentials, 0600);
+	is(config_credentials(&c, &cr, NULL, NULL), E_OK, "mode 0600 accepted");
+	is_str(cr.user, "rollup", "user");
+	is_str(cr.password, "s3cret", "password");
+	struct rollup_conf d;
+	is(conf_defaults(config_opts, &d, NULL, NULL), E_OK, "config table defaults are valid");
+	is(d.top_n, 100, "default top_n");
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/test_rollup.XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	test_htab();
+	test_dims();
+	test_agg();
+	test_health();
+	test_staging(dir);
+	test_credentials(dir);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		diag("could not remove %s", dir);
+	return done_testing();
+}
