@@ -27,6 +27,7 @@ int capfile_dnstap_read(const char *path, fs_frame_fn on_frame, void *arg, struc
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
 	int rc = 0;
+	size_t total = 0;
 	for (;;) {
 		size_t avail;
 		uint8_t *dst = fs_space(fs, &avail);
@@ -40,9 +41,11 @@ int capfile_dnstap_read(const char *path, fs_frame_fn on_frame, void *arg, struc
 			break;
 		}
 		if (n == 0) {
-			rc = fs_eof(fs);
+			/* an empty file is no capture (a socket peer may probe, a file may not) */
+			rc = total == 0 ? E_TRUNCATED : fs_eof(fs);
 			break;
 		}
+		total += (size_t)n;
 		rc = fs_commit(fs, (size_t)n);
 		if (rc != 0)
 			break;

@@ -14,8 +14,8 @@
  * normally ends with STOP, and a file cut on a frame boundary without STOP
  * (a killed writer) is accepted. `stats` (may be NULL) is added to, not
  * zeroed. Returns E_OK; -errno if the file cannot be opened or read;
- * E_TRUNCATED if it ends inside a frame (every complete frame before was
- * delivered); the framestream codes (E_CONTENT_TYPE, E_TOOBIG, E_MALFORMED,
+ * E_TRUNCATED if it is empty or ends inside a frame (every complete frame
+ * before was delivered); the framestream codes (E_CONTENT_TYPE, E_TOOBIG, E_MALFORMED,
  * E_PROTOCOL); E_INVAL for NULL path/on_frame; E_NOMEM.
  */
 int capfile_dnstap_read(const char *path, fs_frame_fn on_frame, void *arg, struct fs_stats *stats);

@@ -19,7 +19,8 @@
 
 #define DI_MAX_CONNS_DEFAULT 64
 #define DI_SHED_BACKLOG_DEFAULT (128 * 1024)
-#define DI_BUDGET_US_DEFAULT 20000
+#define DI_WINDOW_US_DEFAULT 100000
+#define DI_BUSY_PCT_DEFAULT 80
 #define DI_READS_DEFAULT 16
 #define DI_ACCEPTS_PER_TURN 32
 #define DI_LISTEN_BACKLOG 64
@@ -44,6 +45,9 @@ struct dnstap_input {
 	dnstap_frame_fn on_frame;
 	void *arg;
 	struct dnstap_input_stats st;
+	uint64_t win_start;           /* busy measure: start of the current window (us) */
+	uint64_t win_busy;            /* time spent handling frames in it */
+	int busy_shed;                /* the previous window was over max_busy_pct */
 	struct di_conn *conns;        /* conf.max_conns slots */
 };
 
@@ -99,8 +103,6 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 {
 	struct di_conn *c = arg;
 	struct dnstap_input *in = c->in;
-	uint64_t t0 = now_us();
-
 	for (unsigned i = 0; i < in->conf.reads_per_turn; i++) {
 		size_t avail;
 		uint8_t *dst = fs_space(c->fs, &avail);
@@ -127,16 +129,22 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 		in->st.read_bytes += (uint64_t)n;
 
 		/* behind? decided once per read, for all the frames in it */
-		c->flags = 0;
+		uint64_t t0 = now_us();
+		if (t0 - in->win_start >= in->conf.busy_window_us) {
+			in->busy_shed = in->win_busy * 100 > (uint64_t)in->conf.max_busy_pct * (t0 - in->win_start);
+			in->win_start = t0;
+			in->win_busy = 0;
+		}
+		size_t backlog = (size_t)n;
 		if ((size_t)n == avail) {
 			int queued = 0;
-			if (ioctl(fd, FIONREAD, &queued) == 0 && (size_t)queued >= in->conf.shed_backlog)
-				c->flags = DNSTAP_FRAME_SHED;
+			if (ioctl(fd, FIONREAD, &queued) == 0 && queued > 0)
+				backlog += (size_t)queued;
 		}
-		if (i > 0 && now_us() - t0 > in->conf.budget_us)
-			c->flags = DNSTAP_FRAME_SHED;
+		c->flags = in->busy_shed || backlog >= in->conf.shed_backlog ? DNSTAP_FRAME_SHED : 0;
 
 		int rc = fs_commit(c->fs, (size_t)n);
+		in->win_busy += now_us() - t0;
 		if (rc < 0) { /* protocol error, counted by reason in fs stats */
 			di_close(c);
 			return;
@@ -357,8 +365,10 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 		in->conf.max_conns = DI_MAX_CONNS_DEFAULT;
 	if (!in->conf.shed_backlog)
 		in->conf.shed_backlog = DI_SHED_BACKLOG_DEFAULT;
-	if (!in->conf.budget_us)
-		in->conf.budget_us = DI_BUDGET_US_DEFAULT;
+	if (!in->conf.busy_window_us)
+		in->conf.busy_window_us = DI_WINDOW_US_DEFAULT;
+	if (!in->conf.max_busy_pct)
+		in->conf.max_busy_pct = DI_BUSY_PCT_DEFAULT;
 	if (!in->conf.reads_per_turn)
 		in->conf.reads_per_turn = DI_READS_DEFAULT;
 	/* owner/group/tcp strings are used only here, in new: not kept */

@@ -22,11 +22,16 @@
  * hands the frames over flagged DNSTAP_FRAME_SHED: the pipeline still
  * counts them exactly (dnstap_peek_type) but does not sample or parse them.
  * "Behind" is decided per read (one read is up to buf_size bytes, many
- * frames, never a syscall per frame):
- *   - backlog: the read filled the whole buffer and the kernel still holds
- *     at least shed_backlog bytes for this connection (FIONREAD); or
- *   - time: this connection has been served for more than budget_us in the
- *     current loop turn (the pipeline is slow per frame).
+ * frames, never a syscall per frame), by either of:
+ *   - backlog: the bytes waiting in the socket when capd came to read it
+ *     (what the read got, plus FIONREAD if the read filled the buffer) are
+ *     at least shed_backlog: the socket is well on its way to full;
+ *   - busy: in the last busy_window_us, the time spent handling frames
+ *     (splitting plus the pipeline callbacks) was above max_busy_pct of the
+ *     wall clock: capd is at capacity, and however the nameserver writes
+ *     (small writes fill a UNIX socket at a few dozen KB) its buffer will
+ *     fill next. The share shed then regulates itself: shedding makes the
+ *     next window cheaper, which stops it, and so on.
  * The frames of that read are shed; the next read decides afresh, so capd
  * leaves shed mode as soon as it has caught up. Memory stays bounded: one
  * buffer per connection, max_conns connections.
@@ -45,8 +50,9 @@ struct dnstap_input_conf {
 	unsigned max_conns;      /* connections at once; more are accepted and closed at once; 0: 64 */
 	size_t max_frame;        /* 0: FS_MAX_FRAME_DEFAULT */
 	size_t buf_size;         /* per-connection read buffer; 0: FS_BUF_DEFAULT (256 KiB) */
-	size_t shed_backlog;     /* bytes left queued after a full read that mean "behind"; 0: 128 KiB */
-	unsigned budget_us;      /* time per connection per loop turn before shedding; 0: 20000 */
+	size_t shed_backlog;     /* bytes waiting at read time that mean "behind"; 0: 128 KiB */
+	unsigned busy_window_us; /* window of the busy measure; 0: 100000 (100 ms) */
+	unsigned max_busy_pct;   /* busy share above which frames are shed; 0: 80 */
 	unsigned reads_per_turn; /* reads per connection per readiness event (fairness); 0: 16 */
 	const char *content_type; /* NULL: FS_CONTENT_TYPE_DNSTAP */
 };

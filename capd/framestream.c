@@ -44,6 +44,7 @@ enum fs_state {
 struct fs {
 	enum fs_state state;
 	int bidir;                 /* the peer sent READY: it expects ACCEPT and FINISH */
+	int seen;                  /* any byte received */
 	int err;                   /* sticky E_* once dead */
 	uint8_t *buf;              /* read buffer, allocated once */
 	size_t size;
@@ -161,6 +162,7 @@ void fs_reset(struct fs *fs)
 		return;
 	fs->state = FS_S_INIT;
 	fs->bidir = 0;
+	fs->seen = 0;
 	fs->err = E_OK;
 	fs->rpos = fs->wpos = 0;
 	fs->out = NULL;
@@ -235,6 +237,7 @@ int fs_commit(struct fs *fs, size_t n)
 	if (n > fs->size - fs->wpos)
 		return E_INVAL;
 	fs->wpos += n;
+	fs->seen |= n > 0;
 
 	int rc = 0;
 	while (rc == 0 && fs->wpos - fs->rpos >= 4) {
@@ -319,6 +322,11 @@ int fs_eof(struct fs *fs)
 		}
 		return fs_die(fs, E_TRUNCATED);
 	default:
+		if (!fs->seen) { /* a probe (connect, close): nothing lost */
+			fs->st->empty++;
+			fs->state = FS_S_STOPPED;
+			return 0;
+		}
 		return fs_die(fs, E_TRUNCATED);
 	}
 }

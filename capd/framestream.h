@@ -47,6 +47,7 @@ struct fs_stats {
 	uint64_t started;          /* streams that reached START */
 	uint64_t stopped;          /* streams that ended with STOP */
 	uint64_t eof_clean;        /* streams ended by EOF on a frame boundary (no STOP) */
+	uint64_t empty;            /* streams closed before their first byte (probes; not an error) */
 	uint64_t err_content_type; /* E_CONTENT_TYPE */
 	uint64_t err_toobig;       /* E_TOOBIG */
 	uint64_t err_malformed;    /* E_MALFORMED */
@@ -89,9 +90,10 @@ int fs_commit(struct fs *fs, size_t n);
 int fs_feed(struct fs *fs, const uint8_t *data, size_t len);
 /*
  * fs_eof: the peer closed. Returns 1 if the stream had ended with STOP, 0 if
- * it ended cleanly on a frame boundary after START (counted in eof_clean),
- * E_TRUNCATED if bytes of a partial frame are pending or no START was seen
- * (an empty connection too), or the sticky error.
+ * it ended cleanly on a frame boundary after START (counted in eof_clean)
+ * or before any byte at all (counted in empty: a liveness probe), E_TRUNCATED
+ * if bytes of a partial frame are pending or some bytes but no START were
+ * seen, or the sticky error.
  */
 int fs_eof(struct fs *fs);
 

@@ -147,7 +147,11 @@ static void eofs(void)
 	is(fs_eof(fs), E_TRUNCATED, "EOF inside a length -> E_TRUNCATED");
 
 	fs_reset(fs);
-	is(fs_eof(fs), E_TRUNCATED, "EOF before any byte (no START) -> E_TRUNCATED");
+	is(fs_eof(fs), 0, "EOF before any byte: an empty connection (probe), not an error");
+	is(st.empty, 1, "counted as empty");
+	fs_reset(fs);
+	is(fs_feed(fs, hdr, 1), 0, "one byte");
+	is(fs_eof(fs), E_TRUNCATED, "EOF after one byte, no START -> E_TRUNCATED");
 
 	fs_reset(fs);
 	/* truncated control frame: READY header announcing 34 bytes, only the type arrives */
