@@ -41,7 +41,7 @@ static void pb_fail(struct pb *c, int err)
 	c->p = c->end;
 }
 
-static uint64_t pb_varint(struct pb *c)
+static uint64_t pb_varint_slow(struct pb *c)
 {
 	uint64_t v = 0;
 	if (c->err)
@@ -62,6 +62,23 @@ static uint64_t pb_varint(struct pb *c)
 	}
 	pb_fail(c, E_MALFORMED);
 	return 0;
+}
+
+/* most keys, enums, ports and lengths fit one or two bytes: do those inline */
+static inline uint64_t pb_varint(struct pb *c)
+{
+	const uint8_t *p = c->p;
+	if (c->end - p >= 2) {
+		if (p[0] < 0x80) {
+			c->p = p + 1;
+			return p[0];
+		}
+		if (p[1] < 0x80) {
+			c->p = p + 2;
+			return (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		}
+	}
+	return pb_varint_slow(c);
 }
 
 static uint32_t pb_fixed32(struct pb *c)
