@@ -256,7 +256,8 @@ static int select_top(struct agg *a, unsigned top_n)
 		memcpy(&a->top[i].k, key, sizeof(struct nkey));
 		a->top[i++].c = *c;
 	}
-	qsort_r(a->top, n, sizeof *a->top, top_cmp, a->names);
+	if (n > 1)
+		qsort_r(a->top, n, sizeof *a->top, top_cmp, a->names);
 	/* keep the first top_n of each (zone, hour) group, compacting in place */
 	size_t out = 0, run = 0;
 	for (i = 0; i < n; i++) {

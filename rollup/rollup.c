@@ -375,7 +375,8 @@ static int get_last(const struct mdb_val *v, unsigned n, void *arg)
 /* capd counters are cumulative per (node, boot): increments against the last values in MariaDB */
 static int counters_apply(struct rollup *r)
 {
-	qsort(r->cnt, r->ncnt, sizeof *r->cnt, cnt_cmp);
+	if (r->ncnt > 1)
+		qsort(r->cnt, r->ncnt, sizeof *r->cnt, cnt_cmp);
 	int rc;
 	for (size_t i = 0; i < r->ncnt;) {
 		size_t j = i;
