@@ -244,26 +244,39 @@ int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m)
 	size_t qalen = 0, ralen = 0, qmlen = 0, rmlen = 0;
 	uint64_t qsec = 0, rsec = 0, type = 0, v;
 	uint32_t qnsec = 0, rnsec = 0;
-	int has_type = 0, has_family = 0;
+	int has_type = 0, has_family = 0, has_proto = 0;
 	unsigned wt = 0;
 	uint32_t f;
 	while ((f = pb_key(&c, &wt)) != 0) {
 		switch (f) {
+		/*
+		 * type, family, protocol: the first occurrence counts (protobuf
+		 * says the last), so that dnstap_peek_type, which stops at the
+		 * first, counts a hostile frame with repeats exactly as decode does.
+		 */
 		case 1:
 			if (pb_want(&c, wt, WT_VARINT)) {
-				type = pb_varint(&c);
+				v = pb_varint(&c);
+				if (!has_type)
+					type = v;
 				has_type = 1;
 			}
 			break;
 		case 2:
 			if (pb_want(&c, wt, WT_VARINT)) {
-				m->family = dnstap_family(pb_varint(&c));
+				v = pb_varint(&c);
+				if (!has_family)
+					m->family = dnstap_family(v);
 				has_family = 1;
 			}
 			break;
 		case 3:
-			if (pb_want(&c, wt, WT_VARINT))
-				m->transport = dnstap_transport(pb_varint(&c));
+			if (pb_want(&c, wt, WT_VARINT)) {
+				v = pb_varint(&c);
+				if (!has_proto)
+					m->transport = dnstap_transport(v);
+				has_proto = 1;
+			}
 			break;
 		case 4: if (pb_want(&c, wt, WT_LEN)) qa = pb_bytes(&c, &qalen); break;
 		case 5: if (pb_want(&c, wt, WT_LEN)) ra = pb_bytes(&c, &ralen); break;
@@ -357,6 +370,8 @@ int dnstap_peek_type(const uint8_t *buf, size_t len, uint8_t *type, uint8_t *tra
 			if (!pb_want(&c, wt, WT_VARINT))
 				break;
 			uint64_t v = pb_varint(&c);
+			if (found & (1u << (f - 1)))
+				continue; /* repeated: the first counts */
 			if (f == 1)
 				t = dnstap_msgtype(v);
 			else if (f == 2)

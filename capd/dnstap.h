@@ -21,7 +21,9 @@
  *   response_message (even types, *_RESPONSE) or query_message (odd types) -> dns
  *   query_message on a response  -> query_dns
  *   Dnstap.identity              -> identity
- * Unknown fields are skipped (forward compatible). Never reads outside
+ * Unknown fields are skipped (forward compatible). A repeated type, family
+ * or protocol field: the first counts (as in dnstap_peek_type); for other
+ * repeated fields the last counts, as protobuf says. Never reads outside
  * buf[0..len). Returns E_OK, or for hostile/broken input:
  *   E_TRUNCATED  a varint, fixed field or length runs past the end
  *   E_MALFORMED  varint longer than 10 bytes or above 64 bits, field number 0,

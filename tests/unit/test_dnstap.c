@@ -252,6 +252,11 @@ static void hostile_frames(void)
 		ok(m.dns == NULL && m.type == 0, "  message left zeroed");
 	}
 	struct capd_msg m0;
+	/* 14 message { 1 type AUTH_RESPONSE, 1 type AUTH_QUERY }: the first type counts, in both */
+	static const uint8_t dup[] = { 0x72, 0x04, 0x08, 0x02, 0x08, 0x01 };
+	uint8_t pt = 0;
+	ok(dnstap_decode(dup, sizeof(dup), &m0) == E_OK && m0.type == MT_AUTH_RESPONSE, "repeated type: decode keeps the first");
+	ok(dnstap_peek_type(dup, sizeof(dup), &pt, NULL, NULL) == E_OK && pt == MT_AUTH_RESPONSE, "repeated type: peek keeps the first");
 	/* every prefix of the good frame is rejected or decodes, never reads past the end (ASan checks) */
 	size_t rejected = 0;
 	/* the first 61 bytes are identity + message; the Dnstap.type that follows is not required */
@@ -269,6 +274,40 @@ static void hostile_frames(void)
 	is(dnstap_peek_type(hostile[3].b, hostile[3].len, &t, NULL, NULL), E_TRUNCATED, "peek: truncated length");
 	is(t, 0, "peek: type zeroed on error");
 	is(dnstap_peek_type(hostile[15].b, hostile[15].len, &t, NULL, NULL), E_MALFORMED, "peek: Message without type");
+}
+
+/* mutations of the good frame: every result is E_OK or a documented code; ASan/UBSan watch the reads */
+static void mutations(void)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull; /* xorshift, fixed seed: reproducible */
+	size_t okc = 0, errc = 0, other = 0;
+	uint8_t f[sizeof(good)];
+	for (int i = 0; i < 200000; i++) {
+		memcpy(f, good, sizeof(good));
+		for (int k = 0; k < 3; k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			f[x % sizeof(good)] = (uint8_t)(x >> 32);
+		}
+		size_t len = (x >> 40) % (sizeof(good) + 1);
+		uint8_t *heap = malloc(len ? len : 1); /* exact size: any overread is caught */
+		memcpy(heap, f, len);
+		struct capd_msg m;
+		int rc = dnstap_decode(heap, len, &m);
+		uint8_t t, tr, fam;
+		int rp = dnstap_peek_type(heap, len, &t, &tr, &fam);
+		free(heap);
+		if (rc == E_OK) {
+			okc++;
+			/* peek must accept what decode accepts, and see the same type/transport/family */
+			other += rp != E_OK || t != m.type || tr != m.transport || (fam && fam != m.family);
+		} else if (rc == E_TRUNCATED || rc == E_MALFORMED || rc == E_TYPE) {
+			errc++;
+		} else {
+			other++;
+		}
+	}
+	is(other, 0, "200,000 mutated frames: only E_OK/E_TRUNCATED/E_MALFORMED/E_TYPE, peek agrees on accepted ones");
+	diag("mutations: %zu decoded, %zu rejected", okc, errc);
 }
 
 static void null_args(void)
@@ -290,6 +329,7 @@ int main(void)
 	good_frame();
 	transports();
 	hostile_frames();
+	mutations();
 	null_args();
 	return done_testing();
 }

@@ -229,6 +229,64 @@ static void errors(void)
 	fs_free(fs);
 }
 
+/* random bytes after a good start, in random read sizes: a code from the list, never a crash */
+static void noise(void)
+{
+	struct fs_stats st;
+	struct got g;
+	struct fs *fs = mk(&st, &g, 300);
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	static const uint8_t head[] = { READY, START };
+	size_t other = 0;
+	uint8_t junk[2048];
+	for (int i = 0; i < 2000; i++) {
+		fs_reset(fs);
+		memset(&g, 0, sizeof(g));
+		int rc = fs_feed(fs, head, sizeof(head));
+		/* plausible frames, some oversized, some control frames, some plain garbage */
+		size_t k = 0;
+		while (k + 8 < sizeof(junk)) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			unsigned r = (unsigned)(x % 10);
+			size_t len = (size_t)((x >> 20) % 330);
+			if (r < 9 && len > 16 && r >= 7)
+				len %= 40;
+			if (r < 7) {        /* data frame, length 0..329 (> 300 is too big) */
+				junk[k++] = 0; junk[k++] = 0;
+				junk[k++] = (uint8_t)(len >> 8); junk[k++] = (uint8_t)len;
+			} else if (r < 9) { /* escape + control length + random payload */
+				memset(junk + k, 0, 6);
+				k += 6;
+				junk[k++] = (uint8_t)(len >> 8); junk[k++] = (uint8_t)len;
+			} else {
+				len = 4;
+			}
+			for (size_t j = 0; j < len && k < sizeof(junk); j++) {
+				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				junk[k++] = (uint8_t)(x >> 32);
+			}
+		}
+		memset(junk + k, 0, sizeof(junk) - k);
+		size_t pos = 0;
+		while (rc == 0 && pos < sizeof(junk)) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			size_t n = 1 + (x % 300);
+			if (n > sizeof(junk) - pos)
+				n = sizeof(junk) - pos;
+			rc = fs_feed(fs, junk + pos, n);
+			pos += n;
+		}
+		if (rc == 0)
+			rc = fs_eof(fs);
+		other += !(rc == 0 || rc == 1 || rc == E_TOOBIG || rc == E_MALFORMED || rc == E_PROTOCOL ||
+			   rc == E_TRUNCATED || rc == E_CONTENT_TYPE);
+	}
+	is(other, 0, "2,000 noisy streams end with a documented result");
+	ok(st.frames > 0 && st.err_toobig > 0 && st.err_truncated > 0, "noise produced frames (%llu), too-big (%llu) and truncations (%llu)",
+	   (unsigned long long)st.frames, (unsigned long long)st.err_toobig, (unsigned long long)st.err_truncated);
+	fs_free(fs);
+}
+
 static void nulls(void)
 {
 	struct fs_conf conf = { 0 };
@@ -271,6 +329,7 @@ int main(void)
 	splits();
 	eofs();
 	errors();
+	noise();
 	nulls();
 	return done_testing();
 }
