@@ -77,11 +77,20 @@ static void on_frame(void *arg, const uint8_t *frame, size_t len, unsigned flags
 			pipeline_count(d->pipe, C_DNSTAP_ERRORS, 1);
 		return;
 	}
+	/* sample first: the cheap peek at type/transport/family is enough to count and decide */
+	uint8_t type = 0, tr = 0, fam = 0;
+	if (dnstap_peek_type(frame, len, &type, &tr, &fam) != E_OK) {
+		pipeline_count(d->pipe, C_DNSTAP_ERRORS, 1);
+		return;
+	}
+	uint32_t w = pipeline_admit(d->pipe, type, tr, fam);
+	if (!w)
+		return;
 	if (dnstap_decode(frame, len, &m) != E_OK) {
 		pipeline_count(d->pipe, C_DNSTAP_ERRORS, 1);
 		return;
 	}
-	pipeline_msg(d->pipe, &m);
+	pipeline_record(d->pipe, &m, w);
 }
 
 static void on_file_frame(void *arg, const uint8_t *frame, size_t len)

@@ -143,22 +143,34 @@ void pipeline_shed(struct pipeline *p, uint8_t type, uint8_t transport, uint8_t 
 	p->ctr[C_DROP_OVERLOAD]++;
 }
 
-void pipeline_msg(struct pipeline *p, const struct capd_msg *m)
+uint32_t pipeline_admit(struct pipeline *p, uint8_t type, uint8_t transport, uint8_t family)
 {
-	uint64_t *ctr = p->ctr;
 	int type_skipped;
 
 	/* 1. exact counts, for every message, before anything can drop it */
-	count(ctr, m->type, m->transport, m->family);
+	count(p->ctr, type, transport, family);
 
 	/* 2. sample before parsing */
-	uint32_t w = sampler_decide(p->sampler, m->type, &type_skipped);
+	uint32_t w = sampler_decide(p->sampler, type, &type_skipped);
 	if (!w) {
 		if (type_skipped)
-			ctr[C_NOT_SAMPLED_TYPE]++;
-		return;
+			p->ctr[C_NOT_SAMPLED_TYPE]++;
+		return 0;
 	}
-	ctr[C_SAMPLED]++;
+	p->ctr[C_SAMPLED]++;
+	return w;
+}
+
+void pipeline_msg(struct pipeline *p, const struct capd_msg *m)
+{
+	uint32_t w = pipeline_admit(p, m->type, m->transport, m->family);
+	if (w)
+		pipeline_record(p, m, w);
+}
+
+void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
+{
+	uint64_t *ctr = p->ctr;
 
 	/* 3. parse the sampled message only */
 	struct dns_info *d = &p->info;

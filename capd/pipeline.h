@@ -54,6 +54,16 @@ void pipeline_msg(struct pipeline *p, const struct capd_msg *m);
 void pipeline_tick(struct pipeline *p, uint64_t wall_us, uint64_t mono_us);
 
 /*
+ * The same in two steps, for inputs that can tell type, transport and
+ * family cheaply before decoding the rest (dnstap_peek_type): pipeline_admit
+ * counts the message and returns the sampling weight (0: stop here, the
+ * message is done); only then does the input decode the whole message and
+ * call pipeline_record with that weight. pipeline_msg = admit + record.
+ */
+uint32_t pipeline_admit(struct pipeline *p, uint8_t type, uint8_t transport, uint8_t family);
+void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t weight);
+
+/*
  * pipeline_shed: a message the input could not afford to sample (capd is
  * behind): counted exactly like any other, plus C_DROP_OVERLOAD, never
  * sampled. type/transport/family as in struct capd_msg.
