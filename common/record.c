@@ -1,4 +1,5 @@
 /* common/record.c: CBOR codec for records, counters and datagram payloads (libcbor streaming encoder, own decoder). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,16 +243,16 @@ struct rd {
  *   ai 0..23  value is ai          ai 24/25/26/27  value in next 1/2/4/8 bytes
  *   ai 28..30 reserved (malformed) ai 31           indefinite length (refused)
  */
-static int rd_head(struct rd *r, unsigned *major, uint64_t *val)
+static inline __attribute__((always_inline)) int rd_head(struct rd *r, unsigned *major, uint64_t *val)
 {
-	if (r->err)
+	if (__builtin_expect(r->err != 0, 0))
 		return r->err;
-	if (r->off >= r->len)
+	if (__builtin_expect(r->off >= r->len, 0))
 		return r->err = E_TRUNCATED;
 	uint8_t ib = r->p[r->off++];
 	unsigned ai = ib & 0x1f;
 	*major = ib >> 5;
-	if (ai < 24) {
+	if (__builtin_expect(ai < 24, 1)) {
 		*val = ai;
 		return 0;
 	}
@@ -269,10 +270,18 @@ static int rd_head(struct rd *r, unsigned *major, uint64_t *val)
 	return 0;
 }
 
-static uint64_t rd_uint(struct rd *r, uint64_t max)
+static inline __attribute__((always_inline)) uint64_t rd_uint(struct rd *r, uint64_t max)
 {
 	unsigned major;
 	uint64_t v;
+	/* fast path: a small unsigned integer in the initial byte (every key, most values) */
+	if (__builtin_expect(!r->err && r->off < r->len && r->p[r->off] < 0x18, 1)) {
+		v = r->p[r->off++];
+		if (__builtin_expect(v <= max, 1))
+			return v;
+		r->err = E_TOOBIG;
+		return 0;
+	}
 	if (rd_head(r, &major, &v))
 		return 0;
 	if (major != 0) {
@@ -377,9 +386,18 @@ static void rd_skip(struct rd *r, int depth)
 	}
 }
 
+/* zero a record without clearing its two 256-byte name buffers (only their first byte) */
+static inline void record_clear(struct dnsa_record *rec)
+{
+	memset(rec, 0, offsetof(struct dnsa_record, zone));
+	rec->zone[0] = '\0';
+	rec->qname[0] = '\0';
+	memset(&rec->qtype, 0, sizeof *rec - offsetof(struct dnsa_record, qtype));
+}
+
 static void rd_record(struct rd *r, struct dnsa_record *rec)
 {
-	memset(rec, 0, sizeof *rec);
+	record_clear(rec);
 	uint64_t n = rd_container(r, 5);
 	int have_time = 0, have_zone = 0, have_qname = 0, have_weight = 0;
 	size_t alen = 0;
