@@ -3,7 +3,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/capd.sh"
-SAMPLES=${REALSERVERS:-/work/shared/realservers}/samples
+SAMPLES=${REALSERVERS:-$HERE/../data/realservers}/samples
 FSTRM=$SAMPLES/knot.fstrm
 PCAP=$SAMPLES/knot-udp-tcp.pcap
 

@@ -2,18 +2,21 @@
 #
 # Source it from a test script, then:
 #   knot_start WORKDIR DNSTAP_SOCKET   starts knotd in the foreground (as a child) serving
-#                                      example.test and sample.test on 127.0.0.1@$KNOT_PORT and
+#                                      the zones of KNOT_ZONES on 127.0.0.1@$KNOT_PORT and
 #                                      ::1@$KNOT_PORT, dnstap of every query and response to
-#                                      unix:DNSTAP_SOCKET; waits until both zones are loaded.
+#                                      unix:DNSTAP_SOCKET; waits until every zone is loaded.
 #                                      Sets KNOT_PID, KNOT_PORT, KNOT_DIR. Returns 1 on failure
 #                                      (the log is printed as TAP comments).
 #   knot_stop                          SIGTERM by PID (knotd flushes dnstap and sends STOP),
 #                                      SIGKILL after 10 s. Safe to call twice; call it from trap.
 #   free_port                          prints a loopback port free for UDP and TCP.
 # The dnstap reader must be listening before knot_start: knotd only retries every few seconds.
-# Zones and queries come from /work/shared/realservers (REALSERVERS overrides).
+# Zones come from tests/data/realservers (REALSERVERS overrides); KNOT_ZONES lists the zones
+# to serve (default "example.test sample.test"), each from $KNOT_ZONEDIR/ZONE.zone.
 
-REALSERVERS=${REALSERVERS:-/work/shared/realservers}
+REALSERVERS=${REALSERVERS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../data/realservers" && pwd)}
+KNOT_ZONES=${KNOT_ZONES:-example.test sample.test}
+KNOT_ZONEDIR=${KNOT_ZONEDIR:-$REALSERVERS}
 KNOT_PID=
 KNOT_PORT=
 KNOT_DIR=
@@ -40,7 +43,13 @@ knot_start() {
     local dir=$1 sock=$2 i
     KNOT_DIR=$dir
     mkdir -p "$dir/db"
-    cp "$REALSERVERS/example.test.zone" "$REALSERVERS/sample.test.zone" "$dir/"
+    local z nzones=0 zonelist=""
+    for z in $KNOT_ZONES; do
+        cp "$KNOT_ZONEDIR/$z.zone" "$dir/"
+        zonelist="$zonelist  - domain: $z.
+"
+        nzones=$((nzones + 1))
+    done
     KNOT_PORT=${KNOT_PORT:-$(free_port)}
     cat > "$dir/knot.conf" <<CONF
 server:
@@ -65,9 +74,7 @@ template:
     file: "%s.zone"
     global-module: mod-dnstap/tap
 zone:
-  - domain: example.test.
-  - domain: sample.test.
-CONF
+${zonelist}CONF
     knotd -c "$dir/knot.conf" > "$dir/knotd.log" 2>&1 &
     KNOT_PID=$!
     for i in $(seq 100); do
@@ -75,7 +82,7 @@ CONF
             sed 's/^/# knotd: /' "$dir/knotd.log"; KNOT_PID=; return 1
         fi
         # readiness through the control socket, so no probe query shows up in dnstap
-        if [ "$(timeout 5 knotc -s "$dir/knot.ctl" zone-status 2>/dev/null | grep -c 'serial: [0-9]')" = 2 ]; then
+        if [ "$(timeout 5 knotc -s "$dir/knot.ctl" zone-status 2>/dev/null | grep -c 'serial: [0-9]')" = "$nzones" ]; then
             return 0
         fi
         sleep 0.1
