@@ -74,7 +74,8 @@ template:
     file: "%s.zone"
     global-module: mod-dnstap/tap
 zone:
-${zonelist}CONF
+${zonelist}
+CONF
     knotd -c "$dir/knot.conf" > "$dir/knotd.log" 2>&1 &
     KNOT_PID=$!
     for i in $(seq 100); do
