@@ -10,7 +10,7 @@ PCAP=$SAMPLES/knot-udp-tcp.pcap
 command -v dnstap-ldns >/dev/null || { echo "1..0 # SKIP dnstap-ldns missing"; exit 0; }
 [ -r "$FSTRM" ] || { echo "1..0 # SKIP $FSTRM missing"; exit 0; }
 capd_setup
-echo "1..24"
+echo "1..27"
 n=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
@@ -98,8 +98,24 @@ if [ -r "$PCAP" ]; then
     if diff "$T/capd.txt" "$T/capd-pcap.txt" > "$T/diff2.txt"; then ok 0 "pcap records equal the dnstap records"
     else ok 1 "pcap records equal the dnstap records"; sed 's/^/# /' "$T/diff2.txt" | head -20; fi
 else
-    echo "ok 23 # SKIP no pcap sample"; echo "ok 24 # SKIP no pcap sample"; n=24
+    echo "ok 22 # SKIP no pcap sample"; echo "ok 23 # SKIP no pcap sample"; n=23
 fi
 # 4. -n
 out=$("$CAPD" -n -c "$T/all.conf")
 is "$out" "configuration OK" "capd -n on a good file"
+# 5. privileges: root is refused unless allowed; with privileges.user it runs as that user
+if [ "$(id -u)" = 0 ]; then
+    grep -v allow_root "$T/all.conf" > "$T/root.conf"
+    "$CAPD" -c "$T/root.conf" -r "$FSTRM" 2> "$T/root.log"
+    rc=$?
+    ok "$([ $rc != 0 ] && grep -q 'refusing to run as root' "$T/root.log"; echo $?)" "as root without allow_root: refused"
+    recv_start nobody -x 1 -i 20
+    chmod 755 "$T"; cp "$FSTRM" "$T/k.fstrm"; chmod 644 "$T/k.fstrm"
+    sed -e 's/^allow_root = yes/user = nobody/' -e 's/^aggregator = .*/aggregator = 127.0.0.1:'"$RECV_PORT"'/' "$T/all.conf" > "$T/nobody.conf"
+    "$CAPD" -c "$T/nobody.conf" -r "$T/k.fstrm" 2> "$T/nobody.log"
+    ok $? "as root with privileges.user = nobody: runs"
+    wait "$RECV_PID"; RECV_PID=
+    is "$(awk '$1=="records"{print $2}' "$T/nobody.out")" 15000 "and delivers every record"
+else
+    echo "ok 25 # SKIP not root"; echo "ok 26 # SKIP not root"; echo "ok 27 # SKIP not root"; n=27
+fi

@@ -6,7 +6,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/knot.sh"
 for b in knotd knotc dnsperf python3; do command -v $b >/dev/null || { echo "1..0 # SKIP $b missing"; exit 0; }; done
 capd_setup
-echo "1..14"
+echo "1..17"
 n=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
@@ -34,6 +34,11 @@ is "$(python3 "$HERE/../lib/fstrm_peer.py" "$SOCK" huge)" "closed by capd" "1 GB
 is "$(python3 "$HERE/../lib/fstrm_peer.py" "$SOCK" cut)" "still open" "half a frame: capd waits for the rest"
 sleep 1.2
 kill -0 "$CAPD_PID" 2>/dev/null; ok $? "capd still running"
+# SIGHUP: sample.test is no longer listed; its responses of burst 3 go under "."
+sed -i 's/^zone = example.test sample.test$/zone = example.test/' "$T/c.conf"
+kill -HUP "$CAPD_PID"
+for i in $(seq 50); do grep -q 'reloaded zones' "$T/capd.log" && break; sleep 0.1; done
+grep -q 'reloaded zones' "$T/capd.log"; ok $? "SIGHUP reloads the zones"
 S3=$(perf 3)
 sleep 1.5
 knot_stop
@@ -53,3 +58,6 @@ ok "$(grep -c 'wrong content type' "$T/capd.log" | awk '{print ($1>=1)?0:1}')" "
 grep 'dnstap' "$T/capd.log" | sed 's/^/# /'
 ok "$(grep -qE '1 wrong content type|frame too big' "$T/capd.log"; echo $?)" "log names the reasons"
 ok "$(awk '$1=="C" && $2=="msg_total"{print ($3==2*'"$TOTAL"')?0:1}' "$O")" "msg_total = queries + responses"
+# queries.txt has 10 sample.test names and 1 outside.invalid: 100 and 10 responses per burst of -n 10
+is "$(awk '$1=="R" && $2=="sample.test"{s+=$10} END{print s+0}' "$O")" 200 "sample.test recorded in bursts 1 and 2 only"
+is "$(awk '$1=="R" && $2=="."{s+=$10} END{print s+0}' "$O")" 130 "after the reload its 100 responses are unlisted (plus 3 x 10 outside.invalid)"
