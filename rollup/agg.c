@@ -38,6 +38,8 @@ struct agg {
 	struct top *top;                  /* kept names, sorted */
 	size_t ntop, topcap;
 	uint64_t records, weight;
+	size_t names_max;                 /* distinct (zone, hour, qname) tracked */
+	uint64_t untracked;               /* records whose name was not tracked */
 	int cur_node;                     /* agg_payload's node for the callback */
 	uint64_t cur_received;
 	int err;                          /* sticky E_NOMEM from the callback */
@@ -54,6 +56,7 @@ struct agg *agg_new(void)
 	a->names = strtab_new();
 	a->nametab = htab_new(sizeof(struct nkey), sizeof(struct counts));
 	a->all_minute = htab_new(sizeof(struct skey), sizeof(struct counts));
+	a->names_max = AGG_NAMES_DEFAULT;
 	int bad = !a->zones || !a->nodes || !a->names || !a->nametab || !a->all_minute;
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		if (!(a->ser[g] = htab_new(sizeof(struct skey), sizeof(struct counts))))
@@ -90,7 +93,7 @@ void agg_reset(struct agg *a)
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		htab_clear(a->ser[g]);
 	a->ntop = 0;
-	a->records = a->weight = 0;
+	a->records = a->weight = a->untracked = 0;
 	a->err = 0;
 }
 
@@ -99,6 +102,8 @@ const char *agg_zone_name(const struct agg *a, uint32_t i) { return strtab_str(a
 uint32_t agg_node_count(const struct agg *a) { return strtab_count(a->nodes); }
 const char *agg_node_name(const struct agg *a, uint32_t i) { return strtab_str(a->nodes, i); }
 uint64_t agg_records(const struct agg *a) { return a->records; }
+void agg_limit_names(struct agg *a, size_t max) { a->names_max = max; }
+uint64_t agg_names_untracked(const struct agg *a) { return a->untracked; }
 uint64_t agg_weight(const struct agg *a) { return a->weight; }
 
 /* intern a name as it will be written: printable ASCII only */
@@ -192,15 +197,27 @@ int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_rec
 		return E_NOMEM;
 
 	if ((r->has & RH_QUESTION) && r->qname[0]) {
-		int64_t q = intern_clean(a, a->names, r->qname);
-		if (q < 0)
-			return E_NOMEM;
-		struct nkey nk = { (uint32_t)z, (uint32_t)(t / 3600000000u), (uint32_t)q, 0 };
-		struct counts *nc = htab_upsert(a->nametab, &nk);
-		if (!nc)
-			return E_NOMEM;
-		nc->est += w.est;
-		nc->sampled++;
+		struct counts *nc = NULL;
+		if (htab_count(a->nametab) < a->names_max) {
+			int64_t q = intern_clean(a, a->names, r->qname);
+			if (q < 0)
+				return E_NOMEM;
+			struct nkey nk = { (uint32_t)z, (uint32_t)(t / 3600000000u), (uint32_t)q, 0 };
+			if (!(nc = htab_upsert(a->nametab, &nk)))
+				return E_NOMEM;
+		} else {
+			/* full: only names already tracked still count (sanitised names are rare: skip them) */
+			int64_t q = strtab_find(a->names, r->qname, strnlen(r->qname, RECORD_NAME_MAX));
+			struct nkey nk = { (uint32_t)z, (uint32_t)(t / 3600000000u), (uint32_t)q, 0 };
+			if (q >= 0)
+				nc = htab_find(a->nametab, &nk);
+		}
+		if (nc) {
+			nc->est += w.est;
+			nc->sampled++;
+		} else {
+			a->untracked++;
+		}
 	}
 	a->records++;
 	a->weight += w.est;

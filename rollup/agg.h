@@ -46,6 +46,16 @@ int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_rec
  */
 int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p, size_t len);
 
+/*
+ * agg_limit_names: track at most max distinct (zone, hour, qname) per batch
+ * (default AGG_NAMES_DEFAULT), so a random-subdomain flood cannot exhaust
+ * memory: past the limit, names not yet tracked are not counted (their
+ * series counts are unaffected); agg_names_untracked says how many records.
+ */
+#define AGG_NAMES_DEFAULT 1000000
+void agg_limit_names(struct agg *a, size_t max);
+uint64_t agg_names_untracked(const struct agg *a);
+
 uint32_t agg_zone_count(const struct agg *a);
 const char *agg_zone_name(const struct agg *a, uint32_t i);   /* sanitised, printable ASCII */
 uint32_t agg_node_count(const struct agg *a);

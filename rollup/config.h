@@ -23,6 +23,7 @@ struct rollup_conf {
 	int64_t upsert_rows;          /* rows per multi-row INSERT */
 	int64_t prune_chunk;          /* staged rows deleted per SQLite transaction */
 	int64_t top_n;                /* names kept per zone and hour */
+	int64_t names_max;            /* distinct (zone, hour, name) tracked per batch */
 	int64_t keep_minute_days;     /* retention.minute (days, 0 = forever) */
 	int64_t keep_hour_days;       /* retention.hour */
 	int64_t keep_day_days;        /* retention.day */

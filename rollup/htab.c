@@ -288,6 +288,18 @@ static int strtab_grow(struct strtab *t)
 	return 0;
 }
 
+int64_t strtab_find(const struct strtab *t, const char *s, size_t len)
+{
+	uint64_t hv = htab_hash(s, len);
+	uint32_t mask = t->scap - 1;
+	for (uint32_t j = hv & mask; t->slot[j]; j = (j + 1) & mask) {
+		const struct str_ent *e = &t->ent[t->slot[j] - 1];
+		if (e->hash == hv && e->len == len && memcmp(t->arena + e->off, s, len) == 0)
+			return t->slot[j] - 1;
+	}
+	return -1;
+}
+
 int64_t strtab_intern(struct strtab *t, const char *s, size_t len)
 {
 	if (len > UINT32_MAX / 2)

@@ -41,6 +41,8 @@ void strtab_free(struct strtab *t);
 void strtab_clear(struct strtab *t);
 /* strtab_intern: index of s[0..len), adding it if new; -1 on allocation failure. */
 int64_t strtab_intern(struct strtab *t, const char *s, size_t len);
+/* strtab_find: index of s[0..len) or -1 if absent. Cannot fail. */
+int64_t strtab_find(const struct strtab *t, const char *s, size_t len);
 /* strtab_str: the NUL-terminated string of index i (i < strtab_count). */
 const char *strtab_str(const struct strtab *t, uint32_t i);
 uint32_t strtab_count(const struct strtab *t);

@@ -132,13 +132,14 @@ int main(int argc, char **argv)
 	else if (verbose)
 		log_info("%llu batches: %llu datagrams, %llu records (estimated %llu messages), %llu counters,"
 		    " %llu node_stats, %llu quarantined, %llu rows in %llu statements, %llu pruned,"
-		    " %llu expired, %llu retries; read %.3f s, write %.3f s",
+		    " %llu expired, %llu retries, %llu names untracked; read %.3f s, write %.3f s",
 		    (unsigned long long)st.batches, (unsigned long long)st.datagrams,
 		    (unsigned long long)st.records, (unsigned long long)st.weight,
 		    (unsigned long long)st.counters, (unsigned long long)st.stats,
 		    (unsigned long long)st.quarantined, (unsigned long long)st.rows_written,
 		    (unsigned long long)st.statements, (unsigned long long)st.pruned,
-		    (unsigned long long)st.expired, (unsigned long long)st.retried, st.read_s, st.write_s);
+		    (unsigned long long)st.expired, (unsigned long long)st.retried,
+		    (unsigned long long)st.names_untracked, st.read_s, st.write_s);
 	rollup_free(r);
 	staging_free(s);
 	mdb_free(m);

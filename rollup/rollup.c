@@ -68,7 +68,8 @@ static const char SQL_CK_NEW[] =
 static const char SQL_CK_SET[] =
 	"UPDATE rollup_checkpoint SET datagram_id = ?, node_stats_id = ?, updated = UTC_TIMESTAMP(),"
 	" batches = batches + 1, datagrams = datagrams + ?, records = records + ?,"
-	" estimated = estimated + ?, quarantined = quarantined + ? WHERE aggregator = ?";
+	" estimated = estimated + ?, quarantined = quarantined + ?, names_untracked = names_untracked + ?"
+	" WHERE aggregator = ?";
 static const char SQL_ZONE_INS[] = "INSERT IGNORE INTO zone (name) VALUES (?)";
 static const char SQL_ZONE_SEL[] = "SELECT zone_id FROM zone WHERE name = ?";
 static const char SQL_NODE_INS[] = "INSERT IGNORE INTO node (name) VALUES (?)";
@@ -148,6 +149,8 @@ struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct
 	r->hook = hook;
 	r->hook_arg = hook_arg;
 	r->agg = agg_new();
+	if (r->agg)
+		agg_limit_names(r->agg, (size_t)c->names_max);
 	r->health = health_new();
 	int bad = !r->agg || !r->health || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
 	    idcache_init(&r->nodes, SQL_NODE_INS, SQL_NODE_SEL);
@@ -564,9 +567,10 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 		return rc == E_NOMEM || !r->err[0] ? db_fail(r, rc) : rc;
 	if ((rc = counters_apply(r)) || (rc = write_all(r)))
 		return rc;
-	struct mdb_val ck[7] = { MDB_I(last_dg), MDB_I(last_st), MDB_U(ndg), MDB_U(agg_records(r->agg)),
-		MDB_U(agg_weight(r->agg)), MDB_U(r->nq), MDB_S(c->aggregator) };
-	if ((rc = mdb_query(r->m, SQL_CK_SET, ck, 7, NULL, NULL, NULL, NULL)))
+	struct mdb_val ck[8] = { MDB_I(last_dg), MDB_I(last_st), MDB_U(ndg), MDB_U(agg_records(r->agg)),
+		MDB_U(agg_weight(r->agg)), MDB_U(r->nq), MDB_U(agg_names_untracked(r->agg)),
+		MDB_S(c->aggregator) };
+	if ((rc = mdb_query(r->m, SQL_CK_SET, ck, 8, NULL, NULL, NULL, NULL)))
 		return db_fail(r, rc);
 	hook(r, "before_commit");
 	if ((rc = mdb_commit(r->m)))
@@ -581,6 +585,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	st->counters += r->ncnt;
 	st->stats += nst;
 	st->quarantined += r->nq;
+	st->names_untracked += agg_names_untracked(r->agg);
 	st->rows_written = rows_sent(r, &st->statements);
 
 	prune(r, last_dg, last_st, st, 1);

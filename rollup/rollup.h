@@ -34,6 +34,7 @@ struct rollup_stats {
 	uint64_t pruned;         /* staged rows deleted */
 	uint64_t retried;        /* transactions retried after a deadlock */
 	uint64_t expired;        /* rows removed by retention */
+	uint64_t names_untracked; /* records whose name was not counted (names_max reached) */
 	double read_s;           /* decode + aggregate time */
 	double write_s;          /* MariaDB time */
 };

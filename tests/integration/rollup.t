@@ -21,7 +21,7 @@ for f in "$B/bin/aggd-rollup" "$B/bin/gen-staging"; do
 	[ -x "$f" ] || { echo "1..0 # SKIP $f not built"; exit 0; }
 done
 command -v mariadbd >/dev/null || { echo "1..0 # SKIP mariadbd not installed"; exit 0; }
-echo "1..49"
+echo "1..51"
 
 mariadb_start "$T/mdb" || { echo "Bail out! cannot start MariaDB"; exit 1; }
 ok 0 "private MariaDB started (pid $MDB_PID)"
@@ -30,9 +30,15 @@ migrate() { "$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d "$1"; }
 q() { db=$1; shift; mariadb_sql "$db" -e "$*"; }
 
 out=$(migrate dnsa)
-is "$(q dnsa 'SELECT MAX(version) FROM schema_version')" 3 "dnsa-migrate brings an empty database to version 3"
+is "$(q dnsa 'SELECT MAX(version) FROM schema_version')" 4 "dnsa-migrate brings an empty database to version 4 (the last migration)"
 out=$(migrate dnsa)
-is "$(echo "$out" | tail -1)" "schema version: 3 (0 migration(s) applied)" "dnsa-migrate again applies nothing"
+is "$(echo "$out" | tail -1)" "schema version: 4 (0 migration(s) applied)" "dnsa-migrate again applies nothing"
+mkdir "$T/old"; cp "$ROOT"/sql/mariadb/00[123]_*.sql "$T/old/"
+"$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d dnsa_old -m "$T/old" >/dev/null
+q dnsa_old "INSERT INTO rollup_checkpoint (aggregator, datagram_id, node_stats_id, records) VALUES ('x', 5, 6, 7)"
+out=$(migrate dnsa_old)
+is "$(echo "$out" | tr '\n' ';')" "applied: 004_names_untracked.sql;schema version: 4 (1 migration(s) applied);" "an older database (version 3) gets only the newer migration"
+is "$(q dnsa_old "SELECT records, names_untracked FROM rollup_checkpoint")" "7	0" "and keeps its data"
 
 # synthetic staging: 5 hours starting yesterday 20:00 UTC, 3 nodes, 5 zones, counters, 3 garbage rows
 START=$(( $(date +%s) / 86400 * 86400 - 4 * 3600 ))

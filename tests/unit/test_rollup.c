@@ -227,6 +227,27 @@ static void test_agg(void)
 		strcat(got, " ");
 	}
 	is_str(got, "c.nl d.nl ", "top 2: highest estimates, ties broken by name");
+
+	/* names_max: past the limit only names already tracked count */
+	agg_reset(a);
+	agg_limit_names(a, 2);
+	n = agg_node(a, "ams1");
+	const char *flood[5] = { "a.nl", "b.nl", "x1.nl", "a.nl", "x2.nl" };
+	for (int i = 0; i < 5; i++) {
+		rec(&r, T, "nl", flood[i], 1, 0, 1);
+		agg_add(a, n, 0, &r);
+	}
+	agg_finish(a, 10);
+	it = 0;
+	got[0] = '\0';
+	while (agg_names_next(a, &it, &nm)) {
+		char one[32];
+		snprintf(one, sizeof one, "%s=%llu ", nm.qname, (unsigned long long)nm.est);
+		strcat(got, one);
+	}
+	is_str(got, "a.nl=2 b.nl=1 ", "names_max 2: a.nl still counted past the limit, x1/x2 not");
+	is(agg_names_untracked(a), 2, "2 records untracked");
+	is(get(a, AGG_MINUTE, (uint32_t)(T - T % 60), 1, 0, DIM_TOTAL, 0, NULL), 5, "series still count all 5");
 	agg_free(a);
 }
 
