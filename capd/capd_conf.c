@@ -22,7 +22,7 @@ static const char *const unlisted_choices[] = { "count", "record", NULL };
 const struct conf_opt capd_conf_table[] = {
 	STR("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)"),
 	LIST("aggregator", aggregator, "aggregator ADDR:PORT or [V6ADDR]:PORT; repeat for failover, first preferred"),
-	INT("payload_size", payload_size, 256, 65000, "1232",
+	INT("payload_size", payload_size, 600, 65000, "1232",
 	    "UDP payload budget per datagram, envelope included (raise up to the path MTU minus 28/48)"),
 	INT("flush_ms", flush_ms, 10, 60000, "1000", "send a non-empty batch once it is this old (ms)"),
 	INT("counters_interval", counters_interval, 1, 3600, "10", "seconds between counters datagrams"),

@@ -494,7 +494,12 @@ int main(int argc, char **argv)
 	};
 	const char *bad = NULL;
 	if ((rc = sender_new(&sc, &d.sender, &bad)) != E_OK)
-		fatalx("aggregator %s: %s", bad ? bad : "", dnsa_strerror(rc));
+	{
+		if (bad)
+			fatalx("aggregator %s: %s", bad, dnsa_strerror(rc));
+		fatalx("cannot set up sending: %s (payload_size %lld too small for the envelope and a counters datagram?)",
+		    dnsa_strerror(rc), (long long)d.conf.payload_size);
+	}
 	explicit_bzero(key, sizeof key);
 
 	struct zones *z = NULL;

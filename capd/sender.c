@@ -141,6 +141,24 @@ int sender_new(const struct sender_conf *c, struct sender **out, const char **ba
 	memcpy(s->hdr.node, c->node, s->hdr.name_len + 1u);
 	s->batch = batch_new(s->max_payload);
 	s->plain = malloc(s->max_payload);
+	if (s->plain) {
+		/* a counters datagram with every counter at its largest must fit, or
+		 * the totals could never be sent: refuse such a small budget now */
+		struct dnsa_counters *full = calloc(1, sizeof *full);
+		int fits = 0;
+		if (full) {
+			for (unsigned i = 0; i < C_COUNTER_MAX; i++)
+				if (counter_name(i))
+					counters_set(full, i, UINT64_MAX);
+			full->time_us = UINT64_MAX;
+			fits = counters_encode(full, s->plain, s->max_payload) > 0;
+			free(full);
+		}
+		if (!fits) {
+			sender_free(s);
+			return E_INVAL;
+		}
+	}
 	s->q = malloc(SENDQ * s->payload_size);
 	if (!s->batch || !s->plain || !s->q) {
 		sender_free(s);

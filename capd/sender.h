@@ -28,8 +28,10 @@ struct sender;
 /*
  * sender_new: resolve the aggregators, open one non-blocking connected UDP
  * socket per aggregator (connected so ICMP errors come back as send errors,
- * which drives failover). Returns E_OK with *out set, or E_INVAL (bad conf;
- * *bad names the offending aggregator string when it is one), E_NOMEM,
+ * which drives failover). Returns E_OK with *out set, or E_INVAL (bad conf,
+ * including a payload_size too small for a counters datagram with every
+ * counter at its maximum; *bad names the offending aggregator string when
+ * it is one), E_NOMEM,
  * -errno from socket calls. Call before dropping privileges if needed.
  */
 int sender_new(const struct sender_conf *conf, struct sender **out, const char **bad);
