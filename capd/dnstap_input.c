@@ -18,7 +18,14 @@
 #include "common/errors.h"
 
 #define DI_MAX_CONNS_DEFAULT 64
-#define DI_SHED_BACKLOG_DEFAULT (128 * 1024)
+/*
+ * A nameserver's writer (libfstrm) flushes a second of buffered frames in
+ * one burst that can fill the socket (about 200 KiB with default buffers)
+ * and that capd drains in a few milliseconds: that is not being behind.
+ * So by default only the busy rule sheds; the backlog rule is for hosts
+ * whose socket buffers are raised well above a burst.
+ */
+#define DI_SHED_BACKLOG_DEFAULT (1024 * 1024)
 #define DI_WINDOW_US_DEFAULT 100000
 #define DI_BUSY_PCT_DEFAULT 80
 #define DI_READS_DEFAULT 16

@@ -50,7 +50,7 @@ struct dnstap_input_conf {
 	unsigned max_conns;      /* connections at once; more are accepted and closed at once; 0: 64 */
 	size_t max_frame;        /* 0: FS_MAX_FRAME_DEFAULT */
 	size_t buf_size;         /* per-connection read buffer; 0: FS_BUF_DEFAULT (256 KiB) */
-	size_t shed_backlog;     /* bytes waiting at read time that mean "behind"; 0: 128 KiB; SIZE_MAX: never */
+	size_t shed_backlog;     /* bytes waiting at read time that mean "behind"; 0: 1 MiB (busy rule only, see .c); SIZE_MAX: never */
 	unsigned busy_window_us; /* window of the busy measure; 0: 100000 (100 ms) */
 	unsigned max_busy_pct;   /* busy share above which frames are shed; 0: 80; >= 100: never */
 	unsigned reads_per_turn; /* reads per connection per readiness event (fairness); 0: 16 */
