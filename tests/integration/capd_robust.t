@@ -20,11 +20,13 @@ capd_conf "$T/c.conf" "[sampling]" "mode = all" "[zones]" "zone = example.test s
     "[dnstap]" "socket = $SOCK" "[privileges]" "allow_root = yes"
 capd_start "$T/c.conf" || { echo "Bail out! capd did not start"; exit 1; }
 knot_start "$T/knot" "$SOCK" || { echo "Bail out! knotd did not start"; exit 1; }
+capd_wait_conns 1 || { echo "Bail out! knotd did not connect"; exit 1; }
 S1=$(perf 1)
 sleep 1.5
 # restart Knot: it reconnects to the same socket
 knot_stop
 knot_start "$T/knot" "$SOCK" || { echo "Bail out! knotd did not restart"; exit 1; }
+capd_wait_conns 2 || { echo "Bail out! knotd did not reconnect"; exit 1; }
 S2=$(perf 2)
 sleep 1.5
 

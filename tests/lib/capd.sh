@@ -88,6 +88,18 @@ capd_start() {
     return 1
 }
 
+# capd_wait_conns N: wait (up to 10 s) until capd has logged N dnstap connections accepted in all.
+# A nameserver connects asynchronously after it is up; messages before that are lost by it.
+capd_wait_conns() {
+    local want=$1 i
+    for i in $(seq 100); do
+        [ "$(awk '/connection\(s\) accepted/ { s += $3 } END { print s + 0 }' "$T/capd.log")" -ge "$want" ] && return 0
+        sleep 0.1
+    done
+    echo "# capd did not see $want dnstap connection(s)"
+    return 1
+}
+
 capd_stop() {
     stop_pid "$CAPD_PID" TERM; CAPD_PID=
 }
