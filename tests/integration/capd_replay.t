@@ -10,7 +10,7 @@ PCAP=$SAMPLES/knot-udp-tcp.pcap
 command -v dnstap-ldns >/dev/null || { echo "1..0 # SKIP dnstap-ldns missing"; exit 0; }
 [ -r "$FSTRM" ] || { echo "1..0 # SKIP $FSTRM missing"; exit 0; }
 capd_setup
-echo "1..27"
+echo "1..30"
 n=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
@@ -103,6 +103,13 @@ fi
 # 4. -n
 out=$("$CAPD" -n -c "$T/all.conf")
 is "$out" "configuration OK" "capd -n on a good file"
+printf 'node_key = %s\naggregator = nonsense\n[sampling]\nmode = sometimes\n[zones]\nzone = ok.test bad..name\nbogus = 1\n' "$T/node.key" > "$T/bad.conf"
+"$CAPD" -n -c "$T/bad.conf" > "$T/bad.out" 2>&1
+rc=$?
+is "$rc:$(grep -c "^$T/bad.conf:[0-9]*: " "$T/bad.out")" "1:4" "capd -n on a bad file: exit 1, 4 errors with file:line"
+is "$(grep -o "bad.conf:[0-9]*: [a-z._]*" "$T/bad.out" | sort | tr '\n' ' ')" \
+    "bad.conf:2: aggregator bad.conf:4: sampling.mode bad.conf:6: zones.zone bad.conf:7: unknown " "each error on its line"
+ok "$("$CAPD" --help | grep -q '^  sampling.mode  *string \[default: all\]'; echo $?)" "--help lists the options with defaults"
 # 5. privileges: root is refused unless allowed; with privileges.user it runs as that user
 if [ "$(id -u)" = 0 ]; then
     grep -v allow_root "$T/all.conf" > "$T/root.conf"
@@ -117,5 +124,5 @@ if [ "$(id -u)" = 0 ]; then
     wait "$RECV_PID"; RECV_PID=
     is "$(awk '$1=="records"{print $2}' "$T/nobody.out")" 15000 "and delivers every record"
 else
-    echo "ok 25 # SKIP not root"; echo "ok 26 # SKIP not root"; echo "ok 27 # SKIP not root"; n=27
+    echo "ok 28 # SKIP not root"; echo "ok 29 # SKIP not root"; echo "ok 30 # SKIP not root"; n=30
 fi
