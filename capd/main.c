@@ -203,13 +203,19 @@ static int load_zones_geo(struct capd *d, struct zones **z, int *root_listed, st
 	return E_OK;
 }
 
+/* configuration errors on reload go to the log: stderr may be /dev/null by then */
+static void conf_err_log(void *arg, const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
 static void reload(struct capd *d)
 {
 	struct capd_conf nc;
 	struct zones *z = NULL;
 	struct geo *g = NULL;
 	int root;
-	if (capd_conf_load(&nc, d->conf_path, conf_err_stderr, NULL) != 0) {
+	if (capd_conf_load(&nc, d->conf_path, conf_err_log, NULL) != 0) {
 		log_warnx("reload: %s has errors, keeping the running configuration", d->conf_path);
 		capd_conf_free(&nc);
 		return;
