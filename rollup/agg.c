@@ -18,6 +18,16 @@ struct skey {
 	uint8_t dim, pad[7];
 };
 
+/* one record's series updates, applied one record later so their cache misses overlap the next record's work */
+#define NK (2 * DIM_ASN + 4)
+struct pending {
+	struct skey k[NK];
+	uint64_t hv[NK];
+	uint8_t hour[NK];        /* 1: hour table, 0: minute table */
+	struct counts w;
+	int valid;
+};
+
 struct nkey {
 	uint32_t zone;  /* zone index */
 	uint32_t hour;  /* hours since the epoch */
@@ -43,6 +53,7 @@ struct agg {
 	int cur_node;                     /* agg_payload's node for the callback */
 	uint64_t cur_received;
 	int err;                          /* sticky E_NOMEM from the callback */
+	struct pending pend;              /* the previous record's updates, prefetched */
 	char scratch[RECORD_NAME_MAX * 4 + 1];
 };
 
@@ -94,6 +105,7 @@ void agg_reset(struct agg *a)
 		htab_clear(a->ser[g]);
 	a->ntop = 0;
 	a->records = a->weight = a->untracked = 0;
+	a->pend.valid = 0;
 	a->err = 0;
 }
 
@@ -169,6 +181,22 @@ static void record_vals(const struct dnsa_record *r, uint32_t v[DIM_MAX])
 	v[DIM_ASN] = (r->has & RH_ASN) ? r->asn : 0;
 }
 
+static int apply_pending(struct agg *a)
+{
+	struct pending *p = &a->pend;
+	if (!p->valid)
+		return E_OK;
+	for (unsigned i = 0; i < NK; i++) {
+		struct counts *c = htab_upsert_hashed(a->ser[p->hour[i] ? AGG_HOUR : AGG_MINUTE], &p->k[i], p->hv[i]);
+		if (!c)
+			return E_NOMEM;
+		c->est += p->w.est;
+		c->sampled += p->w.sampled;
+	}
+	p->valid = 0;
+	return E_OK;
+}
+
 /*
  * Each record goes straight into its series rows: every dimension per zone
  * and per node for its minute, the AS number for its hour (there is no
@@ -189,12 +217,33 @@ int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_rec
 	uint32_t minute = s - s % 60u, hour = s - s % 3600u;
 	uint32_t zi = (uint32_t)z + 1, ni = (uint32_t)node + 1;
 	struct htab *m = a->ser[AGG_MINUTE], *h = a->ser[AGG_HOUR];
-	for (unsigned d = 0; d < DIM_ASN; d++)
-		if (add(m, minute, zi, 0, d, v[d], &w) || add(m, minute, 0, ni, d, v[d], &w))
-			return E_NOMEM;
-	if (add(m, minute, zi, ni, DIM_TOTAL, 0, &w) || add(h, hour, zi, 0, DIM_ASN, v[DIM_ASN], &w) ||
-	    add(h, hour, 0, ni, DIM_ASN, v[DIM_ASN], &w) || add(h, hour, 0, 0, DIM_ASN, v[DIM_ASN], &w))
+
+	/* this record's keys, hashed and prefetched now, applied with the next record */
+	struct pending nx;
+	unsigned n = 0;
+	for (unsigned d = 0; d < DIM_ASN; d++) {
+		nx.k[n] = (struct skey){ minute, zi, 0, v[d], (uint8_t)d, { 0 } };
+		nx.hour[n++] = 0;
+		nx.k[n] = (struct skey){ minute, 0, ni, v[d], (uint8_t)d, { 0 } };
+		nx.hour[n++] = 0;
+	}
+	nx.k[n] = (struct skey){ minute, zi, ni, 0, DIM_TOTAL, { 0 } };
+	nx.hour[n++] = 0;
+	nx.k[n] = (struct skey){ hour, zi, 0, v[DIM_ASN], DIM_ASN, { 0 } };
+	nx.hour[n++] = 1;
+	nx.k[n] = (struct skey){ hour, 0, ni, v[DIM_ASN], DIM_ASN, { 0 } };
+	nx.hour[n++] = 1;
+	nx.k[n] = (struct skey){ hour, 0, 0, v[DIM_ASN], DIM_ASN, { 0 } };
+	nx.hour[n++] = 1;
+	for (unsigned i = 0; i < NK; i++) {
+		nx.hv[i] = htab_hash(&nx.k[i], sizeof nx.k[i]);
+		htab_prefetch(nx.hour[i] ? h : m, nx.hv[i]);
+	}
+	nx.w = w;
+	nx.valid = 1;
+	if (apply_pending(a))
 		return E_NOMEM;
+	a->pend = nx;
 
 	if ((r->has & RH_QUESTION) && r->qname[0]) {
 		struct counts *nc = NULL;
@@ -294,6 +343,9 @@ int agg_finish(struct agg *a, unsigned top_n)
 	const void *kp;
 	struct counts *v;
 	int rc;
+
+	if ((rc = apply_pending(a)))
+		return rc;
 
 	/* minutes -> hours; zone rows also make the all-zones rows */
 	it = 0;

@@ -172,11 +172,20 @@ void *htab_find(const struct htab *h, const void *key)
 	}
 }
 
+void htab_prefetch(const struct htab *h, uint64_t hv)
+{
+	__builtin_prefetch(h->slot + (hv & (h->cap - 1)) * h->slotsize, 1);
+}
+
 void *htab_upsert(struct htab *h, const void *key)
+{
+	return htab_upsert_hashed(h, key, htab_hash(key, h->keysize));
+}
+
+void *htab_upsert_hashed(struct htab *h, const void *key, uint64_t hv)
 {
 	if ((h->count + 1) * 2 > h->cap && grow(h))
 		return NULL;
-	uint64_t hv = htab_hash(key, h->keysize);
 	uint64_t tag = (hv >> 32) | 1;
 	size_t mask = h->cap - 1;
 	size_t j = hv & mask;

@@ -21,6 +21,13 @@ void htab_free(struct htab *h);
 void htab_clear(struct htab *h);
 /* htab_upsert: the value for key (zero-filled when new); NULL only on allocation failure. */
 void *htab_upsert(struct htab *h, const void *key);
+/*
+ * Many independent lookups per record are bound by memory latency, not by
+ * work: callers hash their keys first, htab_prefetch every slot, then
+ * htab_upsert_hashed, so the cache misses overlap. hv = htab_hash(key, keysize).
+ */
+void htab_prefetch(const struct htab *h, uint64_t hv);
+void *htab_upsert_hashed(struct htab *h, const void *key, uint64_t hv);
 /* htab_find: the value for key or NULL. */
 void *htab_find(const struct htab *h, const void *key);
 size_t htab_count(const struct htab *h);
