@@ -86,7 +86,7 @@ static void cur_skip(struct cur *c, size_t n)
  */
 #define PA_ESC(c) ((c) < 0x21 || (c) > 0x7e || (c) == '.' || (c) == '\\' || (c) == ';' || \
 	(c) == '(' || (c) == ')')
-#define PA(c) (PA_ESC(c) ? 0 : (c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define PA(c) ((uint8_t)(PA_ESC(c) ? 0 : (c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c)))
 #define PA4(c) PA(c), PA((c) + 1), PA((c) + 2), PA((c) + 3)
 #define PA16(c) PA4(c), PA4((c) + 4), PA4((c) + 8), PA4((c) + 12)
 #define PA64(c) PA16(c), PA16((c) + 16), PA16((c) + 32), PA16((c) + 48)

@@ -1,0 +1,52 @@
+/* tests/fuzz/fuzz_dnsparse.c: libFuzzer target for the DNS fast path, checked against ldns where both accept. */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "capd/dnsparse.h"
+#include "common/errors.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct dns_info d, q;
+	ldns_pkt *pkt = NULL;
+
+	int rc = dnsparse(data, size, DNSPARSE_FULL, &d);
+	int rq = dnsparse(data, size, DNSPARSE_QUESTION, &q);
+	if (rc == E_OK && rq != E_OK)
+		__builtin_trap(); /* the full walk accepts only what the question walk accepts */
+	if (rc != E_OK || ldns_wire2pkt(&pkt, data, size) != LDNS_STATUS_OK) {
+		ldns_pkt_free(pkt);
+		return 0;
+	}
+	/* both accept: header and question must agree (docs: capd/dnsparse.h) */
+	if (d.id != ldns_pkt_id(pkt) || d.opcode != (unsigned)ldns_pkt_get_opcode(pkt) ||
+	    !!(d.flags & 0x8000) != !!ldns_pkt_qr(pkt) || !!(d.flags & 0x0400) != !!ldns_pkt_aa(pkt) ||
+	    !!(d.flags & 0x0100) != !!ldns_pkt_rd(pkt) || !!(d.flags & 0x0010) != !!ldns_pkt_cd(pkt))
+		__builtin_trap();
+	ldns_rr_list *ql = ldns_pkt_question(pkt);
+	if (d.has_question != (ql && ldns_rr_list_rr_count(ql) > 0))
+		__builtin_trap();
+	if (d.has_question) {
+		ldns_rr *rr = ldns_rr_list_rr(ql, 0);
+		if (d.qtype != ldns_rr_get_type(rr) || d.qclass != ldns_rr_get_class(rr))
+			__builtin_trap();
+		char *name = ldns_rdf2str(ldns_rr_owner(rr));
+		if (name) {
+			size_t n = strlen(name);
+			if (n > 1 && name[n - 1] == '.')
+				name[--n] = '\0';
+			for (size_t i = 0; i < n; i++)
+				name[i] = (char)tolower((unsigned char)name[i]);
+			if (strcmp(name, d.qname) != 0)
+				__builtin_trap();
+			free(name);
+		}
+	}
+	ldns_pkt_free(pkt);
+	return 0;
+}
