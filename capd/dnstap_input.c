@@ -287,6 +287,8 @@ static int di_unix(struct dnstap_input *in)
 		return rc;
 	}
 	struct stat sb;
+	if (uid == geteuid())
+		uid = (unsigned)-1; /* already ours; a non-root capd could not chown to itself anyway */
 	if (lstat(path, &sb) < 0 ||
 	    ((uid != (unsigned)-1 || gid != (unsigned)-1) && chown(path, uid, gid) < 0) ||
 	    chmod(path, in->conf.unix_mode) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0) {

@@ -1,4 +1,7 @@
 /* capd/main.c: the capture agent: options, set-up, privilege drop, event loop, tear-down. */
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -235,6 +238,34 @@ static void reload(struct capd *d)
 	log_info("reloaded zones and client databases");
 }
 
+/*
+ * A non-root capd may still hold capabilities (systemd's AmbientCapabilities=
+ * CAP_NET_RAW for live capture). Once the capture is open they are of no
+ * use: clear them all. Only when some are held, so that a seccomp filter
+ * without capset does not matter to the common case.
+ */
+static void drop_capabilities(void)
+{
+	char line[256];
+	unsigned long long eff = 0, prm = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		sscanf(line, "CapEff: %llx", &eff);
+		sscanf(line, "CapPrm: %llx", &prm);
+	}
+	fclose(f);
+	if ((eff == 0 && prm == 0) || geteuid() == 0)
+		return;
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof data);
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		fatal("cannot drop capabilities");
+}
+
 static void drop_privileges(const struct capd_conf *c)
 {
 	if (c->user[0]) {
@@ -248,13 +279,17 @@ static void drop_privileges(const struct capd_conf *c)
 				fatalx("privileges.group: no group '%s'", c->group);
 			gid = gr->gr_gid;
 		}
-		if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(pw->pw_uid) < 0)
+		if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid && getgid() == gid) {
+			/* started as that user already (systemd User=): nothing to switch */
+		} else if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(pw->pw_uid) < 0) {
 			fatal("cannot switch to user %s", c->user);
+		}
 		if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0))
 			fatalx("could regain root after dropping privileges");
 	}
 	if ((geteuid() == 0 || getuid() == 0) && !c->allow_root)
 		fatalx("refusing to run as root: set privileges.user (or privileges.allow_root = yes)");
+	drop_capabilities();
 }
 
 /* -r: what kind of file is it? */
