@@ -43,8 +43,12 @@ mariadb_start() {
 	MDB_SOCK=$MDB_DIR/mysqld.sock
 	MDB_PIDFILE=$MDB_DIR/mysqld.pid
 	mkdir -p "$MDB_DIR/data"
+	# one retry: on a loaded machine the bootstrap server has been seen to fail once
 	if ! mariadb-install-db --no-defaults --datadir="$MDB_DIR/data" --user=root \
-		--auth-root-authentication-method=normal --skip-test-db >"$MDB_DIR/install.log" 2>&1; then
+		--auth-root-authentication-method=normal --skip-test-db >"$MDB_DIR/install.log" 2>&1 &&
+	   ! { rm -rf "$MDB_DIR/data"; mkdir -p "$MDB_DIR/data"; sleep 1
+	       mariadb-install-db --no-defaults --datadir="$MDB_DIR/data" --user=root \
+		--auth-root-authentication-method=normal --skip-test-db >"$MDB_DIR/install.log" 2>&1; }; then
 		echo "# mariadb-install-db failed:" >&2
 		sed 's/^/#   /' "$MDB_DIR/install.log" | tail -20 >&2
 		return 1
