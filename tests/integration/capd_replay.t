@@ -15,30 +15,9 @@ n=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
 
-# reference: dnstap-ldns's YAML, one key per message: zone qtype rcode transport ipver msgtype
-dnstap-ldns -y -r "$FSTRM" | awk '
-BEGIN {
-    T["AUTH_QUERY"]=1; T["AUTH_RESPONSE"]=2; T["CLIENT_QUERY"]=5; T["CLIENT_RESPONSE"]=6
-    P["UDP"]=1; P["TCP"]=2; F["INET"]=4; F["INET6"]=6
-    Q["A"]=1; Q["NS"]=2; Q["CNAME"]=5; Q["SOA"]=6; Q["MX"]=15; Q["TXT"]=16; Q["AAAA"]=28
-    R["NOERROR"]=0; R["FORMERR"]=1; R["SERVFAIL"]=2; R["NXDOMAIN"]=3; R["NOTIMP"]=4; R["REFUSED"]=5
-}
-function flush() {
-    if (type == "") return
-    z = "."
-    if (qname ~ /(^|\.)example\.test$/) z = "example.test"
-    else if (qname ~ /(^|\.)sample\.test$/) z = "sample.test"
-    print z, (qt in Q ? Q[qt] : "?" qt), (rc in R ? R[rc] : "?" rc), P[proto], F[fam], T[type]
-    type = ""; inq = 0
-}
-/^---/ { flush() }
-/^  type: / { type = $2 }
-/^  socket_family: / { fam = $2 }
-/^  socket_protocol: / { proto = $2 }
-/->>HEADER<<-/ { rc = $6; sub(/,$/, "", rc) }
-/;; QUESTION SECTION:/ { inq = 1; next }
-inq == 1 { split($0, f, "\t"); qname = tolower(f[1]); sub(/^ *;/, "", qname); sub(/\.$/, "", qname); qt = f[3]; inq = 0 }
-END { flush() }' | sort | uniq -c | awk '{print $2, $3, $4, $5, $6, $7, $1}' | sort > "$T/ref.txt"
+# reference: dnstap-ldns's decoding, one key per message: zone qtype rcode transport ipver msgtype
+. "$HERE/../lib/dnstap_ref.sh"
+dnstap_ref "$FSTRM" > "$T/ref.txt"
 REF_TOTAL=$(awk '{s+=$7} END {print s+0}' "$T/ref.txt")
 is "$REF_TOTAL" 15000 "dnstap-ldns decodes 15000 messages"
 
