@@ -1,7 +1,7 @@
 /* tools/bench-dnsparse.c: ns per message of capd's dnsparse (and zones_match) vs ldns_wire2pkt on a dnstap capture. */
 /*
  * usage: bench-dnsparse [FILE.fstrm [SECONDS]]
- *   default FILE: /work/shared/realservers/samples/knot.fstrm, SECONDS 1
+ *   default FILE: tests/data/realservers/samples/knot.fstrm, SECONDS 1
  * Loads every DNS message of the capture into memory (responses, and
  * queries), then runs each parser over the whole set repeatedly for about
  * SECONDS each and prints ns/message. Also the same set with an OPT (and
@@ -124,7 +124,7 @@ static void line(const char *what, const struct set *s, enum what w, double secs
 
 int main(int argc, char **argv)
 {
-	const char *path = argc > 1 ? argv[1] : "/work/shared/realservers/samples/knot.fstrm";
+	const char *path = argc > 1 ? argv[1] : "tests/data/realservers/samples/knot.fstrm";
 	double secs = argc > 2 ? atof(argv[2]) : 1.0;
 	struct fstrm_file_options *fo = fstrm_file_options_init();
 	struct fstrm_reader *r;

@@ -2,8 +2,7 @@
 # tests/integration/aggd-capd.t: capd -> aggd on loopback with the real Knot dnstap sample: every datagram capd sent is staged once, records intact.
 . "$(dirname "$0")/../lib/aggd-test.sh"
 
-SAMPLE=$(dirname "$0")/../../../shared/realservers/samples/knot.fstrm
-[ -f "$SAMPLE" ] || SAMPLE=/work/shared/realservers/samples/knot.fstrm
+SAMPLE=$(dirname "$0")/../data/realservers/samples/knot.fstrm
 if [ ! -x "$B/capd" ] || [ ! -f "$SAMPLE" ] || ! command -v dnstap-ldns > /dev/null; then
 	echo "1..0 # SKIP capd, the sample capture or dnstap-ldns missing"
 	exit 0

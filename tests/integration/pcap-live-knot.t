@@ -3,7 +3,6 @@
 B=${DNSA_BUILD:?DNSA_BUILD must point at the build directory}/bin
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 RS=${REALSERVERS:-$SRC/tests/data/realservers}
-[ -d "$RS" ] || RS=/work/shared/realservers
 T=$(mktemp -d /tmp/pcap-live.XXXXXX)
 TAP_N=0
 TAP_FAIL=0

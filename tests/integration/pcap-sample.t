@@ -3,7 +3,6 @@
 B=${DNSA_BUILD:?DNSA_BUILD must point at the build directory}/bin
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 RS=${REALSERVERS:-$SRC/tests/data/realservers}
-[ -d "$RS" ] || RS=/work/shared/realservers
 PCAP=$RS/samples/knot-udp-tcp.pcap
 T=$(mktemp -d /tmp/pcap-sample.XXXXXX)
 TAP_N=0

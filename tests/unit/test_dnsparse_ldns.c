@@ -47,7 +47,7 @@
 #include "common/record.h"
 #include "tests/tap.h"
 
-#define KNOT_FSTRM "/work/shared/realservers/samples/knot.fstrm"
+#define KNOT_FSTRM "tests/data/realservers/samples/knot.fstrm" /* tests run from the top of the tree */
 
 enum verdict { AGREE, BOTH_REJ, R_LOOP, R_TWO_OPT, R_RRDATA, R_RDLEN, CAPPED, FAIL, V_MAX };
 static const char *vname[V_MAX] = { "agree", "both-rejected", "rule-loop", "rule-two-opt",
