@@ -510,7 +510,7 @@ int counters_decode(const uint8_t *buf, size_t len, struct dnsa_counters *c)
  * validates otherwise. Returns records seen or an error.
  */
 static int walk_payload(const uint8_t *buf, size_t len, int kind, record_fn fn, void *arg,
-    struct dnsa_counters *cout)
+    struct dnsa_counters *cout, struct dnsa_record *out, size_t max)
 {
 	struct rd r = { buf, len, 0, 0 };
 	struct dnsa_record rec;
@@ -533,7 +533,18 @@ static int walk_payload(const uint8_t *buf, size_t len, int kind, record_fn fn, 
 			uint64_t m = rd_container(&r, 4);
 			if (m > MAX_RECORDS)
 				r.err = E_TOOBIG;
+			if (out && !r.err && m > max) {
+				/* say why a bad payload is bad, even when it also claims too many records */
+				int rc = walk_payload(buf, len, 1, NULL, NULL, NULL, NULL, 0);
+				return rc < 0 ? rc : E_SPACE;
+			}
 			for (uint64_t j = 0; j < m && !r.err; j++) {
+				if (out) {
+					/* single pass: the caller uses out[] only if the whole payload is good */
+					rd_record(&r, &out[j]);
+					count++;
+					continue;
+				}
 				rd_record(&r, &rec);
 				if (!r.err && fn) {
 					int rc = fn(&rec, arg);
@@ -563,22 +574,29 @@ int payload_validate(const uint8_t *buf, size_t len, int kind)
 {
 	if (kind != 1 && kind != 2)
 		return E_INVAL;
-	return walk_payload(buf, len, kind, NULL, NULL, NULL);
+	return walk_payload(buf, len, kind, NULL, NULL, NULL, NULL, 0);
 }
 
 int payload_foreach_record(const uint8_t *buf, size_t len, record_fn fn, void *arg)
 {
-	int rc = walk_payload(buf, len, 1, NULL, NULL, NULL);
+	int rc = walk_payload(buf, len, 1, NULL, NULL, NULL, NULL, 0);
 	if (rc < 0 || !fn)
 		return rc;
-	return walk_payload(buf, len, 1, fn, arg, NULL);
+	return walk_payload(buf, len, 1, fn, arg, NULL, NULL, 0);
+}
+
+int payload_decode_records(const uint8_t *buf, size_t len, struct dnsa_record *out, size_t max)
+{
+	if (!out)
+		return E_INVAL;
+	return walk_payload(buf, len, 1, NULL, NULL, NULL, out, max);
 }
 
 int payload_counters(const uint8_t *buf, size_t len, struct dnsa_counters *c)
 {
 	if (!c)
 		return E_INVAL;
-	int rc = walk_payload(buf, len, 2, NULL, NULL, c);
+	int rc = walk_payload(buf, len, 2, NULL, NULL, c, NULL, 0);
 	return rc < 0 ? rc : E_OK;
 }
 

@@ -131,7 +131,7 @@ enum dnsa_counter {
 	C_DROP_BATCH,             /* records lost because a datagram could not be built */
 	C_PKT_ERRORS,             /* packets that were not DNS (pcap input) */
 	C_DNSTAP_CONNS,           /* dnstap connections accepted */
-	C_DATAGRAMS_SENT = 60,    /* record datagrams sent */
+	C_DATAGRAMS_SENT = 60,    /* datagrams handed to the kernel, records and counters (this one included) */
 	C_SEND_ERRORS,            /* sends that failed (EAGAIN, unreachable...) */
 	C_RECORDS_DROPPED_SEND,   /* records in datagrams that could not be sent */
 	C_FAILOVERS,              /* switches to another aggregator */
@@ -194,6 +194,17 @@ int counters_decode(const uint8_t *buf, size_t len, struct dnsa_counters *c);
  */
 typedef int (*record_fn)(const struct dnsa_record *r, void *arg);
 int payload_foreach_record(const uint8_t *buf, size_t len, record_fn fn, void *arg);
+/*
+ * payload_decode_records: the same walk in one pass, decoding the records of
+ * a RECORDS payload into out[0..max). Returns the record count once the whole
+ * payload has validated (out[] is then complete), or a negative code (out[]
+ * is then garbage: use none of it): E_SPACE if it holds more than max
+ * records, E_INVAL if buf or out is NULL, else as payload_validate.
+ * A payload of len bytes never holds more than len / RECORD_MIN_SIZE records
+ * (the smallest record is a 3-pair map of time, empty zone and weight).
+ */
+#define RECORD_MIN_SIZE 7
+int payload_decode_records(const uint8_t *buf, size_t len, struct dnsa_record *out, size_t max);
 int payload_counters(const uint8_t *buf, size_t len, struct dnsa_counters *c);
 /* payload_validate: well-formed and of the expected shape for `kind`; returns records or 0 for counters. */
 int payload_validate(const uint8_t *buf, size_t len, int kind);

@@ -306,6 +306,54 @@ int main(void)
 		is(payload_validate(NULL, 0, 1), E_INVAL, "NULL payload rejected");
 		is(record_decode(NULL, 0, &d), E_INVAL, "record_decode(NULL)");
 		is(counters_decode(buf, 0, NULL), E_INVAL, "counters_decode(NULL out)");
+
+		/* single-pass decode into an array: same records, same verdicts as validate */
+		static struct dnsa_record recs[4];
+		memset(recs, 0x5a, sizeof recs);
+		is(payload_decode_records(buf, (size_t)n, recs, 4), 2, "payload_decode_records: 2 records");
+		ok(recs[0].weight == 100 && recs[1].weight == 100 && strcmp(recs[1].zone, r.zone) == 0 &&
+		    strcmp(recs[1].qname, r.qname) == 0 && recs[1].qtype == r.qtype && recs[1].asn == r.asn &&
+		    recs[1].time_us == r.time_us && recs[1].has == r.has,
+		    "payload_decode_records: fields of both records as encoded");
+		is(payload_decode_records(buf, (size_t)n, recs, 1), E_SPACE, "more records than max: E_SPACE");
+		is(payload_decode_records(buf, (size_t)n, recs, 2), 2, "exactly max records fit");
+		is(payload_decode_records(buf, (size_t)n, NULL, 4), E_INVAL, "payload_decode_records(NULL out)");
+		is(payload_decode_records(NULL, 0, recs, 4), E_INVAL, "payload_decode_records(NULL buf)");
+		memcpy(out, buf, (size_t)n);
+		out[n] = 0;
+		is(payload_decode_records(out, (size_t)n + 1, recs, 4), E_MALFORMED, "decode: trailing byte rejected");
+		out[n - 3] = 0xff;
+		is(payload_decode_records(out, (size_t)n, recs, 4), payload_validate(out, (size_t)n, 1),
+		    "decode: a bad second record gives validate's code");
+		ok(payload_validate(out, (size_t)n, 1) < 0, "(which is an error)");
+		memcpy(out, buf, (size_t)n);
+		out[2] = 0x02;
+		is(payload_decode_records(out, (size_t)n, recs, 4), E_VERSION, "decode: unknown version rejected");
+		int same = 1;
+		for (int cut = 0; cut < n; cut++)
+			if (payload_decode_records(buf, (size_t)cut, recs, 4) != payload_validate(buf, (size_t)cut, 1))
+				same = 0;
+		ok(same, "decode and validate agree on every truncation (0..%d bytes)", n - 1);
+
+		/*
+		 * The smallest record: map(3) {0: 0 (time), 1: "" (zone), 11: 0 (weight)},
+		 * RECORD_MIN_SIZE bytes, twice, in a payload {0: 1, 2: [rec, rec]}.
+		 */
+		static const uint8_t tiny[] = {
+			0xa2, 0x00, 0x01, 0x02, 0x82,
+			0xa3, 0x00, 0x00, 0x01, 0x60, 0x0b, 0x00,
+			0xa3, 0x00, 0x00, 0x01, 0x60, 0x0b, 0x00,
+		};
+		is(sizeof tiny - 5, 2 * RECORD_MIN_SIZE, "two minimal records take 2 x RECORD_MIN_SIZE bytes");
+		is(payload_decode_records(tiny, sizeof tiny, recs, 4), 2, "minimal records decode");
+		ok(recs[1].zone[0] == '\0' && recs[1].weight == 0 && recs[1].time_us == 0 &&
+		    recs[1].has == 0, "minimal record: empty zone, weight 0, nothing else present");
+		/* an array head claiming 20 records with 14 bytes left: truncated, not E_SPACE */
+		uint8_t lie[sizeof tiny];
+		memcpy(lie, tiny, sizeof tiny);
+		lie[4] = 0x80 | 20;
+		is(payload_decode_records(lie, sizeof lie, recs, 2), E_TRUNCATED,
+		    "a count beyond max in a bad payload reports the decode error");
 		batch_free(b);
 	}
 	return done_testing();
