@@ -45,6 +45,9 @@ struct capd {
 	uint64_t frames;             /* frames seen by on_frame (for -r ticks) */
 	uint64_t start_mono;
 	struct dnstap_input_stats seen; /* what was already logged */
+	uint64_t seen_send_errors;   /* sender's send_errors already logged */
+	int sends_failing;           /* a send failure was logged, not yet the recovery */
+	int clean_secs;              /* seconds with sends and no send error since */
 };
 
 static uint64_t clock_us(clockid_t id)
@@ -176,6 +179,32 @@ static void log_input_problems(struct capd *d)
 		log_warnx_rl(&rl, "dnstap: behind, %" PRIu64 " frames counted but not sampled", DELTA(frames_shed));
 #undef DELTA
 	d->seen = st;
+}
+
+/*
+ * While every aggregator is unreachable the counters cannot reach anyone, so
+ * the node's own log is the only place the loss shows: warn (rate-limited)
+ * while sends fail, and say once when they have worked for 5 s (a connected
+ * UDP socket to a dead port alternates success and ECONNREFUSED).
+ */
+static void log_send_problems(struct capd *d)
+{
+	static struct log_rl rl = LOG_RL_INIT(10, 60);
+	static struct dnsa_counters c;
+	static uint64_t sent;
+	sender_stats(d->sender, &c);
+	uint64_t err = c.value[C_SEND_ERRORS] - d->seen_send_errors;
+	if (err) {
+		log_warnx_rl(&rl, "sending to the aggregator failed %" PRIu64 " time(s); %" PRIu64
+		    " records dropped so far (counted)", err, c.value[C_RECORDS_DROPPED_SEND]);
+		d->sends_failing = 1;
+		d->clean_secs = 0;
+	} else if (d->sends_failing && c.value[C_DATAGRAMS_SENT] > sent && ++d->clean_secs >= 5) {
+		log_info("sending to the aggregator works again");
+		d->sends_failing = 0;
+	}
+	d->seen_send_errors = c.value[C_SEND_ERRORS];
+	sent = c.value[C_DATAGRAMS_SENT];
 }
 
 static void send_counters(struct capd *d, struct dnsa_counters *c)
@@ -444,6 +473,7 @@ static void run_live(struct capd *d, int foreground)
 			pcap_input_tick(d->pcap, clock_us(CLOCK_REALTIME));
 		if (mono >= next_log) {
 			log_input_problems(d);
+			log_send_problems(d);
 			next_log = mono + 1000000;
 		}
 		if (mono >= next_counters) {
