@@ -316,7 +316,12 @@ int sender_send_counters(struct sender *s, struct dnsa_counters *c)
 {
 	/* records first, so a counters snapshot never overtakes the records it counts */
 	seal_batch(s);
+	drain(s);
 	sender_stats(s, c);
+	/* the snapshot counts the datagram that carries it, so datagrams_sent matches what
+	 * the aggregator receives; if this send fails, send_errors says so and the next
+	 * snapshot (from s->sent) no longer counts it */
+	counters_set(c, C_DATAGRAMS_SENT, s->sent + 1);
 	c->time_us = wall_us();
 	int len = counters_encode(c, s->plain, s->max_payload);
 	if (len < 0)
