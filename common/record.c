@@ -101,10 +101,16 @@ static void w_put(struct wr *w, size_t n)
 		w->full = 1;
 	w->len += n;
 }
-static void w_uint(struct wr *w, uint64_t v)
+static inline void w_uint(struct wr *w, uint64_t v)
 {
-	if (!w->full)
-		w_put(w, cbor_encode_uint(v, w->p + w->len, w->cap - w->len));
+	if (w->full)
+		return;
+	/* every key and most values are below 24: one initial byte, no library call */
+	if (v < 24 && w->len < w->cap) {
+		w->p[w->len++] = (uint8_t)v;
+		return;
+	}
+	w_put(w, cbor_encode_uint(v, w->p + w->len, w->cap - w->len));
 }
 static void w_map(struct wr *w, size_t n)
 {
