@@ -12,18 +12,50 @@ struct counts {
 	uint64_t est, sampled;
 };
 
-/* stage 2 key */
+/* series key (the wide tables) */
 struct skey {
 	uint32_t ts, zone, node, val;
 	uint8_t dim, pad[7];
 };
 
-/* one record's series updates, applied one record later so their cache misses overlap the next record's work */
-#define NK (2 * DIM_ASN + 4)
+/*
+ * Dense counters of one (minute, zone) or (minute, node): the small
+ * dimensions as fixed arrays, so a record costs two block lookups (mostly
+ * from a per-zone / per-node cache) instead of one hash lookup per dimension.
+ * A value without a slot here (rcode >= 24, EDNS version >= 3, the 32nd
+ * distinct qtype) goes to the minute hash table instead: exact either way.
+ */
+#define QSLOTS 31
+enum {
+	B_TOTAL = 0,
+	B_QTYPE = 1,                      /* 0: no question; 1..QSLOTS: qtypes by first appearance */
+	B_RCODE = B_QTYPE + 1 + QSLOTS,   /* 0..23 */
+	B_OPCODE = B_RCODE + 24,          /* 0..15 */
+	B_TRANSPORT = B_OPCODE + 16,      /* 0..TR_MAX-1 */
+	B_IPVER = B_TRANSPORT + TR_MAX,   /* unknown, 4, 6 */
+	B_EDNS = B_IPVER + 3,             /* none, v0, v1, v2 */
+	B_DO = B_EDNS + 4,                /* 0, 1 */
+	B_RSIZE = B_DO + 2,               /* bands, then unknown */
+	B_N = B_RSIZE + DIMS_RSIZE_BANDS + 1
+};
+
+/* a block's place: ts, zone index + 1 (or 0), node index + 1 (or 0) -> block index */
+struct bkey {
+	uint32_t ts, zone, node, pad;
+};
+
+/* the last block used by one zone or node: records arrive roughly in time order */
+struct bcache {
+	uint32_t ts;
+	uint32_t idx1;     /* block index + 1, 0 = none */
+};
+
+/* one record's wide-table updates, applied one record later so their cache misses overlap the next record's work */
+#define NK 5
 struct pending {
 	struct skey k[NK];
 	uint64_t hv[NK];
-	uint8_t hour[NK];        /* 1: hour table, 0: minute table */
+	struct htab *t[NK];
 	struct counts w;
 	int valid;
 };
@@ -35,6 +67,12 @@ struct nkey {
 	uint32_t pad;
 };
 
+/* the first (zone, hour) a name is seen in, counted without a hash lookup; others go to nametab */
+struct nfirst {
+	uint32_t zone, hour;
+	struct counts c;
+};
+
 struct top {
 	struct nkey k;
 	struct counts c;
@@ -42,17 +80,28 @@ struct top {
 
 struct agg {
 	struct strtab *zones, *nodes, *names;
-	struct htab *nametab;             /* struct nkey -> counts */
+	struct htab *nametab;             /* struct nkey -> counts (a name's later (zone, hour)s) */
+	struct nfirst *nfirst;            /* by name index */
+	size_t nfirst_cap;
+	size_t tracked;                   /* distinct (zone, hour, qname) counted */
 	struct htab *ser[AGG_GRAN_MAX];   /* struct skey -> counts */
+	struct htab *asn;                 /* hour ASN rows per zone and per node, struct skey -> counts */
 	struct htab *all_minute;          /* minute rows for all zones and all nodes, merged in at the end */
+	struct htab *blocks;              /* struct bkey -> block index */
+	struct counts *blk;               /* nblk blocks of B_N counters */
+	size_t nblk, blkcap;
+	struct bcache *zcache, *ncache;   /* by zone / node index */
+	size_t zcap, ncap;
+	uint8_t qslot[65536];             /* qtype -> slot 1..QSLOTS, 0 = none yet (kept across batches) */
+	uint16_t qval[QSLOTS + 1];        /* slot -> qtype */
+	unsigned nq;
+	struct dnsa_record *recs;         /* agg_payload's decoded records */
+	size_t reccap;
 	struct top *top;                  /* kept names, sorted */
 	size_t ntop, topcap;
 	uint64_t records, weight;
 	size_t names_max;                 /* distinct (zone, hour, qname) tracked */
 	uint64_t untracked;               /* records whose name was not tracked */
-	int cur_node;                     /* agg_payload's node for the callback */
-	uint64_t cur_received;
-	int err;                          /* sticky E_NOMEM from the callback */
 	struct pending pend;              /* the previous record's updates, prefetched */
 	char scratch[RECORD_NAME_MAX * 4 + 1];
 };
@@ -67,8 +116,11 @@ struct agg *agg_new(void)
 	a->names = strtab_new();
 	a->nametab = htab_new(sizeof(struct nkey), sizeof(struct counts));
 	a->all_minute = htab_new(sizeof(struct skey), sizeof(struct counts));
+	a->asn = htab_new(sizeof(struct skey), sizeof(struct counts));
+	a->blocks = htab_new(sizeof(struct bkey), sizeof(uint64_t));
 	a->names_max = AGG_NAMES_DEFAULT;
-	int bad = !a->zones || !a->nodes || !a->names || !a->nametab || !a->all_minute;
+	int bad = !a->zones || !a->nodes || !a->names || !a->nametab || !a->all_minute || !a->asn ||
+	    !a->blocks;
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		if (!(a->ser[g] = htab_new(sizeof(struct skey), sizeof(struct counts))))
 			bad = 1;
@@ -88,8 +140,15 @@ void agg_free(struct agg *a)
 	strtab_free(a->names);
 	htab_free(a->nametab);
 	htab_free(a->all_minute);
+	htab_free(a->asn);
+	htab_free(a->blocks);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		htab_free(a->ser[g]);
+	free(a->nfirst);
+	free(a->blk);
+	free(a->zcache);
+	free(a->ncache);
+	free(a->recs);
 	free(a->top);
 	free(a);
 }
@@ -101,12 +160,19 @@ void agg_reset(struct agg *a)
 	strtab_clear(a->names);
 	htab_clear(a->nametab);
 	htab_clear(a->all_minute);
+	htab_clear(a->asn);
+	htab_clear(a->blocks);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		htab_clear(a->ser[g]);
+	if (a->zcache)
+		memset(a->zcache, 0, a->zcap * sizeof *a->zcache);
+	if (a->ncache)
+		memset(a->ncache, 0, a->ncap * sizeof *a->ncache);
+	a->nblk = 0;
+	a->tracked = 0;
 	a->ntop = 0;
 	a->records = a->weight = a->untracked = 0;
 	a->pend.valid = 0;
-	a->err = 0;
 }
 
 uint32_t agg_zone_count(const struct agg *a) { return strtab_count(a->zones); }
@@ -133,6 +199,23 @@ static int64_t intern_clean(struct agg *a, struct strtab *t, const char *s)
 	return strtab_intern(t, a->scratch, len);
 }
 
+/* grow an array to hold at least `need` items of `size` bytes, zero-filling the new part */
+static int grow_zero(void **arr, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t nc = *cap ? *cap : 64;
+	while (nc < need)
+		nc *= 2;
+	void *p = realloc(*arr, nc * size);
+	if (!p)
+		return -1;
+	memset((char *)p + *cap * size, 0, (nc - *cap) * size);
+	*arr = p;
+	*cap = nc;
+	return 0;
+}
+
 int agg_node(struct agg *a, const char *node)
 {
 	int64_t i = intern_clean(a, a->nodes, node);
@@ -140,6 +223,8 @@ int agg_node(struct agg *a, const char *node)
 		return E_NOMEM;
 	if (i > UINT16_MAX)
 		return E_TOOBIG;
+	if (grow_zero((void **)&a->ncache, &a->ncap, (size_t)i + 1, sizeof *a->ncache))
+		return E_NOMEM;
 	return (int)i;
 }
 
@@ -181,13 +266,89 @@ static void record_vals(const struct dnsa_record *r, uint32_t v[DIM_MAX])
 	v[DIM_ASN] = (r->has & RH_ASN) ? r->asn : 0;
 }
 
+/* the block slot of value v in dimension d (DIM_TOTAL..DIM_RSIZE), or -1: no slot, use the hash table */
+static inline int slot_of(struct agg *a, unsigned d, uint32_t v)
+{
+	switch (d) {
+	case DIM_TOTAL: return B_TOTAL;
+	case DIM_QTYPE: {
+		if (v == DIMS_NONE)
+			return B_QTYPE;
+		unsigned s = a->qslot[v & 0xffff];
+		if (!s && a->nq < QSLOTS) {
+			s = ++a->nq;
+			a->qslot[v & 0xffff] = (uint8_t)s;
+			a->qval[s] = (uint16_t)v;
+		}
+		return s ? B_QTYPE + (int)s : -1;
+	}
+	case DIM_RCODE: return v < 24 ? B_RCODE + (int)v : -1;
+	case DIM_OPCODE: return B_OPCODE + (int)(v & 0xf);
+	case DIM_TRANSPORT: return B_TRANSPORT + (int)(v % TR_MAX);
+	case DIM_IPVER: return B_IPVER + (v == 4 ? 1 : v == 6 ? 2 : 0);
+	case DIM_EDNS: return v == DIMS_NONE ? B_EDNS : v < 3 ? B_EDNS + 1 + (int)v : -1;
+	case DIM_DO: return B_DO + (v ? 1 : 0);
+	case DIM_RSIZE: return v < DIMS_RSIZE_BANDS ? B_RSIZE + (int)v : B_RSIZE + DIMS_RSIZE_BANDS;
+	}
+	return -1;
+}
+
+/* the inverse of slot_of */
+static void slot_dim_val(const struct agg *a, int i, unsigned *d, uint32_t *v)
+{
+	if (i == B_TOTAL)
+		*d = DIM_TOTAL, *v = 0;
+	else if (i < B_RCODE)
+		*d = DIM_QTYPE, *v = i == B_QTYPE ? DIMS_NONE : a->qval[i - B_QTYPE];
+	else if (i < B_OPCODE)
+		*d = DIM_RCODE, *v = (uint32_t)(i - B_RCODE);
+	else if (i < B_TRANSPORT)
+		*d = DIM_OPCODE, *v = (uint32_t)(i - B_OPCODE);
+	else if (i < B_IPVER)
+		*d = DIM_TRANSPORT, *v = (uint32_t)(i - B_TRANSPORT);
+	else if (i < B_EDNS)
+		*d = DIM_IPVER, *v = i == B_IPVER ? 0 : i == B_IPVER + 1 ? 4 : 6;
+	else if (i < B_DO)
+		*d = DIM_EDNS, *v = i == B_EDNS ? DIMS_NONE : (uint32_t)(i - B_EDNS - 1);
+	else if (i < B_RSIZE)
+		*d = DIM_DO, *v = (uint32_t)(i - B_DO);
+	else
+		*d = DIM_RSIZE, *v = i < B_RSIZE + DIMS_RSIZE_BANDS ? (uint32_t)(i - B_RSIZE) : DIMS_RSIZE_UNKNOWN;
+}
+
+/* index of the block of (ts, zone, node), through the cache c; -1 on allocation failure */
+static int64_t block(struct agg *a, struct bcache *c, uint32_t ts, uint32_t zone, uint32_t node)
+{
+	if (c->idx1 && c->ts == ts)
+		return c->idx1 - 1;
+	struct bkey k = { ts, zone, node, 0 };
+	uint64_t *v = htab_upsert(a->blocks, &k);
+	if (!v)
+		return -1;
+	if (!*v) {
+		if (a->nblk == a->blkcap) {
+			size_t nc = a->blkcap ? a->blkcap * 2 : 256;
+			struct counts *nb = realloc(a->blk, nc * B_N * sizeof *nb);
+			if (!nb)
+				return -1;
+			a->blk = nb;
+			a->blkcap = nc;
+		}
+		memset(a->blk + a->nblk * B_N, 0, B_N * sizeof *a->blk);
+		*v = ++a->nblk;
+	}
+	c->ts = ts;
+	c->idx1 = (uint32_t)*v;
+	return (int64_t)*v - 1;
+}
+
 static int apply_pending(struct agg *a)
 {
 	struct pending *p = &a->pend;
 	if (!p->valid)
 		return E_OK;
 	for (unsigned i = 0; i < NK; i++) {
-		struct counts *c = htab_upsert_hashed(a->ser[p->hour[i] ? AGG_HOUR : AGG_MINUTE], &p->k[i], p->hv[i]);
+		struct counts *c = htab_upsert_hashed(p->t[i], &p->k[i], p->hv[i]);
 		if (!c)
 			return E_NOMEM;
 		c->est += p->w.est;
@@ -197,97 +358,141 @@ static int apply_pending(struct agg *a)
 	return E_OK;
 }
 
+static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dnsa_record *r,
+    const struct counts *w)
+{
+	struct counts *nc = NULL;
+	if (a->tracked < a->names_max) {
+		uint32_t known = strtab_count(a->names);
+		int64_t q = intern_clean(a, a->names, r->qname);
+		if (q < 0)
+			return E_NOMEM;
+		if ((size_t)q >= a->nfirst_cap &&
+		    grow_zero((void **)&a->nfirst, &a->nfirst_cap, (size_t)q + 1, sizeof *a->nfirst))
+			return E_NOMEM;
+		struct nfirst *f = &a->nfirst[q];
+		if ((uint32_t)q == known) {
+			/* interned just now (names are numbered in order of first appearance) */
+			*f = (struct nfirst){ z, hour, { 0, 0 } };
+			a->tracked++;
+			nc = &f->c;
+		} else if (f->zone == z && f->hour == hour) {
+			nc = &f->c;
+		} else {
+			struct nkey nk = { z, hour, (uint32_t)q, 0 };
+			size_t before = htab_count(a->nametab);
+			if (!(nc = htab_upsert(a->nametab, &nk)))
+				return E_NOMEM;
+			a->tracked += htab_count(a->nametab) - before;
+		}
+	} else {
+		/* full: only names already tracked still count (sanitised names are rare: skip them) */
+		int64_t q = strtab_find(a->names, r->qname, strnlen(r->qname, RECORD_NAME_MAX));
+		if (q >= 0) {
+			struct nfirst *f = &a->nfirst[q];
+			struct nkey nk = { z, hour, (uint32_t)q, 0 };
+			nc = f->zone == z && f->hour == hour ? &f->c : htab_find(a->nametab, &nk);
+		}
+	}
+	if (nc) {
+		nc->est += w->est;
+		nc->sampled++;
+	} else {
+		a->untracked++;
+	}
+	return E_OK;
+}
+
 /*
- * Each record goes straight into its series rows: every dimension per zone
- * and per node for its minute, the AS number for its hour (there is no
- * per-minute ASN series), and the zone x node total. The tables hold one
- * entry per distinct series, which stays small and cache-resident however
- * many records arrive; agg_finish derives hours, days and all-zones rows.
+ * Each record goes straight into its series: the small dimensions into the
+ * dense blocks of its (minute, zone) and (minute, node); country and the
+ * zone x node total into the minute table, the AS number per zone and per
+ * node into the hour ASN table (there is no per-minute ASN series). The
+ * tables hold one entry per distinct series; agg_finish derives hours, days
+ * and all-zones rows.
  */
 int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r)
 {
 	uint64_t t = r->time_us ? r->time_us : received_us;
 	struct counts w = { r->weight ? r->weight : 1, 1 };
 	int64_t z = intern_clean(a, a->zones, r->zone[0] ? r->zone : ".");
-	if (z < 0)
+	if (z < 0 || grow_zero((void **)&a->zcache, &a->zcap, (size_t)z + 1, sizeof *a->zcache) ||
+	    grow_zero((void **)&a->ncache, &a->ncap, (size_t)node + 1, sizeof *a->ncache))
 		return E_NOMEM;
 	uint32_t v[DIM_MAX];
 	record_vals(r, v);
 	uint32_t s = (uint32_t)(t / 1000000u);
 	uint32_t minute = s - s % 60u, hour = s - s % 3600u;
 	uint32_t zi = (uint32_t)z + 1, ni = (uint32_t)node + 1;
-	struct htab *m = a->ser[AGG_MINUTE], *h = a->ser[AGG_HOUR];
+	struct htab *m = a->ser[AGG_MINUTE];
 
-	/* this record's keys, hashed and prefetched now, applied with the next record */
+	/* this record's wide-table keys, hashed and prefetched now, applied with the next record */
 	struct pending nx;
-	unsigned n = 0;
-	for (unsigned d = 0; d < DIM_ASN; d++) {
-		nx.k[n] = (struct skey){ minute, zi, 0, v[d], (uint8_t)d, { 0 } };
-		nx.hour[n++] = 0;
-		nx.k[n] = (struct skey){ minute, 0, ni, v[d], (uint8_t)d, { 0 } };
-		nx.hour[n++] = 0;
-	}
-	nx.k[n] = (struct skey){ minute, zi, ni, 0, DIM_TOTAL, { 0 } };
-	nx.hour[n++] = 0;
-	nx.k[n] = (struct skey){ hour, zi, 0, v[DIM_ASN], DIM_ASN, { 0 } };
-	nx.hour[n++] = 1;
-	nx.k[n] = (struct skey){ hour, 0, ni, v[DIM_ASN], DIM_ASN, { 0 } };
-	nx.hour[n++] = 1;
-	nx.k[n] = (struct skey){ hour, 0, 0, v[DIM_ASN], DIM_ASN, { 0 } };
-	nx.hour[n++] = 1;
+	nx.k[0] = (struct skey){ minute, zi, 0, v[DIM_COUNTRY], DIM_COUNTRY, { 0 } };
+	nx.t[0] = m;
+	nx.k[1] = (struct skey){ minute, 0, ni, v[DIM_COUNTRY], DIM_COUNTRY, { 0 } };
+	nx.t[1] = m;
+	nx.k[2] = (struct skey){ minute, zi, ni, 0, DIM_TOTAL, { 0 } };
+	nx.t[2] = m;
+	nx.k[3] = (struct skey){ hour, zi, 0, v[DIM_ASN], DIM_ASN, { 0 } };
+	nx.t[3] = a->asn;
+	nx.k[4] = (struct skey){ hour, 0, ni, v[DIM_ASN], DIM_ASN, { 0 } };
+	nx.t[4] = a->asn;
 	for (unsigned i = 0; i < NK; i++) {
 		nx.hv[i] = htab_hash(&nx.k[i], sizeof nx.k[i]);
-		htab_prefetch(nx.hour[i] ? h : m, nx.hv[i]);
+		htab_prefetch(nx.t[i], nx.hv[i]);
 	}
 	nx.w = w;
 	nx.valid = 1;
+
+	int64_t bz = block(a, &a->zcache[z], minute, zi, 0);
+	int64_t bn = block(a, &a->ncache[node], minute, 0, ni);
+	if (bz < 0 || bn < 0)
+		return E_NOMEM;
+	struct counts *cz = a->blk + (size_t)bz * B_N, *cn = a->blk + (size_t)bn * B_N;
+	for (unsigned d = 0; d < DIM_COUNTRY; d++) {
+		int i = slot_of(a, d, v[d]);
+		if (i >= 0) {
+			cz[i].est += w.est;
+			cz[i].sampled++;
+			cn[i].est += w.est;
+			cn[i].sampled++;
+		} else if (add(m, minute, zi, 0, d, v[d], &w) || add(m, minute, 0, ni, d, v[d], &w)) {
+			return E_NOMEM;
+		}
+	}
+
 	if (apply_pending(a))
 		return E_NOMEM;
 	a->pend = nx;
 
-	if ((r->has & RH_QUESTION) && r->qname[0]) {
-		struct counts *nc = NULL;
-		if (htab_count(a->nametab) < a->names_max) {
-			int64_t q = intern_clean(a, a->names, r->qname);
-			if (q < 0)
-				return E_NOMEM;
-			struct nkey nk = { (uint32_t)z, (uint32_t)(t / 3600000000u), (uint32_t)q, 0 };
-			if (!(nc = htab_upsert(a->nametab, &nk)))
-				return E_NOMEM;
-		} else {
-			/* full: only names already tracked still count (sanitised names are rare: skip them) */
-			int64_t q = strtab_find(a->names, r->qname, strnlen(r->qname, RECORD_NAME_MAX));
-			struct nkey nk = { (uint32_t)z, (uint32_t)(t / 3600000000u), (uint32_t)q, 0 };
-			if (q >= 0)
-				nc = htab_find(a->nametab, &nk);
-		}
-		if (nc) {
-			nc->est += w.est;
-			nc->sampled++;
-		} else {
-			a->untracked++;
-		}
-	}
+	if ((r->has & RH_QUESTION) && r->qname[0] &&
+	    count_name(a, (uint32_t)z, (uint32_t)(t / 3600000000u), r, &w))
+		return E_NOMEM;
 	a->records++;
 	a->weight += w.est;
 	return E_OK;
 }
 
-static int on_record(const struct dnsa_record *r, void *arg)
-{
-	struct agg *a = arg;
-	if (!a->err)
-		a->err = agg_add(a, a->cur_node, a->cur_received, r);
-	return 0;
-}
-
 int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p, size_t len)
 {
-	a->cur_node = node;
-	a->cur_received = received_us;
-	int n = payload_foreach_record(p, len, on_record, a);
-	if (a->err)
-		return a->err;
+	/* the decoder's bound on the count; MAX_RECORDS caps it too, past that the payload is bad anyway */
+	size_t max = len / RECORD_MIN_SIZE + 1;
+	if (max > 65536)
+		max = 65536;
+	if (max > a->reccap) {
+		struct dnsa_record *nr = realloc(a->recs, max * sizeof *nr);
+		if (!nr)
+			return E_NOMEM;
+		a->recs = nr;
+		a->reccap = max;
+	}
+	int n = payload_decode_records(p, len, a->recs, a->reccap);
+	for (int i = 0; i < n; i++) {
+		int rc = agg_add(a, node, received_us, &a->recs[i]);
+		if (rc)
+			return rc;
+	}
 	return n;
 }
 
@@ -307,7 +512,7 @@ static int top_cmp(const void *pa, const void *pb, void *arg)
 
 static int select_top(struct agg *a, unsigned top_n)
 {
-	size_t n = htab_count(a->nametab);
+	size_t n = a->tracked;
 	if (n > a->topcap) {
 		struct top *t = realloc(a->top, n * sizeof *t);
 		if (!t)
@@ -318,6 +523,12 @@ static int select_top(struct agg *a, unsigned top_n)
 	size_t it = 0, i = 0;
 	const void *key;
 	struct counts *c;
+	uint32_t nn = strtab_count(a->names);
+	for (uint32_t q = 0; q < nn; q++) {
+		const struct nfirst *f = &a->nfirst[q];
+		a->top[i].k = (struct nkey){ f->zone, f->hour, q, 0 };
+		a->top[i++].c = f->c;
+	}
 	while ((c = htab_next(a->nametab, &it, &key))) {
 		memcpy(&a->top[i].k, key, sizeof(struct nkey));
 		a->top[i++].c = *c;
@@ -346,6 +557,31 @@ int agg_finish(struct agg *a, unsigned top_n)
 
 	if ((rc = apply_pending(a)))
 		return rc;
+
+	/* blocks -> minute rows: every slot that counted a record */
+	const uint64_t *bi;
+	while ((bi = htab_next(a->blocks, &it, &kp))) {
+		const struct bkey *k = kp;
+		const struct counts *b = a->blk + (*bi - 1) * B_N;
+		for (int i = 0; i < B_N; i++) {
+			unsigned d;
+			uint32_t val;
+			if (!b[i].sampled)
+				continue;
+			slot_dim_val(a, i, &d, &val);
+			if ((rc = add(a->ser[AGG_MINUTE], k->ts, k->zone, k->node, d, val, &b[i])))
+				return rc;
+		}
+	}
+	/* hour ASN rows; the zone rows also make the all-zones rows */
+	it = 0;
+	while ((v = htab_next(a->asn, &it, &kp))) {
+		const struct skey *k = kp;
+		if ((rc = add(a->ser[AGG_HOUR], k->ts, k->zone, k->node, k->dim, k->val, v)))
+			return rc;
+		if (k->zone && (rc = add(a->ser[AGG_HOUR], k->ts, 0, 0, k->dim, k->val, v)))
+			return rc;
+	}
 
 	/* minutes -> hours; zone rows also make the all-zones rows */
 	it = 0;
