@@ -9,11 +9,28 @@
 #include "capd/geo.h"
 #include "common/errors.h"
 
+/*
+ * A nameserver hears most of its queries from a few thousand resolvers at any
+ * moment, so a small direct-mapped cache of recent answers saves most of the
+ * database walks (a libmaxminddb lookup costs a few hundred ns). It lives
+ * with the databases: a reload makes a new struct geo, so a new cache.
+ */
+#define GEO_CACHE 4096 /* entries, a power of two */
+struct geo_slot {
+	uint8_t addr[16];  /* the address, zero-padded */
+	uint8_t len;       /* 4 or 16; 0 = empty slot */
+	uint8_t found;     /* GEO_* bits */
+	char country[3];
+	uint32_t asn;
+};
+
 struct geo {
 	MMDB_s country;  /* valid if has_country */
 	MMDB_s asn;      /* valid if has_asn */
 	int has_country;
 	int has_asn;
+	uint64_t hits, misses;                 /* cache statistics */
+	struct geo_slot cache[GEO_CACHE];
 };
 
 static int open_one(const char *path, MMDB_s *db)
@@ -79,7 +96,49 @@ static int lookup(const MMDB_s *db, const struct sockaddr *sa, MMDB_lookup_resul
 	return mmerr == MMDB_SUCCESS && res->found_entry;
 }
 
-unsigned geo_lookup(const struct geo *g, const uint8_t *addr, size_t addr_len, char country[3], uint32_t *asn)
+static unsigned lookup_db(const struct geo *g, const uint8_t *addr, size_t addr_len, char country[3], uint32_t *asn);
+
+static inline uint32_t slot_of(const uint8_t *addr, size_t len)
+{
+	uint64_t a = 0, b = 0;
+	memcpy(&a, addr, 8 < len ? 8 : len);
+	if (len > 8)
+		memcpy(&b, addr + 8, len - 8);
+	uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+	return (uint32_t)(h >> 40) & (GEO_CACHE - 1);
+}
+
+unsigned geo_lookup(struct geo *g, const uint8_t *addr, size_t addr_len, char country[3], uint32_t *asn)
+{
+	country[0] = '\0';
+	*asn = 0;
+	if (!g || !addr || (addr_len != 4 && addr_len != 16))
+		return 0;
+	struct geo_slot *sl = &g->cache[slot_of(addr, addr_len)];
+	if (sl->len == addr_len && memcmp(sl->addr, addr, addr_len) == 0) {
+		g->hits++;
+		memcpy(country, sl->country, 3);
+		*asn = sl->asn;
+		return sl->found;
+	}
+	g->misses++;
+	unsigned found = lookup_db(g, addr, addr_len, country, asn);
+	memset(sl->addr, 0, sizeof sl->addr);
+	memcpy(sl->addr, addr, addr_len);
+	sl->len = (uint8_t)addr_len;
+	sl->found = (uint8_t)found;
+	memcpy(sl->country, country, 3);
+	sl->asn = *asn;
+	return found;
+}
+
+void geo_cache_stats(const struct geo *g, uint64_t *hits, uint64_t *misses)
+{
+	*hits = g ? g->hits : 0;
+	*misses = g ? g->misses : 0;
+}
+
+static unsigned lookup_db(const struct geo *g, const uint8_t *addr, size_t addr_len, char country[3], uint32_t *asn)
 {
 	unsigned found = 0;
 	struct sockaddr_in sin;

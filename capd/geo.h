@@ -26,9 +26,12 @@ void geo_free(struct geo *g);
  * geo_lookup: look up a client address (addr_len 4 or 16 bytes). Fills
  * country (two letters, NUL-terminated; "" if unknown) and *asn (0 if
  * unknown). Returns the GEO_* bits of what was found (0 for a NULL geo or a
- * bad address length). No allocation, no syscall.
+ * bad address length). No allocation, no syscall. Recent answers are cached
+ * (4096 addresses, direct-mapped).
  */
-unsigned geo_lookup(const struct geo *g, const uint8_t *addr, size_t addr_len, char country[3], uint32_t *asn);
+unsigned geo_lookup(struct geo *g, const uint8_t *addr, size_t addr_len, char country[3], uint32_t *asn);
+/* geo_cache_stats: lookups answered from the cache of recent addresses, and database walks. Cannot fail. */
+void geo_cache_stats(const struct geo *g, uint64_t *hits, uint64_t *misses);
 
 /*
  * geo_prefix: copy the first `bits` bits of addr[0..addr_len) into out[16],

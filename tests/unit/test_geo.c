@@ -75,6 +75,34 @@ int main(void)
 	uint8_t a[16] = { 127, 0, 0, 1 };
 	is(geo_lookup(g, a, 5, cc, &asn), 0, "bad address length finds nothing");
 	is(geo_lookup(NULL, a, 4, cc, &asn), 0, "NULL geo finds nothing");
+
+	/* the cache of recent addresses never returns another address's answer */
+	{
+		uint64_t h0, m0, h1, m1;
+		int wrong = 0;
+		geo_cache_stats(g, &h0, &m0);
+		for (int round = 0; round < 3; round++) {
+			for (unsigned i = 0; i < 3 * 4096; i++) {
+				uint8_t b[4] = { 0, 0, 0, 0 };
+				const char *want;
+				if (i % 3 == 0) { b[0] = 127; b[1] = (uint8_t)(i >> 8); b[2] = (uint8_t)i; b[3] = 1; want = "XA"; }
+				else if (i % 3 == 1) { b[0] = 192; b[1] = 0; b[2] = 2; b[3] = (uint8_t)(i % 256); want = b[3] < 128 ? "FR" : ""; }
+				else { b[0] = 10; b[1] = (uint8_t)(i >> 8); b[2] = (uint8_t)i; want = ""; }
+				geo_lookup(g, b, 4, cc, &asn);
+				if (strcmp(cc, want) != 0)
+					wrong++;
+			}
+		}
+		geo_cache_stats(g, &h1, &m1);
+		is(wrong, 0, "36,864 lookups over 12,288 addresses: every answer right");
+		ok(h1 > h0 && m1 > m0, "the cache both hit (%llu) and missed (%llu)",
+		    (unsigned long long)(h1 - h0), (unsigned long long)(m1 - m0));
+		look(g, "192.0.2.10", cc, &asn);
+		geo_cache_stats(g, &h0, &m0);
+		look(g, "192.0.2.10", cc, &asn);
+		geo_cache_stats(g, &h1, &m1);
+		ok(h1 == h0 + 1 && m1 == m0 && !strcmp(cc, "FR") && asn == 64498, "a repeated address is a cache hit with the same answer");
+	}
 	geo_free(g);
 
 	/* country only */
