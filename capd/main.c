@@ -148,6 +148,8 @@ static void collect(struct capd *d, struct dnsa_counters *c)
 		counters_set(c, C_TCP_FLOWS, ps.tcp.flows_created);
 		counters_set(c, C_TCP_EVICTED, ps.tcp.evicted_weak + ps.tcp.evicted_lru + ps.tcp.expired);
 		counters_set(c, C_TCP_GAPS, ps.tcp.gaps);
+		counters_set(c, C_DOT_CONNS, ps.dot_conns);
+		counters_set(c, C_DOH_CONNS, ps.doh_conns);
 	}
 }
 

@@ -138,6 +138,8 @@ enum dnsa_counter {
 	C_PCAP_RECV = 70,         /* pcap_stats ps_recv */
 	C_PCAP_DROP,              /* pcap_stats ps_drop (kernel) */
 	C_PCAP_IFDROP,            /* pcap_stats ps_ifdrop (interface) */
+	C_DOT_CONNS,              /* DoT connections seen (pcap: client SYNs to 853; payload not parsed) */
+	C_DOH_CONNS,              /* DoH connections seen (pcap: client SYNs to 443) */
 	C_FRAG_REASSEMBLED = 80,  /* IP fragment reassembly */
 	C_FRAG_DROPPED,
 	C_TCP_FLOWS,              /* TCP flows tracked */

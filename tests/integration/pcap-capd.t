@@ -41,6 +41,7 @@ run garbage
 is "$(c garbage msg_total)" 1 "garbage: only the 22 bytes of junk reach the pipeline..."
 is "$(c garbage parse_errors)" 1 "... where the DNS parser rejects them"
 is "$(c garbage pkt_errors)" 9 "garbage: 9 packets counted as packet errors"
+is "$(c garbage dot_connections):$(c garbage doh_connections)" "1:1" "garbage: one DoT and one DoH handshake counted as connections"
 
 run snaplen
 is "$(c snaplen msg_total):$(c snaplen pkt_errors):$(c snaplen tcp_gaps)" "2:2:1" "snaplen: 2 queries, 2 cut responses, 1 TCP gap"
