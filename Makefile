@@ -4,6 +4,7 @@
 #   make test       install missing Debian packages, build, run every test with prove
 #   make demo       the end-to-end demo (see README.md)
 #   make bench      the performance suite (see BENCHMARKS.md)
+#   make soak       SOAK_MINUTES=30 of steady load, memory and accounting checked (tools/soak)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -135,6 +136,13 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	DNSA_BUILD=$(CURDIR)/$(B) ./tools/bench
+
+# make soak SOAK_MINUTES=30: the whole chain under steady load, memory flat, every message
+# accounted for (tools/soak lists its other settings); not part of make test (soak_short.t is)
+SOAK_MINUTES ?= 30
+soak: deps
+	$(MAKE) all
+	DNSA_BUILD=$(CURDIR)/$(B) SOAK_MINUTES=$(SOAK_MINUTES) ./tools/soak
 
 # install: daemons to sbin, dnsa-* tools to bin, man pages, SQL and examples
 # under share, units and sysusers for systemd; example configs go to
