@@ -403,7 +403,17 @@ static inline void record_clear(struct dnsa_record *rec)
 	memset(&rec->qtype, 0, sizeof *rec - offsetof(struct dnsa_record, qtype));
 }
 
+static void rd_record_at(struct rd *r, struct dnsa_record *rec);
+
+/* decode with a private copy of the cursor, so the compiler keeps it in registers (the hot loop) */
 static void rd_record(struct rd *r, struct dnsa_record *rec)
+{
+	struct rd l = *r;
+	rd_record_at(&l, rec);
+	*r = l;
+}
+
+static void rd_record_at(struct rd *r, struct dnsa_record *rec)
 {
 	record_clear(rec);
 	uint64_t n = rd_container(r, 5);

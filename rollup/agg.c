@@ -184,19 +184,42 @@ void agg_limit_names(struct agg *a, size_t max) { a->names_max = max; }
 uint64_t agg_names_untracked(const struct agg *a) { return a->untracked; }
 uint64_t agg_weight(const struct agg *a) { return a->weight; }
 
-/* intern a name as it will be written: printable ASCII only */
-static int64_t intern_clean(struct agg *a, struct strtab *t, const char *s)
+/*
+ * A string as it will be interned: its length if it is printable ASCII (the
+ * common case: interned as is, hashed ahead by agg_payload), else
+ * NEEDS_CLEAN (sanitised first).
+ */
+#define NEEDS_CLEAN SIZE_MAX
+struct pre {
+	size_t len;
+	uint64_t hv;
+};
+
+static inline struct pre pre_of(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = 0;
 	while (p[n] > 0x20 && p[n] < 0x7f && n < RECORD_NAME_MAX)
 		n++;
-	if (p[n] == '\0')
-		return strtab_intern(t, s, n);
+	if (p[n] != '\0')
+		return (struct pre){ NEEDS_CLEAN, 0 };
+	return (struct pre){ n, htab_hash(s, n) };
+}
+
+/* intern a name as it will be written: printable ASCII only */
+static int64_t intern_pre(struct agg *a, struct strtab *t, const char *s, struct pre pr)
+{
+	if (pr.len != NEEDS_CLEAN)
+		return strtab_intern_hashed(t, s, pr.len, pr.hv);
 	size_t len = dims_sanitize(s, a->scratch, sizeof a->scratch);
 	if (len > RECORD_NAME_MAX)
 		len = RECORD_NAME_MAX;
 	return strtab_intern(t, a->scratch, len);
+}
+
+static int64_t intern_clean(struct agg *a, struct strtab *t, const char *s)
+{
+	return intern_pre(a, t, s, pre_of(s));
 }
 
 /* grow an array to hold at least `need` items of `size` bytes, zero-filling the new part */
@@ -359,12 +382,12 @@ static int apply_pending(struct agg *a)
 }
 
 static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dnsa_record *r,
-    const struct counts *w)
+    const struct counts *w, struct pre qp)
 {
 	struct counts *nc = NULL;
 	if (a->tracked < a->names_max) {
 		uint32_t known = strtab_count(a->names);
-		int64_t q = intern_clean(a, a->names, r->qname);
+		int64_t q = intern_pre(a, a->names, r->qname, qp);
 		if (q < 0)
 			return E_NOMEM;
 		if ((size_t)q >= a->nfirst_cap &&
@@ -411,11 +434,22 @@ static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dns
  * tables hold one entry per distinct series; agg_finish derives hours, days
  * and all-zones rows.
  */
-int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r)
+static const char *zone_of(const struct dnsa_record *r)
+{
+	return r->zone[0] ? r->zone : ".";
+}
+
+static int has_name(const struct dnsa_record *r)
+{
+	return (r->has & RH_QUESTION) && r->qname[0];
+}
+
+static int add_record(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r,
+    struct pre zp, struct pre qp)
 {
 	uint64_t t = r->time_us ? r->time_us : received_us;
 	struct counts w = { r->weight ? r->weight : 1, 1 };
-	int64_t z = intern_clean(a, a->zones, r->zone[0] ? r->zone : ".");
+	int64_t z = intern_pre(a, a->zones, zone_of(r), zp);
 	if (z < 0 || grow_zero((void **)&a->zcache, &a->zcap, (size_t)z + 1, sizeof *a->zcache) ||
 	    grow_zero((void **)&a->ncache, &a->ncap, (size_t)node + 1, sizeof *a->ncache))
 		return E_NOMEM;
@@ -466,12 +500,17 @@ int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_rec
 		return E_NOMEM;
 	a->pend = nx;
 
-	if ((r->has & RH_QUESTION) && r->qname[0] &&
-	    count_name(a, (uint32_t)z, (uint32_t)(t / 3600000000u), r, &w))
+	if (has_name(r) && count_name(a, (uint32_t)z, (uint32_t)(t / 3600000000u), r, &w, qp))
 		return E_NOMEM;
 	a->records++;
 	a->weight += w.est;
 	return E_OK;
+}
+
+int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r)
+{
+	struct pre none = { 0, 0 };
+	return add_record(a, node, received_us, r, pre_of(zone_of(r)), has_name(r) ? pre_of(r->qname) : none);
 }
 
 int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p, size_t len)
@@ -488,10 +527,27 @@ int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p,
 		a->reccap = max;
 	}
 	int n = payload_decode_records(p, len, a->recs, a->reccap);
+	/* hash each record's zone and qname one record ahead and prefetch their intern slots */
+	struct pre zp = { 0, 0 }, qp = { 0, 0 }, none = { 0, 0 };
+	if (n > 0) {
+		zp = pre_of(zone_of(&a->recs[0]));
+		qp = has_name(&a->recs[0]) ? pre_of(a->recs[0].qname) : none;
+	}
 	for (int i = 0; i < n; i++) {
-		int rc = agg_add(a, node, received_us, &a->recs[i]);
+		struct pre zn = none, qn = none;
+		if (i + 1 < n) {
+			const struct dnsa_record *r = &a->recs[i + 1];
+			zn = pre_of(zone_of(r));
+			if (zn.len != NEEDS_CLEAN)
+				strtab_prefetch(a->zones, zn.hv);
+			if (has_name(r) && (qn = pre_of(r->qname)).len != NEEDS_CLEAN)
+				strtab_prefetch(a->names, qn.hv);
+		}
+		int rc = add_record(a, node, received_us, &a->recs[i], zp, qp);
 		if (rc)
 			return rc;
+		zp = zn;
+		qp = qn;
 	}
 	return n;
 }

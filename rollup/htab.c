@@ -223,16 +223,26 @@ void *htab_next(const struct htab *h, size_t *it, const void **key)
 	return NULL;
 }
 
-/* strtab: an index table of (arena offset, length, hash) and an open-addressing array of index+1 */
+/*
+ * strtab: an index table of (arena offset, length) by index, and an
+ * open-addressing array of slots that carry enough to decide a lookup
+ * without touching the index table: one load of the slot, then one of the
+ * arena to confirm (a lookup is two cache misses, not three).
+ */
 struct str_ent {
-	uint64_t hash;
 	uint32_t off, len;
+};
+
+struct str_slot {
+	uint32_t idx1;         /* index + 1, 0 = empty */
+	uint32_t tag;          /* hash >> 32 */
+	uint32_t off, len;     /* the string in the arena */
 };
 
 struct strtab {
 	struct str_ent *ent;   /* by index */
 	uint32_t n, ncap;
-	uint32_t *slot;        /* index + 1, 0 = empty */
+	struct str_slot *slot;
 	uint32_t scap;         /* power of two */
 	char *arena;
 	size_t used, acap;
@@ -282,14 +292,17 @@ const char *strtab_str(const struct strtab *t, uint32_t i)
 static int strtab_grow(struct strtab *t)
 {
 	uint32_t ncap = t->scap * 2;
-	uint32_t *ns = calloc(ncap, sizeof *ns);
+	struct str_slot *ns = calloc(ncap, sizeof *ns);
 	if (!ns)
 		return -1;
-	for (uint32_t i = 0; i < t->n; i++) {
-		uint32_t j = t->ent[i].hash & (ncap - 1);
-		while (ns[j])
+	for (uint32_t i = 0; i < t->scap; i++) {
+		const struct str_slot *o = &t->slot[i];
+		if (!o->idx1)
+			continue;
+		uint32_t j = (uint32_t)htab_hash(t->arena + o->off, o->len) & (ncap - 1);
+		while (ns[j].idx1)
 			j = (j + 1) & (ncap - 1);
-		ns[j] = i + 1;
+		ns[j] = *o;
 	}
 	free(t->slot);
 	t->slot = ns;
@@ -297,30 +310,61 @@ static int strtab_grow(struct strtab *t)
 	return 0;
 }
 
+/* names are short: compare 8 bytes at a time without a library call */
+static inline int str_eq(const char *a, const char *b, size_t n)
+{
+	while (n >= 8) {
+		uint64_t x, y;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+		a += 8;
+		b += 8;
+		n -= 8;
+	}
+	while (n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
+/* the slot holding s, or the empty slot where it would go */
+static inline uint32_t str_probe(const struct strtab *t, const char *s, size_t len, uint64_t hv)
+{
+	uint32_t mask = t->scap - 1, tag = (uint32_t)(hv >> 32);
+	uint32_t j = (uint32_t)hv & mask;
+	for (; t->slot[j].idx1; j = (j + 1) & mask) {
+		const struct str_slot *e = &t->slot[j];
+		if (e->tag == tag && e->len == len && str_eq(t->arena + e->off, s, len))
+			break;
+	}
+	return j;
+}
+
+void strtab_prefetch(const struct strtab *t, uint64_t hv)
+{
+	__builtin_prefetch(&t->slot[(uint32_t)hv & (t->scap - 1)]);
+}
+
 int64_t strtab_find(const struct strtab *t, const char *s, size_t len)
 {
-	uint64_t hv = htab_hash(s, len);
-	uint32_t mask = t->scap - 1;
-	for (uint32_t j = hv & mask; t->slot[j]; j = (j + 1) & mask) {
-		const struct str_ent *e = &t->ent[t->slot[j] - 1];
-		if (e->hash == hv && e->len == len && memcmp(t->arena + e->off, s, len) == 0)
-			return t->slot[j] - 1;
-	}
-	return -1;
+	uint32_t j = str_probe(t, s, len, htab_hash(s, len));
+	return (int64_t)t->slot[j].idx1 - 1;
 }
 
 int64_t strtab_intern(struct strtab *t, const char *s, size_t len)
 {
+	return strtab_intern_hashed(t, s, len, htab_hash(s, len));
+}
+
+int64_t strtab_intern_hashed(struct strtab *t, const char *s, size_t len, uint64_t hv)
+{
 	if (len > UINT32_MAX / 2)
 		return -1;
-	uint64_t hv = htab_hash(s, len);
-	uint32_t mask = t->scap - 1;
-	uint32_t j = hv & mask;
-	for (; t->slot[j]; j = (j + 1) & mask) {
-		const struct str_ent *e = &t->ent[t->slot[j] - 1];
-		if (e->hash == hv && e->len == len && memcmp(t->arena + e->off, s, len) == 0)
-			return t->slot[j] - 1;
-	}
+	uint32_t j = str_probe(t, s, len, hv);
+	if (t->slot[j].idx1)
+		return t->slot[j].idx1 - 1;
 	if (t->n == t->ncap) {
 		uint32_t nc = t->ncap ? t->ncap * 2 : 256;
 		struct str_ent *ne = realloc(t->ent, nc * sizeof *ne);
@@ -333,6 +377,8 @@ int64_t strtab_intern(struct strtab *t, const char *s, size_t len)
 		size_t nc = t->acap ? t->acap * 2 : 65536;
 		while (nc < t->used + len + 1)
 			nc *= 2;
+		if (nc > UINT32_MAX)
+			return -1;
 		char *na = realloc(t->arena, nc);
 		if (!na)
 			return -1;
@@ -340,13 +386,12 @@ int64_t strtab_intern(struct strtab *t, const char *s, size_t len)
 		t->acap = nc;
 	}
 	struct str_ent *e = &t->ent[t->n];
-	e->hash = hv;
 	e->off = (uint32_t)t->used;
 	e->len = (uint32_t)len;
 	memcpy(t->arena + t->used, s, len);
 	t->arena[t->used + len] = '\0';
 	t->used += len + 1;
-	t->slot[j] = ++t->n;
+	t->slot[j] = (struct str_slot){ ++t->n, (uint32_t)(hv >> 32), e->off, e->len };
 	if (t->n * 2 > t->scap && strtab_grow(t))
 		return -1;
 	return t->n - 1;

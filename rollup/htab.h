@@ -48,6 +48,13 @@ void strtab_free(struct strtab *t);
 void strtab_clear(struct strtab *t);
 /* strtab_intern: index of s[0..len), adding it if new; -1 on allocation failure. */
 int64_t strtab_intern(struct strtab *t, const char *s, size_t len);
+/*
+ * strtab_intern_hashed: the same with hv = htab_hash(s, len) computed by the
+ * caller, who may strtab_prefetch(t, hv) ahead of it so the slot's cache miss
+ * overlaps other work. strtab_prefetch cannot fail and changes nothing.
+ */
+int64_t strtab_intern_hashed(struct strtab *t, const char *s, size_t len, uint64_t hv);
+void strtab_prefetch(const struct strtab *t, uint64_t hv);
 /* strtab_find: index of s[0..len) or -1 if absent. Cannot fail. */
 int64_t strtab_find(const struct strtab *t, const char *s, size_t len);
 /* strtab_str: the NUL-terminated string of index i (i < strtab_count). */
