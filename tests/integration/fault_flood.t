@@ -27,14 +27,17 @@ CPU0=$(awk '{ print $14 + $15 }' "/proc/$AGGD_PID/stat")
 
 "$BIN/dnsa-sender" -k "$T/node.key" -s "$S" -n $REAL -r 300 -T 60 > "$T/real.out" 2>&1 &
 REAL_PID=$!
+pipe_track $REAL_PID
 sleep 0.5
 t0=$(date +%s.%N)
 "$BIN/dnsa-sender" -m random -s "$S" -n $NRAND -S 11 -T 60 > "$T/rand.out" 2>&1 &
 R_PID=$!
+pipe_track $R_PID
 # forged: the real node's name, an attacker's key, a boot id above the real one (so each
 # one passes the window check and costs aggd an AEAD open before it fails)
 "$BIN/dnsa-sender" -k "$T/attacker.key" -N "$NODE" -b 9000000000000000000 -s "$S" -n $NFORGE -T 60 > "$T/forge.out" 2>&1 &
 F_PID=$!
+pipe_track $F_PID
 wait $R_PID; wait $F_PID
 t1=$(date +%s.%N)
 diag "flood: $(cat "$T/rand.out") | $(cat "$T/forge.out")"

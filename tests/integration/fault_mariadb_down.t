@@ -22,6 +22,7 @@ pipe_mdb
 pipe_aggd_start || { echo "Bail out! aggd did not start"; exit 1; }
 "$BIN/dnsa-sender" -k "$T/node.key" -s "127.0.0.1:$AGG_PORT" -n $NDG -r 150 -R 10 -d "$T/sent.txt" -T 60 > "$T/sender.out" 2>&1 &
 SENDER=$!
+pipe_track $SENDER
 staged() { sqlite3 -cmd '.timeout 5000' "$T/staging.db" "$1"; }
 
 # MariaDB up: two timer runs

@@ -19,6 +19,7 @@
 #   perf_wait                  wait for it (bounded by its own timeout); sets PERF_SENT PERF_DONE PERF_LOST
 #   staged_secs                per-second record counts of the staged records: "UNIX_SECOND COUNT" lines
 #   rss_kib PID                VmRSS of a process in KiB (0 if gone)
+#   pipe_track PID             stop this background process too in the cleanup (SIGTERM, then SIGKILL)
 # Every wait is bounded; every process is stopped by its PID in the cleanup.
 
 HERE_PIPE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,7 +38,12 @@ PERF_N=0
 MDB_PID=
 QUERIES=${QUERIES:-$REALSERVERS/queries.txt}
 
+EXTRA_PIDS=
+pipe_track() { EXTRA_PIDS="$EXTRA_PIDS $1"; }
+
 pipe_cleanup() {
+	local p
+	for p in $EXTRA_PIDS; do kill -0 "$p" 2>/dev/null && stop_pid "$p" TERM; done
 	[ -n "$PERF_PID" ] && stop_pid "$PERF_PID" TERM
 	PERF_PID=
 	knot_stop
