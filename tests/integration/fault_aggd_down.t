@@ -103,5 +103,6 @@ FAILS=$(grep -c 'sending to the aggregator failed' "$T/capd.log")
 ok $(( FAILS > 0 ? 0 : 1 )) "capd's log shows the send failures while they happen: $(grep -m1 'sending to the aggregator failed' "$T/capd.log" | cut -c1-120)"
 ok $(( FAILS <= 11 ? 0 : 1 )) "rate-limited ($FAILS lines for ${OUTAGE} s)"
 is "$(grep -c 'sending to the aggregator works again' "$T/capd.log")" 1 "and says once that sends work again"
+pipe_logs_clean; ok $? "no sanitizer report in the logs"
 echo "1..$n"
 [ "$fails" = 0 ]

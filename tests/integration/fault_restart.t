@@ -114,5 +114,6 @@ is "$(mdb_counter aggd gaps)" 0 "no datagram lost between capd and aggd (capd fl
 is "$(mdb_counter capd dnstap_conns)" 3 "3 dnstap connections: 2 in the first boot (Knot restarted), 1 in the second"
 is "$(mdb_counter capd send_errors)" 0 "no send error"
 grep -q 'exiting\|stopp\|final' "$T/capd.1.log"; ok $? "the first capd logged its clean exit"
+pipe_logs_clean; ok $? "no sanitizer report in the logs"
 echo "1..$n"
 [ "$fails" = 0 ]

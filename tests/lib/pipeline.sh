@@ -19,6 +19,7 @@
 #   perf_wait                  wait for it (bounded by its own timeout); sets PERF_SENT PERF_DONE PERF_LOST
 #   staged_secs                per-second record counts of the staged records: "UNIX_SECOND COUNT" lines
 #   rss_kib PID                VmRSS of a process in KiB (0 if gone)
+#   pipe_logs_clean            0 if no daemon log or rollup stderr holds a sanitizer report (make SAN=1)
 #   pipe_track PID             stop this background process too in the cleanup (SIGTERM, then SIGKILL)
 # Every wait is bounded; every process is stopped by its PID in the cleanup.
 
@@ -167,6 +168,10 @@ perf_wait() {
 
 staged_secs() {
 	"$BIN/dnsa-sender" -x "$T/staging.db" | awk '{ c[int($1 / 1000000)]++ } END { for (s in c) print s, c[s] }' | sort -n
+}
+
+pipe_logs_clean() {
+	! grep -l 'Sanitizer\|runtime error:' "$T"/*.log "$T"/*.err "$T"/knot/*.log 2>/dev/null | sed 's/^/# sanitizer report in /' | grep .
 }
 
 rss_kib() {
