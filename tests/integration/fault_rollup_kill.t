@@ -4,7 +4,8 @@
 # rollup.t kills the job at three chosen points (DNSA_ROLLUP_CRASH); this kills it from
 # outside at random delays, so the kill lands wherever the run happens to be: connecting,
 # reading staging, writing upserts, committing, pruning, quarantining. Small batches
-# (batch_rows = 40) and prune chunks make every phase short and frequent.
+# (batch_rows = 40) and prune chunks make every phase short and frequent; the delays
+# scale with the uninterrupted run's duration, so the kills land throughout any run.
 # SEED=N reproduces a sequence of delays.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -87,12 +88,14 @@ dump ref > "$T/ref.dump"
 echo "# uninterrupted run: $D_MS ms, $(grep -c . "$T/ref.dump") rows in MariaDB"
 is "$(mariadb_sql dnsa_ref -e 'SELECT records, quarantined FROM rollup_checkpoint')" "30000	3" "it rolled up 30000 records and quarantined 3 rows"
 
-# ---- 20 runs killed at random delays
+# ---- 20 runs killed at random delays, up to 1/12 of the uninterrupted run each, so
+# that the 20 together cannot finish the work (each loses its uncommitted batch)
+MAXDELAY=$(( D_MS / 12 > 100 ? D_MS / 12 : 100 ))
 killed=0
 finished=0
 delays=""
 for i in $(seq $KILLS); do
-	delay=$(( RANDOM % 900 + 20 ))
+	delay=$(( RANDOM % MAXDELAY + 5 ))
 	delays="$delays $delay"
 	"$B/bin/aggd-rollup" -c "$T/kill.conf" 2>> "$T/kill.err" &
 	RUN_PID=$!
