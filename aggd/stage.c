@@ -380,6 +380,10 @@ int stage_flush(struct stage *st, int64_t now_ms)
 		st->head = (st->head + 1) % st->conf.queue_rows;
 	}
 	st->count -= n;
+	/* empty: start from the front again, so the row index only ever touches the pages
+	 * the largest backlog needed (otherwise head walks all queue_rows and RSS creeps) */
+	if (st->count == 0)
+		st->head = 0;
 	st->ctr.committed += n;
 	st->ctr.commits++;
 	st->backoff = 0;
