@@ -50,14 +50,24 @@ struct bcache {
 	uint32_t idx1;     /* block index + 1, 0 = none */
 };
 
-/* one record's wide-table updates, applied one record later so their cache misses overlap the next record's work */
+/*
+ * One record, prepared: its zone interned, its blocks and slots found, its
+ * wide-table keys hashed, and every line it will update prefetched. agg_payload
+ * prepares record i+1 before it commits record i, so those cache misses
+ * overlap (the work is bound by memory latency, not by instructions).
+ */
 #define NK 5
-struct pending {
-	struct skey k[NK];
+struct prep {
+	const struct dnsa_record *r;
+	struct skey k[NK];       /* wide-table keys */
 	uint64_t hv[NK];
 	struct htab *t[NK];
 	struct counts w;
-	int valid;
+	uint32_t v[DIM_MAX];     /* the record's value per dimension */
+	int slot[DIM_COUNTRY];   /* block slot per small dimension, -1: minute table */
+	uint64_t bz, bn;         /* zone and node block indexes */
+	uint32_t z, minute, hour;
+	int node;
 };
 
 struct nkey {
@@ -102,7 +112,6 @@ struct agg {
 	uint64_t records, weight;
 	size_t names_max;                 /* distinct (zone, hour, qname) tracked */
 	uint64_t untracked;               /* records whose name was not tracked */
-	struct pending pend;              /* the previous record's updates, prefetched */
 	char scratch[RECORD_NAME_MAX * 4 + 1];
 };
 
@@ -172,7 +181,6 @@ void agg_reset(struct agg *a)
 	a->tracked = 0;
 	a->ntop = 0;
 	a->records = a->weight = a->untracked = 0;
-	a->pend.valid = 0;
 }
 
 uint32_t agg_zone_count(const struct agg *a) { return strtab_count(a->zones); }
@@ -365,22 +373,6 @@ static int64_t block(struct agg *a, struct bcache *c, uint32_t ts, uint32_t zone
 	return (int64_t)*v - 1;
 }
 
-static int apply_pending(struct agg *a)
-{
-	struct pending *p = &a->pend;
-	if (!p->valid)
-		return E_OK;
-	for (unsigned i = 0; i < NK; i++) {
-		struct counts *c = htab_upsert_hashed(p->t[i], &p->k[i], p->hv[i]);
-		if (!c)
-			return E_NOMEM;
-		c->est += p->w.est;
-		c->sampled += p->w.sampled;
-	}
-	p->valid = 0;
-	return E_OK;
-}
-
 static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dnsa_record *r,
     const struct counts *w, struct pre qp)
 {
@@ -444,73 +436,95 @@ static int has_name(const struct dnsa_record *r)
 	return (r->has & RH_QUESTION) && r->qname[0];
 }
 
-static int add_record(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r,
-    struct pre zp, struct pre qp)
+static int prepare(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r,
+    struct pre zp, struct prep *p)
 {
 	uint64_t t = r->time_us ? r->time_us : received_us;
-	struct counts w = { r->weight ? r->weight : 1, 1 };
 	int64_t z = intern_pre(a, a->zones, zone_of(r), zp);
 	if (z < 0 || grow_zero((void **)&a->zcache, &a->zcap, (size_t)z + 1, sizeof *a->zcache) ||
 	    grow_zero((void **)&a->ncache, &a->ncap, (size_t)node + 1, sizeof *a->ncache))
 		return E_NOMEM;
-	uint32_t v[DIM_MAX];
-	record_vals(r, v);
+	p->r = r;
+	p->node = node;
+	p->z = (uint32_t)z;
+	p->w = (struct counts){ r->weight ? r->weight : 1, 1 };
+	record_vals(r, p->v);
 	uint32_t s = (uint32_t)(t / 1000000u);
 	uint32_t minute = s - s % 60u, hour = s - s % 3600u;
 	uint32_t zi = (uint32_t)z + 1, ni = (uint32_t)node + 1;
 	struct htab *m = a->ser[AGG_MINUTE];
+	p->minute = minute;
+	p->hour = (uint32_t)(t / 3600000000u);
 
-	/* this record's wide-table keys, hashed and prefetched now, applied with the next record */
-	struct pending nx;
-	nx.k[0] = (struct skey){ minute, zi, 0, v[DIM_COUNTRY], DIM_COUNTRY, { 0 } };
-	nx.t[0] = m;
-	nx.k[1] = (struct skey){ minute, 0, ni, v[DIM_COUNTRY], DIM_COUNTRY, { 0 } };
-	nx.t[1] = m;
-	nx.k[2] = (struct skey){ minute, zi, ni, 0, DIM_TOTAL, { 0 } };
-	nx.t[2] = m;
-	nx.k[3] = (struct skey){ hour, zi, 0, v[DIM_ASN], DIM_ASN, { 0 } };
-	nx.t[3] = a->asn;
-	nx.k[4] = (struct skey){ hour, 0, ni, v[DIM_ASN], DIM_ASN, { 0 } };
-	nx.t[4] = a->asn;
+	p->k[0] = (struct skey){ minute, zi, 0, p->v[DIM_COUNTRY], DIM_COUNTRY, { 0 } };
+	p->t[0] = m;
+	p->k[1] = (struct skey){ minute, 0, ni, p->v[DIM_COUNTRY], DIM_COUNTRY, { 0 } };
+	p->t[1] = m;
+	p->k[2] = (struct skey){ minute, zi, ni, 0, DIM_TOTAL, { 0 } };
+	p->t[2] = m;
+	p->k[3] = (struct skey){ hour, zi, 0, p->v[DIM_ASN], DIM_ASN, { 0 } };
+	p->t[3] = a->asn;
+	p->k[4] = (struct skey){ hour, 0, ni, p->v[DIM_ASN], DIM_ASN, { 0 } };
+	p->t[4] = a->asn;
 	for (unsigned i = 0; i < NK; i++) {
-		nx.hv[i] = htab_hash(&nx.k[i], sizeof nx.k[i]);
-		htab_prefetch(nx.t[i], nx.hv[i]);
+		p->hv[i] = htab_hash(&p->k[i], sizeof p->k[i]);
+		htab_prefetch(p->t[i], p->hv[i]);
 	}
-	nx.w = w;
-	nx.valid = 1;
 
 	int64_t bz = block(a, &a->zcache[z], minute, zi, 0);
 	int64_t bn = block(a, &a->ncache[node], minute, 0, ni);
 	if (bz < 0 || bn < 0)
 		return E_NOMEM;
-	struct counts *cz = a->blk + (size_t)bz * B_N, *cn = a->blk + (size_t)bn * B_N;
+	p->bz = (uint64_t)bz;
+	p->bn = (uint64_t)bn;
+	const struct counts *cz = a->blk + p->bz * B_N, *cn = a->blk + p->bn * B_N;
 	for (unsigned d = 0; d < DIM_COUNTRY; d++) {
-		int i = slot_of(a, d, v[d]);
+		int i = p->slot[d] = slot_of(a, d, p->v[d]);
 		if (i >= 0) {
-			cz[i].est += w.est;
+			__builtin_prefetch(&cz[i], 1);
+			__builtin_prefetch(&cn[i], 1);
+		}
+	}
+	return E_OK;
+}
+
+static int commit(struct agg *a, const struct prep *p, struct pre qp)
+{
+	const struct dnsa_record *r = p->r;
+	for (unsigned i = 0; i < NK; i++) {
+		struct counts *c = htab_upsert_hashed(p->t[i], &p->k[i], p->hv[i]);
+		if (!c)
+			return E_NOMEM;
+		c->est += p->w.est;
+		c->sampled++;
+	}
+	/* block pointers only now: a later prepare may have moved the blocks */
+	struct counts *cz = a->blk + p->bz * B_N, *cn = a->blk + p->bn * B_N;
+	for (unsigned d = 0; d < DIM_COUNTRY; d++) {
+		int i = p->slot[d];
+		if (i >= 0) {
+			cz[i].est += p->w.est;
 			cz[i].sampled++;
-			cn[i].est += w.est;
+			cn[i].est += p->w.est;
 			cn[i].sampled++;
-		} else if (add(m, minute, zi, 0, d, v[d], &w) || add(m, minute, 0, ni, d, v[d], &w)) {
+		} else if (add(a->ser[AGG_MINUTE], p->minute, p->z + 1, 0, d, p->v[d], &p->w) ||
+		    add(a->ser[AGG_MINUTE], p->minute, 0, (uint32_t)p->node + 1, d, p->v[d], &p->w)) {
 			return E_NOMEM;
 		}
 	}
-
-	if (apply_pending(a))
-		return E_NOMEM;
-	a->pend = nx;
-
-	if (has_name(r) && count_name(a, (uint32_t)z, (uint32_t)(t / 3600000000u), r, &w, qp))
+	if (has_name(r) && count_name(a, p->z, p->hour, r, &p->w, qp))
 		return E_NOMEM;
 	a->records++;
-	a->weight += w.est;
+	a->weight += p->w.est;
 	return E_OK;
 }
 
 int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r)
 {
 	struct pre none = { 0, 0 };
-	return add_record(a, node, received_us, r, pre_of(zone_of(r)), has_name(r) ? pre_of(r->qname) : none);
+	struct prep p;
+	int rc = prepare(a, node, received_us, r, pre_of(zone_of(r)), &p);
+	return rc ? rc : commit(a, &p, has_name(r) ? pre_of(r->qname) : none);
 }
 
 int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p, size_t len)
@@ -527,27 +541,43 @@ int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p,
 		a->reccap = max;
 	}
 	int n = payload_decode_records(p, len, a->recs, a->reccap);
-	/* hash each record's zone and qname one record ahead and prefetch their intern slots */
-	struct pre zp = { 0, 0 }, qp = { 0, 0 }, none = { 0, 0 };
-	if (n > 0) {
-		zp = pre_of(zone_of(&a->recs[0]));
-		qp = has_name(&a->recs[0]) ? pre_of(a->recs[0].qname) : none;
+	if (n <= 0)
+		return n;
+
+	/*
+	 * Three stages, one record apart: hash record i+2's zone and qname and
+	 * prefetch their intern slots; prefetch record i+1's qname string and
+	 * prepare it; commit record i.
+	 */
+	struct pre zp[3], qp[3], none = { 0, 0 };
+	struct prep pp[2];
+	for (int j = 0; j < 2 && j < n; j++) {
+		const struct dnsa_record *r = &a->recs[j];
+		zp[j] = pre_of(zone_of(r));
+		qp[j] = has_name(r) ? pre_of(r->qname) : none;
+		if (qp[j].len != NEEDS_CLEAN)
+			strtab_prefetch(a->names, qp[j].hv);
 	}
+	int rc = prepare(a, node, received_us, &a->recs[0], zp[0], &pp[0]);
+	if (rc)
+		return rc;
 	for (int i = 0; i < n; i++) {
-		struct pre zn = none, qn = none;
-		if (i + 1 < n) {
-			const struct dnsa_record *r = &a->recs[i + 1];
-			zn = pre_of(zone_of(r));
-			if (zn.len != NEEDS_CLEAN)
-				strtab_prefetch(a->zones, zn.hv);
-			if (has_name(r) && (qn = pre_of(r->qname)).len != NEEDS_CLEAN)
-				strtab_prefetch(a->names, qn.hv);
+		if (i + 2 < n) {
+			const struct dnsa_record *r = &a->recs[i + 2];
+			zp[(i + 2) % 3] = pre_of(zone_of(r));
+			if (zp[(i + 2) % 3].len != NEEDS_CLEAN)
+				strtab_prefetch(a->zones, zp[(i + 2) % 3].hv);
+			qp[(i + 2) % 3] = has_name(r) ? pre_of(r->qname) : none;
+			if (qp[(i + 2) % 3].len != NEEDS_CLEAN)
+				strtab_prefetch(a->names, qp[(i + 2) % 3].hv);
 		}
-		int rc = add_record(a, node, received_us, &a->recs[i], zp, qp);
-		if (rc)
+		if (i + 1 < n && qp[(i + 1) % 3].len != NEEDS_CLEAN)
+			strtab_prefetch_str(a->names, qp[(i + 1) % 3].hv);
+		if (i + 1 < n &&
+		    (rc = prepare(a, node, received_us, &a->recs[i + 1], zp[(i + 1) % 3], &pp[(i + 1) % 2])))
 			return rc;
-		zp = zn;
-		qp = qn;
+		if ((rc = commit(a, &pp[i % 2], qp[i % 3])))
+			return rc;
 	}
 	return n;
 }
@@ -610,9 +640,6 @@ int agg_finish(struct agg *a, unsigned top_n)
 	const void *kp;
 	struct counts *v;
 	int rc;
-
-	if ((rc = apply_pending(a)))
-		return rc;
 
 	/* blocks -> minute rows: every slot that counted a record */
 	const uint64_t *bi;
