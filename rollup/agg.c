@@ -95,7 +95,9 @@ struct agg {
 	size_t nfirst_cap;
 	size_t tracked;                   /* distinct (zone, hour, qname) counted */
 	struct htab *ser[AGG_GRAN_MAX];   /* struct skey -> counts */
-	struct htab *asn;                 /* hour ASN rows per zone and per node, struct skey -> counts */
+	struct htab *hourly;              /* rows kept per hour only (struct skey -> counts): ASN per zone
+	                                     and per node, zone x node totals (no minute rows are written
+	                                     for these, so counting them per minute would only cost memory) */
 	struct htab *all_minute;          /* minute rows for all zones and all nodes, merged in at the end */
 	struct htab *blocks;              /* struct bkey -> block index */
 	struct counts *blk;               /* nblk blocks of B_N counters */
@@ -125,10 +127,10 @@ struct agg *agg_new(void)
 	a->names = strtab_new();
 	a->nametab = htab_new(sizeof(struct nkey), sizeof(struct counts));
 	a->all_minute = htab_new(sizeof(struct skey), sizeof(struct counts));
-	a->asn = htab_new(sizeof(struct skey), sizeof(struct counts));
+	a->hourly = htab_new(sizeof(struct skey), sizeof(struct counts));
 	a->blocks = htab_new(sizeof(struct bkey), sizeof(uint64_t));
 	a->names_max = AGG_NAMES_DEFAULT;
-	int bad = !a->zones || !a->nodes || !a->names || !a->nametab || !a->all_minute || !a->asn ||
+	int bad = !a->zones || !a->nodes || !a->names || !a->nametab || !a->all_minute || !a->hourly ||
 	    !a->blocks;
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		if (!(a->ser[g] = htab_new(sizeof(struct skey), sizeof(struct counts))))
@@ -149,7 +151,7 @@ void agg_free(struct agg *a)
 	strtab_free(a->names);
 	htab_free(a->nametab);
 	htab_free(a->all_minute);
-	htab_free(a->asn);
+	htab_free(a->hourly);
 	htab_free(a->blocks);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		htab_free(a->ser[g]);
@@ -169,7 +171,7 @@ void agg_reset(struct agg *a)
 	strtab_clear(a->names);
 	htab_clear(a->nametab);
 	htab_clear(a->all_minute);
-	htab_clear(a->asn);
+	htab_clear(a->hourly);
 	htab_clear(a->blocks);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		htab_clear(a->ser[g]);
@@ -420,11 +422,11 @@ static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dns
 
 /*
  * Each record goes straight into its series: the small dimensions into the
- * dense blocks of its (minute, zone) and (minute, node); country and the
- * zone x node total into the minute table, the AS number per zone and per
- * node into the hour ASN table (there is no per-minute ASN series). The
- * tables hold one entry per distinct series; agg_finish derives hours, days
- * and all-zones rows.
+ * dense blocks of its (minute, zone) and (minute, node); country into the
+ * minute table; the AS number per zone and per node and the zone x node
+ * total into the hourly table (neither has minute rows). The tables hold one
+ * entry per distinct series; agg_finish derives hours, days and all-zones
+ * rows.
  */
 static const char *zone_of(const struct dnsa_record *r)
 {
@@ -460,12 +462,12 @@ static int prepare(struct agg *a, int node, uint64_t received_us, const struct d
 	p->t[0] = m;
 	p->k[1] = (struct skey){ minute, 0, ni, p->v[DIM_COUNTRY], DIM_COUNTRY, { 0 } };
 	p->t[1] = m;
-	p->k[2] = (struct skey){ minute, zi, ni, 0, DIM_TOTAL, { 0 } };
-	p->t[2] = m;
+	p->k[2] = (struct skey){ hour, zi, ni, 0, DIM_TOTAL, { 0 } };
+	p->t[2] = a->hourly;
 	p->k[3] = (struct skey){ hour, zi, 0, p->v[DIM_ASN], DIM_ASN, { 0 } };
-	p->t[3] = a->asn;
+	p->t[3] = a->hourly;
 	p->k[4] = (struct skey){ hour, 0, ni, p->v[DIM_ASN], DIM_ASN, { 0 } };
-	p->t[4] = a->asn;
+	p->t[4] = a->hourly;
 	for (unsigned i = 0; i < NK; i++) {
 		p->hv[i] = htab_hash(&p->k[i], sizeof p->k[i]);
 		htab_prefetch(p->t[i], p->hv[i]);
@@ -656,13 +658,13 @@ int agg_finish(struct agg *a, unsigned top_n)
 				return rc;
 		}
 	}
-	/* hour ASN rows; the zone rows also make the all-zones rows */
+	/* hour-only rows; the zone ASN rows also make the all-zones ASN rows */
 	it = 0;
-	while ((v = htab_next(a->asn, &it, &kp))) {
+	while ((v = htab_next(a->hourly, &it, &kp))) {
 		const struct skey *k = kp;
 		if ((rc = add(a->ser[AGG_HOUR], k->ts, k->zone, k->node, k->dim, k->val, v)))
 			return rc;
-		if (k->zone && (rc = add(a->ser[AGG_HOUR], k->ts, 0, 0, k->dim, k->val, v)))
+		if (k->zone && !k->node && (rc = add(a->ser[AGG_HOUR], k->ts, 0, 0, k->dim, k->val, v)))
 			return rc;
 	}
 

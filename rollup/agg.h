@@ -8,11 +8,12 @@
 #include "common/record.h"
 
 /*
- * Two stages (the per-record cost is one hash lookup per dimension and
- * scope, about 26, into tables of distinct series; see docs/sql.md):
- *  1. agg_add: each record adds its weight straight to its series rows:
- *     each dimension per zone and per node for its minute, the AS number for
- *     its hour, the zone x node total, and its (zone, hour, qname).
+ * Two stages (the per-record cost is memory latency: two dense counter
+ * blocks, five prefetched hash updates, two string interns; see agg.c):
+ *  1. agg_add / agg_payload: each record adds its weight straight to its
+ *     series: each dimension per zone and per node for its minute, the AS
+ *     number and the zone x node total for its hour, and its (zone, hour,
+ *     qname). agg_payload pipelines the records of a payload.
  *  2. agg_finish: minutes roll up into hours, hours into days, and the zone
  *     rows into all-zones rows.
  * Memory grows with distinct series and names, so the caller bounds it by
