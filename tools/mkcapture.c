@@ -27,6 +27,12 @@
  * All edits are in place and keep every length, so protobuf and IP lengths
  * stay valid; IPv4 header, UDP and TCP checksums are recomputed.
  * Output size is bounded by MESSAGES (default 1,000,000).
+ *
+ * mkcapture -F FLOWS [-p SERVER_PORT] -o OUT writes instead a pcap of a SYN
+ * flood with payload: for each of FLOWS distinct clients (address and port
+ * from a hash), a SYN to 127.0.0.1:SERVER_PORT, then a segment carrying the
+ * first 12 bytes of a 30-byte length-prefixed query, which a TCP reassembler
+ * must hold until it is evicted. For the memory ceiling of capd's pcap input.
  */
 
 #define FS_CONTENT_TYPE "protobuf:dnstap.Dnstap"
@@ -446,6 +452,66 @@ static int make_pcap(uint8_t *buf, size_t n, FILE *out, uint64_t want, struct va
 	return 0;
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* one Ethernet/IPv4/TCP packet with the pcap record header, checksums set */
+static void flood_packet(FILE *out, uint32_t usec_total, uint32_t client, uint16_t cport, uint16_t sport,
+    uint32_t seq, uint8_t flags, const uint8_t *pl, size_t plen)
+{
+	uint8_t b[16 + 14 + 20 + 20 + 64];
+	size_t caplen = 14 + 20 + 20 + plen;
+	memset(b, 0, sizeof b);
+	put_le32(b, 1700000000u + usec_total / 1000000u);
+	put_le32(b + 4, usec_total % 1000000u);
+	put_le32(b + 8, (uint32_t)caplen);
+	put_le32(b + 12, (uint32_t)caplen);
+	uint8_t *e = b + 16, *ip = e + 14, *tcp = ip + 20;
+	e[12] = 0x08; /* IPv4 */
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((20 + 20 + plen) >> 8);
+	ip[3] = (uint8_t)(20 + 20 + plen);
+	ip[8] = 64;
+	ip[9] = 6;
+	ip[12] = (uint8_t)(client >> 24); ip[13] = (uint8_t)(client >> 16); ip[14] = (uint8_t)(client >> 8); ip[15] = (uint8_t)client;
+	ip[16] = 127; ip[19] = 1;
+	uint16_t c = csum_fold(csum_add(0, ip, 20));
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	tcp[0] = (uint8_t)(cport >> 8); tcp[1] = (uint8_t)cport;
+	tcp[2] = (uint8_t)(sport >> 8); tcp[3] = (uint8_t)sport;
+	tcp[4] = (uint8_t)(seq >> 24); tcp[5] = (uint8_t)(seq >> 16); tcp[6] = (uint8_t)(seq >> 8); tcp[7] = (uint8_t)seq;
+	tcp[12] = 0x50;
+	tcp[13] = flags;
+	tcp[14] = 0xff; tcp[15] = 0xff;
+	memcpy(tcp + 20, pl, plen);
+	l4_checksum(tcp, 20 + plen, 6, ip + 12, ip + 16, 4);
+	fwrite(b, 1, 16 + caplen, out);
+}
+
+static int make_flood(FILE *out, uint64_t flows, uint16_t port, uint64_t seed)
+{
+	/* pcap global header: microseconds, little endian, Ethernet */
+	uint8_t gh[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0 };
+	/* 2-byte length 30, then the first 12 bytes of a query header: held, never completed */
+	static const uint8_t part[14] = { 0, 30, 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+	fwrite(gh, 1, sizeof gh, out);
+	for (uint64_t i = 0; i < flows; i++) {
+		uint64_t h = mix(seed ^ mix(i));
+		uint8_t a[4];
+		client_addr(a, 4, h);
+		uint32_t client = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		uint16_t cport = (uint16_t)(1024 + (h >> 40) % 64000);
+		uint32_t seq = (uint32_t)(h >> 8);
+		flood_packet(out, (uint32_t)(2 * i), client, cport, port, seq, 0x02 /* SYN */, NULL, 0);
+		flood_packet(out, (uint32_t)(2 * i + 1), client, cport, port, seq + 1, 0x18 /* PSH|ACK */, part, sizeof part);
+	}
+	return 0;
+}
+
 static uint8_t *slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
@@ -478,9 +544,10 @@ int main(int argc, char **argv)
 	uint64_t want = 1000000;
 	int64_t step = 1;
 	uint16_t port = 5353;
+	uint64_t flood = 0;
 	struct vary v = { .seed = 1, .names = 100000 };
 	int ch;
-	while ((ch = getopt(argc, argv, "i:o:n:T:N:s:p:h")) != -1) {
+	while ((ch = getopt(argc, argv, "i:o:n:T:N:s:p:F:h")) != -1) {
 		switch (ch) {
 		case 'i': in = optarg; break;
 		case 'o': outp = optarg; break;
@@ -489,10 +556,27 @@ int main(int argc, char **argv)
 		case 'N': v.names = strtoull(optarg, NULL, 10); break;
 		case 's': v.seed = strtoull(optarg, NULL, 10); break;
 		case 'p': port = (uint16_t)atoi(optarg); break;
+		case 'F': flood = strtoull(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: mkcapture [-n MESSAGES] [-T SECONDS] [-N NAMES] [-s SEED] [-p SERVER_PORT] -i IN -o OUT\n");
+			fprintf(stderr, "usage: mkcapture [-n MESSAGES] [-T SECONDS] [-N NAMES] [-s SEED] [-p SERVER_PORT] -i IN -o OUT\n"
+			    "       mkcapture -F FLOWS [-p SERVER_PORT] [-s SEED] -o OUT   (SYN flood with held segments)\n");
 			return 2;
 		}
+	}
+	if (flood && outp) {
+		FILE *f = fopen(outp, "wb");
+		if (!f) {
+			fprintf(stderr, "mkcapture: %s: %s\n", outp, strerror(errno));
+			return 1;
+		}
+		setvbuf(f, NULL, _IOFBF, 1 << 20);
+		make_flood(f, flood, port, v.seed);
+		if (fclose(f) != 0) {
+			fprintf(stderr, "mkcapture: %s: %s\n", outp, strerror(errno));
+			return 1;
+		}
+		printf("%" PRIu64 "\n", 2 * flood);
+		return 0;
 	}
 	if (!in || !outp || v.names == 0) {
 		fprintf(stderr, "mkcapture: -i and -o are required (and -N > 0)\n");

@@ -68,6 +68,14 @@ is "$c1_udp_ok" 11000 "copy 1: tcpdump verifies all 11000 UDP checksums"
 c1_hosts=$(tcpdump -n -r "$T/x.pcap" 2> /dev/null | tail -n 15017 | awk '{ print $3 }' | sed 's/\.[0-9]*:\{0,1\}$//' | sort -u | wc -l)
 ok "$([ "$c1_hosts" -gt 5000 ]; echo $?)" "copy 1 has $c1_hosts distinct sources"
 
+# ---- -F: a SYN flood of distinct flows, each with a held partial message
+is "$("$B/mkcapture" -F 1000 -o "$T/flood.pcap")" 2000 "mkcapture -F 1000 reports 2000 packets"
+tcpdump -n -vv -r "$T/flood.pcap" 2> /dev/null > "$T/flood.txt"
+is "$(grep -c 'cksum 0x[0-9a-f]* (correct)' "$T/flood.txt")" 2000 "tcpdump verifies all 2000 TCP checksums"
+is "$(grep -c 'Flags \[S\]' "$T/flood.txt")" 1000 "1000 SYNs"
+is "$(grep 'Flags \[S\]' "$T/flood.txt" | awk '{ print $1 }' | sort -u | wc -l | tr -d ' ')" 1000 "from 1000 distinct client address:port pairs"
+is "$(grep -c 'length 14$' "$T/flood.txt")" 1000 "1000 segments of 14 bytes (length prefix + 12 bytes of a query)"
+
 # ---- cut and foreign inputs: whole frames/packets only, or a clean refusal
 head -c 100000 "$RS/samples/knot.fstrm" > "$T/cut.fstrm"
 is "$("$B/mkcapture" -n 5000 -i "$T/cut.fstrm" -o "$T/cut-out.fstrm")" 5000 "a dnstap file cut inside a frame: 5000 frames from its whole frames"
