@@ -51,10 +51,22 @@ struct bcache {
 };
 
 /*
+ * A string as it will be interned: its length if it is printable ASCII (the
+ * common case: interned as is, hashed ahead by agg_payload), else
+ * NEEDS_CLEAN (sanitised first).
+ */
+#define NEEDS_CLEAN SIZE_MAX
+struct pre {
+	size_t len;
+	uint64_t hv;
+};
+
+/*
  * One record, prepared: its zone interned, its blocks and slots found, its
- * wide-table keys hashed, and every line it will update prefetched. agg_payload
- * prepares record i+1 before it commits record i, so those cache misses
- * overlap (the work is bound by memory latency, not by instructions).
+ * wide-table keys hashed, and every line it will update prefetched, in two
+ * stages, one record apart (prep1, prep2), before it is committed, so
+ * agg_payload keeps the cache misses of three records in flight (the work is
+ * bound by memory latency, not by instructions).
  */
 #define NK 5
 struct prep {
@@ -68,6 +80,7 @@ struct prep {
 	uint64_t bz, bn;         /* zone and node block indexes */
 	uint32_t z, minute, hour;
 	int node;
+	struct pre qp;           /* the qname, hashed */
 };
 
 struct nkey {
@@ -193,17 +206,6 @@ uint64_t agg_records(const struct agg *a) { return a->records; }
 void agg_limit_names(struct agg *a, size_t max) { a->names_max = max; }
 uint64_t agg_names_untracked(const struct agg *a) { return a->untracked; }
 uint64_t agg_weight(const struct agg *a) { return a->weight; }
-
-/*
- * A string as it will be interned: its length if it is printable ASCII (the
- * common case: interned as is, hashed ahead by agg_payload), else
- * NEEDS_CLEAN (sanitised first).
- */
-#define NEEDS_CLEAN SIZE_MAX
-struct pre {
-	size_t len;
-	uint64_t hv;
-};
 
 static inline struct pre pre_of(const char *s)
 {
@@ -438,11 +440,16 @@ static int has_name(const struct dnsa_record *r)
 	return (r->has & RH_QUESTION) && r->qname[0];
 }
 
-static int prepare(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r,
-    struct pre zp, struct prep *p)
+/* stage 1: intern the zone (a small, cache-resident table), hash and prefetch the wide keys and the qname's slot */
+static int prep1(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r,
+    struct prep *p)
 {
 	uint64_t t = r->time_us ? r->time_us : received_us;
-	int64_t z = intern_pre(a, a->zones, zone_of(r), zp);
+	struct pre none = { 0, 0 };
+	p->qp = has_name(r) ? pre_of(r->qname) : none;
+	if (p->qp.len != NEEDS_CLEAN)
+		strtab_prefetch(a->names, p->qp.hv);
+	int64_t z = intern_clean(a, a->zones, zone_of(r));
 	if (z < 0 || grow_zero((void **)&a->zcache, &a->zcap, (size_t)z + 1, sizeof *a->zcache) ||
 	    grow_zero((void **)&a->ncache, &a->ncap, (size_t)node + 1, sizeof *a->ncache))
 		return E_NOMEM;
@@ -473,8 +480,20 @@ static int prepare(struct agg *a, int node, uint64_t received_us, const struct d
 		htab_prefetch(p->t[i], p->hv[i]);
 	}
 
-	int64_t bz = block(a, &a->zcache[z], minute, zi, 0);
-	int64_t bn = block(a, &a->ncache[node], minute, 0, ni);
+	return E_OK;
+}
+
+/* stage 2: find the blocks and prefetch the counters; peek at the qname's index to prefetch its counts */
+static int prep2(struct agg *a, struct prep *p)
+{
+	if (p->qp.len != NEEDS_CLEAN) {
+		int64_t q = strtab_peek(a->names, p->qp.hv);
+		if (q >= 0 && (size_t)q < a->nfirst_cap)
+			__builtin_prefetch(&a->nfirst[q], 1);
+	}
+	uint32_t minute = p->minute;
+	int64_t bz = block(a, &a->zcache[p->z], minute, p->z + 1, 0);
+	int64_t bn = block(a, &a->ncache[p->node], minute, 0, (uint32_t)p->node + 1);
 	if (bz < 0 || bn < 0)
 		return E_NOMEM;
 	p->bz = (uint64_t)bz;
@@ -490,7 +509,8 @@ static int prepare(struct agg *a, int node, uint64_t received_us, const struct d
 	return E_OK;
 }
 
-static int commit(struct agg *a, const struct prep *p, struct pre qp)
+/* stage 3: add the record to everything prepared */
+static int commit(struct agg *a, const struct prep *p)
 {
 	const struct dnsa_record *r = p->r;
 	for (unsigned i = 0; i < NK; i++) {
@@ -500,7 +520,7 @@ static int commit(struct agg *a, const struct prep *p, struct pre qp)
 		c->est += p->w.est;
 		c->sampled++;
 	}
-	/* block pointers only now: a later prepare may have moved the blocks */
+	/* block pointers only now: a later prep2 may have moved the blocks */
 	struct counts *cz = a->blk + p->bz * B_N, *cn = a->blk + p->bn * B_N;
 	for (unsigned d = 0; d < DIM_COUNTRY; d++) {
 		int i = p->slot[d];
@@ -514,7 +534,7 @@ static int commit(struct agg *a, const struct prep *p, struct pre qp)
 			return E_NOMEM;
 		}
 	}
-	if (has_name(r) && count_name(a, p->z, p->hour, r, &p->w, qp))
+	if (has_name(r) && count_name(a, p->z, p->hour, r, &p->w, p->qp))
 		return E_NOMEM;
 	a->records++;
 	a->weight += p->w.est;
@@ -523,10 +543,11 @@ static int commit(struct agg *a, const struct prep *p, struct pre qp)
 
 int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r)
 {
-	struct pre none = { 0, 0 };
 	struct prep p;
-	int rc = prepare(a, node, received_us, r, pre_of(zone_of(r)), &p);
-	return rc ? rc : commit(a, &p, has_name(r) ? pre_of(r->qname) : none);
+	int rc = prep1(a, node, received_us, r, &p);
+	if (!rc)
+		rc = prep2(a, &p);
+	return rc ? rc : commit(a, &p);
 }
 
 int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p, size_t len)
@@ -547,38 +568,18 @@ int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p,
 		return n;
 
 	/*
-	 * Three stages, one record apart: hash record i+2's zone and qname and
-	 * prefetch their intern slots; prefetch record i+1's qname string and
-	 * prepare it; commit record i.
+	 * Three stages, one record apart, so each record's cache misses are in
+	 * flight while the two before it are worked on: prep1 record i+2, prep2
+	 * record i+1, commit record i.
 	 */
-	struct pre zp[3], qp[3], none = { 0, 0 };
-	struct prep pp[2];
-	for (int j = 0; j < 2 && j < n; j++) {
-		const struct dnsa_record *r = &a->recs[j];
-		zp[j] = pre_of(zone_of(r));
-		qp[j] = has_name(r) ? pre_of(r->qname) : none;
-		if (qp[j].len != NEEDS_CLEAN)
-			strtab_prefetch(a->names, qp[j].hv);
-	}
-	int rc = prepare(a, node, received_us, &a->recs[0], zp[0], &pp[0]);
-	if (rc)
-		return rc;
-	for (int i = 0; i < n; i++) {
-		if (i + 2 < n) {
-			const struct dnsa_record *r = &a->recs[i + 2];
-			zp[(i + 2) % 3] = pre_of(zone_of(r));
-			if (zp[(i + 2) % 3].len != NEEDS_CLEAN)
-				strtab_prefetch(a->zones, zp[(i + 2) % 3].hv);
-			qp[(i + 2) % 3] = has_name(r) ? pre_of(r->qname) : none;
-			if (qp[(i + 2) % 3].len != NEEDS_CLEAN)
-				strtab_prefetch(a->names, qp[(i + 2) % 3].hv);
-		}
-		if (i + 1 < n && qp[(i + 1) % 3].len != NEEDS_CLEAN)
-			strtab_prefetch_str(a->names, qp[(i + 1) % 3].hv);
-		if (i + 1 < n &&
-		    (rc = prepare(a, node, received_us, &a->recs[i + 1], zp[(i + 1) % 3], &pp[(i + 1) % 2])))
+	struct prep pp[3];
+	int rc;
+	for (int i = -2; i < n; i++) {
+		if (i + 2 < n && (rc = prep1(a, node, received_us, &a->recs[i + 2], &pp[(i + 2) % 3])))
 			return rc;
-		if ((rc = commit(a, &pp[i % 2], qp[i % 3])))
+		if (i + 1 >= 0 && i + 1 < n && (rc = prep2(a, &pp[(i + 1) % 3])))
+			return rc;
+		if (i >= 0 && (rc = commit(a, &pp[i % 3])))
 			return rc;
 	}
 	return n;

@@ -347,11 +347,13 @@ void strtab_prefetch(const struct strtab *t, uint64_t hv)
 	__builtin_prefetch(&t->slot[(uint32_t)hv & (t->scap - 1)]);
 }
 
-void strtab_prefetch_str(const struct strtab *t, uint64_t hv)
+int64_t strtab_peek(const struct strtab *t, uint64_t hv)
 {
 	const struct str_slot *e = &t->slot[(uint32_t)hv & (t->scap - 1)];
-	if (e->idx1 && e->tag == (uint32_t)(hv >> 32))
-		__builtin_prefetch(t->arena + e->off);
+	if (!e->idx1 || e->tag != (uint32_t)(hv >> 32))
+		return -1;
+	__builtin_prefetch(t->arena + e->off);
+	return (int64_t)e->idx1 - 1;
 }
 
 int64_t strtab_find(const struct strtab *t, const char *s, size_t len)

@@ -55,8 +55,13 @@ int64_t strtab_intern(struct strtab *t, const char *s, size_t len);
  */
 int64_t strtab_intern_hashed(struct strtab *t, const char *s, size_t len, uint64_t hv);
 void strtab_prefetch(const struct strtab *t, uint64_t hv);
-/* strtab_prefetch_str: once the slot is cached, prefetch the string it most likely holds (to compare) */
-void strtab_prefetch_str(const struct strtab *t, uint64_t hv);
+/*
+ * strtab_peek: a hint, once the slot is cached: the index of the string that
+ * most likely has hash hv (its home slot's, compared by tag only, so maybe
+ * another string), or -1; prefetches that string for the compare to come.
+ * Cannot fail, changes nothing.
+ */
+int64_t strtab_peek(const struct strtab *t, uint64_t hv);
 /* strtab_find: index of s[0..len) or -1 if absent. Cannot fail. */
 int64_t strtab_find(const struct strtab *t, const char *s, size_t len);
 /* strtab_str: the NUL-terminated string of index i (i < strtab_count). */
