@@ -26,6 +26,7 @@
  * whose socket buffers are raised well above a burst.
  */
 #define DI_SHED_BACKLOG_DEFAULT (1024 * 1024)
+#define DI_BACKLOG_HOLD_US_DEFAULT 20000
 #define DI_WINDOW_US_DEFAULT 100000
 #define DI_BUSY_PCT_DEFAULT 80
 #define DI_READS_DEFAULT 16
@@ -37,6 +38,7 @@ struct di_conn {
 	int fd;               /* -1: free slot */
 	struct fs *fs;        /* allocated at accept, freed at close */
 	unsigned flags;       /* flags for the frames of the current read (DNSTAP_FRAME_SHED) */
+	uint64_t behind_since; /* first read of the current run of reads over shed_backlog; 0: none */
 };
 
 struct dnstap_input {
@@ -148,7 +150,20 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 			if (ioctl(fd, FIONREAD, &queued) == 0 && queued > 0)
 				backlog += (size_t)queued;
 		}
-		c->flags = in->busy_shed || backlog >= in->conf.shed_backlog ? DNSTAP_FRAME_SHED : 0;
+		/*
+		 * A backlog counts once it has lasted backlog_hold_us: one large
+		 * write (a blaster's 1 MiB, a writer's flush) that capd drains in
+		 * a few reads is no reason to shed.
+		 */
+		int backlogged = 0;
+		if (backlog >= in->conf.shed_backlog) {
+			if (!c->behind_since)
+				c->behind_since = t0;
+			backlogged = t0 - c->behind_since + 1 >= in->conf.backlog_hold_us;
+		} else {
+			c->behind_since = 0;
+		}
+		c->flags = in->busy_shed || backlogged ? DNSTAP_FRAME_SHED : 0;
 
 		int rc = fs_commit(c->fs, (size_t)n);
 		in->win_busy += now_us() - t0;
@@ -210,6 +225,7 @@ static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 		}
 		c->fd = fd;
 		c->flags = 0;
+		c->behind_since = 0;
 		in->st.conns_accepted++;
 		in->st.conns_open++;
 	}
@@ -374,6 +390,8 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 		in->conf.max_conns = DI_MAX_CONNS_DEFAULT;
 	if (!in->conf.shed_backlog)
 		in->conf.shed_backlog = DI_SHED_BACKLOG_DEFAULT;
+	if (!in->conf.backlog_hold_us)
+		in->conf.backlog_hold_us = DI_BACKLOG_HOLD_US_DEFAULT;
 	if (!in->conf.busy_window_us)
 		in->conf.busy_window_us = DI_WINDOW_US_DEFAULT;
 	if (!in->conf.max_busy_pct)

@@ -25,7 +25,8 @@
  * frames, never a syscall per frame), by either of:
  *   - backlog: the bytes waiting in the socket when capd came to read it
  *     (what the read got, plus FIONREAD if the read filled the buffer) are
- *     at least shed_backlog: the socket is well on its way to full;
+ *     at least shed_backlog, for at least backlog_hold_us: the socket is
+ *     well on its way to full and stays so;
  *   - busy: in the last busy_window_us, the time spent handling frames
  *     (splitting plus the pipeline callbacks) was above max_busy_pct of the
  *     wall clock: capd is at capacity, and however the nameserver writes
@@ -51,6 +52,7 @@ struct dnstap_input_conf {
 	size_t max_frame;        /* 0: FS_MAX_FRAME_DEFAULT */
 	size_t buf_size;         /* per-connection read buffer; 0: FS_BUF_DEFAULT (256 KiB) */
 	size_t shed_backlog;     /* bytes waiting at read time that mean "behind"; 0: 1 MiB (busy rule only, see .c); SIZE_MAX: never */
+	unsigned backlog_hold_us; /* a backlog sheds only once it has lasted this long; 0: 20 ms; 1: at once */
 	unsigned busy_window_us; /* window of the busy measure; 0: 100000 (100 ms) */
 	unsigned max_busy_pct;   /* busy share above which frames are shed; 0: 80; >= 100: never */
 	unsigned reads_per_turn; /* reads per connection per readiness event (fairness); 0: 16 */

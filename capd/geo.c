@@ -112,7 +112,7 @@ unsigned geo_lookup(struct geo *g, const uint8_t *addr, size_t addr_len, char co
 {
 	country[0] = '\0';
 	*asn = 0;
-	if (!g || !addr || (addr_len != 4 && addr_len != 16))
+	if (!g || !addr || (addr_len != 4 && addr_len != 16) || (!g->has_country && !g->has_asn))
 		return 0;
 	struct geo_slot *sl = &g->cache[slot_of(addr, addr_len)];
 	if (sl->len == addr_len && memcmp(sl->addr, addr, addr_len) == 0) {

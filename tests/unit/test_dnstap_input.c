@@ -554,7 +554,7 @@ static void t_shed(struct evloop *ev)
 	char sock[128];
 	snprintf(sock, sizeof(sock), "%s/shed.sock", dir);
 	/* 16 KiB waiting at read time means behind */
-	struct dnstap_input_conf c = { .unix_path = sock, .shed_backlog = 16384 };
+	struct dnstap_input_conf c = { .unix_path = sock, .shed_backlog = 16384, .backlog_hold_us = 1 };
 	struct dnstap_input *in = dnstap_input_new(&c, ev, sink_frame, &s, &err);
 	ok(in != NULL, "listener for the shedding test");
 	if (in == NULL)
