@@ -487,7 +487,8 @@ static void flood_packet(FILE *out, uint32_t usec_total, uint32_t client, uint16
 	tcp[12] = 0x50;
 	tcp[13] = flags;
 	tcp[14] = 0xff; tcp[15] = 0xff;
-	memcpy(tcp + 20, pl, plen);
+	if (plen)
+		memcpy(tcp + 20, pl, plen);
 	l4_checksum(tcp, 20 + plen, 6, ip + 12, ip + 16, 4);
 	fwrite(b, 1, 16 + caplen, out);
 }
