@@ -21,7 +21,7 @@ for f in "$B/bin/aggd-rollup" "$B/bin/gen-staging"; do
 	[ -x "$f" ] || { echo "1..0 # SKIP $f not built"; exit 0; }
 done
 command -v mariadbd >/dev/null || { echo "1..0 # SKIP mariadbd not installed"; exit 0; }
-echo "1..46"
+echo "1..49"
 
 mariadb_start "$T/mdb" || { echo "Bail out! cannot start MariaDB"; exit 1; }
 ok 0 "private MariaDB started (pid $MDB_PID)"
@@ -110,6 +110,19 @@ rollup main
 ok $? "second run with nothing new exits 0"
 same dnsa
 ok $? "second run changes nothing"
+
+# ---- 1b. two aggregators (each its own staging and checkpoint) roll up into one MariaDB ----
+migrate dnsa_two >/dev/null
+conf agg1 dnsa_two
+conf agg2 dnsa_two
+rollup agg1 && rollup agg2
+ok $? "two aggregators' rollups into one database exit 0"
+is "$(q dnsa_two "SELECT aggregator, records FROM rollup_checkpoint ORDER BY aggregator" | tr '\n\t' '; ')" \
+   "agg1 4000;agg2 4000;" "one checkpoint per aggregator, 4000 records each"
+one=$(q dnsa "SELECT SUM(est), SUM(sampled) FROM series_day WHERE zone_id = 0 AND node_id = 0 AND dim = 'total'")
+half=$(q dnsa_two "SELECT SUM(est) / 2, SUM(sampled) / 2 FROM series_day WHERE zone_id = 0 AND node_id = 0 AND dim = 'total'" | sed 's/\.0000//g')
+[ -n "$one" ] && [ "$half" = "$one" ]
+ok $? "additive upserts: the shared database holds exactly twice one aggregator's totals (half: $half, one: $one)"
 
 # ---- 2. crash at each point, then rerun: totals identical to the uninterrupted run ----
 for point in before_commit:3 after_commit:3 during_prune:2; do
