@@ -8,11 +8,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/pipeline.sh"
 pipe_setup
-n=0
-fails=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails+1)); fi; }
-is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fails=$((fails+1)); fi; }
-diag() { echo "# $*"; }
+. "$HERE/../lib/tap.sh"
 REAL=3000
 NRAND=200000
 NFORGE=100000

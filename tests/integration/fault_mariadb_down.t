@@ -10,11 +10,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/pipeline.sh"
 command -v mariadbd >/dev/null || { echo "1..0 # SKIP mariadbd missing"; exit 0; }
 pipe_setup
-n=0
-fails=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails+1)); fi; }
-is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fails=$((fails+1)); fi; }
-diag() { echo "# $*"; }
+. "$HERE/../lib/tap.sh"
 DOWN_RUNS=4
 NDG=3000         # datagrams the node sends, at 150/s: 20 s of stream
 

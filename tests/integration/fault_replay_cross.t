@@ -10,11 +10,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/pipeline.sh"
 pipe_setup
-n=0
-fails=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails+1)); fi; }
+. "$HERE/../lib/tap.sh"
 todo() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2 # TODO $3"; else echo "not ok $n - $2 # TODO $3"; fi; }
-is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fails=$((fails+1)); fi; }
 sq() { sqlite3 -cmd '.timeout 5000' "$1" "$2"; }
 
 # aggregator A: the usual one; aggregator B: same keyring, its own port and staging

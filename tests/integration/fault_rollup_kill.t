@@ -20,10 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-n=0
-fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-is() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fails=$((fails + 1)); fi; }
+. "$ROOT/tests/lib/tap.sh"
 for f in "$B/bin/aggd-rollup" "$B/bin/gen-staging"; do
 	[ -x "$f" ] || { echo "1..0 # SKIP $f not built"; exit 0; }
 done

@@ -10,10 +10,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/pipeline.sh"
 pipe_setup
-n=0
-fails=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails+1)); fi; }
-is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fails=$((fails+1)); fi; }
+. "$HERE/../lib/tap.sh"
 sq() { sqlite3 -cmd '.timeout 5000' "$T/staging.db" "$1"; }
 st() { sq "SELECT COALESCE(SUM(value), 0) FROM node_stats WHERE node = '$1' AND counter = '$2'"; }
 rows() { sq "SELECT COUNT(*) FROM datagram WHERE node = '$1'"; }

@@ -1,0 +1,10 @@
+# tests/lib/tap.sh: TAP helpers for the integration scripts. Source it, then:
+#   ok STATUS NAME        passes when STATUS is 0
+#   is GOT WANT NAME      passes when the strings are equal; shows both otherwise
+#   diag TEXT             a TAP comment
+# $n counts the tests run, $fails the failures (for a plan printed at the end).
+n=0
+fails=0
+ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails+1)); fi; }
+is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fails=$((fails+1)); fi; }
+diag() { echo "# $*"; }
