@@ -1,10 +1,10 @@
-# Makefile: build capd, aggd, aggd-rollup, the common library, tools and tests.
+# Makefile: build capd, aggd, aggd-rollup, the common library, tools (tools/, tests/tools/, bench/) and tests.
 #   make            build everything (-Wall -Wextra -Werror -O2 -g)
 #   make SAN=1      the same under ASan+UBSan, in build-san/
 #   make test       install missing Debian packages, build, run every test with prove
 #   make demo       the end-to-end demo (see README.md)
 #   make bench      the performance suite (see BENCHMARKS.md)
-#   make soak       SOAK_MINUTES=30 of steady load, memory and accounting checked (tools/soak)
+#   make soak       SOAK_MINUTES=30 of steady load, memory and accounting checked (tests/soak)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -40,7 +40,11 @@ COMMON_SRC := $(wildcard common/*.c)
 CAPD_SRC   := $(filter-out capd/main.c,$(wildcard capd/*.c))
 AGGD_SRC   := $(filter-out aggd/main.c,$(wildcard aggd/*.c))
 ROLLUP_SRC := $(filter-out rollup/main.c,$(wildcard rollup/*.c))
+# tools/: what an operator runs (installed); tests/tools/: test helpers, bench/: benchmark
+# tools (built into $(B)/bin beside the others, never installed)
 TOOL_SRC   := $(wildcard tools/*.c)
+TEST_TOOL_SRC := $(wildcard tests/tools/*.c)
+BENCH_SRC  := $(wildcard bench/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
@@ -53,7 +57,10 @@ ALL_LIBS   := $(LIB_CAPD) $(LIB_AGGD) $(LIB_ROLLUP) $(LIB_COMMON)
 
 PROGS := $(if $(wildcard capd/main.c),$(B)/bin/capd) $(if $(wildcard aggd/main.c),$(B)/bin/aggd) \
 	$(if $(wildcard rollup/main.c),$(B)/bin/aggd-rollup)
-TOOLS := $(patsubst tools/%.c,$(B)/bin/%,$(TOOL_SRC))
+OPS_TOOLS   := $(patsubst tools/%.c,$(B)/bin/%,$(TOOL_SRC))
+TEST_TOOLS  := $(patsubst tests/tools/%.c,$(B)/bin/%,$(TEST_TOOL_SRC))
+BENCH_TOOLS := $(patsubst bench/%.c,$(B)/bin/%,$(BENCH_SRC))
+TOOLS := $(OPS_TOOLS) $(TEST_TOOLS) $(BENCH_TOOLS)
 UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 # a test or tool links only the program libraries whose headers it includes
@@ -87,7 +94,13 @@ $(PROGS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o %.a,$^) $(filter %.a,$^) $(LIBS)
 
-$(TOOLS): $(B)/bin/%: $(B)/tools/%.o $$(call test_libs,tools/$$*.c)
+$(OPS_TOOLS): $(B)/bin/%: $(B)/tools/%.o $$(call test_libs,tools/$$*.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(filter %.a,$^) $(filter %.a,$^) $(LIBS)
+$(TEST_TOOLS): $(B)/bin/%: $(B)/tests/tools/%.o $$(call test_libs,tests/tools/$$*.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(filter %.a,$^) $(filter %.a,$^) $(LIBS)
+$(BENCH_TOOLS): $(B)/bin/%: $(B)/bench/%.o $$(call test_libs,bench/$$*.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(filter %.a,$^) $(filter %.a,$^) $(LIBS)
 
@@ -106,7 +119,7 @@ $(B)/fuzz/%: $(B)/tests/fuzz/%.o $$(call test_libs,tests/fuzz/$$*.c)
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(MAKE) FUZZ=1 fuzzers
-	./tools/fuzz $(CURDIR)/build-fuzz/fuzz $(FUZZ_SECONDS)
+	./tests/fuzz/run $(CURDIR)/build-fuzz/fuzz $(FUZZ_SECONDS)
 
 deps:
 	@./tools/install-deps
@@ -131,18 +144,18 @@ integration: all
 
 demo: deps
 	$(MAKE) all
-	DNSA_BUILD=$(CURDIR)/$(B) ./tools/demo
+	DNSA_BUILD=$(CURDIR)/$(B) ./demo/run
 
 bench: deps
 	$(MAKE) all
-	DNSA_BUILD=$(CURDIR)/$(B) ./tools/bench
+	DNSA_BUILD=$(CURDIR)/$(B) ./bench/run
 
 # make soak SOAK_MINUTES=30: the whole chain under steady load, memory flat, every message
-# accounted for (tools/soak lists its other settings); not part of make test (soak_short.t is)
+# accounted for (tests/soak lists its other settings); not part of make test (soak_short.t is)
 SOAK_MINUTES ?= 30
 soak: deps
 	$(MAKE) all
-	DNSA_BUILD=$(CURDIR)/$(B) SOAK_MINUTES=$(SOAK_MINUTES) ./tools/soak
+	DNSA_BUILD=$(CURDIR)/$(B) SOAK_MINUTES=$(SOAK_MINUTES) ./tests/soak
 
 # install: daemons to sbin, dnsa-* tools to bin, man pages, SQL and examples
 # under share, units and sysusers for systemd; example configs go to
@@ -153,11 +166,9 @@ MANDIR      ?= $(PREFIX)/share/man
 DATADIR     ?= $(PREFIX)/share/dnsa
 UNITDIR     ?= /lib/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
-# every dnsa-* tool is for operators, except the test-input generators listed here
-NOINST_TOOLS  := dnsa-mkpcap
-INSTALL_TOOLS := $(filter-out $(addprefix %/,$(NOINST_TOOLS)),$(filter $(B)/bin/dnsa-%,$(TOOLS)) \
-	$(filter-out %.c,$(wildcard tools/dnsa-*)))
-install: $(PROGS) $(TOOLS)
+# the operator tools of tools/ (built ones and scripts); nothing of tests/ or bench/
+INSTALL_TOOLS := $(OPS_TOOLS) $(filter-out %.c,$(wildcard tools/dnsa-*))
+install: $(PROGS) $(OPS_TOOLS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(DATADIR)/examples \
 		$(DESTDIR)$(DATADIR)/systemd $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/dnsa

@@ -5,7 +5,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 : "${DNSA_BUILD:=$SRC/build}"
 export DNSA_BUILD
 echo "1..6"
-out=$(DURATION=${DEMO_DURATION:-6} timeout 300 "$SRC/tools/demo" 2>&1)
+out=$(DURATION=${DEMO_DURATION:-6} timeout 300 "$SRC/demo/run" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /' | tail -60
 n=0
