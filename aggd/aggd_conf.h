@@ -1,6 +1,6 @@
 /* aggd/aggd_conf.h: aggd's configuration: the option table, defaults and checks. */
-#ifndef DNSA_AGGD_CONF_H
-#define DNSA_AGGD_CONF_H
+#ifndef DNSA_AGGD_AGGD_CONF_H
+#define DNSA_AGGD_AGGD_CONF_H
 
 #include <limits.h>
 #include <stdint.h>

@@ -25,7 +25,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: aggd -c FILE [-f] [-n] [-v]...\n"
-	    "  -c FILE   configuration file (see conf/aggd.conf and docs/aggd.8)\n"
+	    "  -c FILE   configuration file (see conf/aggd.conf and docs/man/aggd.8)\n"
 	    "  -f        stay in the foreground, log to stderr\n"
 	    "  -n        check the configuration, print 'configuration OK' and exit\n"
 	    "  -v        more verbose logging (repeatable)\n"

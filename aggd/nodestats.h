@@ -1,6 +1,6 @@
 /* aggd/nodestats.h: per-node replay windows and statistics (datagrams, records, gaps, rejects by reason). */
-#ifndef DNSA_NODESTATS_H
-#define DNSA_NODESTATS_H
+#ifndef DNSA_AGGD_NODESTATS_H
+#define DNSA_AGGD_NODESTATS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* aggd/privdrop.h: give up root for a configured user and group, for good. */
-#ifndef DNSA_PRIVDROP_H
-#define DNSA_PRIVDROP_H
+#ifndef DNSA_AGGD_PRIVDROP_H
+#define DNSA_AGGD_PRIVDROP_H
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* aggd/receiver.h: the UDP listening sockets and batched receives (recvmmsg). */
-#ifndef DNSA_RECEIVER_H
-#define DNSA_RECEIVER_H
+#ifndef DNSA_AGGD_RECEIVER_H
+#define DNSA_AGGD_RECEIVER_H
 
 #include <stddef.h>
 #include <stdint.h>

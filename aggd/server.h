@@ -1,6 +1,6 @@
 /* aggd/server.h: aggd's event loop: receive, verify, stage, account, report. */
-#ifndef DNSA_SERVER_H
-#define DNSA_SERVER_H
+#ifndef DNSA_AGGD_SERVER_H
+#define DNSA_AGGD_SERVER_H
 
 #include <signal.h>
 

@@ -170,7 +170,7 @@ static int db_prepare(struct stage *st)
 		return rc;
 	/*
 	 * A row is a ~1.3 KB datagram: 16 KB pages cut the staging CPU per row
-	 * by about a third against 4 KB (tools/dnsa-sender -B). Only takes
+	 * by about a third against 4 KB (tests/tools/dnsa-sender -B). Only takes
 	 * effect when the file is created (before WAL mode is set).
 	 */
 	rc = sqlite3_exec(st->db, "PRAGMA page_size = 16384", NULL, NULL, NULL);

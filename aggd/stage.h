@@ -1,6 +1,6 @@
 /* aggd/stage.h: the SQLite staging writer: a bounded in-memory queue committed in batched WAL transactions. */
-#ifndef DNSA_STAGE_H
-#define DNSA_STAGE_H
+#ifndef DNSA_AGGD_STAGE_H
+#define DNSA_AGGD_STAGE_H
 
 #include <stddef.h>
 #include <stdint.h>

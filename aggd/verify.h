@@ -1,6 +1,6 @@
 /* aggd/verify.h: the checks every received datagram passes before it may be staged. */
-#ifndef DNSA_VERIFY_H
-#define DNSA_VERIFY_H
+#ifndef DNSA_AGGD_VERIFY_H
+#define DNSA_AGGD_VERIFY_H
 
 #include <stddef.h>
 #include <stdint.h>

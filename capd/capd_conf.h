@@ -1,6 +1,6 @@
 /* capd/capd_conf.h: capd's configuration: the option table, semantic checks, and building objects from it. */
-#ifndef CAPD_CAPD_CONF_H
-#define CAPD_CAPD_CONF_H
+#ifndef DNSA_CAPD_CAPD_CONF_H
+#define DNSA_CAPD_CAPD_CONF_H
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* capd/capfile.h: read a dnstap capture file (Frame Streams, as fstrm_capture writes) frame by frame. */
-#ifndef CAPD_CAPFILE_H
-#define CAPD_CAPFILE_H
+#ifndef DNSA_CAPD_CAPFILE_H
+#define DNSA_CAPD_CAPFILE_H
 
 #include "capd/framestream.h"
 

@@ -1,6 +1,6 @@
 /* capd/dnsparse.h: fast DNS message parser for the hot path: header, first question, EDNS OPT; no allocation. */
-#ifndef CAPD_DNSPARSE_H
-#define CAPD_DNSPARSE_H
+#ifndef DNSA_CAPD_DNSPARSE_H
+#define DNSA_CAPD_DNSPARSE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* capd/dnstap.h: zero-copy decoder of dnstap protobuf frames into struct capd_msg. */
-#ifndef CAPD_DNSTAP_H
-#define CAPD_DNSTAP_H
+#ifndef DNSA_CAPD_DNSTAP_H
+#define DNSA_CAPD_DNSTAP_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* capd/dnstap_input.h: dnstap listeners (UNIX socket capd owns, optional TCP) feeding frames to the pipeline. */
-#ifndef CAPD_DNSTAP_INPUT_H
-#define CAPD_DNSTAP_INPUT_H
+#ifndef DNSA_CAPD_DNSTAP_INPUT_H
+#define DNSA_CAPD_DNSTAP_INPUT_H
 
 #include <stddef.h>
 #include <stdint.h>

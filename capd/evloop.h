@@ -1,6 +1,6 @@
 /* capd/evloop.h: a tiny single-threaded epoll event loop (fd readiness callbacks). */
-#ifndef CAPD_EVLOOP_H
-#define CAPD_EVLOOP_H
+#ifndef DNSA_CAPD_EVLOOP_H
+#define DNSA_CAPD_EVLOOP_H
 
 #include <stdint.h>
 #include <sys/epoll.h> /* events are EPOLL* bits */

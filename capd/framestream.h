@@ -1,6 +1,6 @@
 /* capd/framestream.h: Frame Streams receiver state machine (bidirectional, unidirectional, file). */
-#ifndef CAPD_FRAMESTREAM_H
-#define CAPD_FRAMESTREAM_H
+#ifndef DNSA_CAPD_FRAMESTREAM_H
+#define DNSA_CAPD_FRAMESTREAM_H
 
 #include <stddef.h>
 #include <stdint.h>

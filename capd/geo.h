@@ -1,6 +1,6 @@
 /* capd/geo.h: client address to country and AS number (MaxMind-format databases), and prefix truncation. */
-#ifndef CAPD_GEO_H
-#define CAPD_GEO_H
+#ifndef DNSA_CAPD_GEO_H
+#define DNSA_CAPD_GEO_H
 
 #include <stddef.h>
 #include <stdint.h>

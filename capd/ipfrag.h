@@ -1,6 +1,6 @@
 /* capd/ipfrag.h: bounded IPv4/IPv6 fragment reassembly for captured packets. */
-#ifndef CAPD_IPFRAG_H
-#define CAPD_IPFRAG_H
+#ifndef DNSA_CAPD_IPFRAG_H
+#define DNSA_CAPD_IPFRAG_H
 
 #include <stddef.h>
 #include <stdint.h>

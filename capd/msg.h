@@ -1,6 +1,6 @@
 /* capd/msg.h: one DNS message as an input (dnstap or pcap) hands it to the pipeline, before any DNS parsing. */
-#ifndef CAPD_MSG_H
-#define CAPD_MSG_H
+#ifndef DNSA_CAPD_MSG_H
+#define DNSA_CAPD_MSG_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* capd/pcap_input.h: raw packet input (libpcap live interface or pcap/pcapng file) producing capd_msg. */
-#ifndef CAPD_PCAP_INPUT_H
-#define CAPD_PCAP_INPUT_H
+#ifndef DNSA_CAPD_PCAP_INPUT_H
+#define DNSA_CAPD_PCAP_INPUT_H
 
 #include <stddef.h>
 #include <stdint.h>

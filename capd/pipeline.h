@@ -1,6 +1,6 @@
 /* capd/pipeline.h: per message: count, sample, parse, match zone, locate client, build the record, batch it. */
-#ifndef CAPD_PIPELINE_H
-#define CAPD_PIPELINE_H
+#ifndef DNSA_CAPD_PIPELINE_H
+#define DNSA_CAPD_PIPELINE_H
 
 #include <stdint.h>
 

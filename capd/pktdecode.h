@@ -1,6 +1,6 @@
 /* capd/pktdecode.h: decode captured packets (link, IPv4/IPv6, UDP/TCP) down to the transport payload. */
-#ifndef CAPD_PKTDECODE_H
-#define CAPD_PKTDECODE_H
+#ifndef DNSA_CAPD_PKTDECODE_H
+#define DNSA_CAPD_PKTDECODE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* capd/sampler.h: the sampling decision taken for every message before any DNS parsing. */
-#ifndef CAPD_SAMPLER_H
-#define CAPD_SAMPLER_H
+#ifndef DNSA_CAPD_SAMPLER_H
+#define DNSA_CAPD_SAMPLER_H
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* capd/sender.h: batches records into sealed UDP datagrams and sends them to the aggregators, with failover. */
-#ifndef CAPD_SENDER_H
-#define CAPD_SENDER_H
+#ifndef DNSA_CAPD_SENDER_H
+#define DNSA_CAPD_SENDER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* capd/tcpreasm.h: passive reassembly of DNS over TCP (RFC 7766 2-byte length framing) per flow. */
-#ifndef CAPD_TCPREASM_H
-#define CAPD_TCPREASM_H
+#ifndef DNSA_CAPD_TCPREASM_H
+#define DNSA_CAPD_TCPREASM_H
 
 #include <stddef.h>
 #include <stdint.h>

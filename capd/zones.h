@@ -1,6 +1,6 @@
 /* capd/zones.h: the configured zone set: longest-suffix match of a qname on label boundaries, and qname truncation. */
-#ifndef CAPD_ZONES_H
-#define CAPD_ZONES_H
+#ifndef DNSA_CAPD_ZONES_H
+#define DNSA_CAPD_ZONES_H
 
 #include <stddef.h>
 

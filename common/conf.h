@@ -1,6 +1,6 @@
 /* common/conf.h: declarative configuration tables: parsing, validation, defaults and --help. */
-#ifndef DNSA_CONF_H
-#define DNSA_CONF_H
+#ifndef DNSA_COMMON_CONF_H
+#define DNSA_COMMON_CONF_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* common/envelope.h: the authenticated, encrypted datagram that carries a payload from capd to aggd. */
-#ifndef DNSA_ENVELOPE_H
-#define DNSA_ENVELOPE_H
+#ifndef DNSA_COMMON_ENVELOPE_H
+#define DNSA_COMMON_ENVELOPE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* common/errors.h: the project's error codes and their messages. */
-#ifndef DNSA_ERRORS_H
-#define DNSA_ERRORS_H
+#ifndef DNSA_COMMON_ERRORS_H
+#define DNSA_COMMON_ERRORS_H
 
 /*
  * Every library function returns E_OK (0) or a negative code: errno values as

@@ -1,6 +1,6 @@
 /* common/keys.h: node key files and the aggregator's keyring. */
-#ifndef DNSA_KEYS_H
-#define DNSA_KEYS_H
+#ifndef DNSA_COMMON_KEYS_H
+#define DNSA_COMMON_KEYS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* common/log.h: logging to stderr or syslog, with rate limiting for input-triggered messages. */
-#ifndef DNSA_LOG_H
-#define DNSA_LOG_H
+#ifndef DNSA_COMMON_LOG_H
+#define DNSA_COMMON_LOG_H
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* common/record.h: the sampled DNS record and the node counters message, and their CBOR codec. */
-#ifndef DNSA_RECORD_H
-#define DNSA_RECORD_H
+#ifndef DNSA_COMMON_RECORD_H
+#define DNSA_COMMON_RECORD_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,8 +12,8 @@
  */
 #define RECORD_SCHEMA_VERSION 1
 
-#define RECORD_NAME_MAX 255
-#define RECORD_MAX_PAYLOAD 65000 /* largest payload a batch may be asked to build */ /* presentation form, lower-case, no trailing dot except "." */
+#define RECORD_NAME_MAX 255 /* presentation form, lower-case, no trailing dot except "." */
+#define RECORD_MAX_PAYLOAD 65000 /* largest payload a batch may be asked to build */
 
 /* transport labels (record key 8) */
 enum dnsa_transport {
@@ -28,7 +28,7 @@ enum dnsa_transport {
 	TR_MAX = 8
 };
 
-/* message types, as dnstap numbers them (record key 22, counters) */
+/* message types, as dnstap numbers them (record key 10; counters C_MSG_BY_TYPE + type - 1) */
 enum dnsa_msgtype {
 	MT_UNKNOWN = 0,
 	MT_AUTH_QUERY = 1,
@@ -109,7 +109,7 @@ struct dnsa_record {
  */
 enum dnsa_counter {
 	C_MSG_TOTAL = 0,          /* messages seen (all inputs, before sampling) */
-	C_MSG_BY_TYPE = 1,        /* 1..14: C_MSG_BY_TYPE + dnstap type - 1 ... (see table) */
+	C_MSG_BY_TYPE = 1,        /* 1..14: C_MSG_BY_TYPE + dnstap type - 1 (names in record.c) */
 	C_MSG_UDP = 20,           /* messages by transport */
 	C_MSG_TCP,
 	C_MSG_DOT,

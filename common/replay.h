@@ -1,6 +1,6 @@
 /* common/replay.h: per-node sliding window that accepts each sequence number once. */
-#ifndef DNSA_REPLAY_H
-#define DNSA_REPLAY_H
+#ifndef DNSA_COMMON_REPLAY_H
+#define DNSA_COMMON_REPLAY_H
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* tests/tap.h: a minimal TAP producer for the unit tests (plan, ok, is, done). */
-#ifndef DNSA_TAP_H
-#define DNSA_TAP_H
+#ifndef DNSA_TESTS_TAP_H
+#define DNSA_TESTS_TAP_H
 
 #include <inttypes.h>
 #include <stdarg.h>

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common/conf.h"
+#include "tests/fuzz/fuzz.h"
 
 struct fconf {
 	int64_t n;

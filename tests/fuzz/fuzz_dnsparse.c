@@ -9,6 +9,7 @@
 
 #include "capd/dnsparse.h"
 #include "common/errors.h"
+#include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,6 +5,7 @@
 #include "capd/dnstap.h"
 #include "capd/msg.h"
 #include "common/errors.h"
+#include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,8 +7,9 @@
 #include "common/errors.h"
 #include "common/record.h"
 #include "common/replay.h"
+#include "tests/fuzz/fuzz.h"
 
-/* the key tools/fuzz-seeds uses to seal the seed datagrams: 32 bytes 0x01..0x20 */
+/* the key tests/tools/fuzz-seeds uses to seal the seed datagrams: 32 bytes 0x01..0x20 */
 static const uint8_t key[ENV_KEY_LEN] = {
 	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
 	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32

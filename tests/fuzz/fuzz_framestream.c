@@ -5,6 +5,7 @@
 
 #include "capd/framestream.h"
 #include "common/errors.h"
+#include "tests/fuzz/fuzz.h"
 
 static void on_frame(void *arg, const uint8_t *frame, size_t len)
 {

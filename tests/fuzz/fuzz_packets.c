@@ -8,6 +8,7 @@
 #include "capd/msg.h"
 #include "capd/pcap_input.h"
 #include "capd/pktdecode.h"
+#include "tests/fuzz/fuzz.h"
 
 static void on_msg(const struct capd_msg *m, void *arg)
 {

@@ -5,6 +5,7 @@
 
 #include "common/errors.h"
 #include "common/record.h"
+#include "tests/fuzz/fuzz.h"
 
 static int visit(const struct dnsa_record *r, void *arg)
 {

@@ -4,17 +4,22 @@
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 : "${DNSA_BUILD:=$SRC/build}"
 export DNSA_BUILD
-echo "1..6"
-out=$(DURATION=${DEMO_DURATION:-6} timeout 300 "$SRC/tools/demo" 2>&1)
+. "$SRC/tests/lib/tap.sh"
+out=$(DURATION=${DEMO_DURATION:-6} KEEP=0 timeout 300 "$SRC/demo/run" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /' | tail -60
-n=0
-t() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-t '[ $rc -eq 0 ]' "demo exits 0 (status $rc)"
-t 'echo "$out" | grep -q "^DEMO OK: totals in SQL match what dnsperf sent"' "report total equals dnsperf's answered queries (minus the unlisted zone)"
+is "$rc" 0 "demo exits 0"
+echo "$out" | grep -q "^DEMO OK: totals in SQL match what dnsperf sent"
+ok $? "report total equals dnsperf's answered queries (minus the unlisted zone)"
 answered=$(echo "$out" | awk '/^  total +sent/{print $5}')
-t '[ "${answered:-0}" -gt 1000 ]' "dnsperf got answers (${answered:-none})"
-t 'echo "$out" | grep -Eq "\| (udp|tcp) +\| +[0-9]+ \| 6 "' "IPv6 and transport rows in the report"
-t 'echo "$out" | grep -A6 "^Partner shopco" | grep -q "shop.test" && ! echo "$out" | grep -A6 "^Partner shopco" | grep -q "example.test"' "partner sees only its zone"
+[ "${answered:-0}" -gt 1000 ]; ok $? "dnsperf got answers (${answered:-none})"
+echo "$out" | grep -Eq "\| (udp|tcp) +\| +[0-9]+ \| 6 "; ok $? "IPv6 and transport rows in the report"
+echo "$out" | grep -A6 "^Partner shopco" | grep -q "shop.test" && ! echo "$out" | grep -A6 "^Partner shopco" | grep -q "example.test"
+ok $? "partner sees only its zone"
 left=$(pgrep -f "/tmp/dnsa-demo\." | wc -l)
-t '[ "$left" -eq 0 ]' "no process left behind ($left)"
+is "$left" 0 "no process left behind"
+# without KEEP=1 the stack is gone: the closing lines must not point at its socket
+sock=$(echo "$out" | sed -n '/^DEMO OK/,$p' | grep -o -- '--socket=[^ ]*' | head -1)
+is "$sock" "" "the report's last lines name no socket that cleanup removed"
+echo "$out" | tail -3 | grep -q "KEEP=1"; ok $? "the report says KEEP=1 keeps the stack to explore"
+done_testing

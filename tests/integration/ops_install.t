@@ -2,11 +2,7 @@
 # tests/integration/ops_install.t: `make install` lays out the expected tree and never overwrites a config.
 : "${DNSA_BUILD:?DNSA_BUILD must point at the build directory}"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-N=0 FAIL=0
-ok() { N=$((N + 1)); if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAIL=$((FAIL + 1)); fi; }
-is() { N=$((N + 1)); if [ "$1" = "$2" ]; then echo "ok $N - $3"; else
-	echo "not ok $N - $3"; echo "#      got: '$1'"; echo "# expected: '$2'"; FAIL=$((FAIL + 1)); fi; }
-skip() { N=$((N + 1)); echo "ok $N # SKIP $1"; }
+. "$SRC/tests/lib/tap.sh"
 D=$(mktemp -d /tmp/ops-install.XXXXXX)
 trap 'rm -rf "$D"' EXIT
 SAN=0; case "$DNSA_BUILD" in *build-san) SAN=1;; esac
@@ -32,8 +28,22 @@ done
 cmp -s "$DNSA_BUILD/bin/dnsa-keygen" "$R/usr/local/bin/dnsa-keygen"; ok $? "bin/dnsa-keygen installed"
 "$R/usr/local/bin/dnsa-keygen" -o "$D/n1.key" n1 > "$D/n1.line" 2>&1
 is "$(mode "$D/n1.key"):$(cut -d' ' -f1 "$D/n1.line")" "600:n1" "installed dnsa-keygen makes a 0600 key and its keyring line"
-[ ! -e "$R/usr/local/bin/dnsa-mkpcap" ]; ok $? "test-input generators (dnsa-mkpcap) are not installed"
-[ -z "$(find "$R/usr/local/bin" -type f ! -name 'dnsa-*')" ]; ok $? "bin/ holds only dnsa-* tools"
+# bin/ holds exactly the operator tools of tools/ (built or scripts); install-deps is a build helper
+want=$(cd "$SRC/tools" && ls dnsa-* | sed 's/\.c$//' | sort | tr '\n' ' ')
+is "$(cd "$R/usr/local/bin" && ls | sort | tr '\n' ' ')" "$want" "bin/ holds exactly the operator tools of tools/"
+for t in dnsa-keygen dnsa-migrate dnsa-partner; do
+	case " $want" in *" $t "*) ok 0 "$t is an operator tool in tools/" ;; *) ok 1 "$t is an operator tool in tools/" ;; esac
+done
+"$R/usr/local/bin/dnsa-migrate" -h > /dev/null 2>&1; ok $? "installed dnsa-migrate -h runs"
+# nothing of tests/ or bench/ is installed (test helpers such as the hostile-datagram sender)
+leak=""
+for f in "$SRC"/tests/tools/* "$SRC"/bench/*; do
+	b=$(basename "$f"); b=${b%.c}
+	[ -n "$(find "$R" -name "$b" -print -quit)" ] && leak="$leak $b"
+done
+is "$leak" "" "no test helper (tests/tools/) or bench tool (bench/) is installed"
+[ -x "$DNSA_BUILD/bin/dnsa-sender" ] && [ ! -e "$R/usr/local/bin/dnsa-sender" ]
+ok $? "dnsa-sender is built but not installed"
 
 for m in "$SRC"/docs/man/*.[158]; do
 	b=$(basename "$m"); s=${b##*.}
@@ -84,5 +94,4 @@ is "$(sed -n 's/^ExecStart=//p' "$R/lib/systemd/system/aggd-rollup.service")" \
 is "$(find "$R" -path "$R/opt" -prune -o -path "$R/lib" -prune -o -path "$R/usr/lib" -prune \
 	-o -path "$R/etc" -prune -o -print | grep -v "^$R\$\|^$R/usr\$" | wc -l)" "0" "nothing outside PREFIX, SYSCONFDIR, units and sysusers"
 
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+done_testing

@@ -4,22 +4,31 @@
 # Each config page's option list must be exactly what docs/man/gen-conf-options
 # makes from the built program's --help (every key, type, range, default and
 # help of its conf_opt table); each program page must document every flag of
-# the program's usage line.
+# the program's usage line; every operator tool of tools/ (what make install puts in bin/)
+# has a page, which documents every flag of the tool's usage text.
 : "${DNSA_BUILD:?DNSA_BUILD must point at the build directory}"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 M=$SRC/docs/man
-N=0 FAIL=0
-ok() { N=$((N + 1)); if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAIL=$((FAIL + 1)); fi; }
-is() { N=$((N + 1)); if [ "$1" = "$2" ]; then echo "ok $N - $3"; else
-	echo "not ok $N - $3"; echo "#      got: '$1'"; echo "# expected: '$2'"; FAIL=$((FAIL + 1)); fi; }
-skip() { N=$((N + 1)); echo "ok $N # SKIP $1"; }
+. "$SRC/tests/lib/tap.sh"
 D=$(mktemp -d /tmp/ops-man.XXXXXX)
 trap 'rm -rf "$D"' EXIT
 command -v mandoc >/dev/null || { echo "1..0 # SKIP mandoc not installed"; exit 0; }
 
-PAGES="capd.8 aggd.8 aggd-rollup.8 capd.conf.5 aggd.conf.5 aggd-rollup.conf.5 dnsa-keygen.1"
+# the operator tools (tools/dnsa-*, built or scripts), each with a page in section 1
+OPS_TOOLS=$(cd "$SRC/tools" && ls dnsa-* | sed 's/\.c$//' | sort -u)
+# pages another branch adds: reported as TODO until they land (drop a name once its page is in)
+PENDING="dnsa-partner.1"
+PAGES="capd.8 aggd.8 aggd-rollup.8 capd.conf.5 aggd.conf.5 aggd-rollup.conf.5"
+for t in $OPS_TOOLS; do PAGES="$PAGES $t.1"; done
 for p in $PAGES; do
+	if [ ! -f "$M/$p" ] && [ -n "$(echo " $PENDING " | grep -F " $p ")" ]; then
+		n=$((n + 1)); echo "not ok $n - docs/man/$p exists # TODO written on another branch"; continue
+	fi
 	[ -f "$M/$p" ]; ok $? "docs/man/$p exists"
+done
+# and no page is left out of these checks
+for m in "$M"/*.[158]; do
+	case " $PAGES " in *" $(basename "$m") "*) ;; *) ok 1 "$(basename "$m") is a checked page";; esac
 done
 
 for p in $PAGES; do
@@ -82,5 +91,20 @@ for prog in capd aggd aggd-rollup; do
 	grep -q '^\.It Fl h , Fl -help$' "$M/$prog.8"; ok $? "$prog.8 documents --help"
 done
 
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+# operator tool pages document every flag of the tool's usage text (usage: line and its
+# continuation lines); scripts run from tools/, C tools from the build
+for t in $OPS_TOOLS; do
+	[ -f "$M/$t.1" ] || continue
+	if [ -x "$SRC/tools/$t" ]; then exe=$SRC/tools/$t; else exe=$DNSA_BUILD/bin/$t; fi
+	if [ ! -x "$exe" ]; then skip "$t not built yet: flags unchecked"; continue; fi
+	flags=$("$exe" -h 2>&1 | awk '/^usage:/ { u = 1; print; next } u && /^ {8,}\[/ { print; next } { u = 0 }' |
+		grep -o -- '\[-[a-zA-Z]\| -[a-zA-Z]' | tr -d '[ -' | sort -u | tr -d '\n')
+	[ -n "$flags" ]; ok $? "$t -h prints a usage line with flags (-$flags)"
+	miss=""
+	for f in $(echo "$flags" | fold -w1); do
+		grep -q "^\.It Fl $f\b" "$M/$t.1" || miss="$miss -$f"
+	done
+	is "$miss" "" "$t.1 documents every flag of '$t -h'"
+done
+
+done_testing

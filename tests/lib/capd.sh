@@ -44,8 +44,8 @@ capd_setup() {
     trap capd_cleanup EXIT
     trap 'exit 130' INT TERM
     "$DNSA_BUILD/bin/dnsa-keygen" -o "$T/node.key" node-test >/dev/null || { echo "Bail out! dnsa-keygen"; exit 1; }
-    "$SRC/tools/mkmmdb" -t country -o "$T/country.mmdb" || { echo "Bail out! mkmmdb country"; exit 1; }
-    "$SRC/tools/mkmmdb" -t asn -o "$T/asn.mmdb" || { echo "Bail out! mkmmdb asn"; exit 1; }
+    "$SRC/tests/tools/mkmmdb" -t country -o "$T/country.mmdb" || { echo "Bail out! mkmmdb country"; exit 1; }
+    "$SRC/tests/tools/mkmmdb" -t asn -o "$T/asn.mmdb" || { echo "Bail out! mkmmdb asn"; exit 1; }
 }
 
 recv_start() {

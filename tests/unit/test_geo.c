@@ -1,4 +1,4 @@
-/* tests/unit/test_geo.c: country/ASN lookups against databases built by tools/mkmmdb, and prefix truncation (TAP). */
+/* tests/unit/test_geo.c: country/ASN lookups against databases built by tests/tools/mkmmdb, and prefix truncation (TAP). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@ static int mk(const char *type, const char *out, const char *extra)
 {
 	char cmd[1024];
 	const char *b = getenv("DNSA_BUILD");
-	snprintf(cmd, sizeof cmd, "%s%stools/mkmmdb -t %s -o %s %s", b ? b : "", b ? "/../" : "", type, out,
+	snprintf(cmd, sizeof cmd, "%s%stests/tools/mkmmdb -t %s -o %s %s", b ? b : "", b ? "/../" : "", type, out,
 	    extra ? extra : "");
 	return system(cmd);
 }

@@ -117,7 +117,7 @@ int main(void)
 	}
 	const char *b = getenv("DNSA_BUILD");
 	snprintf(cpath, sizeof cpath, "%s/c.mmdb", dir);
-	snprintf(cmd, sizeof cmd, "%s%stools/mkmmdb -t country -o %s", b ? b : "", b ? "/../" : "", cpath);
+	snprintf(cmd, sizeof cmd, "%s%stests/tools/mkmmdb -t country -o %s", b ? b : "", b ? "/../" : "", cpath);
 	is(system(cmd), 0, "test country db built");
 
 	struct sockaddr_in sa = { .sin_family = AF_INET };

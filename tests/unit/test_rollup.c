@@ -1,4 +1,4 @@
-/* tests/unit/test_rollup.c: unit tests of the rollup's hash tables, dimensions, aggregation, counters deltas, staging and credentials. */
+/* tests/unit/test_rollup.c: unit tests of the rollup's aggregation, staging reader and credentials (htab, dims, health: their own tests). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,103 +12,8 @@
 #include "rollup/agg.h"
 #include "rollup/config.h"
 #include "rollup/dims.h"
-#include "rollup/health.h"
-#include "rollup/htab.h"
 #include "rollup/staging.h"
 #include "tests/tap.h"
-
-struct k16 {
-	uint64_t a, b;
-};
-
-static void test_htab(void)
-{
-	struct htab *h = htab_new(sizeof(struct k16), sizeof(uint64_t));
-	ok(h != NULL, "htab_new");
-	ok(htab_new(12, 8) == NULL, "htab_new refuses a key size that is not a multiple of 8");
-	htab_free(NULL);
-	/* 100k keys force many doublings; every value must survive them */
-	for (uint64_t i = 0; i < 100000; i++) {
-		struct k16 k = { i, i * 7 };
-		uint64_t *v = htab_upsert(h, &k);
-		*v += i + 1;
-	}
-	for (uint64_t i = 0; i < 100000; i += 3) {
-		struct k16 k = { i, i * 7 };
-		uint64_t *v = htab_upsert(h, &k);
-		*v += 1;
-	}
-	is(htab_count(h), 100000, "100000 distinct keys");
-	struct k16 k = { 99999, 99999 * 7 };
-	uint64_t *v = htab_find(h, &k);
-	is(v ? *v : 0, 100000 + 1, "value of key 99999 (added to twice)");
-	k.b = 1;
-	ok(htab_find(h, &k) == NULL, "absent key not found");
-	size_t it = 0, n = 0;
-	uint64_t sum = 0;
-	const void *kp;
-	while ((v = htab_next(h, &it, &kp))) {
-		n++;
-		sum += *v;
-	}
-	is(n, 100000, "iteration visits every entry once");
-	is(sum, 100000ull * 100001 / 2 + 33334, "iteration sums every value");
-	htab_clear(h);
-	is(htab_count(h), 0, "htab_clear empties");
-	it = 0;
-	ok(htab_next(h, &it, &kp) == NULL, "nothing to iterate after clear");
-	htab_free(h);
-
-	struct strtab *t = strtab_new();
-	is(strtab_intern(t, "nl", 2), 0, "first string gets index 0");
-	is(strtab_intern(t, "frl", 3), 1, "second string index 1");
-	is(strtab_intern(t, "nlx", 2), 0, "same bytes, same index (length bounded)");
-	char name[32];
-	for (int i = 0; i < 5000; i++) {
-		snprintf(name, sizeof name, "z%d.test", i);
-		strtab_intern(t, name, strlen(name));
-	}
-	is(strtab_count(t), 5002, "5002 distinct strings after growth");
-	is_str(strtab_str(t, 1), "frl", "strtab_str after growth");
-	is(strtab_intern(t, "z4999.test", 10), 5001, "lookup after growth");
-	strtab_free(t);
-	strtab_free(NULL);
-}
-
-static void test_dims(void)
-{
-	char b[32];
-	struct { unsigned dim; uint32_t val; const char *want; } cases[] = {
-		{ DIM_TOTAL, 0, "" }, { DIM_QTYPE, 1, "A" }, { DIM_QTYPE, 28, "AAAA" },
-		{ DIM_QTYPE, 65, "HTTPS" }, { DIM_QTYPE, 65280, "TYPE65280" }, { DIM_QTYPE, DIMS_NONE, "none" },
-		{ DIM_RCODE, 0, "NOERROR" }, { DIM_RCODE, 3, "NXDOMAIN" }, { DIM_RCODE, 23, "BADCOOKIE" },
-		{ DIM_RCODE, 12, "RCODE12" }, { DIM_RCODE, 4095, "RCODE4095" }, { DIM_OPCODE, 4, "NOTIFY" },
-		{ DIM_OPCODE, 3, "OPCODE3" }, { DIM_TRANSPORT, TR_DOH, "doh" }, { DIM_TRANSPORT, 99, "unknown" },
-		{ DIM_IPVER, 6, "6" }, { DIM_IPVER, 0, "unknown" }, { DIM_EDNS, 0, "v0" },
-		{ DIM_EDNS, DIMS_NONE, "none" }, { DIM_DO, 1, "1" }, { DIM_RSIZE, 0, "0-127" },
-		{ DIM_RSIZE, 9, "4096+" }, { DIM_RSIZE, DIMS_RSIZE_UNKNOWN, "unknown" },
-		{ DIM_COUNTRY, 'N' << 8 | 'L', "NL" }, { DIM_COUNTRY, 0, "--" }, { DIM_COUNTRY, 'n' << 8 | 'l', "--" },
-		{ DIM_ASN, 64496, "64496" }, { DIM_MAX, 1, "" },
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		dims_label(cases[i].dim, cases[i].val, b, sizeof b);
-		is_str(b, cases[i].want, "dims_label(%u, %u)", cases[i].dim, cases[i].val);
-	}
-	is(dims_label(DIM_QTYPE, 65280, b, 4), 3, "dims_label truncates to the buffer");
-	is(dims_rsize_band(0), 0, "rsize 0 -> band 0");
-	is(dims_rsize_band(511), 2, "rsize 511 -> 256-511");
-	is(dims_rsize_band(512), 3, "rsize 512 -> 512-767");
-	is(dims_rsize_band(1231), 5, "rsize 1231 -> 1024-1231");
-	is(dims_rsize_band(1232), 6, "rsize 1232 -> 1232-1471");
-	is(dims_rsize_band(65535), 9, "rsize 65535 -> 4096+");
-	is_str(dims_name(DIM_DO), "do", "dims_name");
-	ok(dims_name(DIM_MAX) == NULL, "dims_name out of range");
-	char out[16];
-	dims_sanitize("a\x01 b\xff", out, sizeof out);
-	is_str(out, "a\\001\\032b\\255", "dims_sanitize escapes control, space and 8-bit bytes");
-	dims_sanitize("abcdefghijklmnopqrstuvwxyz", out, 8);
-	is_str(out, "abcdefg", "dims_sanitize truncates");
-}
 
 static void rec(struct dnsa_record *r, uint64_t t_s, const char *zone, const char *qname, uint16_t qtype,
     uint16_t rcode, uint32_t weight)
@@ -251,46 +156,6 @@ static void test_agg(void)
 	agg_free(a);
 }
 
-static void test_health(void)
-{
-	struct dnsa_counters last, snap, delta;
-	memset(&last, 0, sizeof last);
-	memset(&snap, 0, sizeof snap);
-	counters_set(&snap, C_MSG_TOTAL, 1000);
-	counters_set(&snap, C_SAMPLE_N, 10);
-	snap.time_us = 5;
-	health_delta(&last, &snap, &delta);
-	is(delta.value[C_MSG_TOTAL], 1000, "first snapshot of a boot: all of it is new");
-	ok(!counters_has(&delta, C_SAMPLE_N), "a gauge gives no increment");
-	is(last.value[C_SAMPLE_N], 10, "but is remembered");
-	counters_set(&snap, C_MSG_TOTAL, 1500);
-	health_delta(&last, &snap, &delta);
-	is(delta.value[C_MSG_TOTAL], 500, "next snapshot: the difference");
-	counters_set(&snap, C_MSG_TOTAL, 1200);
-	health_delta(&last, &snap, &delta);
-	ok(!counters_has(&delta, C_MSG_TOTAL), "a late lower snapshot adds nothing");
-	is(last.value[C_MSG_TOTAL], 1500, "and keeps the highest value");
-	counters_set(&snap, C_MSG_TOTAL, 1500);
-	health_delta(&last, &snap, &delta);
-	ok(!counters_has(&delta, C_MSG_TOTAL), "an equal snapshot adds nothing");
-	is_str(health_counter_name(C_MSG_TOTAL), "msg_total", "counter name from the codec");
-	is_str(health_counter_name(95), "c95", "unnamed counter id");
-
-	struct health *h = health_new();
-	health_free(NULL);
-	is(health_add(h, 0, 1767225600ull * 1000000 + 61000000, HS_AGGD, "gaps", 2), E_OK, "health_add");
-	health_add(h, 0, 1767225600ull * 1000000 + 62000000, HS_AGGD, "gaps", 3);
-	health_add(h, 0, 1767225600ull * 1000000 + 62000000, HS_AGGD, "zero", 0);
-	is(health_rows(h), 3, "one row per granularity (same minute), zero skipped");
-	uint64_t it = 0;
-	struct health_row row;
-	int good = 0;
-	while (health_next(h, &it, &row))
-		good += row.value == 5 && strcmp(row.counter, "gaps") == 0;
-	is(good, 3, "minute, hour and day rows hold 2 + 3");
-	health_free(h);
-}
-
 static int count_rows(const struct staging_row *r, void *arg)
 {
 	(*(int *)arg)++;
@@ -373,10 +238,7 @@ int main(void)
 	char dir[] = "/tmp/test_rollup.XXXXXX";
 	if (!mkdtemp(dir))
 		return 1;
-	test_htab();
-	test_dims();
 	test_agg();
-	test_health();
 	test_staging(dir);
 	test_credentials(dir);
 	char cmd[600];

@@ -1,4 +1,4 @@
-/* tools/dnstap-blaster.c: send a dnstap capture's frames to a Frame Streams reader as fast as possible (benchmarks). */
+/* bench/dnstap-blaster.c: send a dnstap capture's frames to a Frame Streams reader as fast as possible (benchmarks). */
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-/* tools/mkcapture.c: make a large, varied dnstap or pcap capture by repeating a real one (for make bench). */
+/* bench/mkcapture.c: make a large, varied dnstap or pcap capture by repeating a real one (for make bench). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>

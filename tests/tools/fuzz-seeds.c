@@ -1,4 +1,4 @@
-/* tools/fuzz-seeds.c: write seed inputs for the common/ fuzz targets (records, payloads, envelopes). */
+/* tests/tools/fuzz-seeds.c: write seed inputs for the common/ fuzz targets (records, payloads, envelopes). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-/* tools/dnsa-sender.c: send sealed synthetic (or stored, or hostile) datagrams to aggd, at a set rate or flat out. */
+/* tests/tools/dnsa-sender.c: send sealed synthetic (or stored, or hostile) datagrams to aggd, at a set rate or flat out. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>

@@ -1,4 +1,4 @@
-/* tools/rollup-bench.c: decode + aggregate throughput of the rollup over a staging database (no MariaDB). */
+/* bench/rollup-bench.c: decode + aggregate throughput of the rollup over a staging database (no MariaDB). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

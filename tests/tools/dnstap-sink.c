@@ -1,4 +1,4 @@
-/* tools/dnstap-sink.c: capd's dnstap input alone (listener or capture file), counting frames: for tests and benchmarks. */
+/* tests/tools/dnstap-sink.c: capd's dnstap input alone (listener or capture file), counting frames: for tests and benchmarks. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* tools/bench-dnsparse.c: ns per message of capd's dnsparse (and zones_match) vs ldns_wire2pkt on a dnstap capture. */
+/* bench/bench-dnsparse.c: ns per message of capd's dnsparse (and zones_match) vs ldns_wire2pkt on a dnstap capture. */
 /*
  * usage: bench-dnsparse [FILE.fstrm [SECONDS]]
  *   default FILE: tests/data/realservers/samples/knot.fstrm, SECONDS 1

@@ -1,4 +1,4 @@
-/* tools/fuzz-seeds-capd.c: seed inputs for the capd fuzz targets from the real sample captures. */
+/* tests/tools/fuzz-seeds-capd.c: seed inputs for the capd fuzz targets from the real sample captures. */
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* tools/dnsa-mkpcap.c: write crafted pcap files (TCP splits, fragments, link types, hostile packets) for capd's tests. */
+/* tests/tools/dnsa-mkpcap.c: write crafted pcap files (TCP splits, fragments, link types, hostile packets) for capd's tests. */
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
 #include <stdint.h>

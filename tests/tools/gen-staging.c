@@ -1,4 +1,4 @@
-/* tools/gen-staging.c: fill a staging database with synthetic datagrams of known content (tests, benchmark). */
+/* tests/tools/gen-staging.c: fill a staging database with synthetic datagrams of known content (tests, benchmark). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>

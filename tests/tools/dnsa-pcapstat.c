@@ -1,4 +1,4 @@
-/* tools/dnsa-pcapstat.c: run capd's pcap input on a file or interface and print its counters (tests, bench). */
+/* tests/tools/dnsa-pcapstat.c: run capd's pcap input on a file or interface and print its counters (tests, bench). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>

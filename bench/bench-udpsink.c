@@ -1,4 +1,4 @@
-/* tools/bench-udpsink.c: a UDP sink that only counts datagrams (capd's aggregator in benchmarks; aggd's loopback peer). */
+/* bench/bench-udpsink.c: a UDP sink that only counts datagrams (capd's aggregator in benchmarks; aggd's loopback peer). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>

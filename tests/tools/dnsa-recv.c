@@ -1,4 +1,4 @@
-/* tools/dnsa-recv.c: test receiver: opens capd datagrams with a node key and prints record sums and counters as text. */
+/* tests/tools/dnsa-recv.c: test receiver: opens capd datagrams with a node key and prints record sums and counters as text. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
