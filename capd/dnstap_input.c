@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -277,42 +278,60 @@ static int di_stale(const char *path, const struct sockaddr_un *sa)
 	return E_OK;
 }
 
+/*
+ * The socket is created where nobody else can reach it: bind in a fresh
+ * 0700 directory of ours beside the path (mkdtemp), chown and chmod it
+ * there, then link(2) it to the configured path, which never follows a
+ * symlink and never replaces anything. A directory other users can write
+ * (the threat: a root capd chowning or chmodding whatever a symlink swapped
+ * in after bind points at) then sees the socket only once it is final.
+ */
 static int di_unix(struct dnstap_input *in)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = in->unix_path;
 	unsigned uid = (unsigned)-1, gid = (unsigned)-1;
+	char tmpdir[sizeof(sa.sun_path)], tmp[sizeof(sa.sun_path) + 2];
 	int rc;
 
-	if (strlen(path) == 0 || strlen(path) >= sizeof(sa.sun_path))
+	size_t len = strlen(path);
+	const char *slash = strrchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) + 1 : 0; /* directory part, with its '/' */
+	if (len == 0 || len >= sizeof(sa.sun_path) || path[len - 1] == '/' ||
+	    dl + sizeof(".capd-XXXXXX/s") > sizeof(sa.sun_path))
 		return E_INVAL;
-	memcpy(sa.sun_path, path, strlen(path));
 	if (in->conf.unix_owner && (rc = di_id(in->conf.unix_owner, 0, &uid)) != E_OK)
 		return rc;
 	if (in->conf.unix_group && (rc = di_id(in->conf.unix_group, 1, &gid)) != E_OK)
 		return rc;
+	memcpy(sa.sun_path, path, len);
 	if ((rc = di_stale(path, &sa)) != E_OK)
 		return rc;
 
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	snprintf(tmpdir, sizeof(tmpdir), "%.*s.capd-XXXXXX", (int)dl, path);
+	if (mkdtemp(tmpdir) == NULL)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
+	snprintf(tmp, sizeof(tmp), "%s/s", tmpdir);
+	memset(sa.sun_path, 0, sizeof(sa.sun_path));
+	memcpy(sa.sun_path, tmp, strlen(tmp));
+
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	struct stat sb;
 	if (uid == geteuid())
 		uid = (unsigned)-1; /* already ours; a non-root capd could not chown to itself anyway */
-	if (lstat(path, &sb) < 0 ||
-	    ((uid != (unsigned)-1 || gid != (unsigned)-1) && chown(path, uid, gid) < 0) ||
-	    chmod(path, in->conf.unix_mode) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    ((uid != (unsigned)-1 || gid != (unsigned)-1) && chown(tmp, uid, gid) < 0) ||
+	    chmod(tmp, in->conf.unix_mode) < 0 || lstat(tmp, &sb) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0 ||
+	    link(tmp, path) < 0) {
 		rc = -errno;
-		close(fd);
-		unlink(path);
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		rmdir(tmpdir);
 		return rc;
 	}
+	unlink(tmp);
+	rmdir(tmpdir);
 	in->unix_dev = sb.st_dev;
 	in->unix_ino = sb.st_ino;
 	in->unix_fd = fd;

@@ -78,10 +78,15 @@ struct dnstap_input;
  * dnstap_input_new: create the listeners and register them in ev. The UNIX
  * socket: a stale socket file at the path (nobody accepting) is removed;
  * a live one (another capd) gives -EADDRINUSE; a path that is not a socket
- * gives -EEXIST and is left alone. Owner, group and mode are applied after
- * bind. Returns NULL on failure with *err (if err is not NULL) set to E_INVAL
- * (bad conf, no listener configured, bad address), E_NOMEM, E_NOTFOUND
- * (unknown user or group) or -errno from socket/bind/listen/chown/chmod.
+ * gives -EEXIST and is left alone. The socket is bound, chowned and
+ * chmodded inside a private 0700 directory created beside the path
+ * (".capd-XXXXXX", removed again) and then hard-linked to the path, so no
+ * symlink is ever followed and nothing at the path is replaced; the path's
+ * directory part plus 14 characters must fit a sun_path (107). Returns NULL
+ * on failure with *err (if err is not NULL) set to E_INVAL (bad conf, no
+ * listener configured, bad address, path too long), E_NOMEM, E_NOTFOUND
+ * (unknown user or group) or -errno from mkdtemp/socket/bind/listen/chown/
+ * chmod/link (-EEXIST: something appeared at the path meanwhile).
  * Nothing is left behind on failure. conf strings are copied.
  */
 struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev,
