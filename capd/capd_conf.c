@@ -55,7 +55,15 @@ const struct conf_opt capd_conf_table[] = {
 	STR("dnstap.socket_group", dnstap_group, "", "group of the socket (the nameserver's group); empty: unchanged"),
 	STR("dnstap.socket_mode", dnstap_mode, "0660", "permission bits of the socket, octal"),
 	STR("dnstap.tcp_listen", dnstap_tcp, "", "also accept dnstap on TCP ADDR:PORT; empty: no"),
-	INT("dnstap.max_connections", dnstap_max_conns, 1, 4096, "64", "dnstap connections at once"),
+	INT("dnstap.max_connections", dnstap_max_conns, 1, 4096, "64", "dnstap connections at once on the UNIX socket"),
+	INT("dnstap.tcp_max_connections", dnstap_tcp_max_conns, 1, 4096, "16",
+	    "dnstap connections at once on tcp_listen (a pool of their own: TCP peers never take the UNIX socket's)"),
+	LIST("dnstap.tcp_allow", dnstap_tcp_allow,
+	    "source ADDR or ADDR/LEN allowed to connect to tcp_listen (repeatable); none: loopback only"),
+	INT("dnstap.handshake_timeout", dnstap_handshake_s, 1, 3600, "10",
+	    "seconds a dnstap peer has from connecting to its START frame"),
+	INT("dnstap.idle_timeout", dnstap_idle_s, 0, 86400, "600",
+	    "close a dnstap connection that sent nothing for this many seconds (0: never)"),
 	SIZE("dnstap.buffer", dnstap_buffer, 0, 64 << 20, "0", "read buffer per connection (0: 256k)"),
 
 	STR("pcap.interface", pcap_interface, "", "capture DNS packets on this interface; empty: no live capture"),
@@ -181,6 +189,16 @@ int capd_conf_load(struct capd_conf *c, const char *path, conf_err_fn err, void 
 		bad(&x, "dnstap.socket_mode", NULL, "'%s' is not an octal mode", c->dnstap_mode);
 	if (c->dnstap_tcp[0] && !valid_hostport(c->dnstap_tcp))
 		bad(&x, "dnstap.tcp_listen", NULL, "'%s' is not ADDR:PORT or [V6ADDR]:PORT", c->dnstap_tcp);
+	if (c->dnstap_tcp_allow.n > CAPD_TCP_ALLOW_MAX)
+		bad(&x, "dnstap.tcp_allow", NULL, "%s", "at most 64 entries");
+	for (size_t i = 0; i < c->dnstap_tcp_allow.n; i++) {
+		struct addr_prefix p;
+		if (addr_parse_prefix(c->dnstap_tcp_allow.v[i], &p) != E_OK)
+			bad(&x, "dnstap.tcp_allow", c->dnstap_tcp_allow.v[i], "'%s' is not an IP address or ADDR/LEN prefix",
+			    c->dnstap_tcp_allow.v[i]);
+		else if (c->n_tcp_allow < CAPD_TCP_ALLOW_MAX)
+			c->tcp_allow[c->n_tcp_allow++] = p;
+	}
 	if (c->group[0] && !c->user[0])
 		bad(&x, "privileges.group", NULL, "%s", "needs privileges.user");
 

@@ -6,7 +6,10 @@
 #include <stdio.h>
 
 #include "capd/pipeline.h"
+#include "common/addr.h"
 #include "common/conf.h"
+
+#define CAPD_TCP_ALLOW_MAX 64 /* dnstap.tcp_allow entries */
 
 struct zones;
 
@@ -45,8 +48,14 @@ struct capd_conf {
 	char dnstap_group[64];
 	char dnstap_mode[8];         /* octal */
 	char dnstap_tcp[128];
-	int64_t dnstap_max_conns;
+	int64_t dnstap_max_conns;    /* UNIX socket pool */
+	int64_t dnstap_tcp_max_conns; /* TCP pool, separate */
+	struct conf_list dnstap_tcp_allow; /* "ADDR" or "ADDR/LEN" allowed on tcp_listen; none: loopback */
+	int64_t dnstap_handshake_s;  /* accept to START, seconds */
+	int64_t dnstap_idle_s;       /* nothing received for this long closes; 0 never */
 	int64_t dnstap_buffer;
+	struct addr_prefix tcp_allow[CAPD_TCP_ALLOW_MAX]; /* dnstap_tcp_allow parsed by capd_conf_load */
+	size_t n_tcp_allow;
 	/* [pcap] */
 	char pcap_interface[64];
 	char pcap_filter[1024];

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -19,6 +20,10 @@
 #include "common/errors.h"
 
 #define DI_MAX_CONNS_DEFAULT 64
+#define DI_TCP_MAX_CONNS_DEFAULT 16
+#define DI_HANDSHAKE_MS_DEFAULT 10000
+#define DI_IDLE_MS_DEFAULT 600000
+#define DI_SWEEP_US 50000
 /*
  * A nameserver's writer (libfstrm) flushes a second of buffered frames in
  * one burst that can fill the socket (about 200 KiB with default buffers)
@@ -40,6 +45,14 @@ struct di_conn {
 	struct fs *fs;        /* allocated at accept, freed at close */
 	unsigned flags;       /* flags for the frames of the current read (DNSTAP_FRAME_SHED) */
 	uint64_t behind_since; /* first read of the current run of reads over shed_backlog; 0: none */
+	uint64_t since;       /* accept time (monotonic us): the handshake timeout runs from here */
+	uint64_t last_rx;     /* last read that returned data (monotonic us): the idle timeout */
+};
+
+/* a listener: which pool its connections go to */
+struct di_listener {
+	struct dnstap_input *in;
+	int tcp;              /* 1: TCP (allow-list, TCP pool), 0: UNIX */
 };
 
 struct dnstap_input {
@@ -58,7 +71,17 @@ struct dnstap_input {
 	uint64_t win_start;           /* busy measure: start of the current window (us) */
 	uint64_t win_busy;            /* time spent handling frames in it */
 	int busy_shed;                /* the previous window was over max_busy_pct */
-	struct di_conn *conns;        /* conf.max_conns slots */
+	struct di_conn *conns;        /* conf.max_conns UNIX slots, then conf.tcp_max_conns TCP slots */
+	unsigned nconns;              /* max_conns + tcp_max_conns */
+	struct addr_prefix *allow;    /* conf.n_tcp_allow prefixes (owned) */
+	struct di_listener lunix, ltcp;
+	uint64_t next_sweep;          /* dnstap_input_tick: next look at the slots */
+};
+
+/* the TCP allow-list when none is configured: loopback only */
+static const struct addr_prefix di_loopback[2] = {
+	{ .family = 4, .len = 8, .addr = { 127 } },
+	{ .family = 6, .len = 128, .addr = { [15] = 1 } },
 };
 
 static uint64_t now_us(void)
@@ -140,6 +163,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 
 		/* behind? decided once per read, for all the frames in it */
 		uint64_t t0 = now_us();
+		c->last_rx = t0;
 		if (t0 - in->win_start >= in->conf.busy_window_us) {
 			in->busy_shed = in->win_busy * 100 > (uint64_t)in->conf.max_busy_pct * (t0 - in->win_start);
 			in->win_start = t0;
@@ -186,11 +210,26 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 	}
 }
 
+static int di_allowed(const struct dnstap_input *in, const struct sockaddr *sa)
+{
+	const struct addr_prefix *p = in->conf.n_tcp_allow ? in->allow : di_loopback;
+	size_t n = in->conf.n_tcp_allow ? in->conf.n_tcp_allow : 2;
+	for (size_t i = 0; i < n; i++)
+		if (addr_prefix_match(&p[i], sa))
+			return 1;
+	return 0;
+}
+
 static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 {
-	struct dnstap_input *in = arg;
+	struct di_listener *l = arg;
+	struct dnstap_input *in = l->in;
+	/* each listener fills its own pool: TCP peers never take a UNIX slot */
+	unsigned lo = l->tcp ? in->conf.max_conns : 0, hi = l->tcp ? in->nconns : in->conf.max_conns;
 	for (int k = 0; k < DI_ACCEPTS_PER_TURN; k++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR)
 				continue;
@@ -198,8 +237,13 @@ static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 				in->st.err_accept++;
 			return;
 		}
+		if (l->tcp && !di_allowed(in, (struct sockaddr *)&ss)) {
+			close(fd);
+			in->st.conns_denied++;
+			continue;
+		}
 		struct di_conn *c = NULL;
-		for (unsigned i = 0; i < in->conf.max_conns; i++)
+		for (unsigned i = lo; i < hi; i++)
 			if (in->conns[i].fd < 0) {
 				c = &in->conns[i];
 				break;
@@ -227,8 +271,30 @@ static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 		c->fd = fd;
 		c->flags = 0;
 		c->behind_since = 0;
+		c->since = c->last_rx = now_us();
 		in->st.conns_accepted++;
 		in->st.conns_open++;
+	}
+}
+
+void dnstap_input_tick(struct dnstap_input *in, uint64_t now)
+{
+	if (in == NULL || now < in->next_sweep)
+		return;
+	in->next_sweep = now + DI_SWEEP_US;
+	uint64_t hs = in->conf.handshake_timeout_ms == UINT_MAX ? UINT64_MAX : in->conf.handshake_timeout_ms * 1000ull;
+	uint64_t idle = in->conf.idle_timeout_ms == UINT_MAX ? UINT64_MAX : in->conf.idle_timeout_ms * 1000ull;
+	for (unsigned i = 0; i < in->nconns; i++) {
+		struct di_conn *c = &in->conns[i];
+		if (c->fd < 0)
+			continue;
+		if (!fs_started(c->fs) && now - c->since >= hs) {
+			in->st.handshake_timeouts++;
+			di_close(c);
+		} else if (now - c->last_rx >= idle) {
+			in->st.idle_timeouts++;
+			di_close(c);
+		}
 	}
 }
 
@@ -407,6 +473,18 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 		in->conf.unix_mode = 0660;
 	if (!in->conf.max_conns)
 		in->conf.max_conns = DI_MAX_CONNS_DEFAULT;
+	if (!in->conf.tcp_max_conns)
+		in->conf.tcp_max_conns = DI_TCP_MAX_CONNS_DEFAULT;
+	if (!in->conf.handshake_timeout_ms)
+		in->conf.handshake_timeout_ms = DI_HANDSHAKE_MS_DEFAULT;
+	if (!in->conf.idle_timeout_ms)
+		in->conf.idle_timeout_ms = DI_IDLE_MS_DEFAULT;
+	/* a TCP pool only when there is a TCP listener */
+	if (!conf->tcp_listen)
+		in->conf.tcp_max_conns = 0;
+	in->nconns = in->conf.max_conns + in->conf.tcp_max_conns;
+	in->lunix = (struct di_listener){ in, 0 };
+	in->ltcp = (struct di_listener){ in, 1 };
 	if (!in->conf.shed_backlog)
 		in->conf.shed_backlog = DI_SHED_BACKLOG_DEFAULT;
 	if (!in->conf.backlog_hold_us)
@@ -421,12 +499,23 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 	in->conf.unix_owner = in->conf.unix_group = NULL;
 	in->unix_path = conf->unix_path ? strdup(conf->unix_path) : NULL;
 	in->content_type = strdup(conf->content_type ? conf->content_type : FS_CONTENT_TYPE_DNSTAP);
-	in->conns = calloc(in->conf.max_conns, sizeof(*in->conns));
-	if ((conf->unix_path && in->unix_path == NULL) || in->content_type == NULL || in->conns == NULL) {
+	in->conns = calloc(in->nconns, sizeof(*in->conns));
+	if (in->conf.n_tcp_allow) {
+		if (conf->tcp_allow == NULL) {
+			rc = E_INVAL;
+			in->conf.n_tcp_allow = 0;
+			goto fail;
+		}
+		if ((in->allow = calloc(in->conf.n_tcp_allow, sizeof(*in->allow))) != NULL)
+			memcpy(in->allow, conf->tcp_allow, in->conf.n_tcp_allow * sizeof(*in->allow));
+	}
+	in->conf.tcp_allow = NULL;
+	if ((conf->unix_path && in->unix_path == NULL) || in->content_type == NULL || in->conns == NULL ||
+	    (in->conf.n_tcp_allow && in->allow == NULL)) {
 		rc = E_NOMEM;
 		goto fail;
 	}
-	for (unsigned i = 0; i < in->conf.max_conns; i++) {
+	for (unsigned i = 0; i < in->nconns; i++) {
 		in->conns[i].fd = -1;
 		in->conns[i].in = in;
 	}
@@ -443,13 +532,13 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 			in->unix_path = NULL;
 			goto fail;
 		}
-		if ((rc = evloop_add(ev, in->unix_fd, EPOLLIN, di_accept, in)) != E_OK)
+		if ((rc = evloop_add(ev, in->unix_fd, EPOLLIN, di_accept, &in->lunix)) != E_OK)
 			goto fail;
 	}
 	if (conf->tcp_listen) {
 		if ((rc = di_tcp(in)) != E_OK)
 			goto fail;
-		if ((rc = evloop_add(ev, in->tcp_fd, EPOLLIN, di_accept, in)) != E_OK)
+		if ((rc = evloop_add(ev, in->tcp_fd, EPOLLIN, di_accept, &in->ltcp)) != E_OK)
 			goto fail;
 	}
 	in->conf.tcp_listen = NULL;
@@ -465,7 +554,7 @@ void dnstap_input_free(struct dnstap_input *in)
 {
 	if (in == NULL)
 		return;
-	for (unsigned i = 0; in->conns && i < in->conf.max_conns; i++)
+	for (unsigned i = 0; in->conns && i < in->nconns; i++)
 		if (in->conns[i].fd >= 0)
 			di_close(&in->conns[i]);
 	if (in->unix_fd >= 0) {
@@ -482,6 +571,7 @@ void dnstap_input_free(struct dnstap_input *in)
 		close(in->tcp_fd);
 	}
 	free(in->conns);
+	free(in->allow);
 	free(in->unix_path);
 	free(in->content_type);
 	free(in);

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -129,6 +130,12 @@ static void collect(struct capd *d, struct dnsa_counters *c)
 		dnstap_input_stats(d->dnstap, &st);
 		frame_err += fs_errors(&st.fs);
 		counters_set(c, C_DNSTAP_CONNS, st.conns_accepted);
+		counters_set(c, C_DNSTAP_REJECTED, st.conns_rejected);
+		counters_set(c, C_DNSTAP_DENIED, st.conns_denied);
+		counters_set(c, C_DNSTAP_HANDSHAKE_TIMEOUTS, st.handshake_timeouts);
+		counters_set(c, C_DNSTAP_IDLE_TIMEOUTS, st.idle_timeouts);
+		counters_set(c, C_DNSTAP_IO_ERRORS, st.err_io);
+		counters_set(c, C_DNSTAP_ACCEPT_ERRORS, st.err_accept);
 		counters_set(c, C_DROP_OVERLOAD, st.frames_shed);
 	}
 	counters_set(c, C_FRAME_ERRORS, frame_err);
@@ -168,12 +175,15 @@ static void log_input_problems(struct capd *d)
 	const struct dnstap_input_stats *o = &d->seen;
 #define DELTA(f) (st.f - o->f)
 	if (DELTA(fs.err_content_type) || DELTA(fs.err_toobig) || DELTA(fs.err_malformed) ||
-	    DELTA(fs.err_protocol) || DELTA(fs.err_truncated) || DELTA(err_io) || DELTA(conns_rejected))
+	    DELTA(fs.err_protocol) || DELTA(fs.err_truncated) || DELTA(err_io) || DELTA(conns_rejected) ||
+	    DELTA(conns_denied) || DELTA(handshake_timeouts) || DELTA(idle_timeouts))
 		log_warnx_rl(&rl, "dnstap connections closed: %" PRIu64 " wrong content type, %" PRIu64
 		    " frame too big, %" PRIu64 " malformed, %" PRIu64 " protocol, %" PRIu64 " cut mid-frame, %"
-		    PRIu64 " I/O errors, %" PRIu64 " over max_connections",
+		    PRIu64 " I/O errors, %" PRIu64 " over max_connections, %" PRIu64 " source not allowed, %"
+		    PRIu64 " handshake timeout, %" PRIu64 " idle timeout",
 		    DELTA(fs.err_content_type), DELTA(fs.err_toobig), DELTA(fs.err_malformed), DELTA(fs.err_protocol),
-		    DELTA(fs.err_truncated), DELTA(err_io), DELTA(conns_rejected));
+		    DELTA(fs.err_truncated), DELTA(err_io), DELTA(conns_rejected), DELTA(conns_denied),
+		    DELTA(handshake_timeouts), DELTA(idle_timeouts));
 	if (DELTA(conns_accepted))
 		log_info("dnstap: %" PRIu64 " connection(s) accepted, %" PRIu64 " open", DELTA(conns_accepted),
 		    st.conns_open);
@@ -432,6 +442,11 @@ static void run_live(struct capd *d, int foreground)
 			.unix_mode = capd_conf_socket_mode(c),
 			.tcp_listen = c->dnstap_tcp[0] ? c->dnstap_tcp : NULL,
 			.max_conns = (unsigned)c->dnstap_max_conns,
+			.tcp_max_conns = (unsigned)c->dnstap_tcp_max_conns,
+			.tcp_allow = c->tcp_allow,
+			.n_tcp_allow = c->n_tcp_allow,
+			.handshake_timeout_ms = (unsigned)c->dnstap_handshake_s * 1000u,
+			.idle_timeout_ms = c->dnstap_idle_s ? (unsigned)c->dnstap_idle_s * 1000u : UINT_MAX,
 			.buf_size = (size_t)c->dnstap_buffer,
 		};
 		if (!(d->dnstap = dnstap_input_new(&dc, d->ev, on_frame, d, &err)))
@@ -473,6 +488,7 @@ static void run_live(struct capd *d, int foreground)
 		pipeline_tick(d->pipe, clock_us(CLOCK_REALTIME), mono);
 		if (d->pcap)
 			pcap_input_tick(d->pcap, clock_us(CLOCK_REALTIME));
+		dnstap_input_tick(d->dnstap, mono);
 		if (mono >= next_log) {
 			log_input_problems(d);
 			log_send_problems(d);
