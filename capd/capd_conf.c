@@ -1,26 +1,95 @@
 /* capd/capd_conf.c: capd's configuration: the option table, semantic checks, and building objects from it. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "capd/capd_conf.h"
+#include "capd/geo.h"
 #include "capd/sampler.h"
 #include "capd/zones.h"
 #include "common/errors.h"
+#include "common/keys.h"
 
 #define OFF(f) offsetof(struct capd_conf, f)
-#define STR(name, f, def, help) { name, CT_STR, 0, 0, def, OFF(f), sizeof(((struct capd_conf *)0)->f), NULL, help }
-#define INT(name, f, lo, hi, def, help) { name, CT_INT, lo, hi, def, OFF(f), 0, NULL, help }
-#define SIZE(name, f, lo, hi, def, help) { name, CT_SIZE, lo, hi, def, OFF(f), 0, NULL, help }
-#define BOOL(name, f, def, help) { name, CT_BOOL, 0, 0, def, OFF(f), 0, NULL, help }
-#define LIST(name, f, help) { name, CT_LIST, 0, 0, NULL, OFF(f), 0, NULL, help }
+#define STRC(name, f, def, help, chk) { name, CT_STR, 0, 0, def, OFF(f), sizeof(((struct capd_conf *)0)->f), NULL, help, chk }
+#define STR(name, f, def, help) STRC(name, f, def, help, NULL)
+#define INT(name, f, lo, hi, def, help) { name, CT_INT, lo, hi, def, OFF(f), 0, NULL, help, NULL }
+#define SIZE(name, f, lo, hi, def, help) { name, CT_SIZE, lo, hi, def, OFF(f), 0, NULL, help, NULL }
+#define BOOL(name, f, def, help) { name, CT_BOOL, 0, 0, def, OFF(f), 0, NULL, help, NULL }
+#define LISTC(name, f, help, chk) { name, CT_LIST, 0, 0, NULL, OFF(f), 0, NULL, help, chk }
+#define LIST(name, f, help) LISTC(name, f, help, NULL)
+
+
+/* ---- checks of single values (run by conf_load; CONF_ENV ones only at -n and start-up) ---- */
+
+/* the node key, as start-up reads it: a regular file, mode 0600 or stricter, one "NODE HEX" line */
+static int chk_node_key(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	const char *path = v;
+	return (flags & CONF_ENV) && path[0] ? keys_check_node(path, why, cap) : 0;
+}
+
+static int chk_ip(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	uint8_t a[16];
+	const char *s = v;
+	if (inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1)
+		return 0;
+	snprintf(why, cap, "'%.200s' is not an IP address", s);
+	return 1;
+}
+
+static int chk_geo(const char *country, const char *asn, unsigned flags, char *why, size_t cap)
+{
+	struct geo *g = NULL;
+	const char *which = NULL;
+	if (!(flags & CONF_ENV) || !(country[0] || asn[0]))
+		return 0;
+	int rc = geo_open(country, asn, &g, &which);
+	geo_free(g);
+	if (rc == E_OK)
+		return 0;
+	snprintf(why, cap, "%.300s: %s", which ? which : country[0] ? country : asn, dnsa_strerror(rc));
+	return 1;
+}
+
+static int chk_country(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	return chk_geo(v, "", flags, why, cap);
+}
+
+static int chk_asn(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	return chk_geo("", v, flags, why, cap);
+}
+
+static int chk_user(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	const char *u = v;
+	if (!(flags & CONF_ENV) || !u[0] || getpwnam(u))
+		return 0;
+	snprintf(why, cap, "no user '%.64s'", u);
+	return 1;
+}
+
+static int chk_group(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	const char *g = v;
+	if (!(flags & CONF_ENV) || !g[0] || getgrnam(g))
+		return 0;
+	snprintf(why, cap, "no group '%.64s'", g);
+	return 1;
+}
 
 static const char *const unlisted_choices[] = { "count", "record", NULL };
 
 const struct conf_opt capd_conf_table[] = {
-	STR("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)"),
+	STRC("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)", chk_node_key),
 	LIST("aggregator", aggregator, "aggregator ADDR:PORT or [V6ADDR]:PORT; repeat for failover, first preferred"),
 	INT("payload_size", payload_size, 600, 65000, "1232",
 	    "UDP payload budget per datagram, envelope included (raise up to the path MTU minus 28/48)"),
@@ -40,11 +109,12 @@ const struct conf_opt capd_conf_table[] = {
 	LIST("zones.zone", zone, "zone to measure (repeatable; a value may list several, space or comma separated)"),
 	STR("zones.file", zones_file, "", "file of zone names, one per line, '#' comments"),
 	{ "zones.unlisted", CT_ENUM, 0, 0, "count", OFF(unlisted), 0, unlisted_choices,
-	  "messages for zones not listed: count them only, or also record them under zone \".\"" },
+	  "messages for zones not listed: count them only, or also record them under zone \".\"", NULL },
 	INT("zones.qname_labels", qname_labels, 0, 127, "1", "labels kept below the zone in recorded qnames"),
 
-	STR("client.country_db", country_db, "", "MaxMind-format country database (GeoLite2-Country layout); empty: none"),
-	STR("client.asn_db", asn_db, "", "MaxMind-format ASN database (GeoLite2-ASN layout); empty: none"),
+	STRC("client.country_db", country_db, "", "MaxMind-format country database (GeoLite2-Country layout); empty: none",
+	    chk_country),
+	STRC("client.asn_db", asn_db, "", "MaxMind-format ASN database (GeoLite2-ASN layout); empty: none", chk_asn),
 	BOOL("client.prefix", prefix, "no", "put the client prefix (truncated, see prefix_v4/v6) on records"),
 	INT("client.prefix_v4", prefix_v4, 0, 32, "24", "bits kept of IPv4 client addresses"),
 	INT("client.prefix_v6", prefix_v6, 0, 128, "48", "bits kept of IPv6 client addresses"),
@@ -70,11 +140,11 @@ const struct conf_opt capd_conf_table[] = {
 	STR("pcap.filter", pcap_filter, "", "BPF filter; empty: DNS port of the server addresses, UDP and TCP"),
 	INT("pcap.snaplen", pcap_snaplen, 64, 262144, "65535", "capture length per packet"),
 	SIZE("pcap.buffer", pcap_buffer, 0, 1 << 30, "4M", "kernel capture buffer"),
-	LIST("pcap.server", pcap_server, "address of the nameserver (repeatable): tells queries from responses"),
+	LISTC("pcap.server", pcap_server, "address of the nameserver (repeatable): tells queries from responses", chk_ip),
 	INT("pcap.port", pcap_port, 1, 65535, "53", "DNS port of the nameserver"),
 
-	STR("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay"),
-	STR("privileges.group", group, "", "group to switch to (default: the user's primary group)"),
+	STRC("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay", chk_user),
+	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", chk_group),
 	BOOL("privileges.allow_root", allow_root, "no", "allow running as root after start-up"),
 
 	INT("log.verbose", verbose, 0, 2, "0", "0 warnings, 1 info, 2 debug"),
@@ -155,11 +225,11 @@ static int valid_hostport(const char *s)
 	return colon[1] && !*end && port >= 0 && port <= 65535;
 }
 
-int capd_conf_load(struct capd_conf *c, const char *path, conf_err_fn err, void *arg)
+int capd_conf_load(struct capd_conf *c, const char *path, unsigned flags, conf_err_fn err, void *arg)
 {
 	struct ctx x = { path, err, arg, 0 };
 	memset(c, 0, sizeof *c);
-	x.errors = conf_load(capd_conf_table, c, path, err, arg);
+	x.errors = conf_load(capd_conf_table, c, path, flags, err, arg);
 	if (access(path, R_OK) != 0)
 		return x.errors; /* reported by conf_load; nothing else to say */
 	/* go on: a key that did not parse kept its (valid) default, so what follows
@@ -201,6 +271,10 @@ int capd_conf_load(struct capd_conf *c, const char *path, conf_err_fn err, void 
 	}
 	if (c->group[0] && !c->user[0])
 		bad(&x, "privileges.group", NULL, "%s", "needs privileges.user");
+	if ((flags & CONF_ENV) && (geteuid() == 0 || getuid() == 0) && !c->user[0] && !c->allow_root)
+		bad(&x, "privileges.user", NULL, "%s",
+		    "not set, and capd is running as root: refusing to run as root (set privileges.user, or"
+		    " privileges.allow_root = yes; or check as the user capd runs as)");
 
 	/* zones: each inline value and the file, reported where they are */
 	for (size_t i = 0; i < c->zone.n; i++) {

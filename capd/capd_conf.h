@@ -76,13 +76,18 @@ struct capd_conf {
 extern const struct conf_opt capd_conf_table[];
 
 /*
- * capd_conf_load: defaults, file, then the semantic checks that the table
- * cannot express (sampling mode and types, bounds that depend on each
- * other, zone names, the zones file, aggregator syntax, octal mode). Every
+ * capd_conf_load: defaults, file, each option's check, then the semantic
+ * checks that the table cannot express (sampling mode and types, bounds
+ * that depend on each other, zone names, the zones file, aggregator
+ * syntax, octal mode). flags CONF_ENV (-n and start-up, as the user capd
+ * starts as) also checks what start-up would refuse: the node key (a
+ * regular file of mode 0600 or stricter, one NODE HEX line; a FIFO is
+ * refused, never waited on), the geo databases, privileges.user/group,
+ * root without privileges.user or allow_root. A reload passes 0. Every
  * error goes to err as "file:line: message" (line of the offending key
  * when it can be found). Returns the error count (0 = OK).
  */
-int capd_conf_load(struct capd_conf *c, const char *path, conf_err_fn err, void *arg);
+int capd_conf_load(struct capd_conf *c, const char *path, unsigned flags, conf_err_fn err, void *arg);
 void capd_conf_free(struct capd_conf *c);
 
 /* capd_conf_pipeline: the pipeline configuration (call after a successful load). */

@@ -1,7 +1,4 @@
 /* capd/main.c: the capture agent: options, set-up, privilege drop, event loop, tear-down. */
-#include <linux/capability.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +28,7 @@
 #include "common/errors.h"
 #include "common/keys.h"
 #include "common/log.h"
+#include "common/privdrop.h"
 
 static volatile sig_atomic_t want_stop, want_reload;
 
@@ -259,7 +257,7 @@ static void reload(struct capd *d)
 	struct zones *z = NULL;
 	struct geo *g = NULL;
 	int root;
-	if (capd_conf_load(&nc, d->conf_path, conf_err_log, NULL) != 0) {
+	if (capd_conf_load(&nc, d->conf_path, 0, conf_err_log, NULL) != 0) {
 		log_warnx("reload: %s has errors, keeping the running configuration", d->conf_path);
 		capd_conf_free(&nc);
 		return;
@@ -277,34 +275,6 @@ static void reload(struct capd *d)
 	pipeline_replace_geo(d->pipe, &g);
 	capd_conf_free(&old);
 	log_info("reloaded zones and client databases");
-}
-
-/*
- * A non-root capd may still hold capabilities (systemd's AmbientCapabilities=
- * CAP_NET_RAW for live capture). Once the capture is open they are of no
- * use: clear them all. Only when some are held, so that a seccomp filter
- * without capset does not matter to the common case.
- */
-static void drop_capabilities(void)
-{
-	char line[256];
-	unsigned long long eff = 0, prm = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof line, f)) {
-		sscanf(line, "CapEff: %llx", &eff);
-		sscanf(line, "CapPrm: %llx", &prm);
-	}
-	fclose(f);
-	if ((eff == 0 && prm == 0) || geteuid() == 0)
-		return;
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-	memset(data, 0, sizeof data);
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		fatal("cannot drop capabilities");
 }
 
 static void drop_privileges(const struct capd_conf *c)
@@ -330,7 +300,9 @@ static void drop_privileges(const struct capd_conf *c)
 	}
 	if ((geteuid() == 0 || getuid() == 0) && !c->allow_root)
 		fatalx("refusing to run as root: set privileges.user (or privileges.allow_root = yes)");
-	drop_capabilities();
+	char why[256];
+	if (privdrop_caps(why, sizeof why) != E_OK)
+		fatalx("%s", why);
 }
 
 /* -r: what kind of file is it? */
@@ -546,7 +518,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("capd", 0, verbose);
-	if (capd_conf_load(&d.conf, d.conf_path, conf_err_stderr, NULL) != 0) {
+	/* -n and start-up refuse the same things: the checks that look at the system run in both */
+	if (capd_conf_load(&d.conf, d.conf_path, CONF_ENV, conf_err_stderr, NULL) != 0) {
 		capd_conf_free(&d.conf);
 		return 1;
 	}
