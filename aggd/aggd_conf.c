@@ -22,6 +22,42 @@
 #define SZ(f) sizeof(((struct aggd_conf *)0)->f)
 
 
+static int chk_listen(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (receiver_parse_addr(v, &ss, &sl) == E_OK)
+		return 0;
+	snprintf(why, cap, "'%.200s' is not addr:port, [v6addr]:port, *:port", (const char *)v);
+	return 1;
+}
+
+static int chk_user(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	const char *u = v;
+	if (!u[0] || getpwnam(u))
+		return 0;
+	snprintf(why, cap, "no such user '%.64s'", u);
+	return 1;
+}
+
+static int chk_group(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	const char *g = v;
+	if (!g[0] || getgrnam(g))
+		return 0;
+	snprintf(why, cap, "no such group '%.64s'", g);
+	return 1;
+}
+
+static int required(const char *v, char *why, size_t cap)
+{
+	if (v[0])
+		return 0;
+	snprintf(why, cap, "a file name is required");
+	return 1;
+}
+
 /*
  * The keyring and the staging database are opened after aggd dropped
  * privileges: check them as the configured user would see them (the
@@ -38,7 +74,9 @@ static int chk_keyring(const void *conf, const void *v, unsigned flags, char *wh
 {
 	const char *path = v;
 	struct privdrop_fs fs;
-	if (!(flags & CONF_ENV) || !path[0] || !as_user_begin(conf, &fs))
+	if (required(path, why, cap))
+		return 1;
+	if (!(flags & CONF_ENV) || !as_user_begin(conf, &fs))
 		return 0;
 	int bad = keys_check_keyring(path, why, cap);
 	privdrop_fs_end(&fs);
@@ -87,7 +125,9 @@ static int chk_staging(const void *conf, const void *v, unsigned flags, char *wh
 	const char *path = v;
 	struct privdrop_fs fs;
 	char who[96];
-	if (!(flags & CONF_ENV) || !path[0] || !as_user_begin(conf, &fs))
+	if (required(path, why, cap))
+		return 1;
+	if (!(flags & CONF_ENV) || !as_user_begin(conf, &fs))
 		return 0;
 	if (fs.active)
 		snprintf(who, sizeof who, "user '%s'", c->user);
@@ -100,7 +140,8 @@ static int chk_staging(const void *conf, const void *v, unsigned flags, char *wh
 
 const struct conf_opt aggd_conf_opts[] = {
 	{ "listen", CT_LIST, 0, 0, NULL, OFF(listen), 0, NULL,
-	  "UDP address to receive datagrams on: 192.0.2.1:5300, [2001:db8::1]:5300, *:5300, [::]:5300 (repeatable, at least one)", NULL },
+	  "UDP address to receive datagrams on: 192.0.2.1:5300, [2001:db8::1]:5300, *:5300, [::]:5300 (repeatable, at least one)",
+	  chk_listen },
 	{ "rcvbuf", CT_SIZE, 0, 1024LL * 1024 * 1024, "8M", OFF(rcvbuf), 0, NULL,
 	  "socket receive buffer per address (absorbs bursts while staging commits)", NULL },
 	{ "max_datagram", CT_INT, 64, ENV_MAX_DATAGRAM, "4096", OFF(max_datagram), 0, NULL,
@@ -127,91 +168,34 @@ const struct conf_opt aggd_conf_opts[] = {
 	{ "summary_interval", CT_INT, 0, 86400, "60", OFF(summary_interval), 0, NULL,
 	  "seconds between one-line summaries in the log (0 = none)", NULL },
 	{ "user", CT_STR, 0, 0, NULL, OFF(user), SZ(user), NULL,
-	  "user to run as after binding the sockets (required when started as root, unless allow_root)", NULL },
+	  "user to run as after binding the sockets (required when started as root, unless allow_root)", chk_user },
 	{ "group", CT_STR, 0, 0, NULL, OFF(group), SZ(group), NULL,
-	  "group to run as (default: the user's primary group)", NULL },
+	  "group to run as (default: the user's primary group)", chk_group },
 	{ "allow_root", CT_BOOL, 0, 0, "no", OFF(allow_root), 0, NULL,
 	  "keep running as root when no user is set (not recommended)", NULL },
 	CONF_END
 };
 
-/* the line of path where key = value is set, for error messages (0 if not found) */
-static int find_line(const char *path, const char *key, const char *value)
-{
-	char buf[4096];
-	int lineno = 0, found = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return 0;
-	while (!found && fgets(buf, sizeof buf, f)) {
-		lineno++;
-		char *s = buf + strspn(buf, " \t");
-		if (strncmp(s, key, strlen(key)) == 0 && strchr(s, '=') && strstr(s, value))
-			found = lineno;
-	}
-	fclose(f);
-	return found;
-}
-
-static void report(conf_err_fn err, void *arg, const char *path, int line, const char *fmt, const char *v)
-{
-	char msg[1024], text[900];
-	snprintf(text, sizeof text, fmt, v);
-	snprintf(msg, sizeof msg, "%s:%d: %s", path, line, text);
-	err(arg, msg);
-}
-
 int aggd_conf_load(struct aggd_conf *c, const char *path, unsigned flags, conf_err_fn err, void *arg)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int errors = conf_load(aggd_conf_opts, c, path, flags, err, arg);
-
+	struct conf_ctx x = { path, err, arg, 0 };
+	x.errors = conf_load(aggd_conf_opts, c, path, flags, err, arg);
 	if (access(path, R_OK) != 0)
-		return errors; /* reported by conf_load; nothing else to say */
+		return x.errors; /* reported by conf_load; nothing else to say */
 	/* go on: a key that did not parse kept its (valid) default, so what follows
 	 * reports only other problems, and -n shows every error at once */
-	if (c->listen.n == 0) {
-		report(err, arg, path, 0, "%s", "no 'listen' address configured");
-		errors++;
-	}
-	if (c->listen.n > RECEIVER_MAX_SOCKS) {
-		report(err, arg, path, 0, "%s", "too many 'listen' addresses (at most 16)");
-		errors++;
-	}
-	for (size_t i = 0; i < c->listen.n; i++)
-		if (receiver_parse_addr(c->listen.v[i], &ss, &sl) != 0) {
-			report(err, arg, path, find_line(path, "listen", c->listen.v[i]),
-			    "listen: '%s' is not addr:port, [v6addr]:port, *:port", c->listen.v[i]);
-			errors++;
-		}
-	if (!c->keyring[0]) {
-		report(err, arg, path, 0, "%s", "keyring: a file name is required");
-		errors++;
-	}
-	if (!c->staging[0]) {
-		report(err, arg, path, 0, "%s", "staging: a file name is required");
-		errors++;
-	}
-	if (c->user[0] && !getpwnam(c->user)) {
-		report(err, arg, path, find_line(path, "user", c->user), "user: no such user '%s'", c->user);
-		errors++;
-	}
-	if (c->group[0] && !getgrnam(c->group)) {
-		report(err, arg, path, find_line(path, "group", c->group), "group: no such group '%s'", c->group);
-		errors++;
-	}
-	if (c->group[0] && !c->user[0]) {
-		report(err, arg, path, find_line(path, "group", c->group), "group: '%s' set without a user", c->group);
-		errors++;
-	}
-	if ((flags & CONF_ENV) && geteuid() == 0 && !c->user[0] && !c->allow_root) {
-		report(err, arg, path, 0, "%s", "refusing to run as root: set 'user' (or 'allow_root = yes'; or check as"
+
+	/* what depends on several keys (each key's own checks ran in conf_load) */
+	if (c->listen.n == 0)
+		conf_bad(&x, "listen", NULL, "no 'listen' address configured");
+	if (c->listen.n > RECEIVER_MAX_SOCKS)
+		conf_bad(&x, "listen", NULL, "too many 'listen' addresses (at most 16)");
+	if (c->group[0] && !c->user[0])
+		conf_bad(&x, "group", c->group, "'%s' set without a user", c->group);
+	if ((flags & CONF_ENV) && geteuid() == 0 && !c->user[0] && !c->allow_root)
+		conf_bad(&x, "user", NULL, "refusing to run as root: set 'user' (or 'allow_root = yes'; or check as"
 		    " the user aggd runs as)");
-		errors++;
-	}
-	return errors;
+	return x.errors;
 }
 
 void aggd_conf_free(struct aggd_conf *c)

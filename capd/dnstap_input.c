@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -406,35 +405,15 @@ static int di_unix(struct dnstap_input *in)
 
 static int di_tcp(struct dnstap_input *in)
 {
-	char host[256];
-	const char *spec = in->conf.tcp_listen, *port;
-	const char *colon = strrchr(spec, ':');
-	if (colon == NULL || colon == spec)
-		return E_INVAL;
-	size_t hl = (size_t)(colon - spec);
-	const char *h = spec;
-	if (spec[0] == '[') {
-		if (colon[-1] != ']')
-			return E_INVAL;
-		h = spec + 1;
-		hl -= 2;
-	}
-	if (hl == 0 || hl >= sizeof(host))
-		return E_INVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	port = colon + 1;
-
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
-	struct addrinfo *ai = NULL;
-	if (getaddrinfo(host, port, &hints, &ai) != 0 || ai == NULL)
+	struct sockaddr_storage addr;
+	socklen_t alen;
+	if (addr_parse_hostport(in->conf.tcp_listen, 0, &addr, &alen) != E_OK)
 		return E_INVAL;
 	int rc = E_OK, one = 1;
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0)
+	    bind(fd, (struct sockaddr *)&addr, alen) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0)
 		rc = -errno;
-	freeaddrinfo(ai);
 	if (rc != E_OK) {
 		if (fd >= 0)
 			close(fd);

@@ -26,6 +26,17 @@ void conf_report(conf_err_fn err, void *arg, const char *file, int line, const c
 		err(arg, full);
 }
 
+void conf_bad(struct conf_ctx *x, const char *key, const char *val, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	conf_report(x->err, x->arg, x->path, conf_find_line(x->path, key, val), "%s: %s", key, msg);
+	x->errors++;
+}
+
 void conf_err_stderr(void *arg, const char *msg)
 {
 	(void)arg;

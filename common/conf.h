@@ -101,6 +101,21 @@ void conf_report(conf_err_fn err, void *arg, const char *file, int line, const c
 int conf_set(const struct conf_opt *tab, void *out, const char *key, const char *value,
     const char *file, int line, conf_err_fn err, void *arg);
 
+/*
+ * For a loader's checks across options (what no single option's check can
+ * say): conf_bad reports "path:LINE: key: message" (LINE where key, with
+ * val in its value if val is not NULL, is set; no line if it is not) and
+ * counts it in x->errors.
+ */
+struct conf_ctx {
+	const char *path;  /* the file loaded */
+	conf_err_fn err;   /* where errors go */
+	void *arg;
+	int errors;        /* errors reported so far */
+};
+void conf_bad(struct conf_ctx *x, const char *key, const char *val, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* conf_usage: print every option with type, range, default and help. */
 void conf_usage(const struct conf_opt *tab, FILE *f);
 

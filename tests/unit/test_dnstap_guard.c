@@ -310,39 +310,6 @@ static void allow_list(void)
 	evloop_free(ev);
 }
 
-static void prefixes(void)
-{
-	struct addr_prefix p;
-	struct sockaddr_in v4 = { .sin_family = AF_INET };
-	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
-	ok(addr_parse_prefix("192.0.2.77/24", &p) == E_OK && p.family == 4 && p.len == 24 && p.addr[3] == 0,
-	    "192.0.2.77/24: host bits cleared");
-	inet_pton(AF_INET, "192.0.2.200", &v4.sin_addr);
-	ok(addr_prefix_match(&p, (struct sockaddr *)&v4), "192.0.2.200 is in 192.0.2.0/24");
-	inet_pton(AF_INET, "192.0.3.1", &v4.sin_addr);
-	ok(!addr_prefix_match(&p, (struct sockaddr *)&v4), "192.0.3.1 is not");
-	inet_pton(AF_INET6, "::ffff:192.0.2.9", &v6.sin6_addr);
-	ok(addr_prefix_match(&p, (struct sockaddr *)&v6), "an IPv4-mapped IPv6 peer matches the IPv4 prefix");
-	ok(addr_parse_prefix("2001:db8::1/33", &p) == E_OK && p.family == 6 && p.len == 33, "2001:db8::1/33");
-	inet_pton(AF_INET6, "2001:db8:7fff::1", &v6.sin6_addr);
-	ok(addr_prefix_match(&p, (struct sockaddr *)&v6), "2001:db8:7fff::1 is in 2001:db8::/33");
-	inet_pton(AF_INET6, "2001:db8:8000::1", &v6.sin6_addr);
-	ok(!addr_prefix_match(&p, (struct sockaddr *)&v6), "2001:db8:8000::1 is not (bit 33 differs)");
-	ok(addr_parse_prefix("0.0.0.0/0", &p) == E_OK && addr_prefix_match(&p, (struct sockaddr *)&v4), "/0 matches all IPv4");
-	ok(!addr_prefix_match(&p, (struct sockaddr *)&v6), "but no IPv6");
-	const char *badp[] = { "", "1.2.3.4/", "1.2.3.4/33", "::1/129", "1.2.3.4/-1", "1.2.3.4/8x", "example.com",
-		"[::1]", "1.2.3", "/8", NULL };
-	int bad_ok = 1;
-	for (int i = 0; badp[i]; i++)
-		if (addr_parse_prefix(badp[i], &p) != E_INVAL) {
-			bad_ok = 0;
-			diag("accepted '%s'", badp[i]);
-		}
-	ok(bad_ok, "malformed prefixes are refused");
-	ok(addr_parse_prefix(NULL, &p) == E_INVAL && addr_parse_prefix("::1", NULL) == E_INVAL &&
-	    !addr_prefix_match(NULL, (struct sockaddr *)&v4) && !addr_prefix_match(&p, NULL), "NULL arguments");
-}
-
 /*
  * 13.9: capd as root creates its socket in a directory another user
  * (nobody) can write. That user swaps a symlink to a root-owned 0600 file in
@@ -429,7 +396,6 @@ int main(void)
 	}
 	atexit(cleanup);
 	signal(SIGPIPE, SIG_IGN);
-	prefixes();
 	timeouts();
 	pools();
 	allow_list();
