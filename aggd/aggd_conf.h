@@ -30,12 +30,18 @@ struct aggd_conf {
 extern const struct conf_opt aggd_conf_opts[];
 
 /*
- * aggd_conf_load: defaults, then path, then the checks the table cannot
- * express (at least one listen address, each parses; user and group exist).
- * Errors go to err as "file:line: message". Returns the error count (0 = OK).
- * The caller frees with aggd_conf_free, also after errors.
+ * aggd_conf_load: defaults, then path, each option's check, then the checks
+ * the table cannot express (at least one listen address, each parses; user
+ * and group exist). flags CONF_ENV (-n and start-up) also checks what
+ * start-up would refuse, as the configured user would see it: the keyring
+ * (a regular file, mode 0600/0400, readable, well-formed, no node twice;
+ * errors with its FILE:LINE), the staging directory writable and an
+ * existing staging file a SQLite database (SQLite's message kept), root
+ * without user or allow_root. Errors go to err as "file:line: message".
+ * Returns the error count (0 = OK). The caller frees with aggd_conf_free,
+ * also after errors.
  */
-int aggd_conf_load(const char *path, struct aggd_conf *c, conf_err_fn err, void *arg);
+int aggd_conf_load(struct aggd_conf *c, const char *path, unsigned flags, conf_err_fn err, void *arg);
 void aggd_conf_free(struct aggd_conf *c);
 
 #endif

@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "aggd/aggd_conf.h"
-#include "aggd/privdrop.h"
+#include "common/privdrop.h"
 #include "aggd/server.h"
 #include "common/errors.h"
 #include "common/keys.h"
@@ -80,7 +80,8 @@ int main(int argc, char **argv)
 	}
 	log_init("aggd", 0, verbose);
 	memset(&conf, 0, sizeof conf);
-	if (aggd_conf_load(path, &conf, conf_err_stderr, NULL) != 0) {
+	/* -n and start-up refuse the same things: the checks that look at the system run in both */
+	if (aggd_conf_load(&conf, path, CONF_ENV, conf_err_stderr, NULL) != 0) {
 		aggd_conf_free(&conf);
 		return 1;
 	}
@@ -110,6 +111,8 @@ int main(int argc, char **argv)
 	}
 	/* before any untrusted byte is read: sockets are bound, privileges go */
 	if ((rc = privdrop_to(conf.user, conf.group, why, sizeof why)) != E_OK)
+		fatalx("privileges: %s", why);
+	if ((rc = privdrop_caps(why, sizeof why)) != E_OK)
 		fatalx("privileges: %s", why);
 	if (geteuid() == 0 && !conf.allow_root)
 		fatalx("still root after dropping privileges; refusing to run");

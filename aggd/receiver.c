@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "aggd/receiver.h"
+#include "common/addr.h"
 #include "common/errors.h"
 
 struct receiver {
@@ -61,58 +62,9 @@ void receiver_free(struct receiver *r)
 	free(r);
 }
 
-static int parse_port(const char *s)
-{
-	char *end;
-	long p;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	p = strtol(s, &end, 10);
-	if (errno || *end || p < 1 || p > 65535)
-		return -1;
-	return (int)p;
-}
-
 int receiver_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon;
-	int port;
-
-	memset(ss, 0, sizeof *ss);
-	if (!s)
-		return E_INVAL;
-	if (s[0] == '[') {
-		const char *close_br = strchr(s, ']');
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-		if (!close_br || close_br[1] != ':' || (size_t)(close_br - s - 1) >= sizeof host)
-			return E_INVAL;
-		memcpy(host, s + 1, (size_t)(close_br - s - 1));
-		host[close_br - s - 1] = '\0';
-		if ((port = parse_port(close_br + 2)) < 0 || inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
-			return E_INVAL;
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len = sizeof *a6;
-		return E_OK;
-	}
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	if (!(colon = strrchr(s, ':')) || (size_t)(colon - s) >= sizeof host || colon == s)
-		return E_INVAL;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if ((port = parse_port(colon + 1)) < 0)
-		return E_INVAL;
-	if (strcmp(host, "*") == 0)
-		a4->sin_addr.s_addr = htonl(INADDR_ANY);
-	else if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-		return E_INVAL;
-	a4->sin_family = AF_INET;
-	a4->sin_port = htons((uint16_t)port);
-	*len = sizeof *a4;
-	return E_OK;
+	return addr_parse_hostport(s, ADDR_WILDCARD | ADDR_NOPORT0, ss, len);
 }
 
 int receiver_listen(struct receiver *r, const char *addr, int rcvbuf, int *got)

@@ -1,27 +1,173 @@
 /* capd/capd_conf.c: capd's configuration: the option table, semantic checks, and building objects from it. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "capd/capd_conf.h"
+#include "capd/geo.h"
 #include "capd/sampler.h"
 #include "capd/zones.h"
 #include "common/errors.h"
+#include "common/keys.h"
 
 #define OFF(f) offsetof(struct capd_conf, f)
-#define STR(name, f, def, help) { name, CT_STR, 0, 0, def, OFF(f), sizeof(((struct capd_conf *)0)->f), NULL, help }
-#define INT(name, f, lo, hi, def, help) { name, CT_INT, lo, hi, def, OFF(f), 0, NULL, help }
-#define SIZE(name, f, lo, hi, def, help) { name, CT_SIZE, lo, hi, def, OFF(f), 0, NULL, help }
-#define BOOL(name, f, def, help) { name, CT_BOOL, 0, 0, def, OFF(f), 0, NULL, help }
-#define LIST(name, f, help) { name, CT_LIST, 0, 0, NULL, OFF(f), 0, NULL, help }
+#define STRC(name, f, def, help, chk) { name, CT_STR, 0, 0, def, OFF(f), sizeof(((struct capd_conf *)0)->f), NULL, help, chk }
+#define STR(name, f, def, help) STRC(name, f, def, help, NULL)
+#define INT(name, f, lo, hi, def, help) { name, CT_INT, lo, hi, def, OFF(f), 0, NULL, help, NULL }
+#define SIZE(name, f, lo, hi, def, help) { name, CT_SIZE, lo, hi, def, OFF(f), 0, NULL, help, NULL }
+#define BOOL(name, f, def, help) { name, CT_BOOL, 0, 0, def, OFF(f), 0, NULL, help, NULL }
+#define LISTC(name, f, help, chk) { name, CT_LIST, 0, 0, NULL, OFF(f), 0, NULL, help, chk }
+#define LIST(name, f, help) LISTC(name, f, help, NULL)
+
+
+/* ---- checks of single values (run by conf_load; CONF_ENV ones only at -n and start-up) ---- */
+
+/* the node key, as start-up reads it: a regular file, mode 0600 or stricter, one "NODE HEX" line */
+static int chk_node_key(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	const char *path = v;
+	if (!path[0]) {
+		snprintf(why, cap, "a node key file is required");
+		return 1;
+	}
+	return (flags & CONF_ENV) ? keys_check_node(path, why, cap) : 0;
+}
+
+static int chk_ip(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	uint8_t a[16];
+	const char *s = v;
+	if (inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1)
+		return 0;
+	snprintf(why, cap, "'%.200s' is not an IP address", s);
+	return 1;
+}
+
+static int chk_geo(const char *country, const char *asn, unsigned flags, char *why, size_t cap)
+{
+	struct geo *g = NULL;
+	const char *which = NULL;
+	if (!(flags & CONF_ENV) || !(country[0] || asn[0]))
+		return 0;
+	int rc = geo_open(country, asn, &g, &which);
+	geo_free(g);
+	if (rc == E_OK)
+		return 0;
+	snprintf(why, cap, "%.300s: %s", which ? which : country[0] ? country : asn, dnsa_strerror(rc));
+	return 1;
+}
+
+static int chk_country(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	return chk_geo(v, "", flags, why, cap);
+}
+
+static int chk_asn(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	return chk_geo("", v, flags, why, cap);
+}
+
+static int chk_user(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	const char *u = v;
+	if (!(flags & CONF_ENV) || !u[0] || getpwnam(u))
+		return 0;
+	snprintf(why, cap, "no user '%.64s'", u);
+	return 1;
+}
+
+static int chk_group(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	const char *g = v;
+	if (!(flags & CONF_ENV) || !g[0] || getgrnam(g))
+		return 0;
+	snprintf(why, cap, "no group '%.64s'", g);
+	return 1;
+}
+
+static int chk_mode(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	struct sampler_conf sc = { 0 };
+	if (sampler_parse_mode(v, &sc) == E_OK)
+		return 0;
+	snprintf(why, cap, "'%.40s' is not all, nth:N, random:N or adaptive", (const char *)v);
+	return 1;
+}
+
+static int chk_types(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	uint32_t mask;
+	if (sampler_type_mask(v, &mask) == E_OK)
+		return 0;
+	snprintf(why, cap, "'%.300s' is not a list of dnstap message types", (const char *)v);
+	return 1;
+}
+
+/* an aggregator: ADDR:PORT syntax; a host name is resolved at start (sender) */
+static int chk_aggregator(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	char host[256];
+	uint16_t port;
+	if (addr_split_hostport(v, host, sizeof host, &port) == E_OK)
+		return 0;
+	snprintf(why, cap, "'%.300s' is not ADDR:PORT or [V6ADDR]:PORT", (const char *)v);
+	return 1;
+}
+
+/* a listener: numeric ADDR:PORT, as dnstap_input binds it */
+static int chk_listen(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	const char *s = v;
+	if (!s[0] || addr_parse_hostport(s, 0, &ss, &sl) == E_OK)
+		return 0;
+	snprintf(why, cap, "'%.120s' is not ADDR:PORT or [V6ADDR]:PORT", s);
+	return 1;
+}
+
+static int chk_prefix(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	struct addr_prefix p;
+	if (addr_parse_prefix(v, &p) == E_OK)
+		return 0;
+	snprintf(why, cap, "'%.300s' is not an IP address or ADDR/LEN prefix", (const char *)v);
+	return 1;
+}
+
+static int chk_octal(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	char *end;
+	const char *s = v;
+	unsigned long mode = strtoul(s, &end, 8);
+	if (s[0] && !*end && mode <= 07777)
+		return 0;
+	snprintf(why, cap, "'%.8s' is not an octal mode", s);
+	return 1;
+}
+
+static int chk_zone(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	struct zones *z = zones_new();
+	int rc = z ? zones_add_list(z, v) : E_NOMEM;
+	zones_free(z);
+	if (rc == E_OK)
+		return 0;
+	snprintf(why, cap, "'%.200s': %s", (const char *)v, dnsa_strerror(rc));
+	return 1;
+}
 
 static const char *const unlisted_choices[] = { "count", "record", NULL };
 
 const struct conf_opt capd_conf_table[] = {
-	STR("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)"),
-	LIST("aggregator", aggregator, "aggregator ADDR:PORT or [V6ADDR]:PORT; repeat for failover, first preferred"),
+	STRC("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)", chk_node_key),
+	LISTC("aggregator", aggregator, "aggregator ADDR:PORT or [V6ADDR]:PORT; repeat for failover, first preferred",
+	    chk_aggregator),
 	INT("payload_size", payload_size, 600, 65000, "1232",
 	    "UDP payload budget per datagram, envelope included (raise up to the path MTU minus 28/48)"),
 	INT("flush_ms", flush_ms, 10, 60000, "1000", "send a non-empty batch once it is this old (ms)"),
@@ -29,22 +175,24 @@ const struct conf_opt capd_conf_table[] = {
 	INT("failback", failback_s, 1, 86400, "30", "seconds after a failover before trying the first aggregator again"),
 	SIZE("send_buffer", sndbuf, 0, 64 << 20, "0", "SO_SNDBUF of the aggregator sockets (0: system default)"),
 
-	STR("sampling.mode", sampling_mode, "all", "all | nth:N | random:N | adaptive"),
-	STR("sampling.types", sampling_types, "AUTH_RESPONSE,CLIENT_RESPONSE",
-	    "dnstap message types sampled (names or AQ/AR/CQ/CR...); others are only counted"),
+	STRC("sampling.mode", sampling_mode, "all", "all | nth:N | random:N | adaptive", chk_mode),
+	STRC("sampling.types", sampling_types, "AUTH_RESPONSE,CLIENT_RESPONSE",
+	    "dnstap message types sampled (names or AQ/AR/CQ/CR...); others are only counted", chk_types),
 	INT("sampling.target", sampling_target, 1, 100000000, "10000", "adaptive: records per second to aim for"),
 	INT("sampling.min_n", sampling_min_n, 1, 1000000000, "1", "adaptive: smallest n"),
 	INT("sampling.max_n", sampling_max_n, 1, 1000000000, "10000", "adaptive: largest n"),
 	INT("sampling.seed", sampling_seed, 0, INT64_MAX, "0", "PRNG seed for random/adaptive (0: from getrandom at start)"),
 
-	LIST("zones.zone", zone, "zone to measure (repeatable; a value may list several, space or comma separated)"),
+	LISTC("zones.zone", zone, "zone to measure (repeatable; a value may list several, space or comma separated)",
+	    chk_zone),
 	STR("zones.file", zones_file, "", "file of zone names, one per line, '#' comments"),
 	{ "zones.unlisted", CT_ENUM, 0, 0, "count", OFF(unlisted), 0, unlisted_choices,
-	  "messages for zones not listed: count them only, or also record them under zone \".\"" },
+	  "messages for zones not listed: count them only, or also record them under zone \".\"", NULL },
 	INT("zones.qname_labels", qname_labels, 0, 127, "1", "labels kept below the zone in recorded qnames"),
 
-	STR("client.country_db", country_db, "", "MaxMind-format country database (GeoLite2-Country layout); empty: none"),
-	STR("client.asn_db", asn_db, "", "MaxMind-format ASN database (GeoLite2-ASN layout); empty: none"),
+	STRC("client.country_db", country_db, "", "MaxMind-format country database (GeoLite2-Country layout); empty: none",
+	    chk_country),
+	STRC("client.asn_db", asn_db, "", "MaxMind-format ASN database (GeoLite2-ASN layout); empty: none", chk_asn),
 	BOOL("client.prefix", prefix, "no", "put the client prefix (truncated, see prefix_v4/v6) on records"),
 	INT("client.prefix_v4", prefix_v4, 0, 32, "24", "bits kept of IPv4 client addresses"),
 	INT("client.prefix_v6", prefix_v6, 0, 128, "48", "bits kept of IPv6 client addresses"),
@@ -53,20 +201,28 @@ const struct conf_opt capd_conf_table[] = {
 	STR("dnstap.socket", dnstap_socket, "/run/capd/dnstap.sock", "UNIX socket capd creates for nameservers; empty: none"),
 	STR("dnstap.socket_user", dnstap_user, "", "owner of the socket (name or uid); empty: unchanged"),
 	STR("dnstap.socket_group", dnstap_group, "", "group of the socket (the nameserver's group); empty: unchanged"),
-	STR("dnstap.socket_mode", dnstap_mode, "0660", "permission bits of the socket, octal"),
-	STR("dnstap.tcp_listen", dnstap_tcp, "", "also accept dnstap on TCP ADDR:PORT; empty: no"),
-	INT("dnstap.max_connections", dnstap_max_conns, 1, 4096, "64", "dnstap connections at once"),
+	STRC("dnstap.socket_mode", dnstap_mode, "0660", "permission bits of the socket, octal", chk_octal),
+	STRC("dnstap.tcp_listen", dnstap_tcp, "", "also accept dnstap on TCP ADDR:PORT; empty: no", chk_listen),
+	INT("dnstap.max_connections", dnstap_max_conns, 1, 4096, "64", "dnstap connections at once on the UNIX socket"),
+	INT("dnstap.tcp_max_connections", dnstap_tcp_max_conns, 1, 4096, "16",
+	    "dnstap connections at once on tcp_listen (a pool of their own: TCP peers never take the UNIX socket's)"),
+	LISTC("dnstap.tcp_allow", dnstap_tcp_allow,
+	    "source ADDR or ADDR/LEN allowed to connect to tcp_listen (repeatable); none: loopback only", chk_prefix),
+	INT("dnstap.handshake_timeout", dnstap_handshake_s, 1, 3600, "10",
+	    "seconds a dnstap peer has from connecting to its START frame"),
+	INT("dnstap.idle_timeout", dnstap_idle_s, 0, 86400, "600",
+	    "close a dnstap connection that sent nothing for this many seconds (0: never)"),
 	SIZE("dnstap.buffer", dnstap_buffer, 0, 64 << 20, "0", "read buffer per connection (0: 256k)"),
 
 	STR("pcap.interface", pcap_interface, "", "capture DNS packets on this interface; empty: no live capture"),
 	STR("pcap.filter", pcap_filter, "", "BPF filter; empty: DNS port of the server addresses, UDP and TCP"),
 	INT("pcap.snaplen", pcap_snaplen, 64, 262144, "65535", "capture length per packet"),
 	SIZE("pcap.buffer", pcap_buffer, 0, 1 << 30, "4M", "kernel capture buffer"),
-	LIST("pcap.server", pcap_server, "address of the nameserver (repeatable): tells queries from responses"),
+	LISTC("pcap.server", pcap_server, "address of the nameserver (repeatable): tells queries from responses", chk_ip),
 	INT("pcap.port", pcap_port, 1, 65535, "53", "DNS port of the nameserver"),
 
-	STR("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay"),
-	STR("privileges.group", group, "", "group to switch to (default: the user's primary group)"),
+	STRC("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay", chk_user),
+	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", chk_group),
 	BOOL("privileges.allow_root", allow_root, "no", "allow running as root after start-up"),
 
 	INT("log.verbose", verbose, 0, 2, "0", "0 warnings, 1 info, 2 debug"),
@@ -74,142 +230,47 @@ const struct conf_opt capd_conf_table[] = {
 	CONF_END
 };
 
-/* line of `key` (or of a list value `val`) in path, 0 if not found: for semantic errors */
-static int find_line(const char *path, const char *key, const char *val)
+int capd_conf_load(struct capd_conf *c, const char *path, unsigned flags, conf_err_fn err, void *arg)
 {
-	char buf[4096], section[128] = "", full[300];
-	int line = 0, found = 0;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (!found && fgets(buf, sizeof buf, f)) {
-		line++;
-		char *s = buf;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '[') {
-			char *e = strchr(s, ']');
-			if (e) {
-				*e = '\0';
-				snprintf(section, sizeof section, "%s", s + 1);
-			}
-			continue;
-		}
-		char *eq = strchr(s, '=');
-		if (!eq || *s == '#' || *s == ';')
-			continue;
-		char *ke = eq;
-		while (ke > s && (ke[-1] == ' ' || ke[-1] == '\t'))
-			ke--;
-		snprintf(full, sizeof full, "%s%s%.*s", section, section[0] ? "." : "", (int)(ke - s), s);
-		if (strcmp(full, key) == 0 && (!val || strstr(eq + 1, val)))
-			found = line;
-	}
-	fclose(f);
-	return found;
-}
-
-struct ctx {
-	const char *path;
-	conf_err_fn err;
-	void *arg;
-	int errors;
-};
-
-static void bad(struct ctx *x, const char *key, const char *val, const char *fmt, const char *detail)
-{
-	char msg[600], text[400];
-	snprintf(text, sizeof text, fmt, detail);
-	int line = find_line(x->path, key, val);
-	if (line)
-		snprintf(msg, sizeof msg, "%s:%d: %s: %s", x->path, line, key, text);
-	else
-		snprintf(msg, sizeof msg, "%s: %s: %s", x->path, key, text);
-	x->err(x->arg, msg);
-	x->errors++;
-}
-
-static int valid_hostport(const char *s)
-{
-	const char *colon;
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (!e || e[1] != ':' || e == s + 1)
-			return 0;
-		colon = e + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || colon == s || strchr(s, ':') != colon)
-			return 0;
-	}
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	return colon[1] && !*end && port >= 0 && port <= 65535;
-}
-
-int capd_conf_load(struct capd_conf *c, const char *path, conf_err_fn err, void *arg)
-{
-	struct ctx x = { path, err, arg, 0 };
+	struct conf_ctx x = { path, err, arg, 0 };
 	memset(c, 0, sizeof *c);
-	x.errors = conf_load(capd_conf_table, c, path, err, arg);
+	x.errors = conf_load(capd_conf_table, c, path, flags, err, arg);
 	if (access(path, R_OK) != 0)
 		return x.errors; /* reported by conf_load; nothing else to say */
 	/* go on: a key that did not parse kept its (valid) default, so what follows
 	 * reports only other problems, and -n shows every error at once */
 
-	struct sampler_conf sc = { 0 };
-	uint32_t mask;
-	if (sampler_parse_mode(c->sampling_mode, &sc) != E_OK)
-		bad(&x, "sampling.mode", NULL, "'%s' is not all, nth:N, random:N or adaptive", c->sampling_mode);
-	if (sampler_type_mask(c->sampling_types, &mask) != E_OK)
-		bad(&x, "sampling.types", NULL, "'%s' is not a list of dnstap message types", c->sampling_types);
+	/* what depends on several keys (each key's own checks ran in conf_load) */
 	if (c->sampling_min_n > c->sampling_max_n)
-		bad(&x, "sampling.min_n", NULL, "%s", "must not be above sampling.max_n");
+		conf_bad(&x, "sampling.min_n", NULL, "must not be above sampling.max_n");
 	if (c->aggregator.n == 0)
-		bad(&x, "aggregator", NULL, "%s", "at least one aggregator is required");
+		conf_bad(&x, "aggregator", NULL, "at least one aggregator is required");
 	if (c->aggregator.n > 8)
-		bad(&x, "aggregator", NULL, "%s", "at most 8 aggregators");
-	for (size_t i = 0; i < c->aggregator.n; i++)
-		if (!valid_hostport(c->aggregator.v[i]))
-			bad(&x, "aggregator", c->aggregator.v[i], "'%s' is not ADDR:PORT or [V6ADDR]:PORT",
-			    c->aggregator.v[i]);
-	if (!c->node_key[0])
-		bad(&x, "node_key", NULL, "%s", "a node key file is required");
-	char *end;
-	unsigned long mode = strtoul(c->dnstap_mode, &end, 8);
-	if (!c->dnstap_mode[0] || *end || mode > 07777)
-		bad(&x, "dnstap.socket_mode", NULL, "'%s' is not an octal mode", c->dnstap_mode);
-	if (c->dnstap_tcp[0] && !valid_hostport(c->dnstap_tcp))
-		bad(&x, "dnstap.tcp_listen", NULL, "'%s' is not ADDR:PORT or [V6ADDR]:PORT", c->dnstap_tcp);
+		conf_bad(&x, "aggregator", NULL, "at most 8 aggregators");
+	if (c->dnstap_tcp_allow.n > CAPD_TCP_ALLOW_MAX)
+		conf_bad(&x, "dnstap.tcp_allow", NULL, "at most 64 entries");
+	for (size_t i = 0; i < c->dnstap_tcp_allow.n && c->n_tcp_allow < CAPD_TCP_ALLOW_MAX; i++)
+		if (addr_parse_prefix(c->dnstap_tcp_allow.v[i], &c->tcp_allow[c->n_tcp_allow]) == E_OK)
+			c->n_tcp_allow++; /* a bad one was reported by its check */
 	if (c->group[0] && !c->user[0])
-		bad(&x, "privileges.group", NULL, "%s", "needs privileges.user");
+		conf_bad(&x, "privileges.group", NULL, "needs privileges.user");
+	if ((flags & CONF_ENV) && (geteuid() == 0 || getuid() == 0) && !c->user[0] && !c->allow_root)
+		conf_bad(&x, "privileges.user", NULL,
+		    "not set, and capd is running as root: refusing to run as root (set privileges.user, or"
+		    " privileges.allow_root = yes; or check as the user capd runs as)");
 
-	/* zones: each inline value and the file, reported where they are */
-	for (size_t i = 0; i < c->zone.n; i++) {
-		struct zones *z = zones_new();
-		int rc = z ? zones_add_list(z, c->zone.v[i]) : E_NOMEM;
-		zones_free(z);
-		if (rc != E_OK) {
-			char d[300];
-			snprintf(d, sizeof d, "'%.200s': %s", c->zone.v[i], dnsa_strerror(rc));
-			bad(&x, "zones.zone", c->zone.v[i], "%s", d);
-		}
-	}
+	/* the zones file, reported at its own line */
 	if (c->zones_file[0]) {
 		struct zones *z = zones_new();
 		unsigned line = 0;
 		int rc = z ? zones_load_file(z, c->zones_file, &line) : E_NOMEM;
 		zones_free(z);
-		if (rc != E_OK) {
-			char msg[600];
-			if (line)
-				snprintf(msg, sizeof msg, "%s:%u: bad zone name: %s", c->zones_file, line, dnsa_strerror(rc));
-			else
-				snprintf(msg, sizeof msg, "%s:%d: zones.file: %s: %s", path,
-				    find_line(path, "zones.file", NULL), c->zones_file, dnsa_strerror(rc));
-			err(arg, msg);
-			x.errors++;
-		}
+		if (rc != E_OK && line)
+			conf_report(err, arg, c->zones_file, (int)line, "bad zone name: %s", dnsa_strerror(rc));
+		else if (rc != E_OK)
+			conf_report(err, arg, path, conf_find_line(path, "zones.file", NULL), "zones.file: %s: %s",
+			    c->zones_file, dnsa_strerror(rc));
+		x.errors += rc != E_OK;
 	}
 	return x.errors;
 }

@@ -6,7 +6,10 @@
 #include <stdio.h>
 
 #include "capd/pipeline.h"
+#include "common/addr.h"
 #include "common/conf.h"
+
+#define CAPD_TCP_ALLOW_MAX 64 /* dnstap.tcp_allow entries */
 
 struct zones;
 
@@ -45,8 +48,14 @@ struct capd_conf {
 	char dnstap_group[64];
 	char dnstap_mode[8];         /* octal */
 	char dnstap_tcp[128];
-	int64_t dnstap_max_conns;
+	int64_t dnstap_max_conns;    /* UNIX socket pool */
+	int64_t dnstap_tcp_max_conns; /* TCP pool, separate */
+	struct conf_list dnstap_tcp_allow; /* "ADDR" or "ADDR/LEN" allowed on tcp_listen; none: loopback */
+	int64_t dnstap_handshake_s;  /* accept to START, seconds */
+	int64_t dnstap_idle_s;       /* nothing received for this long closes; 0 never */
 	int64_t dnstap_buffer;
+	struct addr_prefix tcp_allow[CAPD_TCP_ALLOW_MAX]; /* dnstap_tcp_allow parsed by capd_conf_load */
+	size_t n_tcp_allow;
 	/* [pcap] */
 	char pcap_interface[64];
 	char pcap_filter[1024];
@@ -67,13 +76,18 @@ struct capd_conf {
 extern const struct conf_opt capd_conf_table[];
 
 /*
- * capd_conf_load: defaults, file, then the semantic checks that the table
- * cannot express (sampling mode and types, bounds that depend on each
- * other, zone names, the zones file, aggregator syntax, octal mode). Every
+ * capd_conf_load: defaults, file, each option's check, then the semantic
+ * checks that the table cannot express (sampling mode and types, bounds
+ * that depend on each other, zone names, the zones file, aggregator
+ * syntax, octal mode). flags CONF_ENV (-n and start-up, as the user capd
+ * starts as) also checks what start-up would refuse: the node key (a
+ * regular file of mode 0600 or stricter, one NODE HEX line; a FIFO is
+ * refused, never waited on), the geo databases, privileges.user/group,
+ * root without privileges.user or allow_root. A reload passes 0. Every
  * error goes to err as "file:line: message" (line of the offending key
  * when it can be found). Returns the error count (0 = OK).
  */
-int capd_conf_load(struct capd_conf *c, const char *path, conf_err_fn err, void *arg);
+int capd_conf_load(struct capd_conf *c, const char *path, unsigned flags, conf_err_fn err, void *arg);
 void capd_conf_free(struct capd_conf *c);
 
 /* capd_conf_pipeline: the pipeline configuration (call after a successful load). */

@@ -3,9 +3,10 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <netdb.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -18,6 +19,10 @@
 #include "common/errors.h"
 
 #define DI_MAX_CONNS_DEFAULT 64
+#define DI_TCP_MAX_CONNS_DEFAULT 16
+#define DI_HANDSHAKE_MS_DEFAULT 10000
+#define DI_IDLE_MS_DEFAULT 600000
+#define DI_SWEEP_US 50000
 /*
  * A nameserver's writer (libfstrm) flushes a second of buffered frames in
  * one burst that can fill the socket (about 200 KiB with default buffers)
@@ -39,6 +44,14 @@ struct di_conn {
 	struct fs *fs;        /* allocated at accept, freed at close */
 	unsigned flags;       /* flags for the frames of the current read (DNSTAP_FRAME_SHED) */
 	uint64_t behind_since; /* first read of the current run of reads over shed_backlog; 0: none */
+	uint64_t since;       /* accept time (monotonic us): the handshake timeout runs from here */
+	uint64_t last_rx;     /* last read that returned data (monotonic us): the idle timeout */
+};
+
+/* a listener: which pool its connections go to */
+struct di_listener {
+	struct dnstap_input *in;
+	int tcp;              /* 1: TCP (allow-list, TCP pool), 0: UNIX */
 };
 
 struct dnstap_input {
@@ -57,7 +70,17 @@ struct dnstap_input {
 	uint64_t win_start;           /* busy measure: start of the current window (us) */
 	uint64_t win_busy;            /* time spent handling frames in it */
 	int busy_shed;                /* the previous window was over max_busy_pct */
-	struct di_conn *conns;        /* conf.max_conns slots */
+	struct di_conn *conns;        /* conf.max_conns UNIX slots, then conf.tcp_max_conns TCP slots */
+	unsigned nconns;              /* max_conns + tcp_max_conns */
+	struct addr_prefix *allow;    /* conf.n_tcp_allow prefixes (owned) */
+	struct di_listener lunix, ltcp;
+	uint64_t next_sweep;          /* dnstap_input_tick: next look at the slots */
+};
+
+/* the TCP allow-list when none is configured: loopback only */
+static const struct addr_prefix di_loopback[2] = {
+	{ .family = 4, .len = 8, .addr = { 127 } },
+	{ .family = 6, .len = 128, .addr = { [15] = 1 } },
 };
 
 static uint64_t now_us(void)
@@ -139,6 +162,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 
 		/* behind? decided once per read, for all the frames in it */
 		uint64_t t0 = now_us();
+		c->last_rx = t0;
 		if (t0 - in->win_start >= in->conf.busy_window_us) {
 			in->busy_shed = in->win_busy * 100 > (uint64_t)in->conf.max_busy_pct * (t0 - in->win_start);
 			in->win_start = t0;
@@ -185,11 +209,26 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 	}
 }
 
+static int di_allowed(const struct dnstap_input *in, const struct sockaddr *sa)
+{
+	const struct addr_prefix *p = in->conf.n_tcp_allow ? in->allow : di_loopback;
+	size_t n = in->conf.n_tcp_allow ? in->conf.n_tcp_allow : 2;
+	for (size_t i = 0; i < n; i++)
+		if (addr_prefix_match(&p[i], sa))
+			return 1;
+	return 0;
+}
+
 static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 {
-	struct dnstap_input *in = arg;
+	struct di_listener *l = arg;
+	struct dnstap_input *in = l->in;
+	/* each listener fills its own pool: TCP peers never take a UNIX slot */
+	unsigned lo = l->tcp ? in->conf.max_conns : 0, hi = l->tcp ? in->nconns : in->conf.max_conns;
 	for (int k = 0; k < DI_ACCEPTS_PER_TURN; k++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR)
 				continue;
@@ -197,8 +236,13 @@ static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 				in->st.err_accept++;
 			return;
 		}
+		if (l->tcp && !di_allowed(in, (struct sockaddr *)&ss)) {
+			close(fd);
+			in->st.conns_denied++;
+			continue;
+		}
 		struct di_conn *c = NULL;
-		for (unsigned i = 0; i < in->conf.max_conns; i++)
+		for (unsigned i = lo; i < hi; i++)
 			if (in->conns[i].fd < 0) {
 				c = &in->conns[i];
 				break;
@@ -226,8 +270,30 @@ static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 		c->fd = fd;
 		c->flags = 0;
 		c->behind_since = 0;
+		c->since = c->last_rx = now_us();
 		in->st.conns_accepted++;
 		in->st.conns_open++;
+	}
+}
+
+void dnstap_input_tick(struct dnstap_input *in, uint64_t now)
+{
+	if (in == NULL || now < in->next_sweep)
+		return;
+	in->next_sweep = now + DI_SWEEP_US;
+	uint64_t hs = in->conf.handshake_timeout_ms == UINT_MAX ? UINT64_MAX : in->conf.handshake_timeout_ms * 1000ull;
+	uint64_t idle = in->conf.idle_timeout_ms == UINT_MAX ? UINT64_MAX : in->conf.idle_timeout_ms * 1000ull;
+	for (unsigned i = 0; i < in->nconns; i++) {
+		struct di_conn *c = &in->conns[i];
+		if (c->fd < 0)
+			continue;
+		if (!fs_started(c->fs) && now - c->since >= hs) {
+			in->st.handshake_timeouts++;
+			di_close(c);
+		} else if (now - c->last_rx >= idle) {
+			in->st.idle_timeouts++;
+			di_close(c);
+		}
 	}
 }
 
@@ -277,42 +343,60 @@ static int di_stale(const char *path, const struct sockaddr_un *sa)
 	return E_OK;
 }
 
+/*
+ * The socket is created where nobody else can reach it: bind in a fresh
+ * 0700 directory of ours beside the path (mkdtemp), chown and chmod it
+ * there, then link(2) it to the configured path, which never follows a
+ * symlink and never replaces anything. A directory other users can write
+ * (the threat: a root capd chowning or chmodding whatever a symlink swapped
+ * in after bind points at) then sees the socket only once it is final.
+ */
 static int di_unix(struct dnstap_input *in)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = in->unix_path;
 	unsigned uid = (unsigned)-1, gid = (unsigned)-1;
+	char tmpdir[sizeof(sa.sun_path)], tmp[sizeof(sa.sun_path) + 2];
 	int rc;
 
-	if (strlen(path) == 0 || strlen(path) >= sizeof(sa.sun_path))
+	size_t len = strlen(path);
+	const char *slash = strrchr(path, '/');
+	size_t dl = slash ? (size_t)(slash - path) + 1 : 0; /* directory part, with its '/' */
+	if (len == 0 || len >= sizeof(sa.sun_path) || path[len - 1] == '/' ||
+	    dl + sizeof(".capd-XXXXXX/s") > sizeof(sa.sun_path))
 		return E_INVAL;
-	memcpy(sa.sun_path, path, strlen(path));
 	if (in->conf.unix_owner && (rc = di_id(in->conf.unix_owner, 0, &uid)) != E_OK)
 		return rc;
 	if (in->conf.unix_group && (rc = di_id(in->conf.unix_group, 1, &gid)) != E_OK)
 		return rc;
+	memcpy(sa.sun_path, path, len);
 	if ((rc = di_stale(path, &sa)) != E_OK)
 		return rc;
 
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	snprintf(tmpdir, sizeof(tmpdir), "%.*s.capd-XXXXXX", (int)dl, path);
+	if (mkdtemp(tmpdir) == NULL)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
+	snprintf(tmp, sizeof(tmp), "%s/s", tmpdir);
+	memset(sa.sun_path, 0, sizeof(sa.sun_path));
+	memcpy(sa.sun_path, tmp, strlen(tmp));
+
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	struct stat sb;
 	if (uid == geteuid())
 		uid = (unsigned)-1; /* already ours; a non-root capd could not chown to itself anyway */
-	if (lstat(path, &sb) < 0 ||
-	    ((uid != (unsigned)-1 || gid != (unsigned)-1) && chown(path, uid, gid) < 0) ||
-	    chmod(path, in->conf.unix_mode) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    ((uid != (unsigned)-1 || gid != (unsigned)-1) && chown(tmp, uid, gid) < 0) ||
+	    chmod(tmp, in->conf.unix_mode) < 0 || lstat(tmp, &sb) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0 ||
+	    link(tmp, path) < 0) {
 		rc = -errno;
-		close(fd);
-		unlink(path);
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		rmdir(tmpdir);
 		return rc;
 	}
+	unlink(tmp);
+	rmdir(tmpdir);
 	in->unix_dev = sb.st_dev;
 	in->unix_ino = sb.st_ino;
 	in->unix_fd = fd;
@@ -321,35 +405,15 @@ static int di_unix(struct dnstap_input *in)
 
 static int di_tcp(struct dnstap_input *in)
 {
-	char host[256];
-	const char *spec = in->conf.tcp_listen, *port;
-	const char *colon = strrchr(spec, ':');
-	if (colon == NULL || colon == spec)
-		return E_INVAL;
-	size_t hl = (size_t)(colon - spec);
-	const char *h = spec;
-	if (spec[0] == '[') {
-		if (colon[-1] != ']')
-			return E_INVAL;
-		h = spec + 1;
-		hl -= 2;
-	}
-	if (hl == 0 || hl >= sizeof(host))
-		return E_INVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	port = colon + 1;
-
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
-	struct addrinfo *ai = NULL;
-	if (getaddrinfo(host, port, &hints, &ai) != 0 || ai == NULL)
+	struct sockaddr_storage addr;
+	socklen_t alen;
+	if (addr_parse_hostport(in->conf.tcp_listen, 0, &addr, &alen) != E_OK)
 		return E_INVAL;
 	int rc = E_OK, one = 1;
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0)
+	    bind(fd, (struct sockaddr *)&addr, alen) < 0 || listen(fd, DI_LISTEN_BACKLOG) < 0)
 		rc = -errno;
-	freeaddrinfo(ai);
 	if (rc != E_OK) {
 		if (fd >= 0)
 			close(fd);
@@ -388,6 +452,18 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 		in->conf.unix_mode = 0660;
 	if (!in->conf.max_conns)
 		in->conf.max_conns = DI_MAX_CONNS_DEFAULT;
+	if (!in->conf.tcp_max_conns)
+		in->conf.tcp_max_conns = DI_TCP_MAX_CONNS_DEFAULT;
+	if (!in->conf.handshake_timeout_ms)
+		in->conf.handshake_timeout_ms = DI_HANDSHAKE_MS_DEFAULT;
+	if (!in->conf.idle_timeout_ms)
+		in->conf.idle_timeout_ms = DI_IDLE_MS_DEFAULT;
+	/* a TCP pool only when there is a TCP listener */
+	if (!conf->tcp_listen)
+		in->conf.tcp_max_conns = 0;
+	in->nconns = in->conf.max_conns + in->conf.tcp_max_conns;
+	in->lunix = (struct di_listener){ in, 0 };
+	in->ltcp = (struct di_listener){ in, 1 };
 	if (!in->conf.shed_backlog)
 		in->conf.shed_backlog = DI_SHED_BACKLOG_DEFAULT;
 	if (!in->conf.backlog_hold_us)
@@ -402,12 +478,23 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 	in->conf.unix_owner = in->conf.unix_group = NULL;
 	in->unix_path = conf->unix_path ? strdup(conf->unix_path) : NULL;
 	in->content_type = strdup(conf->content_type ? conf->content_type : FS_CONTENT_TYPE_DNSTAP);
-	in->conns = calloc(in->conf.max_conns, sizeof(*in->conns));
-	if ((conf->unix_path && in->unix_path == NULL) || in->content_type == NULL || in->conns == NULL) {
+	in->conns = calloc(in->nconns, sizeof(*in->conns));
+	if (in->conf.n_tcp_allow) {
+		if (conf->tcp_allow == NULL) {
+			rc = E_INVAL;
+			in->conf.n_tcp_allow = 0;
+			goto fail;
+		}
+		if ((in->allow = calloc(in->conf.n_tcp_allow, sizeof(*in->allow))) != NULL)
+			memcpy(in->allow, conf->tcp_allow, in->conf.n_tcp_allow * sizeof(*in->allow));
+	}
+	in->conf.tcp_allow = NULL;
+	if ((conf->unix_path && in->unix_path == NULL) || in->content_type == NULL || in->conns == NULL ||
+	    (in->conf.n_tcp_allow && in->allow == NULL)) {
 		rc = E_NOMEM;
 		goto fail;
 	}
-	for (unsigned i = 0; i < in->conf.max_conns; i++) {
+	for (unsigned i = 0; i < in->nconns; i++) {
 		in->conns[i].fd = -1;
 		in->conns[i].in = in;
 	}
@@ -424,13 +511,13 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 			in->unix_path = NULL;
 			goto fail;
 		}
-		if ((rc = evloop_add(ev, in->unix_fd, EPOLLIN, di_accept, in)) != E_OK)
+		if ((rc = evloop_add(ev, in->unix_fd, EPOLLIN, di_accept, &in->lunix)) != E_OK)
 			goto fail;
 	}
 	if (conf->tcp_listen) {
 		if ((rc = di_tcp(in)) != E_OK)
 			goto fail;
-		if ((rc = evloop_add(ev, in->tcp_fd, EPOLLIN, di_accept, in)) != E_OK)
+		if ((rc = evloop_add(ev, in->tcp_fd, EPOLLIN, di_accept, &in->ltcp)) != E_OK)
 			goto fail;
 	}
 	in->conf.tcp_listen = NULL;
@@ -446,7 +533,7 @@ void dnstap_input_free(struct dnstap_input *in)
 {
 	if (in == NULL)
 		return;
-	for (unsigned i = 0; in->conns && i < in->conf.max_conns; i++)
+	for (unsigned i = 0; in->conns && i < in->nconns; i++)
 		if (in->conns[i].fd >= 0)
 			di_close(&in->conns[i]);
 	if (in->unix_fd >= 0) {
@@ -463,6 +550,7 @@ void dnstap_input_free(struct dnstap_input *in)
 		close(in->tcp_fd);
 	}
 	free(in->conns);
+	free(in->allow);
 	free(in->unix_path);
 	free(in->content_type);
 	free(in);

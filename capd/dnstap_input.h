@@ -7,6 +7,7 @@
 
 #include "capd/evloop.h"
 #include "capd/framestream.h"
+#include "common/addr.h"
 
 /*
  * Nameservers connect to capd (capd is the Frame Streams reader). Each
@@ -35,7 +36,16 @@
  *     next window cheaper, which stops it, and so on.
  * The frames of that read are shed; the next read decides afresh, so capd
  * leaves shed mode as soon as it has caught up. Memory stays bounded: one
- * buffer per connection, max_conns connections.
+ * buffer per connection, max_conns + tcp_max_conns connections.
+ *
+ * Nobody holds the inputs hostage. The UNIX socket (the local nameserver)
+ * and the TCP listener have separate pools of slots, so TCP peers can
+ * never take the nameserver's; a TCP peer whose source is not in tcp_allow
+ * is closed at accept (loopback only when the list is empty); a peer that
+ * has not completed the handshake (START seen) within handshake_timeout_ms
+ * of its accept, or that sent no byte for idle_timeout_ms, is closed by
+ * dnstap_input_tick. Every such close is counted (conns_denied,
+ * conns_rejected, handshake_timeouts, idle_timeouts).
  */
 
 #define DNSTAP_FRAME_SHED 1u /* flags bit: capd is behind; count the frame, do not sample it */
@@ -48,7 +58,12 @@ struct dnstap_input_conf {
 	const char *unix_group;  /* group name or numeric gid; NULL: unchanged */
 	unsigned unix_mode;      /* permission bits; 0: 0660 (the nameserver's group must be able to connect) */
 	const char *tcp_listen;  /* "ADDR:PORT" or "[V6ADDR]:PORT"; NULL: none */
-	unsigned max_conns;      /* connections at once; more are accepted and closed at once; 0: 64 */
+	unsigned max_conns;      /* UNIX socket connections at once; more are accepted and closed at once; 0: 64 */
+	unsigned tcp_max_conns;  /* TCP connections at once, a pool of their own; 0: 16 */
+	const struct addr_prefix *tcp_allow; /* sources allowed on TCP (copied); n_tcp_allow 0: loopback only */
+	size_t n_tcp_allow;
+	unsigned handshake_timeout_ms; /* accept to START, at most; 0: 10000; UINT_MAX: never */
+	unsigned idle_timeout_ms; /* no byte received for this long closes; 0: 600000; UINT_MAX: never */
 	size_t max_frame;        /* 0: FS_MAX_FRAME_DEFAULT */
 	size_t buf_size;         /* per-connection read buffer; 0: FS_BUF_DEFAULT (256 KiB) */
 	size_t shed_backlog;     /* bytes waiting at read time that mean "behind"; 0: 1 MiB (busy rule only, see .c); SIZE_MAX: never */
@@ -65,7 +80,10 @@ struct dnstap_input_stats {
 	uint64_t reads;          /* read() calls that returned data */
 	uint64_t read_bytes;     /* bytes read from sockets */
 	uint64_t conns_accepted; /* connections accepted and served */
-	uint64_t conns_rejected; /* connections closed at once: max_conns reached */
+	uint64_t conns_rejected; /* connections closed at once: their pool (max_conns, tcp_max_conns) was full */
+	uint64_t conns_denied;   /* TCP connections closed at once: source not in tcp_allow */
+	uint64_t handshake_timeouts; /* closed: no START within handshake_timeout_ms */
+	uint64_t idle_timeouts;  /* closed: nothing received for idle_timeout_ms */
 	uint64_t conns_open;     /* open now (a gauge) */
 	uint64_t conns_closed;   /* connections ended, any reason */
 	uint64_t err_io;         /* connections ended by a read/write error (ECONNRESET...) */
@@ -78,10 +96,15 @@ struct dnstap_input;
  * dnstap_input_new: create the listeners and register them in ev. The UNIX
  * socket: a stale socket file at the path (nobody accepting) is removed;
  * a live one (another capd) gives -EADDRINUSE; a path that is not a socket
- * gives -EEXIST and is left alone. Owner, group and mode are applied after
- * bind. Returns NULL on failure with *err (if err is not NULL) set to E_INVAL
- * (bad conf, no listener configured, bad address), E_NOMEM, E_NOTFOUND
- * (unknown user or group) or -errno from socket/bind/listen/chown/chmod.
+ * gives -EEXIST and is left alone. The socket is bound, chowned and
+ * chmodded inside a private 0700 directory created beside the path
+ * (".capd-XXXXXX", removed again) and then hard-linked to the path, so no
+ * symlink is ever followed and nothing at the path is replaced; the path's
+ * directory part plus 14 characters must fit a sun_path (107). Returns NULL
+ * on failure with *err (if err is not NULL) set to E_INVAL (bad conf, no
+ * listener configured, bad address, path too long), E_NOMEM, E_NOTFOUND
+ * (unknown user or group) or -errno from mkdtemp/socket/bind/listen/chown/
+ * chmod/link (-EEXIST: something appeared at the path meanwhile).
  * Nothing is left behind on failure. conf strings are copied.
  */
 struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev,
@@ -95,6 +118,14 @@ void dnstap_input_free(struct dnstap_input *in);
 
 /* dnstap_input_stats: copy the counters into *out (zeroed if in is NULL). */
 void dnstap_input_stats(const struct dnstap_input *in, struct dnstap_input_stats *out);
+
+/*
+ * dnstap_input_tick: close the connections past their handshake or idle
+ * timeout; now_us is CLOCK_MONOTONIC in microseconds. Call it from the loop
+ * (at least a few times a second); it looks at the slots at most every 50
+ * ms. NULL is a no-op.
+ */
+void dnstap_input_tick(struct dnstap_input *in, uint64_t now_us);
 
 /* dnstap_input_tcp_port: the TCP port actually bound (useful with port 0), 0 if none. */
 unsigned dnstap_input_tcp_port(const struct dnstap_input *in);

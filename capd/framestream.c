@@ -358,3 +358,8 @@ size_t fs_pending(const struct fs *fs)
 {
 	return fs == NULL ? 0 : fs->wpos - fs->rpos;
 }
+
+int fs_started(const struct fs *fs)
+{
+	return fs != NULL && (fs->state == FS_S_DATA || fs->state == FS_S_STOPPED);
+}

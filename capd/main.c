@@ -1,13 +1,11 @@
 /* capd/main.c: the capture agent: options, set-up, privilege drop, event loop, tear-down. */
-#include <linux/capability.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -30,6 +28,7 @@
 #include "common/errors.h"
 #include "common/keys.h"
 #include "common/log.h"
+#include "common/privdrop.h"
 
 static volatile sig_atomic_t want_stop, want_reload;
 
@@ -129,6 +128,12 @@ static void collect(struct capd *d, struct dnsa_counters *c)
 		dnstap_input_stats(d->dnstap, &st);
 		frame_err += fs_errors(&st.fs);
 		counters_set(c, C_DNSTAP_CONNS, st.conns_accepted);
+		counters_set(c, C_DNSTAP_REJECTED, st.conns_rejected);
+		counters_set(c, C_DNSTAP_DENIED, st.conns_denied);
+		counters_set(c, C_DNSTAP_HANDSHAKE_TIMEOUTS, st.handshake_timeouts);
+		counters_set(c, C_DNSTAP_IDLE_TIMEOUTS, st.idle_timeouts);
+		counters_set(c, C_DNSTAP_IO_ERRORS, st.err_io);
+		counters_set(c, C_DNSTAP_ACCEPT_ERRORS, st.err_accept);
 		counters_set(c, C_DROP_OVERLOAD, st.frames_shed);
 	}
 	counters_set(c, C_FRAME_ERRORS, frame_err);
@@ -168,12 +173,15 @@ static void log_input_problems(struct capd *d)
 	const struct dnstap_input_stats *o = &d->seen;
 #define DELTA(f) (st.f - o->f)
 	if (DELTA(fs.err_content_type) || DELTA(fs.err_toobig) || DELTA(fs.err_malformed) ||
-	    DELTA(fs.err_protocol) || DELTA(fs.err_truncated) || DELTA(err_io) || DELTA(conns_rejected))
+	    DELTA(fs.err_protocol) || DELTA(fs.err_truncated) || DELTA(err_io) || DELTA(conns_rejected) ||
+	    DELTA(conns_denied) || DELTA(handshake_timeouts) || DELTA(idle_timeouts))
 		log_warnx_rl(&rl, "dnstap connections closed: %" PRIu64 " wrong content type, %" PRIu64
 		    " frame too big, %" PRIu64 " malformed, %" PRIu64 " protocol, %" PRIu64 " cut mid-frame, %"
-		    PRIu64 " I/O errors, %" PRIu64 " over max_connections",
+		    PRIu64 " I/O errors, %" PRIu64 " over max_connections, %" PRIu64 " source not allowed, %"
+		    PRIu64 " handshake timeout, %" PRIu64 " idle timeout",
 		    DELTA(fs.err_content_type), DELTA(fs.err_toobig), DELTA(fs.err_malformed), DELTA(fs.err_protocol),
-		    DELTA(fs.err_truncated), DELTA(err_io), DELTA(conns_rejected));
+		    DELTA(fs.err_truncated), DELTA(err_io), DELTA(conns_rejected), DELTA(conns_denied),
+		    DELTA(handshake_timeouts), DELTA(idle_timeouts));
 	if (DELTA(conns_accepted))
 		log_info("dnstap: %" PRIu64 " connection(s) accepted, %" PRIu64 " open", DELTA(conns_accepted),
 		    st.conns_open);
@@ -249,7 +257,7 @@ static void reload(struct capd *d)
 	struct zones *z = NULL;
 	struct geo *g = NULL;
 	int root;
-	if (capd_conf_load(&nc, d->conf_path, conf_err_log, NULL) != 0) {
+	if (capd_conf_load(&nc, d->conf_path, 0, conf_err_log, NULL) != 0) {
 		log_warnx("reload: %s has errors, keeping the running configuration", d->conf_path);
 		capd_conf_free(&nc);
 		return;
@@ -267,34 +275,6 @@ static void reload(struct capd *d)
 	pipeline_replace_geo(d->pipe, &g);
 	capd_conf_free(&old);
 	log_info("reloaded zones and client databases");
-}
-
-/*
- * A non-root capd may still hold capabilities (systemd's AmbientCapabilities=
- * CAP_NET_RAW for live capture). Once the capture is open they are of no
- * use: clear them all. Only when some are held, so that a seccomp filter
- * without capset does not matter to the common case.
- */
-static void drop_capabilities(void)
-{
-	char line[256];
-	unsigned long long eff = 0, prm = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof line, f)) {
-		sscanf(line, "CapEff: %llx", &eff);
-		sscanf(line, "CapPrm: %llx", &prm);
-	}
-	fclose(f);
-	if ((eff == 0 && prm == 0) || geteuid() == 0)
-		return;
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-	memset(data, 0, sizeof data);
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		fatal("cannot drop capabilities");
 }
 
 static void drop_privileges(const struct capd_conf *c)
@@ -320,7 +300,9 @@ static void drop_privileges(const struct capd_conf *c)
 	}
 	if ((geteuid() == 0 || getuid() == 0) && !c->allow_root)
 		fatalx("refusing to run as root: set privileges.user (or privileges.allow_root = yes)");
-	drop_capabilities();
+	char why[256];
+	if (privdrop_caps(why, sizeof why) != E_OK)
+		fatalx("%s", why);
 }
 
 /* -r: what kind of file is it? */
@@ -432,6 +414,11 @@ static void run_live(struct capd *d, int foreground)
 			.unix_mode = capd_conf_socket_mode(c),
 			.tcp_listen = c->dnstap_tcp[0] ? c->dnstap_tcp : NULL,
 			.max_conns = (unsigned)c->dnstap_max_conns,
+			.tcp_max_conns = (unsigned)c->dnstap_tcp_max_conns,
+			.tcp_allow = c->tcp_allow,
+			.n_tcp_allow = c->n_tcp_allow,
+			.handshake_timeout_ms = (unsigned)c->dnstap_handshake_s * 1000u,
+			.idle_timeout_ms = c->dnstap_idle_s ? (unsigned)c->dnstap_idle_s * 1000u : UINT_MAX,
 			.buf_size = (size_t)c->dnstap_buffer,
 		};
 		if (!(d->dnstap = dnstap_input_new(&dc, d->ev, on_frame, d, &err)))
@@ -473,6 +460,7 @@ static void run_live(struct capd *d, int foreground)
 		pipeline_tick(d->pipe, clock_us(CLOCK_REALTIME), mono);
 		if (d->pcap)
 			pcap_input_tick(d->pcap, clock_us(CLOCK_REALTIME));
+		dnstap_input_tick(d->dnstap, mono);
 		if (mono >= next_log) {
 			log_input_problems(d);
 			log_send_problems(d);
@@ -530,7 +518,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("capd", 0, verbose);
-	if (capd_conf_load(&d.conf, d.conf_path, conf_err_stderr, NULL) != 0) {
+	/* -n and start-up refuse the same things: the checks that look at the system run in both */
+	if (capd_conf_load(&d.conf, d.conf_path, CONF_ENV, conf_err_stderr, NULL) != 0) {
 		capd_conf_free(&d.conf);
 		return 1;
 	}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "capd/sender.h"
+#include "common/addr.h"
 #include "common/errors.h"
 
 /*
@@ -55,38 +56,14 @@ static uint64_t wall_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* split "host:port", "[v6]:port" */
-static int split_hostport(const char *s, char *host, size_t hcap, char *port, size_t pcap)
-{
-	const char *colon;
-	size_t hl;
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (!e || e[1] != ':')
-			return -1;
-		hl = (size_t)(e - s - 1);
-		s++;
-		colon = e + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || strchr(s, ':') != colon)
-			return -1;
-		hl = (size_t)(colon - s);
-	}
-	if (hl == 0 || hl >= hcap || strlen(colon + 1) == 0 || strlen(colon + 1) >= pcap)
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	strcpy(port, colon + 1);
-	return 0;
-}
-
 static int open_aggr(const char *spec, int sndbuf, int *fdp)
 {
-	char host[128], port[16];
+	char host[128], port[8];
+	uint16_t pn;
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV }, *res = NULL;
-	if (split_hostport(spec, host, sizeof host, port, sizeof port) < 0)
+	if (addr_split_hostport(spec, host, sizeof host, &pn) != E_OK)
 		return E_INVAL;
+	snprintf(port, sizeof port, "%u", pn); /* a host name is resolved here, once at start */
 	if (getaddrinfo(host, port, &hints, &res) != 0 || !res)
 		return E_INVAL;
 	int fd = socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

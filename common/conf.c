@@ -9,9 +9,9 @@
 #include "common/conf.h"
 #include "common/errors.h"
 
-static void report(conf_err_fn err, void *arg, const char *file, int line, const char *fmt, ...)
+void conf_report(conf_err_fn err, void *arg, const char *file, int line, const char *fmt, ...)
 {
-	char msg[512], full[600];
+	char msg[1024], full[1400];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -24,6 +24,17 @@ static void report(conf_err_fn err, void *arg, const char *file, int line, const
 		snprintf(full, sizeof full, "%s", msg);
 	if (err)
 		err(arg, full);
+}
+
+void conf_bad(struct conf_ctx *x, const char *key, const char *val, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	conf_report(x->err, x->arg, x->path, conf_find_line(x->path, key, val), "%s: %s", key, msg);
+	x->errors++;
 }
 
 void conf_err_stderr(void *arg, const char *msg)
@@ -103,11 +114,11 @@ static int set_opt(const struct conf_opt *o, void *out, const char *value,
 	case CT_INT:
 	case CT_SIZE:
 		if (parse_num(value, o->type == CT_SIZE ? 1024 : 1000, &n) < 0) {
-			report(err, arg, file, line, "%s: '%s' is not a number", o->name, value);
+			conf_report(err, arg, file, line, "%s: '%s' is not a number", o->name, value);
 			return 1;
 		}
 		if (n < o->min || n > o->max) {
-			report(err, arg, file, line, "%s: %" PRId64 " is out of range %" PRId64 "..%" PRId64,
+			conf_report(err, arg, file, line, "%s: %" PRId64 " is out of range %" PRId64 "..%" PRId64,
 			    o->name, n, o->min, o->max);
 			return 1;
 		}
@@ -115,14 +126,14 @@ static int set_opt(const struct conf_opt *o, void *out, const char *value,
 		return 0;
 	case CT_BOOL:
 		if (parse_bool(value, &b) < 0) {
-			report(err, arg, file, line, "%s: '%s' is not yes/no", o->name, value);
+			conf_report(err, arg, file, line, "%s: '%s' is not yes/no", o->name, value);
 			return 1;
 		}
 		memcpy(field, &b, sizeof b);
 		return 0;
 	case CT_STR:
 		if (strlen(value) >= o->size || (o->max > 0 && (int64_t)strlen(value) > o->max)) {
-			report(err, arg, file, line, "%s: value too long (at most %zu characters)", o->name,
+			conf_report(err, arg, file, line, "%s: value too long (at most %zu characters)", o->name,
 			    o->max > 0 ? (size_t)o->max : o->size - 1);
 			return 1;
 		}
@@ -134,11 +145,11 @@ static int set_opt(const struct conf_opt *o, void *out, const char *value,
 				memcpy(field, &b, sizeof b);
 				return 0;
 			}
-		report(err, arg, file, line, "%s: '%s' is not one of the accepted values", o->name, value);
+		conf_report(err, arg, file, line, "%s: '%s' is not one of the accepted values", o->name, value);
 		return 1;
 	case CT_LIST:
 		if (list_add((struct conf_list *)(void *)field, value) < 0) {
-			report(err, arg, file, line, "%s: out of memory", o->name);
+			conf_report(err, arg, file, line, "%s: out of memory", o->name);
 			return 1;
 		}
 		return 0;
@@ -151,7 +162,7 @@ int conf_set(const struct conf_opt *tab, void *out, const char *key, const char 
 {
 	const struct conf_opt *o = find(tab, key);
 	if (!o) {
-		report(err, arg, file, line, "unknown option '%s'", key);
+		conf_report(err, arg, file, line, "unknown option '%s'", key);
 		return 1;
 	}
 	return set_opt(o, out, value, file, line, err, arg);
@@ -184,28 +195,101 @@ static char *trim(char *s)
 	return s;
 }
 
-int conf_load(const struct conf_opt *tab, void *out, const char *path, conf_err_fn err, void *arg)
+/* run the checks; skip[i] set: option i did not parse (holds its default, already reported) */
+static int check_all(const struct conf_opt *tab, const void *c, const char *path, unsigned flags,
+    const unsigned char *skip, conf_err_fn err, void *arg)
+{
+	char why[900];
+	int errors = 0;
+	for (const struct conf_opt *o = tab; o->name; o++) {
+		if (!o->check || (skip && skip[o - tab]))
+			continue;
+		const void *field = (const char *)c + o->offset;
+		if (o->type == CT_LIST) {
+			const struct conf_list *l = field;
+			for (size_t i = 0; i < l->n; i++) {
+				why[0] = '\0';
+				if (o->check(c, l->v[i], flags, why, sizeof why)) {
+					conf_report(err, arg, path, conf_find_line(path, o->name, l->v[i]), "%s: %s", o->name, why);
+					errors++;
+				}
+			}
+			continue;
+		}
+		why[0] = '\0';
+		if (o->check(c, field, flags, why, sizeof why)) {
+			conf_report(err, arg, path, conf_find_line(path, o->name, NULL), "%s: %s", o->name, why);
+			errors++;
+		}
+	}
+	return errors;
+}
+
+int conf_check(const struct conf_opt *tab, const void *c, const char *path, unsigned flags, conf_err_fn err, void *arg)
+{
+	return check_all(tab, c, path, flags, NULL, err, arg);
+}
+
+int conf_find_line(const char *path, const char *key, const char *val)
+{
+	char buf[4096], section[128] = "", full[400];
+	int line = 0, found = 0;
+	FILE *f = path ? fopen(path, "r") : NULL;
+	if (!f)
+		return 0;
+	while (!found && fgets(buf, sizeof buf, f)) {
+		line++;
+		char *s = trim(buf);
+		if (*s == '[') {
+			char *e = strchr(s, ']');
+			if (e) {
+				*e = '\0';
+				snprintf(section, sizeof section, "%s", trim(s + 1));
+			}
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (!eq || *s == '#' || *s == ';')
+			continue;
+		*eq = '\0';
+		char *k = trim(s);
+		snprintf(full, sizeof full, "%s%s%s", section, section[0] ? "." : "", k);
+		if (strcmp(full, key) == 0 && (!val || strstr(eq + 1, val)))
+			found = line;
+	}
+	fclose(f);
+	return found;
+}
+
+int conf_load(const struct conf_opt *tab, void *out, const char *path, unsigned flags, conf_err_fn err, void *arg)
 {
 	char buf[4096], section[128] = "", key[256];
 	int errors = 0, lineno = 0;
-	/* which non-list keys were set already, to refuse repeats */
+	/* which non-list keys were set already, to refuse repeats; which did not parse, to skip their check */
 	size_t nopts = 0;
 	while (tab[nopts].name)
 		nopts++;
-	unsigned char *seen = calloc(nopts + 1, 1);
+	unsigned char *seen = calloc(nopts + 1, 1), *failed = calloc(nopts + 1, 1);
+	if (!seen || !failed) {
+		free(seen);
+		free(failed);
+		conf_report(err, arg, path, 0, "out of memory");
+		return 1;
+	}
 
 	if (conf_defaults(tab, out, err, arg) != E_OK)
 		errors++;
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		report(err, arg, path, 0, "cannot open: %s", strerror(errno));
+		conf_report(err, arg, path, 0, "cannot open: %s", strerror(errno));
 		free(seen);
+		free(failed);
 		return errors + 1;
 	}
 	while (fgets(buf, sizeof buf, f)) {
 		lineno++;
 		if (!strchr(buf, '\n') && !feof(f)) {
-			report(err, arg, path, lineno, "line too long");
+			conf_report(err, arg, path, lineno, "line too long");
 			errors++;
 			int c;
 			while ((c = fgetc(f)) != EOF && c != '\n')
@@ -218,7 +302,7 @@ int conf_load(const struct conf_opt *tab, void *out, const char *path, conf_err_
 		if (*s == '[') {
 			char *e = strchr(s, ']');
 			if (!e || e[1] != '\0' || e - s - 1 >= (long)sizeof section) {
-				report(err, arg, path, lineno, "bad section header");
+				conf_report(err, arg, path, lineno, "bad section header");
 				errors++;
 				continue;
 			}
@@ -228,7 +312,7 @@ int conf_load(const struct conf_opt *tab, void *out, const char *path, conf_err_
 		}
 		char *eq = strchr(s, '=');
 		if (!eq) {
-			report(err, arg, path, lineno, "expected 'key = value'");
+			conf_report(err, arg, path, lineno, "expected 'key = value'");
 			errors++;
 			continue;
 		}
@@ -245,23 +329,28 @@ int conf_load(const struct conf_opt *tab, void *out, const char *path, conf_err_
 			snprintf(key, sizeof key, "%s", k);
 		const struct conf_opt *o = find(tab, key);
 		if (!o) {
-			report(err, arg, path, lineno, "unknown option '%s'", key);
+			conf_report(err, arg, path, lineno, "unknown option '%s'", key);
 			errors++;
 			continue;
 		}
 		if (o->type != CT_LIST && seen[o - tab]++) {
-			report(err, arg, path, lineno, "option '%s' given twice", key);
+			conf_report(err, arg, path, lineno, "option '%s' given twice", key);
 			errors++;
 			continue;
 		}
-		errors += set_opt(o, out, v, path, lineno, err, arg);
+		if (set_opt(o, out, v, path, lineno, err, arg)) {
+			errors++;
+			failed[o - tab] = 1;
+		}
 	}
 	if (ferror(f)) {
-		report(err, arg, path, lineno, "read error");
+		conf_report(err, arg, path, lineno, "read error");
 		errors++;
 	}
 	fclose(f);
+	errors += check_all(tab, out, path, flags, failed, err, arg);
 	free(seen);
+	free(failed);
 	return errors;
 }
 

@@ -13,6 +13,11 @@
  * double quotes. Unknown keys, bad values and out-of-range numbers are
  * errors reported as "FILE:LINE: message". A CT_LIST key may repeat; every
  * other key may appear once.
+ *
+ * Each option may carry a check callback for what a type and a range cannot
+ * say (an address, a readable 0600 key file, a writable directory), as
+ * Knot's conf/schema.c does. conf_load runs every check once the whole file
+ * is parsed, so a program's -n and its start-up refuse the same things.
  */
 enum conf_type {
 	CT_INT,   /* int64_t; min/max checked; accepts k/M/G suffixes (x1000) */
@@ -29,6 +34,20 @@ struct conf_list {
 	size_t cap;   /* allocated */
 };
 
+/* flags for loaders and checks */
+#define CONF_ENV 0x1u /* checks may look at the system (files, users, directories): -n and start-up, not a reload */
+
+/*
+ * conf_check_fn: conf is the whole configuration struct being loaded (for
+ * checks that depend on other keys); value points at the option's field
+ * (int64_t for CT_INT/CT_SIZE, int for CT_BOOL/CT_ENUM, char[] for CT_STR),
+ * or for CT_LIST at one element (a const char *, called once per element).
+ * A check that looks at the system does nothing unless flags has CONF_ENV.
+ * Returns 0 when the value is fine, else nonzero with the reason (without
+ * the key name, which the caller adds) in why[0..cap).
+ */
+typedef int (*conf_check_fn)(const void *conf, const void *value, unsigned flags, char *why, size_t cap);
+
 struct conf_opt {
 	const char *name;      /* "key" or "section.key" */
 	enum conf_type type;
@@ -38,8 +57,9 @@ struct conf_opt {
 	size_t size;           /* CT_STR: sizeof the char array */
 	const char *const *choices; /* CT_ENUM: NULL-terminated names */
 	const char *help;      /* one line for --help and the man page */
+	conf_check_fn check;   /* NULL: type and range say it all */
 };
-#define CONF_END { NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL }
+#define CONF_END { NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL }
 
 /* error sink: called once per error with "file:line: message" (no newline) */
 typedef void (*conf_err_fn)(void *arg, const char *msg);
@@ -48,14 +68,53 @@ typedef void (*conf_err_fn)(void *arg, const char *msg);
 int conf_defaults(const struct conf_opt *tab, void *out, conf_err_fn err, void *arg);
 
 /*
- * conf_load: conf_defaults, then parse path. Returns the number of errors
- * (0 = OK); each is reported through err. A missing file is one error.
+ * conf_load: conf_defaults, parse path, then conf_check with flags (the
+ * checks of options whose value did not parse are skipped: they hold their
+ * default). Returns the number of errors (0 = OK); each is reported through
+ * err. A missing file is one error (and no check runs).
  */
-int conf_load(const struct conf_opt *tab, void *out, const char *path, conf_err_fn err, void *arg);
+int conf_load(const struct conf_opt *tab, void *out, const char *path, unsigned flags, conf_err_fn err, void *arg);
+
+/*
+ * conf_check: run every option's check on the values in c (loaded from
+ * path), reporting "path:LINE: key: reason" (the line where the key, or
+ * the list element, is set; "path: key: reason" for a default). Returns the
+ * number of errors.
+ */
+int conf_check(const struct conf_opt *tab, const void *c, const char *path, unsigned flags, conf_err_fn err, void *arg);
+
+/*
+ * conf_find_line: the line of path where key (as "section.key") is set and,
+ * if val is not NULL, whose value contains val; 0 if none (or unreadable).
+ * For reporting errors found after parsing.
+ */
+int conf_find_line(const char *path, const char *key, const char *val);
+
+/*
+ * conf_report: format a message and hand "file:line: message" ("file:
+ * message" for line 0, the message alone for a NULL file) to err.
+ */
+void conf_report(conf_err_fn err, void *arg, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* conf_set: set one key from a string (as if on line `line` of `file`); returns 0 or 1 (error reported). */
 int conf_set(const struct conf_opt *tab, void *out, const char *key, const char *value,
     const char *file, int line, conf_err_fn err, void *arg);
+
+/*
+ * For a loader's checks across options (what no single option's check can
+ * say): conf_bad reports "path:LINE: key: message" (LINE where key, with
+ * val in its value if val is not NULL, is set; no line if it is not) and
+ * counts it in x->errors.
+ */
+struct conf_ctx {
+	const char *path;  /* the file loaded */
+	conf_err_fn err;   /* where errors go */
+	void *arg;
+	int errors;        /* errors reported so far */
+};
+void conf_bad(struct conf_ctx *x, const char *key, const char *val, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* conf_usage: print every option with type, range, default and help. */
 void conf_usage(const struct conf_opt *tab, FILE *f);

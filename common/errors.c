@@ -25,6 +25,8 @@ static const char *const msgs[] = {
 	[-(E_NOTFOUND - E_BASE)] = "not found",
 	[-(E_CONTENT_TYPE - E_BASE)] = "content type not accepted",
 	[-(E_PROTOCOL - E_BASE)] = "protocol violation",
+	[-(E_KEYTYPE - E_BASE)] = "key file is not a regular file",
+	[-(E_KEYDUP - E_BASE)] = "node listed twice in the keyring",
 };
 
 const char *dnsa_strerror(int err)

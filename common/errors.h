@@ -32,7 +32,9 @@ enum dnsa_err {
 	E_NOTFOUND = -1019,     /* looked-up item absent */
 	E_CONTENT_TYPE = -1020, /* Frame Streams content type not accepted */
 	E_PROTOCOL = -1021,     /* peer broke the protocol */
-	E_LAST = -1022
+	E_KEYTYPE = -1022,      /* key file is not a regular file (FIFO, device, directory) */
+	E_KEYDUP = -1023,       /* keyring lists a node twice */
+	E_LAST = -1024
 };
 
 /* dnsa_strerror: a static message for any code (never NULL, cannot fail). */

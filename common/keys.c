@@ -16,6 +16,7 @@
 struct kr_entry {
 	char name[ENV_NAME_MAX + 1];
 	uint8_t key[ENV_KEY_LEN];
+	int line;             /* where it was read, to name a duplicate's line */
 };
 
 struct keyring {
@@ -69,11 +70,15 @@ static int parse_line(char *line, char name[ENV_NAME_MAX + 1], uint8_t key[ENV_K
 	return 0;
 }
 
-/* open a secret file: refuse group/other permission bits */
+/*
+ * open a secret file: refuse anything but a regular file, and group/other
+ * permission bits. O_NONBLOCK: opening a FIFO for reading would otherwise
+ * wait for a writer forever; it opens at once and fstat refuses it.
+ */
 static FILE *open_secret(const char *path, int *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		*err = -errno;
 		return NULL;
@@ -84,7 +89,7 @@ static FILE *open_secret(const char *path, int *err)
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		*err = E_KEYFORMAT;
+		*err = E_KEYTYPE;
 		close(fd);
 		return NULL;
 	}
@@ -144,6 +149,8 @@ int keyring_load(const char *path, struct keyring **out, int *errline)
 	*out = NULL;
 	if (errline)
 		*errline = 0;
+	if (sodium_init() < 0) /* its guarded allocator (sodium_allocarray) needs it; idempotent */
+		return E_NOMEM;
 	FILE *f = open_secret(path, &err);
 	if (!f)
 		return err;
@@ -176,6 +183,7 @@ int keyring_load(const char *path, struct keyring **out, int *errline)
 			err = E_KEYFORMAT;
 			break;
 		}
+		kr->e[kr->n].line = lineno;
 		kr->n++;
 	}
 	sodium_memzero(line, sizeof line);
@@ -184,8 +192,8 @@ int keyring_load(const char *path, struct keyring **out, int *errline)
 		qsort(kr->e, kr->n, sizeof *kr->e, cmp_entry);
 		for (size_t i = 1; i < kr->n; i++)
 			if (strcmp(kr->e[i - 1].name, kr->e[i].name) == 0) {
-				err = E_KEYFORMAT; /* a node listed twice */
-				lineno = 0;
+				err = E_KEYDUP; /* the second time it is listed */
+				lineno = kr->e[i - 1].line > kr->e[i].line ? kr->e[i - 1].line : kr->e[i].line;
 				break;
 			}
 	}
@@ -223,4 +231,65 @@ size_t keyring_count(const struct keyring *kr) { return kr ? kr->n : 0; }
 const char *keyring_name(const struct keyring *kr, size_t i)
 {
 	return kr && i < kr->n ? kr->e[i].name : NULL;
+}
+
+/* the file type, for a person: "a FIFO", "a directory"... */
+static const char *file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+static int describe(const char *path, int rc, int line, char *why, size_t cap)
+{
+	struct stat st;
+	int have = stat(path, &st) == 0;
+	switch (rc) {
+	case E_OK:
+		return 0;
+	case E_KEYPERM:
+		snprintf(why, cap, "%s: mode %04o: must be readable by its owner only (chmod 600 %s)", path,
+		    have ? (unsigned)(st.st_mode & 07777) : 0u, path);
+		break;
+	case E_KEYTYPE:
+		snprintf(why, cap, "%s: %s, not a regular file", path, have ? file_kind(st.st_mode) : "not a regular file");
+		break;
+	case E_KEYDUP:
+		snprintf(why, cap, "%s:%d: node listed a second time (each node name once)", path, line);
+		break;
+	case E_KEYFORMAT:
+		if (line)
+			snprintf(why, cap, "%s:%d: not 'NODE-NAME HEX-KEY' (a name of [A-Za-z0-9._-], 64 hex digits)", path, line);
+		else
+			snprintf(why, cap, "%s: not exactly one 'NODE-NAME HEX-KEY' line", path);
+		break;
+	default:
+		snprintf(why, cap, "%s: %s", path, dnsa_strerror(rc));
+		break;
+	}
+	return 1;
+}
+
+int keys_check_node(const char *path, char *why, size_t cap)
+{
+	char node[ENV_NAME_MAX + 1];
+	uint8_t key[ENV_KEY_LEN];
+	int rc = keys_load_node(path, node, key);
+	sodium_memzero(key, sizeof key);
+	return describe(path, rc, 0, why, cap);
+}
+
+int keys_check_keyring(const char *path, char *why, size_t cap)
+{
+	struct keyring *kr = NULL;
+	int line = 0, rc = keyring_load(path, &kr, &line);
+	keyring_free(kr);
+	return describe(path, rc, line, why, cap);
 }

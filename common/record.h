@@ -131,10 +131,16 @@ enum dnsa_counter {
 	C_DROP_BATCH,             /* records lost because a datagram could not be built */
 	C_PKT_ERRORS,             /* packets that were not DNS (pcap input) */
 	C_DNSTAP_CONNS,           /* dnstap connections accepted */
+	C_DNSTAP_REJECTED = 57,   /* dnstap connections closed at accept: their pool (UNIX or TCP) was full */
+	C_DNSTAP_DENIED = 58,     /* dnstap TCP connections closed at accept: source not in dnstap.tcp_allow */
+	C_DNSTAP_HANDSHAKE_TIMEOUTS = 59, /* dnstap connections closed: no START within dnstap.handshake_timeout */
 	C_DATAGRAMS_SENT = 60,    /* datagrams handed to the kernel, records and counters (this one included) */
 	C_SEND_ERRORS,            /* sends that failed (EAGAIN, unreachable...) */
 	C_RECORDS_DROPPED_SEND,   /* records in datagrams that could not be sent */
 	C_FAILOVERS,              /* switches to another aggregator */
+	C_DNSTAP_IDLE_TIMEOUTS = 64, /* dnstap connections closed: nothing received for dnstap.idle_timeout */
+	C_DNSTAP_IO_ERRORS = 65,  /* dnstap connections ended by a read/write error (ECONNRESET...) */
+	C_DNSTAP_ACCEPT_ERRORS = 66, /* dnstap accept() failures (EMFILE...) */
 	C_PCAP_RECV = 70,         /* pcap_stats ps_recv */
 	C_PCAP_DROP,              /* pcap_stats ps_drop (kernel) */
 	C_PCAP_IFDROP,            /* pcap_stats ps_ifdrop (interface) */

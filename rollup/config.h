@@ -32,6 +32,16 @@ struct rollup_conf {
 /* the option table: drives parsing, checks and --help */
 extern const struct conf_opt config_opts[];
 
+/*
+ * rollup_conf_load: defaults, then path, then each option's check. flags
+ * CONF_ENV (-n and every run) also checks what a run would refuse: the
+ * credentials file (regular, mode 0600/0400, a user), the staging database
+ * (read-write, dnsa's tables; SQLite's message kept), the lock file
+ * (openable or creatable). Errors go to err as "file:line: message".
+ * Returns the error count (0 = OK).
+ */
+int rollup_conf_load(struct rollup_conf *c, const char *path, unsigned flags, conf_err_fn err, void *arg);
+
 /* the credentials file's own table: user, password */
 struct rollup_credentials {
 	char user[128];

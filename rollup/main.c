@@ -66,7 +66,8 @@ int main(int argc, char **argv)
 	}
 
 	static struct rollup_conf conf;
-	if (conf_load(config_opts, &conf, path, conf_err_stderr, NULL))
+	/* -n and a run refuse the same things: the checks that look at the system run in both */
+	if (rollup_conf_load(&conf, path, CONF_ENV, conf_err_stderr, NULL))
 		return 2;
 	struct rollup_credentials cred;
 	int rc = config_credentials(&conf, &cred, conf_err_stderr, NULL);

@@ -18,12 +18,12 @@ struct fconf {
 
 static const char *const modes[] = { "all", "nth", "random", "adaptive", NULL };
 static const struct conf_opt tab[] = {
-	{ "n", CT_INT, 0, 1000000, "1", offsetof(struct fconf, n), 0, NULL, "n" },
-	{ "s.size", CT_SIZE, 0, 1 << 20, "1232", offsetof(struct fconf, size), 0, NULL, "size" },
-	{ "flag", CT_BOOL, 0, 0, "no", offsetof(struct fconf, flag), 0, NULL, "flag" },
-	{ "name", CT_STR, 0, 0, "x", offsetof(struct fconf, name), 32, NULL, "name" },
-	{ "mode", CT_ENUM, 0, 0, "all", offsetof(struct fconf, mode), 0, modes, "mode" },
-	{ "zone", CT_LIST, 0, 0, NULL, offsetof(struct fconf, list), 0, NULL, "zones" },
+	{ "n", CT_INT, 0, 1000000, "1", offsetof(struct fconf, n), 0, NULL, "n", NULL },
+	{ "s.size", CT_SIZE, 0, 1 << 20, "1232", offsetof(struct fconf, size), 0, NULL, "size", NULL },
+	{ "flag", CT_BOOL, 0, 0, "no", offsetof(struct fconf, flag), 0, NULL, "flag", NULL },
+	{ "name", CT_STR, 0, 0, "x", offsetof(struct fconf, name), 32, NULL, "name", NULL },
+	{ "mode", CT_ENUM, 0, 0, "all", offsetof(struct fconf, mode), 0, modes, "mode", NULL },
+	{ "zone", CT_LIST, 0, 0, NULL, offsetof(struct fconf, list), 0, NULL, "zones", NULL },
 	CONF_END
 };
 
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fwrite(data, 1, size, f);
 	fclose(f);
-	conf_load(tab, &c, path, sink, NULL);
+	conf_load(tab, &c, path, 0, sink, NULL);
 	conf_free(tab, &c);
 	return 0;
 }

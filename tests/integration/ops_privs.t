@@ -84,6 +84,19 @@ rc=$?
 [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'refusing to run as root' "$T/aggd-root.log"
 ok $? "aggd with no user refuses to run as root (exit $rc)"
 
+# aggd started as a user with an ambient capability (systemd AmbientCapabilities=, e.g. to bind
+# a port below 1024) gives it up once its sockets are bound (issue 13.10: it kept them)
+grep -v '^user\|^group\|^listen' "$T/aggd.conf" > "$T/aggd-cap.conf"
+echo "listen = 127.0.0.1:$(free_port)" >> "$T/aggd-cap.conf"
+setpriv --reuid=$U --regid=$G --clear-groups --inh-caps=+net_bind_service --ambient-caps=+net_bind_service \
+	"$B/aggd" -f -c "$T/aggd-cap.conf" > "$T/aggd-cap.log" 2>&1 &
+P=$!; PIDS="$PIDS $P"
+for i in $(seq 100); do grep -q started "$T/aggd-cap.log" && break; kill -0 $P 2>/dev/null || break; sleep 0.05; done
+grep -q started "$T/aggd-cap.log"; ok $? "aggd as $U with ambient CAP_NET_BIND_SERVICE started"
+is "$(status $P CapEff):$(status $P CapPrm):$(status $P CapAmb)" "0000000000000000:0000000000000000:0000000000000000" \
+	"aggd gave up its ambient capability after binding (effective, permitted, ambient all empty)"
+stop_pid $P
+
 # --- capd -------------------------------------------------------------------
 mkdir -p "$T/run"; chmod 755 "$T/run"
 cat > "$T/capd.conf" <<CONF

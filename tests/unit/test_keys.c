@@ -1,4 +1,5 @@
 /* tests/unit/test_keys.c: node key files and keyrings: formats, permissions, lookups. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,24 @@ int main(void)
 	snprintf(twice, sizeof twice, "%s%s", line, line);
 	is(keys_load_node(write_file("two.key", twice, 0600), node, back), E_KEYFORMAT, "two keys in a node file refused");
 	ok(keys_load_node("/nonexistent/x.key", node, back) < 0, "missing file is an error");
-	is(keys_load_node(dir, node, back), E_KEYFORMAT, "a directory is not a key file");
+	is(keys_load_node(dir, node, back), E_KEYTYPE, "a directory is not a key file");
+	/* a FIFO: opening it for reading must not wait for a writer (issue 13.10) */
+	char fifo[300], why[400];
+	snprintf(fifo, sizeof fifo, "%s/fifo.key", dir);
+	if (mkfifo(fifo, 0600) == 0) {
+		alarm(10); /* a hang fails the test instead of stalling it */
+		is(keys_load_node(fifo, node, back), E_KEYTYPE, "a FIFO key file is refused at once, not waited on");
+		ok(keys_check_node(fifo, why, sizeof why) && strstr(why, "a FIFO, not a regular file"), "and described: %s", why);
+		struct keyring *kf = NULL;
+		int el = 0;
+		is(keyring_load(fifo, &kf, &el), E_KEYTYPE, "a FIFO keyring too");
+		alarm(0);
+	} else {
+		ok(0, "mkfifo");
+	}
+	ok(keys_check_node(write_file("open.key", line, 0644), why, sizeof why) &&
+	    strstr(why, "mode 0644: must be readable by its owner only (chmod 600"), "0644 key described: %s", why);
+	ok(keys_check_node(write_file("good.key", line, 0600), why, sizeof why) == 0, "a good key file passes the check");
 
 	/* keyring */
 	char ring[2000] = "# keyring\n\n";
@@ -101,7 +119,10 @@ int main(void)
 	FILE *f = fopen(p, "a");
 	fputs(line, f);
 	fclose(f);
-	is(keyring_load(p, &kr, &errline), E_KEYFORMAT, "node listed twice refused");
+	is(keyring_load(p, &kr, &errline), E_KEYDUP, "node listed twice refused as a duplicate");
+	is(errline, 2, "on the line that lists it the second time");
+	char why2[400];
+	ok(keys_check_keyring(p, why2, sizeof why2) && strstr(why2, "ring-dup:2: node listed a second time"), "described: %s", why2);
 	p = write_file("ring-perm", line, 0644);
 	is(keyring_load(p, &kr, &errline), E_KEYPERM, "world-readable keyring refused");
 	is(keyring_load(NULL, &kr, &errline), E_INVAL, "keyring_load(NULL)");
