@@ -37,8 +37,9 @@ static void usage(FILE *f)
 
 static void seed(const char *node, uint64_t boot_id, uint64_t seq, void *arg)
 {
+	char esc[LOG_ESC_SIZE(64)];
 	if (nodestats_seed(arg, node, boot_id, seq) != E_OK)
-		log_warnx("replay state of node %s not restored", node);
+		log_warnx("replay state of node '%s' not restored", log_escape(node, LOG_ESC_STR, esc, sizeof esc));
 }
 
 static void signals(void)
@@ -135,8 +136,10 @@ int main(int argc, char **argv)
 		fatalx("staging %s: %s (the directory must be writable by user '%s')", conf.staging,
 		    rc == -EIO ? "cannot open" : dnsa_strerror(rc), conf.user[0] ? conf.user : "root");
 	rc = stage_load_state(st, seed, ns);
+	char m[LOG_ESC_SIZE(256)];
 	if (rc < 0)
-		log_warnx("staging: replay state not loaded (%s): windows start empty", stage_errmsg(st));
+		log_warnx("staging: replay state not loaded (%s): windows start empty",
+		    log_escape(stage_errmsg(st), LOG_ESC_STR, m, sizeof m));
 	log_info("started: %zu node keys, %d nodes' replay state restored, staging %s", nkeys,
 	    rc < 0 ? 0 : rc, conf.staging);
 

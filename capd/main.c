@@ -224,7 +224,8 @@ static int load_zones_geo(struct capd *d, struct zones **z, int *root_listed, st
 	const char *which = NULL;
 	int rc = capd_conf_zones(&d->conf, z, root_listed, msg, sizeof msg);
 	if (rc != E_OK) {
-		log_warnx("zones: %s", msg);
+		char esc[LOG_ESC_SIZE(sizeof msg)];
+		log_warnx("zones: %s", log_escape(msg, LOG_ESC_STR, esc, sizeof esc)); /* quotes the zones file */
 		return rc;
 	}
 	rc = geo_open(d->conf.country_db, d->conf.asn_db, g, &which);
@@ -240,7 +241,8 @@ static int load_zones_geo(struct capd *d, struct zones **z, int *root_listed, st
 /* configuration errors on reload go to the log: stderr may be /dev/null by then */
 static void conf_err_log(void *arg, const char *msg)
 {
-	log_warnx("%s", msg);
+	char esc[LOG_ESC_SIZE(256)];
+	log_warnx("%s", log_escape(msg, LOG_ESC_STR, esc, sizeof esc)); /* quotes the file's bytes */
 }
 
 static void reload(struct capd *d)

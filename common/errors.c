@@ -25,6 +25,7 @@ static const char *const msgs[] = {
 	[-(E_NOTFOUND - E_BASE)] = "not found",
 	[-(E_CONTENT_TYPE - E_BASE)] = "content type not accepted",
 	[-(E_PROTOCOL - E_BASE)] = "protocol violation",
+	[-(E_BAD_NAME - E_BASE)] = "node name not of the allowed characters ([A-Za-z0-9._-], 1..63)",
 };
 
 const char *dnsa_strerror(int err)

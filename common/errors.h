@@ -32,7 +32,8 @@ enum dnsa_err {
 	E_NOTFOUND = -1019,     /* looked-up item absent */
 	E_CONTENT_TYPE = -1020, /* Frame Streams content type not accepted */
 	E_PROTOCOL = -1021,     /* peer broke the protocol */
-	E_LAST = -1022
+	E_BAD_NAME = -1022,     /* node name outside its charset ([A-Za-z0-9._-], 1..63) */
+	E_LAST = -1023
 };
 
 /* dnsa_strerror: a static message for any code (never NULL, cannot fail). */
