@@ -55,6 +55,7 @@ static const char schema_sql[] =
 	"-- aggd's replay protection across its own restarts: the highest staged (boot id,\n"
 	"-- sequence number) per node, updated in the transaction that stages the rows.\n"
 	"-- Read by aggd at start only; the rollup neither reads nor prunes it.\n"
+	"-- Boot ids and seqs are uint64 bit patterns (>= 2^63 read negative), compared unsigned.\n"
 	"CREATE TABLE IF NOT EXISTS replay_state (\n"
 	"\tnode        TEXT    PRIMARY KEY,\n"
 	"\tboot_id     INTEGER NOT NULL,\n"
@@ -153,13 +154,25 @@ static int db_prepare(struct stage *st)
 	static const char ins_sql[] =
 	    "INSERT INTO datagram (node, boot_id, seq, kind, received_us, nrecords, payload) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-	/* several (node, boot) groups may come from one transaction: keep the newest */
+	/*
+	 * Several (node, boot) groups may come from one transaction: keep the
+	 * newest. Boot ids and sequence numbers are unsigned 64-bit values
+	 * stored as their bit pattern in SQLite's signed INTEGER, so 2^63 and up
+	 * read back negative: every comparison here is unsigned. a >u b is
+	 * "same sign and a > b, or a negative (>= 2^63) and b not"; the largest
+	 * unsigned seq of a group is its largest negative one if it has any.
+	 * (A signed compare never saved a boot id >= 2^63 over a smaller one, so
+	 * a restarted aggd accepted that boot's datagrams again.)
+	 */
+#define UGT(a, b) "(((" a " < 0) = (" b " < 0) AND " a " > " b ") OR (" a " < 0 AND " b " >= 0))"
 	static const char state_sql[] =
 	    "INSERT INTO replay_state (node, boot_id, seq) "
-	    "SELECT node, boot_id, max(seq) FROM datagram WHERE id >= ?1 GROUP BY node, boot_id "
+	    "SELECT node, boot_id, CASE WHEN min(seq) < 0 THEN max(CASE WHEN seq < 0 THEN seq END) ELSE max(seq) END "
+	    "FROM datagram WHERE id >= ?1 GROUP BY node, boot_id "
 	    "ON CONFLICT (node) DO UPDATE SET boot_id = excluded.boot_id, seq = excluded.seq "
-	    "WHERE excluded.boot_id > replay_state.boot_id OR "
-	    "(excluded.boot_id = replay_state.boot_id AND excluded.seq > replay_state.seq)";
+	    "WHERE " UGT("excluded.boot_id", "replay_state.boot_id") " OR "
+	    "(excluded.boot_id = replay_state.boot_id AND " UGT("excluded.seq", "replay_state.seq") ")";
+#undef UGT
 	static const char stat_sql[] =
 	    "INSERT INTO node_stats (node, time_us, counter, value) VALUES (?1, ?2, ?3, ?4)";
 	int rc;

@@ -183,12 +183,49 @@ int main(void)
 	char buf[1024] = "";
 	is(stage_load_state(st, state_cb, buf), 3, "replay state of 3 nodes");
 	ok(strstr(buf, "n1:7:63;") && strstr(buf, "n2:5:100;") && strstr(buf, "wrap:9:"), "state: %s", buf);
+
+	/*
+	 * Boot ids and seqs are unsigned: 2^63 and above are stored as negative
+	 * INTEGERs and must still win over smaller ones (each step commits).
+	 *   boot                     seq          replay_state after
+	 *   1000                     5            1000:5
+	 *   2^63 + 5                 7            2^63+5:7       (was kept at 1000:5)
+	 *   2^63 + 4                 99           2^63+5:7       (older boot)
+	 *   2^63 + 5                 2^63 - 1,
+	 *                            2^63 + 1     2^63+5:2^63+1  (one transaction)
+	 *   2^64 - 1, 2^63 + 5       3, 2^63 + 9  2^64-1:3       (one transaction, newest boot)
+	 */
+	static const struct { uint64_t boot, seq; int flush; const char *want; } big[] = {
+		{ 1000, 5, 1, "big:1000:5;" },
+		{ (1ull << 63) + 5, 7, 1, "big:9223372036854775813:7;" },
+		{ (1ull << 63) + 4, 99, 1, "big:9223372036854775813:7;" },
+		{ (1ull << 63) + 5, (1ull << 63) - 1, 0, NULL },
+		{ (1ull << 63) + 5, (1ull << 63) + 1, 1, "big:9223372036854775813:9223372036854775809;" },
+		{ UINT64_MAX, 3, 0, NULL },
+		{ (1ull << 63) + 5, (1ull << 63) + 9, 1, "big:18446744073709551615:3;" },
+	};
+	for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+		r = row("big", big[i].boot, big[i].seq, payload, 10);
+		stage_put(st, &r, 7000);
+		if (!big[i].flush)
+			continue;
+		stage_drain(st, 5000);
+		buf[0] = '\0';
+		stage_load_state(st, state_cb, buf);
+		char *mine = strstr(buf, "big:");
+		char *end = mine ? strchr(mine, ';') : NULL;
+		if (end)
+			end[1] = '\0';
+		is_str(mine ? mine : "(none)", big[i].want, "unsigned replay state after boot %llu seq %llu",
+		    (unsigned long long)big[i].boot, (unsigned long long)big[i].seq);
+	}
 	stage_free(st);
 
 	/* reopen: the rows are still there */
 	st = stage_new(&c, &err);
 	buf[0] = '\0';
-	is(stage_load_state(st, state_cb, buf), 3, "state survives a reopen");
+	is(stage_load_state(st, state_cb, buf), 4, "state survives a reopen");
+	ok(strstr(buf, "big:18446744073709551615:3;") != NULL, "  boot id 2^64-1 read back whole");
 	stage_free(st);
 
 	char cmd[512];
