@@ -132,6 +132,10 @@ int main(int argc, char **argv)
 		.retry_ms = 50, .queue_bytes = (size_t)conf.queue_bytes, .queue_rows = (unsigned)conf.queue_rows,
 	};
 	struct stage *st = stage_new(&sc, &rc);
+	if (!st && (rc == -ELOOP || rc == -EPERM))
+		fatalx("staging %s: it or its -wal, -shm or -journal file is %s: refused, aggd follows no link in the "
+		    "staging directory (remove it, and make the directory writable by aggd's user only)", conf.staging,
+		    rc == -ELOOP ? "a symbolic link" : "not a regular file, or hard-linked elsewhere");
 	if (!st)
 		fatalx("staging %s: %s (the directory must be writable by user '%s')", conf.staging,
 		    rc == -EIO ? "cannot open" : dnsa_strerror(rc), conf.user[0] ? conf.user : "root");
