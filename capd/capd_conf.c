@@ -21,6 +21,8 @@ static const char *const unlisted_choices[] = { "count", "record", NULL };
 
 const struct conf_opt capd_conf_table[] = {
 	STR("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)"),
+	STR("state_dir", state_dir, "/var/lib/capd",
+	    "directory of capd's state (the last boot id, so boot ids grow even when the clock goes back); empty: clock only"),
 	LIST("aggregator", aggregator, "aggregator ADDR:PORT or [V6ADDR]:PORT; repeat for failover, first preferred"),
 	INT("payload_size", payload_size, 600, 65000, "1232",
 	    "UDP payload budget per datagram, envelope included (raise up to the path MTU minus 28/48)"),
