@@ -139,6 +139,13 @@ int main(int argc, char **argv)
 	if (!st)
 		fatalx("staging %s: %s (the directory must be writable by user '%s')", conf.staging,
 		    rc == -EIO ? "cannot open" : dnsa_strerror(rc), conf.user[0] ? conf.user : "root");
+	/* hard links swapped into the staging directory are the kernel's to refuse (aggd/stage.c) */
+	FILE *ph = fopen("/proc/sys/fs/protected_hardlinks", "r");
+	if (ph && fgetc(ph) == '0')
+		log_warnx("fs.protected_hardlinks is 0: a user who can write the staging directory could make aggd"
+		    " write through a hard link (sysctl fs.protected_hardlinks=1)");
+	if (ph)
+		fclose(ph);
 	rc = stage_load_state(st, seed, ns);
 	char m[LOG_ESC_SIZE(256)];
 	if (rc < 0)

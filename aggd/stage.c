@@ -128,6 +128,10 @@ static int64_t mono_ms(void)
  *    FIFO cannot block the open), then fstat: only a regular file with at
  *    most one link, or a directory opened read-only (SQLite's directory
  *    fsync), is handed to SQLite.
+ * The link count cannot be checked race-free (the extra name can go between
+ * open and fstat): against hard links swapped in at the right moment the
+ * defence is the kernel's fs.protected_hardlinks (on by default), under which
+ * nobody can link a file they could not write themselves.
  */
 static int safe_open(const char *path, int flags, int mode)
 {

@@ -50,7 +50,7 @@ static void state_cb(const char *node, uint64_t boot, uint64_t seq, void *arg)
 
 static struct stage_row row(const char *node, uint64_t boot, uint64_t seq, const uint8_t *p, size_t len)
 {
-	struct stage_row r = { .node = node, .boot_id = boot, .seq = seq, .kind = 1, .received_us = 1000 + (int64_t)seq,
+	struct stage_row r = { .node = node, .boot_id = boot, .seq = seq, .kind = 1, .received_us = 1000 + (int64_t)(seq % 1000000),
 		.nrecords = 2, .payload = p, .len = len };
 	return r;
 }
@@ -233,44 +233,49 @@ int main(void)
 	stage_free(st);
 
 	/*
-	 * The race: a process that can write the directory swaps symbolic and
-	 * hard links to a victim file in as -wal and -shm and takes them out
-	 * again, as fast as it can, while the writer opens, commits and closes
-	 * (so SQLite creates and deletes those files) 1000 times. Whatever wins
-	 * each time, nothing may be written to the victim; cycles that lose to
-	 * the attacker fail cleanly (counted), the others commit.
+	 * The race: another user who can write the directory swaps symbolic
+	 * links to a victim file in as staging.db (the real one moved aside),
+	 * -wal and -shm, and takes them out again, while the writer opens,
+	 * commits and closes 1000 times. The victim is empty, so SQLite would
+	 * happily make it a database. Whatever wins each time, it must stay
+	 * untouched; cycles that lose to the attacker fail cleanly (counted),
+	 * the others commit.
 	 */
 	{
-		char rdir[] = "/tmp/test_stage_race.XXXXXX", rpath[300], wal[320], shm[320], victim[320];
+		char rdir[] = "/tmp/test_stage_race.XXXXXX", rpath[300], aside[320], wal[320], shm[320], victim[320];
 		struct stage_conf rc = c;
 		int lost = 0, done = 0, tries = 1000, atcheck = 0;
 		if (!mkdtemp(rdir))
 			return 1;
 		snprintf(rpath, sizeof rpath, "%s/staging.db", rdir);
+		snprintf(aside, sizeof aside, "%s.aside", rpath);
 		snprintf(wal, sizeof wal, "%s-wal", rpath);
 		snprintf(shm, sizeof shm, "%s-shm", rpath);
 		snprintf(victim, sizeof victim, "%s/victim", rdir);
 		FILE *vf = fopen(victim, "w");
-		fputs("precious\n", vf);
 		fclose(vf);
+		chmod(victim, 0666);
 		struct stat v0;
 		stat(victim, &v0);
 		rc.path = rpath;
+		/* the attacker is another user (as root, it becomes nobody) */
+		chmod(rdir, 0777);
 		pid_t pid = fork();
 		if (pid == 0) {
+			if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+				_exit(1);
 			for (unsigned i = 0;; i++) {
-				if (i & 1) {
-					symlink(victim, wal);
-					link(victim, shm);
-				} else {
-					link(victim, wal);
-					symlink(victim, shm);
-				}
-				/* in place for a while, then gone for a while: both orders of check and swap happen */
-				struct timespec in = { 0, 20000 + (long)(i % 7) * 15000 }, out = { 0, 100000 + (long)(i % 5) * 60000 };
+				const char *planted = i % 3 == 0 ? rpath : i % 3 == 1 ? wal : shm;
+				int moved = planted == rpath && rename(rpath, aside) == 0;
+				symlink(victim, planted);
+				/* in place briefly, then gone for longer: opens land before, during and after a swap */
+				struct timespec in = { 0, 100000 + (long)(i % 7) * 50000 }, out = { 0, 300000 + (long)(i % 5) * 300000 };
 				nanosleep(&in, NULL);
-				unlink(wal);
-				unlink(shm);
+				struct stat ls;
+				if (lstat(planted, &ls) == 0 && S_ISLNK(ls.st_mode))
+					unlink(planted);
+				if (moved)
+					rename(aside, rpath);
 				nanosleep(&out, NULL);
 			}
 		}
@@ -297,10 +302,10 @@ int main(void)
 		waitpid(pid, NULL, 0);
 		struct stat vs;
 		memset(&vs, 0, sizeof vs);
-		int vok = stat(victim, &vs) == 0 && vs.st_size == 9 && vs.st_mtim.tv_sec == v0.st_mtim.tv_sec &&
-		    vs.st_mtim.tv_nsec == v0.st_mtim.tv_nsec && strcmp(slurp(victim), "precious\n") == 0;
-		ok(vok, "race: %d open/commit/close cycles against links swapped in as -wal and -shm: the victim is"
-		    " untouched (%lld bytes, %s)", tries, (long long)vs.st_size,
+		int vok = stat(victim, &vs) == 0 && vs.st_size == 0 && vs.st_mtim.tv_sec == v0.st_mtim.tv_sec &&
+		    vs.st_mtim.tv_nsec == v0.st_mtim.tv_nsec;
+		ok(vok, "race: %d open/commit/close cycles against symbolic links swapped in as staging.db, -wal and -shm:"
+		    " the victim is untouched (%lld bytes, %s)", tries, (long long)vs.st_size,
 		    vs.st_mtim.tv_nsec == v0.st_mtim.tv_nsec ? "same mtime" : "modified");
 		ok(done + lost == tries && done > 0, "  %d cycles committed, %d refused (%d at the check) or failed cleanly (%.1f s)",
 		    done, lost, atcheck,
