@@ -37,8 +37,9 @@ static void usage(FILE *f)
 
 static void seed(const char *node, uint64_t boot_id, uint64_t seq, void *arg)
 {
+	char esc[LOG_ESC_SIZE(64)];
 	if (nodestats_seed(arg, node, boot_id, seq) != E_OK)
-		log_warnx("replay state of node %s not restored", node);
+		log_warnx("replay state of node '%s' not restored", log_escape(node, LOG_ESC_STR, esc, sizeof esc));
 }
 
 static void signals(void)
@@ -134,12 +135,25 @@ int main(int argc, char **argv)
 		.retry_ms = 50, .queue_bytes = (size_t)conf.queue_bytes, .queue_rows = (unsigned)conf.queue_rows,
 	};
 	struct stage *st = stage_new(&sc, &rc);
+	if (!st && (rc == -ELOOP || rc == -EPERM))
+		fatalx("staging %s: it or its -wal, -shm or -journal file is %s: refused, aggd follows no link in the "
+		    "staging directory (remove it, and make the directory writable by aggd's user only)", conf.staging,
+		    rc == -ELOOP ? "a symbolic link" : "not a regular file, or hard-linked elsewhere");
 	if (!st)
 		fatalx("staging %s: %s (the directory must be writable by user '%s')", conf.staging,
 		    rc == -EIO ? "cannot open" : dnsa_strerror(rc), conf.user[0] ? conf.user : "root");
+	/* hard links swapped into the staging directory are the kernel's to refuse (aggd/stage.c) */
+	FILE *ph = fopen("/proc/sys/fs/protected_hardlinks", "r");
+	if (ph && fgetc(ph) == '0')
+		log_warnx("fs.protected_hardlinks is 0: a user who can write the staging directory could make aggd"
+		    " write through a hard link (sysctl fs.protected_hardlinks=1)");
+	if (ph)
+		fclose(ph);
 	rc = stage_load_state(st, seed, ns);
+	char m[LOG_ESC_SIZE(256)];
 	if (rc < 0)
-		log_warnx("staging: replay state not loaded (%s): windows start empty", stage_errmsg(st));
+		log_warnx("staging: replay state not loaded (%s): windows start empty",
+		    log_escape(stage_errmsg(st), LOG_ESC_STR, m, sizeof m));
 	log_info("started: %zu node keys, %d nodes' replay state restored, staging %s", nkeys,
 	    rc < 0 ? 0 : rc, conf.staging);
 

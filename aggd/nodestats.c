@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aggd/nodestats.h"
+#include "common/envelope.h"
 #include "common/errors.h"
 #include "common/keys.h"
 
@@ -18,6 +19,7 @@ static const char *const reason_names[NS_R_MAX] = {
 	[NS_R_OLD_SEQ] = "old_seq",
 	[NS_R_OLD_BOOT] = "old_boot",
 	[NS_R_BAD_PAYLOAD] = "bad_payload",
+	[NS_R_BAD_NAME] = "bad_name",
 };
 
 /* node_stats counter names of the rejects; replays are the "duplicates" */
@@ -32,6 +34,7 @@ static const char *const reject_counters[NS_R_MAX] = {
 	[NS_R_OLD_SEQ] = "reject_old_seq",
 	[NS_R_OLD_BOOT] = "reject_old_boot",
 	[NS_R_BAD_PAYLOAD] = "reject_bad_payload",
+	[NS_R_BAD_NAME] = "reject_bad_name",
 };
 
 struct nodestats {
@@ -159,9 +162,10 @@ int nodestats_sync(struct nodestats *ns, const struct keyring *kr)
 
 int nodestats_seed(struct nodestats *ns, const char *node, uint64_t boot_id, uint64_t seq)
 {
-	struct ns_node *e = nodestats_find(ns, node);
-	if (!node[0] || strlen(node) >= sizeof e->name)
+	/* the name comes from the staging file: only what a header could name gets an entry */
+	if (!envelope_name_valid(node, strlen(node)))
 		return E_INVAL;
+	struct ns_node *e = nodestats_find(ns, node);
 	if (!e && !(e = add(ns, node)))
 		return E_NOMEM;
 	/*

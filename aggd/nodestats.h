@@ -21,6 +21,7 @@ enum ns_reason {
 	NS_R_OLD_SEQ,        /* below the replay window */
 	NS_R_OLD_BOOT,       /* boot id older than the node's current one */
 	NS_R_BAD_PAYLOAD,    /* authentic, but not CBOR of the expected shape */
+	NS_R_BAD_NAME,       /* header names a node outside [A-Za-z0-9._-] (E_BAD_NAME): never looked up */
 	NS_R_MAX
 };
 

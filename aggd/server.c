@@ -52,11 +52,15 @@ static void handle(struct loop *l, unsigned j, int64_t now_us, int64_t now_ms)
 	const uint8_t *dg = receiver_dgram(s->rx, j, &len);
 
 	if (verifier_check(s->verify, dg, len, now_us, &vd) != E_OK) {
-		char peer[64];
+		char peer[64], node[LOG_ESC_SIZE(ENV_NAME_MAX)];
 		receiver_peer(s->rx, j, peer, sizeof peer);
+		/* a bad name is shown as the sender wrote it, escaped: what the operator must see */
+		if (vd.reason == NS_R_BAD_NAME)
+			log_escape(dg + ENV_FIXED_HDR, dg[6], node, sizeof node);
+		else
+			log_escape(vd.reason >= NS_R_UNKNOWN_NODE ? vd.h.node : "", LOG_ESC_STR, node, sizeof node);
 		log_warnx_rl(&l->rl_reject[vd.reason], "rejected datagram from %s, %zu bytes, node '%s': %s (%s)",
-		    peer, len, vd.reason >= NS_R_UNKNOWN_NODE ? vd.h.node : "",
-		    ns_reason_name((unsigned)vd.reason), dnsa_strerror(vd.err));
+		    peer, len, node, ns_reason_name((unsigned)vd.reason), dnsa_strerror(vd.err));
 		return;
 	}
 	struct stage_row row = {
@@ -70,13 +74,19 @@ static void handle(struct loop *l, unsigned j, int64_t now_us, int64_t now_ms)
 	}
 }
 
+/* SQLite's messages may quote what is in the file: escaped like any outside string */
+static const char *db_msg(struct loop *l, char *buf, size_t cap)
+{
+	return log_escape(stage_errmsg(l->s->stage), LOG_ESC_STR, buf, cap);
+}
+
 static void flush(struct loop *l, int64_t now_ms)
 {
+	char m[LOG_ESC_SIZE(256)];
 	int rc = stage_flush(l->s->stage, now_ms);
 	if (rc < 0) {
 		l->failing++;
-		log_warnx_rl(&l->rl_db, "staging: commit failed, rows kept queued: %s",
-		    stage_errmsg(l->s->stage));
+		log_warnx_rl(&l->rl_db, "staging: commit failed, rows kept queued: %s", db_msg(l, m, sizeof m));
 	} else if (rc > 0 && l->failing) {
 		log_info("staging: commits resumed after %u failed attempts", l->failing);
 		l->failing = 0;
@@ -128,12 +138,13 @@ static void write_stats(struct loop *l)
 	nodestats_foreach_delta(l->s->ns, add_stat, l);
 	if (l->stats_oom || l->nstats == 0)
 		return;
+	char m[LOG_ESC_SIZE(256)];
 	int rc = stage_write_stats(l->s->stage, real_us(), l->stats, l->nstats);
 	if (rc == E_OK)
 		nodestats_mark_flushed(l->s->ns);
 	else
 		log_warnx_rl(&l->rl_db, "staging: node_stats not written (kept for the next try): %s",
-		    stage_errmsg(l->s->stage));
+		    db_msg(l, m, sizeof m));
 }
 
 static void summary(struct loop *l, int64_t now_ms)
@@ -245,7 +256,8 @@ int server_run(struct server *s)
 	unsigned left = stage_drain(s->stage, DRAIN_AT_EXIT_MS);
 	if (left) {
 		nodestats_anon(s->ns)->c.drops += left;
-		log_warnx("exit: %u queued datagrams could not be staged: %s", left, stage_errmsg(s->stage));
+		char m[LOG_ESC_SIZE(256)];
+		log_warnx("exit: %u queued datagrams could not be staged: %s", left, db_msg(&l, m, sizeof m));
 	}
 	write_stats(&l);
 	summary(&l, mono_ms());

@@ -1,9 +1,13 @@
 /* aggd/stage.c: the SQLite staging writer: a bounded in-memory queue committed in batched WAL transactions. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -55,6 +59,7 @@ static const char schema_sql[] =
 	"-- aggd's replay protection across its own restarts: the highest staged (boot id,\n"
 	"-- sequence number) per node, updated in the transaction that stages the rows.\n"
 	"-- Read by aggd at start only; the rollup neither reads nor prunes it.\n"
+	"-- Boot ids and seqs are uint64 bit patterns (>= 2^63 read negative), compared unsigned.\n"
 	"CREATE TABLE IF NOT EXISTS replay_state (\n"
 	"\tnode        TEXT    PRIMARY KEY,\n"
 	"\tboot_id     INTEGER NOT NULL,\n"
@@ -105,6 +110,114 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * No link games in the staging directory. Whoever else can write that
+ * directory (a careless mode, a shared group) could plant staging.db, or its
+ * -wal, -shm or -journal, as a symbolic link to a file aggd's user may write,
+ * and aggd would write SQLite pages through it; a hard link does the same to
+ * a file of aggd's own, a FIFO would stall it. So:
+ *  - stage_new resolves the directory once (realpath: links above the file
+ *    are the administrator's), so the path SQLite sees has no link but the
+ *    last component;
+ *  - before every open each of the four files is lstat'ed: a symbolic link is
+ *    refused (-ELOOP), anything but a regular file with one link (-EPERM);
+ *  - SQLITE_OPEN_NOFOLLOW makes SQLite refuse a link it would resolve itself;
+ *  - and, for the race between the check and the open, every open() of
+ *    SQLite's unix VFS in this process goes through safe_open: O_NOFOLLOW
+ *    (a link swapped in after the check fails with ELOOP), O_NONBLOCK (a
+ *    FIFO cannot block the open), then fstat: only a regular file with at
+ *    most one link, or a directory opened read-only (SQLite's directory
+ *    fsync), is handed to SQLite.
+ * The link count cannot be checked race-free (the extra name can go between
+ * open and fstat): against hard links swapped in at the right moment the
+ * defence is the kernel's fs.protected_hardlinks (on by default), under which
+ * nobody can link a file they could not write themselves.
+ */
+static int safe_open(const char *path, int flags, int mode)
+{
+	struct stat sb;
+	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK, mode);
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &sb) < 0)
+		goto refuse;
+	if (S_ISREG(sb.st_mode) && sb.st_nlink <= 1) {
+		if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+			goto refuse;
+		return fd;
+	}
+	if (S_ISDIR(sb.st_mode) && (flags & O_ACCMODE) == O_RDONLY && !(flags & O_CREAT))
+		return fd;
+	errno = S_ISREG(sb.st_mode) ? EMLINK : EPERM;
+refuse:;
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/* install safe_open in SQLite's default (unix) VFS, once, before the first database is opened */
+static int vfs_harden(void)
+{
+	static int done;
+	sqlite3_vfs *vfs;
+
+	if (done)
+		return E_OK;
+	if (sqlite3_initialize() != SQLITE_OK || !(vfs = sqlite3_vfs_find(NULL)) || vfs->iVersion < 3 ||
+	    !vfs->xSetSystemCall || vfs->xSetSystemCall(vfs, "open", (sqlite3_syscall_ptr)safe_open) != SQLITE_OK)
+		return -EIO;
+	done = 1;
+	return E_OK;
+}
+
+/* the four files SQLite may open for path: -ELOOP for a link, -EPERM for anything odd, else E_OK */
+static int check_files(const char *path, char *msg, size_t cap)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char p[PATH_MAX + 16];
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+		if (lstat(p, &sb) < 0) {
+			if (errno == ENOENT)
+				continue;
+			snprintf(msg, cap, "%.200s: %s", p, strerror(errno));
+			return -EIO;
+		}
+		if (S_ISLNK(sb.st_mode)) {
+			snprintf(msg, cap, "%.160s is a symbolic link: not followed (aggd opens no link in the staging directory)", p);
+			return -ELOOP;
+		}
+		if (!S_ISREG(sb.st_mode) || sb.st_nlink > 1) {
+			snprintf(msg, cap, "%.200s is %s: refused", p, S_ISREG(sb.st_mode) ? "a file with other hard links" :
+			    "not a regular file");
+			return -EPERM;
+		}
+	}
+	return E_OK;
+}
+
+/* path with its directory resolved (the caller frees), or NULL with errno set */
+static char *resolve_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+	char *real = dir ? realpath(dir, NULL) : NULL;
+	char *out = NULL;
+
+	if (real && *base && asprintf(&out, "%s%s%s", real, strcmp(real, "/") ? "/" : "", base) < 0)
+		out = NULL;
+	if (!*base)
+		errno = EISDIR;
+	free(dir);
+	free(real);
+	return out;
+}
+
 /* map an SQLite result to a project code and remember its message */
 static int db_fail(struct stage *st, int rc)
 {
@@ -135,8 +248,11 @@ static void db_close(struct stage *st)
 
 static int db_open(struct stage *st)
 {
-	int rc = sqlite3_open_v2(st->path, &st->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = check_files(st->path, st->errmsg, sizeof st->errmsg);
+	if (rc != E_OK)
+		return rc;
+	rc = sqlite3_open_v2(st->path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		int e = db_fail(st, rc);
 		db_close(st);
@@ -153,13 +269,25 @@ static int db_prepare(struct stage *st)
 	static const char ins_sql[] =
 	    "INSERT INTO datagram (node, boot_id, seq, kind, received_us, nrecords, payload) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-	/* several (node, boot) groups may come from one transaction: keep the newest */
+	/*
+	 * Several (node, boot) groups may come from one transaction: keep the
+	 * newest. Boot ids and sequence numbers are unsigned 64-bit values
+	 * stored as their bit pattern in SQLite's signed INTEGER, so 2^63 and up
+	 * read back negative: every comparison here is unsigned. a >u b is
+	 * "same sign and a > b, or a negative (>= 2^63) and b not"; the largest
+	 * unsigned seq of a group is its largest negative one if it has any.
+	 * (A signed compare never saved a boot id >= 2^63 over a smaller one, so
+	 * a restarted aggd accepted that boot's datagrams again.)
+	 */
+#define UGT(a, b) "(((" a " < 0) = (" b " < 0) AND " a " > " b ") OR (" a " < 0 AND " b " >= 0))"
 	static const char state_sql[] =
 	    "INSERT INTO replay_state (node, boot_id, seq) "
-	    "SELECT node, boot_id, max(seq) FROM datagram WHERE id >= ?1 GROUP BY node, boot_id "
+	    "SELECT node, boot_id, CASE WHEN min(seq) < 0 THEN max(CASE WHEN seq < 0 THEN seq END) ELSE max(seq) END "
+	    "FROM datagram WHERE id >= ?1 GROUP BY node, boot_id "
 	    "ON CONFLICT (node) DO UPDATE SET boot_id = excluded.boot_id, seq = excluded.seq "
-	    "WHERE excluded.boot_id > replay_state.boot_id OR "
-	    "(excluded.boot_id = replay_state.boot_id AND excluded.seq > replay_state.seq)";
+	    "WHERE " UGT("excluded.boot_id", "replay_state.boot_id") " OR "
+	    "(excluded.boot_id = replay_state.boot_id AND " UGT("excluded.seq", "replay_state.seq") ")";
+#undef UGT
 	static const char stat_sql[] =
 	    "INSERT INTO node_stats (node, time_us, counter, value) VALUES (?1, ?2, ?3, ?4)";
 	int rc;
@@ -210,10 +338,14 @@ struct stage *stage_new(const struct stage_conf *c, int *err)
 	if (!(st = calloc(1, sizeof *st)))
 		return NULL;
 	st->conf = *c;
-	st->path = strdup(c->path);
 	st->rows = calloc(c->queue_rows, sizeof *st->rows);
 	st->arena = malloc(c->queue_bytes);
-	if (!st->path || !st->rows || !st->arena) {
+	if (!st->rows || !st->arena) {
+		stage_free(st);
+		return NULL;
+	}
+	if ((rc = vfs_harden()) != E_OK || !(st->path = resolve_dir(c->path))) {
+		*err = rc != E_OK ? rc : errno == ENOMEM ? E_NOMEM : -EIO;
 		stage_free(st);
 		return NULL;
 	}

@@ -70,7 +70,12 @@ struct stage;
  * stage_new: open (create) the database, enable WAL and apply the schema.
  * If the database is locked right now, the schema is applied at the first
  * flush instead. Returns NULL with *err set (E_INVAL for a bad conf,
- * E_NOMEM, -EIO/-EACCES-like codes for a file that cannot be opened).
+ * E_NOMEM, -EIO/-EACCES-like codes for a file that cannot be opened, -ELOOP
+ * when the file or its -wal, -shm or -journal is a symbolic link, -EPERM when
+ * one is not a regular file or has other hard links: aggd never writes
+ * through a link it did not create; stage.c explains how, races included).
+ * The same checks run on every re-open. Not thread-safe: the first call
+ * installs an open() wrapper in SQLite's unix VFS for the whole process.
  */
 struct stage *stage_new(const struct stage_conf *c, int *err);
 

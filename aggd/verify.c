@@ -79,6 +79,8 @@ int verifier_check(struct verifier *v, const uint8_t *dg, size_t len, int64_t no
 		return reject(out, anon, NS_R_BAD_MAGIC, rc);
 	case E_VERSION:
 		return reject(out, anon, NS_R_BAD_VERSION, rc);
+	case E_BAD_NAME:
+		return reject(out, anon, NS_R_BAD_NAME, rc);
 	default:
 		return reject(out, anon, NS_R_BAD_SIZE, rc);
 	}

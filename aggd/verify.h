@@ -23,7 +23,7 @@ struct verdict {
 	struct ns_node *node;      /* entry the datagram was counted under (never NULL) */
 	int reason;                /* enum ns_reason if rejected, -1 if accepted */
 	int err;                   /* the library code behind a reject (E_AUTH, ...) */
-	struct env_header h;       /* the peeked header (valid from reason >= NS_R_UNKNOWN_NODE) */
+	struct env_header h;       /* the peeked header (valid for reason >= NS_R_UNKNOWN_NODE, but not NS_R_BAD_NAME) */
 	const uint8_t *payload;    /* accepted: plaintext, valid until the next verifier_check */
 	size_t len;                /* accepted: payload length */
 	unsigned nrecords;         /* accepted: records in the payload (0 for counters) */

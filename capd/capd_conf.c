@@ -166,6 +166,8 @@ static const char *const unlisted_choices[] = { "count", "record", NULL };
 
 const struct conf_opt capd_conf_table[] = {
 	STRC("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)", chk_node_key),
+	STR("state_dir", state_dir, "/var/lib/capd",
+	    "directory of capd's state (the last boot id, so boot ids grow even when the clock goes back); empty: clock only"),
 	LISTC("aggregator", aggregator, "aggregator ADDR:PORT or [V6ADDR]:PORT; repeat for failover, first preferred",
 	    chk_aggregator),
 	INT("payload_size", payload_size, 600, 65000, "1232",

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capd/bootid.h"
 #include "capd/capd_conf.h"
 #include "capd/capfile.h"
 #include "capd/dnstap.h"
@@ -232,7 +233,8 @@ static int load_zones_geo(struct capd *d, struct zones **z, int *root_listed, st
 	const char *which = NULL;
 	int rc = capd_conf_zones(&d->conf, z, root_listed, msg, sizeof msg);
 	if (rc != E_OK) {
-		log_warnx("zones: %s", msg);
+		char esc[LOG_ESC_SIZE(sizeof msg)];
+		log_warnx("zones: %s", log_escape(msg, LOG_ESC_STR, esc, sizeof esc)); /* quotes the zones file */
 		return rc;
 	}
 	rc = geo_open(d->conf.country_db, d->conf.asn_db, g, &which);
@@ -248,7 +250,8 @@ static int load_zones_geo(struct capd *d, struct zones **z, int *root_listed, st
 /* configuration errors on reload go to the log: stderr may be /dev/null by then */
 static void conf_err_log(void *arg, const char *msg)
 {
-	log_warnx("%s", msg);
+	char esc[LOG_ESC_SIZE(256)];
+	log_warnx("%s", log_escape(msg, LOG_ESC_STR, esc, sizeof esc)); /* quotes the file's bytes */
 }
 
 static void reload(struct capd *d)
@@ -544,7 +547,16 @@ int main(int argc, char **argv)
 	int rc = keys_load_node(d.conf.node_key, node, key);
 	if (rc != E_OK)
 		fatalx("%s: %s", d.conf.node_key, dnsa_strerror(rc));
+	/* before the first datagram: this boot's id, saved so the next start is above it whatever the clock says */
+	uint64_t boot_id = 0;
+	if (d.conf.state_dir[0]) {
+		char why[768], esc[LOG_ESC_SIZE(768)];
+		if (bootid_next(d.conf.state_dir, clock_us(CLOCK_REALTIME), &boot_id, why, sizeof why) != E_OK)
+			log_warnx("boot id %" PRIu64 " not kept in state_dir (%s): with a clock set back, the next start's "
+			    "datagrams may be refused by aggd as old_boot", boot_id, log_escape(why, LOG_ESC_STR, esc, sizeof esc));
+	}
 	struct sender_conf sc = {
+		.boot_id = boot_id,
 		.aggregators = (const char *const *)d.conf.aggregator.v,
 		.n_aggregators = d.conf.aggregator.n,
 		.node = node,

@@ -28,6 +28,19 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
+int envelope_name_valid(const char *name, size_t len)
+{
+	if (!name || len == 0 || len > ENV_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
 size_t envelope_overhead(size_t name_len)
 {
 	return ENV_FIXED_HDR + name_len + ENV_TAG_LEN;
@@ -43,7 +56,7 @@ static void make_nonce(uint8_t nonce[24], const uint8_t *hdr)
 static int write_header(const struct env_header *h, uint8_t *out)
 {
 	size_t nl = strnlen(h->node, sizeof h->node);
-	if (nl == 0 || nl > ENV_NAME_MAX)
+	if (!envelope_name_valid(h->node, nl))
 		return E_INVAL;
 	if (h->kind != ENV_KIND_RECORDS && h->kind != ENV_KIND_COUNTERS)
 		return E_INVAL;
@@ -68,7 +81,7 @@ int envelope_seal(const struct env_header *h, const uint8_t key[ENV_KEY_LEN],
 	if (!h || !key || !out || (!payload && len) || !sodium_ready())
 		return E_INVAL;
 	size_t nl = strnlen(h->node, sizeof h->node);
-	if (nl == 0 || nl > ENV_NAME_MAX)
+	if (!envelope_name_valid(h->node, nl))
 		return E_INVAL;
 	if (cap < envelope_overhead(nl) + len || envelope_overhead(nl) + len > ENV_MAX_DATAGRAM)
 		return E_SPACE;
@@ -99,6 +112,9 @@ int envelope_peek(const uint8_t *dg, size_t len, struct env_header *h)
 	if (len < envelope_overhead(dg[6]))
 		return E_TRUNCATED;
 	memset(h, 0, sizeof *h);
+	/* the name reaches logs, hash lookups and SQL: the charset is enforced here, where it enters */
+	if (!envelope_name_valid((const char *)dg + ENV_FIXED_HDR, dg[6]))
+		return E_BAD_NAME;
 	h->version = dg[4];
 	h->kind = dg[5];
 	h->name_len = dg[6];
@@ -106,8 +122,6 @@ int envelope_peek(const uint8_t *dg, size_t len, struct env_header *h)
 	h->seq = get64(dg + 16);
 	h->salt = get64(dg + 24);
 	memcpy(h->node, dg + ENV_FIXED_HDR, h->name_len);
-	if (memchr(h->node, '\0', h->name_len))
-		return E_MALFORMED;
 	return E_OK;
 }
 

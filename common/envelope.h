@@ -13,7 +13,7 @@
  *   | magic "DNSA"  |version| kind  |namelen|reserved (0)   |
  *   +---------------+-------+-------+-------+---------------+
  *   8: boot id (8 bytes)            16: sequence number (8 bytes)
- *   24: nonce salt (8 bytes)        32: node name (namelen bytes, 1..63)
+ *   24: nonce salt (8 bytes)        32: node name (namelen bytes, 1..63, [A-Za-z0-9._-])
  *   32+namelen: ciphertext (payload length) + 16-byte Poly1305 tag
  *
  * The AEAD is XChaCha20-Poly1305 (IETF). Its 24-byte nonce is
@@ -47,9 +47,17 @@ struct env_header {
 size_t envelope_overhead(size_t name_len);
 
 /*
+ * envelope_name_valid: 1 if name[0..len) is a node name as the wire format
+ * allows it: 1..63 bytes of [A-Za-z0-9._-] (ASCII, whatever the locale).
+ * Everything a header names is then safe to print and to use as an SQL text
+ * value. Cannot fail.
+ */
+int envelope_name_valid(const char *name, size_t len);
+
+/*
  * envelope_seal: writes header + ciphertext of payload[0..len) to out[0..cap).
  * Returns the datagram length, E_SPACE if cap is too small, E_INVAL for a bad
- * header (name empty or too long, unknown kind).
+ * header (name empty, too long or outside the charset, unknown kind).
  */
 int envelope_seal(const struct env_header *h, const uint8_t key[ENV_KEY_LEN],
     const uint8_t *payload, size_t len, uint8_t *out, size_t cap);
@@ -57,7 +65,9 @@ int envelope_seal(const struct env_header *h, const uint8_t key[ENV_KEY_LEN],
 /*
  * envelope_peek: parse and check the cleartext header of a hostile datagram
  * without decrypting (to find the node's key). Returns E_OK, E_TRUNCATED,
- * E_MAGIC, E_VERSION, E_MALFORMED.
+ * E_MAGIC, E_VERSION, E_MALFORMED (kind, name length, reserved byte), or
+ * E_BAD_NAME (the node name is outside the charset: h->node is then not
+ * set, so no caller can print or look up hostile bytes by mistake).
  */
 int envelope_peek(const uint8_t *dg, size_t len, struct env_header *h);
 

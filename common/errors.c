@@ -27,6 +27,7 @@ static const char *const msgs[] = {
 	[-(E_PROTOCOL - E_BASE)] = "protocol violation",
 	[-(E_KEYTYPE - E_BASE)] = "key file is not a regular file",
 	[-(E_KEYDUP - E_BASE)] = "node listed twice in the keyring",
+	[-(E_BAD_NAME - E_BASE)] = "node name not of the allowed characters ([A-Za-z0-9._-], 1..63)",
 };
 
 const char *dnsa_strerror(int err)

@@ -34,7 +34,8 @@ enum dnsa_err {
 	E_PROTOCOL = -1021,     /* peer broke the protocol */
 	E_KEYTYPE = -1022,      /* key file is not a regular file (FIFO, device, directory) */
 	E_KEYDUP = -1023,       /* keyring lists a node twice */
-	E_LAST = -1024
+	E_BAD_NAME = -1024,     /* node name outside its charset ([A-Za-z0-9._-], 1..63) */
+	E_LAST = -1025
 };
 
 /* dnsa_strerror: a static message for any code (never NULL, cannot fail). */

@@ -31,4 +31,20 @@ struct log_rl {
 #define LOG_RL_INIT(burst, secs) { (burst), (secs), 0, 0, 0 }
 void log_warnx_rl(struct log_rl *rl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * log_escape: a printable copy of in[0..len) for a log line. Use it on every
+ * string that came from outside (a node name, a peer's bytes, file content, a
+ * database's error message) before it is formatted into a message: bytes
+ * 0x20..0x7e are kept except '\\', which is doubled; every other byte becomes
+ * "\xHH". So no input can end a log line (a forged line under journald), send
+ * a terminal escape, or pass for an escape we wrote. len LOG_ESC_STR: stop at
+ * the first NUL. out is always NUL-terminated (cap >= 1); when the copy does
+ * not fit it is cut on an escape boundary and ends in "...". Returns out
+ * (or "" if out is NULL or cap is 0). Cannot fail, does not allocate.
+ * LOG_ESC_SIZE(n) bytes always hold the escape of n input bytes.
+ */
+#define LOG_ESC_STR ((size_t)-1)
+#define LOG_ESC_SIZE(n) (4 * (size_t)(n) + 1)
+const char *log_escape(const void *in, size_t len, char *out, size_t cap);
+
 #endif

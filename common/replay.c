@@ -28,6 +28,9 @@ static void bit_set(struct replay_window *w, uint64_t seq, int on)
 
 int replay_check(const struct replay_window *w, uint64_t boot_id, uint64_t seq)
 {
+	/* 0 marks an empty window: a boot 0 accepted would leave it empty, and every repeat would pass */
+	if (boot_id == 0)
+		return E_OLD_BOOT;
 	if (w->boot_id == 0 || boot_id > w->boot_id)
 		return E_OK;
 	if (boot_id < w->boot_id)

@@ -28,7 +28,8 @@ void replay_init(struct replay_window *w);
 /*
  * replay_check: E_OK if (boot_id, seq) is new, E_REPLAY if already seen,
  * E_OLD if below the window, E_OLD_BOOT if boot_id is older than the
- * current one. Does not change the window.
+ * current one or 0 (never a valid boot id). Comparisons are unsigned over
+ * the whole 64 bits. Does not change the window.
  */
 int replay_check(const struct replay_window *w, uint64_t boot_id, uint64_t seq);
 

@@ -102,6 +102,8 @@ int main(int argc, char **argv)
 	}
 
 	char err[768];
+	/* MariaDB's and SQLite's messages quote data (names from the staging file): escaped */
+	char esc[LOG_ESC_SIZE(768)];
 	struct mdb_conf mc = {
 		conf.db_socket, conf.db_host, (unsigned)conf.db_port, conf.db_name, cred.user,
 		cred.password, (unsigned)conf.db_timeout
@@ -109,12 +111,12 @@ int main(int argc, char **argv)
 	struct mdb *m = mdb_new(&mc, err, sizeof err);
 	explicit_bzero(cred.password, sizeof cred.password);
 	if (!m) {
-		log_warnx("%s; staging left untouched", err);
+		log_warnx("%s; staging left untouched", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
 		return 1;
 	}
 	struct staging *s = staging_new(conf.staging, (int)conf.staging_busy_ms, err, sizeof err);
 	if (!s) {
-		log_warnx("%s", err);
+		log_warnx("%s", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
 		mdb_free(m);
 		return 1;
 	}
@@ -129,7 +131,7 @@ int main(int argc, char **argv)
 	struct rollup_stats st;
 	rc = rollup_run(r, &st);
 	if (rc)
-		log_warnx("%s", rollup_errmsg(r));
+		log_warnx("%s", log_escape(rollup_errmsg(r), LOG_ESC_STR, esc, sizeof esc));
 	else if (verbose)
 		log_info("%llu batches: %llu datagrams, %llu records (estimated %llu messages), %llu counters,"
 		    " %llu node_stats, %llu quarantined, %llu rows in %llu statements, %llu pruned,"

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 -- aggd's replay protection across its own restarts: the highest staged (boot id,
 -- sequence number) per node, updated in the transaction that stages the rows.
 -- Read by aggd at start only; the rollup neither reads nor prunes it.
+-- Boot ids and seqs are uint64 bit patterns (>= 2^63 read negative), compared unsigned.
 CREATE TABLE IF NOT EXISTS replay_state (
 	node        TEXT    PRIMARY KEY,
 	boot_id     INTEGER NOT NULL,

@@ -76,6 +76,7 @@ is "$(get capd.service User):$(get aggd.service User):$(get aggd-rollup.service 
 	"dnsa-capd:dnsa-aggd:dnsa-rollup" "each program has its own user"
 is "$(get capd.service RuntimeDirectory):$(get capd.service ReadWritePaths)" "capd:" \
 	"capd writes only its runtime dir (/run/capd, the dnstap socket)"
+is "$(get capd.service StateDirectory)" capd "capd keeps its last boot id in its state dir (/var/lib/capd)"
 is "$(get aggd.service StateDirectory):$(get aggd.service ReadWritePaths)" "dnsa:" \
 	"aggd writes only its state dir (/var/lib/dnsa, staging)"
 is "$(get aggd-rollup.service ReadWritePaths):$(get aggd-rollup.service Group)" "/var/lib/dnsa:dnsa-aggd" \

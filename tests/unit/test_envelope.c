@@ -112,6 +112,34 @@ int main(void)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		is(envelope_peek(bad[i].b, bad[i].len, &p), bad[i].want, "hostile header: %s", bad[i].what);
 
+	/*
+	 * Node names outside [A-Za-z0-9._-]: a well-formed header (name length 5 at
+	 * byte 6, name at byte 32, 16 bytes of tag after it) whose name bytes reach
+	 * logs and SQL. Each is E_BAD_NAME, and peek leaves h->node empty.
+	 */
+	static const struct { const char *what; char name[6]; } badname[] = {
+		{ "newline", "ab\ncd" }, { "ESC", "\x1b[2Jx" }, { "space", "ab cd" }, { "NUL", { 'a', 0, 'b', 'c', 'd' } },
+		{ "byte 0xc3", "ab\xc3\xa9" "d" }, { "slash", "a/b/c" }, { "quote", "a'b;c" }, { "DEL", "abcd\x7f" },
+	};
+	for (size_t i = 0; i < sizeof badname / sizeof badname[0]; i++) {
+		uint8_t b[32 + 5 + 16] = { 'D', 'N', 'S', 'A', 1, 1, 5, 0 };
+		memcpy(b + 32, badname[i].name, 5);
+		memset(&p, 0x55, sizeof p);
+		is(envelope_peek(b, sizeof b, &p), E_BAD_NAME, "node name with %s: E_BAD_NAME", badname[i].what);
+		ok(p.node[0] == 0, "  and no name copied out");
+	}
+	ok(envelope_name_valid("ns1.AMS-2_x", 11) && envelope_name_valid("a", 1), "valid names");
+	ok(!envelope_name_valid("", 0) && !envelope_name_valid(NULL, 3), "empty or NULL name refused");
+	{
+		char n64[65];
+		memset(n64, 'a', 64);
+		n64[64] = 0;
+		ok(envelope_name_valid(n64, 63) && !envelope_name_valid(n64, 64), "63 bytes allowed, 64 refused");
+		struct env_header h4 = h;
+		snprintf(h4.node, sizeof h4.node, "ns1\nforged");
+		is(envelope_seal(&h4, key, payload, 10, dg, sizeof dg), E_INVAL, "seal refuses a name outside the charset");
+	}
+
 	/* contract edges */
 	is(envelope_seal(&h, key, payload, 200, dg, 100), E_SPACE, "seal into a short buffer: E_SPACE");
 	{

@@ -68,6 +68,18 @@ int main(void)
 	is(take(&w, 100, 7000), E_OLD_BOOT, "old boot id rejected, whatever its seq");
 	is(take(&w, 200, 3), E_REPLAY, "replay in new boot rejected");
 
+	/* boot id 0 marks an empty window, so it is never accepted (else every repeat would pass) */
+	{
+		struct replay_window z;
+		replay_init(&z);
+		is(take(&z, 0, 1), E_OLD_BOOT, "boot id 0 refused on an empty window");
+		is(take(&z, 0, 1), E_OLD_BOOT, "  and again: nothing was committed");
+		is(take(&z, UINT64_MAX - 1, 4), E_OK, "boot id 2^64-2 accepted");
+		is(take(&z, (1ull << 63) + 1, 9), E_OLD_BOOT, "boot id 2^63+1 is older than it (unsigned)");
+		is(take(&z, UINT64_MAX, 1), E_OK, "boot id 2^64-1 is newer");
+		is(take(&z, UINT64_MAX, 1), E_REPLAY, "  and its repeat a replay");
+	}
+
 	/* first contact mid-stream: no loss invented for what came before */
 	{
 		struct replay_window y;

@@ -1,8 +1,12 @@
 /* tests/unit/test_stage.c: the staging writer: schema, bounded queue with wrap-around, batched commits, lock retry, stats, replay state. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -46,7 +50,7 @@ static void state_cb(const char *node, uint64_t boot, uint64_t seq, void *arg)
 
 static struct stage_row row(const char *node, uint64_t boot, uint64_t seq, const uint8_t *p, size_t len)
 {
-	struct stage_row r = { .node = node, .boot_id = boot, .seq = seq, .kind = 1, .received_us = 1000 + (int64_t)seq,
+	struct stage_row r = { .node = node, .boot_id = boot, .seq = seq, .kind = 1, .received_us = 1000 + (int64_t)(seq % 1000000),
 		.nrecords = 2, .payload = p, .len = len };
 	return r;
 }
@@ -183,13 +187,134 @@ int main(void)
 	char buf[1024] = "";
 	is(stage_load_state(st, state_cb, buf), 3, "replay state of 3 nodes");
 	ok(strstr(buf, "n1:7:63;") && strstr(buf, "n2:5:100;") && strstr(buf, "wrap:9:"), "state: %s", buf);
+
+	/*
+	 * Boot ids and seqs are unsigned: 2^63 and above are stored as negative
+	 * INTEGERs and must still win over smaller ones (each step commits).
+	 *   boot                     seq          replay_state after
+	 *   1000                     5            1000:5
+	 *   2^63 + 5                 7            2^63+5:7       (was kept at 1000:5)
+	 *   2^63 + 4                 99           2^63+5:7       (older boot)
+	 *   2^63 + 5                 2^63 - 1,
+	 *                            2^63 + 1     2^63+5:2^63+1  (one transaction)
+	 *   2^64 - 1, 2^63 + 5       3, 2^63 + 9  2^64-1:3       (one transaction, newest boot)
+	 */
+	static const struct { uint64_t boot, seq; int flush; const char *want; } big[] = {
+		{ 1000, 5, 1, "big:1000:5;" },
+		{ (1ull << 63) + 5, 7, 1, "big:9223372036854775813:7;" },
+		{ (1ull << 63) + 4, 99, 1, "big:9223372036854775813:7;" },
+		{ (1ull << 63) + 5, (1ull << 63) - 1, 0, NULL },
+		{ (1ull << 63) + 5, (1ull << 63) + 1, 1, "big:9223372036854775813:9223372036854775809;" },
+		{ UINT64_MAX, 3, 0, NULL },
+		{ (1ull << 63) + 5, (1ull << 63) + 9, 1, "big:18446744073709551615:3;" },
+	};
+	for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+		r = row("big", big[i].boot, big[i].seq, payload, 10);
+		stage_put(st, &r, 7000);
+		if (!big[i].flush)
+			continue;
+		stage_drain(st, 5000);
+		buf[0] = '\0';
+		stage_load_state(st, state_cb, buf);
+		char *mine = strstr(buf, "big:");
+		char *end = mine ? strchr(mine, ';') : NULL;
+		if (end)
+			end[1] = '\0';
+		is_str(mine ? mine : "(none)", big[i].want, "unsigned replay state after boot %llu seq %llu",
+		    (unsigned long long)big[i].boot, (unsigned long long)big[i].seq);
+	}
 	stage_free(st);
 
 	/* reopen: the rows are still there */
 	st = stage_new(&c, &err);
 	buf[0] = '\0';
-	is(stage_load_state(st, state_cb, buf), 3, "state survives a reopen");
+	is(stage_load_state(st, state_cb, buf), 4, "state survives a reopen");
+	ok(strstr(buf, "big:18446744073709551615:3;") != NULL, "  boot id 2^64-1 read back whole");
 	stage_free(st);
+
+	/*
+	 * The race: another user who can write the directory swaps symbolic
+	 * links to a victim file in as staging.db (the real one moved aside),
+	 * -wal and -shm, and takes them out again, while the writer opens,
+	 * commits and closes 1000 times. The victim is empty, so SQLite would
+	 * happily make it a database. Whatever wins each time, it must stay
+	 * untouched; cycles that lose to the attacker fail cleanly (counted),
+	 * the others commit.
+	 */
+	{
+		char rdir[] = "/tmp/test_stage_race.XXXXXX", rpath[300], aside[320], wal[320], shm[320], victim[320];
+		struct stage_conf rc = c;
+		int lost = 0, done = 0, tries = 1000, atcheck = 0;
+		if (!mkdtemp(rdir))
+			return 1;
+		snprintf(rpath, sizeof rpath, "%s/staging.db", rdir);
+		snprintf(aside, sizeof aside, "%s.aside", rpath);
+		snprintf(wal, sizeof wal, "%s-wal", rpath);
+		snprintf(shm, sizeof shm, "%s-shm", rpath);
+		snprintf(victim, sizeof victim, "%s/victim", rdir);
+		FILE *vf = fopen(victim, "w");
+		fclose(vf);
+		chmod(victim, 0666);
+		struct stat v0;
+		stat(victim, &v0);
+		rc.path = rpath;
+		/* the attacker is another user (as root, it becomes nobody) */
+		chmod(rdir, 0777);
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+				_exit(1);
+			for (unsigned i = 0;; i++) {
+				const char *planted = i % 3 == 0 ? rpath : i % 3 == 1 ? wal : shm;
+				int moved = planted == rpath && rename(rpath, aside) == 0;
+				symlink(victim, planted);
+				/* in place briefly, then gone for longer: opens land before, during and after a swap */
+				struct timespec in = { 0, 100000 + (long)(i % 7) * 50000 }, out = { 0, 300000 + (long)(i % 5) * 300000 };
+				nanosleep(&in, NULL);
+				struct stat ls;
+				if (lstat(planted, &ls) == 0 && S_ISLNK(ls.st_mode))
+					unlink(planted);
+				if (moved)
+					rename(aside, rpath);
+				nanosleep(&out, NULL);
+			}
+		}
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (int i = 0; i < tries; i++) {
+			int e;
+			struct stage *rs = stage_new(&rc, &e);
+			if (!rs) {
+				lost++;
+				atcheck += e == -ELOOP || e == -EPERM;
+				continue;
+			}
+			r = row("race", 1, (uint64_t)i + 1, payload, 100);
+			stage_put(rs, &r, 0);
+			if (stage_flush(rs, 0) == 1)
+				done++;
+			else
+				lost++;
+			stage_free(rs);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		struct stat vs;
+		memset(&vs, 0, sizeof vs);
+		int vok = stat(victim, &vs) == 0 && vs.st_size == 0 && vs.st_mtim.tv_sec == v0.st_mtim.tv_sec &&
+		    vs.st_mtim.tv_nsec == v0.st_mtim.tv_nsec;
+		ok(vok, "race: %d open/commit/close cycles against symbolic links swapped in as staging.db, -wal and -shm:"
+		    " the victim is untouched (%lld bytes, %s)", tries, (long long)vs.st_size,
+		    vs.st_mtim.tv_nsec == v0.st_mtim.tv_nsec ? "same mtime" : "modified");
+		ok(done + lost == tries && done > 0, "  %d cycles committed, %d refused (%d at the check) or failed cleanly (%.1f s)",
+		    done, lost, atcheck,
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		char rm[400];
+		snprintf(rm, sizeof rm, "rm -rf %s", rdir);
+		if (system(rm) != 0)
+			diag("could not remove %s", rdir);
+	}
 
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
