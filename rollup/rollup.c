@@ -154,7 +154,10 @@ static int idcache_init(struct idcache *c, const char *ins, const char *sel)
 
 static void idcache_clear(struct idcache *c)
 {
+	/* the ids too: names are numbered again from 0, and a stale id would file data under another name */
 	strtab_clear(c->names);
+	if (c->id)
+		memset(c->id, 0, c->cap * sizeof *c->id);
 }
 
 struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m,
