@@ -30,6 +30,7 @@ struct rollup_conf {
 	int64_t memory_mb;            /* a batch ends early once its aggregate uses this much */
 	int64_t window_past_days;     /* times accepted this long before aggd received them */
 	int64_t window_future_s;      /* ... and this long after */
+	int64_t replay_days;          /* rollup_seen rows kept this long after their last update */
 	int64_t keep_minute_days;     /* retention.minute (days, 0 = forever) */
 	int64_t keep_hour_days;       /* retention.hour */
 	int64_t keep_day_days;        /* retention.day */

@@ -872,8 +872,7 @@ static int retention(struct rollup *r, struct rollup_stats *st)
 	    (rc = expire(r, SQL_EXP_TN, c->keep_hour_days, now, st)) ||
 	    /* a boot not heard of for a week will not send again */
 	    (rc = expire(r, SQL_EXP_CL, keep_last, now, st)) ||
-	    /* older datagrams are refused by the time window anyway (docs/sql.md) */
-	    (rc = expire(r, SQL_EXP_SEEN, c->window_past_days + 1, now, st)))
+	    (rc = expire(r, SQL_EXP_SEEN, c->replay_days, now, st)))
 		return rc;
 	return trim_names(r, now);
 }

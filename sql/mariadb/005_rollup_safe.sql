@@ -13,7 +13,7 @@ ALTER TABLE rollup_checkpoint
 
 -- the datagrams rolled up, by any aggregator: bit (seq mod 4096) of `bits` for sequence
 -- number seq of (node, boot) in row chunk = seq div 4096 (rollup/seen.h); kept for
--- window.past_days + 1 days after their last update
+-- replay_days (aggd-rollup.conf) after their last update
 CREATE TABLE IF NOT EXISTS rollup_seen (
 	node_id     INT UNSIGNED NOT NULL,
 	boot_id     BIGINT NOT NULL,

@@ -17,7 +17,7 @@ sq() { sqlite3 -cmd '.timeout 5000' "$1" "$2"; }
 
 command -v mariadbd >/dev/null || { echo "1..0 # SKIP mariadbd missing"; exit 0; }
 pipe_mdb
-# dnsa-sender's synthetic records are dated 2023: accept them (the default window is 7 days back)
+# dnsa-sender's synthetic records are dated 2023: accept them (the default window is 400 days back)
 echo "window.past_days = 36500" >> "$T/rollup.conf"
 # aggregator A: the usual one; aggregators B and C: same keyring, their own port and staging
 pipe_aggd_start || { echo "Bail out! aggd A did not start"; exit 1; }
