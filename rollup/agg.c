@@ -127,7 +127,23 @@ struct agg {
 	uint64_t records, weight;
 	size_t names_max;                 /* distinct (zone, hour, qname) tracked */
 	uint64_t untracked;               /* records whose name was not tracked */
+	struct htab *pairs;               /* struct zpair -> unused: the (node, zone)s counted */
+	uint32_t *zlast;                  /* by zone index: last node index + 1 that used it (fast path) */
+	size_t zlcap;
+	uint32_t *nzones;                 /* by node index: distinct zones counted for it */
+	size_t nzcap;
+	size_t zones_node_max, zones_run_max;  /* agg_limit_zones */
+	int64_t other;                    /* zone index of AGG_OTHER_ZONE, -1 until used */
+	uint64_t zones_folded;            /* records counted under AGG_OTHER_ZONE */
+	struct htab *asns;                /* uint64 AS number -> unused: the distinct ASNs counted */
+	size_t asn_max;
+	uint64_t asn_folded;              /* records whose ASN was counted as "other" */
 	char scratch[RECORD_NAME_MAX * 4 + 1];
+};
+
+/* a (node, zone) pair counted in this run */
+struct zpair {
+	uint32_t node, zone;
 };
 
 struct agg *agg_new(void)
@@ -143,8 +159,13 @@ struct agg *agg_new(void)
 	a->hourly = htab_new(sizeof(struct skey), sizeof(struct counts));
 	a->blocks = htab_new(sizeof(struct bkey), sizeof(uint64_t));
 	a->names_max = AGG_NAMES_DEFAULT;
+	a->pairs = htab_new(sizeof(struct zpair), sizeof(uint64_t));
+	a->asns = htab_new(sizeof(uint64_t), sizeof(uint64_t));
+	a->zones_node_max = a->zones_run_max = AGG_ZONES_DEFAULT;
+	a->asn_max = AGG_ASNS_DEFAULT;
+	a->other = -1;
 	int bad = !a->zones || !a->nodes || !a->names || !a->nametab || !a->all_minute || !a->hourly ||
-	    !a->blocks;
+	    !a->blocks || !a->pairs || !a->asns;
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		if (!(a->ser[g] = htab_new(sizeof(struct skey), sizeof(struct counts))))
 			bad = 1;
@@ -166,6 +187,10 @@ void agg_free(struct agg *a)
 	htab_free(a->all_minute);
 	htab_free(a->hourly);
 	htab_free(a->blocks);
+	htab_free(a->pairs);
+	htab_free(a->asns);
+	free(a->zlast);
+	free(a->nzones);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		htab_free(a->ser[g]);
 	free(a->nfirst);
@@ -186,8 +211,16 @@ void agg_reset(struct agg *a)
 	htab_clear(a->all_minute);
 	htab_clear(a->hourly);
 	htab_clear(a->blocks);
+	htab_clear(a->pairs);
+	htab_clear(a->asns);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		htab_clear(a->ser[g]);
+	if (a->zlast)
+		memset(a->zlast, 0, a->zlcap * sizeof *a->zlast);
+	if (a->nzones)
+		memset(a->nzones, 0, a->nzcap * sizeof *a->nzones);
+	a->other = -1;
+	a->zones_folded = a->asn_folded = 0;
 	if (a->zcache)
 		memset(a->zcache, 0, a->zcap * sizeof *a->zcache);
 	if (a->ncache)
@@ -206,6 +239,27 @@ uint64_t agg_records(const struct agg *a) { return a->records; }
 void agg_limit_names(struct agg *a, size_t max) { a->names_max = max; }
 uint64_t agg_names_untracked(const struct agg *a) { return a->untracked; }
 uint64_t agg_weight(const struct agg *a) { return a->weight; }
+uint64_t agg_zones_folded(const struct agg *a) { return a->zones_folded; }
+uint64_t agg_asn_folded(const struct agg *a) { return a->asn_folded; }
+
+void agg_limit_zones(struct agg *a, size_t per_node, size_t per_run, size_t asns)
+{
+	a->zones_node_max = per_node;
+	a->zones_run_max = per_run;
+	a->asn_max = asns;
+}
+
+size_t agg_bytes(const struct agg *a)
+{
+	size_t n = strtab_bytes(a->zones) + strtab_bytes(a->nodes) + strtab_bytes(a->names) +
+	    htab_bytes(a->nametab) + htab_bytes(a->all_minute) + htab_bytes(a->hourly) +
+	    htab_bytes(a->blocks) + htab_bytes(a->pairs) + htab_bytes(a->asns) +
+	    a->nblk * B_N * sizeof *a->blk + (size_t)strtab_count(a->names) * sizeof *a->nfirst +
+	    a->tracked * sizeof *a->top;
+	for (int g = 0; g < AGG_GRAN_MAX; g++)
+		n += htab_bytes(a->ser[g]);
+	return n;
+}
 
 static inline struct pre pre_of(const char *s)
 {
@@ -440,6 +494,72 @@ static int has_name(const struct dnsa_record *r)
 	return (r->has & RH_QUESTION) && r->qname[0];
 }
 
+/*
+ * The zone index of a record from `node`, bounded: a zone new to this node
+ * once the node has zones_node_max, or new to the run once the run has
+ * zones_run_max, is counted under AGG_OTHER_ZONE instead (and in
+ * zones_folded), so neither the series nor the zone table grow past the
+ * bounds whatever a node sends. -1 on allocation failure.
+ */
+static int64_t zone_index(struct agg *a, int node, const char *name)
+{
+	struct pre pr = pre_of(name);
+	const char *s = name;
+	if (pr.len == NEEDS_CLEAN) {
+		size_t len = dims_sanitize(name, a->scratch, sizeof a->scratch);
+		if (len > RECORD_NAME_MAX)
+			len = RECORD_NAME_MAX;
+		a->scratch[len] = '\0';
+		s = a->scratch;
+		pr = (struct pre){ len, htab_hash(s, len) };
+	}
+	int64_t z = strtab_find_hashed(a->zones, s, pr.len, pr.hv);
+	uint32_t me = (uint32_t)node + 1;
+	if (z >= 0 && (size_t)z < a->zlcap && a->zlast[z] == me)
+		return z;
+	if (z >= 0 && z == a->other)
+		return z;
+	struct zpair k = { (uint32_t)node, z >= 0 ? (uint32_t)z : UINT32_MAX };
+	if (z >= 0 && htab_find(a->pairs, &k)) {
+		a->zlast[z] = me;
+		return z;
+	}
+	if ((size_t)node >= a->nzcap &&
+	    grow_zero((void **)&a->nzones, &a->nzcap, (size_t)node + 1, sizeof *a->nzones))
+		return -1;
+	if (a->nzones[node] >= a->zones_node_max || (z < 0 && strtab_count(a->zones) >= a->zones_run_max)) {
+		a->zones_folded++;
+		if (a->other < 0)
+			a->other = strtab_intern(a->zones, AGG_OTHER_ZONE, strlen(AGG_OTHER_ZONE));
+		return a->other;
+	}
+	if (z < 0 && (z = strtab_intern_hashed(a->zones, s, pr.len, pr.hv)) < 0)
+		return -1;
+	k.zone = (uint32_t)z;
+	if (!htab_upsert(a->pairs, &k) ||
+	    grow_zero((void **)&a->zlast, &a->zlcap, (size_t)z + 1, sizeof *a->zlast))
+		return -1;
+	a->nzones[node]++;
+	a->zlast[z] = me;
+	return z;
+}
+
+/* the ASN value to count: itself while the run has fewer than asn_max distinct ones, else "other" */
+static int asn_bound(struct agg *a, uint32_t *v)
+{
+	if (*v == 0)
+		return 0;
+	uint64_t k = *v;
+	if (htab_find(a->asns, &k))
+		return 0;
+	if (htab_count(a->asns) >= a->asn_max) {
+		*v = DIMS_NONE;
+		a->asn_folded++;
+		return 0;
+	}
+	return htab_upsert(a->asns, &k) ? 0 : -1;
+}
+
 /* stage 1: intern the zone (a small, cache-resident table), hash and prefetch the wide keys and the qname's slot */
 static int prep1(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *r,
     struct prep *p)
@@ -449,7 +569,7 @@ static int prep1(struct agg *a, int node, uint64_t received_us, const struct dns
 	p->qp = has_name(r) ? pre_of(r->qname) : none;
 	if (p->qp.len != NEEDS_CLEAN)
 		strtab_prefetch(a->names, p->qp.hv);
-	int64_t z = intern_clean(a, a->zones, zone_of(r));
+	int64_t z = zone_index(a, node, zone_of(r));
 	if (z < 0 || grow_zero((void **)&a->zcache, &a->zcap, (size_t)z + 1, sizeof *a->zcache) ||
 	    grow_zero((void **)&a->ncache, &a->ncap, (size_t)node + 1, sizeof *a->ncache))
 		return E_NOMEM;
@@ -458,6 +578,8 @@ static int prep1(struct agg *a, int node, uint64_t received_us, const struct dns
 	p->z = (uint32_t)z;
 	p->w = (struct counts){ r->weight ? r->weight : 1, 1 };
 	record_vals(r, p->v);
+	if ((r->has & RH_ASN) && asn_bound(a, &p->v[DIM_ASN]))
+		return E_NOMEM;
 	uint32_t s = (uint32_t)(t / 1000000u);
 	uint32_t minute = s - s % 60u, hour = s - s % 3600u;
 	uint32_t zi = (uint32_t)z + 1, ni = (uint32_t)node + 1;
@@ -552,6 +674,12 @@ int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_rec
 
 int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p, size_t len)
 {
+	int n = agg_decode(a, p, len, NULL);
+	return n <= 0 ? n : agg_add_decoded(a, node, received_us, n);
+}
+
+int agg_decode(struct agg *a, const uint8_t *p, size_t len, const struct dnsa_record **recs)
+{
 	/* the decoder's bound on the count; MAX_RECORDS caps it too, past that the payload is bad anyway */
 	size_t max = len / RECORD_MIN_SIZE + 1;
 	if (max > 65536)
@@ -564,9 +692,13 @@ int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p,
 		a->reccap = max;
 	}
 	int n = payload_decode_records(p, len, a->recs, a->reccap);
-	if (n <= 0)
-		return n;
+	if (recs)
+		*recs = a->recs;
+	return n;
+}
 
+int agg_add_decoded(struct agg *a, int node, uint64_t received_us, int n)
+{
 	/*
 	 * Three stages, one record apart, so each record's cache misses are in
 	 * flight while the two before it are worked on: prep1 record i+2, prep2

@@ -46,6 +46,35 @@ int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_rec
  * validates a payload before it yields records), or E_NOMEM.
  */
 int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p, size_t len);
+/*
+ * The same in two steps, so the caller can check the values in between:
+ * agg_decode decodes into the aggregate's record buffer (*recs, valid until
+ * the next agg_decode) and returns the count or the negative decode code;
+ * agg_add_decoded then adds those n records (returns n, or E_NOMEM).
+ */
+int agg_decode(struct agg *a, const uint8_t *p, size_t len, const struct dnsa_record **recs);
+int agg_add_decoded(struct agg *a, int node, uint64_t received_us, int n);
+
+/*
+ * agg_limit_zones: at most per_node distinct zones per node and per_run in
+ * all; a record whose zone is past either bound is counted under the zone
+ * AGG_OTHER_ZONE (agg_zones_folded says how many records). At most asns
+ * distinct AS numbers; the rest count as ASN "other" (agg_asn_folded).
+ * Defaults AGG_ZONES_DEFAULT, AGG_ASNS_DEFAULT.
+ */
+#define AGG_OTHER_ZONE "#other"
+#define AGG_ZONES_DEFAULT 10000
+#define AGG_ASNS_DEFAULT 100000
+void agg_limit_zones(struct agg *a, size_t per_node, size_t per_run, size_t asns);
+uint64_t agg_zones_folded(const struct agg *a);
+uint64_t agg_asn_folded(const struct agg *a);
+
+/*
+ * agg_bytes: bytes of aggregate in use (entries, strings, blocks). The
+ * memory actually held is at most about 4 times that (hash tables grow at
+ * 50% load by doubling), and it is kept across agg_reset.
+ */
+size_t agg_bytes(const struct agg *a);
 
 /*
  * agg_limit_names: track at most max distinct (zone, hour, qname) per batch

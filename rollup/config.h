@@ -24,6 +24,13 @@ struct rollup_conf {
 	int64_t prune_chunk;          /* staged rows deleted per SQLite transaction */
 	int64_t top_n;                /* names kept per zone and hour */
 	int64_t names_max;            /* distinct (zone, hour, name) tracked per batch */
+	int64_t zones_per_node;       /* distinct zones per node and batch; more fold into "#other" */
+	int64_t zones_per_run;        /* distinct zones per batch, all nodes together */
+	int64_t asn_max;              /* distinct AS numbers per batch; more count as ASN "other" */
+	int64_t memory_mb;            /* a batch ends early once its aggregate uses this much */
+	int64_t window_past_days;     /* times accepted this long before aggd received them */
+	int64_t window_future_s;      /* ... and this long after */
+	int64_t replay_days;          /* rollup_seen rows kept this long after their last update */
 	int64_t keep_minute_days;     /* retention.minute (days, 0 = forever) */
 	int64_t keep_hour_days;       /* retention.hour */
 	int64_t keep_day_days;        /* retention.day */

@@ -119,7 +119,7 @@ size_t dims_label(unsigned dim, uint32_t val, char *buf, size_t cap)
 		return put(buf, cap, okc ? c : "--");
 	}
 	case DIM_ASN:
-		return putf(buf, cap, "", val);
+		return val == DIMS_NONE ? put(buf, cap, "other") : putf(buf, cap, "", val);
 	default:
 		buf[0] = '\0';
 		return 0;

@@ -20,7 +20,7 @@ enum dims_dim {
 	DIM_DO,          /* "1" DO bit set, "0" clear or no EDNS */
 	DIM_RSIZE,       /* response size band "0-127" ... "4096+", "unknown" */
 	DIM_COUNTRY,     /* ISO 3166 alpha-2 as sent, "--" unknown */
-	DIM_ASN,         /* decimal AS number, "0" unknown (hour and day series only) */
+	DIM_ASN,         /* decimal AS number, "0" unknown, "other" past asn_max (hour and day series only) */
 	DIM_MAX
 };
 

@@ -59,6 +59,7 @@ struct hkey {
 struct health {
 	struct strtab *names;  /* counter names */
 	struct htab *rows;     /* struct hkey -> uint64_t */
+	uint64_t saturated;    /* additions that stopped at 2^64-1 instead of wrapping */
 };
 
 struct health *health_new(void)
@@ -88,6 +89,17 @@ void health_reset(struct health *h)
 {
 	strtab_clear(h->names);
 	htab_clear(h->rows);
+	h->saturated = 0;
+}
+
+uint64_t health_saturated(const struct health *h)
+{
+	return h->saturated;
+}
+
+size_t health_bytes(const struct health *h)
+{
+	return htab_bytes(h->rows) + strtab_bytes(h->names);
 }
 
 uint64_t health_rows(const struct health *h)
@@ -116,7 +128,10 @@ int health_add(struct health *h, uint32_t node, uint64_t time_us, enum health_so
 		uint64_t *v = htab_upsert(h->rows, &k);
 		if (!v)
 			return E_NOMEM;
-		*v += value;
+		if (__builtin_add_overflow(*v, value, v)) {
+			*v = UINT64_MAX;
+			h->saturated++;
+		}
 	}
 	return E_OK;
 }

@@ -2,6 +2,7 @@
 #ifndef DNSA_ROLLUP_HEALTH_H
 #define DNSA_ROLLUP_HEALTH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/record.h"
@@ -33,7 +34,11 @@ struct health *health_new(void);
 void health_free(struct health *h);
 void health_reset(struct health *h);
 
-/* health_add: add value at time_us to the minute, hour and day rows; E_OK or E_NOMEM. */
+/*
+ * health_add: add value at time_us to the minute, hour and day rows; E_OK or
+ * E_NOMEM. A sum that would pass 2^64-1 stays there and is counted in
+ * health_saturated (never wraps).
+ */
 int health_add(struct health *h, uint32_t node, uint64_t time_us, enum health_source src,
     const char *counter, uint64_t value);
 
@@ -48,5 +53,7 @@ struct health_row {
 /* health_next: iterate; *it = 0 to start; 1 with *out filled, 0 at the end. */
 int health_next(const struct health *h, uint64_t *it, struct health_row *out);
 uint64_t health_rows(const struct health *h);
+uint64_t health_saturated(const struct health *h);
+size_t health_bytes(const struct health *h);   /* in use, as agg_bytes */
 
 #endif

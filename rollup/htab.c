@@ -125,6 +125,11 @@ void htab_clear(struct htab *h)
 	h->count = 0;
 }
 
+size_t htab_bytes(const struct htab *h)
+{
+	return h->count * h->slotsize;
+}
+
 size_t htab_count(const struct htab *h)
 {
 	return h->count;
@@ -360,6 +365,17 @@ int64_t strtab_find(const struct strtab *t, const char *s, size_t len)
 {
 	uint32_t j = str_probe(t, s, len, htab_hash(s, len));
 	return (int64_t)t->slot[j].idx1 - 1;
+}
+
+int64_t strtab_find_hashed(const struct strtab *t, const char *s, size_t len, uint64_t hv)
+{
+	uint32_t j = str_probe(t, s, len, hv);
+	return (int64_t)t->slot[j].idx1 - 1;
+}
+
+size_t strtab_bytes(const struct strtab *t)
+{
+	return t->used + (size_t)t->n * (sizeof(struct str_ent) + 2 * sizeof(struct str_slot));
 }
 
 int64_t strtab_intern(struct strtab *t, const char *s, size_t len)

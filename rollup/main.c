@@ -130,19 +130,35 @@ int main(int argc, char **argv)
 	}
 	struct rollup_stats st;
 	rc = rollup_run(r, &st);
+	char e1[LOG_ESC_SIZE(256)];
+	/* one line per kind and run: a run is once a minute, so this is its rate limit */
+	if (st.quarantined)
+		log_warnx("%llu staged datagrams quarantined (see the staging quarantine table); first: %s",
+		    (unsigned long long)st.quarantined, log_escape(st.first_quarantine, LOG_ESC_STR, e1, sizeof e1));
+	if (st.isolation_steps)
+		log_warnx("MariaDB refused %llu batches for a data error; split to the offending rows"
+		    " (quarantined, %llu node_stats rows skipped); first: %s",
+		    (unsigned long long)st.isolation_steps, (unsigned long long)st.refused,
+		    log_escape(st.refused_msg, LOG_ESC_STR, e1, sizeof e1));
+	if (st.zones_folded || st.asn_folded)
+		log_warnx("cardinality bounds reached: %llu records counted under zone '#other', %llu under"
+		    " ASN 'other' (zones_per_node, zones_per_run, asn_max)",
+		    (unsigned long long)st.zones_folded, (unsigned long long)st.asn_folded);
+	if (st.saturated)
+		log_warnx("%llu node counter sums saturated at 2^64-1", (unsigned long long)st.saturated);
 	if (rc)
 		log_warnx("%s", log_escape(rollup_errmsg(r), LOG_ESC_STR, esc, sizeof esc));
 	else if (verbose)
 		log_info("%llu batches: %llu datagrams, %llu records (estimated %llu messages), %llu counters,"
 		    " %llu node_stats, %llu quarantined, %llu rows in %llu statements, %llu pruned,"
-		    " %llu expired, %llu retries, %llu names untracked; read %.3f s, write %.3f s",
+		    " %llu expired, %llu retries, %llu names untracked, %llu replayed; read %.3f s, write %.3f s",
 		    (unsigned long long)st.batches, (unsigned long long)st.datagrams,
 		    (unsigned long long)st.records, (unsigned long long)st.weight,
 		    (unsigned long long)st.counters, (unsigned long long)st.stats,
 		    (unsigned long long)st.quarantined, (unsigned long long)st.rows_written,
 		    (unsigned long long)st.statements, (unsigned long long)st.pruned,
 		    (unsigned long long)st.expired, (unsigned long long)st.retried,
-		    (unsigned long long)st.names_untracked, st.read_s, st.write_s);
+		    (unsigned long long)st.names_untracked, (unsigned long long)st.replayed, st.read_s, st.write_s);
 	rollup_free(r);
 	staging_free(s);
 	mdb_free(m);

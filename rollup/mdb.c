@@ -11,6 +11,7 @@
 
 #define STMT_CACHE 48
 #define STR_MAX 256
+#define RES_MAX 1024   /* result strings (and rollup_seen bitmaps) up to RES_MAX - 1 bytes */
 
 struct mdb {
 	MYSQL *my;
@@ -178,7 +179,7 @@ int mdb_query(struct mdb *m, const char *sql, const struct mdb_val *params, unsi
 	unsigned nc = (unsigned)strlen(rtypes);
 	MYSQL_BIND rb[8];
 	struct mdb_val rv[8];
-	char sbuf[8][STR_MAX];
+	char sbuf[8][RES_MAX];
 	unsigned long rlen[8];
 	my_bool isnull[8];
 	if (nc > 8 || mysql_stmt_field_count(st) != nc) {
@@ -196,7 +197,7 @@ int mdb_query(struct mdb *m, const char *sql, const struct mdb_val *params, unsi
 		if (rtypes[i] == 's') {
 			rb[i].buffer_type = MYSQL_TYPE_STRING;
 			rb[i].buffer = sbuf[i];
-			rb[i].buffer_length = STR_MAX - 1;
+			rb[i].buffer_length = RES_MAX - 1;
 		} else {
 			rb[i].buffer_type = MYSQL_TYPE_LONGLONG;
 			rb[i].buffer = &rv[i].i;
@@ -213,7 +214,7 @@ int mdb_query(struct mdb *m, const char *sql, const struct mdb_val *params, unsi
 	while ((f = mysql_stmt_fetch(st)) == 0 || f == MYSQL_DATA_TRUNCATED) {
 		for (unsigned i = 0; i < nc; i++) {
 			if (rtypes[i] == 's') {
-				size_t l = rlen[i] < STR_MAX - 1 ? rlen[i] : STR_MAX - 1;
+				size_t l = rlen[i] < RES_MAX - 1 ? rlen[i] : RES_MAX - 1;
 				sbuf[i][l] = '\0';
 				rv[i].s = sbuf[i];
 				rv[i].len = l;
@@ -404,4 +405,28 @@ int mdb_upsert_add(struct mdb_upsert *u, const struct mdb_val *vals)
 	if (++u->used == u->rows)
 		return mdb_upsert_flush(u);
 	return E_OK;
+}
+
+int mdb_data_error(unsigned e)
+{
+	switch (e) {
+	case 1048:   /* ER_BAD_NULL_ERROR */
+	case 1062:   /* ER_DUP_ENTRY (a unique key the rollup does not know) */
+	case 1264:   /* ER_WARN_DATA_OUT_OF_RANGE */
+	case 1265:   /* WARN_DATA_TRUNCATED */
+	case 1292:   /* ER_TRUNCATED_WRONG_VALUE (a NULL from FROM_UNIXTIME) */
+	case 1366:   /* ER_TRUNCATED_WRONG_VALUE_FOR_FIELD */
+	case 1367:   /* ER_ILLEGAL_VALUE_FOR_TYPE */
+	case 1406:   /* ER_DATA_TOO_LONG */
+	case 1411:   /* ER_WRONG_VALUE_FOR_TYPE */
+	case 1451:   /* ER_ROW_IS_REFERENCED_2 */
+	case 1452:   /* ER_NO_REFERENCED_ROW_2 */
+	case 1526:   /* ER_NO_PARTITION_FOR_GIVEN_VALUE */
+	case 1644:   /* ER_SIGNAL_EXCEPTION (a trigger) */
+	case 1690:   /* ER_DATA_OUT_OF_RANGE */
+	case 3819:   /* ER_CHECK_CONSTRAINT_VIOLATED (MySQL numbering) */
+	case 4025:   /* ER_CONSTRAINT_FAILED (MariaDB CHECK) */
+		return 1;
+	}
+	return 0;
 }

@@ -48,7 +48,7 @@ int mdb_rollback(struct mdb *m);
  * mdb_query: run `sql` (a string constant: statements are cached by its
  * address) with np parameters. If rtypes is non-NULL, each result row is
  * passed to fn with one value per character of rtypes ('i', 'u' or 's';
- * strings up to 255 bytes). fn returns 0 to go on. Returns E_OK or -EIO and
+ * strings up to 1023 bytes, binary-safe: len is set). fn returns 0 to go on. Returns E_OK or -EIO and
  * sets *affected (if non-NULL) for DML.
  */
 typedef int (*mdb_row_fn)(const struct mdb_val *cols, unsigned n, void *arg);
@@ -73,5 +73,18 @@ int mdb_upsert_flush(struct mdb_upsert *u);
 void mdb_upsert_discard(struct mdb_upsert *u);
 uint64_t mdb_upsert_rows(const struct mdb_upsert *u);     /* rows sent so far */
 uint64_t mdb_upsert_stmts(const struct mdb_upsert *u);    /* statements executed so far */
+
+/*
+ * mdb_data_error: 1 if the server error is about the data of a statement
+ * (a value out of range or too long, a NULL or bad datetime, a CHECK
+ * constraint, a trigger's SIGNAL, a foreign key, no partition for a value),
+ * so the same statement without the offending row would pass; 0 for
+ * everything else (connection, locks, disk, privileges, syntax).
+ */
+int mdb_data_error(unsigned err_no);
+
+/* MDB_SAT_ADD(col): "col + VALUES(col)" saturating at 2^64-1 instead of failing with error 1690 */
+#define MDB_SAT_ADD(col) col " = IF(" col " > 18446744073709551615 - VALUES(" col "), 18446744073709551615, " \
+	col " + VALUES(" col "))"
 
 #endif

@@ -13,6 +13,8 @@
 #include "rollup/health.h"
 #include "rollup/htab.h"
 #include "rollup/rollup.h"
+#include "rollup/seen.h"
+#include "rollup/validate.h"
 
 /* a decoded counters datagram, kept until the batch knows every node's last values */
 struct cnt_msg {
@@ -27,7 +29,7 @@ struct quar {
 	int64_t id;
 	uint32_t node;
 	int64_t received_us;
-	char why[80];
+	char why[200];
 };
 
 /* names -> MariaDB ids, kept across batches (cleared after a rollback) */
@@ -56,6 +58,19 @@ struct rollup {
 	struct mdb_upsert *up_series[AGG_GRAN_MAX], *up_health[AGG_GRAN_MAX], *up_names, *up_last;
 	unsigned batchno;
 	int fatal;                       /* sticky error from a staging callback */
+	struct seen *seen;               /* datagrams rolled up by any aggregator */
+	struct validate_conf vc;
+	size_t mem_max;                  /* bytes of aggregate that end a batch early */
+	/* isolating a row MariaDB refuses: rows per table for the next batch (0: none) */
+	unsigned lim_dg, lim_st;
+	int isolating;                   /* lim_* are below the configured batch */
+	unsigned tried_dg, tried_st;     /* rows the last batch read */
+	int64_t tried_last_dg, tried_last_st;
+	int64_t refuse_dg, refuse_st;    /* the row found guilty: quarantined / skipped in the next batch */
+	int bare;                        /* that batch writes no health rows (they may be what is refused) */
+	char refuse_why[200];
+	uint64_t replayed, refused, saturated_sql;  /* this batch */
+	char first_quar[200];            /* the first quarantine reason of the run (for the log) */
 	char err[700];
 };
 
@@ -68,7 +83,10 @@ static const char SQL_CK_NEW[] =
 static const char SQL_CK_SET[] =
 	"UPDATE rollup_checkpoint SET datagram_id = ?, node_stats_id = ?, updated = UTC_TIMESTAMP(),"
 	" batches = batches + 1, datagrams = datagrams + ?, records = records + ?,"
-	" estimated = estimated + ?, quarantined = quarantined + ?, names_untracked = names_untracked + ?"
+	" estimated = IF(estimated > 18446744073709551615 - ?, 18446744073709551615, estimated + ?),"
+	" quarantined = quarantined + ?, names_untracked = names_untracked + ?,"
+	" replayed = replayed + ?, refused = refused + ?, zones_folded = zones_folded + ?,"
+	" asn_folded = asn_folded + ?, saturated = saturated + ?"
 	" WHERE aggregator = ?";
 static const char SQL_ZONE_INS[] = "INSERT IGNORE INTO zone (name) VALUES (?)";
 static const char SQL_ZONE_SEL[] = "SELECT zone_id FROM zone WHERE name = ?";
@@ -103,6 +121,8 @@ static const char SQL_EXP_ND[] = "DELETE FROM node_counter_day WHERE ts < FROM_U
 static const char SQL_EXP_TN[] = "DELETE FROM top_name_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_CL[] =
 	"DELETE FROM capd_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_SEEN[] =
+	"DELETE FROM rollup_seen WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
 
 static double now_s(void)
 {
@@ -134,7 +154,10 @@ static int idcache_init(struct idcache *c, const char *ins, const char *sel)
 
 static void idcache_clear(struct idcache *c)
 {
+	/* the ids too: names are numbered again from 0, and a stale id would file data under another name */
 	strtab_clear(c->names);
+	if (c->id)
+		memset(c->id, 0, c->cap * sizeof *c->id);
 }
 
 struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m,
@@ -149,23 +172,31 @@ struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct
 	r->hook = hook;
 	r->hook_arg = hook_arg;
 	r->agg = agg_new();
-	if (r->agg)
+	if (r->agg) {
 		agg_limit_names(r->agg, (size_t)c->names_max);
+		agg_limit_zones(r->agg, (size_t)c->zones_per_node, (size_t)c->zones_per_run, (size_t)c->asn_max);
+	}
 	r->health = health_new();
-	int bad = !r->agg || !r->health || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
+	r->seen = seen_new(m);
+	r->vc.past_s = c->window_past_days * 86400;
+	r->vc.future_s = c->window_future_s;
+	r->mem_max = (size_t)c->memory_mb << 20;
+	r->lim_dg = r->lim_st = (unsigned)c->batch_rows;
+	r->refuse_dg = r->refuse_st = -1;
+	int bad = !r->agg || !r->health || !r->seen || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
 	    idcache_init(&r->nodes, SQL_NODE_INS, SQL_NODE_SEL);
 	unsigned rows = (unsigned)c->upsert_rows;
 	for (int g = 0; g < AGG_GRAN_MAX && !bad; g++) {
 		r->up_series[g] = mdb_upsert_new(m, series_table[g],
 		    "zone_id, node_id, dim, val, ts, est, sampled", "uusstuu",
-		    "est = est + VALUES(est), sampled = sampled + VALUES(sampled)", rows);
+		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
 		r->up_health[g] = mdb_upsert_new(m, health_table[g],
-		    "node_id, source, counter, ts, value", "usstu", "value = value + VALUES(value)", rows);
+		    "node_id, source, counter, ts, value", "usstu", MDB_SAT_ADD("value"), rows);
 		bad = !r->up_series[g] || !r->up_health[g];
 	}
 	if (!bad) {
 		r->up_names = mdb_upsert_new(m, "top_name_hour", "zone_id, ts, qname, est, sampled", "utsuu",
-		    "est = est + VALUES(est), sampled = sampled + VALUES(sampled)", rows);
+		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
 		/* the row is locked FOR UPDATE and `value` already holds the maximum: plain overwrite */
 		r->up_last = mdb_upsert_new(m, "capd_last", "node_id, boot_id, counter, value, updated",
 		    "uisut", "value = VALUES(value), updated = VALUES(updated)", rows);
@@ -184,6 +215,7 @@ void rollup_free(struct rollup *r)
 		return;
 	agg_free(r->agg);
 	health_free(r->health);
+	seen_free(r->seen);
 	free(r->cnt);
 	free(r->q);
 	strtab_free(r->zones.names);
@@ -219,6 +251,8 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 
 /* ---- reading the batch ---- */
 
+static int resolve(struct rollup *r, struct idcache *c, const char *name, uint32_t *out);
+
 static int add_quarantine(struct rollup *r, const struct staging_row *row, int node, const char *why)
 {
 	if (grow((void **)&r->q, &r->qcap, r->nq + 1, sizeof *r->q))
@@ -228,60 +262,137 @@ static int add_quarantine(struct rollup *r, const struct staging_row *row, int n
 	q->node = (uint32_t)node;
 	q->received_us = row->received_us;
 	snprintf(q->why, sizeof q->why, "%s", why);
+	if (!r->first_quar[0])
+		snprintf(r->first_quar, sizeof r->first_quar, "staged id %lld: %s", (long long)row->id, why);
 	return E_OK;
+}
+
+/* a staging callback's MariaDB failure: the message is kept for the caller */
+static int cb_db_fail(struct rollup *r, int rc)
+{
+	r->fatal = 1;
+	if (rc == E_NOMEM)
+		snprintf(r->err, sizeof r->err, "out of memory");
+	else
+		snprintf(r->err, sizeof r->err, "%s", mdb_errmsg(r->m));
+	return rc;
+}
+
+/*
+ * 1 if this datagram was already rolled up (by this or another aggregator),
+ * counted as `replayed`; 0 once it is marked as rolled up in this batch.
+ */
+static int replayed(struct rollup *r, const struct staging_row *row, int node)
+{
+	if (grow((void **)&r->nmap, &r->nmapcap, (size_t)node + 1, sizeof *r->nmap))
+		return cb_db_fail(r, E_NOMEM);
+	int rc;
+	if (!r->nmap[node] && (rc = resolve(r, &r->nodes, agg_node_name(r->agg, (uint32_t)node), &r->nmap[node])))
+		return cb_db_fail(r, rc);
+	rc = seen_mark(r->seen, r->nmap[node], row->boot_id, row->seq);
+	if (rc < 0)
+		return cb_db_fail(r, rc);
+	if (rc == 1) {
+		r->replayed++;
+		if (!r->bare && (rc = health_add(r->health, (uint32_t)node, (uint64_t)row->received_us, HS_ROLLUP,
+		        "replayed", 1)))
+			return rc;
+		return 1;
+	}
+	return 0;
+}
+
+/* health counter of the rollup's own folding, added at the datagram's receive time */
+static int count_fold(struct rollup *r, int node, int64_t received_us, const char *name, uint64_t n)
+{
+	if (!n || r->bare)
+		return E_OK;
+	return health_add(r->health, (uint32_t)node, (uint64_t)received_us, HS_ROLLUP, name, n);
 }
 
 static int on_row(const struct staging_row *row, void *arg)
 {
 	struct rollup *r = arg;
-	int node = agg_node(r->agg, row->node);
+	char why[200];
+	int bad_node = validate_node(row->node, why, sizeof why);
+	int node = agg_node(r->agg, bad_node ? "" : row->node);
+	int rc;
 	if (node < 0)
 		return node;
+	if (row->id == r->refuse_dg)
+		return add_quarantine(r, row, node, r->refuse_why);
+	if (bad_node || validate_received(row->received_us, why, sizeof why))
+		return add_quarantine(r, row, node, why);
 	if (row->kind == ENV_KIND_RECORDS) {
-		int n = agg_payload(r->agg, node, (uint64_t)row->received_us, row->payload, row->len);
+		const struct dnsa_record *recs;
+		int n = agg_decode(r->agg, row->payload, row->len, &recs);
 		if (n == E_NOMEM)
 			return n;
 		if (n < 0) {
-			char why[80];
 			snprintf(why, sizeof why, "records: %s", dnsa_strerror(n));
 			return add_quarantine(r, row, node, why);
 		}
-		return E_OK;
-	}
-	if (row->kind == ENV_KIND_COUNTERS) {
+		if (validate_records(&r->vc, recs, n, row->received_us, why, sizeof why))
+			return add_quarantine(r, row, node, why);
+		if ((rc = replayed(r, row, node)))
+			return rc < 0 ? rc : E_OK;
+		uint64_t zf = agg_zones_folded(r->agg), af = agg_asn_folded(r->agg);
+		if ((rc = agg_add_decoded(r->agg, node, (uint64_t)row->received_us, n)) < 0)
+			return rc;
+		if ((rc = count_fold(r, node, row->received_us, "zones_folded", agg_zones_folded(r->agg) - zf)) ||
+		    (rc = count_fold(r, node, row->received_us, "asn_folded", agg_asn_folded(r->agg) - af)))
+			return rc;
+	} else if (row->kind == ENV_KIND_COUNTERS) {
 		if (grow((void **)&r->cnt, &r->cntcap, r->ncnt + 1, sizeof *r->cnt))
 			return E_NOMEM;
 		struct cnt_msg *cm = &r->cnt[r->ncnt];
 		memset(cm, 0, sizeof *cm);
-		int rc = payload_counters(row->payload, row->len, &cm->c);
+		rc = payload_counters(row->payload, row->len, &cm->c);
 		if (rc < 0) {
-			char why[80];
 			snprintf(why, sizeof why, "counters: %s", dnsa_strerror(rc));
 			return add_quarantine(r, row, node, why);
 		}
+		if (validate_counters(&r->vc, &cm->c, row->received_us, why, sizeof why))
+			return add_quarantine(r, row, node, why);
+		if ((rc = replayed(r, row, node)))
+			return rc < 0 ? rc : E_OK;
 		if (!cm->c.time_us)
 			cm->c.time_us = (uint64_t)row->received_us;
 		cm->node = (uint32_t)node;
 		cm->boot = row->boot_id;
 		cm->id = row->id;
 		r->ncnt++;
-		return E_OK;
+	} else {
+		snprintf(why, sizeof why, "unknown kind %d", row->kind);
+		return add_quarantine(r, row, node, why);
 	}
-	char why[80];
-	snprintf(why, sizeof why, "unknown kind %d", row->kind);
-	return add_quarantine(r, row, node, why);
+	/* memory: end the batch after this row once the aggregate reaches its bound */
+	return agg_bytes(r->agg) + health_bytes(r->health) >= r->mem_max ? 1 : E_OK;
 }
 
 static int on_stat(const struct staging_stat *st, void *arg)
 {
 	struct rollup *r = arg;
-	int node = agg_node(r->agg, st->node);
+	if (st->id == r->refuse_st) {
+		r->refused++;
+		return E_OK;
+	}
+	int node = agg_node(r->agg, strnlen(st->node, VALIDATE_NODE_MAX + 1) > VALIDATE_NODE_MAX ? "" : st->node);
 	if (node < 0)
 		return node;
-	if (st->value <= 0 || !st->counter[0])
+	if (st->value <= 0 || !st->counter[0] || r->bare)
 		return E_OK;
-	return health_add(r->health, (uint32_t)node, (uint64_t)st->time_us, HS_AGGD, st->counter,
-	    (uint64_t)st->value);
+	/* aggd's own rows: a time outside the window is its clock's fault, not a node's; count it now */
+	int64_t t = st->time_us;
+	char why[8];
+	if (validate_received(t, why, sizeof why)) {
+		struct timespec wall;
+		clock_gettime(CLOCK_REALTIME, &wall);
+		t = (int64_t)wall.tv_sec * 1000000;
+	}
+	char counter[65];
+	snprintf(counter, sizeof counter, "%s", st->counter);
+	return health_add(r->health, (uint32_t)node, (uint64_t)t, HS_AGGD, counter, (uint64_t)st->value);
 }
 
 /* ---- MariaDB side ---- */
@@ -467,6 +578,9 @@ static void discard(struct rollup *r)
 	}
 	mdb_upsert_discard(r->up_names);
 	mdb_upsert_discard(r->up_last);
+	seen_reset(r->seen);
+	if (r->nmap)
+		memset(r->nmap, 0, r->nmapcap * sizeof *r->nmap);
 	/* ids inserted by the rolled-back transaction no longer exist */
 	idcache_clear(&r->zones);
 	idcache_clear(&r->nodes);
@@ -509,14 +623,28 @@ static void prune(struct rollup *r, int64_t dg, int64_t stt, struct rollup_stats
 	}
 }
 
+/* the time a quarantine is counted at: its receive time, or now if that is out of range */
+static uint64_t quar_time(const struct quar *q)
+{
+	char why[8];
+	if (!validate_received(q->received_us, why, sizeof why))
+		return (uint64_t)q->received_us;
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	return (uint64_t)wall.tv_sec * 1000000u;
+}
+
 /* one transaction; *caught_up when the staging had less than a full batch */
 static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 {
-	const struct rollup_conf *c = r->c;
 	int rc;
 	agg_reset(r->agg);
 	health_reset(r->health);
+	seen_reset(r->seen);
 	r->ncnt = r->nq = 0;
+	r->replayed = r->refused = 0;
+	r->fatal = 0;
+	r->tried_dg = r->tried_st = 0;
 	*caught_up = 0;
 
 	if ((rc = mdb_exec(r->m, "START TRANSACTION")))
@@ -526,29 +654,41 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 		return db_fail(r, rc);
 
 	double t0 = now_s();
-	int64_t last_dg, last_st;
-	unsigned ndg, nst;
-	rc = staging_read(r->s, ck_dg, (unsigned)c->batch_rows, (uint64_t)c->batch_records, on_row, r,
-	    &last_dg, &ndg);
-	if (!rc)
-		rc = staging_read_stats(r->s, ck_st, (unsigned)c->batch_rows, on_stat, r, &last_st, &nst);
+	int64_t last_dg = ck_dg, last_st = ck_st;
+	unsigned ndg = 0, nst = 0;
+	rc = E_OK;
+	if (r->lim_dg)
+		rc = staging_read(r->s, ck_dg, r->lim_dg, (uint64_t)r->c->batch_records, on_row, r, &last_dg, &ndg);
+	if (!rc && r->lim_st)
+		rc = staging_read_stats(r->s, ck_st, r->lim_st, on_stat, r, &last_st, &nst);
+	r->tried_dg = ndg;
+	r->tried_st = nst;
+	r->tried_last_dg = last_dg;
+	r->tried_last_st = last_st;
 	if (rc) {
+		if (r->fatal)
+			return rc;   /* a MariaDB failure inside a callback: r->err is set */
 		if (rc == E_NOMEM || rc == E_TOOBIG)
 			snprintf(r->err, sizeof r->err, "aggregating staged rows: %s", dnsa_strerror(rc));
 		else
 			snprintf(r->err, sizeof r->err, "%s", staging_errmsg(r->s));
 		return rc;
 	}
+	if (ndg == 0 && nst == 0 && r->isolating && (!r->lim_dg || !r->lim_st)) {
+		/* the table still read is done; the other one may have more */
+		r->isolating = 0;
+		r->lim_dg = r->lim_st = (unsigned)r->c->batch_rows;
+		return (rc = mdb_rollback(r->m)) ? db_fail(r, rc) : E_OK;
+	}
 	if (ndg == 0 && nst == 0) {
 		*caught_up = 1;
 		return (rc = mdb_rollback(r->m)) ? db_fail(r, rc) : E_OK;
 	}
 	r->batchno++;
-	for (size_t i = 0; i < r->nq; i++)
-		if ((rc = health_add(r->health, r->q[i].node, (uint64_t)r->q[i].received_us, HS_ROLLUP,
-		        "quarantined", 1)))
+	for (size_t i = 0; i < r->nq && !r->bare; i++)
+		if ((rc = health_add(r->health, r->q[i].node, quar_time(&r->q[i]), HS_ROLLUP, "quarantined", 1)))
 			return db_fail(r, rc);
-	if ((rc = agg_finish(r->agg, (unsigned)c->top_n)))
+	if ((rc = agg_finish(r->agg, (unsigned)r->c->top_n)))
 		return db_fail(r, rc);
 	double t1 = now_s();
 	st->read_s += t1 - t0;
@@ -567,10 +707,14 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 		return rc == E_NOMEM || !r->err[0] ? db_fail(r, rc) : rc;
 	if ((rc = counters_apply(r)) || (rc = write_all(r)))
 		return rc;
-	struct mdb_val ck[8] = { MDB_I(last_dg), MDB_I(last_st), MDB_U(ndg), MDB_U(agg_records(r->agg)),
-		MDB_U(agg_weight(r->agg)), MDB_U(r->nq), MDB_U(agg_names_untracked(r->agg)),
-		MDB_S(c->aggregator) };
-	if ((rc = mdb_query(r->m, SQL_CK_SET, ck, 8, NULL, NULL, NULL, NULL)))
+	if ((rc = seen_flush(r->seen)))
+		return db_fail(r, rc);
+	uint64_t w = agg_weight(r->agg), sat = health_saturated(r->health);
+	struct mdb_val ck[14] = { MDB_I(last_dg), MDB_I(last_st), MDB_U(ndg), MDB_U(agg_records(r->agg)),
+		MDB_U(w), MDB_U(w), MDB_U(r->nq), MDB_U(agg_names_untracked(r->agg)), MDB_U(r->replayed),
+		MDB_U(r->refused), MDB_U(agg_zones_folded(r->agg)), MDB_U(agg_asn_folded(r->agg)), MDB_U(sat),
+		MDB_S(r->c->aggregator) };
+	if ((rc = mdb_query(r->m, SQL_CK_SET, ck, 14, NULL, NULL, NULL, NULL)))
 		return db_fail(r, rc);
 	hook(r, "before_commit");
 	if ((rc = mdb_commit(r->m)))
@@ -586,12 +730,79 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	st->stats += nst;
 	st->quarantined += r->nq;
 	st->names_untracked += agg_names_untracked(r->agg);
+	st->replayed += r->replayed;
+	st->refused += r->refused;
+	st->zones_folded += agg_zones_folded(r->agg);
+	st->asn_folded += agg_asn_folded(r->agg);
+	st->saturated += sat;
 	st->rows_written = rows_sent(r, &st->statements);
 
 	prune(r, last_dg, last_st, st, 1);
-	*caught_up = ndg < (unsigned)c->batch_rows && agg_records(r->agg) < (uint64_t)c->batch_records &&
-	    nst < (unsigned)c->batch_rows;
+	*caught_up = (ndg < r->lim_dg || !r->lim_dg) && agg_records(r->agg) < (uint64_t)r->c->batch_records &&
+	    (nst < r->lim_st || !r->lim_st) && !r->isolating &&
+	    agg_bytes(r->agg) + health_bytes(r->health) < r->mem_max;
 	return E_OK;
+}
+
+/*
+ * After a batch MariaDB refused for a data error (a value the validation
+ * let through, a CHECK or trigger of the database): halve the batch until
+ * one row is left, then quarantine that datagram (or skip that node_stats
+ * row), and go back to full batches. Returns 0 to try again, -1 to give up.
+ */
+static int isolate(struct rollup *r)
+{
+	unsigned nd = r->tried_dg, ns = r->tried_st;
+	if (nd == 0 && ns == 0)
+		return -1;
+	r->isolating = 1;
+	if (r->refuse_dg >= 0 || r->refuse_st >= 0) {
+		/* even the batch that only quarantines was refused: try it without health rows */
+		if (r->bare)
+			return -1;
+		r->bare = 1;
+		return 0;
+	}
+	if (nd + ns == 1) {
+		snprintf(r->refuse_why, sizeof r->refuse_why, "refused by MariaDB: %s", mdb_errmsg(r->m));
+		if (nd)
+			r->refuse_dg = r->tried_last_dg;
+		else
+			r->refuse_st = r->tried_last_st;
+		return 0;
+	}
+	if (nd == 1 && ns == 1) {
+		r->lim_dg = 1;   /* the datagram alone first; if it passes, the node_stats row next */
+		r->lim_st = 0;
+		return 0;
+	}
+	r->lim_dg = nd > 1 ? nd / 2 : nd;
+	r->lim_st = ns > 1 ? ns / 2 : ns;
+	return 0;
+}
+
+/* after a committed batch: back to full batches once the guilty row is out, else grow again */
+static void isolate_done(struct rollup *r)
+{
+	unsigned full = (unsigned)r->c->batch_rows;
+	if (!r->isolating)
+		return;
+	if (r->refuse_dg >= 0 || r->refuse_st >= 0) {
+		r->refuse_dg = r->refuse_st = -1;
+		r->bare = 0;
+		r->isolating = 0;
+		r->lim_dg = r->lim_st = full;
+		return;
+	}
+	if (r->lim_dg == 1 && r->lim_st == 0) {
+		r->lim_dg = 0;
+		r->lim_st = 1;
+		return;
+	}
+	r->lim_dg = r->lim_dg ? (r->lim_dg > full / 2 ? full : r->lim_dg * 2) : 1;
+	r->lim_st = r->lim_st ? (r->lim_st > full / 2 ? full : r->lim_st * 2) : 1;
+	if (r->lim_dg == full && r->lim_st == full)
+		r->isolating = 0;
 }
 
 static int retryable(struct rollup *r)
@@ -660,7 +871,8 @@ static int retention(struct rollup *r, struct rollup_stats *st)
 	    (rc = expire(r, SQL_EXP_ND, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_TN, c->keep_hour_days, now, st)) ||
 	    /* a boot not heard of for a week will not send again */
-	    (rc = expire(r, SQL_EXP_CL, keep_last, now, st)))
+	    (rc = expire(r, SQL_EXP_CL, keep_last, now, st)) ||
+	    (rc = expire(r, SQL_EXP_SEEN, c->replay_days, now, st)))
 		return rc;
 	return trim_names(r, now);
 }
@@ -696,22 +908,33 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 	if (p.found)
 		prune(r, p.a, p.b, st, 0);
 
-	unsigned tries = 0;
+	unsigned tries = 0, refusals = 0;
+	r->first_quar[0] = '\0';
 	for (;;) {
 		int done = 0;
 		rc = batch(r, st, &done);
 		if (rc) {
 			int again = rc == -EIO && retryable(r) && tries++ < 5;
+			int data = rc == -EIO && mdb_data_error(mdb_errno(r->m));
 			mdb_rollback(r->m);
 			discard(r);
+			/* a row MariaDB refuses must not stop the run: find it (each step at least halves) */
+			if (data && refusals++ < 200 && isolate(r) == 0) {
+				st->isolation_steps++;
+				if (!st->refused_msg[0])
+					snprintf(st->refused_msg, sizeof st->refused_msg, "%s", mdb_errmsg(r->m));
+				continue;
+			}
 			if (!again)
 				return rc;
 			st->retried++;
 			continue;
 		}
 		tries = 0;
+		isolate_done(r);
 		if (done)
 			break;
 	}
+	snprintf(st->first_quarantine, sizeof st->first_quarantine, "%s", r->first_quar);
 	return retention(r, st);
 }

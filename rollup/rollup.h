@@ -35,6 +35,14 @@ struct rollup_stats {
 	uint64_t retried;        /* transactions retried after a deadlock */
 	uint64_t expired;        /* rows removed by retention */
 	uint64_t names_untracked; /* records whose name was not counted (names_max reached) */
+	uint64_t replayed;       /* datagrams skipped: already rolled up (by any aggregator) */
+	uint64_t refused;        /* node_stats rows skipped because MariaDB refused them */
+	uint64_t zones_folded;   /* records counted under zone "#other" (zones_per_node/_run) */
+	uint64_t asn_folded;     /* records whose ASN counted as "other" (asn_max) */
+	uint64_t saturated;      /* health sums that stopped at 2^64-1 */
+	uint64_t isolation_steps; /* batches MariaDB refused for a data error and that were split */
+	char refused_msg[256];   /* the first such refusal (MariaDB's message) */
+	char first_quarantine[200]; /* the first quarantine reason of the run */
 	double read_s;           /* decode + aggregate time */
 	double write_s;          /* MariaDB time */
 };

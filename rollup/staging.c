@@ -109,12 +109,15 @@ int staging_read(struct staging *s, int64_t after, unsigned max_rows, uint64_t m
 			r.node = "";
 		if (!r.payload)
 			r.len = 0;
-		if ((rc = fn(&r, arg)))
+		int stop = 0;
+		if ((rc = fn(&r, arg)) < 0)
 			break;
+		if (rc > 0)
+			stop = 1, rc = E_OK;
 		*last_id = r.id;
 		n++;
 		records += r.nrecords > 0 ? (uint64_t)r.nrecords : 0;
-		if (records >= max_records)
+		if (records >= max_records || stop)
 			break;
 	}
 	if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)

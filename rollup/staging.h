@@ -41,7 +41,11 @@ struct staging_stat {
 
 enum staging_table { ST_DATAGRAM = 0, ST_NODE_STATS = 1 };
 
-/* callbacks return 0 to go on, or a negative code that stops the read and is returned */
+/*
+ * callbacks return 0 to go on, a negative code that stops the read and is
+ * returned (the row is not counted as read), or (rows only) 1: this row is
+ * taken, stop after it
+ */
 typedef int (*staging_row_fn)(const struct staging_row *r, void *arg);
 typedef int (*staging_stat_fn)(const struct staging_stat *s, void *arg);
 

@@ -15,6 +15,8 @@ DOWN_RUNS=4
 NDG=3000         # datagrams the node sends, at 150/s: 20 s of stream
 
 pipe_mdb
+# dnsa-sender's synthetic records are dated 2023: accept them (the default window is 400 days back)
+echo "window.past_days = 36500" >> "$T/rollup.conf"
 pipe_aggd_start || { echo "Bail out! aggd did not start"; exit 1; }
 "$BIN/dnsa-sender" -k "$T/node.key" -s "127.0.0.1:$AGG_PORT" -n $NDG -r 150 -R 10 -d "$T/sent.txt" -T 60 > "$T/sender.out" 2>&1 &
 SENDER=$!

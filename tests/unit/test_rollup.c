@@ -12,7 +12,10 @@
 #include "rollup/agg.h"
 #include "rollup/config.h"
 #include "rollup/dims.h"
+#include "rollup/health.h"
+#include "rollup/mdb.h"
 #include "rollup/staging.h"
+#include "rollup/validate.h"
 #include "tests/tap.h"
 
 static void rec(struct dnsa_record *r, uint64_t t_s, const char *zone, const char *qname, uint16_t qtype,
@@ -233,12 +236,211 @@ static void test_credentials(const char *dir)
 	is(d.top_n, 100, "default top_n");
 }
 
+/* the value checks: the window around the receive time, weights, counters, node names */
+static void test_validate(void)
+{
+	struct validate_conf c = { 400 * 86400, 3600 };
+	const int64_t R = 1767225600ll * 1000000;   /* received 2026-01-01 */
+	struct dnsa_record r[2];
+	char why[200];
+	rec(&r[0], 1767225600 - 10, "nl", "a.nl", 1, 0, 1);
+	rec(&r[1], 1767225600 + 10, "nl", "a.nl", 1, 0, 10);
+	is(validate_records(&c, r, 2, R, why, sizeof why), 0, "records around their receive time pass");
+	r[1].time_us = 0;
+	is(validate_records(&c, r, 2, R, why, sizeof why), 0, "a record without a time passes (placed at receipt)");
+	r[1].time_us = 2208988800ull * 1000000;      /* 2040 */
+	is(validate_records(&c, r, 2, R, why, sizeof why), -1, "2040 is refused");
+	is_str(why, "record 1: time 2040-01-01 00:00:00 outside 2000-01-01 .. 2038-01-19", "with the record and its time");
+	r[1].time_us = (uint64_t)(R + 3601 * 1000000ll);
+	is(validate_records(&c, r, 2, R, why, sizeof why), -1, "an hour and a second ahead is refused");
+	r[1].time_us = (uint64_t)(R + 3600 * 1000000ll);
+	is(validate_records(&c, r, 2, R, why, sizeof why), 0, "an hour ahead passes (window.future_seconds)");
+	r[1].time_us = (uint64_t)(R - 401 * 86400 * 1000000ll);
+	is(validate_records(&c, r, 2, R, why, sizeof why), -1, "401 days back is refused (window.past_days 400)");
+	r[1].time_us = 946684799ull * 1000000;
+	is(validate_records(&c, r, 2, 946684800ll * 1000000, why, sizeof why), -1, "before 2000 is refused");
+	rec(&r[1], 1767225600, "nl", "a.nl", 1, 0, 0);
+	is(validate_records(&c, r, 2, R, why, sizeof why), -1, "weight 0 is refused");
+	r[1].weight = VALIDATE_WEIGHT_MAX;
+	is(validate_records(&c, r, 2, R, why, sizeof why), 0, "weight 10^9 passes");
+	r[1].weight = VALIDATE_WEIGHT_MAX + 1;
+	is(validate_records(&c, r, 2, R, why, sizeof why), -1, "weight 10^9 + 1 is refused");
+
+	struct dnsa_counters k;
+	memset(&k, 0, sizeof k);
+	k.time_us = (uint64_t)R;
+	counters_set(&k, C_MSG_TOTAL, VALIDATE_COUNTER_MAX);
+	is(validate_counters(&c, &k, R, why, sizeof why), 0, "a counter at 2^62 passes");
+	counters_set(&k, C_RECORDED, UINT64_MAX);
+	is(validate_counters(&c, &k, R, why, sizeof why), -1, "a counter at 2^64-1 is refused");
+	is_str(why, "counter recorded/41 = 18446744073709551615 above 2^62", "naming the counter");
+	memset(&k, 0, sizeof k);
+	k.time_us = 2208988800ull * 1000000;
+	is(validate_counters(&c, &k, R, why, sizeof why), -1, "a counters snapshot from 2040 is refused");
+	is(validate_received(R, why, sizeof why), 0, "a receive time in 2026 passes");
+	is(validate_received(-5, why, sizeof why), -1, "a negative receive time is refused");
+	is(validate_received(2147483648ll * 1000000, why, sizeof why), -1, "a receive time past 2038-01-19 03:14:07 is refused");
+	is(validate_node("ams1", why, sizeof why), 0, "a node name passes");
+	char longname[80];
+	memset(longname, 'n', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	is(validate_node(longname, why, sizeof why), -1, "a node name of 79 bytes is refused (column of 64)");
+
+	ok(mdb_data_error(1690) && mdb_data_error(1292) && mdb_data_error(1644) && mdb_data_error(4025) &&
+	    mdb_data_error(1406), "out of range, bad datetime, SIGNAL, CHECK and too long are data errors");
+	ok(!mdb_data_error(1213) && !mdb_data_error(2013) && !mdb_data_error(1142) && !mdb_data_error(1114),
+	    "deadlock, lost connection, denied and table full are not (never quarantine for them)");
+}
+
+/* the cardinality bounds: zones per node and per run, AS numbers; sums never wrap */
+static void test_bounds(void)
+{
+	const uint64_t T = 1767225600 + 125;
+	struct agg *a = agg_new();
+	agg_limit_zones(a, 3, 5, 2);
+	int n0 = agg_node(a, "ams1"), n1 = agg_node(a, "fra1"), n2 = agg_node(a, "lhr1");
+	struct dnsa_record r;
+	char z[32];
+	/* ams1: 6 zones, 2 records each; only 3 are its own, the rest fold */
+	for (int i = 0; i < 12; i++) {
+		snprintf(z, sizeof z, "z%d.test", i % 6);
+		rec(&r, T, z, "www.x", 1, 0, 2);
+		r.asn = 64512 + (uint32_t)(i % 4);
+		agg_add(a, n0, 0, &r);
+	}
+	is(agg_zones_folded(a), 6, "ams1: records of its 4th to 6th zone fold (zones_per_node 3)");
+	/* fra1: z0..z2 are known to the run: its own 3; z9 would be its 4th */
+	for (int i = 0; i < 3; i++) {
+		snprintf(z, sizeof z, "z%d.test", i);
+		rec(&r, T, z, "www.x", 1, 0, 1);
+		agg_add(a, n1, 0, &r);
+	}
+	rec(&r, T, "z9.test", "www.x", 1, 0, 1);
+	agg_add(a, n1, 0, &r);
+	is(agg_zones_folded(a), 7, "fra1: its 4th zone folds too");
+	/* lhr1: new zones; the run holds z0..z2 + '#other' = 4, so one more fits (zones_per_run 5) */
+	rec(&r, T, "y1.test", "www.x", 1, 0, 1);
+	agg_add(a, n2, 0, &r);
+	rec(&r, T, "y2.test", "www.x", 1, 0, 1);
+	agg_add(a, n2, 0, &r);
+	is(agg_zone_count(a), 5, "the run holds 5 zones");
+	is(agg_zones_folded(a), 8, "lhr1: the 6th zone of the run folds (zones_per_run 5)");
+	is(agg_asn_folded(a), 6 + 6, "AS numbers past the 2nd count as 'other' (asn_max 2; the others' 1136 too)");
+	is(agg_finish(a, 10), E_OK, "agg_finish");
+	uint32_t m = (uint32_t)(T - T % 60), h = (uint32_t)(T - T % 3600);
+	int other = -1;
+	for (uint32_t i = 0; i < agg_zone_count(a); i++)
+		if (strcmp(agg_zone_name(a, i), AGG_OTHER_ZONE) == 0)
+			other = (int)i;
+	ok(other >= 0, "zone '#other' exists");
+	is(get(a, AGG_MINUTE, m, (uint32_t)other + 1, 0, DIM_TOTAL, 0, NULL), 6 * 2 + 1 + 1,
+	    "'#other' holds the folded records' weights");
+	is(get(a, AGG_MINUTE, m, 0, 0, DIM_TOTAL, 0, NULL), 12 * 2 + 4 + 2, "the all-zones total loses nothing");
+	is(get(a, AGG_HOUR, h, 0, 0, DIM_ASN, DIMS_NONE, NULL), 6 * 2 + 6, "ASN 'other' holds the folded weights");
+	char lab[16];
+	dims_label(DIM_ASN, DIMS_NONE, lab, sizeof lab);
+	is_str(lab, "other", "ASN 'other' label");
+	ok(agg_bytes(a) > 0 && agg_bytes(a) < (1u << 20), "agg_bytes reports the aggregate in use");
+	agg_free(a);
+
+	struct health *hh = health_new();
+	health_add(hh, 0, T * 1000000, HS_CAPD, "msg_total", UINT64_MAX - 1);
+	health_add(hh, 0, T * 1000000, HS_CAPD, "msg_total", 5);
+	uint64_t it = 0;
+	struct health_row row;
+	int sat = 0;
+	while (health_next(hh, &it, &row))
+		sat += row.value == UINT64_MAX;
+	is(sat, 3, "a sum past 2^64-1 stays at 2^64-1 (minute, hour, day)");
+	is(health_saturated(hh), 3, "and is counted");
+	health_free(hh);
+}
+
+static int count_rows(const struct staging_row *r, void *arg)
+{
+	(*(int *)arg)++;
+	return r->kind == 99 ? E_INVAL : 0;
+}
+
+static void test_staging(const char *dir)
+{
+	char path[512], err[256];
+	snprintf(path, sizeof path, "%s/st.db", dir);
+	ok(staging_new(path, 10, err, sizeof err) == NULL, "staging_new: missing file refused");
+	ok(strstr(err, "st.db") != NULL, "with the path in the message");
+	sqlite3 *db;
+	sqlite3_open(path, &db);
+	FILE *f = fopen("sql/staging.sql", "r");
+	char schema[8192] = "";
+	if (f) {
+		size_t n = fread(schema, 1, sizeof schema - 1, f);
+		schema[n] = '\0';
+		fclose(f);
+	}
+	is(sqlite3_exec(db, schema, NULL, NULL, NULL), SQLITE_OK, "staging schema from sql/staging.sql");
+	for (int i = 1; i <= 30; i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "INSERT INTO datagram VALUES (%d, 'n', 1, %d, %d, 0, 2, x'00')", i, i, i == 25 ? 99 : 1);
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
+	struct staging *s = staging_new(path, 10, err, sizeof err);
+	ok(s != NULL, "staging_new");
+	staging_free(NULL);
+	int n = 0;
+	int64_t last;
+	unsigned rows;
+	is(staging_read(s, 0, 10, 1000, count_rows, &n, &last, &rows), E_OK, "read 10");
+	is(rows, 10, "10 rows");
+	is(last, 10, "last id 10");
+	is(staging_read(s, 10, 100, 7, count_rows, &n, &last, &rows), E_OK, "read with a record budget");
+	is(rows, 4, "stops once 7 records (2 per row) are read");
+	is(staging_read(s, 14, 100, 1000, count_rows, &n, &last, &rows), E_INVAL, "callback error stops the read");
+	is(last, 24, "last id is the row before the failing one");
+	is(staging_quarantine(s, 25, "bad", 7), E_OK, "quarantine");
+	is(staging_quarantine(s, 25, "bad", 7), E_OK, "quarantine again (idempotent)");
+	is(staging_count(s, ST_DATAGRAM), 30, "quarantine copies, the prune deletes");
+	int total = 0, step;
+	while ((step = staging_prune_step(s, ST_DATAGRAM, 30, 7)) > 0)
+		total += step;
+	is(step, 0, "prune ends with 0");
+	is(total, 29, "prune deleted 29 rows up to 30 ...");
+	is(staging_max_id(s, ST_DATAGRAM), 30, "... but kept the highest id, so ids never restart");
+	is(staging_prune_step(s, ST_NODE_STATS, 30, 7), 0, "prune of an empty table");
+	staging_free(s);
+}
+
+static void test_credentials(const char *dir)
+{
+	struct rollup_conf c;
+	struct rollup_credentials cr;
+	memset(&c, 0, sizeof c);
+	snprintf(c.db_credentials, sizeof c.db_credentials, "%s/cred", dir);
+	is(config_credentials(&c, &cr, NULL, NULL), -2, "missing file: -ENOENT");
+	FILE *f = fopen(c.db_credentials, "w");
+	fprintf(f, "user = rollup\npassword = \"s3cret\"\n");
+	fclose(f);
+	chmod(c.db_credentials, 0644);
+	is(config_credentials(&c, &cr, NULL, NULL), E_KEYPERM, "mode 0644 refused");
+	chmod(c.db_credentials, 0640);
+	is(config_credentials(&c, &cr, NULL, NULL), E_KEYPERM, "mode 0640 refused");
+	chmod(c.db_credentials, 0600);
+	is(config_credentials(&c, &cr, NULL, NULL), E_OK, "mode 0600 accepted");
+	is_str(cr.user, "rollup", "user");
+	is_str(cr.password, "s3cret", "password");
+	struct rollup_conf d;
+	is(conf_defaults(config_opts, &d, NULL, NULL), E_OK, "config table defaults are valid");
+	is(d.top_n, 100, "default top_n");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/test_rollup.XXXXXX";
 	if (!mkdtemp(dir))
 		return 1;
 	test_agg();
+	test_validate();
+	test_bounds();
 	test_staging(dir);
 	test_credentials(dir);
 	char cmd[600];
