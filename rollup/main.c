@@ -127,6 +127,12 @@ int main(int argc, char **argv)
 	}
 	struct rollup_stats st;
 	rc = rollup_run(r, &st);
+	if (st.guard_err[0])
+		log_warnx("partner guard not run (partners' locks are waited for, 2 s per try): %s;"
+		    " schema 006 and GRANT dnsa_rollup give it (docs/sql.md)", st.guard_err);
+	if (st.partner_kills)
+		log_warnx("partner guard: %llu partner session(s) killed for holding locks or over their"
+		    " limits (staff view partner_guard_events)", (unsigned long long)st.partner_kills);
 	if (rc)
 		log_warnx("%s", rollup_errmsg(r));
 	else if (verbose)

@@ -35,6 +35,8 @@ struct rollup_stats {
 	uint64_t retried;        /* transactions retried after a deadlock */
 	uint64_t expired;        /* rows removed by retention */
 	uint64_t names_untracked; /* records whose name was not counted (names_max reached) */
+	uint64_t partner_kills;  /* partner sessions killed by dnsa_partner_guard (partner_guard_log) */
+	char guard_err[256];     /* why the partner guard could not run ("" = it ran) */
 	double read_s;           /* decode + aggregate time */
 	double write_s;          /* MariaDB time */
 };
