@@ -146,6 +146,13 @@ int main(int argc, char **argv)
 		    (unsigned long long)st.zones_folded, (unsigned long long)st.asn_folded);
 	if (st.saturated)
 		log_warnx("%llu node counter sums saturated at 2^64-1", (unsigned long long)st.saturated);
+	if (st.guard_err[0])
+		log_warnx("partner guard not run (partners' locks are waited for, 2 s per try): %s;"
+		    " schema 006 and GRANT dnsa_rollup give it (docs/sql.md)",
+		    log_escape(st.guard_err, LOG_ESC_STR, e1, sizeof e1));
+	if (st.partner_kills)
+		log_warnx("partner guard: %llu partner session(s) killed for holding locks or over their"
+		    " limits (staff view partner_guard_events)", (unsigned long long)st.partner_kills);
 	if (rc)
 		log_warnx("%s", log_escape(rollup_errmsg(r), LOG_ESC_STR, esc, sizeof esc));
 	else if (verbose)

@@ -62,7 +62,12 @@ struct mdb *mdb_new(const struct mdb_conf *c, char *err, size_t errlen)
 		mdb_free(m);
 		return NULL;
 	}
-	if (mysql_query(m->my, "SET time_zone = '+00:00'") || mysql_autocommit(m->my, 0)) {
+	/*
+	 * A lock held by someone else (a partner in SERIALIZABLE, staff) is waited for 2 s,
+	 * not 50: the batch is then retried after dnsa_partner_guard (rollup.c).
+	 */
+	if (mysql_query(m->my, "SET time_zone = '+00:00', innodb_lock_wait_timeout = 2") ||
+	    mysql_autocommit(m->my, 0)) {
 		snprintf(err, errlen, "MariaDB session setup: %s", mysql_error(m->my));
 		mdb_free(m);
 		return NULL;
@@ -88,6 +93,13 @@ int mdb_exec(struct mdb *m, const char *sql)
 	MYSQL_RES *r = mysql_store_result(m->my);
 	if (r)
 		mysql_free_result(r);
+	/* CALL ends with a status result of its own */
+	while (mysql_more_results(m->my)) {
+		if (mysql_next_result(m->my) > 0)
+			return my_fail(m, sql);
+		if ((r = mysql_store_result(m->my)))
+			mysql_free_result(r);
+	}
 	return E_OK;
 }
 

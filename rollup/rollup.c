@@ -57,6 +57,7 @@ struct rollup {
 	size_t zmapcap, nmapcap;
 	struct mdb_upsert *up_series[AGG_GRAN_MAX], *up_health[AGG_GRAN_MAX], *up_names, *up_last;
 	unsigned batchno;
+	int no_guard;                    /* dnsa_partner_guard failed once: not called again this run */
 	int fatal;                       /* sticky error from a staging callback */
 	struct seen *seen;               /* datagrams rolled up by any aggregator */
 	struct validate_conf vc;
@@ -88,6 +89,9 @@ static const char SQL_CK_SET[] =
 	" replayed = replayed + ?, refused = refused + ?, zones_folded = zones_folded + ?,"
 	" asn_folded = asn_folded + ?, saturated = saturated + ?"
 	" WHERE aggregator = ?";
+/* 006_partner_guard.sql: kills partner sessions holding locks (the only KILL the rollup may do) */
+static const char SQL_GUARD[] = "CALL dnsa_partner_guard(@dnsa_guard_killed)";
+static const char SQL_GUARD_N[] = "SELECT COALESCE(@dnsa_guard_killed, 0)";
 static const char SQL_ZONE_INS[] = "INSERT IGNORE INTO zone (name) VALUES (?)";
 static const char SQL_ZONE_SEL[] = "SELECT zone_id FROM zone WHERE name = ?";
 static const char SQL_NODE_INS[] = "INSERT IGNORE INTO node (name) VALUES (?)";
@@ -634,6 +638,28 @@ static uint64_t quar_time(const struct quar *q)
 	return (uint64_t)wall.tv_sec * 1000000u;
 }
 
+static int get_one(const struct mdb_val *v, unsigned n, void *arg);
+
+/*
+ * Before every batch (so also before the retry of one that waited 2 s for a lock, see
+ * mdb_new): a partner session holding locks would hold the batch up, so it is killed
+ * (006_partner_guard.sql). A schema before 006, or an account without EXECUTE on the
+ * procedure, costs the protection, not the run.
+ */
+static void guard(struct rollup *r, struct rollup_stats *st)
+{
+	int64_t k = 0;
+	if (r->no_guard)
+		return;
+	if (mdb_exec(r->m, SQL_GUARD) || mdb_query(r->m, SQL_GUARD_N, NULL, 0, "i", get_one, &k, NULL)) {
+		r->no_guard = 1;
+		snprintf(st->guard_err, sizeof st->guard_err, "%s", mdb_errmsg(r->m));
+		mdb_rollback(r->m);
+		return;
+	}
+	st->partner_kills += k > 0 ? (uint64_t)k : 0;
+}
+
 /* one transaction; *caught_up when the staging had less than a full batch */
 static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 {
@@ -647,6 +673,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	r->tried_dg = r->tried_st = 0;
 	*caught_up = 0;
 
+	guard(r, st);
 	if ((rc = mdb_exec(r->m, "START TRANSACTION")))
 		return db_fail(r, rc);
 	int64_t ck_dg, ck_st;
@@ -881,6 +908,7 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 {
 	int rc;
 	r->err[0] = '\0';
+	r->no_guard = 0;
 	memset(st, 0, sizeof *st);
 
 	/* finish the prune of an earlier run that stopped between its commit and its prune */

@@ -43,6 +43,8 @@ struct rollup_stats {
 	uint64_t isolation_steps; /* batches MariaDB refused for a data error and that were split */
 	char refused_msg[256];   /* the first such refusal (MariaDB's message) */
 	char first_quarantine[200]; /* the first quarantine reason of the run */
+	uint64_t partner_kills;  /* partner sessions killed by dnsa_partner_guard (partner_guard_log) */
+	char guard_err[256];     /* why the partner guard could not run ("" = it ran) */
 	double read_s;           /* decode + aggregate time */
 	double write_s;          /* MariaDB time */
 };
