@@ -290,10 +290,9 @@ static int is_dns_port(const struct pcap_input *p, uint16_t port)
  * set when a configured server address decided (else only ports did, and
  * the DNS header may overrule them, as DSC does).
  */
-static int direction(const struct pcap_input *p, const struct pkt_info *pi, int *by_addr)
+static inline int direction(const struct pcap_input *p, const struct pkt_info *pi, int *by_addr)
 {
 	int pd = is_dns_port(p, pi->dport), ps = is_dns_port(p, pi->sport);
-	*by_addr = 0;
 	if (!pd && !ps)
 		return -2;
 	if (p->conf.nservers) {
@@ -316,7 +315,7 @@ static int direction(const struct pcap_input *p, const struct pkt_info *pi, int 
 /* the pipeline's view: fill and hand over one message */
 static void emit(struct pcap_input *p, int from_client, uint8_t transport, uint8_t family,
 		 const uint8_t *client, uint16_t cport, const uint8_t *server, uint16_t sport,
-		 uint64_t ts, const uint8_t *dns, size_t len, int has_rtt, uint32_t rtt, size_t wire)
+		 uint64_t ts, const uint8_t *dns, size_t len, int has_rtt, uint32_t rtt, size_t wire, int swap_ok)
 {
 	struct capd_msg m;
 	size_t alen = family == 6 ? 16 : 4;
@@ -328,8 +327,18 @@ static void emit(struct pcap_input *p, int from_client, uint8_t transport, uint8
 		return;
 	}
 	if (len >= 3 && (dns[2] >> 7) == from_client) {
-		p->st.skipped[PKT_E_DIRECTION]++;
-		return;
+		const uint8_t *a = client;
+		uint16_t port = cport;
+		if (!swap_ok) {
+			p->st.skipped[PKT_E_DIRECTION]++;
+			return;
+		}
+		/* only ports said which side is the server: the QR bit overrules them, as in DSC */
+		from_client = !from_client;
+		client = server;
+		cport = sport;
+		server = a;
+		sport = port;
 	}
 	memset(&m, 0, sizeof(m));
 	if (cut) {
@@ -366,7 +375,7 @@ static void emit(struct pcap_input *p, int from_client, uint8_t transport, uint8
 static void on_tcp_msg(const struct tcpreasm_msg *m, void *arg)
 {
 	emit((struct pcap_input *)arg, m->from_client, TR_TCP, m->family, m->client, m->client_port,
-	     m->server, m->server_port, m->ts_us, m->dns, m->len, m->has_rtt, m->rtt_us, m->len);
+	     m->server, m->server_port, m->ts_us, m->dns, m->len, m->has_rtt, m->rtt_us, m->len, 0);
 }
 
 /* fill a segment for dir (1: the packet's source is the client) */
@@ -417,7 +426,7 @@ static int tcp_undecided(struct pcap_input *p, const struct pkt_info *pi, uint64
 static void handle_tcp(struct pcap_input *p, const struct pkt_info *pi, uint64_t ts)
 {
 	struct tcpreasm_seg s;
-	int by_addr, dir = direction(p, pi, &by_addr);
+	int by_addr = 0, dir = direction(p, pi, &by_addr);
 	int syn = (pi->tcp_flags & 0x12) == 0x02;
 
 	if (dir == -2) {
@@ -440,7 +449,7 @@ static void handle_tcp(struct pcap_input *p, const struct pkt_info *pi, uint64_t
 void pcap_input_packet(struct pcap_input *p, uint64_t ts, const uint8_t *pkt, size_t caplen, size_t wirelen)
 {
 	struct pkt_info pi;
-	int r, dir, by_addr;
+	int r, dir, by_addr = 0;
 
 	p->st.packets++;
 	if (ts > p->last_tick_us + 1000000u)
@@ -487,17 +496,15 @@ void pcap_input_packet(struct pcap_input *p, uint64_t ts, const uint8_t *pkt, si
 		p->st.skipped[PKT_E_NOT_DNS]++;
 		return;
 	}
-	/* ports alone do not decide: the QR bit does (a query sent from port 53 is a query) */
-	if (!by_addr && pi.payload_len > 2)
-		dir = !(pi.payload[2] >> 7);
-	else if (dir == -1)
-		dir = 1;
+	/* ports alone do not decide: the QR bit does (a query sent from port 53 is a query; emit swaps) */
+	if (dir == -1)
+		dir = pi.payload_len > 2 ? !(pi.payload[2] >> 7) : 1;
 	if (dir)
 		emit(p, 1, TR_UDP, pi.family, pi.src, pi.sport, pi.dst, pi.dport, ts, pi.payload, pi.payload_len, 0, 0,
-		     pi.payload_wire_len);
+		     pi.payload_wire_len, !by_addr);
 	else
 		emit(p, 0, TR_UDP, pi.family, pi.dst, pi.dport, pi.src, pi.sport, ts, pi.payload, pi.payload_len, 0, 0,
-		     pi.payload_wire_len);
+		     pi.payload_wire_len, !by_addr);
 }
 
 void pcap_input_stats(struct pcap_input *p, struct pcap_input_stats *st)

@@ -31,6 +31,8 @@ struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *s
 		p = calloc(1, sizeof *p);
 	if (p) {
 		p->c = *conf;
+		/* only adaptive sampling has a clock to follow; the others skip the per-message check */
+		p->c.capture_clock = conf->capture_clock && conf->sampler.mode == SAMPLER_ADAPTIVE;
 		p->sender = sender;
 		p->sampler = sampler_new(&conf->sampler);
 	}
@@ -163,7 +165,7 @@ uint32_t pipeline_admit(struct pipeline *p, uint8_t type, uint8_t transport, uin
 }
 
 /* capture_clock: the adaptive sampler's second is a second of the capture's own time */
-static void capture_tick(struct pipeline *p, const struct capd_msg *m)
+static inline void capture_tick(struct pipeline *p, const struct capd_msg *m)
 {
 	uint64_t ts = m->has_response_time ? m->response_time_us : m->has_query_time ? m->query_time_us : 0;
 	if (!ts)

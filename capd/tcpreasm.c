@@ -215,7 +215,8 @@ static uint64_t mix(uint64_t h)
 	return h;
 }
 
-static uint32_t flow_hash(const struct tcpreasm *t, const struct tcpreasm_seg *s)
+static inline __attribute__((always_inline)) uint32_t flow_hash(const struct tcpreasm *t,
+								   const struct tcpreasm_seg *s)
 {
 	size_t alen = s->family == 6 ? 16 : 4, i;
 	uint64_t h = t->seed ^ ((uint64_t)s->client_port << 16 | s->server_port | (uint64_t)s->family << 32);
@@ -434,7 +435,7 @@ static int plausible_start(const uint8_t *p, size_t len, int dir)
 }
 
 /* in-order bytes at next_seq: resynchronise first if the position was lost */
-static int feed(struct tcpreasm *t, struct flow *f, int dir, const uint8_t *p, size_t len, uint64_t ts)
+static inline int feed(struct tcpreasm *t, struct flow *f, int dir, const uint8_t *p, size_t len, uint64_t ts)
 {
 	struct half *h = &f->h[dir];
 	h->next_seq += (uint32_t)len;
@@ -559,8 +560,8 @@ static int ooo_queue(struct tcpreasm *t, struct half *h, uint32_t seq, const uin
 	return 0;
 }
 
-static int half_data(struct tcpreasm *t, struct flow *f, int dir, uint32_t seq, const uint8_t *p, size_t len,
-		     size_t wire, uint64_t ts)
+static inline __attribute__((always_inline)) int half_data(struct tcpreasm *t, struct flow *f, int dir, uint32_t seq,
+							 const uint8_t *p, size_t len, size_t wire, uint64_t ts)
 {
 	struct half *h = &f->h[dir];
 	int32_t d;
@@ -611,7 +612,8 @@ static int half_data(struct tcpreasm *t, struct flow *f, int dir, uint32_t seq, 
 		lost += hole(t, h, (uint32_t)(wire - len));
 		h->next_seq += (uint32_t)(wire - len);
 	}
-	lost += drain(t, f, dir);
+	if (h->ooo != NIL)
+		lost += drain(t, f, dir);
 	return lost;
 }
 
@@ -650,7 +652,8 @@ static void flow_free(struct tcpreasm *t, struct flow *f)
 	t->st.flows_active--;
 }
 
-static struct flow *flow_find(struct tcpreasm *t, const struct tcpreasm_seg *s, uint32_t hash)
+static inline __attribute__((always_inline)) struct flow *flow_find(struct tcpreasm *t, const struct tcpreasm_seg *s,
+								       uint32_t hash)
 {
 	size_t alen = s->family == 6 ? 16 : 4;
 	uint32_t i;
