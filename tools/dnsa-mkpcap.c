@@ -738,9 +738,9 @@ static void scen_synflood(const char *dir, unsigned n)
  *   - a TCP connection with three queries in three segments, the second
  *     never captured (a hole), and the responses to the first and third;
  *   - a 40 KiB response over TCP in 1448-byte segments;
- *   - UDP between two port-53 hosts (a NOTIFY from the server's port 53)
- *     and a TCP connection between port 53 and port 53 picked up without
- *     its SYN.
+ *   - UDP between two port-53 hosts (a NOTIFY from the server's port 53),
+ *     a query sent from port 53 to a high port, and a TCP connection
+ *     between port 53 and port 53 picked up without its SYN.
  */
 static size_t odd_msg(uint8_t *b, int kind, const char *name)
 {
@@ -848,6 +848,8 @@ static void scen_fidelity(const char *dir)
 	ql = dns_query(q, 600, "notify.example.test", 6);
 	q[2] = 0x20; /* opcode NOTIFY, QR=0 */
 	send_udp_ports(&w, 53, 53, q, ql);
+	ql = dns_query(q, 602, "q53.example.test", 1);
+	send_udp_ports(&w, 53, 40053, q, ql); /* a query sent from port 53 (to a server on 40053): still a query */
 	memset(&c, 0, sizeof c);
 	c.cport = 53;
 	c.sport = 53;

@@ -42,17 +42,21 @@ run fid "$T/crafted/fidelity.pcap"
 tshark_names "$T/crafted/fidelity.pcap" > "$T/tshark.txt"
 capd_names fid > "$T/capd.txt"
 TS=$(awk '{s+=$2} END{print s}' "$T/tshark.txt")
-is "$TS" 30 "tshark decodes 30 DNS messages in fidelity.pcap"
+is "$TS" 31 "tshark decodes 31 DNS messages in fidelity.pcap"
 if diff "$T/tshark.txt" "$T/capd.txt" > "$T/diff.txt"; then ok 0 "capd has a record for every message tshark decodes, qname by qname"
 else ok 1 "capd has a record for every message tshark decodes, qname by qname"; sed 's/^/# /' "$T/diff.txt"; fi
-is "$(c fid msg_total)" 30 "msg_total: the 30 messages"
-is "$(awk '$1=="records"{print $2}' "$T/fid.out")" 30 "30 records"
+is "$(c fid msg_total)" 31 "msg_total: the 31 messages"
+is "$(awk '$1=="records"{print $2}' "$T/fid.out")" 31 "31 records"
 is "$(c fid tcp_lost):$(c fid tcp_gaps)" "1:1" "the query behind the hole (not in the file) counted lost: tcp_lost 1, one hole"
 is "$(c fid tcp_tfo)" 1 "one TFO SYN with data"
 is "$(c fid msg_cut)" 1 "one UDP response cut at 100 bytes, counted and recorded"
 is "$(c fid recorded_partial)" 6 "6 partial records: the cut one and the five odd ones"
 is "$(c fid parse_errors):$(c fid pkt_errors)" "0:1" "no parse error (the odd ones are recorded); pkt_errors: the lost TCP message only"
 grep -q '^Q big.example.test 2 ' "$T/fid.out"; ok $? "the 40 KiB response and its query recorded"
+QR=$(tshark -r "$T/crafted/fidelity.pcap" -Y dns -T fields -e dns.flags.response 2>/dev/null |
+    awk '{n[$1 == "1" || $1 == "True"]++} END {print n[0]+0, n[1]+0}')
+is "$(awk '$1=="R" {n[$7]+=$10} END {print n[1]+0, n[2]+0}' "$T/fid.out")" "$QR" \
+    "queries and responses as tshark has them ($QR): port 53 to 53 and a query sent from port 53 go by their QR bit"
 
 # editcap -s 100: every UDP message still counted, every cut TCP segment a counted loss
 editcap -s 100 "$T/crafted/fidelity.pcap" "$T/cut100.pcap" 2>/dev/null
