@@ -19,11 +19,11 @@ mkdir "$T/crafted"
 "$DNSA_BUILD/bin/dnsa-mkpcap" "$T/crafted" 10
 ok $? "dnsa-mkpcap wrote fidelity.pcap"
 
-# run NAME FILE: capd -r FILE, all sampling; output in $T/NAME.out
+# run NAME FILE [PCAP-LINES]: capd -r FILE, all sampling; output in $T/NAME.out
 run() {
     recv_start "$1" -x 1 -i 20
     capd_conf "$T/$1.conf" "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE" \
-        "[zones]" "zone = example.test" "unlisted = record" "[privileges]" "allow_root = yes" "[pcap]" "port = 53"
+        "[zones]" "zone = example.test" "unlisted = record" "[privileges]" "allow_root = yes" "[pcap]" "port = 53" "${@:3}"
     "$CAPD" -c "$T/$1.conf" -r "$2" 2> "$T/capd-$1.log"
     ok $? "capd -r $(basename "$2") exits 0"
     wait "$RECV_PID"; RECV_PID=
@@ -57,6 +57,10 @@ QR=$(tshark -r "$T/crafted/fidelity.pcap" -Y dns -T fields -e dns.flags.response
     awk '{n[$1 == "1" || $1 == "True"]++} END {print n[0]+0, n[1]+0}')
 is "$(awk '$1=="R" {n[$7]+=$10} END {print n[1]+0, n[2]+0}' "$T/fid.out")" "$QR" \
     "queries and responses as tshark has them ($QR): port 53 to 53 and a query sent from port 53 go by their QR bit"
+
+# the reassembler's limit is the config's: with tcp_max_message 4096 the 40 KiB response is a counted loss
+run small "$T/crafted/fidelity.pcap" "tcp_max_message = 4096"
+is "$(c small msg_total):$(c small tcp_lost)" "30:2" "pcap.tcp_max_message = 4096: the 40 KiB response counted lost, not silently dropped"
 
 # editcap -s 100: every UDP message still counted, every cut TCP segment a counted loss
 editcap -s 100 "$T/crafted/fidelity.pcap" "$T/cut100.pcap" 2>/dev/null
