@@ -584,11 +584,8 @@ static inline __attribute__((always_inline)) int half_data(struct tcpreasm *t, s
 		d = 0;
 	}
 	if (d > 0) {
-		if (ooo_queue(t, h, seq, p, len, ts) == 0) {
-			if (ts - h->hole_us > t->conf.hole_us && h->hole_us < ts)
-				lost += give_up(t, f, dir); /* waited long enough for a retransmission */
-			return lost;
-		}
+		if (ooo_queue(t, h, seq, p, len, ts) == 0)
+			return lost; /* waits for the hole (tcpreasm_segment gives it up after hole_us) */
 		/* no room: the oldest hole will not be waited for any longer */
 		while (h->ooo != NIL && (int32_t)(seq - h->next_seq) > 0)
 			lost += give_up(t, f, dir);
@@ -826,10 +823,22 @@ int tcpreasm_segment(struct tcpreasm *t, const struct tcpreasm_seg *s)
 		lost = half_data(t, f, dir, s->seq, s->data, s->len, s->wire_len, s->ts_us);
 		t->st.lost += (uint64_t)lost;
 	}
+	/* a hole in either direction waited for long enough (the other side's traffic tells the time too) */
+	if (__builtin_expect(f->h[0].ooo != NIL || f->h[1].ooo != NIL, 0))
+		for (int d = 0; d < 2; d++)
+			if (f->h[d].ooo != NIL && s->ts_us > f->h[d].hole_us && s->ts_us - f->h[d].hole_us > t->conf.hole_us)
+				t->st.lost += (uint64_t)give_up(t, f, d);
 	if (fin) {
 		f->h[dir].fin = 1;
-		if (f->h[0].fin && f->h[1].fin && f->h[0].ooo == NIL && f->h[1].ooo == NIL)
-			flow_close(t, f);
+		if (f->h[0].fin && f->h[1].fin) {
+			if (f->h[0].ooo == NIL && f->h[1].ooo == NIL) {
+				flow_close(t, f);
+			} else if (f->list == L_EST) {
+				/* done but for a hole: end it after weak_us, not idle_us (a retransmission may still come) */
+				lru_remove(t, f);
+				lru_push(t, f, L_WEAK);
+			}
+		}
 	}
 	return (int)(t->st.lost - lost0);
 }

@@ -22,9 +22,10 @@
  * cannot be buffered (pools empty, or longer than max_message) is skipped
  * by its length, so the stream stays in step. A hole (a segment never seen,
  * or cut by the snap length) is waited for while its retransmission may
- * come: until hole_us of capture time has passed, the flow's out-of-order
- * room is full, or the flow ends (FIN, RST, idle expiry, eviction,
- * tcpreasm_flush at the end of a file). Then the hole is given up: a hole
+ * come: until hole_us of capture time has passed (either side's next
+ * segment tells the time), the flow's out-of-order room is full, or the
+ * flow ends (RST, idle expiry, eviction, tcpreasm_flush at the end of a
+ * file; FIN both ways around a hole ends it after weak_us). Then the hole is given up: a hole
  * inside a message costs that message only and the stream stays in step;
  * otherwise at least one message is counted lost and the direction
  * resynchronises on the next segment that starts with a plausible message

@@ -421,8 +421,38 @@ static void test_large(void)
 	ok(tcpreasm_memory(NULL) <= 10u << 20, "default ceiling %zu bytes <= 10 MiB", tcpreasm_memory(NULL));
 }
 
+/* a hole is given up by time, whichever side sends next; a flow closed around a hole ends after weak_us */
+static void test_hole_time(void)
+{
+	struct got g = { 0 };
+	struct tcpreasm_conf c = { .weak_us = 2000000 };
+	struct tcpreasm *t = tcpreasm_new(&c, on_msg, &g);
+	struct tcpreasm_stats st;
+	uint8_t q[64], r[64];
+	size_t ql = dmsg(q, 30, 0, 0xc1), rl = dmsg(r, 40, 1, 0xc2);
+
+	handshake(t, 9400, 40000, 10);
+	seg(t, 9400, 1, 0x18, (uint32_t)(1001 + ql), 0, q, ql); /* query 2; query 1 never captured */
+	is(g.n, 0, "query 2 held behind the hole");
+	now += 3500000;
+	seg(t, 9400, 0, 0x18, 40001, 0, r, rl); /* the server answers both, 3.5 s later */
+	ok(g.n == 2 && g.from_client == 1, "the server's segment after hole_us gives the client's hole up: query 2 out");
+	handshake(t, 9401, 50000, 10);
+	seg(t, 9401, 1, 0x18, (uint32_t)(1001 + ql), 0, q, ql);
+	seg(t, 9401, 1, 0x11, (uint32_t)(1001 + 2 * ql), 0, NULL, 0);
+	seg(t, 9401, 0, 0x11, 50001, 0, NULL, 0);
+	is(g.n, 2, "FIN both ways around a hole: still waiting");
+	now += 2500000;
+	tcpreasm_expire(t, now);
+	tcpreasm_stats(t, &st);
+	ok(g.n == 3 && st.flows_active == 1, "ended after weak_us (2 s), not idle_us (60 s): the held query delivered");
+	is(st.lost, 2, "the two uncaptured queries counted lost");
+	tcpreasm_free(t);
+}
+
 int main(void)
 {
+	test_hole_time();
 	test_tfo();
 	test_holes();
 	test_large();
