@@ -189,7 +189,8 @@ const struct conf_opt capd_conf_table[] = {
 	    chk_zone),
 	STR("zones.file", zones_file, "", "file of zone names, one per line, '#' comments"),
 	{ "zones.unlisted", CT_ENUM, 0, 0, "count", OFF(unlisted), 0, unlisted_choices,
-	  "messages for zones not listed: count them only, or also record them under zone \".\"", NULL },
+	  "messages for zones not listed: count them only (zone_unlisted_est, an estimate from the sampled ones), "
+	  "or also record them under zone \".\"", NULL },
 	INT("zones.qname_labels", qname_labels, 0, 127, "1", "labels kept below the zone in recorded qnames"),
 
 	STRC("client.country_db", country_db, "", "MaxMind-format country database (GeoLite2-Country layout); empty: none",
@@ -222,6 +223,14 @@ const struct conf_opt capd_conf_table[] = {
 	SIZE("pcap.buffer", pcap_buffer, 0, 1 << 30, "4M", "kernel capture buffer"),
 	LISTC("pcap.server", pcap_server, "address of the nameserver (repeatable): tells queries from responses", chk_ip),
 	INT("pcap.port", pcap_port, 1, 65535, "53", "DNS port of the nameserver"),
+	INT("pcap.tcp_flows", pcap_tcp_flows, 16, 1 << 24, "16384", "TCP connections tracked at once (about 190 bytes each)"),
+	INT("pcap.tcp_buffers", pcap_tcp_buffers, 1, 1 << 20, "512", "4 KiB buffers for TCP messages spread over segments"),
+	INT("pcap.tcp_large_buffers", pcap_tcp_large_buffers, 1, 1 << 16, "32",
+	    "buffers of tcp_max_message bytes for longer TCP messages in progress at once"),
+	INT("pcap.tcp_max_message", pcap_tcp_max_message, 4096, 65535, "65535",
+	    "longest TCP message reassembled; longer ones are counted lost (tcp_lost)"),
+	INT("pcap.tcp_ooo_slots", pcap_tcp_ooo_slots, 16, 1 << 20, "1024",
+	    "2 KiB slots for TCP segments held behind a hole (a longer segment takes several)"),
 
 	STRC("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay", chk_user),
 	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", chk_group),

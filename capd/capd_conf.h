@@ -64,6 +64,11 @@ struct capd_conf {
 	int64_t pcap_buffer;
 	struct conf_list pcap_server; /* server addresses (direction); repeatable */
 	int64_t pcap_port;
+	int64_t pcap_tcp_flows;         /* TCP reassembly limits (capd/tcpreasm.h) */
+	int64_t pcap_tcp_buffers;
+	int64_t pcap_tcp_large_buffers;
+	int64_t pcap_tcp_max_message;
+	int64_t pcap_tcp_ooo_slots;
 	/* [privileges] */
 	char user[64];
 	char group[64];

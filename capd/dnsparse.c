@@ -128,7 +128,7 @@ size_t dnsparse_label_text(const uint8_t *lab, size_t n, char *out)
  * Returns the text length or a negative code (*err_off set).
  */
 static int name_decode(const uint8_t *w, size_t len, size_t off, char *out, size_t cap,
-    unsigned *labels_out, size_t *next_out, size_t *err_off)
+    unsigned *labels_out, size_t *next_out, size_t *err_off, int allow_fwd)
 {
 	size_t pos = off, next = 0, o = 0, wire = 0;
 	unsigned labels = 0, hops = 0;
@@ -156,7 +156,8 @@ static int name_decode(const uint8_t *w, size_t len, size_t off, char *out, size
 			t = (size_t)(b & 0x3f) << 8 | w[pos + 1];
 			if (next == 0)
 				next = pos + 2;
-			if (t < HDR_LEN || t >= pos || ++hops > DNSPARSE_MAX_HOPS) {
+			/* allow_fwd (lenient retry of a qname): forward pointers too, the hop cap still bounds the work */
+			if (t < HDR_LEN || (t >= pos && !allow_fwd) || ++hops > DNSPARSE_MAX_HOPS) {
 				*err_off = pos;
 				return E_LOOP;
 			}
@@ -211,7 +212,7 @@ int dnsparse_name(const uint8_t *wire, size_t len, size_t off, char *out, size_t
 		return E_INVAL;
 	if (cap == 0)
 		return E_SPACE;
-	return name_decode(wire, len, off, out, cap, labels, next, &err_off);
+	return name_decode(wire, len, off, out, cap, labels, next, &err_off, 0);
 }
 
 /*
@@ -332,7 +333,8 @@ int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dn
 {
 	struct cur c = { wire, len, 0, E_OK, 0 };
 	uint16_t hflags;
-	size_t rrs;
+	size_t rrs, soft_off = 0;
+	int fit, soft = E_OK;
 
 	if (out == NULL)
 		return E_INVAL;
@@ -357,20 +359,34 @@ int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dn
 	out->nscount = cur_u16(&c);
 	out->arcount = cur_u16(&c);
 
-	/* counts that cannot fit in what is left: reject before walking anything */
+	/*
+	 * Counts that cannot fit in what is left: the message is broken (or cut
+	 * by a capture), but its first question may still be whole, so read it
+	 * and then report. Walking the rest costs no more than the bytes
+	 * present: every RR and question takes at least RR_MIN / Q_MIN octets.
+	 */
 	rrs = (size_t)out->ancount + out->nscount + out->arcount;
-	if ((size_t)out->qdcount * Q_MIN > len - HDR_LEN ||
-	    (mode == DNSPARSE_FULL && (size_t)out->qdcount * Q_MIN + rrs * RR_MIN > len - HDR_LEN)) {
-		out->err_off = 4;
-		return E_TRUNCATED;
-	}
+	fit = (size_t)out->qdcount * Q_MIN <= len - HDR_LEN &&
+	    (mode != DNSPARSE_FULL || (size_t)out->qdcount * Q_MIN + rrs * RR_MIN <= len - HDR_LEN);
 
 	if (out->qdcount > 0) {
 		size_t next, eo = 0;
 		unsigned labels;
 		int n = name_decode(wire, len, HDR_LEN, out->qname, sizeof(out->qname), &labels, &next,
-		    &eo);
+		    &eo, 0);
 
+		if (n == E_LOOP) {
+			/* a forward pointer (ldns and DSC follow it): read the name, report E_LOOP at the end */
+			size_t eo2 = 0;
+			n = name_decode(wire, len, HDR_LEN, out->qname, sizeof(out->qname), &labels, &next,
+			    &eo2, 1);
+			if (n >= 0) {
+				soft = E_LOOP;
+				soft_off = eo;
+			} else {
+				n = E_LOOP;
+			}
+		}
 		if (n < 0) {
 			out->qname[0] = '\0';
 			out->err_off = (uint32_t)eo;
@@ -380,6 +396,7 @@ int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dn
 		out->qtype = cur_u16(&c);
 		out->qclass = cur_u16(&c);
 		if (c.err != E_OK) {
+			out->qname[0] = '\0';
 			out->err_off = (uint32_t)c.err_off;
 			return c.err;
 		}
@@ -387,8 +404,14 @@ int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dn
 		out->qname_labels = (uint8_t)labels;
 		out->has_question = 1;
 	}
-	if (mode == DNSPARSE_QUESTION)
-		return E_OK;
+	if (mode == DNSPARSE_QUESTION) {
+		if (!fit) {
+			out->err_off = 4;
+			return E_TRUNCATED;
+		}
+		out->err_off = (uint32_t)soft_off;
+		return soft;
+	}
 
 	for (unsigned i = 1; i < out->qdcount && c.err == E_OK; i++) {
 		cur_skip_name(&c);
@@ -401,9 +424,14 @@ int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dn
 		rrs_walk(&c, out->nscount, 0, out);
 		rrs_walk(&c, out->arcount, 1, out);
 	}
+	if (!fit) {
+		out->err_off = 4;
+		return E_TRUNCATED;
+	}
 	if (c.err != E_OK) {
 		out->err_off = (uint32_t)c.err_off;
 		return c.err;
 	}
-	return E_OK;
+	out->err_off = (uint32_t)soft_off;
+	return soft;
 }

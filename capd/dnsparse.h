@@ -86,8 +86,15 @@ struct dns_info {
  *                itself (forward and self pointers), points into the header
  *                (< 12), or is the DNSPARSE_MAX_HOPS+1-th hop of a name.
  *                (A loop through labels ends as E_MALFORMED: name too long.)
- * On error the header fields (if len >= 12) and err_off are set; the rest
- * of *out must not be used.
+ * On error the header fields (if len >= 12) and err_off are set. If
+ * has_question is also set, the first question was read whole (qname,
+ * qtype, qclass valid; EDNS fields valid when has_edns): the message broke
+ * a rule only after it (RDATA or RRs cut short, counts higher than the
+ * records present, a bad owner pointer, a second OPT: the first one's
+ * values are kept), or its qname uses a forward pointer, which is then
+ * followed (E_LOOP at the end). Such "odd but real" messages are what DSC
+ * and tshark still count; capd records them flagged malformed (or cut,
+ * when the capture cut them). Otherwise the rest of *out must not be used.
  * Names in RRs other than the first question are framed, not decompressed:
  * a pointer there is checked (backwards, >= 12) but not followed. RDATA
  * is skipped by RDLENGTH, except OPT's, whose options are walked to look
@@ -97,8 +104,13 @@ struct dns_info {
  * Deliberate differences from ldns_wire2pkt, the reference (each one is a
  * rule checked by tests/unit/test_dnsparse_ldns.c):
  *  - ldns follows forward pointers and pointers into the header; we reject
- *    them (E_LOOP). ldns allows 65535 hops; we allow DNSPARSE_MAX_HOPS.
- *  - ldns keeps the last of several OPTs; we reject (RFC 6891 6.1.1).
+ *    them (E_LOOP), except a forward pointer in the qname, which we follow
+ *    and report (E_LOOP with has_question). ldns allows 65535 hops; we
+ *    allow DNSPARSE_MAX_HOPS.
+ *  - ldns keeps the last of several OPTs; we report E_MALFORMED (RFC 6891
+ *    6.1.1) with the first one's values.
+ *  - ldns rejects a message whose records are cut short or fewer than its
+ *    counts say; we report the error with the question (has_question).
  *  - ldns parses RDATA and decompresses every name; we do neither for RRs
  *    we do not report, so bad RDATA or a bad pointer target there passes.
  *  - ldns ends an RR where its RDATA parse ends, even past or short of

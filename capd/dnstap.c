@@ -332,6 +332,11 @@ int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m)
 		m->family = m->client_addr_len == 4 ? 4 : m->client_addr_len == 16 ? 6 : 0;
 
 	int is_response = m->type != MT_UNKNOWN ? m->type % 2 == 0 : rm != NULL;
+	if (is_response && rm == NULL) {
+		/* a response without its message is a broken frame, not a DNS message that failed to parse */
+		memset(m, 0, sizeof(*m));
+		return E_MALFORMED;
+	}
 	if (is_response) {
 		m->dns = rm;
 		m->dns_len = rmlen;

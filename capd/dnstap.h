@@ -27,7 +27,9 @@
  * buf[0..len). Returns E_OK, or for hostile/broken input:
  *   E_TRUNCATED  a varint, fixed field or length runs past the end
  *   E_MALFORMED  varint longer than 10 bytes or above 64 bits, field number 0,
- *                group wire types, nsec >= 1e9, port > 65535, no Message or no Message.type
+ *                group wire types, nsec >= 1e9, port > 65535, no Message or no Message.type,
+ *                a response type (*_RESPONSE) without response_message (capd counts it
+ *                as a dnstap error: there is no DNS message to parse)
  *   E_TYPE       a known field with the wrong wire type, or Dnstap.type != MESSAGE
  *   E_INVAL      NULL arguments
  */

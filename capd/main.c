@@ -93,7 +93,7 @@ static void on_frame(void *arg, const uint8_t *frame, size_t len, unsigned flags
 	if (!w)
 		return;
 	if (dnstap_decode(frame, len, &m) != E_OK) {
-		pipeline_count(d->pipe, C_DNSTAP_ERRORS, 1);
+		pipeline_count(d->pipe, C_DNSTAP_ERRORS, w); /* a sampled frame stands for w: an estimate */
 		return;
 	}
 	pipeline_record(d->pipe, &m, w);
@@ -156,6 +156,7 @@ static void collect(struct capd *d, struct dnsa_counters *c)
 		counters_set(c, C_TCP_GAPS, ps.tcp.gaps);
 		counters_set(c, C_DOT_CONNS, ps.dot_conns);
 		counters_set(c, C_DOH_CONNS, ps.doh_conns);
+		pcap_input_counters(d->pcap, c);
 	}
 }
 
@@ -336,6 +337,11 @@ static void pcap_conf(const struct capd_conf *c, struct pcap_input_conf *pc)
 	pc->immediate = 0;
 	pc->filter = c->pcap_filter[0] ? c->pcap_filter : NULL;
 	pc->dns_ports[0] = (uint16_t)c->pcap_port;
+	pc->tcp.max_flows = (uint32_t)c->pcap_tcp_flows;
+	pc->tcp.buf_count = (uint32_t)c->pcap_tcp_buffers;
+	pc->tcp.big_count = (uint32_t)c->pcap_tcp_large_buffers;
+	pc->tcp.max_message = (uint32_t)c->pcap_tcp_max_message;
+	pc->tcp.ooo_count = (uint32_t)c->pcap_tcp_ooo_slots;
 	for (size_t i = 0; i < c->pcap_server.n && pc->nservers < PCAP_INPUT_MAX_SERVERS; i++) {
 		struct pcap_input_addr *a = &pc->servers[pc->nservers];
 		if (inet_pton(AF_INET, c->pcap_server.v[i], a->addr) == 1)
@@ -583,6 +589,7 @@ int main(int argc, char **argv)
 		return 1;
 	struct pipeline_conf pc;
 	capd_conf_pipeline(&d.conf, &pc);
+	pc.capture_clock = capture != NULL; /* -r: adaptive sampling follows the capture's own timestamps */
 	if (!(d.pipe = pipeline_new(&pc, d.sender, &z, root_listed, &g)))
 		fatalx("cannot set up the pipeline");
 

@@ -32,6 +32,8 @@ struct capd_msg {
 	size_t query_dns_len;
 	const uint8_t *identity;   /* dnstap identity (not NUL-terminated); NULL if absent */
 	size_t identity_len;
+	uint8_t cut;               /* dns holds only the first dns_len bytes: the capture cut the rest (snap length) */
+	uint32_t wire_len;         /* cut: the message's length on the wire */
 };
 
 #endif

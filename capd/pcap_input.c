@@ -249,8 +249,12 @@ int pcap_input_dispatch(struct pcap_input *p, int max)
 	}
 	if (n == PCAP_ERROR_BREAK)
 		return 0;
-	if (n == 0 && !p->live)
+	if (n == 0 && !p->live) {
 		p->eof = 1;
+		/* nothing more will come: held TCP data is delivered or counted, pending fragments counted */
+		tcpreasm_flush(p->tcp);
+		ipfrag_expire(p->frag, UINT64_MAX);
+	}
 	return n;
 }
 
@@ -282,15 +286,18 @@ static int is_dns_port(const struct pcap_input *p, uint16_t port)
 
 /*
  * Which way the packet goes: 1 client -> server, 0 server -> client,
- * -1 undecided (both sides look like the server), -2 not DNS.
+ * -1 undecided (both sides look like the server), -2 not DNS. *by_addr is
+ * set when a configured server address decided (else only ports did, and
+ * the DNS header may overrule them, as DSC does).
  */
-static int direction(const struct pcap_input *p, const struct pkt_info *pi)
+static inline int direction(const struct pcap_input *p, const struct pkt_info *pi, int *by_addr)
 {
 	int pd = is_dns_port(p, pi->dport), ps = is_dns_port(p, pi->sport);
 	if (!pd && !ps)
 		return -2;
 	if (p->conf.nservers) {
 		int sd = is_server(p, pi->family, pi->dst), ss = is_server(p, pi->family, pi->src);
+		*by_addr = sd != ss;
 		if (sd && !ss)
 			return pd ? 1 : -2;  /* to the server but not on a DNS port: not ours */
 		if (ss && !sd)
@@ -308,22 +315,37 @@ static int direction(const struct pcap_input *p, const struct pkt_info *pi)
 /* the pipeline's view: fill and hand over one message */
 static void emit(struct pcap_input *p, int from_client, uint8_t transport, uint8_t family,
 		 const uint8_t *client, uint16_t cport, const uint8_t *server, uint16_t sport,
-		 uint64_t ts, const uint8_t *dns, size_t len, int has_rtt, uint32_t rtt)
+		 uint64_t ts, const uint8_t *dns, size_t len, int has_rtt, uint32_t rtt, size_t wire, int swap_ok)
 {
 	struct capd_msg m;
 	size_t alen = family == 6 ? 16 : 4;
-	int qr;
+	int cut = wire > len;
 
-	if (len < 12) {
+	/* a cut message is a message all the same: counted, recorded if readable (pipeline) */
+	if (len < 12 && !cut) {
 		p->st.skipped[PKT_E_DNS_SHORT]++;
 		return;
 	}
-	qr = dns[2] >> 7;
-	if (qr == from_client) {
-		p->st.skipped[PKT_E_DIRECTION]++;
-		return;
+	if (len >= 3 && (dns[2] >> 7) == from_client) {
+		const uint8_t *a = client;
+		uint16_t port = cport;
+		if (!swap_ok) {
+			p->st.skipped[PKT_E_DIRECTION]++;
+			return;
+		}
+		/* only ports said which side is the server: the QR bit overrules them, as in DSC */
+		from_client = !from_client;
+		client = server;
+		cport = sport;
+		server = a;
+		sport = port;
 	}
 	memset(&m, 0, sizeof(m));
+	if (cut) {
+		m.cut = 1;
+		m.wire_len = (uint32_t)wire;
+		p->st.cut++;
+	}
 	m.type = from_client ? MT_AUTH_QUERY : MT_AUTH_RESPONSE;
 	m.transport = transport;
 	m.family = family;
@@ -353,13 +375,58 @@ static void emit(struct pcap_input *p, int from_client, uint8_t transport, uint8
 static void on_tcp_msg(const struct tcpreasm_msg *m, void *arg)
 {
 	emit((struct pcap_input *)arg, m->from_client, TR_TCP, m->family, m->client, m->client_port,
-	     m->server, m->server_port, m->ts_us, m->dns, m->len, m->has_rtt, m->rtt_us);
+	     m->server, m->server_port, m->ts_us, m->dns, m->len, m->has_rtt, m->rtt_us, m->len, 0);
+}
+
+/* fill a segment for dir (1: the packet's source is the client) */
+static void seg_fill(struct tcpreasm_seg *s, const struct pkt_info *pi, int dir, uint64_t ts)
+{
+	s->family = pi->family;
+	s->from_client = (uint8_t)dir;
+	s->flags = pi->tcp_flags;
+	s->truncated = pi->truncated;
+	s->client = dir ? pi->src : pi->dst;
+	s->server = dir ? pi->dst : pi->src;
+	s->client_port = dir ? pi->sport : pi->dport;
+	s->server_port = dir ? pi->dport : pi->sport;
+	s->seq = pi->seq;
+	s->ack = pi->ack;
+	s->data = pi->payload;
+	s->len = pi->payload_len;
+	s->wire_len = pi->payload_wire_len;
+	s->ts_us = ts;
+}
+
+/*
+ * Both ends on DNS ports and no address decides: a SYN names the client;
+ * else a flow already tracked either way round; else the DNS header of a
+ * segment that starts a message (len(2) id(2) QR...); else a rule that
+ * gives the two directions of one connection the same roles.
+ */
+static int tcp_undecided(struct pcap_input *p, const struct pkt_info *pi, uint64_t ts)
+{
+	struct tcpreasm_seg s;
+	int c;
+	if (pi->tcp_flags & 0x02)
+		return (pi->tcp_flags & 0x12) == 0x02; /* the SYN's sender is the client, the SYN-ACK's is the server */
+	seg_fill(&s, pi, 1, ts);
+	if (tcpreasm_known(p->tcp, &s))
+		return 1;
+	seg_fill(&s, pi, 0, ts);
+	if (tcpreasm_known(p->tcp, &s))
+		return 0;
+	if (pi->payload_len >= 5 && ((size_t)pi->payload[0] << 8 | pi->payload[1]) >= 12)
+		return !(pi->payload[4] >> 7);
+	if (pi->dport != pi->sport)
+		return pi->dport < pi->sport;
+	c = memcmp(pi->src, pi->dst, pi->family == 6 ? 16 : 4);
+	return c > 0;
 }
 
 static void handle_tcp(struct pcap_input *p, const struct pkt_info *pi, uint64_t ts)
 {
 	struct tcpreasm_seg s;
-	int dir = direction(p, pi), lost;
+	int by_addr = 0, dir = direction(p, pi, &by_addr);
 	int syn = (pi->tcp_flags & 0x12) == 0x02;
 
 	if (dir == -2) {
@@ -372,38 +439,17 @@ static void handle_tcp(struct pcap_input *p, const struct pkt_info *pi, uint64_t
 			p->st.skipped[PKT_E_NOT_DNS]++;
 		return;
 	}
-	if (dir == -1) {
-		if (pi->tcp_flags & 0x02)
-			dir = syn; /* the SYN's sender is the client, the SYN-ACK's is the server */
-		else
-			dir = pi->dport < pi->sport;
-	}
-	s.family = pi->family;
-	s.from_client = (uint8_t)dir;
-	s.flags = pi->tcp_flags;
-	s.truncated = pi->truncated;
-	s.client = dir ? pi->src : pi->dst;
-	s.server = dir ? pi->dst : pi->src;
-	s.client_port = dir ? pi->sport : pi->dport;
-	s.server_port = dir ? pi->dport : pi->sport;
-	s.seq = pi->seq;
-	s.ack = pi->ack;
-	s.data = pi->payload;
-	s.len = pi->payload_len;
-	s.wire_len = pi->payload_wire_len;
-	s.ts_us = ts;
-	lost = tcpreasm_segment(p->tcp, &s);
-	/* a cut segment is counted once, as snaplen, though it also costs the stream */
-	if (pi->truncated)
-		p->st.skipped[PKT_E_SNAPLEN]++;
-	else
-		p->st.skipped[PKT_E_TCP] += (uint64_t)lost;
+	if (dir == -1)
+		dir = tcp_undecided(p, pi, ts);
+	seg_fill(&s, pi, dir, ts);
+	/* what it costs (a cut segment costs at least a message) is in the reassembler's lost count */
+	(void)tcpreasm_segment(p->tcp, &s);
 }
 
 void pcap_input_packet(struct pcap_input *p, uint64_t ts, const uint8_t *pkt, size_t caplen, size_t wirelen)
 {
 	struct pkt_info pi;
-	int r, dir;
+	int r, dir, by_addr = 0;
 
 	p->st.packets++;
 	if (ts > p->last_tick_us + 1000000u)
@@ -434,6 +480,9 @@ void pcap_input_packet(struct pcap_input *p, uint64_t ts, const uint8_t *pkt, si
 		}
 		r = pktdecode_l4(&pi, pi.proto, out, out_len);
 	}
+	/* a UDP datagram cut by the snap length after its header is still a DNS message */
+	if (r == PKT_E_SNAPLEN && pi.proto == 17 && pi.truncated)
+		r = PKT_OK;
 	if (r != PKT_OK) {
 		p->st.skipped[r]++;
 		return;
@@ -442,17 +491,20 @@ void pcap_input_packet(struct pcap_input *p, uint64_t ts, const uint8_t *pkt, si
 		handle_tcp(p, &pi, ts);
 		return;
 	}
-	dir = direction(p, &pi);
+	dir = direction(p, &pi, &by_addr);
 	if (dir == -2) {
 		p->st.skipped[PKT_E_NOT_DNS]++;
 		return;
 	}
+	/* ports alone do not decide: the QR bit does (a query sent from port 53 is a query; emit swaps) */
 	if (dir == -1)
 		dir = pi.payload_len > 2 ? !(pi.payload[2] >> 7) : 1;
 	if (dir)
-		emit(p, 1, TR_UDP, pi.family, pi.src, pi.sport, pi.dst, pi.dport, ts, pi.payload, pi.payload_len, 0, 0);
+		emit(p, 1, TR_UDP, pi.family, pi.src, pi.sport, pi.dst, pi.dport, ts, pi.payload, pi.payload_len, 0, 0,
+		     pi.payload_wire_len, !by_addr);
 	else
-		emit(p, 0, TR_UDP, pi.family, pi.dst, pi.dport, pi.src, pi.sport, ts, pi.payload, pi.payload_len, 0, 0);
+		emit(p, 0, TR_UDP, pi.family, pi.dst, pi.dport, pi.src, pi.sport, ts, pi.payload, pi.payload_len, 0, 0,
+		     pi.payload_wire_len, !by_addr);
 }
 
 void pcap_input_stats(struct pcap_input *p, struct pcap_input_stats *st)
@@ -470,5 +522,18 @@ void pcap_input_stats(struct pcap_input *p, struct pcap_input_stats *st)
 	}
 	ipfrag_stats(p->frag, &p->st.frag);
 	tcpreasm_stats(p->tcp, &p->st.tcp);
+	p->st.skipped[PKT_E_TCP] = p->st.tcp.lost;
 	*st = p->st;
+}
+
+void pcap_input_counters(struct pcap_input *p, struct dnsa_counters *c)
+{
+	struct pcap_input_stats st;
+	if (!p)
+		return;
+	pcap_input_stats(p, &st);
+	counters_set(c, C_TCP_LOST, st.tcp.lost);
+	counters_set(c, C_MSG_CUT, st.cut);
+	counters_set(c, C_TCP_TFO, st.tcp.tfo);
+	counters_set(c, C_TCP_RESYNCS, st.tcp.resyncs);
 }

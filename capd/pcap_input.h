@@ -12,12 +12,17 @@
 
 /*
  * One DNS message per callback, as struct capd_msg (capd/msg.h):
- *   type       MT_AUTH_QUERY or MT_AUTH_RESPONSE, from the QR bit checked
- *              against the direction. The server side is the configured
- *              server address on a DNS port; with no servers configured, the
- *              side on a DNS port. When both ports are DNS ports (and no
- *              address decides), UDP goes by the QR bit and TCP by who sent
- *              the SYN (else the lower port is the server).
+ *   type       MT_AUTH_QUERY or MT_AUTH_RESPONSE. The server side is the
+ *              configured server address on a DNS port (a QR bit that
+ *              contradicts it: counted as PKT_E_DIRECTION). When no address
+ *              decides, UDP goes by the QR bit, as DSC does (a query sent
+ *              from port 53 is a query); TCP goes by the DNS port, and when
+ *              both ends are on DNS ports by who sent the SYN, else by the
+ *              flow already tracked, else by the QR bit of a segment that
+ *              starts a message.
+ *   cut        UDP datagrams cut by the snap length after the UDP header are
+ *              delivered with cut = 1 and wire_len (counted in stats.cut);
+ *              cut TCP segments cost their stream a hole (tcpreasm.h).
  *   transport  TR_UDP or TR_TCP. DoT (853) and DoH (443) cannot be parsed:
  *              their connections are counted (client SYNs) in the stats.
  *   time       the pcap timestamp: query_time_us for queries,
@@ -78,10 +83,11 @@ struct pcap_input_stats {
 	uint64_t packets;       /* packets handed to the decoder */
 	uint64_t messages;      /* DNS messages delivered */
 	uint64_t msg[2][2][2];  /* by query/response, UDP/TCP, IPv4/IPv6 */
-	uint64_t skipped[PKT_REASON_MAX]; /* packets (or TCP messages) not delivered, by reason */
+	uint64_t skipped[PKT_REASON_MAX]; /* packets not delivered, by reason; PKT_E_TCP: TCP messages lost (tcp.lost) */
 	uint64_t dot_conns;     /* DoT connection attempts (client SYNs to dot_port) */
 	uint64_t doh_conns;     /* DoH connection attempts (client SYNs to doh_port) */
 	uint64_t frag_pending;  /* fragments held waiting for the rest of their datagram */
+	uint64_t cut;           /* UDP messages cut by the snap length (delivered, marked cut) */
 	struct ipfrag_stats frag;
 	struct tcpreasm_stats tcp;
 };
@@ -141,5 +147,13 @@ void pcap_input_tick(struct pcap_input *p, uint64_t now_us);
 
 /* pcap_input_stats: counters, with pcap_stats() refreshed for live captures. Cannot fail. */
 void pcap_input_stats(struct pcap_input *p, struct pcap_input_stats *st);
+
+/*
+ * pcap_input_counters: set the counters-datagram values only this input
+ * knows (tcp_lost, msg_cut, tcp_tfo, tcp_resyncs) in c. p may be NULL
+ * (nothing set). Cannot fail.
+ */
+struct dnsa_counters;
+void pcap_input_counters(struct pcap_input *p, struct dnsa_counters *c);
 
 #endif

@@ -31,6 +31,8 @@ struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *s
 		p = calloc(1, sizeof *p);
 	if (p) {
 		p->c = *conf;
+		/* only adaptive sampling has a clock to follow; the others skip the per-message check */
+		p->c.capture_clock = conf->capture_clock && conf->sampler.mode == SAMPLER_ADAPTIVE;
 		p->sender = sender;
 		p->sampler = sampler_new(&conf->sampler);
 	}
@@ -97,8 +99,8 @@ static int is_response(uint8_t type)
 	return type != MT_UNKNOWN && type < MT_MAX && type % 2 == 0;
 }
 
-/* zone and qname of the record; 0 = do not record (unlisted, counted) */
-static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_info *d)
+/* zone and qname of the record; 0 = do not record (unlisted, counted by weight) */
+static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_info *d, uint32_t w)
 {
 	struct zone_match zm = { 0 };
 	int listed = 0;
@@ -106,7 +108,8 @@ static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_inf
 	if (d->has_question && p->zones && zones_match(p->zones, d->qname, d->qname_len, &zm) == E_OK)
 		listed = zm.zone_labels > 0 || p->root_listed;
 	if (!listed) {
-		p->ctr[C_ZONE_UNLISTED]++;
+		/* only sampled messages are parsed, so this is an estimate: the sum of their weights */
+		p->ctr[C_ZONE_UNLISTED_EST] += w;
 		if (!p->c.record_unlisted)
 			return 0;
 		/* zones_match found the catch-all root that capd_conf adds for this case, or nothing */
@@ -161,8 +164,22 @@ uint32_t pipeline_admit(struct pipeline *p, uint8_t type, uint8_t transport, uin
 	return w;
 }
 
+/* capture_clock: the adaptive sampler's second is a second of the capture's own time */
+static inline void capture_tick(struct pipeline *p, const struct capd_msg *m)
+{
+	uint64_t ts = m->has_response_time ? m->response_time_us : m->has_query_time ? m->query_time_us : 0;
+	if (!ts)
+		return;
+	if (p->last_adapt == 0 || ts < p->last_adapt || ts - p->last_adapt >= 1000000) {
+		sampler_tick(p->sampler, ts); /* a first time or a step back only restarts the measure */
+		p->last_adapt = ts;
+	}
+}
+
 void pipeline_msg(struct pipeline *p, const struct capd_msg *m)
 {
+	if (p->c.capture_clock)
+		capture_tick(p, m);
 	uint32_t w = pipeline_admit(p, m->type, m->transport, m->family);
 	if (w)
 		pipeline_record(p, m, w);
@@ -172,18 +189,30 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 {
 	uint64_t *ctr = p->ctr;
 
-	/* 3. parse the sampled message only */
+	/* (dnstap input: times are known only now, for sampled messages; enough for a 1 s clock) */
+	if (p->c.capture_clock)
+		capture_tick(p, m);
+
+	/* 3. parse the sampled message only; what is readable of an odd or cut one is recorded, flagged */
 	struct dns_info *d = &p->info;
-	if (!m->dns || dnsparse(m->dns, m->dns_len, DNSPARSE_FULL, d) != E_OK) {
-		ctr[C_PARSE_ERRORS]++;
+	int rc = m->dns ? dnsparse(m->dns, m->dns_len, DNSPARSE_FULL, d) : E_INVAL;
+	if (rc != E_OK && !(m->dns && d->has_question)) {
+		if (!m->cut) { /* a cut one is counted exactly by its input (msg_cut) */
+			ctr[C_PARSE_ERRORS]++;
+			ctr[C_PARSE_ERRORS_EST] += w;
+		}
 		return;
 	}
 
 	struct dnsa_record *r = &p->rec;
 	memset(r, 0, offsetof(struct dnsa_record, zone));
 	memset(&r->qtype, 0, sizeof *r - offsetof(struct dnsa_record, qtype));
-	if (!place(p, r, d))
+	if (!place(p, r, d, w))
 		return;
+	if (m->cut)
+		r->partial |= RP_CUT;
+	else if (rc != E_OK)
+		r->partial |= RP_MALFORMED;
 
 	int resp = is_response(m->type);
 	if (d->has_question) {
@@ -217,16 +246,17 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 		r->edns_do = d->edns_do;
 		r->edns_ecs = d->edns_ecs;
 	}
+	uint32_t size = m->cut ? m->wire_len : (uint32_t)m->dns_len;
 	if (resp) {
 		r->has |= RH_RSIZE;
-		r->rsize = (uint32_t)m->dns_len;
+		r->rsize = size;
 		if (m->query_dns) {
 			r->has |= RH_QSIZE;
 			r->qsize = (uint32_t)m->query_dns_len;
 		}
 	} else {
 		r->has |= RH_QSIZE;
-		r->qsize = (uint32_t)m->dns_len;
+		r->qsize = size;
 	}
 	if (m->has_rtt) {
 		r->has |= RH_RTT;
@@ -257,14 +287,17 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 	}
 	r->weight = w;
 
-	if (sender_add(p->sender, r) == E_OK)
+	if (sender_add(p->sender, r) == E_OK) {
 		ctr[C_RECORDED]++;
+		if (r->partial)
+			ctr[C_RECORDED_PARTIAL]++;
+	}
 }
 
 void pipeline_tick(struct pipeline *p, uint64_t wall_us, uint64_t mono_us)
 {
 	p->wall = wall_us;
-	if (p->last_adapt == 0 || mono_us - p->last_adapt >= 1000000) {
+	if (!p->c.capture_clock && (p->last_adapt == 0 || mono_us - p->last_adapt >= 1000000)) {
 		sampler_tick(p->sampler, mono_us);
 		p->last_adapt = mono_us;
 	}
@@ -276,7 +309,8 @@ void pipeline_counters(const struct pipeline *p, struct dnsa_counters *c)
 	static const unsigned ids[] = {
 		C_MSG_TOTAL, C_MSG_UDP, C_MSG_TCP, C_MSG_DOT, C_MSG_DOH, C_MSG_DOQ, C_MSG_DNSCRYPT,
 		C_MSG_OTHER_TRANSPORT, C_MSG_IPV4, C_MSG_IPV6, C_SAMPLED, C_RECORDED, C_NOT_SAMPLED_TYPE,
-		C_ZONE_UNLISTED, C_PARSE_ERRORS, C_DNSTAP_ERRORS, C_DROP_OVERLOAD,
+		C_ZONE_UNLISTED_EST, C_PARSE_ERRORS, C_PARSE_ERRORS_EST, C_DNSTAP_ERRORS, C_DROP_OVERLOAD,
+		C_RECORDED_PARTIAL,
 	};
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
 		counters_set(c, ids[i], p->ctr[ids[i]]);

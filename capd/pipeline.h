@@ -20,6 +20,8 @@ struct pipeline_conf {
 	unsigned prefix_v4;      /* bits kept of an IPv4 client (24) */
 	unsigned prefix_v6;      /* bits kept of an IPv6 client (48) */
 	int full_address;        /* put the full client address on records (overrides prefix) */
+	int capture_clock;       /* replay (capd -r): adaptive sampling re-decides on the messages' own
+				  * timestamps, once per second of capture time, not of wall time */
 };
 
 struct pipeline;
@@ -47,9 +49,10 @@ void pipeline_msg(struct pipeline *p, const struct capd_msg *m);
 
 /*
  * pipeline_tick: about once a second or more often: wall and monotonic time
- * in microseconds. Re-decides adaptive sampling (once per second), passes
- * the time to the sender (batch age), and caches the wall time for
- * messages that carry none.
+ * in microseconds. Re-decides adaptive sampling (once per second; with
+ * capture_clock the messages' timestamps drive that instead), passes the
+ * time to the sender (batch age), and caches the wall time for messages
+ * that carry none.
  */
 void pipeline_tick(struct pipeline *p, uint64_t wall_us, uint64_t mono_us);
 
@@ -74,7 +77,13 @@ void pipeline_shed(struct pipeline *p, uint8_t type, uint8_t transport, uint8_t 
 void pipeline_replace_zones(struct pipeline *p, struct zones **z, int root_listed);
 void pipeline_replace_geo(struct pipeline *p, struct geo **g);
 
-/* pipeline_counters: set the pipeline's counters (message counts, sampling, parse, zone) in c. */
+/*
+ * pipeline_counters: set the pipeline's counters (message counts, sampling,
+ * parse, zone) in c. Exact ones count every message before sampling;
+ * zone_unlisted_est and parse_errors_est are sums of weights (estimates);
+ * sampled, recorded, parse_errors and recorded_partial count capd's own
+ * sampled work (see counter_kind in common/record.h).
+ */
 void pipeline_counters(const struct pipeline *p, struct dnsa_counters *c);
 
 /* pipeline_count: add v to counter id (for inputs without their own stats). */

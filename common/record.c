@@ -16,12 +16,13 @@
  *  14 edns_do  15 edns_ecs  16 qsize  17 rsize  18 latency_us  19 rtt_us
  *  20 country  21 asn  22 client address (4 or 16 bytes, zero past prefix)
  *  23 prefix length (bits)
+ *  24 partial (RP_* bits; absent = 0)
  */
 enum {
 	K_TIME = 0, K_ZONE, K_QNAME, K_QTYPE, K_QCLASS, K_OPCODE, K_RCODE, K_FLAGS,
 	K_TRANSPORT, K_IPVER, K_MSGTYPE, K_WEIGHT, K_EDNS_VERSION, K_EDNS_UDP,
 	K_EDNS_DO, K_EDNS_ECS, K_QSIZE, K_RSIZE, K_LATENCY, K_RTT, K_COUNTRY,
-	K_ASN, K_ADDR, K_PREFIXLEN
+	K_ASN, K_ADDR, K_PREFIXLEN, K_PARTIAL
 };
 
 /* payload map keys */
@@ -89,7 +90,91 @@ static const char *const counter_names[C_COUNTER_MAX] = {
 	[C_TCP_FLOWS] = "tcp_flows",
 	[C_TCP_EVICTED] = "tcp_evicted",
 	[C_TCP_GAPS] = "tcp_gaps",
+	[C_TCP_LOST] = "tcp_lost",
+	[C_MSG_CUT] = "msg_cut",
+	[C_ZONE_UNLISTED_EST] = "zone_unlisted_est",
+	[C_PARSE_ERRORS_EST] = "parse_errors_est",
+	[C_TCP_TFO] = "tcp_tfo",
+	[C_TCP_RESYNCS] = "tcp_resyncs",
+	[C_RECORDED_PARTIAL] = "recorded_partial",
 };
+
+/* every named counter has a kind (test_pipeline checks both tables and the docs agree) */
+static const uint8_t counter_kinds[C_COUNTER_MAX] = {
+	[C_MSG_TOTAL] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_AUTH_QUERY - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_AUTH_RESPONSE - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_RESOLVER_QUERY - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_RESOLVER_RESPONSE - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_CLIENT_QUERY - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_CLIENT_RESPONSE - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_FORWARDER_QUERY - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_FORWARDER_RESPONSE - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_STUB_QUERY - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_STUB_RESPONSE - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_TOOL_QUERY - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_TOOL_RESPONSE - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_UPDATE_QUERY - 1] = CK_EXACT,
+	[C_MSG_BY_TYPE + MT_UPDATE_RESPONSE - 1] = CK_EXACT,
+	[C_MSG_UDP] = CK_EXACT,
+	[C_MSG_TCP] = CK_EXACT,
+	[C_MSG_DOT] = CK_EXACT,
+	[C_MSG_DOH] = CK_EXACT,
+	[C_MSG_DOQ] = CK_EXACT,
+	[C_MSG_DNSCRYPT] = CK_EXACT,
+	[C_MSG_OTHER_TRANSPORT] = CK_EXACT,
+	[C_MSG_IPV4] = CK_EXACT,
+	[C_MSG_IPV6] = CK_EXACT,
+	[C_SAMPLED] = CK_SAMPLE,
+	[C_RECORDED] = CK_SAMPLE,
+	[C_SAMPLE_N] = CK_GAUGE,
+	[C_NOT_SAMPLED_TYPE] = CK_EXACT,
+	[C_ZONE_UNLISTED] = CK_SAMPLE,
+	[C_PARSE_ERRORS] = CK_SAMPLE,
+	[C_DNSTAP_ERRORS] = CK_ESTIMATE,
+	[C_FRAME_ERRORS] = CK_EXACT,
+	[C_DROP_OVERLOAD] = CK_EXACT,
+	[C_DROP_BATCH] = CK_SAMPLE,
+	[C_PKT_ERRORS] = CK_EXACT,
+	[C_DNSTAP_CONNS] = CK_EXACT,
+	[C_DATAGRAMS_SENT] = CK_EXACT,
+	[C_SEND_ERRORS] = CK_EXACT,
+	[C_RECORDS_DROPPED_SEND] = CK_SAMPLE,
+	[C_FAILOVERS] = CK_EXACT,
+	[C_PCAP_RECV] = CK_EXACT,
+	[C_PCAP_DROP] = CK_EXACT,
+	[C_PCAP_IFDROP] = CK_EXACT,
+	[C_DOT_CONNS] = CK_EXACT,
+	[C_DOH_CONNS] = CK_EXACT,
+	[C_FRAG_REASSEMBLED] = CK_EXACT,
+	[C_FRAG_DROPPED] = CK_EXACT,
+	[C_TCP_FLOWS] = CK_EXACT,
+	[C_TCP_EVICTED] = CK_EXACT,
+	[C_TCP_GAPS] = CK_EXACT,
+	[C_TCP_LOST] = CK_EXACT,
+	[C_MSG_CUT] = CK_EXACT,
+	[C_ZONE_UNLISTED_EST] = CK_ESTIMATE,
+	[C_PARSE_ERRORS_EST] = CK_ESTIMATE,
+	[C_TCP_TFO] = CK_EXACT,
+	[C_TCP_RESYNCS] = CK_EXACT,
+	[C_RECORDED_PARTIAL] = CK_SAMPLE,
+};
+
+int counter_kind(unsigned id)
+{
+	return id < C_COUNTER_MAX && counter_names[id] ? counter_kinds[id] : CK_NONE;
+}
+
+const char *counter_kind_name(int kind)
+{
+	switch (kind) {
+	case CK_EXACT: return "exact";
+	case CK_ESTIMATE: return "estimate";
+	case CK_SAMPLE: return "sample";
+	case CK_GAUGE: return "gauge";
+	default: return "none";
+	}
+}
 
 const char *counter_name(unsigned id)
 {
@@ -169,7 +254,7 @@ int record_encode(const struct dnsa_record *r, uint8_t *buf, size_t cap)
 	unsigned n = 9 + (h & RH_QUESTION ? 3 : 0) + (h & RH_EDNS ? 4 : 0) + !!(h & RH_QSIZE) +
 	    !!(h & RH_RSIZE) + !!(h & RH_LATENCY) + !!(h & RH_RTT) +
 	    (h & RH_COUNTRY && r->country[0] ? 1 : 0) + !!(h & RH_ASN) +
-	    (h & (RH_PREFIX | RH_ADDR) && (r->addr_len == 4 || r->addr_len == 16) ? 2 : 0);
+	    (h & (RH_PREFIX | RH_ADDR) && (r->addr_len == 4 || r->addr_len == 16) ? 2 : 0) + !!r->partial;
 	w_map(&w, n);
 	w_kv(&w, K_TIME, r->time_us);
 	w_uint(&w, K_ZONE);
@@ -212,6 +297,8 @@ int record_encode(const struct dnsa_record *r, uint8_t *buf, size_t cap)
 		w_bytes(&w, r->addr, r->addr_len);
 		w_kv(&w, K_PREFIXLEN, r->prefix_len);
 	}
+	if (r->partial)
+		w_kv(&w, K_PARTIAL, r->partial);
 	return w.full ? E_SPACE : (int)w.len;
 }
 
@@ -479,6 +566,7 @@ static void rd_record_at(struct rd *r, struct dnsa_record *rec)
 			break;
 		}
 		case K_PREFIXLEN: rec->prefix_len = (uint8_t)rd_uint(r, 128); break;
+		case K_PARTIAL: rec->partial = (uint8_t)rd_uint(r, RP_CUT | RP_MALFORMED); break;
 		default: rd_skip(r, 1); break;
 		}
 	}

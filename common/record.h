@@ -69,6 +69,10 @@ enum dnsa_msgtype {
 #define RH_RTT       (1u << 8)  /* passive TCP handshake RTT */
 #define RH_QUESTION  (1u << 9)  /* qname/qtype/qclass valid (message had a question) */
 
+/* record.partial bits (record key 24): the record holds what was readable of an imperfect message */
+#define RP_CUT       0x01  /* the capture cut the message (snap length): fields past the question may be missing */
+#define RP_MALFORMED 0x02  /* the message broke a rule after its question (or its qname used a forward pointer) */
+
 /*
  * One sampled DNS message. Fixed size, no pointers: the hot path fills one on
  * the stack. Strings are NUL-terminated.
@@ -100,6 +104,7 @@ struct dnsa_record {
 	uint8_t prefix_len;      /* bits kept in addr (24/48 for prefixes, 32/128 full) */
 	uint8_t addr[16];        /* client address, zeroed past prefix_len */
 	uint32_t weight;         /* sampling n: this record stands for `weight` messages */
+	uint8_t partial;         /* RP_* bits; 0 for a whole, well-formed message */
 };
 
 /*
@@ -150,12 +155,31 @@ enum dnsa_counter {
 	C_FRAG_DROPPED,
 	C_TCP_FLOWS,              /* TCP flows tracked */
 	C_TCP_EVICTED,            /* TCP flows evicted (limit or idle) */
-	C_TCP_GAPS,               /* TCP streams abandoned on a sequence gap */
+	C_TCP_GAPS,               /* TCP holes given up (segments never seen or cut by the snap length) */
+	C_TCP_LOST = 85,          /* DNS-over-TCP messages lost by reassembly (>= 1 per hole; skipped; incomplete) */
+	C_MSG_CUT,                /* messages cut by the capture's snap length (in msg_total; recorded if readable) */
+	C_ZONE_UNLISTED_EST,      /* estimate (sum of weights): messages for zones not configured */
+	C_PARSE_ERRORS_EST,       /* estimate (sum of weights): messages whose header or question did not parse */
+	C_TCP_TFO,                /* TCP Fast Open SYNs carrying data (their data is delivered) */
+	C_TCP_RESYNCS,            /* TCP directions back in step after a hole or a mid-stream start */
+	C_RECORDED_PARTIAL,       /* records put in a batch with a partial flag (cut or malformed after the question) */
 	C_COUNTER_MAX = 96
 };
 
 /* counter_name: SQL-friendly name of a counter id, NULL if unused. Cannot fail. */
 const char *counter_name(unsigned id);
+
+/*
+ * What a counter's value is (docs/wire-format.md lists every counter with its kind):
+ *   CK_EXACT     every message or event counted, whatever the sampling
+ *   CK_ESTIMATE  a sum of sampling weights: an unbiased estimate of a message count (exact under `all`)
+ *   CK_SAMPLE    a count of capd's own sampled work (messages sampled, records built or lost), not of traffic
+ *   CK_GAUGE     a current value, not cumulative
+ * counter_kind returns CK_NONE for an unused id. Cannot fail.
+ */
+enum counter_kind { CK_NONE = 0, CK_EXACT, CK_ESTIMATE, CK_SAMPLE, CK_GAUGE };
+int counter_kind(unsigned id);
+const char *counter_kind_name(int kind);
 
 /* A counters message: up to C_COUNTER_MAX values, `set` says which are present. */
 struct dnsa_counters {

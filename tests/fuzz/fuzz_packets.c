@@ -31,6 +31,13 @@ static struct pcap_input *open_raw(size_t *sum)
 	fclose(f);
 	struct pcap_input_conf c = { .file = path };
 	c.tcp.max_flows = 64;
+	/* small pools and slots: exhaustion, large-buffer and piecewise out-of-order paths get exercised */
+	c.tcp.buf_count = 4;
+	c.tcp.buf_size = 256;
+	c.tcp.big_count = 2;
+	c.tcp.ooo_count = 16;
+	c.tcp.ooo_size = 64;
+	c.tcp.ooo_per_flow = 6;
 	struct pcap_input *p = pcap_input_new(&c, on_msg, sum, err, sizeof err);
 	unlink(path);
 	return p;
@@ -58,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size)
 			len = size;
 		if (sel % 2 == 0) {
-			pcap_input_packet(p, ts, data, len, len);
+			/* selector bit 3: captured cut short by the snap length (the wire had 300 bytes more) */
+			pcap_input_packet(p, ts, data, len, sel & 8 ? len + 300 : len);
 		} else {
 			struct pkt_info pi;
 			pktdecode_link(dlts[(sel / 2) % (sizeof dlts / sizeof dlts[0])], data, len, len, &pi);

@@ -38,13 +38,14 @@ run vlan
 is "$(c vlan msg_total):$(c vlan msg_ipv6)" "4:2" "vlan/QinQ: 4 messages, 2 over IPv6"
 
 run garbage
-is "$(c garbage msg_total)" 1 "garbage: only the 22 bytes of junk reach the pipeline..."
-is "$(c garbage parse_errors)" 1 "... where the DNS parser rejects them"
-is "$(c garbage pkt_errors)" 9 "garbage: 9 packets counted as packet errors"
+is "$(c garbage msg_total)" 2 "garbage: a response sent to port 53 (QR decides) and 22 bytes of junk reach the pipeline..."
+is "$(c garbage parse_errors)" 1 "... where the DNS parser rejects the junk"
+is "$(c garbage pkt_errors)" 8 "garbage: 8 packets counted as packet errors"
 is "$(c garbage dot_connections):$(c garbage doh_connections)" "1:1" "garbage: one DoT and one DoH handshake counted as connections"
 
 run snaplen
-is "$(c snaplen msg_total):$(c snaplen pkt_errors):$(c snaplen tcp_gaps)" "2:2:1" "snaplen: 2 queries, 2 cut responses, 1 TCP gap"
+is "$(c snaplen msg_total):$(c snaplen msg_cut):$(c snaplen tcp_gaps):$(c snaplen tcp_lost):$(c snaplen pkt_errors)" "3:1:1:1:1" \
+    "snaplen: 2 queries and the cut UDP response counted (msg_cut 1); the cut TCP response is a hole, 1 message lost"
 
 run synflood
 is "$(c synflood msg_total):$(c synflood tcp_flows)" "2:3001" "synflood: 3000 SYN flows tracked, the real connection's 2 messages delivered"

@@ -34,6 +34,7 @@ struct pw {
 	uint32_t null_af6;    /* DLT_NULL / LOOP: AF value written for IPv6 */
 	int null_be;          /* DLT_NULL written by a big-endian host */
 	uint64_t ts;          /* next timestamp (us) */
+	uint32_t cut_next;    /* the next packet is captured to this many bytes only (0 = snaplen) */
 };
 
 static void die(const char *m)
@@ -142,6 +143,9 @@ static void pw_ip(struct pw *w, const uint8_t *ip, size_t len, uint64_t dt)
 	h.ts.tv_usec = (suseconds_t)(w->ts % 1000000u);
 	h.len = (uint32_t)(o + len);
 	h.caplen = h.len < (uint32_t)w->snaplen ? h.len : (uint32_t)w->snaplen;
+	if (w->cut_next && w->cut_next < h.caplen)
+		h.caplen = w->cut_next;
+	w->cut_next = 0;
 	pcap_dump((u_char *)w->d, &h, f);
 }
 
@@ -718,6 +722,146 @@ static void scen_synflood(const char *dir, unsigned n)
 	pw_close(&w);
 }
 
+
+/*
+ * Everything capd must count that a real node sees, in one file, each
+ * message with its own qname (m-N.example.test) so a test can match
+ * capd's records against tshark's decode message by message:
+ *   - 7 UDP query/response pairs, responses of 60..1200 bytes (editcap -s
+ *     100 cuts the larger ones; one response is cut here already, to 100
+ *     bytes captured);
+ *   - odd but real responses (ldns rejects them, DSC and tshark count
+ *     them): answer RDATA cut short, ARCOUNT higher than the records
+ *     present, two OPT records, an answer owner pointing at itself, a
+ *     qname that is a forward pointer;
+ *   - a query in a TCP Fast Open SYN, and its response;
+ *   - a TCP connection with three queries in three segments, the second
+ *     never captured (a hole), and the responses to the first and third;
+ *   - a 40 KiB response over TCP in 1448-byte segments;
+ *   - UDP between two port-53 hosts (a NOTIFY from the server's port 53),
+ *     a query sent from port 53 to a high port, and a TCP connection
+ *     between port 53 and port 53 picked up without its SYN.
+ */
+static size_t odd_msg(uint8_t *b, int kind, const char *name)
+{
+	size_t o = dns_query(b, (uint16_t)(500 + kind), name, 1), n0;
+	b[2] = 0x84;
+	switch (kind) {
+	case 0: /* answer RDATA cut short: RDLENGTH 4, 2 bytes left */
+		put16(b + 6, 1);
+		put16(b + o, 0xc00c); put16(b + o + 2, 1); put16(b + o + 4, 1); put32(b + o + 6, 60);
+		put16(b + o + 10, 4); b[o + 12] = 192; b[o + 13] = 0;
+		return o + 14;
+	case 1: /* ARCOUNT 3, one OPT present */
+		put16(b + 10, 3);
+		b[o] = 0; put16(b + o + 1, 41); put16(b + o + 3, 1232); put32(b + o + 5, 0x8000); put16(b + o + 9, 0);
+		return o + 11;
+	case 2: /* two OPTs */
+		put16(b + 10, 2);
+		b[o] = 0; put16(b + o + 1, 41); put16(b + o + 3, 1232); put32(b + o + 5, 0x8000); put16(b + o + 9, 0);
+		b[o + 11] = 0; put16(b + o + 12, 41); put16(b + o + 14, 512); put32(b + o + 16, 0); put16(b + o + 20, 0);
+		return o + 22;
+	case 3: /* answer owner: a pointer to itself */
+		put16(b + 6, 1);
+		put16(b + o, (uint16_t)(0xc000 | o)); put16(b + o + 2, 1); put16(b + o + 4, 1); put32(b + o + 6, 60);
+		put16(b + o + 10, 4); put32(b + o + 12, 0xc0000201u);
+		return o + 16;
+	default: /* the qname is a forward pointer to the answer's owner name */
+		n0 = 12 + 2 + 4;
+		put16(b + 12, (uint16_t)(0xc000 | n0)); put16(b + 14, 1); put16(b + 16, 1);
+		put16(b + 6, 1);
+		o = n0 + put_name(b + n0, name);
+		put16(b + o, 1); put16(b + o + 2, 1); put32(b + o + 4, 60); put16(b + o + 8, 4); put32(b + o + 10, 0xc0000202u);
+		return o + 14;
+	}
+}
+
+static void scen_fidelity(const char *dir)
+{
+	struct pw w;
+	struct conn c;
+	static uint8_t q[512], r[70000], f[70000];
+	static const size_t rsize[7] = { 60, 90, 150, 300, 600, 1000, 1200 };
+	char name[64];
+	size_t ql, rl, fl, o;
+	int i;
+
+	pw_open(&w, dir, "fidelity.pcap", DLT_EN10MB, 65535);
+	for (i = 0; i < 7; i++) {
+		snprintf(name, sizeof name, "m%d.example.test", i + 1);
+		ql = dns_query(q, (uint16_t)(100 + i), name, 1);
+		rl = dns_response(r, (uint16_t)(100 + i), name, 1, rsize[i]);
+		send_udp(&w, i % 2, 1, (uint16_t)(47000 + i), q, ql, 0, NULL, 1000);
+		if (i == 4)
+			w.cut_next = 100; /* captured with a snap length of 100 */
+		send_udp(&w, i % 2, 0, (uint16_t)(47000 + i), r, rl, 0, NULL, 200);
+	}
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof name, "odd%d.example.test", i + 1);
+		rl = odd_msg(r, i, name);
+		send_udp(&w, 0, 0, (uint16_t)(47100 + i), r, rl, 0, NULL, 300);
+	}
+	/* TFO: SYN carrying the query, SYN-ACK acknowledging it, the response */
+	memset(&c, 0, sizeof c);
+	c.cport = 47200;
+	c.sport = 53;
+	c.cisn = 0x20000000u;
+	c.sisn = 0x30000000u;
+	ql = dns_query(q, 200, "tfo.example.test", 1);
+	fl = framed(f, q, ql);
+	c.snext = 0;
+	tcp_raw(&w, &c, 1, 0x02, c.cisn, f, fl, 1000);
+	c.cnext = c.cisn + 1 + (uint32_t)fl;
+	tcp_raw(&w, &c, 0, 0x12, c.sisn, NULL, 0, 100);
+	c.snext = c.sisn + 1;
+	tcp_raw(&w, &c, 1, 0x10, c.cnext, NULL, 0, 100);
+	rl = dns_response(r, 200, "tfo.example.test", 1, 120);
+	tcp_send(&w, &c, 0, f, framed(f, r, rl), 100);
+	tcp_close(&w, &c);
+	/* a hole: the second of three queries never captured */
+	tcp_open(&w, &c, 0, 47201, 53, 200);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "hole%d.example.test", i + 1);
+		ql = dns_query(q, (uint16_t)(300 + i), name, 1);
+		fl = framed(f, q, ql);
+		if (i == 1)
+			c.cnext += (uint32_t)fl; /* sent, not captured */
+		else
+			tcp_send(&w, &c, 1, f, fl, 100);
+	}
+	for (i = 0; i < 3; i += 2) {
+		snprintf(name, sizeof name, "hole%d.example.test", i + 1);
+		rl = dns_response(r, (uint16_t)(300 + i), name, 1, 200);
+		tcp_send(&w, &c, 0, f, framed(f, r, rl), 100);
+	}
+	tcp_close(&w, &c);
+	/* a 40 KiB response */
+	tcp_open(&w, &c, 1, 47202, 53, 300);
+	ql = dns_query(q, 400, "big.example.test", 16);
+	tcp_send(&w, &c, 1, f, framed(f, q, ql), 100);
+	rl = dns_response(r, 400, "big.example.test", 16, 40960);
+	fl = framed(f, r, rl);
+	for (o = 0; o < fl; o += 1448)
+		tcp_send(&w, &c, 0, f + o, fl - o < 1448 ? fl - o : 1448, 20);
+	tcp_close(&w, &c);
+	/* port 53 to port 53: a NOTIFY over UDP from the server's port, a TCP query picked up mid-flow */
+	ql = dns_query(q, 600, "notify.example.test", 6);
+	q[2] = 0x20; /* opcode NOTIFY, QR=0 */
+	send_udp_ports(&w, 53, 53, q, ql);
+	ql = dns_query(q, 602, "q53.example.test", 1);
+	send_udp_ports(&w, 53, 40053, q, ql); /* a query sent from port 53 (to a server on 40053): still a query */
+	memset(&c, 0, sizeof c);
+	c.cport = 53;
+	c.sport = 53;
+	c.cnext = 0x40000000u;
+	c.snext = 0x50000000u;
+	ql = dns_query(q, 601, "p53.example.test", 1);
+	tcp_send(&w, &c, 1, f, framed(f, q, ql), 100);
+	rl = dns_response(r, 601, "p53.example.test", 1, 100);
+	tcp_send(&w, &c, 0, f, framed(f, r, rl), 100);
+	pw_close(&w);
+}
+
 static int repeat(int n, const char *in, const char *out)
 {
 	char err[PCAP_ERRBUF_SIZE];
@@ -777,5 +921,6 @@ int main(int argc, char **argv)
 	scen_snaplen(dir);
 	scen_garbage(dir);
 	scen_synflood(dir, n);
+	scen_fidelity(dir);
 	return 0;
 }

@@ -164,18 +164,29 @@ int main(void)
 
 	/* hostile cases */
 	is(PARSE(h_selfptr, DNSPARSE_FULL), E_LOOP, "self pointer: E_LOOP");
+	is(d.has_question, 0, "... and no question kept");
 	is(d.err_off, 12, "err_off at the pointer");
 	is(PARSE(h_labelloop, DNSPARSE_FULL), E_MALFORMED, "loop through a label: name too long");
 	is(PARSE(h_fwdptr, DNSPARSE_FULL), E_LOOP, "forward pointer: E_LOOP");
+	ok(d.has_question && strcmp(d.qname, "x") == 0 && d.qtype == 1 && d.err_off == 12,
+	    "... the qname followed forward all the same ('%s'), reported at 12: recordable, flagged", d.qname);
 	is(PARSE(h_hdrptr, DNSPARSE_FULL), E_LOOP, "pointer into header: E_LOOP");
+	is(d.has_question, 0, "... no question kept (its labels would be header bytes)");
 	is(PARSE(h_oobptr, DNSPARSE_FULL), E_LOOP, "pointer beyond the end: E_LOOP (forward)");
 	is(PARSE(h_label64, DNSPARSE_FULL), E_MALFORMED, "label 64: E_MALFORMED");
 	is(PARSE(h_labelpast, DNSPARSE_FULL), E_TRUNCATED, "label past end: E_TRUNCATED");
 	is(PARSE(h_noqtype, DNSPARSE_FULL), E_TRUNCATED, "question without type: E_TRUNCATED");
 	is(PARSE(h_missing_an, DNSPARSE_FULL), E_TRUNCATED, "short RDATA: E_TRUNCATED");
+	ok(d.has_question && strcmp(d.qname, "a") == 0, "... with the question kept (odd but real: recorded flagged)");
 	is(PARSE(h_missing_an, DNSPARSE_QUESTION), E_OK, "... but question-only mode is fine");
 	is(PARSE(h_twoopt, DNSPARSE_FULL), E_MALFORMED, "two OPTs: E_MALFORMED");
 	is(d.err_off, 30, "err_off at the second OPT");
+	ok(d.has_question && d.has_edns && d.edns_udp == 1024, "... question and the first OPT (udp 1024) kept");
+	/* a response cut after its question (a capture's snap length): arcount 1 announced, nothing follows */
+	is(dnsparse(h_twoopt, 19, DNSPARSE_FULL, &d), E_TRUNCATED, "cut after the question: E_TRUNCATED (counts do not fit)");
+	ok(d.has_question && d.qtype == 1 && d.err_off == 4 && !d.has_edns, "... header and question kept, no EDNS");
+	is(dnsparse(h_twoopt, 16, DNSPARSE_FULL, &d), E_TRUNCATED, "cut inside the question: E_TRUNCATED");
+	is(d.has_question, 0, "... nothing kept");
 	is(PARSE(r_optans, DNSPARSE_FULL), E_OK, "OPT in answer parses");
 	is(d.has_edns, 0, "OPT in answer is not EDNS");
 	is(PARSE(r_badvers, DNSPARSE_FULL), E_OK, "BADVERS parses");

@@ -243,6 +243,16 @@ static const struct hostile hostile[] = {
 
 static void hostile_frames(void)
 {
+	{
+		/* 14 message { 1 type AUTH_RESPONSE, 10 query_message 1 byte }: no response_message */
+		static const uint8_t nores[] = { 0x72, 0x05, 0x08, 0x02, 0x52, 0x01, 0x00 };
+		/* 14 message { 1 type AUTH_QUERY, 10 query_message 1 byte }: a query needs no response */
+		static const uint8_t q[] = { 0x72, 0x05, 0x08, 0x01, 0x52, 0x01, 0x00 };
+		struct capd_msg mm;
+		is(dnstap_decode(nores, sizeof(nores), &mm), E_MALFORMED, "AUTH_RESPONSE without response_message: a dnstap error");
+		ok(mm.dns == NULL && mm.type == 0, "  message left zeroed");
+		ok(dnstap_decode(q, sizeof(q), &mm) == E_OK && mm.dns_len == 1, "AUTH_QUERY with its query_message decodes");
+	}
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		const struct hostile *h = &hostile[i];
 		struct capd_msg m;
@@ -252,8 +262,8 @@ static void hostile_frames(void)
 		ok(m.dns == NULL && m.type == 0, "  message left zeroed");
 	}
 	struct capd_msg m0;
-	/* 14 message { 1 type AUTH_RESPONSE, 1 type AUTH_QUERY }: the first type counts, in both */
-	static const uint8_t dup[] = { 0x72, 0x04, 0x08, 0x02, 0x08, 0x01 };
+	/* 14 message { 1 type AUTH_RESPONSE, 1 type AUTH_QUERY, 14 response_message 1 byte }: the first type counts */
+	static const uint8_t dup[] = { 0x72, 0x07, 0x08, 0x02, 0x08, 0x01, 0x72, 0x01, 0x00 };
 	uint8_t pt = 0;
 	ok(dnstap_decode(dup, sizeof(dup), &m0) == E_OK && m0.type == MT_AUTH_RESPONSE, "repeated type: decode keeps the first");
 	ok(dnstap_peek_type(dup, sizeof(dup), &pt, NULL, NULL) == E_OK && pt == MT_AUTH_RESPONSE, "repeated type: peek keeps the first");

@@ -12,6 +12,8 @@
 #include "capd/sender.h"
 #include "capd/zones.h"
 #include "common/errors.h"
+#include <stdint.h>
+#include <string.h>
 #include "tests/tap.h"
 
 static uint8_t key[ENV_KEY_LEN];
@@ -100,6 +102,199 @@ static struct dnsa_record *find(const char *qname, uint8_t msgtype)
 		if (strcmp(got[i].qname, qname) == 0 && got[i].msgtype == msgtype)
 			return &got[i];
 	return NULL;
+}
+
+
+/* counters of one run of `n` responses through a pipeline with sampler sc: every 5th unlisted, every 5th garbage */
+static void run_mix(struct sender *s, const struct sampler_conf *sc, unsigned n, struct dnsa_counters *c)
+{
+	struct zones *z = zones_new();
+	struct pipeline_conf pc = { .sampler = *sc, .qname_labels = 1 };
+	struct pipeline *p;
+	uint8_t w[512];
+	struct capd_msg m;
+
+	zones_add_list(z, "example.test");
+	pc.sampler.type_mask = 1u << MT_AUTH_RESPONSE;
+	pc.sampler.seed = 42;
+	p = pipeline_new(&pc, s, &z, 0, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		size_t wl;
+		if (i % 4 == 0) { /* a query now and then: not a sampled type, counted exactly */
+			wl = wire(w, "www.example.test", 1, 0, 0, 0);
+			msg(&m, MT_AUTH_QUERY, TR_UDP, w, wl, "192.0.2.1");
+			pipeline_msg(p, &m);
+		}
+		wl = wire(w, i % 5 == 1 ? "www.other.invalid" : "www.example.test", 1, 0x8400, 0, 0);
+		if (i % 5 == 2)
+			wl = 7; /* shorter than a header: a parse error */
+		msg(&m, MT_AUTH_RESPONSE, i % 3 ? TR_UDP : TR_TCP, w, wl, i % 7 ? "192.0.2.1" : "2001:db8::1");
+		pipeline_msg(p, &m);
+	}
+	memset(c, 0, sizeof *c);
+	pipeline_counters(p, c);
+	pipeline_free(p);
+	sender_flush(s);
+}
+
+/* docs/wire-format.md lists every counter as "| id | name | kind | ... |" */
+static int doc_kind(const char *doc, unsigned id, const char *name, const char *kind)
+{
+	char row[200];
+	snprintf(row, sizeof row, "| %u | %s | %s |", id, name, kind);
+	return strstr(doc, row) != NULL;
+}
+
+static void test_counter_kinds(struct sender *s, int fd)
+{
+	struct dnsa_counters all, nth, rnd;
+	struct sampler_conf a = { .mode = SAMPLER_ALL }, n3 = { .mode = SAMPLER_NTH, .n = 3 },
+		r10 = { .mode = SAMPLER_RANDOM, .n = 10 };
+	static char doc[200000];
+	FILE *f = fopen("docs/wire-format.md", "r");
+	size_t dl = f ? fread(doc, 1, sizeof doc - 1, f) : 0;
+	unsigned named = 0, documented = 0, kinded = 0, same = 0, checked = 0;
+
+	if (f)
+		fclose(f);
+	doc[dl] = '\0';
+	ok(dl > 0, "read docs/wire-format.md");
+	for (unsigned id = 0; id < C_COUNTER_MAX; id++) {
+		const char *nm = counter_name(id);
+		if (!nm)
+			continue;
+		named++;
+		kinded += counter_kind(id) != CK_NONE;
+		if (doc_kind(doc, id, nm, counter_kind_name(counter_kind(id))))
+			documented++;
+		else
+			diag("counter %u %s (%s) not in the docs' counter table", id, nm,
+			    counter_kind_name(counter_kind(id)));
+	}
+	is(kinded, named, "every one of the %u counters is exact, estimate, sample or gauge", named);
+	is(documented, named, "every counter is in docs/wire-format.md with its kind");
+
+	/* 1500 messages, period 5; nth:3 takes each residue equally often, so estimates come out exact */
+	run_mix(s, &a, 1500, &all);
+	run_mix(s, &n3, 1500, &nth);
+	run_mix(s, &r10, 20000, &rnd);
+	receive(fd);
+	for (unsigned id = 0; id < C_COUNTER_MAX; id++) {
+		int k = counter_kind(id);
+		if (!counters_has(&all, id) || (k != CK_EXACT && k != CK_ESTIMATE))
+			continue;
+		checked++;
+		if (all.value[id] == nth.value[id])
+			same++;
+		else
+			diag("%s (%s): all %ju, nth:3 %ju", counter_name(id), counter_kind_name(k),
+			    (uintmax_t)all.value[id], (uintmax_t)nth.value[id]);
+	}
+	ok(checked >= 10, "%u exact and estimated counters compared", checked);
+	is(same, checked, "exact counters equal under all and nth:3; estimates equal their exact value");
+	is(all.value[C_ZONE_UNLISTED_EST], 300, "zone_unlisted_est: 300 of 1500 under all");
+	is(nth.value[C_ZONE_UNLISTED_EST], 300, "zone_unlisted_est: 300 under nth:3 (100 sampled, weight 3)");
+	is(all.value[C_PARSE_ERRORS_EST], 300, "parse_errors_est: 300 under all");
+	ok(all.value[C_SAMPLED] == 1500 && nth.value[C_SAMPLED] == 500 && nth.value[C_PARSE_ERRORS] == 100,
+	   "sample counters count sampled work: sampled %ju vs %ju, parse_errors 100",
+	   (uintmax_t)all.value[C_SAMPLED], (uintmax_t)nth.value[C_SAMPLED]);
+	is(rnd.value[C_MSG_TOTAL], 25000, "random:10: msg_total exact (20000 responses, 5000 queries)");
+	ok(rnd.value[C_ZONE_UNLISTED_EST] > 3200 && rnd.value[C_ZONE_UNLISTED_EST] < 4800,
+	   "random:10: zone_unlisted_est %ju estimates 4000 (within 4 sigma)", (uintmax_t)rnd.value[C_ZONE_UNLISTED_EST]);
+}
+
+/* capd -r: adaptive follows the capture's timestamps, not the wall clock */
+static void test_capture_clock(struct sender *s, int fd)
+{
+	for (int cc = 0; cc < 2; cc++) {
+		struct zones *z = zones_new();
+		struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ADAPTIVE, .target = 100, .min_n = 1,
+			.max_n = 10000, .type_mask = 1u << MT_AUTH_RESPONSE, .seed = 7 }, .qname_labels = 1,
+			.capture_clock = cc };
+		struct pipeline *p;
+		struct dnsa_counters c;
+		uint8_t w[512];
+		struct capd_msg m;
+		size_t wl = wire(w, "www.example.test", 1, 0x8400, 0, 0);
+
+		zones_add_list(z, "example.test");
+		p = pipeline_new(&pc, s, &z, 0, NULL);
+		pipeline_tick(p, 1700000000000000ull, 5000000);
+		/* 10 s of capture at 5000 responses/s, replayed in a few ms of wall time */
+		for (unsigned i = 0; i < 50000; i++) {
+			msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, wl, "192.0.2.1");
+			m.response_time_us = 1600000000000000ull + (uint64_t)i * 200;
+			pipeline_msg(p, &m);
+			if (i % 5000 == 0)
+				pipeline_tick(p, 1700000000000000ull, 5000000 + i / 1000); /* wall: no second passes */
+		}
+		memset(&c, 0, sizeof c);
+		pipeline_counters(p, &c);
+		if (cc)
+			ok(c.value[C_SAMPLE_N] >= 40 && c.value[C_SAMPLE_N] <= 60,
+			   "capture clock: adaptive n %ju = 5000/s over target 100/s", (uintmax_t)c.value[C_SAMPLE_N]);
+		else
+			is(c.value[C_SAMPLE_N], 1, "wall clock: a replay faster than a second stays at n = min_n");
+		pipeline_free(p);
+		sender_flush(s);
+		receive(fd);
+	}
+}
+
+/* odd and cut messages: recorded with what was readable, flagged */
+static void test_partial(struct sender *s, int fd)
+{
+	struct zones *z = zones_new();
+	struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ALL, .type_mask = 1u << MT_AUTH_RESPONSE },
+		.qname_labels = 1 };
+	struct pipeline *p;
+	struct dnsa_counters c;
+	struct dnsa_record *r;
+	uint8_t w[512];
+	struct capd_msg m;
+	size_t wl;
+
+	zones_add_list(z, "example.test");
+	p = pipeline_new(&pc, s, &z, 0, NULL);
+	/* cut after the question and 3 bytes of its OPT */
+	wl = wire(w, "cut.example.test", 16, 0x8400, 0, 1);
+	msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, 12 + 18 + 4 + 3, "192.0.2.1");
+	m.cut = 1;
+	m.wire_len = (uint32_t)wl;
+	pipeline_msg(p, &m);
+	/* cut inside the header: counted by its input, not a parse error, not recorded */
+	msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, 8, "192.0.2.1");
+	m.cut = 1;
+	m.wire_len = (uint32_t)wl;
+	pipeline_msg(p, &m);
+	/* two OPTs: malformed after the question; the first OPT's values kept */
+	wl = wire(w, "two.example.test", 1, 0x8400, 0, 1);
+	memcpy(w + wl, w + wl - 22, 22);
+	wl += 22;
+	w[11] = 2;
+	msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, wl, "192.0.2.1");
+	pipeline_msg(p, &m);
+	/* the qname is a forward pointer to a name after the question */
+	{
+		static const uint8_t fw[] = { 0, 1, 0x84, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+			0xc0, 18, 0, 1, 0, 1, 3, 'f', 'w', 'd', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0 };
+		msg(&m, MT_AUTH_RESPONSE, TR_UDP, fw, sizeof fw, "192.0.2.1");
+		pipeline_msg(p, &m);
+	}
+	memset(&c, 0, sizeof c);
+	pipeline_counters(p, &c);
+	pipeline_free(p);
+	sender_flush(s);
+	is(receive(fd), 3, "three partial records");
+	r = find("cut.example.test", MT_AUTH_RESPONSE);
+	ok(r && r->partial == RP_CUT && r->qtype == 16 && r->rsize == 12 + 18 + 4 + 22 && !(r->has & RH_EDNS),
+	   "cut: qname, qtype, size on the wire, flagged cut");
+	r = find("two.example.test", MT_AUTH_RESPONSE);
+	ok(r && r->partial == RP_MALFORMED && (r->has & RH_EDNS) && r->edns_udp == 1232 && r->edns_do,
+	   "two OPTs: flagged malformed, the first OPT's EDNS");
+	r = find("fwd.example.test", MT_AUTH_RESPONSE);
+	ok(r && r->partial == RP_MALFORMED, "qname as a forward pointer: followed, flagged malformed");
+	ok(c.value[C_PARSE_ERRORS] == 0 && c.value[C_RECORDED_PARTIAL] == 3, "no parse error; 3 partial records");
 }
 
 int main(void)
@@ -223,7 +418,8 @@ int main(void)
 	is(c.value[C_NOT_SAMPLED_TYPE], 1, "1 not sampled (type)");
 	is(c.value[C_SAMPLED], 4, "4 sampled");
 	is(c.value[C_PARSE_ERRORS], 1, "1 parse error");
-	is(c.value[C_ZONE_UNLISTED], 1, "1 unlisted");
+	is(c.value[C_ZONE_UNLISTED_EST], 1, "1 unlisted (estimate: weight 1 under all)");
+	ok(!counters_has(&c, C_ZONE_UNLISTED), "the old sampled-only zone_unlisted is not sent");
 	is(c.value[C_RECORDED], 2, "2 recorded");
 	is(c.value[C_SAMPLE_N], 1, "sample_n 1");
 	pipeline_shed(p, MT_AUTH_RESPONSE, TR_UDP, 4);
@@ -262,9 +458,13 @@ int main(void)
 		is_str(r->zone, ".", "under zone '.'");
 	memset(&c, 0, sizeof c);
 	pipeline_counters(p, &c);
-	is(c.value[C_ZONE_UNLISTED], 1, "the sampled unlisted message counted");
+	is(c.value[C_ZONE_UNLISTED_EST], 2, "the sampled unlisted message counted by its weight (nth:2)");
 	is(c.value[C_SAMPLE_N], 2, "sample_n 2");
 	pipeline_free(p);
+
+	test_partial(s, fd);
+	test_counter_kinds(s, fd);
+	test_capture_clock(s, fd);
 
 	/* a bad sampler conf frees what it was given */
 	z = zones_new();
