@@ -32,6 +32,8 @@ const struct conf_opt capd_conf_table[] = {
 	STR("sampling.mode", sampling_mode, "all", "all | nth:N | random:N | adaptive"),
 	STR("sampling.types", sampling_types, "AUTH_RESPONSE,CLIENT_RESPONSE",
 	    "dnstap message types sampled (names or AQ/AR/CQ/CR...); others are only counted"),
+	BOOL("sampling.double_count", double_count, "no",
+	    "allow a query type with a response type in types: each exchange is then recorded twice (tests)"),
 	INT("sampling.target", sampling_target, 1, 100000000, "10000", "adaptive: records per second to aim for"),
 	INT("sampling.min_n", sampling_min_n, 1, 1000000000, "1", "adaptive: smallest n"),
 	INT("sampling.max_n", sampling_max_n, 1, 1000000000, "10000", "adaptive: largest n"),
@@ -163,6 +165,8 @@ int capd_conf_load(struct capd_conf *c, const char *path, conf_err_fn err, void 
 		bad(&x, "sampling.mode", NULL, "'%s' is not all, nth:N, random:N or adaptive", c->sampling_mode);
 	if (sampler_type_mask(c->sampling_types, &mask) != E_OK)
 		bad(&x, "sampling.types", NULL, "'%s' is not a list of dnstap message types", c->sampling_types);
+	else if (sampler_types_check(mask, c->double_count))
+		bad(&x, "sampling.types", NULL, "%s", sampler_types_check(mask, c->double_count));
 	if (c->sampling_min_n > c->sampling_max_n)
 		bad(&x, "sampling.min_n", NULL, "%s", "must not be above sampling.max_n");
 	if (c->aggregator.n == 0)
