@@ -29,8 +29,8 @@
 #   ns_begin SERVER         MariaDB, aggd, capd (socket in NS_USER's group), the server as NS_USER;
 #                           checks the socket's group and mode, the server's user, and that it connects
 #   ns_restart              every answer so far is staged; the server restarts and reconnects
-#   ns_finish [denied]      every answer staged, dnsperf lost nothing; [ns_denied]; capd and aggd stop,
-#                           one rollup, ns_sql_check
+#   ns_finish [denied|keep] every answer staged, dnsperf lost nothing; ns_denied (denied) or the server
+#                           stopped (unless keep); capd and aggd stop, one rollup, ns_sql_check
 # Every process is stopped by its PID; every wait is bounded.
 
 NS=
@@ -228,7 +228,11 @@ ns_finish() {
 	ns_wait_staged "$want"
 	is "$(ns_staged)" "$want" "every answer ($want) staged, none lost across the restart"
 	is "$NS_LOST" 0 "dnsperf lost no query"
-	if [ "${1:-}" = denied ]; then ns_denied; else sleep 1.1; ns_stop; fi
+	case "${1:-}" in
+	denied) ns_denied ;;
+	keep) ;;
+	*) ns_stop ;;
+	esac
 	capd_stop
 	pipe_aggd_stop
 	pipe_rollup
