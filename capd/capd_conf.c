@@ -33,7 +33,7 @@ const struct conf_opt capd_conf_table[] = {
 	STR("sampling.types", sampling_types, "AUTH_RESPONSE,CLIENT_RESPONSE",
 	    "dnstap message types sampled (names or AQ/AR/CQ/CR...); others are only counted"),
 	BOOL("sampling.double_count", double_count, "no",
-	    "allow a query type with a response type in types: each exchange is then recorded twice (tests)"),
+	    "accept any types, also queries with responses: exchanges are then recorded twice (tests)"),
 	INT("sampling.target", sampling_target, 1, 100000000, "10000", "adaptive: records per second to aim for"),
 	INT("sampling.min_n", sampling_min_n, 1, 1000000000, "1", "adaptive: smallest n"),
 	INT("sampling.max_n", sampling_max_n, 1, 1000000000, "10000", "adaptive: largest n"),

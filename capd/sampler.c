@@ -234,12 +234,14 @@ const char *sampler_types_check(uint32_t mask, int double_count)
 	const uint32_t responses = (1u << MT_AUTH_RESPONSE) | (1u << MT_CLIENT_RESPONSE);
 
 	/* why: sampled types feed the per-zone series, so each must be one client exchange */
+	if (double_count)
+		return NULL;
 	if (mask & ~(queries | responses))
 		return "only AUTH_* and CLIENT_* types may be sampled (RESOLVER, FORWARDER, STUB, TOOL "
 		    "and UPDATE messages are counted, never recorded in the zone series)";
-	if ((mask & queries) && (mask & responses) && !double_count)
+	if ((mask & queries) && (mask & responses))
 		return "a query type and a response type record each exchange twice: "
-		    "list responses or queries, not both (or set sampling.double_count)";
+		    "list responses or queries, not both";
 	return NULL;
 }
 

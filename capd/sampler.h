@@ -56,11 +56,11 @@ int sampler_type_mask(const char *list, uint32_t *mask);
 
 /*
  * sampler_types_check: NULL when a type mask records each client exchange at most
- * once, else why not (a static string). Refused: RESOLVER, FORWARDER, STUB, TOOL
- * and UPDATE messages (the server's own upstream traffic or updates, not its
- * clients' queries: counted, never sampled), and, unless double_count is set, a
- * query type together with a response type (the query and its answer would both
- * land in the zone series). Cannot fail.
+ * once, else why not (a static string). Refused: a query type together with a
+ * response type (the query and its answer would both land in the zone series), and
+ * RESOLVER, FORWARDER, STUB, TOOL and UPDATE messages (the server's own upstream
+ * traffic or updates, not its clients' queries: counted, never sampled).
+ * double_count (tests that record every message) accepts any mask. Cannot fail.
  */
 const char *sampler_types_check(uint32_t mask, int double_count);
 
