@@ -69,8 +69,9 @@ ns_init() {
 
 ns_capd_conf() {
 	pipe_capd_conf "$@"
-	# the zones and the socket's group: later keys of a section override earlier ones
-	sed -i "s/^zone = .*/zone = $NS_ZONES/; s/^socket = .*/&\nsocket_group = $NS_USER\nsocket_mode = 0660/" "$T/capd.conf"
+	# the zones, the socket's group, batches sent after 200 ms (the test waits for them)
+	sed -i "s/^zone = .*/zone = $NS_ZONES/; s/^socket = .*/&\nsocket_group = $NS_USER\nsocket_mode = 0660/;
+	        s/^counters_interval = .*/&\nflush_ms = 200/" "$T/capd.conf"
 	grep -q '^\[sampling\]' "$T/capd.conf" || printf '[sampling]\nmode = all\n' >> "$T/capd.conf"
 }
 
