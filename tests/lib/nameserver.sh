@@ -7,10 +7,10 @@
 #   ns_capd_conf [LINES]    pipeline's capd.conf for NS_ZONES, sampling "all", and the socket given to
 #                           NS_USER's group, mode 0660 (the documented setup with capd started as root)
 #   ns_start                the server in the foreground (a child of the test), as NS_USER, config from
-#                           tests/data/realservers/SERVER.conf
-#                           (named.conf for bind); waits (bounded) until its log says it
-#                           serves. Unbound and dnsdist get a plain Knot (no dnstap) behind them.
+#                           tests/data/realservers/SERVER.conf (named.conf for bind); waits (bounded)
+#                           until its log says it serves (no probe query, so nothing extra in dnstap).
 #                           Sets NS_PID. Returns 1 (log shown) on failure.
+#                           Unbound and dnsdist get a plain Knot (no dnstap) behind them, from ns_init.
 #   ns_stop                 SIGTERM by PID, SIGKILL after 10 s (safe to call twice; also in the cleanup)
 #   ns_perf NAME udp|tcp 4|6 RUNS [rd0]
 #                           dnsperf -v, RUNS times through NS_QUERIES at a moderate rate; each answer
@@ -195,7 +195,10 @@ ns_sql_check() {
 		tr '\t' ' ' | sort > "$T/got-dim.txt"
 	ns_same "$T/got-zone.txt" "$T/want-zone.txt" "$NS: SQL queries per zone equal what dnsperf got answered"
 	ns_same "$T/got-dim.txt" "$T/want-dim.txt" "$NS: SQL per zone and qtype, rcode, transport, IP version equal dnsperf's answers"
-	sed "s/^/# $NS answered, per zone: /" "$T/want-zone.txt"
+	join -a 1 -e 0 -o 0,1.2,2.2 "$T/want-zone.txt" "$T/got-zone.txt" |
+		awk -v ns="$NS" '{ printf "# %s, zone %s: dnsperf got %d answers, SQL shows %d queries\n", ns, $1, $2, $3 }'
+	echo "# $NS answers by transport: $(awk '{ c[$4 "/IPv" $5]++ } END { for (k in c) print k, c[k] }' "$NS_ANSWERED" |
+		sort | paste -sd, - | sed 's/,/, /g')"
 }
 
 ns_begin() {
