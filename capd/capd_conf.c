@@ -180,6 +180,8 @@ const struct conf_opt capd_conf_table[] = {
 	STRC("sampling.mode", sampling_mode, "all", "all | nth:N | random:N | adaptive", chk_mode),
 	STRC("sampling.types", sampling_types, "AUTH_RESPONSE,CLIENT_RESPONSE",
 	    "dnstap message types sampled (names or AQ/AR/CQ/CR...); others are only counted", chk_types),
+	BOOL("sampling.double_count", double_count, "no",
+	    "accept any types, also queries with responses: exchanges are then recorded twice (tests)"),
 	INT("sampling.target", sampling_target, 1, 100000000, "10000", "adaptive: records per second to aim for"),
 	INT("sampling.min_n", sampling_min_n, 1, 1000000000, "1", "adaptive: smallest n"),
 	INT("sampling.max_n", sampling_max_n, 1, 1000000000, "10000", "adaptive: largest n"),
@@ -252,6 +254,10 @@ int capd_conf_load(struct capd_conf *c, const char *path, unsigned flags, conf_e
 	 * reports only other problems, and -n shows every error at once */
 
 	/* what depends on several keys (each key's own checks ran in conf_load) */
+	uint32_t mask;
+	const char *twice;
+	if (sampler_type_mask(c->sampling_types, &mask) == E_OK && (twice = sampler_types_check(mask, c->double_count)))
+		conf_bad(&x, "sampling.types", NULL, "%s", twice);
 	if (c->sampling_min_n > c->sampling_max_n)
 		conf_bad(&x, "sampling.min_n", NULL, "must not be above sampling.max_n");
 	if (c->aggregator.n == 0)

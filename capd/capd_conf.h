@@ -27,6 +27,7 @@ struct capd_conf {
 	/* [sampling] */
 	char sampling_mode[32];      /* all | nth:N | random:N | adaptive */
 	char sampling_types[256];    /* message types sampled */
+	int double_count;            /* queries and responses may both be sampled (tests only) */
 	int64_t sampling_target;     /* adaptive: records/s */
 	int64_t sampling_min_n;
 	int64_t sampling_max_n;

@@ -228,6 +228,23 @@ static const char *const type_names[MT_MAX][2] = {
 	[MT_UPDATE_RESPONSE] = { "UPDATE_RESPONSE", "UR" },
 };
 
+const char *sampler_types_check(uint32_t mask, int double_count)
+{
+	const uint32_t queries = (1u << MT_AUTH_QUERY) | (1u << MT_CLIENT_QUERY);
+	const uint32_t responses = (1u << MT_AUTH_RESPONSE) | (1u << MT_CLIENT_RESPONSE);
+
+	/* why: sampled types feed the per-zone series, so each must be one client exchange */
+	if (double_count)
+		return NULL;
+	if (mask & ~(queries | responses))
+		return "only AUTH_* and CLIENT_* types may be sampled (RESOLVER, FORWARDER, STUB, TOOL "
+		    "and UPDATE messages are counted, never recorded in the zone series)";
+	if ((mask & queries) && (mask & responses))
+		return "a query type and a response type record each exchange twice: "
+		    "list responses or queries, not both";
+	return NULL;
+}
+
 const char *sampler_type_name(unsigned msgtype)
 {
 	return msgtype < MT_MAX ? type_names[msgtype][0] : NULL;

@@ -54,6 +54,16 @@ int sampler_parse_mode(const char *s, struct sampler_conf *conf);
  * ("AUTH_RESPONSE,CLIENT_RESPONSE", or short "AR,CR") into a mask. E_OK or E_INVAL. */
 int sampler_type_mask(const char *list, uint32_t *mask);
 
+/*
+ * sampler_types_check: NULL when a type mask records each client exchange at most
+ * once, else why not (a static string). Refused: a query type together with a
+ * response type (the query and its answer would both land in the zone series), and
+ * RESOLVER, FORWARDER, STUB, TOOL and UPDATE messages (the server's own upstream
+ * traffic or updates, not its clients' queries: counted, never sampled).
+ * double_count (tests that record every message) accepts any mask. Cannot fail.
+ */
+const char *sampler_types_check(uint32_t mask, int double_count);
+
 /* sampler_type_name: "AUTH_QUERY" etc., or NULL. */
 const char *sampler_type_name(unsigned msgtype);
 

@@ -16,7 +16,7 @@ is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok
 # Knot first (its dnstap sink is a socket nobody listens on: this test is about packets)
 knot_start "$T/knot" "$T/unused.sock" || { echo "Bail out! knotd did not start"; exit 1; }
 recv_start live -t 120
-capd_conf "$T/live.conf" "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE" \
+capd_conf "$T/live.conf" "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE" "double_count = yes" \
 	"[zones]" "zone = example.test sample.test" "unlisted = record" \
 	"[dnstap]" "socket =" \
 	"[pcap]" "interface = lo" "server = 127.0.0.1" "server = ::1" "port = $KNOT_PORT" \

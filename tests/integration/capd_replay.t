@@ -23,7 +23,7 @@ is "$REF_TOTAL" 15000 "dnstap-ldns decodes 15000 messages"
 
 # 1. all sampling, queries and responses, unlisted zones recorded under "."
 recv_start all -x 1 -i 20
-capd_conf "$T/all.conf" "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE" \
+capd_conf "$T/all.conf" "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE" "double_count = yes" \
     "[zones]" "zone = example.test, sample.test" "unlisted = record" \
     "[client]" "country_db = $T/country.mmdb" "asn_db = $T/asn.mmdb" "[privileges]" "allow_root = yes"
 "$CAPD" -c "$T/all.conf" -r "$FSTRM" 2> "$T/capd-all.log"

@@ -17,7 +17,7 @@ ok $? "dnsa-mkpcap wrote the crafted files"
 # run NAME: capd -r on crafted/NAME.pcap, all sampling; counters in $T/NAME.out
 run() {
     recv_start "$1" -x 1 -i 20
-    capd_conf "$T/$1.conf" "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE" \
+    capd_conf "$T/$1.conf" "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE" "double_count = yes" \
         "[zones]" "zone = example.test" "unlisted = record" "[privileges]" "allow_root = yes" "[pcap]" "port = 53"
     "$CAPD" -c "$T/$1.conf" -r "$T/crafted/$1.pcap" 2> "$T/capd-$1.log"
     ok $? "capd -r $1.pcap exits 0"

@@ -64,6 +64,20 @@ int main(void)
 	is(m, (1u << MT_AUTH_QUERY) | (1u << MT_AUTH_RESPONSE), "mask of AQ+AR");
 	is(sampler_type_mask("AUTH_RESPONSE,BOGUS", &m), E_INVAL, "unknown type rejected");
 	is(sampler_type_mask("", &m), E_INVAL, "empty list rejected");
+	/* what may be sampled: each client exchange at most once (the zone series count it) */
+	ok(sampler_types_check(RESP_MASK, 0) == NULL, "AR+CR (the default) accepted");
+	ok(sampler_types_check((1u << MT_AUTH_QUERY) | (1u << MT_CLIENT_QUERY), 0) == NULL, "AQ+CQ (queries only) accepted");
+	ok(sampler_types_check(1u << MT_AUTH_RESPONSE, 0) == NULL, "AR alone accepted");
+	ok(sampler_types_check((1u << MT_AUTH_QUERY) | (1u << MT_AUTH_RESPONSE), 0) != NULL, "AQ+AR refused (double count)");
+	ok(sampler_types_check((1u << MT_AUTH_QUERY) | (1u << MT_CLIENT_RESPONSE), 0) != NULL,
+	    "AQ+CR refused (BIND's RD=1 pair)");
+	ok(sampler_types_check(RESP_MASK | (1u << MT_RESOLVER_RESPONSE), 0) != NULL, "RESOLVER_RESPONSE refused");
+	ok(sampler_types_check(1u << MT_RESOLVER_QUERY, 0) != NULL, "RESOLVER_QUERY refused");
+	ok(sampler_types_check((1u << MT_AUTH_QUERY) | (1u << MT_AUTH_RESPONSE), 1) == NULL,
+	    "AQ+AR accepted with double_count");
+	ok(sampler_types_check(RESP_MASK | (1u << MT_TOOL_QUERY), 1) == NULL, "TOOL_QUERY accepted with double_count");
+	for (unsigned t = MT_FORWARDER_QUERY; t < MT_MAX; t++)
+		ok(sampler_types_check(1u << t, 0) != NULL, "%s refused", sampler_type_name(t));
 	is_str(sampler_type_name(MT_CLIENT_RESPONSE), "CLIENT_RESPONSE", "type name");
 	ok(sampler_type_name(99) == NULL, "no name for type 99");
 
