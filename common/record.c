@@ -95,6 +95,7 @@ static const char *const counter_names[C_COUNTER_MAX] = {
 	[C_SRV_SERVFAIL] = "srv_servfail",
 	[C_SRV_RCODE_OTHER] = "srv_rcode_other",
 	[C_SRV_DROPPED] = "srv_dropped",
+	[C_SRV_ZONES_UNTRACKED] = "srv_zones_untracked",
 	[C_SRV_RESTARTS] = "srv_restarts",
 	[C_SRV_READS] = "srv_reads",
 	[C_SRV_READ_ERRORS] = "srv_read_errors",

@@ -162,6 +162,7 @@ enum dnsa_counter {
 	C_SRV_RCODE_OTHER,
 	C_SRV_DROPPED,            /* queries the server dropped without answer (NSD num.dropped) */
 	C_SRV_ZONE_MAX,           /* end of the ids that may appear per zone */
+	C_SRV_ZONES_UNTRACKED = 124, /* readings that found more zones than [server_stats] zones_max */
 	C_SRV_RESTARTS = 125,     /* readings where the server's counters went back (server restart) */
 	C_SRV_READS,              /* successful readings of the server's statistics */
 	C_SRV_READ_ERRORS,        /* readings that failed (no access, timeout, unparsable output) */

@@ -1,0 +1,253 @@
+/* tests/unit/test_srvstats.c: the nameserver statistics reader against output captured from real Knot 3.2 and NSD 4.6. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capd/srvstats.h"
+#include "common/errors.h"
+#include "common/record.h"
+#include "tests/tap.h"
+
+/* captured by hand from knotc / nsd-control, see tests/data/srvstats/README (tests run from the top of the tree) */
+#define DATA "tests/data/srvstats/"
+
+static char *slurp(const char *name, size_t *len)
+{
+	char path[256];
+	snprintf(path, sizeof path, DATA "%s", name);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		diag("cannot open %s", path);
+		*len = 0;
+		return calloc(1, 1);
+	}
+	static char buf[1 << 16];
+	*len = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	char *p = malloc(*len + 1);
+	memcpy(p, buf, *len);
+	p[*len] = '\0';
+	return p;
+}
+
+/* feed a file in small uneven pieces, as a pipe would deliver it */
+static void feed_file(struct srvstats *s, unsigned step, const char *name)
+{
+	size_t len, off = 0, piece = 7;
+	char *t = slurp(name, &len);
+	while (off < len) {
+		size_t n = len - off < piece ? len - off : piece;
+		srvstats_feed(s, step, t + off, n);
+		off += n;
+		piece = piece * 3 % 61 + 1;
+	}
+	free(t);
+}
+
+static uint64_t val(const struct dnsa_counters *c, unsigned id)
+{
+	return counters_has(c, id) ? c->value[id] : UINT64_MAX;
+}
+
+static const struct dnsa_zone_total *find(const struct dnsa_zone_total *z, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(z[i].zone, name))
+			return &z[i];
+	return NULL;
+}
+
+static uint64_t zv(const struct dnsa_zone_total *z, unsigned id)
+{
+	return z && (z->set >> (id - C_SRV_FIRST) & 1) ? z->value[id - C_SRV_FIRST] : UINT64_MAX;
+}
+
+static void test_knot(void)
+{
+	struct srvstats_conf c = { .kind = SRV_KNOT, .timeout_ms = 1000, .zones = 1, .zones_max = 10 };
+	struct srvstats *s;
+	struct dnsa_counters k;
+	size_t n;
+	is(srvstats_new(&c, &s), E_OK, "knot reader made");
+
+	/* reading 1 is the baseline: 10 queries (9 udp4 + 1 tcp4) before capd looked */
+	feed_file(s, 0, "knot-stats-1.txt");
+	feed_file(s, 1, "knot-zone-stats-1.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "knot reading 1 taken in");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	ok(val(&k, C_SRV_QUERIES) == 0 && val(&k, C_SRV_RESPONSES) == 0, "the first reading is the baseline: zero");
+	is(val(&k, C_SRV_READS), 1, "one reading counted");
+	const struct dnsa_zone_total *z = srvstats_zones(s, 0, &n);
+	is(n, 2, "both zones known after the baseline");
+	ok(zv(find(z, n, "example.test"), C_SRV_QUERIES) == 0, "zone name without the trailing dot, total 0");
+
+	/* between the readings: 3 x A www.example.test (udp), A nx.sample.test over TCP, AAAA nx2.sample.test */
+	feed_file(s, 0, "knot-stats-2.txt");
+	feed_file(s, 1, "knot-zone-stats-2.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "knot reading 2 taken in");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_QUERIES), 5, "5 queries (request-protocol 15 - 10)");
+	is(val(&k, C_SRV_RESPONSES), 5, "5 responses (response-code sum)");
+	is(val(&k, C_SRV_UDP), 4, "4 over UDP");
+	is(val(&k, C_SRV_TCP), 1, "1 over TCP");
+	is(val(&k, C_SRV_IPV4), 5, "all over IPv4");
+	is(val(&k, C_SRV_IPV6), 0, "none over IPv6");
+	is(val(&k, C_SRV_NOERROR), 3, "3 NOERROR");
+	is(val(&k, C_SRV_NXDOMAIN), 2, "2 NXDOMAIN");
+	is(val(&k, C_SRV_REFUSED), 0, "REFUSED unchanged");
+	is(val(&k, C_SRV_READ_ERRORS), 0, "no failed reading");
+	z = srvstats_zones(s, 0, &n);
+	is(n, 2, "both zones changed");
+	is(zv(find(z, n, "example.test"), C_SRV_QUERIES), 3, "example.test: 3 queries");
+	is(zv(find(z, n, "example.test"), C_SRV_NOERROR), 3, "example.test: 3 NOERROR");
+	is(zv(find(z, n, "sample.test"), C_SRV_QUERIES), 2, "sample.test: 2 queries");
+	is(zv(find(z, n, "sample.test"), C_SRV_TCP), 1, "sample.test: 1 over TCP");
+	is(zv(find(z, n, "sample.test"), C_SRV_NXDOMAIN), 2, "sample.test: 2 NXDOMAIN");
+	srvstats_zones(s, 0, &n);
+	is(n, 0, "nothing changed since: no zone handed out");
+	srvstats_zones(s, 1, &n);
+	is(n, 2, "all = 1 hands out every zone");
+
+	/* the same reading again: nothing new; then reading 1 again = the server restarted */
+	feed_file(s, 0, "knot-stats-2.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "an unchanged reading");
+	feed_file(s, 0, "knot-stats-1.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "a reading after a restart");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_RESTARTS), 1, "the restart is counted");
+	is(val(&k, C_SRV_QUERIES), 15, "and what the server counted since the restart is added (5 + 10)");
+
+	/* failures: knotc's error line, output without mod-stats, an overlong line */
+	srvstats_feed(s, 0, "error: failed to connect to socket '/run/knot/knot.sock' (not exists)\n", 71);
+	is(srvstats_end(s, 0), SRVSTATS_FAILED, "a failed knotc");
+	ok(strstr(srvstats_error(s), "failed to connect") != NULL, "its error line is the reason: %s", srvstats_error(s));
+	srvstats_feed(s, 0, "server.zone-count = 2\n", 22);
+	is(srvstats_end(s, 1), SRVSTATS_FAILED, "no mod-stats counters: failed");
+	ok(strstr(srvstats_error(s), "mod-stats") != NULL, "and says why: %s", srvstats_error(s));
+	char big[3000];
+	memset(big, 'x', sizeof big);
+	srvstats_feed(s, 0, big, sizeof big);
+	feed_file(s, 0, "knot-stats-2.txt");
+	is(srvstats_end(s, 1), SRVSTATS_FAILED, "an overlong line fails the reading");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_READ_ERRORS), 3, "three failed readings counted");
+	is(val(&k, C_SRV_QUERIES), 15, "a failed reading changes no total");
+	/* hostile lines are ignored, not taken */
+	const char *hostile = "mod-stats.request-protocol[udp4] = 99999999999999999999999\n"
+	    "mod-stats.request-protocol[udp4] = -5\n[\x01zone.] mod-stats.response-code[NOERROR] = 4\n"
+	    "mod-stats.request-protocol[udp4 = 3\n";
+	srvstats_feed(s, 0, hostile, strlen(hostile));
+	feed_file(s, 0, "knot-stats-1.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "a reading with hostile lines around the real ones");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_QUERIES), 15, "the hostile lines added nothing");
+	srvstats_free(s);
+}
+
+static void test_nsd(void)
+{
+	struct srvstats_conf c = { .kind = SRV_NSD, .timeout_ms = 1000, .zones = 1, .zones_max = 1 };
+	struct srvstats *s;
+	struct dnsa_counters k;
+	size_t n;
+	is(srvstats_new(&c, &s), E_OK, "nsd reader made (room for one zone only)");
+	feed_file(s, 0, "nsd-stats-1.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "nsd reading 1 (baseline)");
+	/* between: 3 x A www.example.test udp4, A nx.sample.test tcp6, AAAA nx2.other (REFUSED) */
+	feed_file(s, 0, "nsd-stats-2.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "nsd reading 2");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_QUERIES), 5, "5 queries (num.queries 15 - 10)");
+	is(val(&k, C_SRV_RESPONSES), 5, "5 responses (num.rcode.* sum)");
+	is(val(&k, C_SRV_UDP), 4, "4 over UDP");
+	is(val(&k, C_SRV_TCP), 1, "1 over TCP");
+	is(val(&k, C_SRV_IPV6), 1, "1 over IPv6");
+	is(val(&k, C_SRV_NOERROR), 3, "3 NOERROR");
+	is(val(&k, C_SRV_NXDOMAIN), 1, "1 NXDOMAIN");
+	is(val(&k, C_SRV_REFUSED), 1, "1 REFUSED");
+	is(val(&k, C_SRV_DROPPED), 0, "none dropped");
+	is(val(&k, C_SRV_ZONES_UNTRACKED), 2, "two readings had a zone past zones_max = 1");
+	const struct dnsa_zone_total *z = srvstats_zones(s, 1, &n);
+	is(n, 1, "one zone tracked");
+	ok(n == 1 && (zv(&z[0], C_SRV_QUERIES) == 3 || zv(&z[0], C_SRV_QUERIES) == 1),
+	    "its total is its own (%s: %llu)", n ? z[0].zone : "-", (unsigned long long)(n ? zv(&z[0], C_SRV_QUERIES) : 0));
+	srvstats_free(s);
+
+	c.zones_max = 10;
+	is(srvstats_new(&c, &s), E_OK, "nsd reader with room");
+	feed_file(s, 0, "nsd-stats-1.txt");
+	srvstats_end(s, 1);
+	feed_file(s, 0, "nsd-stats-2.txt");
+	srvstats_end(s, 1);
+	z = srvstats_zones(s, 0, &n);
+	is(n, 2, "two zones (zonestats \"%%s\")");
+	is(zv(find(z, n, "example.test"), C_SRV_QUERIES), 3, "example.test: 3 queries");
+	is(zv(find(z, n, "sample.test"), C_SRV_QUERIES), 1, "sample.test: 1 query");
+	is(zv(find(z, n, "sample.test"), C_SRV_IPV6), 1, "sample.test: over IPv6");
+	srvstats_free(s);
+}
+
+/* the child: a real program, its failure, its timeout */
+static void test_spawn(void)
+{
+	struct srvstats_conf c = { .kind = SRV_KNOT, .program = "/nonexistent/knotc", .timeout_ms = 500,
+		.zones_max = 10 };
+	struct srvstats *s;
+	is(srvstats_new(&c, &s), E_OK, "reader with a missing program");
+	is(srvstats_read(s), SRVSTATS_FAILED, "a missing program: failed reading");
+	ok(srvstats_error(s)[0] != '\0', "with a reason: %s", srvstats_error(s));
+	srvstats_free(s);
+
+	c.program = "knotc";
+	c.control = "/nonexistent/knot.sock";
+	is(srvstats_new(&c, &s), E_OK, "reader for a socket that does not exist");
+	is(srvstats_read(s), SRVSTATS_FAILED, "knotc cannot connect: failed");
+	ok(strstr(srvstats_error(s), "error") != NULL, "knotc's own message: %s", srvstats_error(s));
+	struct dnsa_counters k;
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	ok(k.value[C_SRV_READ_ERRORS] == 1 && !counters_has(&k, C_SRV_QUERIES),
+	    "counted, and no server totals without a reading");
+	srvstats_free(s);
+
+	/* a program that never ends: killed at the timeout */
+	c.program = DATA "hang.sh";
+	c.control = NULL;
+	c.timeout_ms = 300;
+	is(srvstats_new(&c, &s), E_OK, "reader whose program hangs");
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is(srvstats_read(s), SRVSTATS_FAILED, "a hanging program: failed reading");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ok(secs >= 0.29 && secs < 2, "killed at the timeout (%.2f s)", secs);
+	ok(strstr(srvstats_error(s), "did not finish") != NULL, "the reason: %s", srvstats_error(s));
+	srvstats_free(s);
+
+	is(srvstats_new(NULL, &s), E_INVAL, "NULL conf");
+	c.kind = SRV_NONE;
+	is(srvstats_new(&c, &s), E_INVAL, "kind none is not a reader");
+	ok(srvstats_begin(NULL, 0) == E_INVAL && srvstats_poll(NULL, 0) == 0, "NULL reader: nothing");
+	srvstats_counters(NULL, &k);
+	size_t n = 9;
+	ok(srvstats_zones(NULL, 0, &n) == NULL && n == 0, "NULL reader has no zones");
+	is(srvstats_kind_parse("knot"), SRV_KNOT, "kind knot");
+	is(srvstats_kind_parse("nsd"), SRV_NSD, "kind nsd");
+	is(srvstats_kind_parse("bind"), -1, "kind bind: not (yet) known");
+}
+
+int main(void)
+{
+	test_knot();
+	test_nsd();
+	test_spawn();
+	return done_testing();
+}
