@@ -36,6 +36,7 @@ struct zslot {
 	uint8_t seen;         /* present in the reading in progress */
 	uint8_t known;        /* taken in by a reading before (prev is meaningful) */
 	uint8_t changed;      /* totals changed since srvstats_zones handed them out */
+	uint64_t sent_read;   /* s->reads when last handed out */
 };
 
 struct srvstats {
@@ -687,7 +688,7 @@ void srvstats_counters(const struct srvstats *s, struct dnsa_counters *c)
 	counters_set(c, C_SRV_ZONES_UNTRACKED, s->zones_untracked);
 }
 
-const struct dnsa_zone_total *srvstats_zones(struct srvstats *s, int all, size_t *n)
+const struct dnsa_zone_total *srvstats_zones(struct srvstats *s, size_t *n)
 {
 	if (n)
 		*n = 0;
@@ -696,8 +697,9 @@ const struct dnsa_zone_total *srvstats_zones(struct srvstats *s, int all, size_t
 	size_t k = 0;
 	for (size_t i = 0; i < s->zcap && k < s->zones_max; i++) {
 		struct zslot *z = &s->z[i];
-		if (!z->name[0] || !z->known || !(all || z->changed))
+		if (!z->name[0] || !z->known || !(z->changed || s->reads - z->sent_read >= SRVSTATS_RESEND))
 			continue;
+		z->sent_read = s->reads;
 		struct dnsa_zone_total *o = &s->out[k++];
 		memcpy(o->zone, z->name, sizeof o->zone);
 		o->set = z->v.total_set;

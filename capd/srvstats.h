@@ -76,11 +76,14 @@ const char *srvstats_error(const struct srvstats *s);
 void srvstats_counters(const struct srvstats *s, struct dnsa_counters *c);
 
 /*
- * srvstats_zones: the zones whose totals changed since the last call (or all
- * with all = 1): *n entries at the returned pointer, valid until the next
- * call. Marks them as handed out. NULL s: NULL, *n = 0.
+ * srvstats_zones: the zones to send now: those whose totals changed since
+ * they were last handed out, and every zone again once SRVSTATS_RESEND
+ * readings have passed since (so a lost datagram's last increment arrives
+ * even for a zone that went quiet). *n entries at the returned pointer,
+ * valid until the next call. NULL s: NULL, *n = 0.
  */
-const struct dnsa_zone_total *srvstats_zones(struct srvstats *s, int all, size_t *n);
+#define SRVSTATS_RESEND 6
+const struct dnsa_zone_total *srvstats_zones(struct srvstats *s, size_t *n);
 
 /*
  * Parsing, exposed for the unit test (captured real output): feed the output

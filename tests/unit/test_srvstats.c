@@ -80,7 +80,7 @@ static void test_knot(void)
 	srvstats_counters(s, &k);
 	ok(val(&k, C_SRV_QUERIES) == 0 && val(&k, C_SRV_RESPONSES) == 0, "the first reading is the baseline: zero");
 	is(val(&k, C_SRV_READS), 1, "one reading counted");
-	const struct dnsa_zone_total *z = srvstats_zones(s, 0, &n);
+	const struct dnsa_zone_total *z = srvstats_zones(s, &n);
 	is(n, 2, "both zones known after the baseline");
 	ok(zv(find(z, n, "example.test"), C_SRV_QUERIES) == 0, "zone name without the trailing dot, total 0");
 
@@ -100,17 +100,29 @@ static void test_knot(void)
 	is(val(&k, C_SRV_NXDOMAIN), 2, "2 NXDOMAIN");
 	is(val(&k, C_SRV_REFUSED), 0, "REFUSED unchanged");
 	is(val(&k, C_SRV_READ_ERRORS), 0, "no failed reading");
-	z = srvstats_zones(s, 0, &n);
+	z = srvstats_zones(s, &n);
 	is(n, 2, "both zones changed");
 	is(zv(find(z, n, "example.test"), C_SRV_QUERIES), 3, "example.test: 3 queries");
 	is(zv(find(z, n, "example.test"), C_SRV_NOERROR), 3, "example.test: 3 NOERROR");
 	is(zv(find(z, n, "sample.test"), C_SRV_QUERIES), 2, "sample.test: 2 queries");
 	is(zv(find(z, n, "sample.test"), C_SRV_TCP), 1, "sample.test: 1 over TCP");
 	is(zv(find(z, n, "sample.test"), C_SRV_NXDOMAIN), 2, "sample.test: 2 NXDOMAIN");
-	srvstats_zones(s, 0, &n);
+	srvstats_zones(s, &n);
 	is(n, 0, "nothing changed since: no zone handed out");
-	srvstats_zones(s, 1, &n);
-	is(n, 2, "all = 1 hands out every zone");
+	for (int i = 0; i < SRVSTATS_RESEND - 1; i++) {
+		feed_file(s, 0, "knot-stats-2.txt");
+		feed_file(s, 1, "knot-zone-stats-2.txt");
+		srvstats_end(s, 1);
+		srvstats_zones(s, &n);
+		if (n)
+			break;
+	}
+	is(n, 0, "unchanged zones are not sent for %d readings", SRVSTATS_RESEND - 1);
+	feed_file(s, 0, "knot-stats-2.txt");
+	feed_file(s, 1, "knot-zone-stats-2.txt");
+	srvstats_end(s, 1);
+	z = srvstats_zones(s, &n);
+	ok(n == 2 && zv(find(z, n, "example.test"), C_SRV_QUERIES) == 3, "then every zone is sent again, same totals");
 
 	/* the same reading again: nothing new; then reading 1 again = the server restarted */
 	feed_file(s, 0, "knot-stats-2.txt");
@@ -175,7 +187,7 @@ static void test_nsd(void)
 	is(val(&k, C_SRV_REFUSED), 1, "1 REFUSED");
 	is(val(&k, C_SRV_DROPPED), 0, "none dropped");
 	is(val(&k, C_SRV_ZONES_UNTRACKED), 2, "two readings had a zone past zones_max = 1");
-	const struct dnsa_zone_total *z = srvstats_zones(s, 1, &n);
+	const struct dnsa_zone_total *z = srvstats_zones(s, &n);
 	is(n, 1, "one zone tracked");
 	ok(n == 1 && (zv(&z[0], C_SRV_QUERIES) == 3 || zv(&z[0], C_SRV_QUERIES) == 1),
 	    "its total is its own (%s: %llu)", n ? z[0].zone : "-", (unsigned long long)(n ? zv(&z[0], C_SRV_QUERIES) : 0));
@@ -187,7 +199,7 @@ static void test_nsd(void)
 	srvstats_end(s, 1);
 	feed_file(s, 0, "nsd-stats-2.txt");
 	srvstats_end(s, 1);
-	z = srvstats_zones(s, 0, &n);
+	z = srvstats_zones(s, &n);
 	is(n, 2, "two zones (zonestats \"%%s\")");
 	is(zv(find(z, n, "example.test"), C_SRV_QUERIES), 3, "example.test: 3 queries");
 	is(zv(find(z, n, "sample.test"), C_SRV_QUERIES), 1, "sample.test: 1 query");
@@ -238,7 +250,7 @@ static void test_spawn(void)
 	ok(srvstats_begin(NULL, 0) == E_INVAL && srvstats_poll(NULL, 0) == 0, "NULL reader: nothing");
 	srvstats_counters(NULL, &k);
 	size_t n = 9;
-	ok(srvstats_zones(NULL, 0, &n) == NULL && n == 0, "NULL reader has no zones");
+	ok(srvstats_zones(NULL, &n) == NULL && n == 0, "NULL reader has no zones");
 	is(srvstats_kind_parse("knot"), SRV_KNOT, "kind knot");
 	is(srvstats_kind_parse("nsd"), SRV_NSD, "kind nsd");
 	is(srvstats_kind_parse("bind"), -1, "kind bind: not (yet) known");
