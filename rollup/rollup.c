@@ -13,6 +13,7 @@
 #include "rollup/health.h"
 #include "rollup/htab.h"
 #include "rollup/rollup.h"
+#include "rollup/srvzone.h"
 
 /* a decoded counters datagram, kept until the batch knows every node's last values */
 struct cnt_msg {
@@ -46,6 +47,7 @@ struct rollup {
 	void *hook_arg;
 	struct agg *agg;
 	struct health *health;
+	struct srvzone *srvz;            /* the nameservers' per-zone totals */
 	struct cnt_msg *cnt;
 	size_t ncnt, cntcap;
 	struct quar *q;
@@ -101,6 +103,10 @@ static const char SQL_EXP_NM[] = "DELETE FROM node_counter_minute WHERE ts < FRO
 static const char SQL_EXP_NH[] = "DELETE FROM node_counter_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_ND[] = "DELETE FROM node_counter_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_TN[] = "DELETE FROM top_name_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_ZM[] = "DELETE FROM server_zone_minute WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_ZH[] = "DELETE FROM server_zone_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_ZD[] = "DELETE FROM server_zone_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_ZL[] = "DELETE FROM server_zone_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_CL[] =
 	"DELETE FROM capd_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
 
@@ -152,7 +158,8 @@ struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct
 	if (r->agg)
 		agg_limit_names(r->agg, (size_t)c->names_max);
 	r->health = health_new();
-	int bad = !r->agg || !r->health || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
+	r->srvz = srvzone_new(m, (unsigned)c->upsert_rows);
+	int bad = !r->agg || !r->health || !r->srvz || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
 	    idcache_init(&r->nodes, SQL_NODE_INS, SQL_NODE_SEL);
 	unsigned rows = (unsigned)c->upsert_rows;
 	for (int g = 0; g < AGG_GRAN_MAX && !bad; g++) {
@@ -184,6 +191,7 @@ void rollup_free(struct rollup *r)
 		return;
 	agg_free(r->agg);
 	health_free(r->health);
+	srvzone_free(r->srvz);
 	free(r->cnt);
 	free(r->q);
 	strtab_free(r->zones.names);
@@ -261,6 +269,14 @@ static int on_row(const struct staging_row *row, void *arg)
 		}
 		if (!cm->c.time_us)
 			cm->c.time_us = (uint64_t)row->received_us;
+		rc = srvzone_payload(r->srvz, (uint32_t)node, row->boot_id, row->id, cm->c.time_us, row->payload, row->len);
+		if (rc == E_NOMEM)
+			return rc;
+		if (rc < 0) {
+			char why[80];
+			snprintf(why, sizeof why, "zone totals: %s", dnsa_strerror(rc));
+			return add_quarantine(r, row, node, why);
+		}
 		cm->node = (uint32_t)node;
 		cm->boot = row->boot_id;
 		cm->id = row->id;
@@ -467,6 +483,7 @@ static void discard(struct rollup *r)
 	}
 	mdb_upsert_discard(r->up_names);
 	mdb_upsert_discard(r->up_last);
+	srvzone_discard(r->srvz);
 	/* ids inserted by the rolled-back transaction no longer exist */
 	idcache_clear(&r->zones);
 	idcache_clear(&r->nodes);
@@ -516,6 +533,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	int rc;
 	agg_reset(r->agg);
 	health_reset(r->health);
+	srvzone_reset(r->srvz);
 	r->ncnt = r->nq = 0;
 	*caught_up = 0;
 
@@ -567,6 +585,8 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 		return rc == E_NOMEM || !r->err[0] ? db_fail(r, rc) : rc;
 	if ((rc = counters_apply(r)) || (rc = write_all(r)))
 		return rc;
+	if ((rc = srvzone_apply(r->srvz, r->nmap)))
+		return db_fail(r, rc);
 	struct mdb_val ck[8] = { MDB_I(last_dg), MDB_I(last_st), MDB_U(ndg), MDB_U(agg_records(r->agg)),
 		MDB_U(agg_weight(r->agg)), MDB_U(r->nq), MDB_U(agg_names_untracked(r->agg)),
 		MDB_S(c->aggregator) };
@@ -659,6 +679,10 @@ static int retention(struct rollup *r, struct rollup_stats *st)
 	    (rc = expire(r, SQL_EXP_NH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ND, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_TN, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZM, c->keep_minute_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZL, keep_last, now, st)) ||
 	    /* a boot not heard of for a week will not send again */
 	    (rc = expire(r, SQL_EXP_CL, keep_last, now, st)))
 		return rc;
