@@ -477,7 +477,7 @@ static void run_live(struct capd *d, int foreground)
 	log_info("started: node boot id %" PRIu64 ", sampling %s, %zu aggregator(s)", sender_boot_id(d->sender),
 	    c->sampling_mode, c->aggregator.n);
 
-	static struct log_rl srv_rl = LOG_RL_INIT(3, 600);
+	static struct log_rl srv_rl = LOG_RL_INIT(30, 600);
 	uint64_t interval = (uint64_t)c->counters_interval * 1000000u;
 	uint64_t next_counters = clock_us(CLOCK_MONOTONIC) + interval, next_log = 0;
 	while (!want_stop) {

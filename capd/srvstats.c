@@ -55,6 +55,7 @@ struct srvstats {
 	size_t line_len;
 	int line_bad;         /* a line was too long: the reading fails */
 	unsigned parsed;      /* counter lines recognised in this reading */
+	unsigned lines;       /* lines read in this reading (for the error text) */
 	char child_err[160];  /* first "error:" line the program printed */
 	/* totals */
 	struct vals node;
@@ -85,7 +86,10 @@ static int build_argv(struct srvstats *s, const struct srvstats_conf *c)
 	const char *prog = c->program && c->program[0] ? c->program : s->kind == SRV_KNOT ? "knotc" : "nsd-control";
 	const char *steps[STEPS_MAX][3] = { { NULL } };
 	if (s->kind == SRV_KNOT) {
+		/* "stats mod-stats" fails ("(not exists) mod-stats") when the module is not loaded,
+		 * where plain "stats" would say nothing, as it does for counters still at 0 */
 		steps[0][0] = "stats";
+		steps[0][1] = "mod-stats";
 		steps[1][0] = "zone-stats";
 		steps[1][1] = "--";
 		s->nsteps = c->zones ? 2 : 1;
@@ -411,6 +415,7 @@ static void nsd_line(struct srvstats *s, char *l)
 
 static void line(struct srvstats *s, char *l)
 {
+	s->lines++;
 	size_t n = strlen(l);
 	while (n && (l[n - 1] == '\r' || l[n - 1] == ' '))
 		l[--n] = '\0';
@@ -483,6 +488,7 @@ static void reset_reading(struct srvstats *s)
 	s->line_len = 0;
 	s->line_bad = 0;
 	s->parsed = 0;
+	s->lines = 0;
 	s->zones_over = 0;
 	s->child_err[0] = '\0';
 }
@@ -509,11 +515,14 @@ int srvstats_end(struct srvstats *s, int ok)
 		return fail(s, s->child_err[0] ? s->child_err : s->err[0] ? s->err : "reading failed");
 	if (s->line_bad)
 		return fail(s, "output line too long or with NUL bytes");
-	if (!(s->node.cur_set >> (C_SRV_QUERIES - C_SRV_FIRST) & 1) &&
-	    !(s->node.cur_set >> (C_SRV_RESPONSES - C_SRV_FIRST) & 1))
-		return fail(s, s->kind == SRV_KNOT ?
-		    "no mod-stats request-protocol or response-code counters (mod-stats not a global module?)" :
-		    "no num.queries in the statistics");
+	if (s->kind == SRV_KNOT) {
+		/* Knot prints no counter that is still 0: every counter it has is read, the absent ones as 0 */
+		s->node.cur_set = (1u << (C_SRV_DROPPED - C_SRV_FIRST)) - 1;
+	} else if (!(s->node.cur_set >> (C_SRV_QUERIES - C_SRV_FIRST) & 1)) {
+		char m[160];
+		snprintf(m, sizeof m, "no num.queries in the statistics (%u lines read)", s->lines);
+		return fail(s, m);
+	}
 	int count = s->have_base;
 	if (take(&s->node, count) && count)
 		s->restarts++;

@@ -24,7 +24,7 @@
 
 enum srvstats_kind {
 	SRV_NONE = 0,
-	SRV_KNOT,       /* knotc [-s socket] stats; knotc zone-stats -- (mod-stats) */
+	SRV_KNOT,       /* knotc [-s socket] stats mod-stats; knotc zone-stats -- (mod-stats) */
 	SRV_NSD,        /* nsd-control [-c conf] [-s socket] stats_noreset (zonestats) */
 	SRV_KIND_MAX
 };

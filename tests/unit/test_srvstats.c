@@ -138,8 +138,8 @@ static void test_knot(void)
 	srvstats_feed(s, 0, "error: failed to connect to socket '/run/knot/knot.sock' (not exists)\n", 71);
 	is(srvstats_end(s, 0), SRVSTATS_FAILED, "a failed knotc");
 	ok(strstr(srvstats_error(s), "failed to connect") != NULL, "its error line is the reason: %s", srvstats_error(s));
-	srvstats_feed(s, 0, "server.zone-count = 2\n", 22);
-	is(srvstats_end(s, 1), SRVSTATS_FAILED, "no mod-stats counters: failed");
+	srvstats_feed(s, 0, "error: (not exists) mod-stats\n", 30);
+	is(srvstats_end(s, 0), SRVSTATS_FAILED, "mod-stats not loaded (knotc stats mod-stats fails): failed");
 	ok(strstr(srvstats_error(s), "mod-stats") != NULL, "and says why: %s", srvstats_error(s));
 	char big[3000];
 	memset(big, 'x', sizeof big);
@@ -160,6 +160,17 @@ static void test_knot(void)
 	memset(&k, 0, sizeof k);
 	srvstats_counters(s, &k);
 	is(val(&k, C_SRV_QUERIES), 15, "the hostile lines added nothing");
+	srvstats_free(s);
+
+	/* Knot prints nothing for counters still at 0: an empty reading is a reading of zeros */
+	is(srvstats_new(&c, &s), E_OK, "a fresh knot reader");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "an empty knotc output (no query yet) is a good reading");
+	feed_file(s, 0, "knot-stats-1.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "then the first queries");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	ok(val(&k, C_SRV_QUERIES) == 10 && val(&k, C_SRV_REFUSED) == 3 && val(&k, C_SRV_RESTARTS) == 0,
+	    "all of them counted, against the zero baseline, no restart");
 	srvstats_free(s);
 }
 
