@@ -76,7 +76,7 @@ capd_conf() {
 capd_start() {
     local conf=$1 sock i
     sock=$(awk -F' *= *' '$1=="socket"{print $2}' "$conf")
-    ${CAPD_WRAP:-} "$CAPD" -f -c "$conf" > "$T/capd.log" 2>&1 &
+    "$CAPD" -f -c "$conf" > "$T/capd.log" 2>&1 &
     CAPD_PID=$!
     for i in $(seq 100); do
         [ -n "$sock" ] && [ -S "$sock" ] && return 0
