@@ -63,7 +63,8 @@ struct srvstats {
 	uint64_t reads, read_errors, restarts, zones_untracked, zones_over;
 	struct zslot *z;      /* open-addressing hash, zcap slots */
 	size_t zcap, zcount;
-	struct dnsa_zone_total *out; /* srvstats_zones' result, zones_max entries */
+	struct dnsa_zone_total *out; /* srvstats_zones' result, up to SRVSTATS_ZONES_PER_CALL entries */
+	size_t zcursor;       /* slot srvstats_zones starts at, so no zone waits forever behind busy ones */
 	char err[256];
 };
 
@@ -145,7 +146,7 @@ int srvstats_new(const struct srvstats_conf *c, struct srvstats **out)
 	while (s->zcap < 2 * c->zones_max)
 		s->zcap *= 2;
 	s->z = calloc(s->zcap, sizeof *s->z);
-	s->out = calloc(c->zones_max, sizeof *s->out);
+	s->out = calloc(c->zones_max < SRVSTATS_ZONES_PER_CALL ? c->zones_max : SRVSTATS_ZONES_PER_CALL, sizeof *s->out);
 	if (!s->z || !s->out || build_argv(s, c) != E_OK) {
 		srvstats_free(s);
 		return E_NOMEM;
@@ -703,9 +704,11 @@ const struct dnsa_zone_total *srvstats_zones(struct srvstats *s, size_t *n)
 		*n = 0;
 	if (!s || !n)
 		return NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < s->zcap && k < s->zones_max; i++) {
+	size_t k = 0, max = s->zones_max < SRVSTATS_ZONES_PER_CALL ? s->zones_max : SRVSTATS_ZONES_PER_CALL;
+	for (size_t j = 0; j < s->zcap && k < max; j++) {
+		size_t i = (s->zcursor + j) & (s->zcap - 1);
 		struct zslot *z = &s->z[i];
+		s->zcursor = (i + 1) & (s->zcap - 1);
 		if (!z->name[0] || !z->known || !(z->changed || s->reads - z->sent_read >= SRVSTATS_RESEND))
 			continue;
 		z->sent_read = s->reads;

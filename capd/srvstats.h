@@ -80,9 +80,12 @@ void srvstats_counters(const struct srvstats *s, struct dnsa_counters *c);
  * they were last handed out, and every zone again once SRVSTATS_RESEND
  * readings have passed since (so a lost datagram's last increment arrives
  * even for a zone that went quiet). *n entries at the returned pointer,
- * valid until the next call. NULL s: NULL, *n = 0.
+ * valid until the next call. At most SRVSTATS_ZONES_PER_CALL zones per call
+ * (a burst of datagrams the socket buffer can take); the others wait for the
+ * next call, which starts where this one stopped. NULL s: NULL, *n = 0.
  */
 #define SRVSTATS_RESEND 6
+#define SRVSTATS_ZONES_PER_CALL 2000
 const struct dnsa_zone_total *srvstats_zones(struct srvstats *s, size_t *n);
 
 /*

@@ -218,6 +218,31 @@ static void test_nsd(void)
 	srvstats_free(s);
 }
 
+/* many zones: handed out at most SRVSTATS_ZONES_PER_CALL at a time, none forgotten */
+static void test_many_zones(void)
+{
+	struct srvstats_conf c = { .kind = SRV_NSD, .timeout_ms = 1000, .zones = 1, .zones_max = 3000 };
+	struct srvstats *s;
+	size_t n, total = 0;
+	is(srvstats_new(&c, &s), E_OK, "nsd reader for 3000 zones");
+	char line[64];
+	srvstats_feed(s, 0, "num.queries=2500\n", 17);
+	for (int i = 0; i < 2500; i++) {
+		int len = snprintf(line, sizeof line, "z%04d.test.num.queries=%d\n", i, i);
+		srvstats_feed(s, 0, line, (size_t)len);
+	}
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "a reading of 2500 zones");
+	srvstats_zones(s, &n);
+	is(n, SRVSTATS_ZONES_PER_CALL, "first call: %d zones", SRVSTATS_ZONES_PER_CALL);
+	total += n;
+	srvstats_zones(s, &n);
+	is(n, 2500 - SRVSTATS_ZONES_PER_CALL, "second call: the rest");
+	total += n;
+	srvstats_zones(s, &n);
+	ok(n == 0 && total == 2500, "then none: every zone handed out once");
+	srvstats_free(s);
+}
+
 /* the child: a real program, its failure, its timeout */
 static void test_spawn(void)
 {
@@ -271,6 +296,7 @@ int main(void)
 {
 	test_knot();
 	test_nsd();
+	test_many_zones();
 	test_spawn();
 	return done_testing();
 }
