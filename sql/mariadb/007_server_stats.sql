@@ -42,19 +42,21 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON server_zone_last TO dnsa_rollup;
 -- difference, lost inside the nameserver (its dnstap queue) before any reader saw it.
 -- Both sides come from the same counters snapshots, so the sum over any span of whole
 -- snapshots is exact; one minute can be off by the messages in flight at its boundary
--- (then the next minute has the opposite). NULL server columns: no [server_stats].
+-- (then the next minute has the opposite). dnstap_* counts AUTH_* and CLIENT_* messages:
+-- an authoritative server sends one or the other (BIND: CLIENT_RESPONSE for RD=1 queries),
+-- never both for one query; RESOLVER_* (a resolver's upstream traffic) is not in it.
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_server_loss_minute AS
 SELECT d.name AS node, c.ts,
   SUM(IF(c.counter = 'srv_queries', c.value, 0)) AS server_queries,
   SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS server_responses,
-  SUM(IF(c.counter = 'msg_auth_query', c.value, 0)) AS dnstap_queries,
-  SUM(IF(c.counter = 'msg_auth_response', c.value, 0)) AS dnstap_responses,
+  SUM(IF(c.counter IN ('msg_auth_query', 'msg_client_query'), c.value, 0)) AS dnstap_queries,
+  SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS dnstap_responses,
   CAST(SUM(IF(c.counter = 'srv_queries', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter = 'msg_auth_query', c.value, 0)) AS SIGNED) AS lost_queries,
+    - CAST(SUM(IF(c.counter IN ('msg_auth_query', 'msg_client_query'), c.value, 0)) AS SIGNED) AS lost_queries,
   CAST(SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter = 'msg_auth_response', c.value, 0)) AS SIGNED) AS lost_responses,
+    - CAST(SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS SIGNED) AS lost_responses,
   (CAST(SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter = 'msg_auth_response', c.value, 0)) AS SIGNED))
+    - CAST(SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS SIGNED))
     / NULLIF(SUM(IF(c.counter = 'srv_responses', c.value, 0)), 0) AS lost_share,
   SUM(IF(c.counter = 'srv_dropped', c.value, 0)) AS server_dropped,
   SUM(IF(c.counter = 'srv_reads', c.value, 0)) AS stats_reads,
@@ -62,7 +64,8 @@ SELECT d.name AS node, c.ts,
   SUM(IF(c.counter = 'srv_restarts', c.value, 0)) AS server_restarts
 FROM node_counter_minute c JOIN node d ON d.node_id = c.node_id
 WHERE c.source = 'capd' AND c.counter IN ('srv_queries', 'srv_responses', 'msg_auth_query',
-  'msg_auth_response', 'srv_dropped', 'srv_reads', 'srv_read_errors', 'srv_restarts')
+  'msg_auth_response', 'msg_client_query', 'msg_client_response', 'srv_dropped', 'srv_reads',
+  'srv_read_errors', 'srv_restarts')
   AND EXISTS (SELECT 1 FROM staff_self)
 GROUP BY c.node_id, d.name, c.ts;
 
@@ -70,14 +73,14 @@ CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_server_loss_hour AS
 SELECT d.name AS node, c.ts,
   SUM(IF(c.counter = 'srv_queries', c.value, 0)) AS server_queries,
   SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS server_responses,
-  SUM(IF(c.counter = 'msg_auth_query', c.value, 0)) AS dnstap_queries,
-  SUM(IF(c.counter = 'msg_auth_response', c.value, 0)) AS dnstap_responses,
+  SUM(IF(c.counter IN ('msg_auth_query', 'msg_client_query'), c.value, 0)) AS dnstap_queries,
+  SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS dnstap_responses,
   CAST(SUM(IF(c.counter = 'srv_queries', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter = 'msg_auth_query', c.value, 0)) AS SIGNED) AS lost_queries,
+    - CAST(SUM(IF(c.counter IN ('msg_auth_query', 'msg_client_query'), c.value, 0)) AS SIGNED) AS lost_queries,
   CAST(SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter = 'msg_auth_response', c.value, 0)) AS SIGNED) AS lost_responses,
+    - CAST(SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS SIGNED) AS lost_responses,
   (CAST(SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter = 'msg_auth_response', c.value, 0)) AS SIGNED))
+    - CAST(SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS SIGNED))
     / NULLIF(SUM(IF(c.counter = 'srv_responses', c.value, 0)), 0) AS lost_share,
   SUM(IF(c.counter = 'srv_dropped', c.value, 0)) AS server_dropped,
   SUM(IF(c.counter = 'srv_reads', c.value, 0)) AS stats_reads,
@@ -85,7 +88,8 @@ SELECT d.name AS node, c.ts,
   SUM(IF(c.counter = 'srv_restarts', c.value, 0)) AS server_restarts
 FROM node_counter_hour c JOIN node d ON d.node_id = c.node_id
 WHERE c.source = 'capd' AND c.counter IN ('srv_queries', 'srv_responses', 'msg_auth_query',
-  'msg_auth_response', 'srv_dropped', 'srv_reads', 'srv_read_errors', 'srv_restarts')
+  'msg_auth_response', 'msg_client_query', 'msg_client_response', 'srv_dropped', 'srv_reads',
+  'srv_read_errors', 'srv_restarts')
   AND EXISTS (SELECT 1 FROM staff_self)
 GROUP BY c.node_id, d.name, c.ts;
 
