@@ -18,7 +18,7 @@ ifeq ($(FUZZ),1)
 CC      := clang
 endif
 
-PKGS    := libpcap ldns libcbor libsodium sqlite3 libmaxminddb libmariadb libfstrm
+PKGS    := libpcap ldns libcbor libsodium sqlite3 libmaxminddb libmariadb libfstrm jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

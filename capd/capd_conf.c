@@ -20,7 +20,7 @@
 
 static const char *const unlisted_choices[] = { "count", "record", NULL };
 /* in the order of enum srvstats_kind */
-static const char *const srv_kind_choices[] = { "none", "knot", "nsd", NULL };
+static const char *const srv_kind_choices[] = { "none", "knot", "nsd", "bind", NULL };
 
 const struct conf_opt capd_conf_table[] = {
 	STR("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)"),
@@ -73,9 +73,9 @@ const struct conf_opt capd_conf_table[] = {
 	BOOL("privileges.allow_root", allow_root, "no", "allow running as root after start-up"),
 
 	{ "server_stats.kind", CT_ENUM, 0, 0, "none", OFF(srv_kind), 0, srv_kind_choices,
-	    "nameserver whose own statistics are read every counters_interval: none | knot | nsd" },
+	    "nameserver whose own statistics are read every counters_interval: none | knot | nsd | bind" },
 	STR("server_stats.program", srv_program, "", "control program; empty: knotc (knot) or nsd-control (nsd) from PATH"),
-	STR("server_stats.control", srv_control, "", "control socket (knotc -s / nsd-control -s); empty: the program's default"),
+	STR("server_stats.control", srv_control, "", "control socket (knotc -s / nsd-control -s; empty: the program's default); bind: statistics channel ADDR:PORT"),
 	STR("server_stats.config", srv_config, "", "nsd: nsd.conf passed as nsd-control -c; empty: its default"),
 	INT("server_stats.timeout_ms", srv_timeout_ms, 10, 60000, "2000", "a reading slower than this is killed and counted as failed"),
 	BOOL("server_stats.zones", srv_zones, "yes", "also read exact per-zone totals (Knot zone mod-stats, NSD zonestats)"),
@@ -199,6 +199,9 @@ int capd_conf_load(struct capd_conf *c, const char *path, conf_err_fn err, void 
 	/* [server_stats]: an explicit program path must be runnable; a reading must end within the interval */
 	if (c->srv_kind != SRV_NONE && strchr(c->srv_program, '/') && access(c->srv_program, X_OK) != 0)
 		bad(&x, "server_stats.program", NULL, "'%s' is not an executable file", c->srv_program);
+	if (c->srv_kind == SRV_BIND && !srvstats_addr_ok(c->srv_control))
+		bad(&x, "server_stats.control", NULL, "'%s' is not the statistics channel's ADDR:PORT or [V6ADDR]:PORT",
+		    c->srv_control);
 	if (c->srv_kind != SRV_NONE && c->srv_timeout_ms >= c->counters_interval * 1000)
 		bad(&x, "server_stats.timeout_ms", NULL, "%s", "must be below counters_interval");
 

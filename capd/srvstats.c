@@ -1,12 +1,16 @@
-/* capd/srvstats.c: the nameserver's own statistics (Knot mod-stats, NSD), read once per counters interval. */
+/* capd/srvstats.c: the nameserver's own statistics (Knot mod-stats, NSD, BIND), read once per counters interval. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +24,10 @@ extern char **environ;
 #define LINE_MAX_LEN 1024     /* longer lines fail the reading (no server writes them) */
 #define STEPS_MAX 2
 #define ARGS_MAX 10
+#define HTTP_MAX (64u << 20)  /* a statistics channel answer larger than this fails the reading */
+
+/* BIND statistics channel: where a step's HTTP exchange is */
+enum { H_CONNECTING = 0, H_WRITING, H_READING };
 
 /* one counter set: the raw values of the reading in progress, the previous reading, and our totals */
 struct vals {
@@ -47,6 +55,7 @@ struct srvstats {
 	char *argv_store[STEPS_MAX][ARGS_MAX];  /* argv per step, NULL-terminated */
 	unsigned nsteps;
 	/* the running reading */
+	int busy;             /* a reading is under way */
 	pid_t pid;            /* child of the current step, 0 = none */
 	int fd;               /* its stdout+stderr, non-blocking; -1 = none */
 	unsigned step;
@@ -57,6 +66,17 @@ struct srvstats {
 	unsigned parsed;      /* counter lines recognised in this reading */
 	unsigned lines;       /* lines read in this reading (for the error text) */
 	char child_err[160];  /* first "error:" line the program printed */
+	/* BIND: the statistics channel over HTTP */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int hstate;           /* H_* */
+	size_t req_off;       /* request bytes sent */
+	char req[STEPS_MAX][128];
+	char *hbuf;           /* the answer of the step in progress */
+	size_t hlen, hcap;
+	unsigned hstep;       /* step hbuf belongs to */
+	int server_seen;      /* the server step parsed (nsstats present) */
+	char perr[160];       /* first parse error of this reading */
 	/* totals */
 	struct vals node;
 	int have_base;        /* a first reading was taken in */
@@ -78,12 +98,78 @@ int srvstats_kind_parse(const char *name)
 		return SRV_KNOT;
 	if (!strcmp(name, "nsd"))
 		return SRV_NSD;
+	if (!strcmp(name, "bind"))
+		return SRV_BIND;
 	return -1;
 }
 
 /* argv of each step, built once */
+/* "ADDR:PORT" or "[V6ADDR]:PORT" (literal addresses: no lookup in a daemon's loop) */
+static int parse_addr(const char *in, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[64];
+	const char *colon;
+	if (!in)
+		return -1;
+	if (in[0] == '[') {
+		const char *e = strchr(in, ']');
+		if (!e || e[1] != ':' || (size_t)(e - in - 1) >= sizeof host)
+			return -1;
+		memcpy(host, in + 1, (size_t)(e - in - 1));
+		host[e - in - 1] = '\0';
+		colon = e + 1;
+	} else {
+		colon = strrchr(in, ':');
+		if (!colon || (size_t)(colon - in) >= sizeof host)
+			return -1;
+		memcpy(host, in, (size_t)(colon - in));
+		host[colon - in] = '\0';
+	}
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || port <= 0 || port > 65535)
+		return -1;
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof *a4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof *a6;
+		return 0;
+	}
+	return -1;
+}
+
+int srvstats_addr_ok(const char *control)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	return parse_addr(control, &ss, &len) == 0;
+}
+
 static int build_argv(struct srvstats *s, const struct srvstats_conf *c)
 {
+	if (s->kind == SRV_BIND) {
+		/* no program: two HTTP GETs; argv_store[i][0] names the channel in error texts */
+		if (parse_addr(c->control, &s->addr, &s->addrlen))
+			return E_INVAL;
+		static const char *const path[STEPS_MAX] = { "/json/v1/server", "/json/v1/zones" };
+		s->nsteps = c->zones ? 2 : 1;
+		for (unsigned i = 0; i < s->nsteps; i++) {
+			snprintf(s->req[i], sizeof s->req[i], "GET %s HTTP/1.0\r\nHost: localhost\r\n"
+			    "Accept: application/json\r\n\r\n", path[i]);
+			if (!(s->argv_store[i][0] = strdup(c->control)))
+				return E_NOMEM;
+		}
+		return E_OK;
+	}
 	const char *prog = c->program && c->program[0] ? c->program : s->kind == SRV_KNOT ? "knotc" : "nsd-control";
 	const char *steps[STEPS_MAX][3] = { { NULL } };
 	if (s->kind == SRV_KNOT) {
@@ -147,9 +233,10 @@ int srvstats_new(const struct srvstats_conf *c, struct srvstats **out)
 		s->zcap *= 2;
 	s->z = calloc(s->zcap, sizeof *s->z);
 	s->out = calloc(c->zones_max < SRVSTATS_ZONES_PER_CALL ? c->zones_max : SRVSTATS_ZONES_PER_CALL, sizeof *s->out);
-	if (!s->z || !s->out || build_argv(s, c) != E_OK) {
+	int rc = s->z && s->out ? build_argv(s, c) : E_NOMEM;
+	if (rc != E_OK) {
 		srvstats_free(s);
-		return E_NOMEM;
+		return rc;
 	}
 	*out = s;
 	return E_OK;
@@ -178,6 +265,7 @@ void srvstats_free(struct srvstats *s)
 			free(s->argv_store[i][k]);
 	free(s->z);
 	free(s->out);
+	free(s->hbuf);
 	free(s);
 }
 
@@ -436,10 +524,144 @@ static void line(struct srvstats *s, char *l)
 		nsd_line(s, l);
 }
 
+/* a JSON member as a count: absent, negative or not an integer = 0 */
+static uint64_t jcount(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+static void perr(struct srvstats *s, const char *what)
+{
+	if (!s->perr[0])
+		snprintf(s->perr, sizeof s->perr, "statistics channel %.60s: %s", s->argv_store[0][0] ? s->argv_store[0][0] : "", what);
+}
+
+/*
+ * BIND 9 statistics channel, JSON (json-stats-version 1.x), HTTP/1.0 answer:
+ *   /json/v1/server: "nsstats": {"Requestv4": 9, "Requestv6": 1, "ReqTCP": 1, "RateDropped": ...},
+ *                    "rcodes": {"NOERROR": 4, "NXDOMAIN": 3, ...}  (responses sent, by rcode)
+ *   /json/v1/zones:  "views": {VIEW: {"zones": [{"name": "example.test", "class": "IN",
+ *                    "rcodes": {"QrySuccess": 4, "QryNXDOMAIN": 3, "QryUDP": 3, "QryTCP": 1}}]}}
+ * BIND leaves out counters that are 0. Per zone (zone-statistics yes), the
+ * queries are QryUDP + QryTCP, the answers QrySuccess/QryNxrrset/QryReferral
+ * (NOERROR), QryNXDOMAIN, QrySERVFAIL and QryFORMERR/QryFailure (other).
+ */
+static void bind_step_end(struct srvstats *s, unsigned step)
+{
+	size_t len = s->hlen;
+	s->hlen = 0;
+	if (s->line_bad) {
+		perr(s, "answer too large");
+		return;
+	}
+	char *body = len >= 4 ? memmem(s->hbuf, len, "\r\n\r\n", 4) : NULL;
+	if (len < 12 || memcmp(s->hbuf, "HTTP/1.", 7) || memcmp(s->hbuf + 8, " 200", 4) || !body) {
+		perr(s, len ? "no HTTP 200 answer (is the statistics channel built with JSON, allowed for us?)" :
+		    "empty answer");
+		return;
+	}
+	body += 4;
+	json_error_t je;
+	json_t *root = json_loadb(body, len - (size_t)(body - s->hbuf), 0, &je);
+	if (!json_is_object(root)) {
+		perr(s, "answer is not JSON");
+		json_decref(root);
+		return;
+	}
+	if (step == 0) {
+		json_t *ns = json_object_get(root, "nsstats"), *rc = json_object_get(root, "rcodes");
+		if (!json_is_object(ns) || !json_is_object(rc)) {
+			perr(s, "no nsstats / rcodes in /json/v1/server");
+			json_decref(root);
+			return;
+		}
+		struct vals *t = &s->node;
+		uint64_t v4 = jcount(ns, "Requestv4"), v6 = jcount(ns, "Requestv6"), tcp = jcount(ns, "ReqTCP");
+		add(t, C_SRV_QUERIES, v4 + v6);
+		add(t, C_SRV_IPV4, v4);
+		add(t, C_SRV_IPV6, v6);
+		add(t, C_SRV_TCP, tcp);
+		add(t, C_SRV_UDP, v4 + v6 >= tcp ? v4 + v6 - tcp : 0);
+		add(t, C_SRV_DROPPED, jcount(ns, "RateDropped") + jcount(ns, "QryDropped"));
+		const char *k;
+		json_t *v;
+		json_object_foreach(rc, k, v)
+			if (json_is_integer(v) && json_integer_value(v) > 0)
+				add_rcode(t, k, (uint64_t)json_integer_value(v));
+		s->server_seen = 1;
+		s->parsed++;
+	} else {
+		json_t *views = json_object_get(root, "views");
+		const char *vn;
+		json_t *view;
+		json_object_foreach(views, vn, view) {
+			json_t *zs = json_object_get(view, "zones");
+			size_t i;
+			json_t *z;
+			json_array_foreach(zs, i, z) {
+				json_t *name = json_object_get(z, "name"), *cl = json_object_get(z, "class");
+				json_t *rc = json_object_get(z, "rcodes");
+				if (!json_is_string(name) || !json_is_object(rc) ||
+				    (json_is_string(cl) && strcmp(json_string_value(cl), "IN")))
+					continue;
+				const char *n = json_string_value(name);
+				struct vals *t = target(s, n, strlen(n));
+				s->parsed++;
+				if (!t)
+					continue;
+				uint64_t udp = jcount(rc, "QryUDP"), tcp = jcount(rc, "QryTCP");
+				uint64_t ok = jcount(rc, "QrySuccess") + jcount(rc, "QryNxrrset") + jcount(rc, "QryReferral");
+				uint64_t nx = jcount(rc, "QryNXDOMAIN"), sf = jcount(rc, "QrySERVFAIL");
+				uint64_t other = jcount(rc, "QryFORMERR") + jcount(rc, "QryFailure");
+				add(t, C_SRV_QUERIES, udp + tcp);
+				add(t, C_SRV_UDP, udp);
+				add(t, C_SRV_TCP, tcp);
+				add(t, C_SRV_RESPONSES, ok + nx + sf + other);
+				add(t, C_SRV_NOERROR, ok);
+				add(t, C_SRV_NXDOMAIN, nx);
+				add(t, C_SRV_SERVFAIL, sf);
+				add(t, C_SRV_RCODE_OTHER, other);
+			}
+		}
+	}
+	json_decref(root);
+}
+
+/* BIND: the raw HTTP answer of a step, bounded */
+static void bind_feed(struct srvstats *s, unsigned step, const char *buf, size_t len)
+{
+	if (s->hlen && step != s->hstep)
+		bind_step_end(s, s->hstep);
+	s->hstep = step;
+	if (s->line_bad || s->hlen + len > HTTP_MAX) {
+		s->line_bad = 1;
+		return;
+	}
+	if (s->hlen + len + 1 > s->hcap) {
+		size_t nc = s->hcap ? s->hcap : 65536;
+		while (nc < s->hlen + len + 1)
+			nc *= 2;
+		char *nb = realloc(s->hbuf, nc);
+		if (!nb) {
+			s->line_bad = 1;
+			return;
+		}
+		s->hbuf = nb;
+		s->hcap = nc;
+	}
+	memcpy(s->hbuf + s->hlen, buf, len);
+	s->hlen += len;
+}
+
 void srvstats_feed(struct srvstats *s, unsigned step, const char *buf, size_t len)
 {
 	if (!s || !buf)
 		return;
+	if (s->kind == SRV_BIND) {
+		bind_feed(s, step, buf, len);
+		return;
+	}
 	(void)step;  /* both Knot steps share one line syntax */
 	for (size_t i = 0; i < len; i++) {
 		char ch = buf[i];
@@ -490,6 +712,9 @@ static void reset_reading(struct srvstats *s)
 	s->line_bad = 0;
 	s->parsed = 0;
 	s->lines = 0;
+	s->hlen = 0;
+	s->server_seen = 0;
+	s->perr[0] = '\0';
 	s->zones_over = 0;
 	s->child_err[0] = '\0';
 }
@@ -508,15 +733,23 @@ int srvstats_end(struct srvstats *s, int ok)
 {
 	if (!s)
 		return SRVSTATS_FAILED;
-	if (s->line_len && !s->line_bad) {   /* a last line without newline */
+	if (s->kind == SRV_BIND && s->hlen)
+		bind_step_end(s, s->hstep);
+	else if (s->line_len && !s->line_bad) {   /* a last line without newline */
 		s->line[s->line_len] = '\0';
 		line(s, s->line);
 	}
 	if (!ok)
 		return fail(s, s->child_err[0] ? s->child_err : s->err[0] ? s->err : "reading failed");
+	if (s->perr[0])
+		return fail(s, s->perr);
 	if (s->line_bad)
 		return fail(s, "output line too long or with NUL bytes");
-	if (s->kind == SRV_KNOT) {
+	if (s->kind == SRV_BIND) {
+		if (!s->server_seen)
+			return fail(s, "no answer from /json/v1/server");
+		s->node.cur_set = (1u << C_SRV_ZONE_IDS) - 1;   /* BIND leaves out counters at 0 */
+	} else if (s->kind == SRV_KNOT) {
 		/* Knot prints no counter that is still 0: every counter it has is read, the absent ones as 0 */
 		s->node.cur_set = (1u << (C_SRV_DROPPED - C_SRV_FIRST)) - 1;
 	} else if (!(s->node.cur_set >> (C_SRV_QUERIES - C_SRV_FIRST) & 1)) {
@@ -591,25 +824,51 @@ static int spawn_step(struct srvstats *s)
 	return E_OK;
 }
 
+/* BIND: open the connection of the current step (non-blocking) */
+static int http_step(struct srvstats *s)
+{
+	int fd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&s->addr, s->addrlen) < 0 && errno != EINPROGRESS) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	s->fd = fd;
+	s->hstate = H_CONNECTING;
+	s->req_off = 0;
+	return E_OK;
+}
+
+static int start_step(struct srvstats *s)
+{
+	return s->kind == SRV_BIND ? http_step(s) : spawn_step(s);
+}
+
 int srvstats_begin(struct srvstats *s, uint64_t mono_us)
 {
 	if (!s)
 		return E_INVAL;
-	if (s->pid > 0)
+	if (s->busy)
 		return E_OK;     /* still running: its end is reported by poll */
 	reset_reading(s);
 	s->step = 0;
 	s->deadline = mono_us + (uint64_t)s->timeout_ms * 1000u;
-	int rc = spawn_step(s);
+	int rc = start_step(s);
 	if (rc != E_OK) {
 		char m[64];
 		snprintf(m, sizeof m, "%s", strerror(-rc));
-		snprintf(s->err, sizeof s->err, "cannot run %.100s: %s", s->argv_store[0][0], m);
+		snprintf(s->err, sizeof s->err, "cannot %s %.100s: %s", s->kind == SRV_BIND ? "connect to" : "run",
+		    s->argv_store[0][0], m);
 		s->read_errors++;
 		return rc;
 	}
+	s->busy = 1;
 	return E_OK;
 }
+
+static int child_poll(struct srvstats *s, uint64_t mono_us);
 
 static int timed_out(struct srvstats *s)
 {
@@ -620,10 +879,79 @@ static int timed_out(struct srvstats *s)
 	return srvstats_end(s, 0);
 }
 
+static int step_failed(struct srvstats *s, const char *what, int err)
+{
+	child_stop(s);
+	char m[sizeof s->err];
+	snprintf(m, sizeof m, "%.100s: %s: %s", s->argv_store[s->step][0], what, strerror(err));
+	memcpy(s->err, m, sizeof m);
+	return srvstats_end(s, 0);
+}
+
+/* BIND: connect, send the request, read the answer to EOF, all without blocking */
+static int http_poll(struct srvstats *s, uint64_t mono_us)
+{
+	char buf[16384];
+	while (s->hstate != H_READING) {
+		struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+		if (poll(&p, 1, 0) <= 0)
+			return mono_us < s->deadline ? 0 : timed_out(s);
+		if (s->hstate == H_CONNECTING) {
+			int e = 0;
+			socklen_t el = sizeof e;
+			if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+				e = errno;
+			if (e)
+				return step_failed(s, "connect", e);
+			s->hstate = H_WRITING;
+		}
+		const char *req = s->req[s->step];
+		size_t rl = strlen(req);
+		ssize_t n = send(s->fd, req + s->req_off, rl - s->req_off, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n < 0)
+			return step_failed(s, "send", errno);
+		s->req_off += (size_t)n;
+		if (s->req_off == rl)
+			s->hstate = H_READING;
+	}
+	for (;;) {
+		ssize_t n = read(s->fd, buf, sizeof buf);
+		if (n > 0) {
+			srvstats_feed(s, s->step, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return mono_us < s->deadline ? 0 : timed_out(s);
+		if (n < 0)
+			return step_failed(s, "read", errno);
+		break;
+	}
+	close(s->fd);
+	s->fd = -1;
+	bind_step_end(s, s->step);
+	if (++s->step < s->nsteps) {
+		int rc = http_step(s);
+		return rc == E_OK ? 0 : step_failed(s, "connect", -rc);
+	}
+	return srvstats_end(s, 1);
+}
+
 int srvstats_poll(struct srvstats *s, uint64_t mono_us)
 {
-	if (!s || s->pid <= 0)
+	if (!s || !s->busy)
 		return 0;
+	int rc = s->kind == SRV_BIND ? http_poll(s, mono_us) : child_poll(s, mono_us);
+	if (rc)
+		s->busy = 0;
+	return rc;
+}
+
+static int child_poll(struct srvstats *s, uint64_t mono_us)
+{
 	char buf[4096];
 	while (s->fd >= 0) {
 		ssize_t n = read(s->fd, buf, sizeof buf);
@@ -655,7 +983,7 @@ int srvstats_poll(struct srvstats *s, uint64_t mono_us)
 	}
 	if (++s->step < s->nsteps) {
 		/* the next command of the same reading (Knot zone-stats) */
-		int rc = spawn_step(s);
+		int rc = start_step(s);
 		if (rc == E_OK)
 			return 0;
 		snprintf(s->err, sizeof s->err, "cannot run %.100s", s->argv_store[s->step][0]);

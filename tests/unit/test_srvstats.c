@@ -218,6 +218,74 @@ static void test_nsd(void)
 	srvstats_free(s);
 }
 
+static void test_bind(void)
+{
+	struct srvstats_conf c = { .kind = SRV_BIND, .control = "127.0.0.1:8053", .timeout_ms = 1000, .zones = 1,
+		.zones_max = 10 };
+	struct srvstats *s;
+	struct dnsa_counters k;
+	size_t n;
+	is(srvstats_new(&c, &s), E_OK, "bind reader made");
+	feed_file(s, 0, "bind-server-1.http");
+	feed_file(s, 1, "bind-zones-1.http");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "bind reading 1 (baseline): %s", srvstats_error(s));
+	/* between: 3 x A www.example.test udp4, A nx.sample.test tcp4, AAAA nx2.sample.test udp6, A x.other (REFUSED) */
+	feed_file(s, 0, "bind-server-2.http");
+	feed_file(s, 1, "bind-zones-2.http");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "bind reading 2: %s", srvstats_error(s));
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_QUERIES), 6, "6 queries (Requestv4 + Requestv6)");
+	is(val(&k, C_SRV_RESPONSES), 6, "6 responses (rcodes sum)");
+	is(val(&k, C_SRV_TCP), 1, "1 over TCP (ReqTCP)");
+	is(val(&k, C_SRV_UDP), 5, "5 over UDP");
+	is(val(&k, C_SRV_IPV6), 1, "1 over IPv6");
+	is(val(&k, C_SRV_NOERROR), 3, "3 NOERROR");
+	is(val(&k, C_SRV_NXDOMAIN), 2, "2 NXDOMAIN");
+	is(val(&k, C_SRV_REFUSED), 1, "1 REFUSED");
+	const struct dnsa_zone_total *z = srvstats_zones(s, &n);
+	is(n, 2, "two IN zones (the _bind view's CH zones are not)");
+	is(zv(find(z, n, "example.test"), C_SRV_QUERIES), 3, "example.test: 3 queries (QryUDP + QryTCP)");
+	is(zv(find(z, n, "example.test"), C_SRV_NOERROR), 3, "example.test: 3 NOERROR (QrySuccess)");
+	is(zv(find(z, n, "sample.test"), C_SRV_QUERIES), 2, "sample.test: 2 queries");
+	is(zv(find(z, n, "sample.test"), C_SRV_TCP), 1, "sample.test: 1 over TCP");
+	is(zv(find(z, n, "sample.test"), C_SRV_NXDOMAIN), 2, "sample.test: 2 NXDOMAIN");
+	is(zv(find(z, n, "sample.test"), C_SRV_RESPONSES), 2, "sample.test: 2 responses");
+
+	/* failures: not HTTP 200, not JSON, JSON without nsstats, cut in the middle */
+	static const char *const bad[] = {
+		"HTTP/1.0 404 Not Found\r\n\r\n{}",
+		"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>",
+		"HTTP/1.0 200 OK\r\n\r\n{\"rcodes\": {\"NOERROR\": 5}}",
+		"HTTP/1.0 200 OK\r\n\r\n{\"nsstats\": {\"Requestv4\": 5}, \"rcodes\": {\"NOERR",
+		"",
+	};
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		srvstats_feed(s, 0, bad[i], strlen(bad[i]));
+		is(srvstats_end(s, 1), SRVSTATS_FAILED, "bad answer %u fails: %s", i, srvstats_error(s));
+	}
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	ok(val(&k, C_SRV_READ_ERRORS) == 5 && val(&k, C_SRV_QUERIES) == 6, "counted, totals untouched");
+	/* hostile values: negative, strings, huge: ignored */
+	const char *odd = "HTTP/1.0 200 OK\r\n\r\n{\"nsstats\": {\"Requestv4\": -7, \"Requestv6\": \"x\", \"ReqTCP\": 1e99},"
+	    " \"rcodes\": {\"NOERROR\": 16, \"NXDOMAIN\": [1], \"REFUSED\": null}}";
+	srvstats_feed(s, 0, odd, strlen(odd));
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "odd but well-formed values: a reading");
+	srvstats_free(s);
+
+	c.control = "localhost:8053";
+	is(srvstats_new(&c, &s), E_INVAL, "bind needs a literal address");
+	ok(srvstats_addr_ok("[::1]:8053") && srvstats_addr_ok("127.0.0.1:1") && !srvstats_addr_ok("127.0.0.1") &&
+	    !srvstats_addr_ok("127.0.0.1:0") && !srvstats_addr_ok(NULL), "address syntax");
+
+	/* the live path: a closed port fails the reading (connection refused), counted */
+	c.control = "127.0.0.1:1";
+	is(srvstats_new(&c, &s), E_OK, "bind reader for a closed port");
+	is(srvstats_read(s), SRVSTATS_FAILED, "refused: %s", srvstats_error(s));
+	srvstats_free(s);
+}
+
 /* many zones: handed out at most SRVSTATS_ZONES_PER_CALL at a time, none forgotten */
 static void test_many_zones(void)
 {
@@ -289,7 +357,8 @@ static void test_spawn(void)
 	ok(srvstats_zones(NULL, &n) == NULL && n == 0, "NULL reader has no zones");
 	is(srvstats_kind_parse("knot"), SRV_KNOT, "kind knot");
 	is(srvstats_kind_parse("nsd"), SRV_NSD, "kind nsd");
-	is(srvstats_kind_parse("bind"), -1, "kind bind: not (yet) known");
+	is(srvstats_kind_parse("bind"), SRV_BIND, "kind bind");
+	is(srvstats_kind_parse("unbound"), -1, "kind unbound: not known");
 }
 
 int main(void)
@@ -297,6 +366,7 @@ int main(void)
 	test_knot();
 	test_nsd();
 	test_many_zones();
+	test_bind();
 	test_spawn();
 	return done_testing();
 }
