@@ -21,7 +21,7 @@ endif
 # pkg-config packages per program library; a program links those of the libraries it
 # links, a test or tool also those whose headers it includes itself (src_pkgs below)
 PKGS_common := libcbor libsodium
-PKGS_capd   := $(PKGS_common) libpcap libfstrm libmaxminddb
+PKGS_capd   := $(PKGS_common) libpcap libfstrm libmaxminddb jansson
 PKGS_aggd   := $(PKGS_common) sqlite3
 PKGS_rollup := $(PKGS_common) sqlite3 libmariadb
 # a header a test or tool may include directly -> its package
@@ -33,6 +33,7 @@ PKG_OF_sqlite3.h   := sqlite3
 PKG_OF_maxminddb.h := libmaxminddb
 PKG_OF_mysql.h     := libmariadb
 PKG_OF_fstrm.h     := libfstrm
+PKG_OF_jansson.h   := jansson
 
 # pkg FLAG,PACKAGES: pkg-config FLAG for PACKAGES; stops make naming any package that is
 # missing (an empty flag would only show as an unrelated compile or link error). Expanded

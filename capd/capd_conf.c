@@ -11,6 +11,7 @@
 #include "capd/capd_conf.h"
 #include "capd/geo.h"
 #include "capd/sampler.h"
+#include "capd/srvstats.h"
 #include "capd/zones.h"
 #include "common/errors.h"
 #include "common/keys.h"
@@ -163,6 +164,8 @@ static int chk_zone(const void *conf, const void *v, unsigned flags, char *why, 
 }
 
 static const char *const unlisted_choices[] = { "count", "record", NULL };
+/* in the order of enum srvstats_kind */
+static const char *const srv_kind_choices[] = { "none", "knot", "nsd", "bind", NULL };
 
 const struct conf_opt capd_conf_table[] = {
 	STRC("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)", chk_node_key),
@@ -238,6 +241,15 @@ const struct conf_opt capd_conf_table[] = {
 	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", chk_group),
 	BOOL("privileges.allow_root", allow_root, "no", "allow running as root after start-up"),
 
+	{ "server_stats.kind", CT_ENUM, 0, 0, "none", OFF(srv_kind), 0, srv_kind_choices,
+	    "nameserver whose own statistics are read every counters_interval: none | knot | nsd | bind" },
+	STR("server_stats.program", srv_program, "", "control program; empty: knotc (knot) or nsd-control (nsd) from PATH"),
+	STR("server_stats.control", srv_control, "", "control socket (knotc -s / nsd-control -s; empty: the program's default); bind: statistics channel ADDR:PORT"),
+	STR("server_stats.config", srv_config, "", "nsd: nsd.conf passed as nsd-control -c; empty: its default"),
+	INT("server_stats.timeout_ms", srv_timeout_ms, 10, 60000, "2000", "a reading slower than this is killed and counted as failed"),
+	BOOL("server_stats.zones", srv_zones, "yes", "also read exact per-zone totals (Knot zone mod-stats, NSD zonestats)"),
+	INT("server_stats.zones_max", srv_zones_max, 1, 1000000, "10000", "zones tracked; more are counted (srv_zones_untracked)"),
+
 	INT("log.verbose", verbose, 0, 2, "0", "0 warnings, 1 info, 2 debug"),
 	BOOL("log.syslog", syslog_on, "yes", "log to syslog when running as a daemon (stderr with -f)"),
 	CONF_END
@@ -275,6 +287,15 @@ int capd_conf_load(struct capd_conf *c, const char *path, unsigned flags, conf_e
 		conf_bad(&x, "privileges.user", NULL,
 		    "not set, and capd is running as root: refusing to run as root (set privileges.user, or"
 		    " privileges.allow_root = yes; or check as the user capd runs as)");
+
+	/* [server_stats]: an explicit program path must be runnable; a reading must end within the interval */
+	if (c->srv_kind != SRV_NONE && strchr(c->srv_program, '/') && access(c->srv_program, X_OK) != 0)
+		conf_bad(&x, "server_stats.program", NULL, "'%s' is not an executable file", c->srv_program);
+	if (c->srv_kind == SRV_BIND && !srvstats_addr_ok(c->srv_control))
+		conf_bad(&x, "server_stats.control", NULL, "'%s' is not the statistics channel's ADDR:PORT or [V6ADDR]:PORT",
+		    c->srv_control);
+	if (c->srv_kind != SRV_NONE && c->srv_timeout_ms >= c->counters_interval * 1000)
+		conf_bad(&x, "server_stats.timeout_ms", NULL, "%s", "must be below counters_interval");
 
 	/* the zones file, reported at its own line */
 	if (c->zones_file[0]) {
@@ -347,6 +368,18 @@ int capd_conf_zones(const struct capd_conf *c, struct zones **out, int *root_lis
 	}
 	*out = z;
 	return E_OK;
+}
+
+void capd_conf_srvstats(const struct capd_conf *c, struct srvstats_conf *sc)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->kind = (enum srvstats_kind)c->srv_kind;
+	sc->program = c->srv_program;
+	sc->control = c->srv_control;
+	sc->config = c->srv_config;
+	sc->timeout_ms = (unsigned)c->srv_timeout_ms;
+	sc->zones = c->srv_zones;
+	sc->zones_max = (size_t)c->srv_zones_max;
 }
 
 unsigned capd_conf_socket_mode(const struct capd_conf *c)

@@ -74,6 +74,14 @@ struct capd_conf {
 	char user[64];
 	char group[64];
 	int allow_root;
+	/* [server_stats] */
+	int srv_kind;                /* enum srvstats_kind: none | knot | nsd */
+	char srv_program[256];       /* control program; empty: knotc / nsd-control */
+	char srv_control[256];       /* control socket; empty: the program's default */
+	char srv_config[256];        /* NSD: nsd.conf for nsd-control -c */
+	int64_t srv_timeout_ms;      /* a reading slower than this fails */
+	int srv_zones;               /* also per-zone totals */
+	int64_t srv_zones_max;       /* zones tracked */
 	/* [log] */
 	int64_t verbose;
 	int syslog_on;
@@ -107,6 +115,10 @@ void capd_conf_pipeline(const struct capd_conf *c, struct pipeline_conf *pc);
  * *out NULL (the text of the problem in msg[0..cap)).
  */
 int capd_conf_zones(const struct capd_conf *c, struct zones **out, int *root_listed, char *msg, size_t cap);
+
+/* capd_conf_srvstats: the [server_stats] reader's configuration (strings point into c). */
+struct srvstats_conf;
+void capd_conf_srvstats(const struct capd_conf *c, struct srvstats_conf *sc);
 
 /* capd_conf_socket_mode: dnstap_mode as a number (validated by load). */
 unsigned capd_conf_socket_mode(const struct capd_conf *c);

@@ -17,6 +17,7 @@
 
 #include "capd/bootid.h"
 #include "capd/capd_conf.h"
+#include "capd/srvstats.h"
 #include "capd/capfile.h"
 #include "capd/dnstap.h"
 #include "capd/dnstap_input.h"
@@ -41,6 +42,7 @@ struct capd {
 	struct evloop *ev;
 	struct dnstap_input *dnstap;
 	struct pcap_input *pcap;
+	struct srvstats *srv;        /* the nameserver's own statistics; NULL: not configured */
 	struct fs_stats file_fs;     /* -r on a dnstap file */
 	uint64_t frames;             /* frames seen by on_frame (for -r ticks) */
 	uint64_t start_mono;
@@ -123,6 +125,7 @@ static void collect(struct capd *d, struct dnsa_counters *c)
 {
 	memset(c, 0, sizeof *c);
 	pipeline_counters(d->pipe, c);
+	srvstats_counters(d->srv, c);
 	uint64_t frame_err = fs_errors(&d->file_fs);
 	if (d->dnstap) {
 		struct dnstap_input_stats st;
@@ -221,6 +224,9 @@ static void log_send_problems(struct capd *d)
 
 static void send_counters(struct capd *d, struct dnsa_counters *c)
 {
+	size_t nz;
+	const struct dnsa_zone_total *zt = srvstats_zones(d->srv, &nz);
+	sender_send_zones(d->sender, zt, nz);  /* before the node counters, whose datagrams_sent counts them */
 	collect(d, c);
 	int rc = sender_send_counters(d->sender, c);
 	if (rc != E_OK)
@@ -451,6 +457,14 @@ static void run_live(struct capd *d, int foreground)
 		fatalx("no input configured (dnstap.socket, dnstap.tcp_listen or pcap.interface)");
 
 	drop_privileges(c);
+	/* as the dropped user, so a missing socket permission shows at once; the first reading is the baseline */
+	struct srvstats_conf ssc;
+	capd_conf_srvstats(c, &ssc);
+	if (ssc.kind != SRV_NONE && (err = srvstats_new(&ssc, &d->srv)) != E_OK)
+		fatalx("server_stats: %s", dnsa_strerror(err));
+	if (d->srv && srvstats_read(d->srv) != SRVSTATS_DONE)
+		log_warnx("server_stats: %s (counted in srv_read_errors; retried every counters_interval)",
+		    srvstats_error(d->srv));
 	if (!foreground) {
 		if (daemon(0, 0) < 0)
 			fatal("daemon");
@@ -459,6 +473,7 @@ static void run_live(struct capd *d, int foreground)
 	log_info("started: node boot id %" PRIu64 ", sampling %s, %zu aggregator(s)", sender_boot_id(d->sender),
 	    c->sampling_mode, c->aggregator.n);
 
+	static struct log_rl srv_rl = LOG_RL_INIT(30, 600);
 	uint64_t interval = (uint64_t)c->counters_interval * 1000000u;
 	uint64_t next_counters = clock_us(CLOCK_MONOTONIC) + interval, next_log = 0;
 	while (!want_stop) {
@@ -476,9 +491,16 @@ static void run_live(struct capd *d, int foreground)
 			next_log = mono + 1000000;
 		}
 		if (mono >= next_counters) {
-			send_counters(d, &cnt);
+			/* with server statistics, the counters go out when the reading ends, beside it */
+			if (srvstats_begin(d->srv, mono) != E_OK)
+				send_counters(d, &cnt);
 			next_counters = mono + interval;
 		}
+		int srv = srvstats_poll(d->srv, clock_us(CLOCK_MONOTONIC));
+		if (srv == SRVSTATS_FAILED)
+			log_warnx_rl(&srv_rl, "server_stats: %s", srvstats_error(d->srv));
+		if (srv)
+			send_counters(d, &cnt);
 		if (want_reload) {
 			want_reload = 0;
 			reload(d);
@@ -603,6 +625,7 @@ int main(int argc, char **argv)
 
 	pcap_input_free(d.pcap);
 	dnstap_input_free(d.dnstap);
+	srvstats_free(d.srv);
 	evloop_free(d.ev);
 	pipeline_free(d.pipe);
 	sender_free(d.sender);

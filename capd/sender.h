@@ -61,6 +61,13 @@ void sender_flush(struct sender *s);
  */
 int sender_send_counters(struct sender *s, struct dnsa_counters *c);
 
+/*
+ * sender_send_zones: send the nameserver's per-zone totals z[0..n) in as many
+ * COUNTERS datagrams as they need (payload key 4, see common/record.h).
+ * Returns E_OK, -EIO if a send failed (counted), E_SPACE for a zone that
+ * cannot fit any datagram, E_INVAL for NULL arguments. n == 0 sends nothing.
+ */
+int sender_send_zones(struct sender *s, const struct dnsa_zone_total *z, size_t n);
 /* sender_stats: set C_DATAGRAMS_SENT, C_SEND_ERRORS, C_RECORDS_DROPPED_SEND, C_FAILOVERS, C_DROP_BATCH in c. */
 void sender_stats(const struct sender *s, struct dnsa_counters *c);
 

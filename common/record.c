@@ -26,7 +26,7 @@ enum {
 };
 
 /* payload map keys */
-enum { P_VERSION = 0, P_TIME = 1, P_RECORDS = 2, P_COUNTERS = 3 };
+enum { P_VERSION = 0, P_TIME = 1, P_RECORDS = 2, P_COUNTERS = 3, P_ZONES = 4 };
 /* counters map keys */
 enum { CK_TIME = 0, CK_VALUES = 1 };
 
@@ -97,6 +97,22 @@ static const char *const counter_names[C_COUNTER_MAX] = {
 	[C_TCP_TFO] = "tcp_tfo",
 	[C_TCP_RESYNCS] = "tcp_resyncs",
 	[C_RECORDED_PARTIAL] = "recorded_partial",
+	[C_SRV_QUERIES] = "srv_queries",
+	[C_SRV_RESPONSES] = "srv_responses",
+	[C_SRV_UDP] = "srv_udp",
+	[C_SRV_TCP] = "srv_tcp",
+	[C_SRV_IPV4] = "srv_ipv4",
+	[C_SRV_IPV6] = "srv_ipv6",
+	[C_SRV_NOERROR] = "srv_noerror",
+	[C_SRV_NXDOMAIN] = "srv_nxdomain",
+	[C_SRV_REFUSED] = "srv_refused",
+	[C_SRV_SERVFAIL] = "srv_servfail",
+	[C_SRV_RCODE_OTHER] = "srv_rcode_other",
+	[C_SRV_DROPPED] = "srv_dropped",
+	[C_SRV_ZONES_UNTRACKED] = "srv_zones_untracked",
+	[C_SRV_RESTARTS] = "srv_restarts",
+	[C_SRV_READS] = "srv_reads",
+	[C_SRV_READ_ERRORS] = "srv_read_errors",
 };
 
 /* every named counter has a kind (test_pipeline checks both tables and the docs agree) */
@@ -330,6 +346,62 @@ int counters_encode(const struct dnsa_counters *c, uint8_t *buf, size_t cap)
 	w_uint(&w, P_COUNTERS);
 	w_counters(&w, c);
 	return w.full ? E_SPACE : (int)w.len;
+}
+
+static unsigned popcount32(uint32_t v)
+{
+	return (unsigned)__builtin_popcount(v);
+}
+
+/* one zone entry: [zone, {id: value, ...}] */
+static void w_zone(struct wr *w, const struct dnsa_zone_total *z)
+{
+	w_array(w, 2);
+	w_text(w, z->zone);
+	w_map(w, popcount32(z->set & ((1u << C_SRV_ZONE_IDS) - 1)));
+	for (unsigned i = 0; i < C_SRV_ZONE_IDS; i++)
+		if (z->set >> i & 1)
+			w_kv(w, C_SRV_FIRST + i, z->value[i]);
+}
+
+int counters_encode_zones(uint64_t time_us, const struct dnsa_zone_total *z, size_t n, size_t *used,
+    uint8_t *buf, size_t cap)
+{
+	if (!z || !n || !used || !buf)
+		return E_INVAL;
+	*used = 0;
+	/* fixed part: map(4) 0:ver 1:time 3:{0:time, 1:{}} 4:array head (at most 9 bytes) */
+	struct wr w = { buf, cap, 0, 0 };
+	w_map(&w, 4);
+	w_kv(&w, P_VERSION, RECORD_SCHEMA_VERSION);
+	w_kv(&w, P_TIME, time_us);
+	w_uint(&w, P_COUNTERS);
+	w_map(&w, 2);
+	w_kv(&w, CK_TIME, time_us);
+	w_uint(&w, CK_VALUES);
+	w_map(&w, 0);
+	w_uint(&w, P_ZONES);
+	if (w.full)
+		return E_SPACE;
+	/* size each entry on its own first, then write the head with the count that fits */
+	size_t fixed = w.len, body = 0, k = 0;
+	uint8_t tmp[RECORD_NAME_MAX + 16 + C_SRV_ZONE_IDS * 12];
+	for (; k < n; k++) {
+		struct wr e = { tmp, sizeof tmp, 0, 0 };
+		w_zone(&e, &z[k]);
+		if (e.full || fixed + 9 + body + e.len > cap)
+			break;
+		body += e.len;
+	}
+	if (!k)
+		return E_SPACE;
+	w_array(&w, k);
+	for (size_t i = 0; i < k; i++)
+		w_zone(&w, &z[i]);
+	if (w.full)
+		return E_SPACE;
+	*used = k;
+	return (int)w.len;
 }
 
 /* ---- decoding: a cursor over hostile bytes with a sticky error ---- */
@@ -634,13 +706,76 @@ int counters_decode(const uint8_t *buf, size_t len, struct dnsa_counters *c)
 	return rd.err ? rd.err : (int)rd.off;
 }
 
+/* a zone name as capd writes it: 1..255 bytes of lower-case printable ASCII */
+static int zone_name_ok(const char *z)
+{
+	size_t n = strlen(z);
+	if (n == 0 || n > RECORD_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (z[i] <= ' ' || z[i] > '~' || (z[i] >= 'A' && z[i] <= 'Z'))
+			return 0;
+	return 1;
+}
+
+/* the zones array (payload key 4); out NULL validates only */
+static void rd_zones(struct rd *r, struct dnsa_zone_total *out, size_t max, int *count)
+{
+	struct dnsa_zone_total tmp;
+	uint64_t n = rd_container(r, 4);
+	if (out && n > max && !r->err) {
+		r->err = E_SPACE;
+		return;
+	}
+	for (uint64_t i = 0; i < n && !r->err; i++) {
+		struct dnsa_zone_total *z = out ? &out[i] : &tmp;
+		memset(z, 0, sizeof *z);
+		if (rd_container(r, 4) != 2) {
+			if (!r->err)
+				r->err = E_MALFORMED;
+			return;
+		}
+		rd_text(r, z->zone, sizeof z->zone);
+		if (!r->err && !zone_name_ok(z->zone))
+			r->err = E_MALFORMED;
+		uint64_t m = rd_container(r, 5);
+		for (uint64_t j = 0; j < m && !r->err; j++) {
+			uint64_t id = rd_uint(r, UINT64_MAX);
+			uint64_t v = rd_uint(r, UINT64_MAX);
+			if (r->err)
+				break;
+			if (id < C_SRV_FIRST || id >= C_SRV_ZONE_MAX) {
+				r->err = E_MALFORMED;
+				break;
+			}
+			z->value[id - C_SRV_FIRST] = v;
+			z->set |= 1u << (id - C_SRV_FIRST);
+		}
+	}
+	if (!r->err)
+		*count = (int)n;
+}
+
 /*
  * Walk a payload map. For RECORDS, calls fn per record when fn is set, and
  * validates otherwise. Returns records seen or an error.
  */
+static int walk_payload_z(const uint8_t *buf, size_t len, int kind, record_fn fn, void *arg,
+    struct dnsa_counters *cout, struct dnsa_record *out, size_t max,
+    struct dnsa_zone_total *zout, size_t zmax, int *zcount);
+
 static int walk_payload(const uint8_t *buf, size_t len, int kind, record_fn fn, void *arg,
     struct dnsa_counters *cout, struct dnsa_record *out, size_t max)
 {
+	int zc = 0;
+	return walk_payload_z(buf, len, kind, fn, arg, cout, out, max, NULL, 0, &zc);
+}
+
+static int walk_payload_z(const uint8_t *buf, size_t len, int kind, record_fn fn, void *arg,
+    struct dnsa_counters *cout, struct dnsa_record *out, size_t max,
+    struct dnsa_zone_total *zout, size_t zmax, int *zcount)
+{
+	int have_zones = 0;
 	struct rd r = { buf, len, 0, 0 };
 	struct dnsa_record rec;
 	struct dnsa_counters cnt;
@@ -686,6 +821,9 @@ static int walk_payload(const uint8_t *buf, size_t len, int kind, record_fn fn, 
 		} else if (k == P_COUNTERS && kind == 2 && !have_body) {
 			rd_counters(&r, cout ? cout : &cnt);
 			have_body = 1;
+		} else if (k == P_ZONES && kind == 2 && !have_zones) {
+			rd_zones(&r, zout, zmax, zcount);
+			have_zones = 1;
 		} else {
 			rd_skip(&r, 1);
 		}
@@ -727,6 +865,20 @@ int payload_counters(const uint8_t *buf, size_t len, struct dnsa_counters *c)
 		return E_INVAL;
 	int rc = walk_payload(buf, len, 2, NULL, NULL, c, NULL, 0);
 	return rc < 0 ? rc : E_OK;
+}
+
+int payload_zone_totals(const uint8_t *buf, size_t len, struct dnsa_zone_total *out, size_t max)
+{
+	if (!buf || !out)
+		return E_INVAL;
+	int zc = 0;
+	int rc = walk_payload_z(buf, len, 2, NULL, NULL, NULL, NULL, 0, NULL, 0, &zc);
+	if (rc < 0)
+		return rc;
+	if ((size_t)zc > max)
+		return E_SPACE;
+	rc = walk_payload_z(buf, len, 2, NULL, NULL, NULL, NULL, 0, out, max, &zc);
+	return rc < 0 ? rc : zc;
 }
 
 /* ---- batch ---- */

@@ -163,8 +163,31 @@ enum dnsa_counter {
 	C_TCP_TFO,                /* TCP Fast Open SYNs carrying data (their data is delivered) */
 	C_TCP_RESYNCS,            /* TCP directions back in step after a hole or a mid-stream start */
 	C_RECORDED_PARTIAL,       /* records put in a batch with a partial flag (cut or malformed after the question) */
-	C_COUNTER_MAX = 96
+	/* 96..127: the nameserver's own statistics (capd/srvstats.c), exact, as the
+	 * server counts them, cumulative since capd's first reading (so beside
+	 * capd's own counters: srv_responses - msg_auth_response = lost inside the
+	 * nameserver). 96..107 may also appear per zone (payload key 4). */
+	C_SRV_QUERIES = 96,       /* queries the server received */
+	C_SRV_RESPONSES,          /* responses the server sent */
+	C_SRV_UDP,                /* queries by transport / IP version, as the server counts them */
+	C_SRV_TCP,
+	C_SRV_IPV4,
+	C_SRV_IPV6,
+	C_SRV_NOERROR,            /* responses by rcode */
+	C_SRV_NXDOMAIN,
+	C_SRV_REFUSED,
+	C_SRV_SERVFAIL,
+	C_SRV_RCODE_OTHER,
+	C_SRV_DROPPED,            /* queries the server dropped without answer (NSD num.dropped) */
+	C_SRV_ZONE_MAX,           /* end of the ids that may appear per zone */
+	C_SRV_ZONES_UNTRACKED = 124, /* readings that found more zones than [server_stats] zones_max */
+	C_SRV_RESTARTS = 125,     /* readings where the server's counters went back (server restart) */
+	C_SRV_READS,              /* successful readings of the server's statistics */
+	C_SRV_READ_ERRORS,        /* readings that failed (no access, timeout, unparsable output) */
+	C_COUNTER_MAX = 128
 };
+#define C_SRV_FIRST C_SRV_QUERIES
+#define C_SRV_ZONE_IDS (C_SRV_ZONE_MAX - C_SRV_FIRST)
 
 /* counter_name: SQL-friendly name of a counter id, NULL if unused. Cannot fail. */
 const char *counter_name(unsigned id);
@@ -238,6 +261,35 @@ int payload_foreach_record(const uint8_t *buf, size_t len, record_fn fn, void *a
 #define RECORD_MIN_SIZE 7
 int payload_decode_records(const uint8_t *buf, size_t len, struct dnsa_record *out, size_t max);
 int payload_counters(const uint8_t *buf, size_t len, struct dnsa_counters *c);
+
+/*
+ * Exact per-zone totals from the nameserver's own statistics. They travel in
+ * COUNTERS payloads of their own, beside the node counters map:
+ *   {0: version, 1: time_us, 3: {0: time_us, 1: {}}, 4: [[zone, {id: value, ...}], ...]}
+ * ids are C_SRV_FIRST..C_SRV_ZONE_MAX-1, values cumulative since capd's first
+ * reading, so a lost datagram loses nothing. Old decoders skip key 4.
+ */
+struct dnsa_zone_total {
+	char zone[RECORD_NAME_MAX + 1];   /* presentation, lower-case, no trailing dot except "." */
+	uint32_t set;                     /* bit i: value[i] (id C_SRV_FIRST + i) present */
+	uint64_t value[C_SRV_ZONE_IDS];
+};
+/*
+ * counters_encode_zones: a COUNTERS payload carrying z[0..n) from the first,
+ * as many as fit in cap; *used says how many (call again with z + *used for
+ * the rest). Returns the length, or E_SPACE if not even one fits, E_INVAL for
+ * NULL arguments or n == 0. Cannot fail otherwise.
+ */
+int counters_encode_zones(uint64_t time_us, const struct dnsa_zone_total *z, size_t n, size_t *used,
+    uint8_t *buf, size_t cap);
+/*
+ * payload_zone_totals: the zone totals of a COUNTERS payload into out[0..max)
+ * (validating the whole payload first). Returns how many (0: none, e.g. a
+ * node counters payload), or a negative code: as payload_validate, E_SPACE if
+ * there are more than max, E_MALFORMED for a bad zone entry (a zone name that
+ * is not 1..255 bytes of lower-case printable ASCII, or an id out of range).
+ */
+int payload_zone_totals(const uint8_t *buf, size_t len, struct dnsa_zone_total *out, size_t max);
 /* payload_validate: well-formed and of the expected shape for `kind`; returns records or 0 for counters. */
 int payload_validate(const uint8_t *buf, size_t len, int kind);
 

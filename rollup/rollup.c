@@ -15,6 +15,7 @@
 #include "rollup/rollup.h"
 #include "rollup/seen.h"
 #include "rollup/validate.h"
+#include "rollup/srvzone.h"
 
 /* a decoded counters datagram, kept until the batch knows every node's last values */
 struct cnt_msg {
@@ -48,6 +49,7 @@ struct rollup {
 	void *hook_arg;
 	struct agg *agg;
 	struct health *health;
+	struct srvzone *srvz;            /* the nameservers' per-zone totals */
 	struct cnt_msg *cnt;
 	size_t ncnt, cntcap;
 	struct quar *q;
@@ -123,6 +125,10 @@ static const char SQL_EXP_NM[] = "DELETE FROM node_counter_minute WHERE ts < FRO
 static const char SQL_EXP_NH[] = "DELETE FROM node_counter_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_ND[] = "DELETE FROM node_counter_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_TN[] = "DELETE FROM top_name_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_ZM[] = "DELETE FROM server_zone_minute WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_ZH[] = "DELETE FROM server_zone_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_ZD[] = "DELETE FROM server_zone_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_ZL[] = "DELETE FROM server_zone_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_CL[] =
 	"DELETE FROM capd_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_SEEN[] =
@@ -182,12 +188,13 @@ struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct
 	}
 	r->health = health_new();
 	r->seen = seen_new(m);
+	r->srvz = srvzone_new(m, (unsigned)c->upsert_rows);
 	r->vc.past_s = c->window_past_days * 86400;
 	r->vc.future_s = c->window_future_s;
 	r->mem_max = (size_t)c->memory_mb << 20;
 	r->lim_dg = r->lim_st = (unsigned)c->batch_rows;
 	r->refuse_dg = r->refuse_st = -1;
-	int bad = !r->agg || !r->health || !r->seen || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
+	int bad = !r->agg || !r->health || !r->seen || !r->srvz || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
 	    idcache_init(&r->nodes, SQL_NODE_INS, SQL_NODE_SEL);
 	unsigned rows = (unsigned)c->upsert_rows;
 	for (int g = 0; g < AGG_GRAN_MAX && !bad; g++) {
@@ -220,6 +227,7 @@ void rollup_free(struct rollup *r)
 	agg_free(r->agg);
 	health_free(r->health);
 	seen_free(r->seen);
+	srvzone_free(r->srvz);
 	free(r->cnt);
 	free(r->q);
 	strtab_free(r->zones.names);
@@ -362,6 +370,13 @@ static int on_row(const struct staging_row *row, void *arg)
 			return rc < 0 ? rc : E_OK;
 		if (!cm->c.time_us)
 			cm->c.time_us = (uint64_t)row->received_us;
+		rc = srvzone_payload(r->srvz, (uint32_t)node, row->boot_id, row->id, cm->c.time_us, row->payload, row->len);
+		if (rc == E_NOMEM)
+			return rc;
+		if (rc < 0) {
+			snprintf(why, sizeof why, "zone totals: %s", dnsa_strerror(rc));
+			return add_quarantine(r, row, node, why);
+		}
 		cm->node = (uint32_t)node;
 		cm->boot = row->boot_id;
 		cm->id = row->id;
@@ -585,6 +600,7 @@ static void discard(struct rollup *r)
 	seen_reset(r->seen);
 	if (r->nmap)
 		memset(r->nmap, 0, r->nmapcap * sizeof *r->nmap);
+	srvzone_discard(r->srvz);
 	/* ids inserted by the rolled-back transaction no longer exist */
 	idcache_clear(&r->zones);
 	idcache_clear(&r->nodes);
@@ -667,6 +683,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	agg_reset(r->agg);
 	health_reset(r->health);
 	seen_reset(r->seen);
+	srvzone_reset(r->srvz);
 	r->ncnt = r->nq = 0;
 	r->replayed = r->refused = 0;
 	r->fatal = 0;
@@ -734,7 +751,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 		return rc == E_NOMEM || !r->err[0] ? db_fail(r, rc) : rc;
 	if ((rc = counters_apply(r)) || (rc = write_all(r)))
 		return rc;
-	if ((rc = seen_flush(r->seen)))
+	if ((rc = seen_flush(r->seen)) || (rc = srvzone_apply(r->srvz, r->nmap)))
 		return db_fail(r, rc);
 	uint64_t w = agg_weight(r->agg), sat = health_saturated(r->health);
 	struct mdb_val ck[14] = { MDB_I(last_dg), MDB_I(last_st), MDB_U(ndg), MDB_U(agg_records(r->agg)),
@@ -897,6 +914,10 @@ static int retention(struct rollup *r, struct rollup_stats *st)
 	    (rc = expire(r, SQL_EXP_NH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ND, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_TN, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZM, c->keep_minute_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZL, keep_last, now, st)) ||
 	    /* a boot not heard of for a week will not send again */
 	    (rc = expire(r, SQL_EXP_CL, keep_last, now, st)) ||
 	    (rc = expire(r, SQL_EXP_SEEN, c->replay_days, now, st)))

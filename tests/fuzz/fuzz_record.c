@@ -35,7 +35,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int f = payload_foreach_record(data, size, visit, &n);
 	if ((v < 0) != (f < 0))
 		__builtin_trap(); /* validation and the walk must agree */
-	payload_validate(data, size, 2);
+	int v2 = payload_validate(data, size, 2);
 	payload_counters(data, size, &c);
+	/* per-zone totals: the decode agrees with validation, and what decodes re-encodes to a valid payload */
+	static struct dnsa_zone_total z[64];
+	static uint8_t again[65536];
+	int k = payload_zone_totals(data, size, z, 64);
+	if (k >= 0 && v2 < 0)
+		__builtin_trap();
+	if (k > 0) {
+		size_t used = 0;
+		int len = counters_encode_zones(1, z, (size_t)k, &used, again, sizeof again);
+		if (len <= 0 || used != (size_t)k || payload_zone_totals(again, (size_t)len, z, 64) != k)
+			__builtin_trap();
+	}
 	return 0;
 }

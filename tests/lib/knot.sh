@@ -13,6 +13,8 @@
 # The dnstap reader must be listening before knot_start: knotd only retries every few seconds.
 # Zones come from tests/data/realservers (REALSERVERS overrides); KNOT_ZONES lists the zones
 # to serve (default "example.test sample.test"), each from $KNOT_ZONEDIR/ZONE.zone.
+# KNOT_STATS=1 also loads mod-stats, as a global module (node totals: knotc stats) and as a
+# module of every zone (knotc zone-stats), for capd's [server_stats].
 
 REALSERVERS=${REALSERVERS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../data/realservers" && pwd)}
 KNOT_ZONES=${KNOT_ZONES:-example.test sample.test}
@@ -51,6 +53,15 @@ knot_start() {
         nzones=$((nzones + 1))
     done
     KNOT_PORT=${KNOT_PORT:-$(free_port)}
+    local stats="" gmod="mod-dnstap/tap" zmod=""
+    if [ "${KNOT_STATS:-0}" = 1 ]; then
+        stats="mod-stats:
+  - id: stats
+    request-protocol: on
+    response-code: on"
+        gmod="[ mod-stats/stats, mod-dnstap/tap ]"
+        zmod="    module: mod-stats/stats"
+    fi
     cat > "$dir/knot.conf" <<CONF
 server:
     rundir: "$dir"
@@ -68,11 +79,13 @@ mod-dnstap:
     identity: "knot-test"
     log-queries: on
     log-responses: on
+$stats
 template:
   - id: default
     storage: "$dir"
     file: "%s.zone"
-    global-module: mod-dnstap/tap
+    global-module: $gmod
+$zmod
 zone:
 ${zonelist}
 CONF

@@ -235,7 +235,88 @@ int main(void)
 		    c2.time_us == c.time_us, "counter values and presence survive");
 		is_str(counter_name(C_MSG_TOTAL), "msg_total", "counter names");
 		is_str(counter_name(C_MSG_BY_TYPE + MT_CLIENT_RESPONSE - 1), "msg_client_response", "per-type counter name");
-		ok(counter_name(C_COUNTER_MAX) == NULL && counter_name(99) == NULL, "out of range counter has no name");
+		ok(counter_name(C_COUNTER_MAX) == NULL && counter_name(69) == NULL, "out of range counter has no name");
+		is_str(counter_name(C_SRV_RESPONSES), "srv_responses", "server counter name");
+		is_str(counter_name(127), "srv_read_errors", "the last counter id is named");
+		memset(&c, 0, sizeof c);
+		for (unsigned i = 0; i < C_COUNTER_MAX; i++)
+			if (counter_name(i))
+				counters_set(&c, i, UINT64_MAX);
+		n = counters_encode(&c, buf, sizeof buf);
+		is(payload_counters(buf, (size_t)n, &c2), E_OK, "every named counter, 0..127, round-trips");
+		ok(c2.value[C_SRV_READ_ERRORS] == UINT64_MAX && counters_has(&c2, C_SRV_QUERIES), "ids above 95 survive");
+	}
+
+	/* per-zone server totals: payload key 4 */
+	{
+		/* {0:1, 1:5, 3:{0:5, 1:{}}, 4:[["a.test", {96: 7, 97: 300}]]} */
+		static const uint8_t one[] = {
+			0xa4, 0x00, 0x01, 0x01, 0x05, 0x03, 0xa2, 0x00, 0x05, 0x01, 0xa0,
+			0x04, 0x81, 0x82, 0x66, 'a', '.', 't', 'e', 's', 't',
+			0xa2, 0x18, 0x60, 0x07, 0x18, 0x61, 0x19, 0x01, 0x2c,
+		};
+		struct dnsa_zone_total z[3], zo[4];
+		struct dnsa_counters c2;
+		size_t used = 0;
+		memset(z, 0, sizeof z);
+		snprintf(z[0].zone, sizeof z[0].zone, "a.test");
+		z[0].set = 3;
+		z[0].value[0] = 7;
+		z[0].value[1] = 300;
+		n = counters_encode_zones(5, z, 1, &used, buf, sizeof buf);
+		ok(n == (int)sizeof one && memcmp(buf, one, sizeof one) == 0 && used == 1, "zone totals: the bytes in the table");
+		is(payload_validate(one, sizeof one, 2), 0, "a zone totals payload validates as counters");
+		is(payload_counters(one, sizeof one, &c2), E_OK, "and its (empty) node counters decode");
+		ok(!counters_has(&c2, C_MSG_TOTAL) && !counters_has(&c2, C_SRV_QUERIES), "with nothing set");
+		is(payload_zone_totals(one, sizeof one, zo, 4), 1, "one zone decoded");
+		ok(strcmp(zo[0].zone, "a.test") == 0 && zo[0].set == 3 && zo[0].value[0] == 7 && zo[0].value[1] == 300,
+		    "zone name and values survive");
+		is(payload_zone_totals(one, sizeof one, zo, 0), E_SPACE, "more zones than room: E_SPACE");
+		is(payload_zone_totals(one, sizeof one - 1, zo, 4), E_TRUNCATED, "truncated: E_TRUNCATED");
+		uint8_t zbad[sizeof one];
+		memcpy(zbad, one, sizeof one);
+		zbad[15] = 'A';
+		is(payload_validate(zbad, sizeof zbad, 2), E_MALFORMED, "an upper-case zone name is refused by validation");
+		memcpy(zbad, one, sizeof one);
+		zbad[23] = 0x5f; /* id 95: not a per-zone id */
+		is(payload_zone_totals(zbad, sizeof zbad, zo, 4), E_MALFORMED, "a per-zone id below 96 is refused");
+		memcpy(zbad, one, sizeof one);
+		zbad[23] = 0x6c; /* id 108 = C_SRV_ZONE_MAX */
+		is(payload_validate(zbad, sizeof zbad, 2), E_MALFORMED, "a per-zone id past the per-zone range is refused");
+		memcpy(zbad, one, sizeof one);
+		zbad[14] = 0x60; /* empty zone name */
+		ok(payload_validate(zbad, sizeof zbad, 2) < 0, "an empty zone name is refused");
+		n = counters_encode(&c2, buf, sizeof buf);
+		is(payload_zone_totals(buf, (size_t)n, zo, 4), 0, "a node counters payload has no zone totals");
+		/* many zones: split over several payloads, each within the budget */
+		static struct dnsa_zone_total many[40];
+		memset(many, 0, sizeof many);
+		for (int i = 0; i < 40; i++) {
+			snprintf(many[i].zone, sizeof many[i].zone, "zone%02d.example", i);
+			many[i].set = (1u << C_SRV_ZONE_IDS) - 1;
+			for (int j = 0; j < C_SRV_ZONE_IDS; j++)
+				many[i].value[j] = UINT64_MAX - (uint64_t)j;
+		}
+		size_t done = 0, parts = 0, got = 0, sane = 1;
+		while (done < 40) {
+			n = counters_encode_zones(9, many + done, 40 - done, &used, buf, 1100);
+			if (n <= 0 || n > 1100) {
+				sane = 0;
+				break;
+			}
+			static struct dnsa_zone_total back[40];
+			int k = payload_zone_totals(buf, (size_t)n, back, 40);
+			if (k != (int)used || memcmp(back[0].value, many[done].value, sizeof back[0].value) ||
+			    strcmp(back[k - 1].zone, many[done + used - 1].zone))
+				sane = 0;
+			got += (size_t)k;
+			done += used;
+			parts++;
+		}
+		ok(sane && got == 40 && parts > 1, "40 zones at their largest: %zu payloads under 1100 bytes, all back", parts);
+		is(counters_encode_zones(9, many, 40, &used, buf, 60), E_SPACE, "a budget too small for one zone: E_SPACE");
+		is(counters_encode_zones(9, NULL, 1, &used, buf, 60), E_INVAL, "NULL zones: E_INVAL");
+		is(payload_zone_totals(NULL, 0, zo, 4), E_INVAL, "NULL payload: E_INVAL");
 	}
 
 	/* batches: never exceed the budget, count and weights survive */

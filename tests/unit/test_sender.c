@@ -31,7 +31,8 @@ static int bind_udp(uint16_t *port)
 }
 
 struct rx {
-	unsigned datagrams, records, counters, too_big, bad;
+	unsigned datagrams, records, counters, too_big, bad, zones;
+	uint64_t zone_sum;   /* sum of the srv_queries values of every zone received */
 	uint64_t first_seq, last_seq, boot, weights;
 	int seq_gap;
 	struct dnsa_counters c;
@@ -79,7 +80,15 @@ static void drain_rx(int fd, struct rx *x, int ms, size_t budget)
 				x->bad++;
 		} else {
 			x->counters++;
-			if (payload_counters(pl, (size_t)pn, &x->c) != E_OK)
+			static struct dnsa_zone_total zt[512];
+			int nz = payload_zone_totals(pl, (size_t)pn, zt, 512);
+			if (nz < 0)
+				x->bad++;
+			for (int i = 0; i < nz; i++) {
+				x->zones++;
+				x->zone_sum += zt[i].value[0];
+			}
+			if (nz <= 0 && payload_counters(pl, (size_t)pn, &x->c) != E_OK)
 				x->bad++;
 		}
 	}
@@ -230,6 +239,30 @@ int main(void)
 	struct rx v = { 0 };
 	drain_rx(fa, &v, 1000, 1232);
 	is(v.records, 1, "A receives again");
+
+	/* the nameserver's per-zone totals: 300 zones over as many datagrams as needed, all back */
+	static struct dnsa_zone_total zt[300];
+	memset(zt, 0, sizeof zt);
+	uint64_t zsum = 0;
+	for (int i = 0; i < 300; i++) {
+		snprintf(zt[i].zone, sizeof zt[i].zone, "zone%03d.example", i);
+		zt[i].set = 3;
+		zt[i].value[0] = (uint64_t)i * 1000003u;
+		zt[i].value[1] = 7;
+		zsum += zt[i].value[0];
+	}
+	uint64_t seq_before = v.last_seq;
+	is(sender_send_zones(s, zt, 300), E_OK, "300 zones sent");
+	struct rx zx = { 0 };
+	drain_rx(fa, &zx, 1000, 1232);
+	is(zx.zones, 300, "300 zones received");
+	is(zx.zone_sum, zsum, "their values survive");
+	ok(zx.counters >= 5 && zx.counters == zx.datagrams, "in %u counters datagrams", zx.counters);
+	is(zx.too_big, 0, "none above 1232 bytes");
+	is(zx.bad, 0, "every one opens and validates");
+	is(zx.first_seq, seq_before + 1, "the sequence goes on");
+	is(sender_send_zones(s, NULL, 0), E_OK, "no zones: nothing sent");
+	is(sender_send_zones(NULL, zt, 1), E_INVAL, "NULL sender refused");
 
 	/* a lone aggregator that is down: the refused datagram's records are counted as dropped */
 	close(fa);
