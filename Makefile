@@ -18,7 +18,7 @@ ifeq ($(FUZZ),1)
 CC      := clang
 endif
 
-PKGS    := libpcap ldns libcbor libsodium sqlite3 libmaxminddb libmariadb libfstrm
+PKGS    := libpcap ldns libcbor libsodium sqlite3 libmaxminddb libmariadb libfstrm libmicrohttpd jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -40,6 +40,7 @@ COMMON_SRC := $(wildcard common/*.c)
 CAPD_SRC   := $(filter-out capd/main.c,$(wildcard capd/*.c))
 AGGD_SRC   := $(filter-out aggd/main.c,$(wildcard aggd/*.c))
 ROLLUP_SRC := $(filter-out rollup/main.c,$(wildcard rollup/*.c))
+API_SRC    := $(filter-out api/main.c,$(wildcard api/*.c))
 TOOL_SRC   := $(wildcard tools/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
@@ -49,16 +50,17 @@ LIB_COMMON := $(B)/libcommon.a
 LIB_CAPD   := $(B)/libcapd.a
 LIB_AGGD   := $(B)/libaggd.a
 LIB_ROLLUP := $(B)/librollup.a
-ALL_LIBS   := $(LIB_CAPD) $(LIB_AGGD) $(LIB_ROLLUP) $(LIB_COMMON)
+LIB_API    := $(B)/libapi.a
+ALL_LIBS   := $(LIB_CAPD) $(LIB_AGGD) $(LIB_ROLLUP) $(LIB_API) $(LIB_COMMON)
 
 PROGS := $(if $(wildcard capd/main.c),$(B)/bin/capd) $(if $(wildcard aggd/main.c),$(B)/bin/aggd) \
-	$(if $(wildcard rollup/main.c),$(B)/bin/aggd-rollup)
+	$(if $(wildcard rollup/main.c),$(B)/bin/aggd-rollup) $(if $(wildcard api/main.c),$(B)/bin/dnsa-api)
 TOOLS := $(patsubst tools/%.c,$(B)/bin/%,$(TOOL_SRC))
 UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 # a test or tool links only the program libraries whose headers it includes
 test_libs = $(if $(shell grep -l '"capd/' $(1)),$(LIB_CAPD)) $(if $(shell grep -l '"aggd/' $(1)),$(LIB_AGGD)) \
-	$(if $(shell grep -l '"rollup/' $(1)),$(LIB_ROLLUP)) $(LIB_COMMON)
+	$(if $(shell grep -l '"rollup/' $(1)),$(LIB_ROLLUP)) $(if $(shell grep -l '"api/' $(1)),$(LIB_API)) $(LIB_COMMON)
 .SECONDEXPANSION:
 
 .PHONY: all deps test unit integration demo bench fuzz fuzzers soak clean install
@@ -72,6 +74,7 @@ $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 $(LIB_CAPD):   $(call obj,$(CAPD_SRC))
 $(LIB_AGGD):   $(call obj,$(AGGD_SRC))
 $(LIB_ROLLUP): $(call obj,$(ROLLUP_SRC))
+$(LIB_API):    $(call obj,$(API_SRC))
 $(ALL_LIBS):
 	@mkdir -p $(dir $@)
 	rm -f $@; ar rcs $@ $^ $(if $^,,$(B)/empty.o)
@@ -83,6 +86,7 @@ $(ALL_LIBS): | $(B)/empty.o
 $(B)/bin/capd: $(B)/capd/main.o $(LIB_CAPD) $(LIB_COMMON)
 $(B)/bin/aggd: $(B)/aggd/main.o $(LIB_AGGD) $(LIB_COMMON)
 $(B)/bin/aggd-rollup: $(B)/rollup/main.o $(LIB_ROLLUP) $(LIB_COMMON)
+$(B)/bin/dnsa-api: $(B)/api/main.o $(LIB_API) $(LIB_COMMON)
 $(PROGS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o %.a,$^) $(filter %.a,$^) $(LIBS)
