@@ -97,12 +97,21 @@ static int web_path(const struct api_conf *c, int i, char *out, size_t cap)
 	return (size_t)snprintf(out, cap, "%s/%s", c->web_root, WEB[i].name) < cap ? 0 : -1;
 }
 
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+
 int http_check_files(const struct api_conf *c, const char **what, const char **why)
 {
 	static char path[4200];
 	char *d;
 	size_t n;
 	int rc;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (parse_listen(c->listen, &ss, &sl)) {
+		*what = "listen";
+		*why = "not ADDR:PORT (an IPv4 or IPv6 address, IPv6 as [ADDR]:PORT, and a port 1-65535)";
+		return -1;
+	}
 	if (!!c->tls_cert[0] != !!c->tls_key[0]) {
 		*what = c->tls_cert[0] ? "tls.key" : "tls.certificate";
 		*why = "tls.certificate and tls.key go together";
