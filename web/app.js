@@ -66,8 +66,15 @@
     state.textContent = 'Loading…';
     try {
       const d = await api('/zones/' + encodeURIComponent(zone) + '/qps', w);
-      const labels = d.series.map((p) => p.ts.replace('T', ' ').replace(':00Z', ''));
-      const values = d.series.map((p) => p.qps);
+      // every bucket of the window, 0 where the series has no row (no query seen)
+      const secs = { minute: 60, hour: 3600, day: 86400 }[d.window.step];
+      const byTs = {};
+      d.series.forEach((p) => { byTs[Date.parse(p.ts) / 1000] = p.qps; });
+      const labels = [], values = [];
+      for (let t = Date.parse(d.window.from) / 1000; t < Date.parse(d.window.to) / 1000; t += secs) {
+        labels.push(new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' '));
+        values.push(byTs[t] || 0);
+      }
       const total = d.series.reduce((s, p) => s + p.queries, 0);
       $('#qps-total').textContent = '(' + fmt(total) + ' queries, step ' + d.window.step + ')';
       $('#qps-total').dataset.total = String(total);
@@ -142,8 +149,9 @@
   async function refresh() {
     const zone = $('#zone').value;
     const w = window_();
+    document.body.dataset.from = w.from;
+    document.body.dataset.to = w.to;
     $('#status').textContent = 'Loading…';
-    show($('#app-error'), false);
     const jobs = [loadHealth(w)];
     if (zone) {
       jobs.push(loadQps(zone, w), loadTop(zone, w));
@@ -199,7 +207,7 @@
       start();
     });
     $('#signout').addEventListener('click', () => { sessionStorage.removeItem('dnsa-token'); location.reload(); });
-    $('#zone').addEventListener('change', () => { location.hash = 'zone=' + encodeURIComponent($('#zone').value); refresh(); });
+    $('#zone').addEventListener('change', () => { show($('#app-error'), false); location.hash = 'zone=' + encodeURIComponent($('#zone').value); refresh(); });
     $('#range').addEventListener('change', refresh);
     $('#refresh').addEventListener('click', refresh);
     if (token) start();

@@ -6,9 +6,8 @@ B=${DNSA_BUILD:-$ROOT/build}
 . "$ROOT/tests/lib/tap.sh"
 . "$ROOT/tests/lib/mariadb.sh"
 T=$(mktemp -d /tmp/dnsa-api.XXXXXX)
-API_PID=
 cleanup() {
-	[ -n "$API_PID" ] && { kill -TERM "$API_PID" 2>/dev/null; wait "$API_PID" 2>/dev/null; }
+	apistack_stop
 	mariadb_stop
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
@@ -18,46 +17,19 @@ for f in "$B/bin/aggd-rollup" "$B/bin/gen-staging" "$B/bin/dnsa-api" "$B/bin/dns
 done
 PY3=/usr/bin/python3 # Debian's, with python3-jsonschema (tools/install-deps)
 "$PY3" -c 'import jsonschema' 2>/dev/null || { echo "1..0 # SKIP python3-jsonschema not installed"; exit 0; }
-free_tcp() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 oa() { "$PY3" "$ROOT/tests/lib/openapi.py" "$@"; }
 DOC="$ROOT/web/openapi.json"
 
 # ---- data: 3000 synthetic records over 2 hours (known totals), rolled up for real ----
-mariadb_start "$T/mdb" || { echo "Bail out! cannot start MariaDB"; exit 1; }
-"$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root >/dev/null
-ok $? "schema migrated"
-START=$(( $(date +%s) / 3600 * 3600 - 3 * 3600 ))
-"$B/bin/gen-staging" -s "$ROOT/sql/staging.sql" -o "$T/st.db" -r 3000 -c -t "$START" -d 7200 -e "$T/exp.txt" >/dev/null
-printf 'user = root\npassword =\n' >"$T/cred"; chmod 600 "$T/cred"
-printf 'staging = %s\nlock_file = %s\nmariadb.socket = %s\nmariadb.credentials = %s\n' \
-	"$T/st.db" "$T/r.lock" "$MDB_SOCK" "$T/cred" >"$T/r.conf"
-"$B/bin/aggd-rollup" -c "$T/r.conf"
-ok $? "rollup of the synthetic records"
-P() { "$ROOT/tools/dnsa-partner" -S "$MDB_SOCK" -u root -A localhost "$@" >/dev/null; }
-echo 'partner-one-pw' >"$T/pw1"; echo 'partner-two-pw' >"$T/pw2"; echo 'staff-member-pw' >"$T/pw3"
-P add p1 "$T/pw1" && P grant p1 zone0.test zone1.test && P add p2 "$T/pw2" && P grant p2 zone2.test && P staff alice "$T/pw3"
-ok $? "partners p1 (zone0, zone1), p2 (zone2) and staff alice"
-TK() { "$B/bin/dnsa-token" -f "$T/tokens" -a "$T/accounts" create "$@" 2>/dev/null; }
-TOK1=$(TK p1 "$T/pw1"); TOK2=$(TK p2 "$T/pw2"); TOKS=$(TK alice "$T/pw3")
+. "$ROOT/tests/lib/apistack.sh"
+apistack_data
+ok 0 "schema, rollup of the synthetic records, partners p1 (zone0, zone1), p2 (zone2), staff alice"
+TK() { apistack_token "$@"; }
 is "$(wc -l <"$T/tokens")" 3 "dnsa-token: three tokens in the file"
 grep -q "${TOK1#dnsa_*_}" "$T/tokens"; ok $(( $? == 0 )) "the token file holds no secret, only hashes"
 is "$(stat -c %a "$T/tokens") $(stat -c %a "$T/accounts/p1")" "600 600" "token and credentials files are 0600"
 
-PORT=$(free_tcp)
-cat >"$T/api.conf" <<CONF
-listen = 127.0.0.1:$PORT
-tokens = $T/tokens
-accounts = $T/accounts
-web_root = $ROOT/web
-pool_size = 2
-client_timeout = 2
-max_clients = 64
-rate = 20
-burst = 40
-[mariadb]
-socket = $MDB_SOCK
-timeout = 3
-CONF
+apistack_conf "pool_size = 2" "client_timeout = 2" "max_clients = 64" "rate = 20" "burst = 40"
 
 # ---- -n refuses what start-up would refuse ----
 out=$("$B/bin/dnsa-api" -n -c "$T/api.conf" 2>&1); ok $? "dnsa-api -n: $out"
@@ -76,14 +48,10 @@ out=$("$B/bin/dnsa-api" -n -c "$T/bad5.conf" 2>&1); case $out in *0600*) r=0 ;; 
 sed "s|^listen = .*|listen = 127.0.0.1|" "$T/api.conf" >"$T/bad6.conf"
 out=$("$B/bin/dnsa-api" -n -c "$T/bad6.conf" 2>&1); is "$?" 2 "-n refuses listen without a port: $out"
 
-"$B/bin/dnsa-api" -d -c "$T/api.conf" 2>"$T/api.log" &
-API_PID=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
-U="http://127.0.0.1:$PORT/api/v1"
+apistack_start; ok $? "dnsa-api started"
 # get TOKEN PATH -> body in $T/body, status in $S
 get() { S=$(curl -s -m 10 -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$U$2"); }
 schema() { oa resp "$DOC" "$1" "$S" "$T/body" >"$T/schema.err" 2>&1; r=$?; sed 's/^/# /' "$T/schema.err"; return $r; }
-as() { u=$1; pw=$2; shift 2; mariadb --no-defaults --socket="$MDB_SOCK" -u "$u" -p"$pw" --batch --skip-column-names dnsa -e "$*"; }
 jq_() { python3 -c "import json,sys; d=json.load(open('$T/body')); $1"; }
 
 # ---- the OpenAPI document ----
@@ -218,7 +186,7 @@ grep -qi "^content-security-policy: default-src 'self'" "$T/h"; ok $? "with a Co
 S=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/chart.js"); is "$S" 200 "Chart.js from Debian's libjs-chart.js at /chart.js"
 S=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "http://127.0.0.1:$PORT/../../etc/passwd"); is "$S" 404 "no path outside the dashboard files"
 
-kill -TERM "$API_PID"; wait "$API_PID"; is "$?" 0 "dnsa-api exits 0 on SIGTERM"; API_PID=
+apistack_stop; is "$?" 0 "dnsa-api exits 0 on SIGTERM"
 grep -q 'stopping:' "$T/api.log"; ok $? "and logs its request summary"
 echo "1..$n"
 [ "$fails" -eq 0 ]
