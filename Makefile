@@ -171,6 +171,8 @@ install: $(PROGS) $(TOOLS)
 	$(foreach f,$(shell find sql -type f -name '*.sql'),install -D -m 0644 $(f) $(DESTDIR)$(DATADIR)/$(f) &&) :
 	$(foreach f,$(wildcard conf/*),install -m 0644 $(f) $(DESTDIR)$(DATADIR)/examples/ &&) :
 	install -m 0644 systemd/capd-pcap.conf $(DESTDIR)$(DATADIR)/systemd/
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 0644 web/index.html web/app.js web/style.css web/openapi.json $(DESTDIR)$(DATADIR)/web/
 	install -m 0644 systemd/dnsa.sysusers $(DESTDIR)$(SYSUSERSDIR)/dnsa.conf
 	$(foreach u,$(wildcard systemd/*.service systemd/*.timer),sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
 		-e 's|/etc/dnsa/|$(SYSCONFDIR)/dnsa/|g' $(u) > $(DESTDIR)$(UNITDIR)/$(notdir $(u)) && \
