@@ -24,6 +24,7 @@ PKGS_common := libcbor libsodium
 PKGS_capd   := $(PKGS_common) libpcap libfstrm libmaxminddb jansson
 PKGS_aggd   := $(PKGS_common) sqlite3
 PKGS_rollup := $(PKGS_common) sqlite3 libmariadb
+PKGS_api    := $(PKGS_common) libmariadb libmicrohttpd jansson
 # a header a test or tool may include directly -> its package
 PKG_OF_pcap/pcap.h := libpcap
 PKG_OF_ldns/ldns.h := ldns
@@ -34,6 +35,7 @@ PKG_OF_maxminddb.h := libmaxminddb
 PKG_OF_mysql.h     := libmariadb
 PKG_OF_fstrm.h     := libfstrm
 PKG_OF_jansson.h   := jansson
+PKG_OF_microhttpd.h := libmicrohttpd
 
 # pkg FLAG,PACKAGES: pkg-config FLAG for PACKAGES; stops make naming any package that is
 # missing (an empty flag would only show as an unrelated compile or link error). Expanded
@@ -60,6 +62,7 @@ COMMON_SRC := $(wildcard common/*.c)
 CAPD_SRC   := $(filter-out capd/main.c,$(wildcard capd/*.c))
 AGGD_SRC   := $(filter-out aggd/main.c,$(wildcard aggd/*.c))
 ROLLUP_SRC := $(filter-out rollup/main.c,$(wildcard rollup/*.c))
+API_SRC    := $(filter-out api/main.c,$(wildcard api/*.c))
 # tools/: what an operator runs (installed); tests/tools/: test helpers, bench/: benchmark
 # tools (built into $(B)/bin beside the others, never installed)
 TOOL_SRC   := $(wildcard tools/*.c)
@@ -74,10 +77,11 @@ LIB_COMMON := $(B)/libcommon.a
 LIB_CAPD   := $(B)/libcapd.a
 LIB_AGGD   := $(B)/libaggd.a
 LIB_ROLLUP := $(B)/librollup.a
-ALL_LIBS   := $(LIB_CAPD) $(LIB_AGGD) $(LIB_ROLLUP) $(LIB_COMMON)
+LIB_API    := $(B)/libapi.a
+ALL_LIBS   := $(LIB_CAPD) $(LIB_AGGD) $(LIB_ROLLUP) $(LIB_API) $(LIB_COMMON)
 
 PROGS := $(if $(wildcard capd/main.c),$(B)/bin/capd) $(if $(wildcard aggd/main.c),$(B)/bin/aggd) \
-	$(if $(wildcard rollup/main.c),$(B)/bin/aggd-rollup)
+	$(if $(wildcard rollup/main.c),$(B)/bin/aggd-rollup) $(if $(wildcard api/main.c),$(B)/bin/dnsa-api)
 OPS_TOOLS   := $(patsubst tools/%.c,$(B)/bin/%,$(TOOL_SRC))
 TEST_TOOLS  := $(patsubst tests/tools/%.c,$(B)/bin/%,$(TEST_TOOL_SRC))
 BENCH_TOOLS := $(patsubst bench/%.c,$(B)/bin/%,$(BENCH_SRC))
@@ -86,13 +90,13 @@ UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 # what a test's, tool's or fuzzer's source includes: program headers ("capd/...") and
 # library headers (<sqlite3.h>, ...); one grep per file
-src_incs = $(shell grep -ohE '^\#include ("(capd|aggd|rollup)/|<[a-z0-9/]+\.h>)' $(1) | sed 's/^\#include [<"]//; s/[>"/]*$$//' | sort -u)
+src_incs = $(shell grep -ohE '^\#include ("(capd|aggd|rollup|api)/|<[a-z0-9/]+\.h>)' $(1) | sed 's/^\#include [<"]//; s/[>"/]*$$//' | sort -u)
 # a test or tool links only the program libraries whose headers it includes
-test_libs = $(foreach m,capd aggd rollup,$(if $(filter $(m),$(call src_incs,$(1))),$(B)/lib$(m).a)) $(LIB_COMMON)
+test_libs = $(foreach m,capd aggd rollup api,$(if $(filter $(m),$(call src_incs,$(1))),$(B)/lib$(m).a)) $(LIB_COMMON)
 # ... and the packages of those libraries plus those of the library headers it includes
 src_pkgs = $(sort $(PKGS_common) $(foreach i,$(call src_incs,$(1)),$(PKGS_$(i)) $(PKG_OF_$(i))))
 # compile flags by folder: a program folder's packages; a test or tool its src_pkgs
-dir_pkgs = $(if $(filter common capd aggd rollup,$(1)),$(PKGS_$(1)))
+dir_pkgs = $(if $(filter common capd aggd rollup api,$(1)),$(PKGS_$(1)))
 obj_pkgs = $(or $(call dir_pkgs,$(firstword $(subst /, ,$(1)))),$(call src_pkgs,$(1)))
 .SECONDEXPANSION:
 
@@ -107,6 +111,7 @@ $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 $(LIB_CAPD):   $(call obj,$(CAPD_SRC))
 $(LIB_AGGD):   $(call obj,$(AGGD_SRC))
 $(LIB_ROLLUP): $(call obj,$(ROLLUP_SRC))
+$(LIB_API):    $(call obj,$(API_SRC))
 $(ALL_LIBS):
 	@mkdir -p $(dir $@)
 	rm -f $@; ar rcs $@ $^ $(if $^,,$(B)/empty.o)
@@ -123,6 +128,8 @@ $(B)/bin/aggd-rollup: $(B)/rollup/main.o $(LIB_ROLLUP) $(LIB_COMMON)
 $(B)/bin/capd: PROG_PKGS := $(PKGS_capd)
 $(B)/bin/aggd: PROG_PKGS := $(PKGS_aggd)
 $(B)/bin/aggd-rollup: PROG_PKGS := $(PKGS_rollup)
+$(B)/bin/dnsa-api: PROG_PKGS := $(PKGS_api)
+$(B)/bin/dnsa-api: $(B)/api/main.o $(LIB_API) $(LIB_COMMON)
 $(PROGS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o %.a,$^) $(call pkg,--libs,$(PROG_PKGS)) $(SYS_LIBS)
@@ -216,6 +223,8 @@ install: $(PROGS) $(OPS_TOOLS)
 	$(foreach f,$(shell find sql -type f -name '*.sql'),install -D -m 0644 $(f) $(DESTDIR)$(DATADIR)/$(f) &&) :
 	$(foreach f,$(wildcard conf/*),install -m 0644 $(f) $(DESTDIR)$(DATADIR)/examples/ &&) :
 	install -m 0644 systemd/capd-pcap.conf $(DESTDIR)$(DATADIR)/systemd/
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 0644 web/index.html web/app.js web/style.css web/openapi.json $(DESTDIR)$(DATADIR)/web/
 	install -m 0644 systemd/dnsa.sysusers $(DESTDIR)$(SYSUSERSDIR)/dnsa.conf
 	$(foreach u,$(wildcard systemd/*.service systemd/*.timer),sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
 		-e 's|/etc/dnsa/|$(SYSCONFDIR)/dnsa/|g' $(u) > $(DESTDIR)$(UNITDIR)/$(notdir $(u)) && \

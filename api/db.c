@@ -1,0 +1,375 @@
+/* api/db.c: MariaDB for dnsa-api: a small connection pool per account, prepared statements to JSON. */
+#include <errno.h>
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/db.h"
+#include "common/errors.h"
+#include "common/log.h"
+
+#define ACCOUNTS_MAX 4096
+#define COLS_MAX 32
+#define CELL_MAX 1024
+
+struct dbconn {
+	MYSQL *my;              /* open connection */
+	char account[64];       /* the account it belongs to (pools move when the array grows) */
+	int broken;             /* a connection-level error was seen: close on put */
+	struct dbconn *next;    /* idle list */
+};
+
+struct pool {
+	char account[64];       /* MariaDB account (the token's) */
+	unsigned open;          /* connections open (idle + in use) */
+	struct dbconn *idle;    /* idle connections */
+};
+
+struct db {
+	const struct api_conf *conf;
+	pthread_mutex_t mu;     /* guards pools and counts */
+	pthread_cond_t freed;   /* a connection was returned */
+	struct pool *pools;     /* one per account seen */
+	size_t npools, cap;
+	size_t open_total;      /* connections open, all accounts */
+};
+
+int db_new(const struct api_conf *conf, struct db **out)
+{
+	*out = NULL;
+	struct db *db = calloc(1, sizeof *db);
+	if (!db)
+		return E_NOMEM;
+	db->conf = conf;
+	pthread_mutex_init(&db->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&db->freed, &ca);
+	pthread_condattr_destroy(&ca);
+	*out = db;
+	return E_OK;
+}
+
+void db_free(struct db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < db->npools; i++)
+		for (struct dbconn *c = db->pools[i].idle, *n; c; c = n) {
+			n = c->next;
+			mysql_close(c->my);
+			free(c);
+		}
+	free(db->pools);
+	pthread_cond_destroy(&db->freed);
+	pthread_mutex_destroy(&db->mu);
+	free(db);
+}
+
+size_t db_open_count(struct db *db)
+{
+	pthread_mutex_lock(&db->mu);
+	size_t n = db->open_total;
+	pthread_mutex_unlock(&db->mu);
+	return n;
+}
+
+static struct pool *pool_of(struct db *db, const char *account)
+{
+	for (size_t i = 0; i < db->npools; i++)
+		if (!strcmp(db->pools[i].account, account))
+			return &db->pools[i];
+	if (db->npools == ACCOUNTS_MAX)
+		return NULL;
+	if (db->npools == db->cap) {
+		size_t nc = db->cap ? db->cap * 2 : 16;
+		struct pool *np = realloc(db->pools, nc * sizeof *np);
+		if (!np)
+			return NULL;
+		db->pools = np;
+		db->cap = nc;
+	}
+	struct pool *p = &db->pools[db->npools++];
+	memset(p, 0, sizeof *p);
+	snprintf(p->account, sizeof p->account, "%s", account);
+	return p;
+}
+
+static void cred_err(void *arg, const char *msg)
+{
+	log_warnx("api account credentials: %s", msg);
+}
+
+/* open one connection as account; NULL on failure (logged) */
+static MYSQL *connect_as(const struct api_conf *cf, const char *account, enum db_status *st)
+{
+	struct api_cred cr;
+	int rc = api_cred_load(cf->accounts_dir, account, &cr, cred_err, NULL);
+	if (rc != E_OK) {
+		log_warnx("no usable credentials for account %s in %s: %s", account, cf->accounts_dir,
+		    rc == E_KEYPERM ? "not a regular file of mode 0600/0400" : dnsa_strerror(rc));
+		*st = DB_NOACCOUNT;
+		return NULL;
+	}
+	MYSQL *my = mysql_init(NULL);
+	if (!my) {
+		*st = DB_UNAVAILABLE;
+		return NULL;
+	}
+	unsigned to = (unsigned)cf->db_timeout;
+	mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &to);
+	mysql_options(my, MYSQL_OPT_READ_TIMEOUT, &to);
+	mysql_options(my, MYSQL_OPT_WRITE_TIMEOUT, &to);
+	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* every statement read-only and bounded in time, whatever the account's own limits */
+	char init[128];
+	snprintf(init, sizeof init, "SET SESSION max_statement_time = %u", to);
+	mysql_options(my, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION READ ONLY");
+	mysql_options(my, MYSQL_INIT_COMMAND, init);
+	mysql_options(my, MYSQL_INIT_COMMAND, "SET SESSION time_zone = '+00:00'");
+	const char *sock = cf->db_socket[0] ? cf->db_socket : NULL;
+	const char *host = sock ? "localhost" : cf->db_host;
+	if (!mysql_real_connect(my, host, cr.user, cr.password, cf->db_name, (unsigned)cf->db_port, sock, 0)) {
+		log_warnx("MariaDB connect as %s: %s (%u)", cr.user, mysql_error(my), mysql_errno(my));
+		*st = mysql_errno(my) == ER_ACCESS_DENIED_ERROR || mysql_errno(my) == ER_DBACCESS_DENIED_ERROR
+		    ? DB_NOACCOUNT : DB_UNAVAILABLE;
+		mysql_close(my);
+		memset(&cr, 0, sizeof cr);
+		return NULL;
+	}
+	memset(&cr, 0, sizeof cr);
+	return my;
+}
+
+enum db_status db_get(struct db *db, const char *account, struct dbconn **out)
+{
+	*out = NULL;
+	struct timespec dl;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += db->conf->db_timeout;
+	pthread_mutex_lock(&db->mu);
+	for (;;) {
+		struct pool *p = pool_of(db, account);
+		if (!p) {
+			pthread_mutex_unlock(&db->mu);
+			return DB_UNAVAILABLE;
+		}
+		if (p->idle) {
+			struct dbconn *c = p->idle;
+			p->idle = c->next;
+			c->next = NULL;
+			pthread_mutex_unlock(&db->mu);
+			*out = c;
+			return DB_OK;
+		}
+		if (p->open < (unsigned)db->conf->pool_size) {
+			p->open++;
+			db->open_total++;
+			char acct[64];
+			snprintf(acct, sizeof acct, "%s", p->account);
+			pthread_mutex_unlock(&db->mu);
+			enum db_status st = DB_OK;
+			MYSQL *my = connect_as(db->conf, acct, &st);
+			struct dbconn *c = my ? calloc(1, sizeof *c) : NULL;
+			if (!c) {
+				if (my)
+					mysql_close(my);
+				pthread_mutex_lock(&db->mu);
+				p = pool_of(db, acct);
+				if (p)
+					p->open--;
+				db->open_total--;
+				pthread_cond_broadcast(&db->freed);
+				pthread_mutex_unlock(&db->mu);
+				return st == DB_OK ? DB_UNAVAILABLE : st;
+			}
+			c->my = my;
+			snprintf(c->account, sizeof c->account, "%s", acct);
+			*out = c;
+			return DB_OK;
+		}
+		if (pthread_cond_timedwait(&db->freed, &db->mu, &dl) == ETIMEDOUT) {
+			pthread_mutex_unlock(&db->mu);
+			return DB_UNAVAILABLE;
+		}
+	}
+}
+
+void db_put(struct db *db, struct dbconn *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&db->mu);
+	struct pool *p = NULL;
+	for (size_t i = 0; i < db->npools; i++)
+		if (!strcmp(db->pools[i].account, c->account))
+			p = &db->pools[i];
+	if (c->broken || !p) {
+		if (p)
+			p->open--;
+		db->open_total--;
+		pthread_mutex_unlock(&db->mu);
+		mysql_close(c->my);
+		free(c);
+		pthread_mutex_lock(&db->mu);
+	} else {
+		c->next = p->idle;
+		p->idle = c;
+	}
+	pthread_cond_broadcast(&db->freed);
+	pthread_mutex_unlock(&db->mu);
+}
+
+/* errors that mean the connection (or the server) is gone, not the statement */
+static int conn_level(unsigned e)
+{
+	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
+	    e == CR_CONN_HOST_ERROR || e == CR_UNKNOWN_HOST || e == CR_COMMANDS_OUT_OF_SYNC ||
+	    e == ER_CON_COUNT_ERROR || e == ER_SERVER_SHUTDOWN || e == ER_CONNECTION_KILLED ||
+	    e == ER_NET_READ_INTERRUPTED || e == ER_NET_READ_ERROR || e == ER_NET_WRITE_INTERRUPTED;
+}
+
+static enum db_status classify(struct dbconn *c, unsigned e)
+{
+	if (conn_level(e)) {
+		c->broken = 1;
+		return DB_UNAVAILABLE;
+	}
+	if (e == ER_TABLEACCESS_DENIED_ERROR || e == ER_COLUMNACCESS_DENIED_ERROR ||
+	    e == ER_SPECIFIC_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR || e == ER_PROCACCESS_DENIED_ERROR)
+		return DB_DENIED;
+	if (e == ER_STATEMENT_TIMEOUT || e == ER_LOCK_WAIT_TIMEOUT || e == ER_QUERY_INTERRUPTED)
+		return DB_UNAVAILABLE;
+	c->broken = 1; /* unknown state: start afresh next time */
+	return DB_ERROR;
+}
+
+static json_t *cell(enum enum_field_types t, const char *s, unsigned long len, my_bool isnull)
+{
+	if (isnull)
+		return json_null();
+	switch (t) {
+	case MYSQL_TYPE_TINY: case MYSQL_TYPE_SHORT: case MYSQL_TYPE_LONG: case MYSQL_TYPE_INT24:
+	case MYSQL_TYPE_LONGLONG: case MYSQL_TYPE_YEAR: {
+		char *end;
+		errno = 0;
+		long long v = strtoll(s, &end, 10);
+		if (errno == 0 && *end == 0)
+			return json_integer(v);
+		return json_real(strtod(s, NULL)); /* above 2^63: a double keeps the magnitude */
+	}
+	case MYSQL_TYPE_DECIMAL: case MYSQL_TYPE_NEWDECIMAL: case MYSQL_TYPE_FLOAT: case MYSQL_TYPE_DOUBLE:
+		return json_real(strtod(s, NULL));
+	case MYSQL_TYPE_DATETIME: case MYSQL_TYPE_TIMESTAMP: {
+		char iso[32];
+		if (len >= 19) {
+			snprintf(iso, sizeof iso, "%.10sT%.8sZ", s, s + 11);
+			return json_string(iso);
+		}
+		return json_stringn(s, len);
+	}
+	default:
+		return json_stringn_nocheck(s, len);
+	}
+}
+
+enum db_status db_rows(struct dbconn *c, const char *sql, const char *const *params, size_t nparams,
+    size_t max_rows, json_t **rows, unsigned *errnum)
+{
+	*rows = NULL;
+	*errnum = 0;
+	enum db_status st = DB_ERROR;
+	MYSQL_STMT *s = mysql_stmt_init(c->my);
+	MYSQL_RES *meta = NULL;
+	json_t *out = NULL;
+	if (!s) {
+		c->broken = 1;
+		return DB_UNAVAILABLE;
+	}
+	MYSQL_BIND pb[16];
+	unsigned long plen[16];
+	my_bool pnull[16];
+	if (nparams > 16)
+		goto done;
+	if (mysql_stmt_prepare(s, sql, strlen(sql)))
+		goto err;
+	if (mysql_stmt_param_count(s) != nparams)
+		goto done;
+	memset(pb, 0, sizeof pb);
+	for (size_t i = 0; i < nparams; i++) {
+		pnull[i] = params[i] == NULL;
+		plen[i] = params[i] ? strlen(params[i]) : 0;
+		pb[i].buffer_type = MYSQL_TYPE_STRING;
+		pb[i].buffer = (void *)(params[i] ? params[i] : "");
+		pb[i].buffer_length = plen[i];
+		pb[i].length = &plen[i];
+		pb[i].is_null = &pnull[i];
+	}
+	if (nparams && mysql_stmt_bind_param(s, pb))
+		goto err;
+	if (mysql_stmt_execute(s))
+		goto err;
+	meta = mysql_stmt_result_metadata(s);
+	if (!meta)
+		goto err;
+	unsigned nc = mysql_num_fields(meta);
+	if (nc == 0 || nc > COLS_MAX)
+		goto done;
+	MYSQL_FIELD *fl = mysql_fetch_fields(meta);
+	static __thread char buf[COLS_MAX][CELL_MAX];
+	unsigned long len[COLS_MAX];
+	my_bool isnull[COLS_MAX], trunc[COLS_MAX];
+	MYSQL_BIND rb[COLS_MAX];
+	memset(rb, 0, sizeof rb);
+	for (unsigned i = 0; i < nc; i++) {
+		rb[i].buffer_type = MYSQL_TYPE_STRING;
+		rb[i].buffer = buf[i];
+		rb[i].buffer_length = CELL_MAX - 1;
+		rb[i].length = &len[i];
+		rb[i].is_null = &isnull[i];
+		rb[i].error = &trunc[i];
+	}
+	if (mysql_stmt_bind_result(s, rb))
+		goto err;
+	out = json_array();
+	size_t n = 0;
+	int r;
+	while ((r = mysql_stmt_fetch(s)) == 0 || r == MYSQL_DATA_TRUNCATED) {
+		if (++n > max_rows) {
+			st = DB_TOOMANY;
+			goto done;
+		}
+		json_t *o = json_object();
+		for (unsigned i = 0; i < nc; i++) {
+			unsigned long l = len[i] < CELL_MAX - 1 ? len[i] : CELL_MAX - 1;
+			buf[i][l] = 0;
+			json_object_set_new(o, fl[i].name, cell(fl[i].type, buf[i], l, isnull[i]));
+		}
+		json_array_append_new(out, o);
+	}
+	if (r != MYSQL_NO_DATA)
+		goto err;
+	*rows = out;
+	out = NULL;
+	st = DB_OK;
+	goto done;
+err:
+	*errnum = mysql_stmt_errno(s);
+	st = classify(c, *errnum);
+done:
+	if (st == DB_TOOMANY) {
+		/* drain nothing: closing the statement discards the rest of the result */
+	}
+	json_decref(out);
+	if (meta)
+		mysql_free_result(meta);
+	if (mysql_stmt_close(s))
+		c->broken = 1;
+	return st;
+}

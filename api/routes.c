@@ -1,0 +1,305 @@
+/* api/routes.c: dnsa-api's endpoints under /api/v1/: parameters checked, one prepared statement each. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/params.h"
+#include "api/routes.h"
+#include "common/log.h"
+
+/* statement texts: constants only; every value is a parameter. %s is a table suffix from step_name() */
+static const char SQL_ZONES[] = "SELECT zone FROM my_zones ORDER BY zone";
+static const char SQL_ZONE_VISIBLE[] = "SELECT zone FROM my_zones WHERE zone = ?";
+static const char SQL_STAFF[] = "SELECT COUNT(*) AS staff FROM staff_self";
+static const char SQL_QPS[] =
+    "SELECT ts, queries, qps, sampled FROM zone_qps_%s WHERE zone = ? AND ts >= ? AND ts < ? ORDER BY ts";
+static const char SQL_DIM[] =
+    "SELECT val AS value, CAST(SUM(queries) AS UNSIGNED) AS queries, SUM(queries) / ? AS qps, "
+    "CAST(SUM(sampled) AS UNSIGNED) AS sampled "
+    "FROM zone_dim_%s WHERE zone = ? AND dim = ? AND ts >= ? AND ts < ? GROUP BY val "
+    "ORDER BY queries DESC, val";
+static const char SQL_TOP[] =
+    "SELECT qname, CAST(SUM(queries) AS UNSIGNED) AS queries, CAST(SUM(sampled) AS UNSIGNED) AS sampled "
+    "FROM zone_top_names_hour "
+    "WHERE zone = ? AND ts >= ? AND ts < ? GROUP BY qname ORDER BY queries DESC, qname LIMIT %d";
+static const char SQL_HEALTH[] =
+    "SELECT * FROM node_health_%s WHERE ts >= ? AND ts < ? ORDER BY node, ts";
+
+/* breakdown dimensions: the names in series_* dim (asn is kept per hour and day only) */
+static const char *const DIMS[] = { "country", "qtype", "rcode", "opcode", "transport", "ipver", "edns", "do",
+	"rsize", "asn", NULL };
+
+json_t *routes_error(const char *code, const char *message, const char *parameter)
+{
+	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", message);
+	if (parameter)
+		json_object_set_new(e, "parameter", json_string(parameter));
+	return json_pack("{s:o}", "error", e);
+}
+
+static void fail(struct api_reply *rp, unsigned status, const char *code, const char *msg, const char *param)
+{
+	rp->status = status;
+	rp->body = routes_error(code, msg, param);
+}
+
+static struct log_rl rl_db = LOG_RL_INIT(10, 10);
+
+/* map a db failure to the reply; the MariaDB error number goes to the log only */
+static void db_fail(struct api_reply *rp, enum db_status st, unsigned errnum, const char *account)
+{
+	switch (st) {
+	case DB_DENIED:
+		fail(rp, 403, "forbidden", "this account may not read that", NULL);
+		break;
+	case DB_TOOMANY:
+		fail(rp, 400, "too_many_rows", "the answer would be too large: narrow the range or use a coarser step",
+		    NULL);
+		break;
+	case DB_UNAVAILABLE:
+	case DB_NOACCOUNT:
+		fail(rp, 503, "unavailable", "the database is not available; retry later", NULL);
+		break;
+	default:
+		fail(rp, 500, "internal", "internal error", NULL);
+		break;
+	}
+	if (st != DB_DENIED && st != DB_TOOMANY)
+		log_warnx_rl(&rl_db, "request as %s failed: %s (MariaDB error %u)", account,
+		    st == DB_NOACCOUNT ? "no credentials" : st == DB_UNAVAILABLE ? "database unavailable" : "error",
+		    errnum);
+}
+
+/* run sql as the request's account; 0 and *rows, or -1 with rp filled */
+static int run(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
+    const char *sql, const char *const *p, size_t np, json_t **rows)
+{
+	struct dbconn *c;
+	enum db_status st = db_get(db, rq->account, &c);
+	unsigned errnum = 0;
+	if (st == DB_OK) {
+		st = db_rows(c, sql, p, np, (size_t)cf->max_rows, rows, &errnum);
+		db_put(db, c);
+	}
+	if (st != DB_OK) {
+		db_fail(rp, st, errnum, rq->account);
+		return -1;
+	}
+	return 0;
+}
+
+/* the window from the request's from/to/step; 0, or -1 with rp filled */
+static int window(const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp, struct window *w)
+{
+	const char *bad = NULL, *why = NULL;
+	if (param_window(rq->arg(rq->cls, "from"), rq->arg(rq->cls, "to"), rq->arg(rq->cls, "step"), rq->now,
+	    cf->max_points, w, &bad, &why)) {
+		fail(rp, 400, "bad_parameter", why, bad);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *window_json(const struct window *w)
+{
+	char f[32], t[32];
+	snprintf(f, sizeof f, "%.10sT%sZ", w->from_sql, w->from_sql + 11);
+	snprintf(t, sizeof t, "%.10sT%sZ", w->to_sql, w->to_sql + 11);
+	return json_pack("{s:s, s:s, s:s}", "from", f, "to", t, "step", step_name(w->step));
+}
+
+/* is zone visible to the caller? 1 yes, 0 no (rp = 404), -1 error (rp filled) */
+static int zone_visible(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
+    const char *zone)
+{
+	json_t *rows;
+	const char *p[] = { zone };
+	if (run(db, cf, rq, rp, SQL_ZONE_VISIBLE, p, 1, &rows))
+		return -1;
+	int vis = json_array_size(rows) > 0;
+	json_decref(rows);
+	if (!vis)
+		fail(rp, 404, "not_found", "no such zone for this account", "zone");
+	return vis;
+}
+
+static void ep_zones(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp)
+{
+	json_t *rows, *staff;
+	if (run(db, cf, rq, rp, SQL_ZONES, NULL, 0, &rows))
+		return;
+	/* staff_self is granted to staff only: a partner's refusal means "not staff" */
+	struct dbconn *c;
+	unsigned errnum = 0;
+	enum db_status st = db_get(db, rq->account, &c);
+	if (st == DB_OK) {
+		st = db_rows(c, SQL_STAFF, NULL, 0, 1, &staff, &errnum);
+		db_put(db, c);
+	}
+	if (st == DB_DENIED) {
+		staff = json_pack("[{s:i}]", "staff", 0);
+	} else if (st != DB_OK) {
+		json_decref(rows);
+		db_fail(rp, st, errnum, rq->account);
+		return;
+	}
+	json_t *names = json_array();
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r)
+		json_array_append(names, json_object_get(r, "zone"));
+	json_int_t s = json_integer_value(json_object_get(json_array_get(staff, 0), "staff"));
+	rp->status = 200;
+	rp->body = json_pack("{s:s, s:b, s:o}", "account", rq->account, "staff", s > 0, "zones", names);
+	json_decref(rows);
+	json_decref(staff);
+}
+
+static void ep_qps(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
+    const char *zone)
+{
+	struct window w;
+	if (window(cf, rq, rp, &w) || zone_visible(db, cf, rq, rp, zone) <= 0)
+		return;
+	char sql[256];
+	snprintf(sql, sizeof sql, SQL_QPS, step_name(w.step));
+	const char *p[] = { zone, w.from_sql, w.to_sql };
+	json_t *rows;
+	if (run(db, cf, rq, rp, sql, p, 3, &rows))
+		return;
+	rp->status = 200;
+	rp->body = json_pack("{s:s, s:o, s:o}", "zone", zone, "window", window_json(&w), "series", rows);
+}
+
+static void ep_breakdown(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
+    const char *zone, const char *dim)
+{
+	size_t i;
+	for (i = 0; DIMS[i] && strcmp(DIMS[i], dim); i++)
+		;
+	if (!DIMS[i]) {
+		fail(rp, 404, "not_found", "no such breakdown (country, qtype, rcode, opcode, transport, ipver, edns, do, "
+		    "rsize, asn)", "dimension");
+		return;
+	}
+	struct window w;
+	if (window(cf, rq, rp, &w))
+		return;
+	if (!strcmp(dim, "asn") && w.step == STEP_MINUTE)
+		w.step = STEP_HOUR; /* AS numbers are kept per hour and day only */
+	if (zone_visible(db, cf, rq, rp, zone) <= 0)
+		return;
+	char sql[512], secs[24];
+	snprintf(sql, sizeof sql, SQL_DIM, step_name(w.step));
+	snprintf(secs, sizeof secs, "%lld", (long long)(w.to - w.from));
+	const char *p[] = { secs, zone, DIMS[i], w.from_sql, w.to_sql };
+	json_t *rows;
+	if (run(db, cf, rq, rp, sql, p, 5, &rows))
+		return;
+	rp->status = 200;
+	rp->body = json_pack("{s:s, s:s, s:o, s:o}", "zone", zone, "dimension", DIMS[i], "window", window_json(&w),
+	    "values", rows);
+}
+
+static void ep_top(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
+    const char *zone)
+{
+	int64_t limit;
+	if (param_uint(rq->arg(rq->cls, "limit"), 1, 1000, 20, &limit)) {
+		fail(rp, 400, "bad_parameter", "must be an integer from 1 to 1000", "limit");
+		return;
+	}
+	struct window w;
+	const char *step = rq->arg(rq->cls, "step");
+	if (step && strcmp(step, "hour")) {
+		fail(rp, 400, "bad_parameter", "top names are kept per hour: step must be hour or absent", "step");
+		return;
+	}
+	if (window(cf, rq, rp, &w))
+		return;
+	if (w.step == STEP_MINUTE) { /* whole hours */
+		w.from -= w.from % 3600;
+		if (w.to % 3600)
+			w.to += 3600 - w.to % 3600;
+		struct window w2;
+		char f[24], t[24];
+		snprintf(f, sizeof f, "%lld", (long long)w.from);
+		snprintf(t, sizeof t, "%lld", (long long)w.to);
+		const char *bad, *why;
+		if (param_window(f, t, "hour", rq->now, cf->max_points, &w2, &bad, &why)) {
+			fail(rp, 400, "bad_parameter", why, bad);
+			return;
+		}
+		w = w2;
+	}
+	w.step = STEP_HOUR;
+	if (zone_visible(db, cf, rq, rp, zone) <= 0)
+		return;
+	char sql[512];
+	snprintf(sql, sizeof sql, SQL_TOP, (int)limit);
+	const char *p[] = { zone, w.from_sql, w.to_sql };
+	json_t *rows;
+	if (run(db, cf, rq, rp, sql, p, 3, &rows))
+		return;
+	rp->status = 200;
+	rp->body = json_pack("{s:s, s:o, s:o}", "zone", zone, "window", window_json(&w), "names", rows);
+}
+
+static void ep_health(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp)
+{
+	struct window w;
+	if (window(cf, rq, rp, &w))
+		return;
+	char sql[256];
+	snprintf(sql, sizeof sql, SQL_HEALTH, step_name(w.step));
+	const char *p[] = { w.from_sql, w.to_sql };
+	json_t *rows;
+	/* partners hold no grant on node_health_*: MariaDB refuses, and that is the 403 */
+	if (run(db, cf, rq, rp, sql, p, 2, &rows))
+		return;
+	rp->status = 200;
+	rp->body = json_pack("{s:o, s:o}", "window", window_json(&w), "nodes", rows);
+}
+
+void routes_handle(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp)
+{
+	rp->status = 500;
+	rp->body = NULL;
+	const char *p = rq->path;
+	if (!strcmp(p, "/zones")) {
+		ep_zones(db, cf, rq, rp);
+		return;
+	}
+	if (!strcmp(p, "/nodes/health")) {
+		ep_health(db, cf, rq, rp);
+		return;
+	}
+	if (!strncmp(p, "/zones/", 7)) {
+		const char *z = p + 7, *slash = strchr(z, '/');
+		char raw[256], zone[256];
+		size_t zl = slash ? (size_t)(slash - z) : strlen(z);
+		if (zl == 0 || zl >= sizeof raw) {
+			fail(rp, 400, "bad_parameter", "not a zone name", "zone");
+			return;
+		}
+		memcpy(raw, z, zl);
+		raw[zl] = 0;
+		if (param_zone(raw, zone)) {
+			fail(rp, 400, "bad_parameter", "not a zone name", "zone");
+			return;
+		}
+		const char *rest = slash ? slash : "";
+		if (!strcmp(rest, "/qps")) {
+			ep_qps(db, cf, rq, rp, zone);
+			return;
+		}
+		if (!strcmp(rest, "/top-names")) {
+			ep_top(db, cf, rq, rp, zone);
+			return;
+		}
+		if (!strncmp(rest, "/breakdown/", 11)) {
+			ep_breakdown(db, cf, rq, rp, zone, rest + 11);
+			return;
+		}
+	}
+	fail(rp, 404, "not_found", "no such endpoint (see /api/v1/openapi.json)", NULL);
+}
