@@ -32,6 +32,14 @@ struct api_conf {
 /* the option table: drives parsing, checks and --help */
 extern const struct conf_opt api_conf_opts[];
 
+/*
+ * api_conf_load: the file into c, every option's check (with CONF_ENV: the
+ * files and directories are looked at, as start-up and -n do) and the checks
+ * across options. Returns the number of errors, each reported through err
+ * as FILE:LINE: key: reason.
+ */
+int api_conf_load(const char *path, struct api_conf *c, unsigned flags, conf_err_fn err, void *arg);
+
 /* MariaDB credentials of one account (DIR/NAME: "user = ...", "password = ...") */
 struct api_cred {
 	char user[128];

@@ -15,6 +15,7 @@
 
 #include "api/http.h"
 #include "api/routes.h"
+#include "common/addr.h"
 #include "common/errors.h"
 #include "common/log.h"
 
@@ -95,52 +96,6 @@ static int web_path(const struct api_conf *c, int i, char *out, size_t cap)
 	if (i == B_CHART)
 		return (size_t)snprintf(out, cap, "%s", c->chartjs) < cap ? 0 : -1;
 	return (size_t)snprintf(out, cap, "%s/%s", c->web_root, WEB[i].name) < cap ? 0 : -1;
-}
-
-static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len);
-
-int http_check_files(const struct api_conf *c, const char **what, const char **why)
-{
-	static char path[4200];
-	char *d;
-	size_t n;
-	int rc;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	if (parse_listen(c->listen, &ss, &sl)) {
-		*what = "listen";
-		*why = "not ADDR:PORT (an IPv4 or IPv6 address, IPv6 as [ADDR]:PORT, and a port 1-65535)";
-		return -1;
-	}
-	if (!!c->tls_cert[0] != !!c->tls_key[0]) {
-		*what = c->tls_cert[0] ? "tls.key" : "tls.certificate";
-		*why = "tls.certificate and tls.key go together";
-		return -1;
-	}
-	if (c->tls_cert[0]) {
-		if ((rc = slurp(c->tls_cert, &d, &n, 0)) != E_OK) {
-			*what = c->tls_cert;
-			*why = "cannot read the certificate";
-			return -1;
-		}
-		free(d);
-		if ((rc = slurp(c->tls_key, &d, &n, 1)) != E_OK) {
-			*what = c->tls_key;
-			*why = rc == E_KEYPERM ? "key readable by group or others (chmod 0600)" : "cannot read the key";
-			return -1;
-		}
-		free(d);
-	}
-	if (c->web_root[0])
-		for (int i = 0; i < B_N; i++) {
-			if (web_path(c, i, path, sizeof path) || slurp(path, &d, &n, 0) != E_OK) {
-				*what = path;
-				*why = "cannot read this dashboard file";
-				return -1;
-			}
-			free(d);
-		}
-	return 0;
 }
 
 static double mono(void)
@@ -289,47 +244,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return send_json(h, conn, rp.status, rp.body, rp.status == 503 ? "5" : NULL);
 }
 
-/* parse ADDR:PORT / [ADDR]:PORT into a sockaddr; 0 or -1 */
-static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[128];
-	const char *colon;
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (!e || e[1] != ':' || (size_t)(e - s - 1) >= sizeof host)
-			return -1;
-		memcpy(host, s + 1, (size_t)(e - s - 1));
-		host[e - s - 1] = 0;
-		colon = e + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || (size_t)(colon - s) >= sizeof host)
-			return -1;
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = 0;
-	}
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (*end || port < 1 || port > 65535 || colon[1] == 0)
-		return -1;
-	memset(ss, 0, sizeof *ss);
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*len = sizeof *a4;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len = sizeof *a6;
-		return 0;
-	}
-	return -1;
-}
-
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -372,7 +286,7 @@ int http_new(const struct api_conf *conf, struct tokens *tokens, struct db *db, 
 	}
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	if (parse_listen(conf->listen, &ss, &sl)) {
+	if (addr_parse_hostport(conf->listen, ADDR_NOPORT0, &ss, &sl) != E_OK) {
 		*why = "listen is not ADDR:PORT";
 		http_free(h);
 		return E_CONFIG;

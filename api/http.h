@@ -30,11 +30,4 @@ int http_new(const struct api_conf *conf, struct tokens *tokens, struct db *db, 
 void http_free(struct http *h);
 void http_stats(struct http *h, struct http_stats *out);
 
-/*
- * http_check_files: the files http_new would read (certificate, key with its
- * mode, dashboard, Chart.js) exist and are usable; for -n. Returns 0, or -1
- * with *what naming the file and *why the reason.
- */
-int http_check_files(const struct api_conf *conf, const char **what, const char **why);
-
 #endif

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	log_init("dnsa-api", !(foreground || check), verbose);
 
 	static struct api_conf conf;
-	if (conf_load(api_conf_opts, &conf, path, conf_err_stderr, NULL))
+	if (api_conf_load(path, &conf, CONF_ENV, conf_err_stderr, NULL))
 		return 2;
 	struct tokens *tokens = NULL;
 	unsigned line = 0;
@@ -70,12 +70,7 @@ int main(int argc, char **argv)
 			    rc == E_KEYPERM ? " (must be a regular file not writable by group or others)" : "");
 		return 2;
 	}
-	const char *what, *why;
-	if (http_check_files(&conf, &what, &why)) {
-		fprintf(stderr, "%s: %s: %s\n", path, what, why);
-		tokens_free(tokens);
-		return 2;
-	}
+	const char *why;
 	if (check) {
 		printf("configuration OK (%zu tokens)\n", tokens_count(tokens));
 		tokens_free(tokens);

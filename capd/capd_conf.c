@@ -242,7 +242,7 @@ const struct conf_opt capd_conf_table[] = {
 	BOOL("privileges.allow_root", allow_root, "no", "allow running as root after start-up"),
 
 	{ "server_stats.kind", CT_ENUM, 0, 0, "none", OFF(srv_kind), 0, srv_kind_choices,
-	    "nameserver whose own statistics are read every counters_interval: none | knot | nsd | bind" },
+	    "nameserver whose own statistics are read every counters_interval: none | knot | nsd | bind", NULL },
 	STR("server_stats.program", srv_program, "", "control program; empty: knotc (knot) or nsd-control (nsd) from PATH"),
 	STR("server_stats.control", srv_control, "", "control socket (knotc -s / nsd-control -s; empty: the program's default); bind: statistics channel ADDR:PORT"),
 	STR("server_stats.config", srv_config, "", "nsd: nsd.conf passed as nsd-control -c; empty: its default"),

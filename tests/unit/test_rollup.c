@@ -356,12 +356,6 @@ static void test_bounds(void)
 	health_free(hh);
 }
 
-static int count_rows(const struct staging_row *r, void *arg)
-{
-	(*(int *)arg)++;
-	return r->kind == 99 ? E_INVAL : 0;
-}
-
 int main(void)
 {
 	char dir[] = "/tmp/test_rollup.XXXXXX";
