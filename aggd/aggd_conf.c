@@ -13,6 +13,7 @@
 
 #include "aggd/aggd_conf.h"
 #include "aggd/receiver.h"
+#include "aggd/stage.h"
 #include "common/envelope.h"
 #include "common/errors.h"
 #include "common/keys.h"
@@ -109,8 +110,15 @@ static int staging_usable(const char *path, const char *who, char *why, size_t c
 		snprintf(why, cap, "%.300s: not a regular file", path);
 		return 1;
 	}
+	/* no link and no FIFO reach SQLite, here as at start (a FIFO as -wal would hang the check) */
+	char msg[400];
+	if (stage_check_paths(path, msg, sizeof msg) != E_OK) {
+		snprintf(why, cap, "%.300s: %s: refused, aggd follows no link in the staging directory (remove it, and"
+		    " make the directory writable by aggd's user only)", path, msg);
+		return 1;
+	}
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)

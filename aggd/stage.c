@@ -200,6 +200,16 @@ static int check_files(const char *path, char *msg, size_t cap)
 	return E_OK;
 }
 
+int stage_check_paths(const char *path, char *msg, size_t cap)
+{
+	int rc = vfs_harden();
+	if (rc != E_OK) {
+		snprintf(msg, cap, "cannot install the no-link open in SQLite's VFS");
+		return rc;
+	}
+	return check_files(path, msg, cap);
+}
+
 /* path with its directory resolved (the caller frees), or NULL with errno set */
 static char *resolve_dir(const char *path)
 {

@@ -83,6 +83,15 @@ struct stage *stage_new(const struct stage_conf *c, int *err);
 void stage_free(struct stage *st);
 
 /*
+ * stage_check_paths: what stage_new refuses before SQLite opens anything, for
+ * the -n check: path, -wal, -shm or -journal as a symbolic link (-ELOOP), a
+ * FIFO, device or file with other hard links (-EPERM); installs the no-link
+ * open in SQLite's VFS for the rest of the process. E_OK, or a code and the
+ * reason in msg.
+ */
+int stage_check_paths(const char *path, char *msg, size_t cap);
+
+/*
  * stage_put: copy a row into the queue (now_ms: monotonic ms, for the age
  * that triggers a commit). E_OK, E_SPACE when the queue is full
  * (row dropped and counted in `dropped`), E_INVAL for a row that could never

@@ -132,8 +132,15 @@ TOKR=$(TK p2); sleep 1.1; get "$TOKR" /zones; is "$S" 200 "a new token works wit
 "$B/bin/dnsa-token" -f "$T/tokens" revoke "$(echo "$TOKR" | cut -d_ -f2)" 2>/dev/null; sleep 1.2
 get "$TOKR" /zones; is "$S" 401 "revoked with dnsa-token revoke: 401 within ~1 s, without a restart"
 get "$TOK2" /zones; is "$S" 200 "the other tokens still work"
-codes=$(seq 150 | xargs -P 4 -I{} curl -s -D "$T/h{}" -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $TOK2" "$U/zones" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
-case $codes in *" 429;"*) r=0 ;; *) r=1 ;; esac; ok $r "150 quick requests with rate 20/s, burst 40: the excess gets 429 ($codes)"
+# a token of an account without credentials: answered 503 without MariaDB, so the requests are
+# fast and the limiter alone decides (burst 40, then 20/s)
+TOKG=$(TK ghost); sleep 1.1
+t0=$(date +%s.%N)
+codes=$(seq 150 | xargs -P 4 -I{} curl -s -D "$T/h{}" -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $TOKG" "$U/zones")
+el=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+n429=$(echo "$codes" | grep -c 429); nok=$(( 150 - n429 ))
+allowed=$(awk -v e="$el" 'BEGIN { printf "%d", 40 + e * 20 + 2 }')
+ok $(( n429 == 0 || nok > allowed )) "150 requests in ${el}s with rate 20/s, burst 40: $nok passed (at most $allowed), $n429 got 429"
 H=$(grep -l '^HTTP/1.1 429' "$T"/h[0-9]* | head -1 | xargs cat 2>/dev/null | tr -d '\r' | grep -i '^retry-after:'); ok $(( ${#H} == 0 )) "429 carries Retry-After ($H)"
 get "$TOK1" /zones; is "$S" 200 "another token is not limited by p2's burst"
 

@@ -22,7 +22,7 @@ ok $? "dnsa-mkpcap wrote fidelity.pcap"
 # run NAME FILE [PCAP-LINES]: capd -r FILE, all sampling; output in $T/NAME.out
 run() {
     recv_start "$1" -x 1 -i 20
-    capd_conf "$T/$1.conf" "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE" \
+    capd_conf "$T/$1.conf" "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE" "double_count = yes" \
         "[zones]" "zone = example.test" "unlisted = record" "[privileges]" "allow_root = yes" "[pcap]" "port = 53" "${@:3}"
     "$CAPD" -c "$T/$1.conf" -r "$2" 2> "$T/capd-$1.log"
     ok $? "capd -r $(basename "$2") exits 0"

@@ -23,7 +23,7 @@ is "$REF" 15000 "dnstap-ldns decodes 15000 messages in the capture"
 pipe_mdb
 pipe_aggd_start || { echo "Bail out! aggd did not start"; exit 1; }
 mkdir "$T/state"
-pipe_capd_conf "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE"
+pipe_capd_conf "[sampling]" "mode = all" "types = AUTH_QUERY,AUTH_RESPONSE" "double_count = yes"
 sed -i "1i state_dir = $T/state" "$T/capd.conf"
 # replay [FAKETIME-OFFSET]: one capd start on the capture (its clock moved by the offset), then a pause for aggd
 behind() { # behind OFFSET CMD...: run CMD with its clock moved by OFFSET (libfaketime)

@@ -23,6 +23,7 @@ pipe_aggd_start || { echo "Bail out! aggd did not start"; exit 1; }
 	echo "[sampling]"
 	echo "mode = all"
 	echo "types = AUTH_QUERY,AUTH_RESPONSE"
+	echo "double_count = yes"
 	echo "[zones]"
 	echo "zone = m1.example.test m2.example.test"
 	echo "unlisted = count"

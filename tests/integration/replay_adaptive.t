@@ -17,7 +17,7 @@ capd_setup
 ok $? "35 s capture built (5 x the Knot sample)"
 recv_start ad -x 1 -i 20
 capd_conf "$T/ad.conf" "[sampling]" "mode = adaptive" "target = 100" "min_n = 1" "max_n = 1000" "seed = 11" \
-    "types = AUTH_QUERY,AUTH_RESPONSE" "[zones]" "zone = example.test" "unlisted = record" \
+    "types = AUTH_QUERY,AUTH_RESPONSE" "double_count = yes" "[zones]" "zone = example.test" "unlisted = record" \
     "[privileges]" "allow_root = yes" "[pcap]" "port = 5353"
 "$CAPD" -c "$T/ad.conf" -r "$T/long.pcap" 2> "$T/capd.log"
 ok $? "capd -r exits 0"

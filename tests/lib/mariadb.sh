@@ -30,8 +30,10 @@ mariadb_wait_up() {
 }
 
 mariadb_restart() {
+	# a private tmpdir: temporary tables never share /tmp with other tests' clean-ups
+	mkdir -p "$MDB_DIR/tmp"
 	mariadbd --no-defaults --datadir="$MDB_DIR/data" --socket="$MDB_SOCK" --skip-networking \
-		--user=root --pid-file="$MDB_PIDFILE" --log-error="$MDB_DIR/mariadbd.log" \
+		--user=root --pid-file="$MDB_PIDFILE" --log-error="$MDB_DIR/mariadbd.log" --tmpdir="$MDB_DIR/tmp" \
 		--innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
 		--innodb-flush-log-at-trx-commit=2 --skip-log-bin >/dev/null 2>&1 &
 	MDB_PID=$!
