@@ -11,7 +11,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/pipeline.sh"
 pipe_setup
 . "$HERE/../lib/tap.sh"
-todo() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2 # TODO $3"; else echo "not ok $n - $2 # TODO $3"; fi; }
 sq() { sqlite3 -cmd '.timeout 5000' "$1" "$2"; }
 
 # aggregator A: the usual one; aggregator B: same keyring, its own port and staging
@@ -40,5 +39,4 @@ echo "# aggregator B staged $B of the replayed datagrams"
 todo "$([ "$B" = 0 ]; echo $?)" "aggregator B refuses datagrams captured on their way to A" \
 	"windows are per aggregator: bind the aggregator's identity into the AEAD data, or filter the port to node addresses"
 pipe_logs_clean; ok $? "no sanitizer report in the logs"
-echo "1..$n"
-[ "$fails" = 0 ]
+done_testing
