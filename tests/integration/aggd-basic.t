@@ -31,7 +31,7 @@ out2=$("$B/dnsa-sender" -k "$T/node2.key" -s "[::1]:$PORT" -n 300 -r 20000 -S 8 
 diag "$out1"; diag "$out2"
 rec1=$(echo "$out1" | sed 's/.*records=\([0-9]*\).*/\1/')
 rec2=$(echo "$out2" | sed 's/.*records=\([0-9]*\).*/\1/')
-wait_for count_is 2305; ok $? "2305 datagrams staged within 10 s"
+wait_for 10 count_is 2305; ok $? "2305 datagrams staged within 10 s"
 stop_aggd
 is "$AGGD_RC" 0 "SIGTERM: aggd exits 0"
 is "$(sq "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM datagram WHERE node='node1'")" "2000|2000|1|2000" "node1: every datagram staged exactly once"
@@ -60,7 +60,7 @@ uid=$(awk '/^Uid:/ {print $2 $3 $4 $5}' /proc/$AGGD/status)
 nobody=$(id -u nobody)
 is "$uid" "$nobody$nobody$nobody$nobody" "all uids are nobody's after binding"
 "$B/dnsa-sender" -k "$T/node1.key" -s "127.0.0.1:$PORT" -n 50 > /dev/null
-STAGING=$T/nb/staging.db wait_for count_is 50
+STAGING=$T/nb/staging.db wait_for 10 count_is 50
 ok $? "50 datagrams staged by the unprivileged aggd"
 stop_aggd
 is "$AGGD_RC" 0 "unprivileged aggd exits 0"

@@ -26,7 +26,7 @@ sent=$(echo "$out" | sed -n 's/.* \([0-9]*\) datagrams,.*/\1/p' | tail -1)
 recorded=$(echo "$out" | sed -n 's/.* \([0-9]*\) recorded,.*/\1/p' | tail -1)
 ok $(( sent > 0 ? 0 : 1 )) "capd reports $sent datagrams sent, $recorded records"
 # capd's datagrams_sent counts every datagram, records and counters (its last counters one included)
-wait_for count_is "$sent" "WHERE 1"; ok $? "the $sent datagrams are staged"
+wait_for 10 count_is "$sent" "WHERE 1"; ok $? "the $sent datagrams are staged"
 sleep 0.3
 stop_aggd
 is "$AGGD_RC" 0 "aggd exits 0"

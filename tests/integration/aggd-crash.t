@@ -10,7 +10,7 @@ N=8000
 "$B/dnsa-sender" -k "$T/node1.key" -s "127.0.0.1:$PORT" -b 42 -n $N -r 2000 -T 30 > "$T/sender.out" &
 SENDER=$!
 PIDS="$PIDS $SENDER"
-wait_for count_ge 1500; sleep 0.3
+wait_for 10 count_ge 1500; sleep 0.3
 kill -9 "$AGGD"; wait "$AGGD" 2>/dev/null
 before=$(sq "SELECT count(*) FROM datagram")
 sq "SELECT seq FROM datagram ORDER BY seq" > "$T/before.txt"

@@ -17,7 +17,7 @@ sleep 0.2
 kill -0 "$AGGD"; ok $? "aggd keeps running while the database is locked"
 wait "$LOCKER"
 grep -q "commit failed, rows kept queued: .*locked" "$T/aggd.log"; ok $? "the lock is logged"
-wait_for count_ge 1; ok $? "rows are staged once the lock is released"
+wait_for 10 count_ge 1; ok $? "rows are staged once the lock is released"
 sleep 1.5
 stop_aggd
 is "$AGGD_RC" 0 "aggd exits 0"

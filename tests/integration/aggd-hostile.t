@@ -14,7 +14,7 @@ send() { "$B/dnsa-sender" -s "$S" "$@" > /dev/null; }
 # the valid traffic: node1 boot 2000000 seqs 1..100, captured for the replay case
 send -k "$T/node1.key" -b 2000000 -q 1 -n 100 -w "$T/captured"
 send -k "$T/node2.key" -b 7000 -q 1 -n 5
-wait_for count_is 105; ok $? "105 valid datagrams staged"
+wait_for 10 count_is 105; ok $? "105 valid datagrams staged"
 
 send -m random -n 50 -S 3                                  # random bytes (>= 32 bytes, no magic)
 send -k "$T/node1.key" -m badtag -b 2000000 -q 101 -n 20   # valid header, tag broken
@@ -26,23 +26,23 @@ send -k "$T/node1.key" -m badcbor -b 2000000 -q 200 -n 9   # authentic, not the 
 send -k "$T/node1.key" -m badversion -b 2000000 -q 300 -n 3
 send -k "$T/node1.key" -b 2000000 -q 2500 -n 1 -w "$T/cap2500" # valid, moves the window up...
 send -k "$T/node1.key" -b 2000000 -q 1000 -n 6             # ...so these are below it
-wait_for count_is 106; ok $? "only the one valid datagram among them staged"
+wait_for 10 count_is 106; ok $? "only the one valid datagram among them staged"
 
 # revoke node2: keyring without it, SIGHUP
 grep -v '^node2 ' "$T/ring.both" > "$T/ring"
 kill -HUP "$AGGD"
-wait_for grep -q "keyring .* reloaded, 1 nodes" "$T/aggd.log"; ok $? "SIGHUP reloads the keyring"
+wait_for 10 grep -q "keyring .* reloaded, 1 nodes" "$T/aggd.log"; ok $? "SIGHUP reloads the keyring"
 send -k "$T/node2.key" -b 7000 -q 6 -n 6
 # node1's window survives the reload: its replays are still refused
 send -k "$T/node1.key" -W "$T/cap2500" -n 1
 send -k "$T/node1.key" -b 2000000 -q 2501 -n 1
-wait_for count_is 107; ok $? "node1 still accepted after the reload"
+wait_for 10 count_is 107; ok $? "node1 still accepted after the reload"
 # and node2 can be added back without a restart
 cp "$T/ring.both" "$T/ring"
 kill -HUP "$AGGD"
-wait_for grep -q 'reloaded, 2 nodes' "$T/aggd.log"; ok $? "node2 added back by SIGHUP"
+wait_for 10 grep -q 'reloaded, 2 nodes' "$T/aggd.log"; ok $? "node2 added back by SIGHUP"
 send -k "$T/node2.key" -b 7000 -q 20 -n 2
-wait_for count_is 109; ok $? "node2 accepted again after being added back"
+wait_for 10 count_is 109; ok $? "node2 accepted again after being added back"
 kill -0 "$AGGD"; ok $? "aggd still running after all hostile input"
 stop_aggd
 is "$AGGD_RC" 0 "aggd exits 0"

@@ -6,10 +6,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/knot.sh"
 for b in knotd knotc dnsperf; do command -v $b >/dev/null || { echo "1..0 # SKIP $b missing"; exit 0; }; done
 capd_setup
-echo "1..20"
-n=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
+. "$HERE/../lib/tap.sh"
 within() { # within GOT TRUTH SD_FACTOR_PER_MSG(n-1) NAME: |got - truth| <= 3 sqrt(truth * (n-1))
     ok "$(awk -v g="$1" -v t="$2" -v k="$3" 'BEGIN{sd=sqrt(t*k); d=g-t; if (d<0) d=-d; print (d <= 3*sd && t > 0) ? 0 : 1}')" "$4 ($1 vs $2)"
 }
@@ -105,3 +102,4 @@ bad=$(awk -v ns="$NS" 'NR>3 && NR<ns { if ($2 < 200 || $2 > 400) b++ } END { pri
 is "$bad" 0 "adaptive: every second after 3 s within 33% of 300"
 TRUTH=$(awk '/Queries sent:/{print $3}' "$T/adapt.perf")
 within "$(awk '$1=="weight"{print $2}' "$T/adapt.out")" "$TRUTH" 9 "adaptive: estimated total within 3 sd (n ~ 10)"
+done_testing

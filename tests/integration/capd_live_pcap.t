@@ -8,10 +8,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 for b in knotd knotc dnsperf; do command -v $b >/dev/null || { echo "1..0 # SKIP $b missing"; exit 0; }; done
 ip link show lo >/dev/null 2>&1 || { echo "1..0 # SKIP no lo interface"; exit 0; }
 capd_setup
-echo "1..9"
-n=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
+. "$HERE/../lib/tap.sh"
 
 # Knot first (its dnstap sink is a socket nobody listens on: this test is about packets)
 knot_start "$T/knot" "$T/unused.sock" || { echo "Bail out! knotd did not start"; exit 1; }
@@ -51,3 +48,4 @@ is "$(c msg_tcp)" "$(sumcol "$O" '$1=="R" && $5==2' 10)" "TCP messages counted =
 ok $(( $(c msg_ipv6) > 0 && $(c msg_tcp) > 0 ? 0 : 1 )) "IPv6 ($(c msg_ipv6)) and TCP ($(c msg_tcp)) both seen"
 is "$(c pcap_drop)" 0 "no kernel drop reported at this rate"
 ok $(( $(c pcap_recv) >= SENT + DONE ? 0 : 1 )) "pcap_stats received $(c pcap_recv) packets"
+done_testing

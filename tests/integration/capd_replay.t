@@ -10,10 +10,7 @@ PCAP=$SAMPLES/knot-udp-tcp.pcap
 command -v dnstap-ldns >/dev/null || { echo "1..0 # SKIP dnstap-ldns missing"; exit 0; }
 [ -r "$FSTRM" ] || { echo "1..0 # SKIP $FSTRM missing"; exit 0; }
 capd_setup
-echo "1..30"
-n=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
+. "$HERE/../lib/tap.sh"
 
 # reference: dnstap-ldns's decoding, one key per message: zone qtype rcode transport ipver msgtype
 . "$HERE/../lib/dnstap_ref.sh"
@@ -77,7 +74,7 @@ if [ -r "$PCAP" ]; then
     if diff "$T/capd.txt" "$T/capd-pcap.txt" > "$T/diff2.txt"; then ok 0 "pcap records equal the dnstap records"
     else ok 1 "pcap records equal the dnstap records"; sed 's/^/# /' "$T/diff2.txt" | head -20; fi
 else
-    echo "ok 22 # SKIP no pcap sample"; echo "ok 23 # SKIP no pcap sample"; n=23
+    skip "no pcap sample"; skip "no pcap sample"
 fi
 # 4. -n
 out=$("$CAPD" -n -c "$T/all.conf")
@@ -103,5 +100,6 @@ if [ "$(id -u)" = 0 ]; then
     wait "$RECV_PID"; RECV_PID=
     is "$(awk '$1=="records"{print $2}' "$T/nobody.out")" 15000 "and delivers every record"
 else
-    echo "ok 28 # SKIP not root"; echo "ok 29 # SKIP not root"; echo "ok 30 # SKIP not root"; n=30
+    skip "not root"; skip "not root"; skip "not root"
 fi
+done_testing

@@ -6,10 +6,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/knot.sh"
 for b in knotd knotc dnsperf python3; do command -v $b >/dev/null || { echo "1..0 # SKIP $b missing"; exit 0; }; done
 capd_setup
-echo "1..16"
-n=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
+. "$HERE/../lib/tap.sh"
 
 SOCK=$T/dnstap.sock
 QUERIES=$REALSERVERS/queries.txt
@@ -63,3 +60,4 @@ ok "$(awk '$1=="C" && $2=="msg_total"{print ($3==2*'"$TOTAL"')?0:1}' "$O")" "msg
 # queries.txt has 10 sample.test names and 1 outside.invalid: 100 and 10 responses per burst of -n 10
 is "$(awk '$1=="R" && $2=="sample.test"{s+=$10} END{print s+0}' "$O")" 200 "sample.test recorded in bursts 1 and 2 only"
 is "$(awk '$1=="R" && $2=="."{s+=$10} END{print s+0}' "$O")" 130 "after the reload its 100 responses are unlisted (plus 3 x 10 outside.invalid)"
+done_testing

@@ -4,14 +4,13 @@ B=${DNSA_BUILD:?DNSA_BUILD must point at the build directory}/bin
 S=${DNSA_SAMPLES:-$(cd "$(dirname "$0")/../.." && pwd)/tests/data/realservers/samples}/knot.fstrm
 [ -r "$S" ] || { echo "1..1"; echo "not ok 1 - sample $S readable"; exit 1; }
 T=$(mktemp -d /tmp/dnstap-tools.XXXXXX)
-N=0; FAIL=0; PIDS=""
+PIDS=""
 cleanup() {
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
-ok() { N=$((N + 1)); if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAIL=$((FAIL + 1)); fi; }
-is() { N=$((N + 1)); if [ "$1" = "$2" ]; then echo "ok $N - $3"; else echo "not ok $N - $3"; echo "#          got: '$1'"; echo "#     expected: '$2'"; FAIL=$((FAIL + 1)); fi; }
+. "$(cd "$(dirname "$0")/../lib" && pwd)/tap.sh"
 field() { echo "$1" | sed -n "s/.*\\b$2 \\([0-9.]*\\).*/\\1/p"; } # field OUTPUT NAME: the number after NAME
 
 # start_sink ARGS...: dnstap-sink in the background, output in $T/sink.out; waits until it listens
@@ -83,5 +82,4 @@ is "$(field "$SINK_OUT" frames)" 15000 "wrong type: the good writer's 15,000 fra
 ct=$(echo "$SINK_OUT" | sed -n 's/.*errors ct \([0-9]*\).*/\1/p')
 [ "${ct:-0}" -ge 1 ]; ok $? "wrong content type counted ($ct)"
 
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+done_testing

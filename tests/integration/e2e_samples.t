@@ -12,12 +12,11 @@ command -v dnstap-ldns >/dev/null || { echo "1..0 # SKIP dnstap-ldns missing"; e
 
 pipe_setup
 pipe_mdb
-echo "1..12"
-n=0
-is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
+. "$HERE/../lib/tap.sh"
 same() { # same FILE-GOT FILE-WANT NAME
-	n=$((n+1))
-	if diff "$1" "$2" > "$T/diff" 2>&1; then echo "ok $n - $3"; else echo "not ok $n - $3"; sed 's/^/# /' "$T/diff" | head -20; fi
+	diff "$1" "$2" > "$T/diff" 2>&1; ok $? "$3"
+	[ -s "$T/diff" ] && sed 's/^/# /' "$T/diff" | head -20
+	return 0
 }
 
 # reference, responses only (capd's default sampled types): zone qtype rcode ... count
@@ -58,3 +57,4 @@ pipe_aggd_stop
 pipe_rollup
 is $? 0 "second aggd-rollup run exits 0"
 check 2
+done_testing

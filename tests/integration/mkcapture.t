@@ -4,19 +4,9 @@ B=${DNSA_BUILD:?DNSA_BUILD must point at the build directory}/bin
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 RS=${REALSERVERS:-$SRC/tests/data/realservers}
 T=$(mktemp -d /tmp/mkcapture-test.XXXXXX)
-TAP_N=0
-TAP_FAIL=0
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT INT TERM
 
-is() {
-	TAP_N=$((TAP_N + 1))
-	if [ "$1" = "$2" ]; then echo "ok $TAP_N - $3"
-	else echo "not ok $TAP_N - $3"; echo "#          got: '$1'"; echo "#     expected: '$2'"; TAP_FAIL=$((TAP_FAIL + 1)); fi
-}
-ok() { # ok EXIT_STATUS NAME
-	TAP_N=$((TAP_N + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $TAP_N - $2"; else echo "not ok $TAP_N - $2"; TAP_FAIL=$((TAP_FAIL + 1)); fi
-}
+. "$SRC/tests/lib/tap.sh"
 for t in dnstap-ldns tcpdump; do
 	command -v "$t" > /dev/null || { echo "1..0 # SKIP $t not installed"; exit 0; }
 done
@@ -112,5 +102,4 @@ CONF
 	is "$(sed -n 's/.*: \([0-9]*\) messages, .* \([0-9]*\) parse errors.*/\1 \2/p' "$T/capd2.log")" "30000 0" "capd -r: 30000 DNS messages from the pcap (2 x 15000), 0 parse errors"
 fi
 
-echo "1..$TAP_N"
-[ "$TAP_FAIL" -eq 0 ]
+done_testing

@@ -8,10 +8,7 @@
 : "${DNSA_BUILD:?DNSA_BUILD must point at the build directory}"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 DOC=$SRC/docs/deployment.md
-N=0 FAIL=0
-ok() { N=$((N + 1)); if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAIL=$((FAIL + 1)); fi; }
-is() { N=$((N + 1)); if [ "$1" = "$2" ]; then echo "ok $N - $3"; else
-	echo "not ok $N - $3"; echo "#      got: '$1'"; echo "# expected: '$2'"; FAIL=$((FAIL + 1)); fi; }
+. "$SRC/tests/lib/tap.sh"
 command -v mariadbd > /dev/null && [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs mariadbd and root"; exit 0; }
 [ -x "$SRC/tools/dnsa-migrate" ] && [ -x "$SRC/tools/dnsa-partner" ] ||
 	{ echo "1..0 # SKIP tools/dnsa-migrate or tools/dnsa-partner missing"; exit 0; }
@@ -81,5 +78,4 @@ rc=$?
 is "$rc:$(echo "$out" | grep -c "^ERROR ")" "0:0" "every SQL statement of the doc runs as staff"
 echo "$out" | grep "^ERROR " | sed 's/^/# /'
 
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+done_testing

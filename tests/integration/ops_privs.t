@@ -10,10 +10,8 @@
 : "${DNSA_BUILD:?DNSA_BUILD must point at the build directory}"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 B=$DNSA_BUILD/bin
-N=0 FAIL=0
-ok() { N=$((N + 1)); if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAIL=$((FAIL + 1)); fi; }
-is() { N=$((N + 1)); if [ "$1" = "$2" ]; then echo "ok $N - $3"; else
-	echo "not ok $N - $3"; echo "#      got: '$1'"; echo "# expected: '$2'"; FAIL=$((FAIL + 1)); fi; }
+. "$SRC/tests/lib/tap.sh"
+. "$SRC/tests/lib/proc.sh"
 
 [ -x "$B/capd" ] && [ -x "$B/aggd" ] || { echo "1..0 # SKIP build/bin/capd and build/bin/aggd are not built yet"; exit 0; }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP must run as root to test dropping root"; exit 0; }
@@ -25,18 +23,9 @@ UID_N=$(id -u $U) GID_N=$(getent group $G | cut -d: -f3)
 T=$(mktemp -d /tmp/ops-privs.XXXXXX)
 chmod 755 "$T"
 PIDS=""
-stop_pid() { # stop_pid PID: SIGTERM, up to 10 s, then SIGKILL; returns the exit status
-	local i rc
-	kill -TERM "$1" 2>/dev/null
-	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$1" 2>/dev/null && kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null; rc=$?
-	return $rc
-}
 cleanup() { for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$T"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # status PID FIELD: the values of a /proc/PID/status line, tab-separated fields joined by spaces
 status() { awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status" 2>/dev/null; }
 # wait_uid PID UID: up to 5 s for the process to have switched to UID
@@ -176,5 +165,4 @@ ok $? "capd as $U with ambient CAP_NET_RAW (capd-pcap.conf) captures on lo"
 ok $? "capd gave up CAP_NET_RAW after opening the capture (CapEff $(status $P CapEff))"
 stop_pid $P
 
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+done_testing

@@ -8,10 +8,7 @@
 # `security --offline=true`, and systemd-sysusers --root on a copy of /etc.
 : "${DNSA_BUILD:?DNSA_BUILD must point at the build directory}"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-N=0 FAIL=0
-ok() { N=$((N + 1)); if [ "$1" -eq 0 ]; then echo "ok $N - $2"; else echo "not ok $N - $2"; FAIL=$((FAIL + 1)); fi; }
-is() { N=$((N + 1)); if [ "$1" = "$2" ]; then echo "ok $N - $3"; else
-	echo "not ok $N - $3"; echo "#      got: '$1'"; echo "# expected: '$2'"; FAIL=$((FAIL + 1)); fi; }
+. "$SRC/tests/lib/tap.sh"
 D=$(mktemp -d /tmp/ops-units.XXXXXX)
 trap 'rm -rf "$D"' EXIT
 SAN=0; case "$DNSA_BUILD" in *build-san) SAN=1;; esac
@@ -115,5 +112,4 @@ is "$((t2 - t1))" "60" "aggd-rollup.timer ($cal) elapses every 60 s"
 is "$(get aggd-rollup.service Type):$(get aggd-rollup.service SuccessExitStatus)" "oneshot:75" \
 	"rollup is a oneshot; exit 75 (another run holds the lock) is not a failure"
 
-echo "1..$N"
-[ "$FAIL" -eq 0 ]
+done_testing

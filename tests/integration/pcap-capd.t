@@ -5,10 +5,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/capd.sh"
 [ -x "$CAPD" ] || { echo "1..0 # SKIP capd not built"; exit 0; }
 capd_setup
-n=0
-FAIL=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; FAIL=$((FAIL+1)); fi; }
-is() { n=$((n+1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; FAIL=$((FAIL+1)); fi; }
+. "$HERE/../lib/tap.sh"
 
 mkdir "$T/crafted"
 "$DNSA_BUILD/bin/dnsa-mkpcap" "$T/crafted" 3000
@@ -49,6 +46,4 @@ is "$(c snaplen msg_total):$(c snaplen msg_cut):$(c snaplen tcp_gaps):$(c snaple
 
 run synflood
 is "$(c synflood msg_total):$(c synflood tcp_flows)" "2:3001" "synflood: 3000 SYN flows tracked, the real connection's 2 messages delivered"
-
-echo "1..$n"
-[ "$FAIL" -eq 0 ]
+done_testing

@@ -4,8 +4,6 @@ B=${DNSA_BUILD:?DNSA_BUILD must point at the build directory}/bin
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 RS=${REALSERVERS:-$SRC/tests/data/realservers}
 T=$(mktemp -d /tmp/pcap-live.XXXXXX)
-TAP_N=0
-TAP_FAIL=0
 PIDS=""
 
 cleanup() {
@@ -17,33 +15,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-ok() { TAP_N=$((TAP_N + 1)); if [ "$1" -eq 0 ]; then echo "ok $TAP_N - $2"; else echo "not ok $TAP_N - $2"; TAP_FAIL=$((TAP_FAIL + 1)); fi; }
-is() {
-	TAP_N=$((TAP_N + 1))
-	if [ "$1" = "$2" ]; then echo "ok $TAP_N - $3"
-	else echo "not ok $TAP_N - $3"; echo "#          got: '$1'"; echo "#     expected: '$2'"; TAP_FAIL=$((TAP_FAIL + 1)); fi
-}
-diag() { echo "# $*"; }
+. "$SRC/tests/lib/tap.sh"
+. "$SRC/tests/lib/proc.sh"
 
 for tool in knotd knotc dnsperf; do
 	if ! command -v $tool > /dev/null; then echo "1..0 # SKIP $tool not installed"; exit 0; fi
 done
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP live capture needs root (CAP_NET_RAW)"; exit 0; fi
 
-# stop PID with SIGTERM, bounded wait, then SIGKILL
-stop_pid() {
-	kill -TERM "$1" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
-
-PORT=$(python3 -c 'import socket
-for _ in range(50):
-    s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); p=s.getsockname()[1]
-    try:
-        t=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM); t.bind(("::1",p)); t.close(); s.close(); print(p); break
-    except OSError: s.close()')
+PORT=$(free_port)
 cp "$RS/example.test.zone" "$RS/sample.test.zone" "$RS/queries.txt" "$T/"
 # the shared config without dnstap, on our port
 sed -e "s#@DIR@#$T#g" -e "s#@5353#@$PORT#g" -e '/^mod-dnstap:/,/^$/d' -e '/global-module/d' "$RS/knot.conf" > "$T/knot.conf"
@@ -100,5 +80,4 @@ ok $([ "$(v ps_recv)" -ge "$(v packets)" ]; echo $?) "pcap_stats ps_recv $(v ps_
 is "$(v tcp_rtt_samples)" 3 "3 TCP handshakes gave an RTT"
 is "$(v tcp_gaps):$(v skip_tcp):$(v skip_not_dns):$(v skip_direction)" "0:0:0:0" "no gaps, no skipped packets"
 
-echo "1..$TAP_N"
-[ "$TAP_FAIL" -eq 0 ]
+done_testing

@@ -5,15 +5,9 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 RS=${REALSERVERS:-$SRC/tests/data/realservers}
 PCAP=$RS/samples/knot-udp-tcp.pcap
 T=$(mktemp -d /tmp/pcap-sample.XXXXXX)
-TAP_N=0
-TAP_FAIL=0
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT INT TERM
 
-is() {
-	TAP_N=$((TAP_N + 1))
-	if [ "$1" = "$2" ]; then echo "ok $TAP_N - $3"
-	else echo "not ok $TAP_N - $3"; echo "#          got: '$1'"; echo "#     expected: '$2'"; TAP_FAIL=$((TAP_FAIL + 1)); fi
-}
+. "$SRC/tests/lib/tap.sh"
 if ! command -v tcpdump > /dev/null; then echo "1..0 # SKIP tcpdump not installed"; exit 0; fi
 [ -r "$PCAP" ] || { echo "1..0 # SKIP $PCAP missing"; exit 0; }
 
@@ -54,5 +48,4 @@ got "$T/x3.pcap" > "$T/got3.txt"
 is "$(sort "$T/got3.txt" | tr "\n" " ")" "$(sort "$T/want3.txt" | tr "\n" " ")" "3x repeated sample: every counter equals tcpdump's"
 is "$(awk -F= '$1 == "messages" {print $2}' "$T/stat.txt")" 45000 "3x repeated sample: 45000 messages"
 
-echo "1..$TAP_N"
-[ "$TAP_FAIL" -eq 0 ]
+done_testing

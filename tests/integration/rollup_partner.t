@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # tests/integration/rollup_partner.t: partner segregation enforced by MariaDB: real accounts, views only, their zones only.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -8,15 +8,12 @@ T=$(mktemp -d /tmp/dnsa-partner.XXXXXX)
 cleanup() { mariadb_stop; rm -rf "$T"; }
 trap cleanup EXIT INT TERM
 
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-is() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got: '$1'"; echo "#   expected: '$2'"; fi; }
+. "$ROOT/tests/lib/tap.sh"
 
 for f in "$B/bin/aggd-rollup" "$B/bin/gen-staging"; do
 	[ -x "$f" ] || { echo "1..0 # SKIP $f not built"; exit 0; }
 done
 command -v mariadbd >/dev/null || { echo "1..0 # SKIP mariadbd not installed"; exit 0; }
-echo "1..25"
 
 mariadb_start "$T/mdb" || { echo "Bail out! cannot start MariaDB"; exit 1; }
 "$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root >/dev/null
@@ -76,3 +73,4 @@ is "$(as alice staff-member-pw "SELECT COUNT(*) > 0 FROM series_minute")" 1 "sta
 
 P revoke p1 zone1.test >/dev/null
 is "$(as p1 partner-one-pw 'SELECT GROUP_CONCAT(DISTINCT zone) FROM zone_qps_hour')" "zone0.test" "after revoke, p1 sees zone0.test only"
+done_testing

@@ -1,11 +1,14 @@
 # tests/lib/aggd-test.sh: shared shell helpers for the aggd integration tests (TAP, temp dir, ports, start/stop).
 # Sourced by tests/integration/aggd-*.t. Every process started is stopped by PID in cleanup.
+# TAP (ok, is, diag, done_testing) from tap.sh; free_port, stop_pid, wait_for from proc.sh.
 
 B=${DNSA_BUILD:?DNSA_BUILD must point at the build directory}/bin
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 T=$(mktemp -d /tmp/aggd-test.XXXXXX)
 chmod 755 "$T"
-TAP_N=0
-TAP_FAIL=0
 PIDS=""
 MOUNTS=""
 
@@ -18,27 +21,6 @@ cleanup() {
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
-
-ok() { # ok COND-EXIT-STATUS NAME
-	TAP_N=$((TAP_N + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $TAP_N - $2"; else echo "not ok $TAP_N - $2"; TAP_FAIL=$((TAP_FAIL + 1)); fi
-}
-is() { # is GOT WANT NAME
-	TAP_N=$((TAP_N + 1))
-	if [ "$1" = "$2" ]; then echo "ok $TAP_N - $3"
-	else echo "not ok $TAP_N - $3"; echo "#          got: '$1'"; echo "#     expected: '$2'"; TAP_FAIL=$((TAP_FAIL + 1)); fi
-}
-done_testing() { echo "1..$TAP_N"; [ "$TAP_FAIL" -eq 0 ]; }
-diag() { echo "# $*"; }
-
-free_port() { # a UDP port free on 127.0.0.1 and ::1 right now
-	perl -MIO::Socket::IP -e 'for (1..50) {
-		my $s = IO::Socket::IP->new(Proto => "udp", LocalHost => "127.0.0.1", LocalPort => 0) or next;
-		my $p = $s->sockport;
-		my $t = IO::Socket::IP->new(Proto => "udp", LocalHost => "::1", LocalPort => $p) or next;
-		print "$p\n"; exit 0 }
-	exit 1'
-}
 
 # keygen NODE: $T/NODE.key and a line appended to $T/ring
 keygen() {
@@ -71,29 +53,15 @@ start_aggd() {
 	return 1
 }
 
-# stop_aggd: SIGTERM and wait (bounded); sets AGGD_RC
+# stop_aggd: SIGTERM, up to 10 s, then SIGKILL; sets AGGD_RC
 stop_aggd() {
-	kill -TERM "$AGGD" 2>/dev/null
-	for _ in $(seq 200); do
-		kill -0 "$AGGD" 2>/dev/null || break
-		sleep 0.05
-	done
-	wait "$AGGD" 2>/dev/null
+	stop_pid "$AGGD" TERM 10
 	AGGD_RC=$?
 }
 
 sq() { sqlite3 -cmd ".timeout 5000" "${STAGING:-$T/staging.db}" "$1"; }
 # stat NODE COUNTER: the sum of node_stats increments
 stat() { sq "SELECT coalesce(sum(value), 0) FROM node_stats WHERE node = '$1' AND counter = '$2'"; }
-
-# wait_for CMD...: retry a command for up to 10 s
-wait_for() {
-	for _ in $(seq 200); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # count_is N [WHERE]: the datagram table holds N rows (re-evaluated on every call, for wait_for)
 count_is() { [ "$(sq "SELECT count(*) FROM datagram ${2:-}")" = "$1" ]; }

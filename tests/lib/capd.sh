@@ -8,10 +8,12 @@
 #   capd_start CONF            starts capd -f in the background, sets CAPD_PID; waits for the socket
 #   capd_stop                  SIGTERM (flush + final counters), waits up to 10 s, then SIGKILL
 #   sumcol FILE PATTERN COL    sum of column COL over lines matching the awk PATTERN
-# Needs DNSA_BUILD (absolute build dir). Every wait is bounded.
+# Needs DNSA_BUILD (absolute build dir). Every wait is bounded. stop_pid is proc.sh's.
 
 : "${DNSA_BUILD:?DNSA_BUILD must point at the build directory}"
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/lib/proc.sh
+. "$SRC/tests/lib/proc.sh"
 CAPD=$DNSA_BUILD/bin/capd
 RECV=$DNSA_BUILD/bin/dnsa-recv
 RECV_PID=
@@ -19,16 +21,6 @@ RECV_PORT=
 RECV_OUT=
 CAPD_PID=
 T=
-
-stop_pid() {   # stop_pid PID SIGNAL
-    local pid=$1 sig=$2 i
-    [ -n "$pid" ] || return 0
-    kill "-$sig" "$pid" 2>/dev/null
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
 
 capd_cleanup() {
     [ "$(type -t knot_stop)" = function ] && knot_stop

@@ -9,7 +9,7 @@
 #                                      (the log is printed as TAP comments).
 #   knot_stop                          SIGTERM by PID (knotd flushes dnstap and sends STOP),
 #                                      SIGKILL after 10 s. Safe to call twice; call it from trap.
-#   free_port                          prints a loopback port free for UDP and TCP.
+#   free_port                          (proc.sh) a loopback port free for UDP and TCP, v4 and v6.
 # The dnstap reader must be listening before knot_start: knotd only retries every few seconds.
 # Zones come from tests/data/realservers (REALSERVERS overrides); KNOT_ZONES lists the zones
 # to serve (default "example.test sample.test"), each from $KNOT_ZONEDIR/ZONE.zone.
@@ -23,23 +23,8 @@ KNOT_PID=
 KNOT_PORT=
 KNOT_DIR=
 
-free_port() {
-    python3 - <<'PY'
-import socket
-for _ in range(50):
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    p = t.getsockname()[1]
-    try:
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", p))
-        u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u6.bind(("::1", p))
-        t6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM); t6.bind(("::1", p))
-    except OSError:
-        continue
-    print(p)
-    break
-PY
-}
+# shellcheck source=tests/lib/proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
 knot_start() {
     local dir=$1 sock=$2 i
@@ -107,12 +92,8 @@ CONF
 }
 
 knot_stop() {
-    local pid=$KNOT_PID i
+    local pid=$KNOT_PID
     KNOT_PID=
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    stop_pid "$pid" TERM 10
     return 0
 }

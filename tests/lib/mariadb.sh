@@ -7,6 +7,9 @@
 #   mariadb_restart       start the same datadir again after mariadb_stop
 # The caller owns cleanup: trap 'mariadb_stop' EXIT (safe to call twice).
 
+# shellcheck source=tests/lib/proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
+
 mariadb_sql() {
 	mariadb --no-defaults --socket="$MDB_SOCK" -u root --batch --skip-column-names "$@"
 }
@@ -60,15 +63,6 @@ mariadb_start() {
 
 mariadb_stop() {
 	[ -n "${MDB_PID:-}" ] || return 0
-	if kill -0 "$MDB_PID" 2>/dev/null; then
-		kill -TERM "$MDB_PID" 2>/dev/null
-		i=0
-		while kill -0 "$MDB_PID" 2>/dev/null && [ $i -lt 200 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$MDB_PID" 2>/dev/null || true
-	fi
-	wait "$MDB_PID" 2>/dev/null || true
+	stop_pid "$MDB_PID" TERM 20
 	MDB_PID=
 }
