@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -335,4 +336,58 @@ int capd_conf_zones(const struct capd_conf *c, struct zones **out, int *root_lis
 unsigned capd_conf_socket_mode(const struct capd_conf *c)
 {
 	return (unsigned)strtoul(c->dnstap_mode, NULL, 8);
+}
+
+int capd_conf_dnstap(const struct capd_conf *c, struct dnstap_input_conf *dc)
+{
+	memset(dc, 0, sizeof *dc);
+	if (!c->dnstap_socket[0] && !c->dnstap_tcp[0])
+		return 0;
+	dc->unix_path = c->dnstap_socket[0] ? c->dnstap_socket : NULL;
+	dc->unix_owner = c->dnstap_user[0] ? c->dnstap_user : NULL;
+	dc->unix_group = c->dnstap_group[0] ? c->dnstap_group : NULL;
+	dc->unix_mode = capd_conf_socket_mode(c);
+	dc->tcp_listen = c->dnstap_tcp[0] ? c->dnstap_tcp : NULL;
+	dc->max_conns = (unsigned)c->dnstap_max_conns;
+	dc->tcp_max_conns = (unsigned)c->dnstap_tcp_max_conns;
+	dc->tcp_allow = c->tcp_allow;
+	dc->n_tcp_allow = c->n_tcp_allow;
+	dc->handshake_timeout_ms = (unsigned)c->dnstap_handshake_s * 1000u;
+	dc->idle_timeout_ms = c->dnstap_idle_s ? (unsigned)c->dnstap_idle_s * 1000u : UINT_MAX;
+	dc->buf_size = (size_t)c->dnstap_buffer;
+	return 1;
+}
+
+void capd_conf_pcap(const struct capd_conf *c, struct pcap_input_conf *pc)
+{
+	memset(pc, 0, sizeof *pc);
+	pc->snaplen = (int)c->pcap_snaplen;
+	pc->buffer_size = (int)c->pcap_buffer;
+	pc->immediate = 0;
+	pc->filter = c->pcap_filter[0] ? c->pcap_filter : NULL;
+	pc->dns_ports[0] = (uint16_t)c->pcap_port;
+	/* every address passed its check at load */
+	for (size_t i = 0; i < c->pcap_server.n && pc->nservers < PCAP_INPUT_MAX_SERVERS; i++) {
+		struct pcap_input_addr *a = &pc->servers[pc->nservers];
+		if (inet_pton(AF_INET, c->pcap_server.v[i], a->addr) == 1)
+			a->family = 4;
+		else if (inet_pton(AF_INET6, c->pcap_server.v[i], a->addr) == 1)
+			a->family = 6;
+		else
+			continue;
+		pc->nservers++;
+	}
+}
+
+void capd_conf_sender(const struct capd_conf *c, const char *node, const uint8_t *key, struct sender_conf *sc)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->aggregators = (const char *const *)c->aggregator.v;
+	sc->n_aggregators = c->aggregator.n;
+	sc->node = node;
+	sc->key = key;
+	sc->payload_size = (size_t)c->payload_size;
+	sc->flush_us = (uint64_t)c->flush_ms * 1000u;
+	sc->failback_us = (uint64_t)c->failback_s * 1000000u;
+	sc->sndbuf = (int)c->sndbuf;
 }

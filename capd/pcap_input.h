@@ -9,6 +9,7 @@
 #include "capd/msg.h"
 #include "capd/pktdecode.h"
 #include "capd/tcpreasm.h"
+#include "common/record.h"
 
 /*
  * One DNS message per callback, as struct capd_msg (capd/msg.h):
@@ -141,5 +142,13 @@ void pcap_input_tick(struct pcap_input *p, uint64_t now_us);
 
 /* pcap_input_stats: counters, with pcap_stats() refreshed for live captures. Cannot fail. */
 void pcap_input_stats(struct pcap_input *p, struct pcap_input_stats *st);
+
+/*
+ * pcap_input_counters: set this input's counters in c (pcap_stats refreshed):
+ * C_PCAP_RECV, C_PCAP_DROP, C_PCAP_IFDROP, C_PKT_ERRORS (packets skipped
+ * for any reason from PKT_E_LINKTYPE on), C_FRAG_*, C_TCP_*, C_DOT_CONNS,
+ * C_DOH_CONNS. NULL p: nothing set.
+ */
+void pcap_input_counters(struct pcap_input *p, struct dnsa_counters *c);
 
 #endif
