@@ -1,9 +1,7 @@
 /* capd/capd_conf.c: capd's configuration: the option table, semantic checks, and building objects from it. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,24 +69,6 @@ static int chk_country(const void *conf, const void *v, unsigned flags, char *wh
 static int chk_asn(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
 {
 	return chk_geo("", v, flags, why, cap);
-}
-
-static int chk_user(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
-{
-	const char *u = v;
-	if (!(flags & CONF_ENV) || !u[0] || getpwnam(u))
-		return 0;
-	snprintf(why, cap, "no user '%.64s'", u);
-	return 1;
-}
-
-static int chk_group(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
-{
-	const char *g = v;
-	if (!(flags & CONF_ENV) || !g[0] || getgrnam(g))
-		return 0;
-	snprintf(why, cap, "no group '%.64s'", g);
-	return 1;
 }
 
 static int chk_mode(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
@@ -222,8 +202,8 @@ const struct conf_opt capd_conf_table[] = {
 	LISTC("pcap.server", pcap_server, "address of the nameserver (repeatable): tells queries from responses", chk_ip),
 	INT("pcap.port", pcap_port, 1, 65535, "53", "DNS port of the nameserver"),
 
-	STRC("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay", chk_user),
-	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", chk_group),
+	STRC("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay", conf_check_user),
+	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", conf_check_group),
 	BOOL("privileges.allow_root", allow_root, "no", "allow running as root after start-up"),
 
 	INT("log.verbose", verbose, 0, 2, "0", "0 warnings, 1 info, 2 debug"),
