@@ -1,7 +1,5 @@
 /* aggd/aggd_conf.c: aggd's configuration: the option table, defaults and checks. */
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,24 +28,6 @@ static int chk_listen(const void *conf, const void *v, unsigned flags, char *why
 	if (receiver_parse_addr(v, &ss, &sl) == E_OK)
 		return 0;
 	snprintf(why, cap, "'%.200s' is not addr:port, [v6addr]:port, *:port", (const char *)v);
-	return 1;
-}
-
-static int chk_user(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
-{
-	const char *u = v;
-	if (!u[0] || getpwnam(u))
-		return 0;
-	snprintf(why, cap, "no such user '%.64s'", u);
-	return 1;
-}
-
-static int chk_group(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
-{
-	const char *g = v;
-	if (!g[0] || getgrnam(g))
-		return 0;
-	snprintf(why, cap, "no such group '%.64s'", g);
 	return 1;
 }
 
@@ -176,9 +156,9 @@ const struct conf_opt aggd_conf_opts[] = {
 	{ "summary_interval", CT_INT, 0, 86400, "60", OFF(summary_interval), 0, NULL,
 	  "seconds between one-line summaries in the log (0 = none)", NULL },
 	{ "user", CT_STR, 0, 0, NULL, OFF(user), SZ(user), NULL,
-	  "user to run as after binding the sockets (required when started as root, unless allow_root)", chk_user },
+	  "user to run as after binding the sockets (required when started as root, unless allow_root)", conf_check_user },
 	{ "group", CT_STR, 0, 0, NULL, OFF(group), SZ(group), NULL,
-	  "group to run as (default: the user's primary group)", chk_group },
+	  "group to run as (default: the user's primary group)", conf_check_group },
 	{ "allow_root", CT_BOOL, 0, 0, "no", OFF(allow_root), 0, NULL,
 	  "keep running as root when no user is set (not recommended)", NULL },
 	CONF_END

@@ -1,8 +1,7 @@
 /* capd/capd_conf.c: capd's configuration: the option table, semantic checks, and building objects from it. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,24 +70,6 @@ static int chk_country(const void *conf, const void *v, unsigned flags, char *wh
 static int chk_asn(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
 {
 	return chk_geo("", v, flags, why, cap);
-}
-
-static int chk_user(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
-{
-	const char *u = v;
-	if (!(flags & CONF_ENV) || !u[0] || getpwnam(u))
-		return 0;
-	snprintf(why, cap, "no user '%.64s'", u);
-	return 1;
-}
-
-static int chk_group(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
-{
-	const char *g = v;
-	if (!(flags & CONF_ENV) || !g[0] || getgrnam(g))
-		return 0;
-	snprintf(why, cap, "no group '%.64s'", g);
-	return 1;
 }
 
 static int chk_mode(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
@@ -237,8 +218,8 @@ const struct conf_opt capd_conf_table[] = {
 	INT("pcap.tcp_ooo_slots", pcap_tcp_ooo_slots, 16, 1 << 20, "1024",
 	    "2 KiB slots for TCP segments held behind a hole (a longer segment takes several)"),
 
-	STRC("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay", chk_user),
-	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", chk_group),
+	STRC("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay", conf_check_user),
+	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", conf_check_group),
 	BOOL("privileges.allow_root", allow_root, "no", "allow running as root after start-up"),
 
 	{ "server_stats.kind", CT_ENUM, 0, 0, "none", OFF(srv_kind), 0, srv_kind_choices,
@@ -385,4 +366,63 @@ void capd_conf_srvstats(const struct capd_conf *c, struct srvstats_conf *sc)
 unsigned capd_conf_socket_mode(const struct capd_conf *c)
 {
 	return (unsigned)strtoul(c->dnstap_mode, NULL, 8);
+}
+
+int capd_conf_dnstap(const struct capd_conf *c, struct dnstap_input_conf *dc)
+{
+	memset(dc, 0, sizeof *dc);
+	if (!c->dnstap_socket[0] && !c->dnstap_tcp[0])
+		return 0;
+	dc->unix_path = c->dnstap_socket[0] ? c->dnstap_socket : NULL;
+	dc->unix_owner = c->dnstap_user[0] ? c->dnstap_user : NULL;
+	dc->unix_group = c->dnstap_group[0] ? c->dnstap_group : NULL;
+	dc->unix_mode = capd_conf_socket_mode(c);
+	dc->tcp_listen = c->dnstap_tcp[0] ? c->dnstap_tcp : NULL;
+	dc->max_conns = (unsigned)c->dnstap_max_conns;
+	dc->tcp_max_conns = (unsigned)c->dnstap_tcp_max_conns;
+	dc->tcp_allow = c->tcp_allow;
+	dc->n_tcp_allow = c->n_tcp_allow;
+	dc->handshake_timeout_ms = (unsigned)c->dnstap_handshake_s * 1000u;
+	dc->idle_timeout_ms = c->dnstap_idle_s ? (unsigned)c->dnstap_idle_s * 1000u : UINT_MAX;
+	dc->buf_size = (size_t)c->dnstap_buffer;
+	return 1;
+}
+
+void capd_conf_pcap(const struct capd_conf *c, struct pcap_input_conf *pc)
+{
+	memset(pc, 0, sizeof *pc);
+	pc->snaplen = (int)c->pcap_snaplen;
+	pc->buffer_size = (int)c->pcap_buffer;
+	pc->immediate = 0;
+	pc->filter = c->pcap_filter[0] ? c->pcap_filter : NULL;
+	pc->dns_ports[0] = (uint16_t)c->pcap_port;
+	pc->tcp.max_flows = (uint32_t)c->pcap_tcp_flows;
+	pc->tcp.buf_count = (uint32_t)c->pcap_tcp_buffers;
+	pc->tcp.big_count = (uint32_t)c->pcap_tcp_large_buffers;
+	pc->tcp.max_message = (uint32_t)c->pcap_tcp_max_message;
+	pc->tcp.ooo_count = (uint32_t)c->pcap_tcp_ooo_slots;
+	/* every address passed its check at load */
+	for (size_t i = 0; i < c->pcap_server.n && pc->nservers < PCAP_INPUT_MAX_SERVERS; i++) {
+		struct pcap_input_addr *a = &pc->servers[pc->nservers];
+		if (inet_pton(AF_INET, c->pcap_server.v[i], a->addr) == 1)
+			a->family = 4;
+		else if (inet_pton(AF_INET6, c->pcap_server.v[i], a->addr) == 1)
+			a->family = 6;
+		else
+			continue;
+		pc->nservers++;
+	}
+}
+
+void capd_conf_sender(const struct capd_conf *c, const char *node, const uint8_t *key, struct sender_conf *sc)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->aggregators = (const char *const *)c->aggregator.v;
+	sc->n_aggregators = c->aggregator.n;
+	sc->node = node;
+	sc->key = key;
+	sc->payload_size = (size_t)c->payload_size;
+	sc->flush_us = (uint64_t)c->flush_ms * 1000u;
+	sc->failback_us = (uint64_t)c->failback_s * 1000000u;
+	sc->sndbuf = (int)c->sndbuf;
 }

@@ -5,7 +5,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "capd/dnstap_input.h"
+#include "capd/pcap_input.h"
 #include "capd/pipeline.h"
+#include "capd/sender.h"
 #include "common/addr.h"
 #include "common/conf.h"
 
@@ -122,5 +125,17 @@ void capd_conf_srvstats(const struct capd_conf *c, struct srvstats_conf *sc);
 
 /* capd_conf_socket_mode: dnstap_mode as a number (validated by load). */
 unsigned capd_conf_socket_mode(const struct capd_conf *c);
+
+/*
+ * Building the other modules' configurations (call after a successful
+ * load; the results borrow strings and arrays from c, which must outlive
+ * them). capd_conf_dnstap: 1 if a dnstap input is configured (socket or
+ * TCP listener), else 0. capd_conf_pcap: the pcap input (server
+ * addresses, port, filter, buffers; interface and file left for the
+ * caller). capd_conf_sender: node and key as read from the key file.
+ */
+int capd_conf_dnstap(const struct capd_conf *c, struct dnstap_input_conf *dc);
+void capd_conf_pcap(const struct capd_conf *c, struct pcap_input_conf *pc);
+void capd_conf_sender(const struct capd_conf *c, const char *node, const uint8_t *key, struct sender_conf *sc);
 
 #endif

@@ -55,3 +55,34 @@ int capfile_dnstap_read(const char *path, fs_frame_fn on_frame, void *arg, struc
 	fs_free(fs);
 	return rc < 0 ? rc : E_OK;
 }
+
+int capfile_kind(const char *path, enum capfile_kind *kind)
+{
+	uint8_t b[4];
+	if (path == NULL || kind == NULL)
+		return E_INVAL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, b, 4);
+	int e = errno;
+	close(fd);
+	if (n < 0)
+		return -e;
+	*kind = CAPFILE_UNKNOWN;
+	if (n != 4)
+		return E_OK;
+	uint32_t be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	if (be == 0) /* Frame Streams: a control frame starts with the 0 escape */
+		*kind = CAPFILE_DNSTAP;
+	else if (be == 0xa1b2c3d4 || be == 0xd4c3b2a1 || be == 0xa1b23c4d || be == 0x4d3cb2a1 || be == 0x0a0d0d0a)
+		*kind = CAPFILE_PCAP;
+	return E_OK;
+}
+
+void capfile_counters(const struct fs_stats *st, struct dnsa_counters *c)
+{
+	if (st == NULL || c == NULL)
+		return;
+	counters_set(c, C_FRAME_ERRORS, c->value[C_FRAME_ERRORS] + fs_stats_errors(st));
+}

@@ -3,6 +3,7 @@
 #define DNSA_CAPD_CAPFILE_H
 
 #include "capd/framestream.h"
+#include "common/record.h"
 
 #define CAPFILE_READ_SIZE (1024 * 1024) /* bytes per read() */
 
@@ -19,5 +20,20 @@
  * E_PROTOCOL); E_INVAL for NULL path/on_frame; E_NOMEM.
  */
 int capfile_dnstap_read(const char *path, fs_frame_fn on_frame, void *arg, struct fs_stats *stats);
+
+enum capfile_kind {
+	CAPFILE_DNSTAP = 1, /* Frame Streams (starts with the 0 escape of a control frame) */
+	CAPFILE_PCAP,       /* pcap (either byte order, us or ns) or pcapng */
+	CAPFILE_UNKNOWN     /* neither, or shorter than 4 bytes */
+};
+
+/*
+ * capfile_kind: what kind of capture `path` is, from its first 4 bytes.
+ * Returns E_OK with *kind set, or -errno when it cannot be opened or read.
+ */
+int capfile_kind(const char *path, enum capfile_kind *kind);
+
+/* capfile_counters: add the Frame Streams errors of a file read (st, as filled by capfile_dnstap_read) to C_FRAME_ERRORS. */
+void capfile_counters(const struct fs_stats *st, struct dnsa_counters *c);
 
 #endif

@@ -570,3 +570,24 @@ unsigned dnstap_input_tcp_port(const struct dnstap_input *in)
 {
 	return in ? in->tcp_port : 0;
 }
+
+static void di_add(struct dnsa_counters *c, unsigned id, uint64_t v)
+{
+	counters_set(c, id, c->value[id] + v);
+}
+
+void dnstap_input_counters(const struct dnstap_input *in, struct dnsa_counters *c)
+{
+	if (in == NULL || c == NULL)
+		return;
+	const struct dnstap_input_stats *st = &in->st;
+	di_add(c, C_DNSTAP_CONNS, st->conns_accepted);
+	di_add(c, C_DNSTAP_REJECTED, st->conns_rejected);
+	di_add(c, C_DNSTAP_DENIED, st->conns_denied);
+	di_add(c, C_DNSTAP_HANDSHAKE_TIMEOUTS, st->handshake_timeouts);
+	di_add(c, C_DNSTAP_IDLE_TIMEOUTS, st->idle_timeouts);
+	di_add(c, C_DNSTAP_IO_ERRORS, st->err_io);
+	di_add(c, C_DNSTAP_ACCEPT_ERRORS, st->err_accept);
+	di_add(c, C_DROP_OVERLOAD, st->frames_shed);
+	di_add(c, C_FRAME_ERRORS, fs_stats_errors(&st->fs));
+}

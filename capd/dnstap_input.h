@@ -8,6 +8,7 @@
 #include "capd/evloop.h"
 #include "capd/framestream.h"
 #include "common/addr.h"
+#include "common/record.h"
 
 /*
  * Nameservers connect to capd (capd is the Frame Streams reader). Each
@@ -118,6 +119,15 @@ void dnstap_input_free(struct dnstap_input *in);
 
 /* dnstap_input_stats: copy the counters into *out (zeroed if in is NULL). */
 void dnstap_input_stats(const struct dnstap_input *in, struct dnstap_input_stats *out);
+
+/*
+ * dnstap_input_counters: add this input's counters to c: C_DNSTAP_CONNS,
+ * C_DNSTAP_REJECTED, C_DNSTAP_DENIED, C_DNSTAP_HANDSHAKE_TIMEOUTS,
+ * C_DNSTAP_IDLE_TIMEOUTS, C_DNSTAP_IO_ERRORS, C_DNSTAP_ACCEPT_ERRORS,
+ * C_DROP_OVERLOAD (frames shed) and its Frame Streams errors to
+ * C_FRAME_ERRORS. NULL in: nothing added.
+ */
+void dnstap_input_counters(const struct dnstap_input *in, struct dnsa_counters *c);
 
 /*
  * dnstap_input_tick: close the connections past their handshake or idle

@@ -363,3 +363,8 @@ int fs_started(const struct fs *fs)
 {
 	return fs != NULL && (fs->state == FS_S_DATA || fs->state == FS_S_STOPPED);
 }
+
+uint64_t fs_stats_errors(const struct fs_stats *st)
+{
+	return st ? st->err_content_type + st->err_toobig + st->err_malformed + st->err_protocol + st->err_truncated : 0;
+}

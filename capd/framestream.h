@@ -105,6 +105,9 @@ int fs_eof(struct fs *fs);
 const uint8_t *fs_output(const struct fs *fs, size_t *len);
 void fs_output_done(struct fs *fs, size_t n);
 
+/* fs_stats_errors: streams ended by a protocol error, every reason summed (0 for NULL). */
+uint64_t fs_stats_errors(const struct fs_stats *st);
+
 /* fs_started: 1 once START was seen (the handshake is over), else 0 (also for NULL). */
 int fs_started(const struct fs *fs);
 

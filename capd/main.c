@@ -1,31 +1,25 @@
-/* capd/main.c: the capture agent: options, set-up, privilege drop, event loop, tear-down. */
-#include <arpa/inet.h>
+/* capd/main.c: the capture agent: options, configuration, build the objects, run the loop, tear down. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <pwd.h>
 #include <signal.h>
-#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "capd/bootid.h"
 #include "capd/capd_conf.h"
-#include "capd/srvstats.h"
 #include "capd/capfile.h"
-#include "capd/dnstap.h"
 #include "capd/dnstap_input.h"
 #include "capd/evloop.h"
 #include "capd/geo.h"
 #include "capd/pcap_input.h"
 #include "capd/pipeline.h"
 #include "capd/sender.h"
+#include "capd/srvstats.h"
 #include "capd/zones.h"
 #include "common/errors.h"
 #include "common/keys.h"
@@ -44,8 +38,7 @@ struct capd {
 	struct pcap_input *pcap;
 	struct srvstats *srv;        /* the nameserver's own statistics; NULL: not configured */
 	struct fs_stats file_fs;     /* -r on a dnstap file */
-	uint64_t frames;             /* frames seen by on_frame (for -r ticks) */
-	uint64_t start_mono;
+	uint64_t frames;             /* frames read from the file (for its ticks) */
 	struct dnstap_input_stats seen; /* what was already logged */
 	uint64_t seen_send_errors;   /* sender's send_errors already logged */
 	int sends_failing;           /* a send failure was logged, not yet the recovery */
@@ -72,39 +65,11 @@ static void on_signal(int sig)
 		want_stop = 1;
 }
 
-/* a dnstap frame from a socket or a file */
-static void on_frame(void *arg, const uint8_t *frame, size_t len, unsigned flags)
-{
-	struct capd *d = arg;
-	struct capd_msg m;
-	if (flags & DNSTAP_FRAME_SHED) {
-		uint8_t type = 0, tr = 0, fam = 0;
-		if (dnstap_peek_type(frame, len, &type, &tr, &fam) == E_OK)
-			pipeline_shed(d->pipe, type, tr, fam);
-		else
-			pipeline_count(d->pipe, C_DNSTAP_ERRORS, 1);
-		return;
-	}
-	/* sample first: the cheap peek at type/transport/family is enough to count and decide */
-	uint8_t type = 0, tr = 0, fam = 0;
-	if (dnstap_peek_type(frame, len, &type, &tr, &fam) != E_OK) {
-		pipeline_count(d->pipe, C_DNSTAP_ERRORS, 1);
-		return;
-	}
-	uint32_t w = pipeline_admit(d->pipe, type, tr, fam);
-	if (!w)
-		return;
-	if (dnstap_decode(frame, len, &m) != E_OK) {
-		pipeline_count(d->pipe, C_DNSTAP_ERRORS, w); /* a sampled frame stands for w: an estimate */
-		return;
-	}
-	pipeline_record(d->pipe, &m, w);
-}
-
+/* a frame of a dnstap file: the pipeline, and its clock every 65536 frames */
 static void on_file_frame(void *arg, const uint8_t *frame, size_t len)
 {
 	struct capd *d = arg;
-	on_frame(arg, frame, len, 0);
+	pipeline_on_dnstap(d->pipe, frame, len, 0);
 	if ((++d->frames & 0xffff) == 0)
 		tick(d);
 }
@@ -115,52 +80,23 @@ static void on_pcap_msg(const struct capd_msg *m, void *arg)
 	pipeline_msg(d->pipe, m);
 }
 
-static uint64_t fs_errors(const struct fs_stats *s)
+static void on_pcap_ready(struct evloop *ev, int fd, uint32_t events, void *arg)
 {
-	return s->err_content_type + s->err_toobig + s->err_malformed + s->err_protocol + s->err_truncated;
+	struct capd *d = arg;
+	if (pcap_input_dispatch(d->pcap, 0) < 0)
+		log_warnx("pcap: %s", pcap_input_error(d->pcap));
 }
 
-/* every counter of every part, cumulative since start */
+/* every counter of every part, cumulative since start (the sender adds its own when sending) */
 static void collect(struct capd *d, struct dnsa_counters *c)
 {
 	memset(c, 0, sizeof *c);
 	pipeline_counters(d->pipe, c);
+	counters_set(c, C_FRAME_ERRORS, 0); /* sent by every capd, with or without a dnstap input */
+	dnstap_input_counters(d->dnstap, c);
+	capfile_counters(&d->file_fs, c);
+	pcap_input_counters(d->pcap, c);
 	srvstats_counters(d->srv, c);
-	uint64_t frame_err = fs_errors(&d->file_fs);
-	if (d->dnstap) {
-		struct dnstap_input_stats st;
-		dnstap_input_stats(d->dnstap, &st);
-		frame_err += fs_errors(&st.fs);
-		counters_set(c, C_DNSTAP_CONNS, st.conns_accepted);
-		counters_set(c, C_DNSTAP_REJECTED, st.conns_rejected);
-		counters_set(c, C_DNSTAP_DENIED, st.conns_denied);
-		counters_set(c, C_DNSTAP_HANDSHAKE_TIMEOUTS, st.handshake_timeouts);
-		counters_set(c, C_DNSTAP_IDLE_TIMEOUTS, st.idle_timeouts);
-		counters_set(c, C_DNSTAP_IO_ERRORS, st.err_io);
-		counters_set(c, C_DNSTAP_ACCEPT_ERRORS, st.err_accept);
-		counters_set(c, C_DROP_OVERLOAD, st.frames_shed);
-	}
-	counters_set(c, C_FRAME_ERRORS, frame_err);
-	if (d->pcap) {
-		struct pcap_input_stats ps;
-		uint64_t bad = 0;
-		pcap_input_stats(d->pcap, &ps);
-		for (int i = PKT_E_LINKTYPE; i < PKT_REASON_MAX; i++)
-			bad += ps.skipped[i];
-		counters_set(c, C_PCAP_RECV, ps.ps_recv);
-		counters_set(c, C_PCAP_DROP, ps.ps_drop);
-		counters_set(c, C_PCAP_IFDROP, ps.ps_ifdrop);
-		counters_set(c, C_PKT_ERRORS, bad);
-		counters_set(c, C_FRAG_REASSEMBLED, ps.frag.reassembled);
-		counters_set(c, C_FRAG_DROPPED, ps.frag.overlaps + ps.frag.too_big + ps.frag.timeouts +
-		    ps.frag.evicted + ps.frag.source_limit);
-		counters_set(c, C_TCP_FLOWS, ps.tcp.flows_created);
-		counters_set(c, C_TCP_EVICTED, ps.tcp.evicted_weak + ps.tcp.evicted_lru + ps.tcp.expired);
-		counters_set(c, C_TCP_GAPS, ps.tcp.gaps);
-		counters_set(c, C_DOT_CONNS, ps.dot_conns);
-		counters_set(c, C_DOH_CONNS, ps.doh_conns);
-		pcap_input_counters(d->pcap, c);
-	}
 }
 
 /*
@@ -287,94 +223,77 @@ static void reload(struct capd *d)
 	log_info("reloaded zones and client databases");
 }
 
+/* after the sockets, capture handles, key and databases are open: the configured user, no capability */
 static void drop_privileges(const struct capd_conf *c)
 {
-	if (c->user[0]) {
-		struct passwd *pw = getpwnam(c->user);
-		if (!pw)
-			fatalx("privileges.user: no user '%s'", c->user);
-		gid_t gid = pw->pw_gid;
-		if (c->group[0]) {
-			struct group *gr = getgrnam(c->group);
-			if (!gr)
-				fatalx("privileges.group: no group '%s'", c->group);
-			gid = gr->gr_gid;
-		}
-		if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid && getgid() == gid) {
-			/* started as that user already (systemd User=): nothing to switch */
-		} else if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(pw->pw_uid) < 0) {
-			fatal("cannot switch to user %s", c->user);
-		}
-		if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0))
-			fatalx("could regain root after dropping privileges");
-	}
+	char why[256];
+	if (privdrop_to(c->user, c->group, why, sizeof why) != E_OK)
+		fatalx("privileges.user: %s", why);
 	if ((geteuid() == 0 || getuid() == 0) && !c->allow_root)
 		fatalx("refusing to run as root: set privileges.user (or privileges.allow_root = yes)");
-	char why[256];
 	if (privdrop_caps(why, sizeof why) != E_OK)
 		fatalx("%s", why);
 }
 
-/* -r: what kind of file is it? */
-enum { CAP_DNSTAP, CAP_PCAP, CAP_UNKNOWN };
-static int capture_kind(const char *path)
+/* the objects every mode needs: the sender (node key), zones, client databases, the pipeline;
+ * capture_clock: -r, where adaptive sampling follows the capture's own timestamps */
+static void build(struct capd *d, int capture_clock)
 {
-	uint8_t b[4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		fatal("%s", path);
-	ssize_t n = read(fd, b, 4);
-	close(fd);
-	if (n != 4)
-		return CAP_UNKNOWN;
-	uint32_t be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-	if (be == 0) /* Frame Streams: a control frame starts with the 0 escape */
-		return CAP_DNSTAP;
-	if (be == 0xa1b2c3d4 || be == 0xd4c3b2a1 || be == 0xa1b23c4d || be == 0x4d3cb2a1 || be == 0x0a0d0d0a)
-		return CAP_PCAP;
-	return CAP_UNKNOWN;
-}
-
-static void pcap_conf(const struct capd_conf *c, struct pcap_input_conf *pc)
-{
-	memset(pc, 0, sizeof *pc);
-	pc->snaplen = (int)c->pcap_snaplen;
-	pc->buffer_size = (int)c->pcap_buffer;
-	pc->immediate = 0;
-	pc->filter = c->pcap_filter[0] ? c->pcap_filter : NULL;
-	pc->dns_ports[0] = (uint16_t)c->pcap_port;
-	pc->tcp.max_flows = (uint32_t)c->pcap_tcp_flows;
-	pc->tcp.buf_count = (uint32_t)c->pcap_tcp_buffers;
-	pc->tcp.big_count = (uint32_t)c->pcap_tcp_large_buffers;
-	pc->tcp.max_message = (uint32_t)c->pcap_tcp_max_message;
-	pc->tcp.ooo_count = (uint32_t)c->pcap_tcp_ooo_slots;
-	for (size_t i = 0; i < c->pcap_server.n && pc->nservers < PCAP_INPUT_MAX_SERVERS; i++) {
-		struct pcap_input_addr *a = &pc->servers[pc->nservers];
-		if (inet_pton(AF_INET, c->pcap_server.v[i], a->addr) == 1)
-			a->family = 4;
-		else if (inet_pton(AF_INET6, c->pcap_server.v[i], a->addr) == 1)
-			a->family = 6;
-		else
-			fatalx("pcap.server: '%s' is not an IP address", c->pcap_server.v[i]);
-		pc->nservers++;
+	char node[ENV_NAME_MAX + 1];
+	uint8_t key[ENV_KEY_LEN];
+	struct sender_conf sc;
+	const char *bad = NULL;
+	int rc = keys_load_node(d->conf.node_key, node, key);
+	if (rc != E_OK)
+		fatalx("%s: %s", d->conf.node_key, dnsa_strerror(rc));
+	capd_conf_sender(&d->conf, node, key, &sc);
+	/* before the first datagram: this boot's id, saved so the next start is above it whatever the clock says */
+	if (d->conf.state_dir[0]) {
+		char why[768], esc[LOG_ESC_SIZE(768)];
+		if (bootid_next(d->conf.state_dir, clock_us(CLOCK_REALTIME), &sc.boot_id, why, sizeof why) != E_OK)
+			log_warnx("boot id %" PRIu64 " not kept in state_dir (%s): with a clock set back, the next start's "
+			    "datagrams may be refused by aggd as old_boot", sc.boot_id,
+			    log_escape(why, LOG_ESC_STR, esc, sizeof esc));
 	}
+	rc = sender_new(&sc, &d->sender, &bad);
+	explicit_bzero(key, sizeof key);
+	if (rc != E_OK && bad)
+		fatalx("aggregator %s: %s", bad, dnsa_strerror(rc));
+	if (rc != E_OK)
+		fatalx("cannot set up sending: %s (payload_size %lld too small for the envelope and a counters datagram?)",
+		    dnsa_strerror(rc), (long long)d->conf.payload_size);
+
+	struct zones *z = NULL;
+	struct geo *g = NULL;
+	struct pipeline_conf pc;
+	int root_listed = 0;
+	if (load_zones_geo(d, &z, &root_listed, &g) != E_OK)
+		exit(1);
+	capd_conf_pipeline(&d->conf, &pc);
+	pc.capture_clock = capture_clock;
+	if (!(d->pipe = pipeline_new(&pc, d->sender, &z, root_listed, &g)))
+		fatalx("cannot set up the pipeline");
 }
 
+/* -r: one capture file through the pipeline, then the last batch and counters */
 static int run_file(struct capd *d, const char *path)
 {
-	int kind = capture_kind(path), rc = E_OK;
+	enum capfile_kind kind;
+	int rc = capfile_kind(path, &kind);
+	if (rc != E_OK)
+		fatalx("%s: %s", path, dnsa_strerror(rc));
 	uint64_t t0 = clock_us(CLOCK_MONOTONIC);
 	struct timespec c0, c1;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	tick(d);
-	if (kind == CAP_DNSTAP) {
+	if (kind == CAPFILE_DNSTAP) {
 		rc = capfile_dnstap_read(path, on_file_frame, d, &d->file_fs);
 		if (rc != E_OK)
 			log_warnx("%s: %s (frames before the problem were processed)", path, dnsa_strerror(rc));
-	} else if (kind == CAP_PCAP) {
+	} else if (kind == CAPFILE_PCAP) {
 		struct pcap_input_conf pc;
 		char err[512];
-		pcap_conf(&d->conf, &pc);
+		capd_conf_pcap(&d->conf, &pc);
 		pc.file = path;
 		if (!(d->pcap = pcap_input_new(&pc, on_pcap_msg, d, err, sizeof err)))
 			fatalx("%s: %s", path, err);
@@ -406,37 +325,16 @@ static int run_file(struct capd *d, const char *path)
 	return rc == E_OK ? 0 : 1;
 }
 
-static void on_pcap_ready(struct evloop *ev, int fd, uint32_t events, void *arg)
-{
-	struct capd *d = arg;
-	if (pcap_input_dispatch(d->pcap, 0) < 0)
-		log_warnx("pcap: %s", pcap_input_error(d->pcap));
-}
-
-static void run_live(struct capd *d, int foreground)
+/* the live inputs: dnstap listeners and/or a live capture, in one event loop */
+static void open_inputs(struct capd *d)
 {
 	const struct capd_conf *c = &d->conf;
-	struct dnsa_counters cnt;
+	struct dnstap_input_conf dc;
 	int err = 0;
-
 	if (!(d->ev = evloop_new()))
 		fatal("evloop");
-	if (c->dnstap_socket[0] || c->dnstap_tcp[0]) {
-		struct dnstap_input_conf dc = {
-			.unix_path = c->dnstap_socket[0] ? c->dnstap_socket : NULL,
-			.unix_owner = c->dnstap_user[0] ? c->dnstap_user : NULL,
-			.unix_group = c->dnstap_group[0] ? c->dnstap_group : NULL,
-			.unix_mode = capd_conf_socket_mode(c),
-			.tcp_listen = c->dnstap_tcp[0] ? c->dnstap_tcp : NULL,
-			.max_conns = (unsigned)c->dnstap_max_conns,
-			.tcp_max_conns = (unsigned)c->dnstap_tcp_max_conns,
-			.tcp_allow = c->tcp_allow,
-			.n_tcp_allow = c->n_tcp_allow,
-			.handshake_timeout_ms = (unsigned)c->dnstap_handshake_s * 1000u,
-			.idle_timeout_ms = c->dnstap_idle_s ? (unsigned)c->dnstap_idle_s * 1000u : UINT_MAX,
-			.buf_size = (size_t)c->dnstap_buffer,
-		};
-		if (!(d->dnstap = dnstap_input_new(&dc, d->ev, on_frame, d, &err)))
+	if (capd_conf_dnstap(c, &dc)) {
+		if (!(d->dnstap = dnstap_input_new(&dc, d->ev, pipeline_on_dnstap, d->pipe, &err)))
 			fatalx("dnstap input (%s%s%s): %s", dc.unix_path ? dc.unix_path : "",
 			    dc.unix_path && dc.tcp_listen ? ", " : "", dc.tcp_listen ? dc.tcp_listen : "", dnsa_strerror(err));
 		if (dc.tcp_listen)
@@ -445,9 +343,8 @@ static void run_live(struct capd *d, int foreground)
 	if (c->pcap_interface[0]) {
 		struct pcap_input_conf pc;
 		char errbuf[512];
-		pcap_conf(c, &pc);
+		capd_conf_pcap(c, &pc);
 		pc.interface = c->pcap_interface;
-		pc.immediate = 0;
 		if (!(d->pcap = pcap_input_new(&pc, on_pcap_msg, d, errbuf, sizeof errbuf)))
 			fatalx("pcap %s: %s", c->pcap_interface, errbuf);
 		if ((err = evloop_add(d->ev, pcap_input_fd(d->pcap), EPOLLIN, on_pcap_ready, d)) != E_OK)
@@ -455,27 +352,15 @@ static void run_live(struct capd *d, int foreground)
 	}
 	if (!d->dnstap && !d->pcap)
 		fatalx("no input configured (dnstap.socket, dnstap.tcp_listen or pcap.interface)");
+}
 
-	drop_privileges(c);
-	/* as the dropped user, so a missing socket permission shows at once; the first reading is the baseline */
-	struct srvstats_conf ssc;
-	capd_conf_srvstats(c, &ssc);
-	if (ssc.kind != SRV_NONE && (err = srvstats_new(&ssc, &d->srv)) != E_OK)
-		fatalx("server_stats: %s", dnsa_strerror(err));
-	if (d->srv && srvstats_read(d->srv) != SRVSTATS_DONE)
-		log_warnx("server_stats: %s (counted in srv_read_errors; retried every counters_interval)",
-		    srvstats_error(d->srv));
-	if (!foreground) {
-		if (daemon(0, 0) < 0)
-			fatal("daemon");
-		log_init("capd", c->syslog_on, (int)c->verbose);
-	}
-	log_info("started: node boot id %" PRIu64 ", sampling %s, %zu aggregator(s)", sender_boot_id(d->sender),
-	    c->sampling_mode, c->aggregator.n);
-
-	static struct log_rl srv_rl = LOG_RL_INIT(30, 600);
-	uint64_t interval = (uint64_t)c->counters_interval * 1000000u;
+/* the loop: inputs, the pipeline's clock, timeouts, logs once a second, counters, reloads */
+static void run_live(struct capd *d)
+{
+	struct dnsa_counters cnt;
+	uint64_t interval = (uint64_t)d->conf.counters_interval * 1000000u;
 	uint64_t next_counters = clock_us(CLOCK_MONOTONIC) + interval, next_log = 0;
+	static struct log_rl srv_rl = LOG_RL_INIT(30, 600);
 	while (!want_stop) {
 		int n = evloop_run_once(d->ev, 100);
 		if (n < 0 && n != -EINTR)
@@ -529,8 +414,9 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct capd d;
 	const char *capture = NULL;
-	int foreground = 0, check = 0, verbose = 0, ch;
+	int foreground = 0, check = 0, verbose = 0, ch, rc = 0;
 
+	/* options */
 	memset(&d, 0, sizeof d);
 	d.conf_path = "/etc/dnsa/capd.conf";
 	while ((ch = getopt_long(argc, argv, "c:fnvr:h", longopts, NULL)) != -1) {
@@ -548,8 +434,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+
+	/* configuration: -n and start-up refuse the same things (the checks that look at the system run in both) */
 	log_init("capd", 0, verbose);
-	/* -n and start-up refuse the same things: the checks that look at the system run in both */
 	if (capd_conf_load(&d.conf, d.conf_path, CONF_ENV, conf_err_stderr, NULL) != 0) {
 		capd_conf_free(&d.conf);
 		return 1;
@@ -561,7 +448,6 @@ int main(int argc, char **argv)
 	}
 	if (verbose < d.conf.verbose)
 		log_setverbose((int)d.conf.verbose);
-
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -569,63 +455,36 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	/* things that may need root: key file, sockets, databases */
-	char node[ENV_NAME_MAX + 1];
-	uint8_t key[ENV_KEY_LEN];
-	int rc = keys_load_node(d.conf.node_key, node, key);
-	if (rc != E_OK)
-		fatalx("%s: %s", d.conf.node_key, dnsa_strerror(rc));
-	/* before the first datagram: this boot's id, saved so the next start is above it whatever the clock says */
-	uint64_t boot_id = 0;
-	if (d.conf.state_dir[0]) {
-		char why[768], esc[LOG_ESC_SIZE(768)];
-		if (bootid_next(d.conf.state_dir, clock_us(CLOCK_REALTIME), &boot_id, why, sizeof why) != E_OK)
-			log_warnx("boot id %" PRIu64 " not kept in state_dir (%s): with a clock set back, the next start's "
-			    "datagrams may be refused by aggd as old_boot", boot_id, log_escape(why, LOG_ESC_STR, esc, sizeof esc));
-	}
-	struct sender_conf sc = {
-		.boot_id = boot_id,
-		.aggregators = (const char *const *)d.conf.aggregator.v,
-		.n_aggregators = d.conf.aggregator.n,
-		.node = node,
-		.key = key,
-		.payload_size = (size_t)d.conf.payload_size,
-		.flush_us = (uint64_t)d.conf.flush_ms * 1000u,
-		.failback_us = (uint64_t)d.conf.failback_s * 1000000u,
-		.sndbuf = (int)d.conf.sndbuf,
-	};
-	const char *bad = NULL;
-	if ((rc = sender_new(&sc, &d.sender, &bad)) != E_OK)
-	{
-		if (bad)
-			fatalx("aggregator %s: %s", bad, dnsa_strerror(rc));
-		fatalx("cannot set up sending: %s (payload_size %lld too small for the envelope and a counters datagram?)",
-		    dnsa_strerror(rc), (long long)d.conf.payload_size);
-	}
-	explicit_bzero(key, sizeof key);
-
-	struct zones *z = NULL;
-	struct geo *g = NULL;
-	int root_listed = 0;
-	if (load_zones_geo(&d, &z, &root_listed, &g) != E_OK)
-		return 1;
-	struct pipeline_conf pc;
-	capd_conf_pipeline(&d.conf, &pc);
-	pc.capture_clock = capture != NULL; /* -r: adaptive sampling follows the capture's own timestamps */
-	if (!(d.pipe = pipeline_new(&pc, d.sender, &z, root_listed, &g)))
-		fatalx("cannot set up the pipeline");
-
+	/* build what may need root (key file, sockets, capture, databases), then drop it */
+	build(&d, capture != NULL);
 	if (capture) {
 		drop_privileges(&d.conf);
 		rc = run_file(&d, capture);
 	} else {
-		run_live(&d, foreground);
-		rc = 0;
+		open_inputs(&d);
+		drop_privileges(&d.conf);
+		/* as the dropped user, so a missing socket permission shows at once; the first reading is the baseline */
+		struct srvstats_conf ssc;
+		capd_conf_srvstats(&d.conf, &ssc);
+		if (ssc.kind != SRV_NONE && (rc = srvstats_new(&ssc, &d.srv)) != E_OK)
+			fatalx("server_stats: %s", dnsa_strerror(rc));
+		if (d.srv && srvstats_read(d.srv) != SRVSTATS_DONE)
+			log_warnx("server_stats: %s (counted in srv_read_errors; retried every counters_interval)",
+			    srvstats_error(d.srv));
+		if (!foreground) {
+			if (daemon(0, 0) < 0)
+				fatal("daemon");
+			log_init("capd", d.conf.syslog_on, (int)d.conf.verbose);
+		}
+		log_info("started: node boot id %" PRIu64 ", sampling %s, %zu aggregator(s)", sender_boot_id(d.sender),
+		    d.conf.sampling_mode, d.conf.aggregator.n);
+		run_live(&d);
 	}
 
+	/* tear down */
+	srvstats_free(d.srv);
 	pcap_input_free(d.pcap);
 	dnstap_input_free(d.dnstap);
-	srvstats_free(d.srv);
 	evloop_free(d.ev);
 	pipeline_free(d.pipe);
 	sender_free(d.sender);

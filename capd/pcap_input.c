@@ -528,12 +528,27 @@ void pcap_input_stats(struct pcap_input *p, struct pcap_input_stats *st)
 
 void pcap_input_counters(struct pcap_input *p, struct dnsa_counters *c)
 {
-	struct pcap_input_stats st;
-	if (!p)
+	struct pcap_input_stats ps;
+	uint64_t bad = 0;
+	if (p == NULL || c == NULL)
 		return;
-	pcap_input_stats(p, &st);
-	counters_set(c, C_TCP_LOST, st.tcp.lost);
-	counters_set(c, C_MSG_CUT, st.cut);
-	counters_set(c, C_TCP_TFO, st.tcp.tfo);
-	counters_set(c, C_TCP_RESYNCS, st.tcp.resyncs);
+	pcap_input_stats(p, &ps);
+	for (int i = PKT_E_LINKTYPE; i < PKT_REASON_MAX; i++)
+		bad += ps.skipped[i];
+	counters_set(c, C_PCAP_RECV, ps.ps_recv);
+	counters_set(c, C_PCAP_DROP, ps.ps_drop);
+	counters_set(c, C_PCAP_IFDROP, ps.ps_ifdrop);
+	counters_set(c, C_PKT_ERRORS, bad);
+	counters_set(c, C_FRAG_REASSEMBLED, ps.frag.reassembled);
+	counters_set(c, C_FRAG_DROPPED, ps.frag.overlaps + ps.frag.too_big + ps.frag.timeouts + ps.frag.evicted +
+	    ps.frag.source_limit);
+	counters_set(c, C_TCP_FLOWS, ps.tcp.flows_created);
+	counters_set(c, C_TCP_EVICTED, ps.tcp.evicted_weak + ps.tcp.evicted_lru + ps.tcp.expired);
+	counters_set(c, C_TCP_GAPS, ps.tcp.gaps);
+	counters_set(c, C_DOT_CONNS, ps.dot_conns);
+	counters_set(c, C_DOH_CONNS, ps.doh_conns);
+	counters_set(c, C_TCP_LOST, ps.tcp.lost);
+	counters_set(c, C_MSG_CUT, ps.cut);
+	counters_set(c, C_TCP_TFO, ps.tcp.tfo);
+	counters_set(c, C_TCP_RESYNCS, ps.tcp.resyncs);
 }

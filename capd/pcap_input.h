@@ -9,6 +9,7 @@
 #include "capd/msg.h"
 #include "capd/pktdecode.h"
 #include "capd/tcpreasm.h"
+#include "common/record.h"
 
 /*
  * One DNS message per callback, as struct capd_msg (capd/msg.h):
@@ -149,11 +150,12 @@ void pcap_input_tick(struct pcap_input *p, uint64_t now_us);
 void pcap_input_stats(struct pcap_input *p, struct pcap_input_stats *st);
 
 /*
- * pcap_input_counters: set the counters-datagram values only this input
- * knows (tcp_lost, msg_cut, tcp_tfo, tcp_resyncs) in c. p may be NULL
- * (nothing set). Cannot fail.
+ * pcap_input_counters: set this input's counters in c (pcap_stats refreshed):
+ * C_PCAP_RECV, C_PCAP_DROP, C_PCAP_IFDROP, C_PKT_ERRORS (packets skipped
+ * for any reason from PKT_E_LINKTYPE on), C_FRAG_*, C_TCP_* (tcp_lost,
+ * tcp_tfo and tcp_resyncs included), C_MSG_CUT, C_DOT_CONNS, C_DOH_CONNS.
+ * NULL p: nothing set.
  */
-struct dnsa_counters;
 void pcap_input_counters(struct pcap_input *p, struct dnsa_counters *c);
 
 #endif

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "capd/dnsparse.h"
+#include "capd/dnstap.h"
+#include "capd/dnstap_input.h"
 #include "capd/geo.h"
 #include "capd/pipeline.h"
 #include "capd/sender.h"
@@ -327,4 +329,27 @@ void pipeline_count(struct pipeline *p, unsigned id, uint64_t v)
 {
 	if (id < C_COUNTER_MAX)
 		p->ctr[id] += v;
+}
+
+void pipeline_on_dnstap(void *pipeline, const uint8_t *frame, size_t len, unsigned flags)
+{
+	struct pipeline *p = pipeline;
+	struct capd_msg m;
+	uint8_t type = 0, tr = 0, fam = 0;
+	if (dnstap_peek_type(frame, len, &type, &tr, &fam) != E_OK) {
+		pipeline_count(p, C_DNSTAP_ERRORS, 1);
+		return;
+	}
+	if (flags & DNSTAP_FRAME_SHED) {
+		pipeline_shed(p, type, tr, fam);
+		return;
+	}
+	uint32_t w = pipeline_admit(p, type, tr, fam);
+	if (!w)
+		return;
+	if (dnstap_decode(frame, len, &m) != E_OK) {
+		pipeline_count(p, C_DNSTAP_ERRORS, w); /* a sampled frame stands for w: an estimate */
+		return;
+	}
+	pipeline_record(p, &m, w);
 }

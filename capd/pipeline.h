@@ -2,6 +2,7 @@
 #ifndef DNSA_CAPD_PIPELINE_H
 #define DNSA_CAPD_PIPELINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "capd/msg.h"
@@ -72,6 +73,16 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t weig
  * sampled. type/transport/family as in struct capd_msg.
  */
 void pipeline_shed(struct pipeline *p, uint8_t type, uint8_t transport, uint8_t family);
+
+/*
+ * pipeline_on_dnstap: a dnstap frame from a socket or a file (a
+ * dnstap_frame_fn: pass the pipeline as its arg). Sample first: the cheap
+ * peek at type, transport and family is enough to count and decide; only
+ * an admitted frame is decoded and recorded. flags DNSTAP_FRAME_SHED (capd
+ * is behind): counted, never sampled. A frame that does not decode is
+ * counted in C_DNSTAP_ERRORS.
+ */
+void pipeline_on_dnstap(void *pipeline, const uint8_t *frame, size_t len, unsigned flags);
 
 /* pipeline_replace_zones / _geo: reload (SIGHUP); takes over *z / *g like pipeline_new. */
 void pipeline_replace_zones(struct pipeline *p, struct zones **z, int root_listed);

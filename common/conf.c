@@ -1,7 +1,9 @@
 /* common/conf.c: declarative configuration tables: parsing, validation, defaults and --help. */
 #include <ctype.h>
+#include <grp.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,24 @@ void conf_bad(struct conf_ctx *x, const char *key, const char *val, const char *
 	va_end(ap);
 	conf_report(x->err, x->arg, x->path, conf_find_line(x->path, key, val), "%s: %s", key, msg);
 	x->errors++;
+}
+
+int conf_check_user(const void *conf, const void *value, unsigned flags, char *why, size_t cap)
+{
+	const char *u = value;
+	if (!u[0] || getpwnam(u))
+		return 0;
+	snprintf(why, cap, "no such user '%.64s'", u);
+	return 1;
+}
+
+int conf_check_group(const void *conf, const void *value, unsigned flags, char *why, size_t cap)
+{
+	const char *g = value;
+	if (!g[0] || getgrnam(g))
+		return 0;
+	snprintf(why, cap, "no such group '%.64s'", g);
+	return 1;
 }
 
 void conf_err_stderr(void *arg, const char *msg)

@@ -116,6 +116,10 @@ struct conf_ctx {
 void conf_bad(struct conf_ctx *x, const char *key, const char *val, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* checks several programs share (conf_check_fn): an existing user name, group name; "" passes */
+int conf_check_user(const void *conf, const void *value, unsigned flags, char *why, size_t cap);
+int conf_check_group(const void *conf, const void *value, unsigned flags, char *why, size_t cap);
+
 /* conf_usage: print every option with type, range, default and help. */
 void conf_usage(const struct conf_opt *tab, FILE *f);
 

@@ -22,7 +22,7 @@ int privdrop_to(const char *user, const char *group, char *why, size_t cap)
 	int rc;
 
 	why[0] = '\0';
-	if (!user || !user[0] || geteuid() != 0)
+	if (!user || !user[0])
 		return E_OK;
 	if (!(pw = getpwnam(user))) {
 		snprintf(why, cap, "no such user '%s'", user);
@@ -37,6 +37,12 @@ int privdrop_to(const char *user, const char *group, char *why, size_t cap)
 		gid = gr->gr_gid;
 	}
 	uid_t uid = pw->pw_uid;
+	if (getuid() == uid && geteuid() == uid && getgid() == gid)
+		return E_OK; /* started as that user already (systemd User=): nothing to switch */
+	if (geteuid() != 0) {
+		snprintf(why, cap, "cannot switch to %s: not started as root", user);
+		return -EPERM;
+	}
 	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
 		rc = -errno;
 		snprintf(why, cap, "cannot switch to %s: %s", user, strerror(errno));

@@ -6,12 +6,13 @@
 #include <sys/types.h>
 
 /*
- * privdrop_to: when running as root and user is non-empty, switch to user
- * and group (empty group: the user's primary group): setgroups to that one
- * group, setresgid, setresuid, then check that root cannot be regained.
- * When not root, or user is empty, nothing changes. Returns E_OK,
- * E_NOTFOUND (no such user or group) or -errno; why[0..cap) explains a
- * failure.
+ * privdrop_to: when user is non-empty, switch to user and group (empty
+ * group: the user's primary group): setgroups to that one group,
+ * setresgid, setresuid, then check that root cannot be regained. Already
+ * running as exactly that user and group (systemd User=): nothing to do.
+ * Empty user: nothing changes. Returns E_OK, E_NOTFOUND (no such user or
+ * group), -EPERM (not root, so cannot switch; or root could be regained)
+ * or -errno; why[0..cap) explains a failure.
  */
 int privdrop_to(const char *user, const char *group, char *why, size_t cap);
 

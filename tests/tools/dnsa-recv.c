@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/addr.h"
 #include "common/envelope.h"
 #include "common/errors.h"
 #include "common/keys.h"
@@ -145,34 +146,10 @@ static void on_sig(int s)
 
 static int bind_addr(const char *spec)
 {
-	char host[128];
-	const char *colon = strrchr(spec, ':');
-	if (!colon || (size_t)(colon - spec) >= sizeof host)
-		return -1;
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = '\0';
-	int port = atoi(colon + 1);
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	memset(&ss, 0, sizeof ss);
-	char *h = host;
-	if (h[0] == '[') {
-		h++;
-		h[strlen(h) - 1] = '\0';
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, h, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		sl = sizeof *s4;
-	} else if (inet_pton(AF_INET6, h, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		sl = sizeof *s6;
-	} else {
+	if (addr_parse_hostport(spec, 0, &ss, &sl) != E_OK)
 		return -1;
-	}
 	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0)
 		return -1;

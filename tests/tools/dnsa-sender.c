@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "aggd/stage.h"
+#include "common/addr.h"
 #include "common/envelope.h"
 #include "common/errors.h"
 #include "common/keys.h"
@@ -314,33 +315,10 @@ static int connect_to(const char *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon = s[0] == '[' ? strstr(s, "]:") : strrchr(s, ':');
 	int fd;
 
-	memset(&ss, 0, sizeof ss);
-	if (!colon || (size_t)(colon - s) >= sizeof host)
+	if (addr_parse_hostport(s, 0, &ss, &sl) != E_OK)
 		return -1;
-	int port = atoi(colon + (s[0] == '[' ? 2 : 1));
-	if (s[0] == '[') {
-		struct sockaddr_in6 *a = (void *)&ss;
-		memcpy(host, s + 1, (size_t)(colon - s - 1));
-		host[colon - s - 1] = '\0';
-		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
-			return -1;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		sl = sizeof *a;
-	} else {
-		struct sockaddr_in *a = (void *)&ss;
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = '\0';
-		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			return -1;
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t)port);
-		sl = sizeof *a;
-	}
 	if ((fd = socket(ss.ss_family, SOCK_DGRAM, 0)) < 0)
 		return -1;
 	int sb = 4 << 20;

@@ -19,6 +19,7 @@
 #include "capd/dnstap_input.h"
 #include "capd/evloop.h"
 #include "common/errors.h"
+#include "common/record.h"
 #include "tests/tap.h"
 
 static char dir[64];
@@ -242,6 +243,19 @@ static void pools(void)
 	dnstap_input_stats(in, &st);
 	is(st.conns_accepted, 5, "5 accepted in all");
 	is(st.conns_rejected, 4, "4 rejected in all");
+	struct dnsa_counters cn;
+	memset(&cn, 0, sizeof cn);
+	counters_set(&cn, C_FRAME_ERRORS, 7);
+	dnstap_input_counters(in, &cn);
+	ok(counters_has(&cn, C_DNSTAP_CONNS) && cn.value[C_DNSTAP_CONNS] == 5 && cn.value[C_DNSTAP_REJECTED] == 4 &&
+	    counters_has(&cn, C_DNSTAP_DENIED) && cn.value[C_DNSTAP_DENIED] == 0 &&
+	    counters_has(&cn, C_DNSTAP_HANDSHAKE_TIMEOUTS) && counters_has(&cn, C_DNSTAP_IDLE_TIMEOUTS) &&
+	    counters_has(&cn, C_DNSTAP_IO_ERRORS) && counters_has(&cn, C_DNSTAP_ACCEPT_ERRORS) &&
+	    counters_has(&cn, C_DROP_OVERLOAD), "dnstap_input_counters: connections 5, rejected 4, every refusal counter set");
+	is(cn.value[C_FRAME_ERRORS], 7, "frame errors are added to what the counters already hold");
+	dnstap_input_counters(NULL, &cn);
+	dnstap_input_counters(in, NULL);
+	is(cn.value[C_DNSTAP_CONNS], 5, "NULL input or counters: nothing changes");
 	for (int i = 0; i < 6; i++)
 		if (t[i] >= 0)
 			close(t[i]);
