@@ -9,11 +9,13 @@
  * aggd appends one row per accepted datagram to the `datagram` table of the
  * staging database (schema: sql/staging.sql, applied at open). Rows wait in a
  * bounded queue and are committed many per transaction, when `batch_rows`
- * are queued or the oldest has waited `flush_ms`. A busy, locked, full or
- * failing database never blocks the caller for more than `busy_timeout_ms`
- * and never loses a queued row: the transaction is rolled back, the rows
- * stay queued and are retried after a back-off. Only when the queue is full
- * does stage_put refuse a row (the caller counts the drop).
+ * are queued or the oldest has waited `flush_ms`, by a writer thread once
+ * stage_start has run (aggd), else by the caller's stage_flush. A busy,
+ * locked, full or failing database never blocks the caller (with the
+ * thread; without it, for at most `busy_timeout_ms` per attempt) and never
+ * loses a queued row: the transaction is rolled back, the rows stay queued
+ * and are retried after a back-off. Only when the queue is full does
+ * stage_put refuse a row (the caller counts the drop).
  *
  * Durability: WAL with synchronous=NORMAL, so a committed row survives the
  * death of the process (kill -9); a power loss may lose the last commits.
