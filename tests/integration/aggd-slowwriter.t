@@ -3,14 +3,14 @@
 #
 # Another process holds the database's write lock for 3 s and every commit attempt
 # waits busy_timeout_ms = 1000 on it. When the receive loop itself committed, each
-# attempt stopped receiving for a second, the (small) socket buffer overflowed and the
+# attempt stopped receiving for a second, the socket buffer (2 MB, ~0.3 s here) overflowed and the
 # kernel dropped datagrams (seen as sequence gaps). With the writer thread the loop
 # keeps reading: what the bounded queue cannot hold is dropped by aggd and counted.
 . "$(dirname "$0")/../lib/aggd-test.sh"
 
 PORT=$(free_port)
 keygen node1
-write_conf "rcvbuf = 256K" "queue_rows = 3000" "busy_timeout_ms = 1000" "flush_ms = 50"
+write_conf "rcvbuf = 2M" "queue_rows = 3000" "busy_timeout_ms = 1000" "flush_ms = 50"
 start_aggd; ok $? "aggd started"
 S=127.0.0.1:$PORT
 "$B/dnsa-sender" -k "$T/node1.key" -s "$S" -b 10 -n 100 -r 5000 > /dev/null

@@ -288,7 +288,7 @@ int main(void)
 		}
 		stage_counters(ts, &tsc);
 		ok(tsc.failures >= 2, "  the writer's attempts fail meanwhile (%llu)", (unsigned long long)tsc.failures);
-		ok(worst < 100000, "  no put waited on SQLite: slowest %lld us (each attempt waits 200 ms)", (long long)worst);
+		ok(worst < 150000, "  no put waited on SQLite: slowest %lld us (each attempt waits 200 ms)", (long long)worst);
 		is(tsc.dropped, (uint64_t)(offered - taken2), "  queue full: %d offered, %d queued, the rest counted dropped",
 		    offered, taken2);
 		is(taken2, 50, "  queue_rows (50) taken");
