@@ -154,8 +154,11 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		log_warnx("staging: replay state not loaded (%s): windows start empty",
 		    log_escape(stage_errmsg(st), LOG_ESC_STR, m, sizeof m));
-	log_info("started: %zu node keys, %d nodes' replay state restored, staging %s", nkeys,
-	    rc < 0 ? 0 : rc, conf.staging);
+	int nseeded = rc < 0 ? 0 : rc;
+	/* from here on the receive loop never waits on SQLite: a thread commits */
+	if ((rc = stage_start(st)) != E_OK)
+		log_warnx("staging: no writer thread (%s): commits run in the receive loop", dnsa_strerror(rc));
+	log_info("started: %zu node keys, %d nodes' replay state restored, staging %s", nkeys, nseeded, conf.staging);
 
 	signals();
 	struct server srv = {

@@ -28,6 +28,7 @@ struct loop {
 	struct stage_counters last_stage;
 	int64_t last_summary_ms;
 	unsigned failing;                   /* failed commits since the last success */
+	uint64_t seen_failures, seen_commits; /* the writer's counters at the last look */
 };
 
 static int64_t mono_ms(void)
@@ -77,20 +78,33 @@ static void handle(struct loop *l, unsigned j, int64_t now_us, int64_t now_ms)
 /* SQLite's messages may quote what is in the file: escaped like any outside string */
 static const char *db_msg(struct loop *l, char *buf, size_t cap)
 {
-	return log_escape(stage_errmsg(l->s->stage), LOG_ESC_STR, buf, cap);
+	char raw[256];
+	return log_escape(stage_errmsg_copy(l->s->stage, raw, sizeof raw), LOG_ESC_STR, buf, cap);
 }
 
+/* without the writer thread only (stage_flush does nothing while it runs) */
 static void flush(struct loop *l, int64_t now_ms)
 {
+	stage_flush(l->s->stage, now_ms);
+}
+
+/* what the writer (thread or flush) did since the last look: failures are logged, rate-limited */
+static void watch_writer(struct loop *l)
+{
+	struct stage_counters sc;
 	char m[LOG_ESC_SIZE(256)];
-	int rc = stage_flush(l->s->stage, now_ms);
-	if (rc < 0) {
-		l->failing++;
-		log_warnx_rl(&l->rl_db, "staging: commit failed, rows kept queued: %s", db_msg(l, m, sizeof m));
-	} else if (rc > 0 && l->failing) {
+
+	stage_counters(l->s->stage, &sc);
+	if (sc.failures > l->seen_failures) {
+		l->failing += (unsigned)(sc.failures - l->seen_failures);
+		log_warnx_rl(&l->rl_db, "staging: commit failed, rows kept queued: %s (%u queued)", db_msg(l, m, sizeof m),
+		    sc.depth);
+	} else if (sc.commits > l->seen_commits && l->failing) {
 		log_info("staging: commits resumed after %u failed attempts", l->failing);
 		l->failing = 0;
 	}
+	l->seen_failures = sc.failures;
+	l->seen_commits = sc.commits;
 }
 
 static void receive(struct loop *l, size_t i)
@@ -138,13 +152,9 @@ static void write_stats(struct loop *l)
 	nodestats_foreach_delta(l->s->ns, add_stat, l);
 	if (l->stats_oom || l->nstats == 0)
 		return;
-	char m[LOG_ESC_SIZE(256)];
-	int rc = stage_write_stats(l->s->stage, real_us(), l->stats, l->nstats);
-	if (rc == E_OK)
-		nodestats_mark_flushed(l->s->ns);
-	else
-		log_warnx_rl(&l->rl_db, "staging: node_stats not written (kept for the next try): %s",
-		    db_msg(l, m, sizeof m));
+	/* the stage keeps the increments whatever happens (and retries them): never send them twice */
+	stage_write_stats(l->s->stage, real_us(), l->stats, l->nstats);
+	nodestats_mark_flushed(l->s->ns);
 }
 
 static void summary(struct loop *l, int64_t now_ms)
@@ -244,6 +254,7 @@ int server_run(struct server *s)
 		now = mono_ms();
 		if (stage_due(s->stage, now) == 0)
 			flush(&l, now);
+		watch_writer(&l);
 		if (now >= next_stats) {
 			write_stats(&l);
 			next_stats = now + s->conf->stats_interval * 1000;

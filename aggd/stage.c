@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,32 @@ struct stage {
 	int64_t retry_at;          /* no commit attempt before this (monotonic ms) */
 	unsigned backoff;          /* current back-off, ms; 0 when healthy */
 	struct stage_counters ctr;
-	char errmsg[256];
+	char errmsg[256];          /* the last database error, for the caller */
+	char werr[256];            /* the same, as the database side writes it (copied to errmsg under mu) */
+	/*
+	 * The writer thread (stage_start). The receive loop only copies rows
+	 * into the ring (stage_put); the thread commits them. mu guards head,
+	 * count, used, ctr, errmsg, retry_at, backoff, the pending stats and the
+	 * flags; the thread alone touches db and its statements, and the rows
+	 * [head, head + count) it is committing stay where they are until it
+	 * advances head (stage_put only writes outside them).
+	 */
+	pthread_mutex_t mu;
+	pthread_cond_t wake;       /* to the writer: rows or stats queued, stop */
+	pthread_t thread;
+	int threaded;              /* the writer thread runs */
+	int stop;                  /* writer: finish (commit until drain_until) and exit */
+	int64_t drain_until;       /* monotonic ms */
+	struct pend_stat *pend;    /* node_stats rows waiting for the writer (merged by node, counter) */
+	size_t npend, cappend;
+	int64_t pend_time_us;      /* time_us of the newest stage_write_stats among them */
+};
+
+/* a node_stats increment waiting for the writer thread */
+struct pend_stat {
+	char node[NAME_MAX_LEN + 1];
+	char counter[48];
+	int64_t value;
 };
 
 const char *stage_schema(void) { return schema_sql; }
@@ -231,7 +257,7 @@ static char *resolve_dir(const char *path)
 /* map an SQLite result to a project code and remember its message */
 static int db_fail(struct stage *st, int rc)
 {
-	snprintf(st->errmsg, sizeof st->errmsg, "%s (%s)",
+	snprintf(st->werr, sizeof st->werr, "%s (%s)",
 	    st->db ? sqlite3_errmsg(st->db) : "no database", sqlite3_errstr(rc));
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
@@ -258,7 +284,7 @@ static void db_close(struct stage *st)
 
 static int db_open(struct stage *st)
 {
-	int rc = check_files(st->path, st->errmsg, sizeof st->errmsg);
+	int rc = check_files(st->path, st->werr, sizeof st->werr);
 	if (rc != E_OK)
 		return rc;
 	rc = sqlite3_open_v2(st->path, &st->db,
@@ -348,6 +374,8 @@ struct stage *stage_new(const struct stage_conf *c, int *err)
 	if (!(st = calloc(1, sizeof *st)))
 		return NULL;
 	st->conf = *c;
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->wake, NULL);
 	st->rows = calloc(c->queue_rows, sizeof *st->rows);
 	st->arena = malloc(c->queue_bytes);
 	if (!st->rows || !st->arena) {
@@ -367,6 +395,7 @@ struct stage *stage_new(const struct stage_conf *c, int *err)
 	}
 	/* a locked database is not fatal: the schema waits for the first flush */
 	rc = db_prepare(st);
+	memcpy(st->errmsg, st->werr, sizeof st->errmsg);
 	if (rc != E_OK && rc != -EBUSY) {
 		*err = rc;
 		stage_free(st);
@@ -376,14 +405,32 @@ struct stage *stage_new(const struct stage_conf *c, int *err)
 	return st;
 }
 
+static void writer_stop(struct stage *st, int64_t drain_until)
+{
+	if (!st->threaded)
+		return;
+	pthread_mutex_lock(&st->mu);
+	st->stop = 1;
+	st->drain_until = drain_until;
+	pthread_cond_signal(&st->wake);
+	pthread_mutex_unlock(&st->mu);
+	pthread_join(st->thread, NULL);
+	st->threaded = 0;
+	st->stop = 0;
+}
+
 void stage_free(struct stage *st)
 {
 	if (!st)
 		return;
+	writer_stop(st, 0);
 	db_close(st);
 	free(st->path);
 	free(st->rows);
 	free(st->arena);
+	free(st->pend);
+	pthread_cond_destroy(&st->wake);
+	pthread_mutex_destroy(&st->mu);
 	free(st);
 }
 
@@ -415,8 +462,11 @@ int stage_put(struct stage *st, const struct stage_row *row, int64_t now_ms)
 
 	if (name_len == 0 || name_len > NAME_MAX_LEN || name_len + row->len > st->conf.queue_bytes)
 		return E_INVAL;
+	/* uncontended most of the time: the writer holds mu only to take or retire a batch */
+	pthread_mutex_lock(&st->mu);
 	if (st->count == st->conf.queue_rows || (off = arena_place(st, name_len + row->len)) < 0) {
 		st->ctr.dropped++;
+		pthread_mutex_unlock(&st->mu);
 		return E_SPACE;
 	}
 	struct qrow *q = &st->rows[(st->head + st->count) % st->conf.queue_rows];
@@ -434,21 +484,34 @@ int stage_put(struct stage *st, const struct stage_row *row, int64_t now_ms)
 	st->count++;
 	st->used += name_len + row->len;
 	st->ctr.queued++;
+	/* wake the writer only when it may be waiting for this: the first row, or a full batch */
+	if (st->threaded && (st->count == 1 || st->count == st->conf.batch_rows))
+		pthread_cond_signal(&st->wake);
+	pthread_mutex_unlock(&st->mu);
 	return E_OK;
 }
 
-int64_t stage_due(const struct stage *st, int64_t now_ms)
+/* mu held: ms until the next commit attempt (0 = now), -1 when the queue is empty; age ignored when draining */
+static int64_t due_locked(const struct stage *st, int64_t now_ms, int draining)
 {
 	if (st->count == 0)
 		return -1;
-	int64_t due = st->count >= st->conf.batch_rows ? now_ms
+	int64_t due = st->count >= st->conf.batch_rows || draining ? now_ms
 	    : st->rows[st->head].queued_ms + st->conf.flush_ms;
 	if (due < st->retry_at)
 		due = st->retry_at;
 	return due <= now_ms ? 0 : due - now_ms;
 }
 
-static int tx_fail(struct stage *st, int rc, int64_t now_ms)
+int64_t stage_due(const struct stage *st, int64_t now_ms)
+{
+	if (st->threaded)
+		return -1;
+	return due_locked(st, now_ms, 0);
+}
+
+/* database side (no mu): undo a failed transaction; the project code of rc */
+static int tx_undo(struct stage *st, int rc)
 {
 	int e = db_fail(st, rc);
 	if (st->ins)
@@ -459,40 +522,34 @@ static int tx_fail(struct stage *st, int rc, int64_t now_ms)
 		sqlite3_reset(st->stat);
 	if (st->db && !sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	/* other errors than busy/full may come from a broken file handle: start afresh */
-	if (e == -EIO) {
-		db_close(st);
-		st->ctr.reopens++;
-	}
+	return e;
+}
+
+/* mu held: count a failed attempt e and back off */
+static void failed_locked(struct stage *st, int e, int reopened, int64_t now_ms)
+{
+	memcpy(st->errmsg, st->werr, sizeof st->errmsg);
+	st->ctr.reopens += (unsigned)reopened;
 	st->ctr.failures++;
 	st->backoff = st->backoff ? st->backoff * 2 : (st->conf.retry_ms ? st->conf.retry_ms : 50);
 	if (st->backoff > BACKOFF_MAX_MS)
 		st->backoff = BACKOFF_MAX_MS;
 	st->retry_at = now_ms + st->backoff;
-	return e;
+	(void)e;
 }
 
-int stage_flush(struct stage *st, int64_t now_ms)
+/* database side (no mu): one transaction of the n rows from ring index h on. E_OK or the error */
+static int commit_rows(struct stage *st, unsigned h, unsigned n, int *reopened)
 {
-	unsigned n = st->count < st->conf.batch_rows ? st->count : st->conf.batch_rows;
 	sqlite3_int64 first_id = 0;
-	int rc;
+	int rc, e;
 
-	if (n == 0 || now_ms < st->retry_at)
-		return 0;
-	if ((rc = db_prepare(st)) != E_OK) {
-		st->ctr.failures++;
-		st->backoff = st->backoff ? st->backoff * 2 : (st->conf.retry_ms ? st->conf.retry_ms : 50);
-		if (st->backoff > BACKOFF_MAX_MS)
-			st->backoff = BACKOFF_MAX_MS;
-		st->retry_at = now_ms + st->backoff;
-		return rc;
-	}
+	*reopened = 0;
+	if ((e = db_prepare(st)) != E_OK)
+		return e;
 	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return tx_fail(st, rc, now_ms);
-	for (unsigned i = 0; i < n; i++) {
-		const struct qrow *q = &st->rows[(st->head + i) % st->conf.queue_rows];
+	for (unsigned i = 0; rc == SQLITE_OK && i < n; i++) {
+		const struct qrow *q = &st->rows[(h + i) % st->conf.queue_rows];
 		const uint8_t *p = st->arena + q->off;
 		sqlite3_bind_text(st->ins, 1, (const char *)p, q->name_len, SQLITE_STATIC);
 		sqlite3_bind_int64(st->ins, 2, (sqlite3_int64)q->boot_id);
@@ -503,19 +560,52 @@ int stage_flush(struct stage *st, int64_t now_ms)
 		sqlite3_bind_blob(st->ins, 7, p + q->name_len, (int)q->len, SQLITE_STATIC);
 		rc = sqlite3_step(st->ins);
 		if (rc != SQLITE_DONE)
-			return tx_fail(st, rc, now_ms);
+			break;
+		rc = SQLITE_OK;
 		sqlite3_reset(st->ins);
 		if (i == 0)
 			first_id = sqlite3_last_insert_rowid(st->db);
 	}
-	sqlite3_bind_int64(st->state, 1, first_id);
-	rc = sqlite3_step(st->state);
-	if (rc != SQLITE_DONE)
-		return tx_fail(st, rc, now_ms);
-	sqlite3_reset(st->state);
-	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return tx_fail(st, rc, now_ms);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st->state, 1, first_id);
+		rc = sqlite3_step(st->state);
+		if (rc == SQLITE_DONE) {
+			rc = SQLITE_OK;
+			sqlite3_reset(st->state);
+		}
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return E_OK;
+	e = tx_undo(st, rc);
+	/* other errors than busy/full may come from a broken file handle: start afresh */
+	if (e == -EIO) {
+		db_close(st);
+		*reopened = 1;
+	}
+	return e;
+}
+
+/*
+ * mu held (released while SQLite works): commit up to batch_rows rows.
+ * The rows committed, 0 (nothing, or in the back-off), or the error.
+ */
+static int flush_locked(struct stage *st, int64_t now_ms)
+{
+	unsigned n = st->count < st->conf.batch_rows ? st->count : st->conf.batch_rows;
+	int reopened;
+
+	if (n == 0 || now_ms < st->retry_at)
+		return 0;
+	unsigned h = st->head;
+	pthread_mutex_unlock(&st->mu);
+	int e = commit_rows(st, h, n, &reopened);
+	pthread_mutex_lock(&st->mu);
+	if (e != E_OK) {
+		failed_locked(st, e, reopened, now_ms);
+		return e;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		const struct qrow *q = &st->rows[st->head];
 		st->used -= q->name_len + q->len;
@@ -533,11 +623,117 @@ int stage_flush(struct stage *st, int64_t now_ms)
 	return (int)n;
 }
 
+int stage_flush(struct stage *st, int64_t now_ms)
+{
+	if (st->threaded)
+		return 0;
+	pthread_mutex_lock(&st->mu);
+	int rc = flush_locked(st, now_ms);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+static int write_stats_now(struct stage *st, int64_t time_us, const struct pend_stat *rows, size_t n, int *reopened);
+static void pend_add(struct stage *st, const char *node, const char *counter, int64_t value);
+
+/* mu held (released while SQLite works): write the pending node_stats rows; on failure they stay pending */
+static void stats_locked(struct stage *st, int64_t now_ms)
+{
+	struct pend_stat *rows = st->pend;
+	size_t n = st->npend;
+	int64_t t = st->pend_time_us;
+	int reopened;
+
+	st->pend = NULL;
+	st->npend = st->cappend = 0;
+	pthread_mutex_unlock(&st->mu);
+	int e = write_stats_now(st, t, rows, n, &reopened);
+	pthread_mutex_lock(&st->mu);
+	if (e != E_OK) {
+		failed_locked(st, e, reopened, now_ms);
+		/* put them back in front of what came meanwhile (merged: rows add up) */
+		for (size_t i = 0; i < n; i++)
+			pend_add(st, rows[i].node, rows[i].counter, rows[i].value);
+		if (t > st->pend_time_us)
+			st->pend_time_us = t;
+	} else {
+		st->backoff = 0;
+		st->retry_at = 0;
+	}
+	free(rows);
+}
+
+static void *writer_main(void *arg)
+{
+	struct stage *st = arg;
+
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		int64_t now = mono_ms();
+		if (st->stop && ((st->count == 0 && st->npend == 0) || now >= st->drain_until))
+			break;
+		if (st->npend && now >= st->retry_at) {
+			stats_locked(st, now);
+			continue;
+		}
+		int64_t wait = due_locked(st, now, st->stop);
+		if (wait == 0) {
+			flush_locked(st, now);
+			continue;
+		}
+		if (st->npend && (wait < 0 || st->retry_at - now < wait))
+			wait = st->retry_at - now;
+		if (st->stop && (wait < 0 || st->drain_until - now < wait))
+			wait = st->drain_until - now;
+		if (wait < 0) {
+			pthread_cond_wait(&st->wake, &st->mu);
+		} else {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += wait / 1000;
+			ts.tv_nsec += (wait % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&st->wake, &st->mu, &ts);
+		}
+	}
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+int stage_start(struct stage *st)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	if (!st || st->threaded)
+		return E_INVAL;
+	/* the writer's timed waits run on the monotonic clock, like every deadline here */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&st->wake);
+	pthread_cond_init(&st->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	st->stop = 0;
+	st->threaded = 1;
+	if ((rc = pthread_create(&st->thread, NULL, writer_main, st)) != 0) {
+		st->threaded = 0;
+		return -rc;
+	}
+	return E_OK;
+}
+
 unsigned stage_drain(struct stage *st, int64_t timeout_ms)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 
+	if (st->threaded) {
+		writer_stop(st, deadline);
+		return st->count;
+	}
 	while (st->count > 0) {
 		int64_t now = mono_ms();
 		if (now >= deadline)
@@ -551,32 +747,90 @@ unsigned stage_drain(struct stage *st, int64_t timeout_ms)
 	return st->count;
 }
 
-int stage_write_stats(struct stage *st, int64_t time_us, const struct stage_stat *rows, size_t n)
+/* database side (no mu): the rows in one transaction */
+static int write_stats_now(struct stage *st, int64_t time_us, const struct pend_stat *rows, size_t n, int *reopened)
 {
-	int64_t now = mono_ms();
-	int rc;
+	int rc, e;
 
+	*reopened = 0;
 	if (n == 0)
 		return E_OK;
-	if ((rc = db_prepare(st)) != E_OK)
-		return rc;
+	if ((e = db_prepare(st)) != E_OK)
+		return e;
 	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return tx_fail(st, rc, now);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
 		sqlite3_bind_text(st->stat, 1, rows[i].node, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st->stat, 2, time_us);
 		sqlite3_bind_text(st->stat, 3, rows[i].counter, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st->stat, 4, rows[i].value);
 		rc = sqlite3_step(st->stat);
 		if (rc != SQLITE_DONE)
-			return tx_fail(st, rc, now);
+			break;
+		rc = SQLITE_OK;
 		sqlite3_reset(st->stat);
 	}
-	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return tx_fail(st, rc, now);
-	return E_OK;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return E_OK;
+	e = tx_undo(st, rc);
+	if (e == -EIO) {
+		db_close(st);
+		*reopened = 1;
+	}
+	return e;
+}
+
+/* mu held: add an increment to the pending rows, merged with one for the same node and counter */
+static void pend_add(struct stage *st, const char *node, const char *counter, int64_t value)
+{
+	for (size_t i = 0; i < st->npend; i++)
+		if (strcmp(st->pend[i].node, node) == 0 && strcmp(st->pend[i].counter, counter) == 0) {
+			st->pend[i].value += value;
+			return;
+		}
+	if (st->npend == st->cappend) {
+		size_t cap = st->cappend ? st->cappend * 2 : 64;
+		struct pend_stat *v = realloc(st->pend, cap * sizeof *v);
+		if (!v) {
+			st->ctr.stats_lost++;
+			return;
+		}
+		st->pend = v;
+		st->cappend = cap;
+	}
+	struct pend_stat *p = &st->pend[st->npend++];
+	snprintf(p->node, sizeof p->node, "%s", node);
+	snprintf(p->counter, sizeof p->counter, "%s", counter);
+	p->value = value;
+}
+
+int stage_write_stats(struct stage *st, int64_t time_us, const struct stage_stat *rows, size_t n)
+{
+	int rc = E_OK, reopened;
+
+	if (n == 0)
+		return E_OK;
+	pthread_mutex_lock(&st->mu);
+	/* the rows join what may still wait from a failed attempt (merged: node_stats rows add up) */
+	for (size_t i = 0; i < n; i++)
+		pend_add(st, rows[i].node, rows[i].counter, rows[i].value);
+	st->pend_time_us = time_us;
+	if (st->threaded) {
+		pthread_cond_signal(&st->wake);
+	} else {
+		/* synchronous: one attempt now, outside the back-off */
+		struct pend_stat *p = st->pend;
+		size_t np = st->npend;
+		st->pend = NULL;
+		st->npend = st->cappend = 0;
+		rc = write_stats_now(st, time_us, p, np, &reopened);
+		if (rc != E_OK)
+			failed_locked(st, rc, reopened, mono_ms());
+		free(p);
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
 }
 
 int stage_load_state(struct stage *st, stage_state_fn fn, void *arg)
@@ -584,8 +838,10 @@ int stage_load_state(struct stage *st, stage_state_fn fn, void *arg)
 	sqlite3_stmt *s = NULL;
 	int rc, n = 0;
 
-	if ((rc = db_prepare(st)) != E_OK)
+	if ((rc = db_prepare(st)) != E_OK) {
+		memcpy(st->errmsg, st->werr, sizeof st->errmsg);
 		return rc;
+	}
 	rc = sqlite3_prepare_v2(st->db, "SELECT node, boot_id, seq FROM replay_state", -1, &s, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *node = (const char *)sqlite3_column_text(s, 0);
@@ -597,14 +853,27 @@ int stage_load_state(struct stage *st, stage_state_fn fn, void *arg)
 	if (rc != SQLITE_DONE)
 		n = db_fail(st, rc);
 	sqlite3_finalize(s);
+	memcpy(st->errmsg, st->werr, sizeof st->errmsg);
 	return n;
 }
 
 void stage_counters(const struct stage *st, struct stage_counters *out)
 {
+	pthread_mutex_t *mu = (pthread_mutex_t *)&st->mu; /* a snapshot locks, the stage stays logically const */
+	pthread_mutex_lock(mu);
 	*out = st->ctr;
 	out->depth = st->count;
 	out->depth_bytes = st->used;
+	pthread_mutex_unlock(mu);
 }
 
 const char *stage_errmsg(const struct stage *st) { return st->errmsg; }
+
+const char *stage_errmsg_copy(const struct stage *st, char *buf, size_t cap)
+{
+	pthread_mutex_t *mu = (pthread_mutex_t *)&st->mu;
+	pthread_mutex_lock(mu);
+	snprintf(buf, cap, "%s", st->errmsg);
+	pthread_mutex_unlock(mu);
+	return buf;
+}

@@ -9,11 +9,13 @@
  * aggd appends one row per accepted datagram to the `datagram` table of the
  * staging database (schema: sql/staging.sql, applied at open). Rows wait in a
  * bounded queue and are committed many per transaction, when `batch_rows`
- * are queued or the oldest has waited `flush_ms`. A busy, locked, full or
- * failing database never blocks the caller for more than `busy_timeout_ms`
- * and never loses a queued row: the transaction is rolled back, the rows
- * stay queued and are retried after a back-off. Only when the queue is full
- * does stage_put refuse a row (the caller counts the drop).
+ * are queued or the oldest has waited `flush_ms`, by a writer thread once
+ * stage_start has run (aggd), else by the caller's stage_flush. A busy,
+ * locked, full or failing database never blocks the caller (with the
+ * thread; without it, for at most `busy_timeout_ms` per attempt) and never
+ * loses a queued row: the transaction is rolled back, the rows stay queued
+ * and are retried after a back-off. Only when the queue is full does
+ * stage_put refuse a row (the caller counts the drop).
  *
  * Durability: WAL with synchronous=NORMAL, so a committed row survives the
  * death of the process (kill -9); a power loss may lose the last commits.
@@ -60,6 +62,7 @@ struct stage_counters {
 	uint64_t commits;          /* successful transactions */
 	uint64_t failures;         /* failed transactions (rolled back, rows kept) */
 	uint64_t reopens;          /* database connections re-opened after an I/O error */
+	uint64_t stats_lost;       /* node_stats increments dropped (out of memory while they waited) */
 	unsigned depth;            /* rows in the queue now */
 	size_t depth_bytes;        /* bytes used in the queue now */
 };
@@ -79,7 +82,20 @@ struct stage;
  */
 struct stage *stage_new(const struct stage_conf *c, int *err);
 
-/* stage_free: flush nothing, close the database, free the queue. Accepts NULL. */
+/*
+ * stage_start: from now on a writer thread commits the queue, so the caller
+ * (aggd's receive loop) never waits on SQLite: stage_put only copies a row
+ * into the bounded queue (or counts it dropped when full) and signals the
+ * thread at most once per batch; the thread commits when batch_rows are
+ * queued or the oldest is flush_ms old, backs off on failures, and writes
+ * node_stats. Afterwards stage_due returns -1 and stage_flush 0 (the thread
+ * does both), stage_write_stats only queues, stage_drain stops the thread,
+ * and the error message is read with stage_errmsg_copy. Call once, after
+ * stage_load_state. E_OK, E_INVAL (NULL, already started), -errno.
+ */
+int stage_start(struct stage *st);
+
+/* stage_free: stop the writer thread (no drain), close the database, free the queue. Accepts NULL. */
 void stage_free(struct stage *st);
 
 /*
@@ -95,13 +111,14 @@ int stage_check_paths(const char *path, char *msg, size_t cap);
  * stage_put: copy a row into the queue (now_ms: monotonic ms, for the age
  * that triggers a commit). E_OK, E_SPACE when the queue is full
  * (row dropped and counted in `dropped`), E_INVAL for a row that could never
- * fit (name too long, payload above queue_bytes). Does not allocate, no I/O.
+ * fit (name too long, payload above queue_bytes). Does not allocate, no I/O,
+ * no system call (an uncontended mutex; a futex wake once per batch).
  */
 int stage_put(struct stage *st, const struct stage_row *row, int64_t now_ms);
 
 /*
  * stage_due: ms until stage_flush should be called (0 = now), or -1 when the
- * queue is empty. now_ms is a monotonic clock in milliseconds.
+ * queue is empty or the writer thread runs. now_ms: monotonic, milliseconds.
  */
 int64_t stage_due(const struct stage *st, int64_t now_ms);
 
@@ -109,20 +126,25 @@ int64_t stage_due(const struct stage *st, int64_t now_ms);
  * stage_flush: commit up to batch_rows queued rows in one transaction.
  * Returns the rows committed (>= 0), or on failure -EBUSY (locked),
  * -ENOSPC (disk full), -EIO (other database error); the rows stay queued and
- * stage_due reports the back-off. Calling it during the back-off returns 0.
+ * stage_due reports the back-off. Calling it during the back-off, or while
+ * the writer thread runs, returns 0.
  */
 int stage_flush(struct stage *st, int64_t now_ms);
 
 /*
  * stage_drain: flush until the queue is empty or timeout_ms passed (used at
- * exit). Returns the rows left in the queue.
+ * exit); with the writer thread, it commits what it can until then and
+ * stops (later calls are synchronous again). Returns the rows left.
  */
 unsigned stage_drain(struct stage *st, int64_t timeout_ms);
 
 /*
- * stage_write_stats: insert n node_stats rows stamped time_us in one
- * transaction (outside the back-off). E_OK, or an error as stage_flush;
- * on error nothing was written and the caller keeps the increments.
+ * stage_write_stats: node_stats rows stamped time_us. The stage takes the
+ * increments in every case: they join those still waiting from a failed
+ * attempt (merged per node and counter, so rows still add up) and are
+ * written in one transaction, now (synchronous: E_OK, or an error as
+ * stage_flush, and they wait for the next call) or by the writer thread
+ * (E_OK: queued; retried after failures). The caller never resends them.
  */
 int stage_write_stats(struct stage *st, int64_t time_us, const struct stage_stat *rows, size_t n);
 
@@ -136,8 +158,11 @@ int stage_load_state(struct stage *st, stage_state_fn fn, void *arg);
 /* stage_counters: a snapshot of the writer's counters. Cannot fail. */
 void stage_counters(const struct stage *st, struct stage_counters *out);
 
-/* stage_errmsg: the last database error message ("" if none). Never NULL. */
+/* stage_errmsg: the last database error message ("" if none). Never NULL. Not while the writer thread runs. */
 const char *stage_errmsg(const struct stage *st);
+
+/* stage_errmsg_copy: the same into buf[0..cap), safe while the writer thread runs. Returns buf. */
+const char *stage_errmsg_copy(const struct stage *st, char *buf, size_t cap);
 
 /* stage_schema: the SQL applied at open (a copy of sql/staging.sql). Never NULL. */
 const char *stage_schema(void);

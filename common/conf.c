@@ -10,6 +10,7 @@
 
 #include "common/conf.h"
 #include "common/errors.h"
+#include "common/log.h"
 
 void conf_report(conf_err_fn err, void *arg, const char *file, int line, const char *fmt, ...)
 {
@@ -59,8 +60,10 @@ int conf_check_group(const void *conf, const void *value, unsigned flags, char *
 
 void conf_err_stderr(void *arg, const char *msg)
 {
+	char esc[LOG_ESC_SIZE(512)];
 	(void)arg;
-	fprintf(stderr, "%s\n", msg);
+	/* the message quotes the file's bytes: a control byte there is shown, not sent to the terminal */
+	fprintf(stderr, "%s\n", log_escape(msg, LOG_ESC_STR, esc, sizeof esc));
 }
 
 static const struct conf_opt *find(const struct conf_opt *tab, const char *key)
