@@ -31,5 +31,16 @@ ok "$(( N >= 12 && N <= 35 ? 0 : 1 ))" "sample_n $N: about 2,100 messages/s over
 ok "$(( REC < MSG / 5 ? 0 : 1 ))" "records $REC: sampled, not every one of $MSG messages"
 ok "$(( REC >= 60 * SECS && REC <= 200 * SECS ? 0 : 1 ))" "records per capture second near the target ($REC in $SECS s)"
 ok "$(( W * 10 >= MSG * 9 && W * 10 <= MSG * 11 ? 0 : 1 ))" "the weights ($W) estimate the $MSG messages within 10%"
+
+# a dnstap file follows its own clock too: times are read from the sampled messages
+recv_start dt -x 1 -i 20
+capd_conf "$T/dt.conf" "[sampling]" "mode = adaptive" "target = 100" "min_n = 1" "max_n = 1000" "seed = 11" \
+    "types = AUTH_QUERY,AUTH_RESPONSE" "[zones]" "zone = example.test" "unlisted = record" "[privileges]" "allow_root = yes"
+"$CAPD" -c "$T/dt.conf" -r "$SRC/tests/data/realservers/samples/knot.fstrm" 2> "$T/capd-dt.log"
+ok $? "capd -r knot.fstrm exits 0"
+wait "$RECV_PID"; RECV_PID=
+DMSG=$(awk '$1=="C" && $2=="msg_total" {print $3}' "$T/dt.out"); DREC=$(awk '$1=="records"{print $2}' "$T/dt.out")
+DN=$(awk '$1=="C" && $2=="sample_n" {print $3}' "$T/dt.out")
+ok "$(( DN > 5 && DREC < DMSG / 2 ? 0 : 1 ))" "dnstap replay: n $DN, $DREC records of $DMSG messages (7 s of capture)"
 echo "1..$n"
 [ "$fails" -eq 0 ]
