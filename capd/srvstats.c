@@ -570,9 +570,10 @@ static void bind_step_end(struct srvstats *s, unsigned step)
 		return;
 	}
 	if (step == 0) {
+		/* BIND leaves out "nsstats" and "rcodes" while all their counters are 0 */
 		json_t *ns = json_object_get(root, "nsstats"), *rc = json_object_get(root, "rcodes");
-		if (!json_is_object(ns) || !json_is_object(rc)) {
-			perr(s, "no nsstats / rcodes in /json/v1/server");
+		if (!json_is_string(json_object_get(root, "json-stats-version"))) {
+			perr(s, "no json-stats-version in /json/v1/server");
 			json_decref(root);
 			return;
 		}

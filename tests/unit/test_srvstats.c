@@ -256,7 +256,7 @@ static void test_bind(void)
 	static const char *const bad[] = {
 		"HTTP/1.0 404 Not Found\r\n\r\n{}",
 		"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>",
-		"HTTP/1.0 200 OK\r\n\r\n{\"rcodes\": {\"NOERROR\": 5}}",
+		"HTTP/1.0 200 OK\r\n\r\n{\"rcodes\": {\"NOERROR\": 5}}",   /* not BIND's: no json-stats-version */
 		"HTTP/1.0 200 OK\r\n\r\n{\"nsstats\": {\"Requestv4\": 5}, \"rcodes\": {\"NOERR",
 		"",
 	};
@@ -268,10 +268,24 @@ static void test_bind(void)
 	srvstats_counters(s, &k);
 	ok(val(&k, C_SRV_READ_ERRORS) == 5 && val(&k, C_SRV_QUERIES) == 6, "counted, totals untouched");
 	/* hostile values: negative, strings, huge: ignored */
-	const char *odd = "HTTP/1.0 200 OK\r\n\r\n{\"nsstats\": {\"Requestv4\": -7, \"Requestv6\": \"x\", \"ReqTCP\": 1e99},"
+	const char *odd = "HTTP/1.0 200 OK\r\n\r\n{\"json-stats-version\": \"1.7\", \"nsstats\": {\"Requestv4\": -7, \"Requestv6\": \"x\", \"ReqTCP\": 1e99},"
 	    " \"rcodes\": {\"NOERROR\": 16, \"NXDOMAIN\": [1], \"REFUSED\": null}}";
 	srvstats_feed(s, 0, odd, strlen(odd));
 	is(srvstats_end(s, 1), SRVSTATS_DONE, "odd but well-formed values: a reading");
+	srvstats_free(s);
+
+	/* a BIND that has answered nothing yet leaves out nsstats and rcodes: a reading of zeros */
+	is(srvstats_new(&c, &s), E_OK, "a fresh bind reader");
+	const char *zero = "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n{\"json-stats-version\":\"1.7\","
+	    "\"opcodes\":{\"QUERY\":0},\"views\":{}}";
+	srvstats_feed(s, 0, zero, strlen(zero));
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "BIND at zero: a good reading (the baseline)");
+	feed_file(s, 0, "bind-server-1.http");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "then its first queries");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	ok(val(&k, C_SRV_QUERIES) == 10 && val(&k, C_SRV_RESPONSES) == 10 && val(&k, C_SRV_RESTARTS) == 0,
+	    "all counted against the zero baseline");
 	srvstats_free(s);
 
 	c.control = "localhost:8053";
