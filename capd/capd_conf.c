@@ -78,7 +78,7 @@ const struct conf_opt capd_conf_table[] = {
 	STR("server_stats.control", srv_control, "", "control socket (knotc -s / nsd-control -s; empty: the program's default); bind: statistics channel ADDR:PORT"),
 	STR("server_stats.config", srv_config, "", "nsd: nsd.conf passed as nsd-control -c; empty: its default"),
 	INT("server_stats.timeout_ms", srv_timeout_ms, 10, 60000, "2000", "a reading slower than this is killed and counted as failed"),
-	BOOL("server_stats.zones", srv_zones, "yes", "also read exact per-zone totals (Knot zone mod-stats, NSD zonestats)"),
+	BOOL("server_stats.zones", srv_zones, "yes", "also read exact per-zone totals (Knot zone mod-stats, NSD zonestats, BIND zone-statistics)"),
 	INT("server_stats.zones_max", srv_zones_max, 1, 1000000, "10000", "zones tracked; more are counted (srv_zones_untracked)"),
 
 	INT("log.verbose", verbose, 0, 2, "0", "0 warnings, 1 info, 2 debug"),
