@@ -302,6 +302,13 @@ void capd_conf_srvstats(const struct capd_conf *c, struct srvstats_conf *sc)
 	sc->timeout_ms = (unsigned)c->srv_timeout_ms;
 	sc->zones = c->srv_zones;
 	sc->zones_max = (size_t)c->srv_zones_max;
+	/* per-zone totals for the zones capd measures (with unlisted = record, "." lets all through) */
+	if (sc->kind != SRV_NONE && c->srv_zones) {
+		char msg[256];
+		int root_listed;
+		if (capd_conf_zones(c, &sc->measured, &root_listed, msg, sizeof msg) != E_OK)
+			sc->measured = NULL;
+	}
 }
 
 unsigned capd_conf_socket_mode(const struct capd_conf *c)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "capd/srvstats.h"
+#include "capd/zones.h"
 #include "common/errors.h"
 
 extern char **environ;
@@ -81,6 +82,7 @@ struct srvstats {
 	struct vals node;
 	int have_base;        /* a first reading was taken in */
 	uint64_t reads, read_errors, restarts, zones_untracked, zones_over;
+	struct zones *measured; /* zones whose totals are kept; NULL: all */
 	struct zslot *z;      /* open-addressing hash, zcap slots */
 	size_t zcap, zcount;
 	struct dnsa_zone_total *out; /* srvstats_zones' result, up to SRVSTATS_ZONES_PER_CALL entries */
@@ -217,12 +219,18 @@ int srvstats_new(const struct srvstats_conf *c, struct srvstats **out)
 {
 	if (out)
 		*out = NULL;
+	if (c && (!out || c->kind <= SRV_NONE || c->kind >= SRV_KIND_MAX || c->timeout_ms == 0 ||
+	    c->zones_max == 0 || c->zones_max > 1000000))
+		zones_free(c->measured);   /* taken over, also on failure */
 	if (!c || !out || c->kind <= SRV_NONE || c->kind >= SRV_KIND_MAX || c->timeout_ms == 0 ||
 	    c->zones_max == 0 || c->zones_max > 1000000)
 		return E_INVAL;
 	struct srvstats *s = calloc(1, sizeof *s);
-	if (!s)
+	if (!s) {
+		zones_free(c->measured);
 		return E_NOMEM;
+	}
+	s->measured = c->measured;
 	s->kind = c->kind;
 	s->timeout_ms = c->timeout_ms;
 	s->zones_on = c->zones;
@@ -263,6 +271,7 @@ void srvstats_free(struct srvstats *s)
 	for (unsigned i = 0; i < STEPS_MAX; i++)
 		for (unsigned k = 0; k < ARGS_MAX && s->argv_store[i][k]; k++)
 			free(s->argv_store[i][k]);
+	zones_free(s->measured);
 	free(s->z);
 	free(s->out);
 	free(s->hbuf);
@@ -368,6 +377,10 @@ static struct vals *target(struct srvstats *s, const char *zone, size_t zlen)
 		return &s->node;
 	char name[RECORD_NAME_MAX + 1];
 	if (!s->zones_on || !zone_norm(zone, zlen, name, sizeof name))
+		return NULL;
+	/* only the zones capd measures: the others stay on the node */
+	struct zone_match m;
+	if (s->measured && zones_match(s->measured, name, strlen(name), &m) != E_OK)
 		return NULL;
 	struct zslot *z = zone_slot(s, name);
 	if (!z) {

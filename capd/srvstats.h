@@ -7,6 +7,8 @@
 
 #include "common/record.h"
 
+struct zones;
+
 /*
  * dnstap carries no sequence numbers, so what the nameserver drops in its own
  * dnstap queue is invisible to a reader. The server's exact counters, read at
@@ -39,6 +41,8 @@ struct srvstats_conf {
 	unsigned timeout_ms;    /* a reading slower than this is killed and counted as failed */
 	int zones;              /* 1: also read per-zone totals (Knot zone-stats; NSD zonestats) */
 	size_t zones_max;       /* zones tracked (1..1000000); more are counted (srv_zones_untracked) */
+	struct zones *measured; /* per-zone totals only for these zones and zones under them (capd's
+	                         * [zones]); NULL: every zone. Taken over by srvstats_new, also on failure */
 };
 
 struct srvstats;

@@ -99,7 +99,8 @@ is "$TAP" "$(( $(mdb_counter capd msg_auth_response) + $(mdb_counter capd msg_cl
 	"SQL dnstap_responses = capd's AUTH_RESPONSE + CLIENT_RESPONSE"
 is "$LOST" "$((R1 - R0 - TAP))" "SQL lost inside the nameserver = BIND's count - capd's"
 ok "$([ "$LOST" -gt 0 ] && echo 0 || echo 1)" "BIND did drop dnstap messages ($LOST of $SRV)"
-is "$(loss stats_read_errors)" 1 "one failed reading: at capd's start, before named was up"
+ERRS=$(loss stats_read_errors)
+ok "$([ "$ERRS" -le 1 ] && echo 0 || echo 1)" "at most one failed reading, at capd's start if named was not up yet ($ERRS)"
 while read -r z q nx; do
 	is "$(staff_q "SELECT COALESCE(SUM(exact_queries), 0) FROM zone_exact_minute WHERE zone = '$z'")" "$q" \
 		"zone_exact: $z queries = BIND zone statistics"

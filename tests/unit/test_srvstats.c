@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "capd/srvstats.h"
+#include "capd/zones.h"
 #include "common/errors.h"
 #include "common/record.h"
 #include "tests/tap.h"
@@ -204,7 +205,24 @@ static void test_nsd(void)
 	    "its total is its own (%s: %llu)", n ? z[0].zone : "-", (unsigned long long)(n ? zv(&z[0], C_SRV_QUERIES) : 0));
 	srvstats_free(s);
 
+	/* only the zones capd measures */
 	c.zones_max = 10;
+	c.measured = zones_new();
+	zones_add(c.measured, "Example.TEST.");
+	is(srvstats_new(&c, &s), E_OK, "nsd reader for capd's zone example.test only");
+	feed_file(s, 0, "nsd-stats-1.txt");
+	srvstats_end(s, 1);
+	feed_file(s, 0, "nsd-stats-2.txt");
+	srvstats_end(s, 1);
+	z = srvstats_zones(s, &n);
+	ok(n == 1 && !strcmp(z[0].zone, "example.test") && zv(&z[0], C_SRV_QUERIES) == 3,
+	    "sample.test, which capd does not measure, stays on the node");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	ok(val(&k, C_SRV_QUERIES) == 5 && val(&k, C_SRV_ZONES_UNTRACKED) == 0, "node totals are whole; nothing untracked");
+	srvstats_free(s);
+	c.measured = NULL;
+
 	is(srvstats_new(&c, &s), E_OK, "nsd reader with room");
 	feed_file(s, 0, "nsd-stats-1.txt");
 	srvstats_end(s, 1);
@@ -364,7 +382,9 @@ static void test_spawn(void)
 
 	is(srvstats_new(NULL, &s), E_INVAL, "NULL conf");
 	c.kind = SRV_NONE;
-	is(srvstats_new(&c, &s), E_INVAL, "kind none is not a reader");
+	c.measured = zones_new();
+	is(srvstats_new(&c, &s), E_INVAL, "kind none is not a reader (and its zone set is freed: LeakSanitizer)");
+	c.measured = NULL;
 	ok(srvstats_begin(NULL, 0) == E_INVAL && srvstats_poll(NULL, 0) == 0, "NULL reader: nothing");
 	srvstats_counters(NULL, &k);
 	size_t n = 9;
