@@ -58,6 +58,17 @@ else:
                 print(z["name"], r.get("QryUDP", 0) + r.get("QryTCP", 0), r.get("QryNXDOMAIN", 0))
 ' "$STATS_PORT" "$1"; }
 
+# capd -n checks the [server_stats] keys as start-up would
+pipe_capd_conf "[server_stats]" "kind = bind" "control = localhost:8053"
+out=$("$CAPD" -n -c "$T/capd.conf" 2>&1)
+ok "$(echo "$out" | grep -q "server_stats.control.*localhost:8053" && echo 0 || echo 1)" "capd -n: a statistics channel must be a literal ADDR:PORT"
+pipe_capd_conf "[server_stats]" "kind = knot" "program = $T/nonexistent/knotc"
+out=$("$CAPD" -n -c "$T/capd.conf" 2>&1)
+ok "$(echo "$out" | grep -q "server_stats.program" && echo 0 || echo 1)" "capd -n: an explicit program must be executable"
+pipe_capd_conf "[server_stats]" "kind = bind" "control = 127.0.0.1:8053" "timeout_ms = 1000"
+out=$("$CAPD" -n -c "$T/capd.conf" 2>&1)
+ok "$(echo "$out" | grep -q "timeout_ms.*below counters_interval" && echo 0 || echo 1)" "capd -n: a reading must end within counters_interval"
+
 pipe_mdb
 pipe_aggd_start || { echo "Bail out! aggd did not start"; exit 1; }
 pipe_capd_conf "[sampling]" "mode = all" "[server_stats]" "kind = bind" "control = 127.0.0.1:$STATS_PORT" \
