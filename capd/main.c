@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "capd/capd_conf.h"
-#include "capd/srvstats.h"
 #include "capd/capfile.h"
 #include "capd/dnstap.h"
 #include "capd/dnstap_input.h"
@@ -27,6 +26,7 @@
 #include "capd/pcap_input.h"
 #include "capd/pipeline.h"
 #include "capd/sender.h"
+#include "capd/srvstats.h"
 #include "capd/zones.h"
 #include "common/errors.h"
 #include "common/keys.h"
