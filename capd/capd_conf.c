@@ -20,7 +20,7 @@
 
 static const char *const unlisted_choices[] = { "count", "record", NULL };
 /* in the order of enum srvstats_kind */
-static const char *const srv_kind_choices[] = { "none", "knot", "nsd", "bind", NULL };
+static const char *const srv_kind_choices[] = { "none", "knot", "nsd", "bind", "unbound", NULL };
 
 const struct conf_opt capd_conf_table[] = {
 	STR("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)"),
@@ -73,10 +73,10 @@ const struct conf_opt capd_conf_table[] = {
 	BOOL("privileges.allow_root", allow_root, "no", "allow running as root after start-up"),
 
 	{ "server_stats.kind", CT_ENUM, 0, 0, "none", OFF(srv_kind), 0, srv_kind_choices,
-	    "nameserver whose own statistics are read every counters_interval: none | knot | nsd | bind" },
-	STR("server_stats.program", srv_program, "", "control program; empty: knotc (knot) or nsd-control (nsd) from PATH"),
+	    "nameserver whose own statistics are read every counters_interval: none | knot | nsd | bind | unbound" },
+	STR("server_stats.program", srv_program, "", "control program; empty: knotc, nsd-control or unbound-control from PATH"),
 	STR("server_stats.control", srv_control, "", "control socket (knotc -s / nsd-control -s; empty: the program's default); bind: statistics channel ADDR:PORT"),
-	STR("server_stats.config", srv_config, "", "nsd: nsd.conf passed as nsd-control -c; empty: its default"),
+	STR("server_stats.config", srv_config, "", "nsd, unbound: the server's config, passed as -c to its control program; empty: its default"),
 	INT("server_stats.timeout_ms", srv_timeout_ms, 10, 60000, "2000", "a reading slower than this is killed and counted as failed"),
 	BOOL("server_stats.zones", srv_zones, "yes", "also read exact per-zone totals (Knot zone mod-stats, NSD zonestats, BIND zone-statistics)"),
 	INT("server_stats.zones_max", srv_zones_max, 1, 1000000, "10000", "zones tracked; more are counted (srv_zones_untracked)"),

@@ -1,4 +1,4 @@
-/* capd/srvstats.c: the nameserver's own statistics (Knot mod-stats, NSD, BIND), read once per counters interval. */
+/* capd/srvstats.c: the nameserver's own statistics (Knot mod-stats, NSD, BIND, Unbound), read once per counters interval. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +102,8 @@ int srvstats_kind_parse(const char *name)
 		return SRV_NSD;
 	if (!strcmp(name, "bind"))
 		return SRV_BIND;
+	if (!strcmp(name, "unbound"))
+		return SRV_UNBOUND;
 	return -1;
 }
 
@@ -172,7 +174,8 @@ static int build_argv(struct srvstats *s, const struct srvstats_conf *c)
 		}
 		return E_OK;
 	}
-	const char *prog = c->program && c->program[0] ? c->program : s->kind == SRV_KNOT ? "knotc" : "nsd-control";
+	const char *prog = c->program && c->program[0] ? c->program : s->kind == SRV_KNOT ? "knotc" :
+	    s->kind == SRV_NSD ? "nsd-control" : "unbound-control";
 	const char *steps[STEPS_MAX][3] = { { NULL } };
 	if (s->kind == SRV_KNOT) {
 		/* "stats mod-stats" fails ("(not exists) mod-stats") when the module is not loaded,
@@ -190,7 +193,7 @@ static int build_argv(struct srvstats *s, const struct srvstats_conf *c)
 		unsigned a = 0;
 		char **v = s->argv_store[i];
 		v[a++] = strdup(prog);
-		if (s->kind == SRV_NSD && c->config && c->config[0]) {
+		if ((s->kind == SRV_NSD || s->kind == SRV_UNBOUND) && c->config && c->config[0]) {
 			v[a++] = strdup("-c");
 			v[a++] = strdup(c->config);
 		}
@@ -515,6 +518,36 @@ static void nsd_line(struct srvstats *s, char *l)
 	nsd_num(s, target(s, l, (size_t)(m - l)), m + 5, v);
 }
 
+/*
+ * Unbound (unbound-control stats_noreset, extended-statistics: yes), key=value:
+ *   total.num.queries=15   num.query.tcp=1   num.query.ipv6=1
+ *   num.answer.rcode.NOERROR=6   total.num.queries_ip_ratelimited=0
+ * "num.answer.rcode.nodata" is a part of NOERROR, not an rcode of its own.
+ * Unbound counts nothing per zone. UDP and IPv4 are what TCP and IPv6 leave.
+ */
+static void unbound_line(struct srvstats *s, char *l)
+{
+	char *eq = strchr(l, '=');
+	uint64_t v;
+	if (!eq || !parse_u64(eq + 1, &v))
+		return;
+	*eq = '\0';
+	struct vals *t = &s->node;
+	if (!strcmp(l, "total.num.queries"))
+		add(t, C_SRV_QUERIES, v);
+	else if (!strcmp(l, "total.num.queries_ip_ratelimited"))
+		add(t, C_SRV_DROPPED, v);
+	else if (!strcmp(l, "num.query.tcp"))
+		add(t, C_SRV_TCP, v);
+	else if (!strcmp(l, "num.query.ipv6"))
+		add(t, C_SRV_IPV6, v);
+	else if (!strncmp(l, "num.answer.rcode.", 17) && strcmp(l + 17, "nodata"))
+		add_rcode(t, l + 17, v);
+	else
+		return;
+	s->parsed++;
+}
+
 static void line(struct srvstats *s, char *l)
 {
 	s->lines++;
@@ -533,6 +566,8 @@ static void line(struct srvstats *s, char *l)
 	}
 	if (s->kind == SRV_KNOT)
 		knot_line(s, l);
+	else if (s->kind == SRV_UNBOUND)
+		unbound_line(s, l);
 	else
 		nsd_line(s, l);
 }
@@ -766,6 +801,17 @@ int srvstats_end(struct srvstats *s, int ok)
 	} else if (s->kind == SRV_KNOT) {
 		/* Knot prints no counter that is still 0: every counter it has is read, the absent ones as 0 */
 		s->node.cur_set = (1u << (C_SRV_DROPPED - C_SRV_FIRST)) - 1;
+	} else if (s->kind == SRV_UNBOUND) {
+		struct vals *t = &s->node;
+		unsigned q = C_SRV_QUERIES - C_SRV_FIRST;
+		if (!(t->cur_set >> q & 1))
+			return fail(s, "no total.num.queries in the statistics");
+		if (!(t->cur_set >> (C_SRV_RESPONSES - C_SRV_FIRST) & 1))
+			return fail(s, "no num.answer.rcode.* in the statistics (extended-statistics: yes?)");
+		uint64_t tcp = t->cur[C_SRV_TCP - C_SRV_FIRST], v6 = t->cur[C_SRV_IPV6 - C_SRV_FIRST];
+		add(t, C_SRV_UDP, t->cur[q] >= tcp ? t->cur[q] - tcp : 0);
+		add(t, C_SRV_IPV4, t->cur[q] >= v6 ? t->cur[q] - v6 : 0);
+		t->cur_set = (1u << C_SRV_ZONE_IDS) - 1;
 	} else if (!(s->node.cur_set >> (C_SRV_QUERIES - C_SRV_FIRST) & 1)) {
 		char m[160];
 		snprintf(m, sizeof m, "no num.queries in the statistics (%u lines read)", s->lines);

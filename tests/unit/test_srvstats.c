@@ -318,6 +318,41 @@ static void test_bind(void)
 	srvstats_free(s);
 }
 
+static void test_unbound(void)
+{
+	struct srvstats_conf c = { .kind = SRV_UNBOUND, .timeout_ms = 1000, .zones = 1, .zones_max = 10 };
+	struct srvstats *s;
+	struct dnsa_counters k;
+	size_t n;
+	is(srvstats_new(&c, &s), E_OK, "unbound reader made");
+	feed_file(s, 0, "unbound-stats-1.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "unbound reading 1 (baseline): %s", srvstats_error(s));
+	/* between: 3 x A www.example.test udp4, A nx.sample.test tcp4, AAAA nx2.sample.test udp6, A x.other (REFUSED) */
+	feed_file(s, 0, "unbound-stats-2.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "unbound reading 2: %s", srvstats_error(s));
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_QUERIES), 6, "6 queries (total.num.queries 15 - 9, not the thread0 lines too)");
+	is(val(&k, C_SRV_RESPONSES), 6, "6 responses (num.answer.rcode.*)");
+	is(val(&k, C_SRV_TCP), 1, "1 over TCP");
+	is(val(&k, C_SRV_UDP), 5, "5 over UDP (what TCP leaves)");
+	is(val(&k, C_SRV_IPV6), 1, "1 over IPv6");
+	is(val(&k, C_SRV_IPV4), 5, "5 over IPv4");
+	ok(val(&k, C_SRV_NOERROR) == 3 && val(&k, C_SRV_NXDOMAIN) == 2 && val(&k, C_SRV_REFUSED) == 1, "rcodes 3/2/1");
+	srvstats_zones(s, &n);
+	is(n, 0, "Unbound counts nothing per zone");
+	srvstats_feed(s, 0, "num.answer.rcode.nodata=99\n", 27);
+	feed_file(s, 0, "unbound-stats-2.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "a reading with a nodata line");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_RESPONSES), 6, "nodata (a part of NOERROR) is not counted again");
+	srvstats_feed(s, 0, "total.num.queries=20\n", 21);
+	is(srvstats_end(s, 1), SRVSTATS_FAILED, "no rcodes (extended-statistics off): failed");
+	ok(strstr(srvstats_error(s), "extended-statistics") != NULL, "and says why: %s", srvstats_error(s));
+	srvstats_free(s);
+}
+
 /* many zones: handed out at most SRVSTATS_ZONES_PER_CALL at a time, none forgotten */
 static void test_many_zones(void)
 {
@@ -392,7 +427,8 @@ static void test_spawn(void)
 	is(srvstats_kind_parse("knot"), SRV_KNOT, "kind knot");
 	is(srvstats_kind_parse("nsd"), SRV_NSD, "kind nsd");
 	is(srvstats_kind_parse("bind"), SRV_BIND, "kind bind");
-	is(srvstats_kind_parse("unbound"), -1, "kind unbound: not known");
+	is(srvstats_kind_parse("unbound"), SRV_UNBOUND, "kind unbound");
+	is(srvstats_kind_parse("pdns"), -1, "kind pdns: not known");
 }
 
 int main(void)
@@ -401,6 +437,7 @@ int main(void)
 	test_nsd();
 	test_many_zones();
 	test_bind();
+	test_unbound();
 	test_spawn();
 	return done_testing();
 }
