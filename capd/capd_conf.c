@@ -146,7 +146,7 @@ static int chk_zone(const void *conf, const void *v, unsigned flags, char *why, 
 
 static const char *const unlisted_choices[] = { "count", "record", NULL };
 /* in the order of enum srvstats_kind */
-static const char *const srv_kind_choices[] = { "none", "knot", "nsd", "bind", NULL };
+static const char *const srv_kind_choices[] = { "none", "knot", "nsd", "bind", "unbound", NULL };
 
 const struct conf_opt capd_conf_table[] = {
 	STRC("node_key", node_key, "/etc/dnsa/node.key", "node key file (one line: NODE-NAME HEX-KEY, mode 0600)", chk_node_key),
@@ -223,12 +223,12 @@ const struct conf_opt capd_conf_table[] = {
 	BOOL("privileges.allow_root", allow_root, "no", "allow running as root after start-up"),
 
 	{ "server_stats.kind", CT_ENUM, 0, 0, "none", OFF(srv_kind), 0, srv_kind_choices,
-	    "nameserver whose own statistics are read every counters_interval: none | knot | nsd | bind", NULL },
-	STR("server_stats.program", srv_program, "", "control program; empty: knotc (knot) or nsd-control (nsd) from PATH"),
+	    "nameserver whose own statistics are read every counters_interval: none | knot | nsd | bind | unbound", NULL },
+	STR("server_stats.program", srv_program, "", "control program; empty: knotc, nsd-control or unbound-control from PATH"),
 	STR("server_stats.control", srv_control, "", "control socket (knotc -s / nsd-control -s; empty: the program's default); bind: statistics channel ADDR:PORT"),
-	STR("server_stats.config", srv_config, "", "nsd: nsd.conf passed as nsd-control -c; empty: its default"),
+	STR("server_stats.config", srv_config, "", "nsd, unbound: the server's config, passed as -c to its control program; empty: its default"),
 	INT("server_stats.timeout_ms", srv_timeout_ms, 10, 60000, "2000", "a reading slower than this is killed and counted as failed"),
-	BOOL("server_stats.zones", srv_zones, "yes", "also read exact per-zone totals (Knot zone mod-stats, NSD zonestats)"),
+	BOOL("server_stats.zones", srv_zones, "yes", "also read exact per-zone totals (Knot zone mod-stats, NSD zonestats, BIND zone-statistics)"),
 	INT("server_stats.zones_max", srv_zones_max, 1, 1000000, "10000", "zones tracked; more are counted (srv_zones_untracked)"),
 
 	INT("log.verbose", verbose, 0, 2, "0", "0 warnings, 1 info, 2 debug"),
@@ -361,6 +361,13 @@ void capd_conf_srvstats(const struct capd_conf *c, struct srvstats_conf *sc)
 	sc->timeout_ms = (unsigned)c->srv_timeout_ms;
 	sc->zones = c->srv_zones;
 	sc->zones_max = (size_t)c->srv_zones_max;
+	/* per-zone totals for the zones capd measures (with unlisted = record, "." lets all through) */
+	if (sc->kind != SRV_NONE && c->srv_zones) {
+		char msg[256];
+		int root_listed;
+		if (capd_conf_zones(c, &sc->measured, &root_listed, msg, sizeof msg) != E_OK)
+			sc->measured = NULL;
+	}
 }
 
 unsigned capd_conf_socket_mode(const struct capd_conf *c)

@@ -119,7 +119,12 @@ void capd_conf_pipeline(const struct capd_conf *c, struct pipeline_conf *pc);
  */
 int capd_conf_zones(const struct capd_conf *c, struct zones **out, int *root_listed, char *msg, size_t cap);
 
-/* capd_conf_srvstats: the [server_stats] reader's configuration (strings point into c). */
+/*
+ * capd_conf_srvstats: the [server_stats] reader's configuration (strings point
+ * into c). With a kind and zones on, sc->measured is a new zone set of capd's
+ * [zones] for srvstats_new to take over (NULL if it could not be built: then
+ * every zone's totals are kept).
+ */
 struct srvstats_conf;
 void capd_conf_srvstats(const struct capd_conf *c, struct srvstats_conf *sc);
 

@@ -1,4 +1,4 @@
-/* capd/srvstats.c: the nameserver's own statistics (Knot mod-stats, NSD, BIND), read once per counters interval. */
+/* capd/srvstats.c: the nameserver's own statistics (Knot mod-stats, NSD, BIND, Unbound), read once per counters interval. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "capd/srvstats.h"
+#include "capd/zones.h"
 #include "common/errors.h"
 
 extern char **environ;
@@ -81,6 +82,7 @@ struct srvstats {
 	struct vals node;
 	int have_base;        /* a first reading was taken in */
 	uint64_t reads, read_errors, restarts, zones_untracked, zones_over;
+	struct zones *measured; /* zones whose totals are kept; NULL: all */
 	struct zslot *z;      /* open-addressing hash, zcap slots */
 	size_t zcap, zcount;
 	struct dnsa_zone_total *out; /* srvstats_zones' result, up to SRVSTATS_ZONES_PER_CALL entries */
@@ -100,6 +102,8 @@ int srvstats_kind_parse(const char *name)
 		return SRV_NSD;
 	if (!strcmp(name, "bind"))
 		return SRV_BIND;
+	if (!strcmp(name, "unbound"))
+		return SRV_UNBOUND;
 	return -1;
 }
 
@@ -170,7 +174,8 @@ static int build_argv(struct srvstats *s, const struct srvstats_conf *c)
 		}
 		return E_OK;
 	}
-	const char *prog = c->program && c->program[0] ? c->program : s->kind == SRV_KNOT ? "knotc" : "nsd-control";
+	const char *prog = c->program && c->program[0] ? c->program : s->kind == SRV_KNOT ? "knotc" :
+	    s->kind == SRV_NSD ? "nsd-control" : "unbound-control";
 	const char *steps[STEPS_MAX][3] = { { NULL } };
 	if (s->kind == SRV_KNOT) {
 		/* "stats mod-stats" fails ("(not exists) mod-stats") when the module is not loaded,
@@ -188,7 +193,7 @@ static int build_argv(struct srvstats *s, const struct srvstats_conf *c)
 		unsigned a = 0;
 		char **v = s->argv_store[i];
 		v[a++] = strdup(prog);
-		if (s->kind == SRV_NSD && c->config && c->config[0]) {
+		if ((s->kind == SRV_NSD || s->kind == SRV_UNBOUND) && c->config && c->config[0]) {
 			v[a++] = strdup("-c");
 			v[a++] = strdup(c->config);
 		}
@@ -217,12 +222,18 @@ int srvstats_new(const struct srvstats_conf *c, struct srvstats **out)
 {
 	if (out)
 		*out = NULL;
+	if (c && (!out || c->kind <= SRV_NONE || c->kind >= SRV_KIND_MAX || c->timeout_ms == 0 ||
+	    c->zones_max == 0 || c->zones_max > 1000000))
+		zones_free(c->measured);   /* taken over, also on failure */
 	if (!c || !out || c->kind <= SRV_NONE || c->kind >= SRV_KIND_MAX || c->timeout_ms == 0 ||
 	    c->zones_max == 0 || c->zones_max > 1000000)
 		return E_INVAL;
 	struct srvstats *s = calloc(1, sizeof *s);
-	if (!s)
+	if (!s) {
+		zones_free(c->measured);
 		return E_NOMEM;
+	}
+	s->measured = c->measured;
 	s->kind = c->kind;
 	s->timeout_ms = c->timeout_ms;
 	s->zones_on = c->zones;
@@ -263,6 +274,7 @@ void srvstats_free(struct srvstats *s)
 	for (unsigned i = 0; i < STEPS_MAX; i++)
 		for (unsigned k = 0; k < ARGS_MAX && s->argv_store[i][k]; k++)
 			free(s->argv_store[i][k]);
+	zones_free(s->measured);
 	free(s->z);
 	free(s->out);
 	free(s->hbuf);
@@ -368,6 +380,10 @@ static struct vals *target(struct srvstats *s, const char *zone, size_t zlen)
 		return &s->node;
 	char name[RECORD_NAME_MAX + 1];
 	if (!s->zones_on || !zone_norm(zone, zlen, name, sizeof name))
+		return NULL;
+	/* only the zones capd measures: the others stay on the node */
+	struct zone_match m;
+	if (s->measured && zones_match(s->measured, name, strlen(name), &m) != E_OK)
 		return NULL;
 	struct zslot *z = zone_slot(s, name);
 	if (!z) {
@@ -502,6 +518,36 @@ static void nsd_line(struct srvstats *s, char *l)
 	nsd_num(s, target(s, l, (size_t)(m - l)), m + 5, v);
 }
 
+/*
+ * Unbound (unbound-control stats_noreset, extended-statistics: yes), key=value:
+ *   total.num.queries=15   num.query.tcp=1   num.query.ipv6=1
+ *   num.answer.rcode.NOERROR=6   total.num.queries_ip_ratelimited=0
+ * "num.answer.rcode.nodata" is a part of NOERROR, not an rcode of its own.
+ * Unbound counts nothing per zone. UDP and IPv4 are what TCP and IPv6 leave.
+ */
+static void unbound_line(struct srvstats *s, char *l)
+{
+	char *eq = strchr(l, '=');
+	uint64_t v;
+	if (!eq || !parse_u64(eq + 1, &v))
+		return;
+	*eq = '\0';
+	struct vals *t = &s->node;
+	if (!strcmp(l, "total.num.queries"))
+		add(t, C_SRV_QUERIES, v);
+	else if (!strcmp(l, "total.num.queries_ip_ratelimited"))
+		add(t, C_SRV_DROPPED, v);
+	else if (!strcmp(l, "num.query.tcp"))
+		add(t, C_SRV_TCP, v);
+	else if (!strcmp(l, "num.query.ipv6"))
+		add(t, C_SRV_IPV6, v);
+	else if (!strncmp(l, "num.answer.rcode.", 17) && strcmp(l + 17, "nodata"))
+		add_rcode(t, l + 17, v);
+	else
+		return;
+	s->parsed++;
+}
+
 static void line(struct srvstats *s, char *l)
 {
 	s->lines++;
@@ -520,6 +566,8 @@ static void line(struct srvstats *s, char *l)
 	}
 	if (s->kind == SRV_KNOT)
 		knot_line(s, l);
+	else if (s->kind == SRV_UNBOUND)
+		unbound_line(s, l);
 	else
 		nsd_line(s, l);
 }
@@ -570,9 +618,10 @@ static void bind_step_end(struct srvstats *s, unsigned step)
 		return;
 	}
 	if (step == 0) {
+		/* BIND leaves out "nsstats" and "rcodes" while all their counters are 0 */
 		json_t *ns = json_object_get(root, "nsstats"), *rc = json_object_get(root, "rcodes");
-		if (!json_is_object(ns) || !json_is_object(rc)) {
-			perr(s, "no nsstats / rcodes in /json/v1/server");
+		if (!json_is_string(json_object_get(root, "json-stats-version"))) {
+			perr(s, "no json-stats-version in /json/v1/server");
 			json_decref(root);
 			return;
 		}
@@ -752,6 +801,17 @@ int srvstats_end(struct srvstats *s, int ok)
 	} else if (s->kind == SRV_KNOT) {
 		/* Knot prints no counter that is still 0: every counter it has is read, the absent ones as 0 */
 		s->node.cur_set = (1u << (C_SRV_DROPPED - C_SRV_FIRST)) - 1;
+	} else if (s->kind == SRV_UNBOUND) {
+		struct vals *t = &s->node;
+		unsigned q = C_SRV_QUERIES - C_SRV_FIRST;
+		if (!(t->cur_set >> q & 1))
+			return fail(s, "no total.num.queries in the statistics");
+		if (!(t->cur_set >> (C_SRV_RESPONSES - C_SRV_FIRST) & 1))
+			return fail(s, "no num.answer.rcode.* in the statistics (extended-statistics: yes?)");
+		uint64_t tcp = t->cur[C_SRV_TCP - C_SRV_FIRST], v6 = t->cur[C_SRV_IPV6 - C_SRV_FIRST];
+		add(t, C_SRV_UDP, t->cur[q] >= tcp ? t->cur[q] - tcp : 0);
+		add(t, C_SRV_IPV4, t->cur[q] >= v6 ? t->cur[q] - v6 : 0);
+		t->cur_set = (1u << C_SRV_ZONE_IDS) - 1;
 	} else if (!(s->node.cur_set >> (C_SRV_QUERIES - C_SRV_FIRST) & 1)) {
 		char m[160];
 		snprintf(m, sizeof m, "no num.queries in the statistics (%u lines read)", s->lines);

@@ -1,4 +1,4 @@
-/* capd/srvstats.h: the nameserver's own statistics (Knot mod-stats, NSD, BIND), read once per counters interval. */
+/* capd/srvstats.h: the nameserver's own statistics (Knot mod-stats, NSD, BIND, Unbound), read once per counters interval. */
 #ifndef CAPD_SRVSTATS_H
 #define CAPD_SRVSTATS_H
 
@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "common/record.h"
+
+struct zones;
 
 /*
  * dnstap carries no sequence numbers, so what the nameserver drops in its own
@@ -27,6 +29,7 @@ enum srvstats_kind {
 	SRV_KNOT,       /* knotc [-s socket] stats mod-stats; knotc zone-stats -- (mod-stats) */
 	SRV_NSD,        /* nsd-control [-c conf] [-s socket] stats_noreset (zonestats) */
 	SRV_BIND,       /* BIND statistics channel: HTTP GET /json/v1/server, /json/v1/zones */
+	SRV_UNBOUND,    /* unbound-control [-c conf] [-s socket] stats_noreset (no per-zone counts) */
 	SRV_KIND_MAX
 };
 
@@ -35,10 +38,12 @@ struct srvstats_conf {
 	const char *program;    /* control program; NULL or "": knotc / nsd-control from PATH */
 	const char *control;    /* control socket path; NULL or "": the program's default;
 	                         * BIND: the statistics channel, "ADDR:PORT" or "[V6ADDR]:PORT" (required) */
-	const char *config;     /* NSD: nsd.conf for nsd-control -c; NULL or "": its default */
+	const char *config;     /* NSD, Unbound: the server's config for its control program's -c; NULL or "": its default */
 	unsigned timeout_ms;    /* a reading slower than this is killed and counted as failed */
 	int zones;              /* 1: also read per-zone totals (Knot zone-stats; NSD zonestats) */
 	size_t zones_max;       /* zones tracked (1..1000000); more are counted (srv_zones_untracked) */
+	struct zones *measured; /* per-zone totals only for these zones and zones under them (capd's
+	                         * [zones]); NULL: every zone. Taken over by srvstats_new, also on failure */
 };
 
 struct srvstats;
@@ -47,7 +52,7 @@ struct srvstats;
 int srvstats_new(const struct srvstats_conf *conf, struct srvstats **out);
 void srvstats_free(struct srvstats *s);
 
-/* srvstats_kind_parse: "knot", "nsd", "bind" (and "none") to the kind; -1 if unknown. Cannot fail. */
+/* srvstats_kind_parse: "knot", "nsd", "bind", "unbound" (and "none") to the kind; -1 if unknown. Cannot fail. */
 int srvstats_kind_parse(const char *name);
 
 /* srvstats_addr_ok: 1 if control is a literal "ADDR:PORT" / "[V6ADDR]:PORT" (BIND), else 0. */

@@ -1,5 +1,5 @@
 -- sql/queries/zone_exact.sql: Per zone over the last 24 hours: the nameservers' exact totals next to the sampled estimate.
--- exact_* come from the servers' own per-zone statistics (Knot zone mod-stats, NSD zonestats),
+-- exact_* come from the servers' own per-zone statistics (Knot zone mod-stats, NSD zonestats, BIND zone-statistics),
 -- summed over the nodes that report them; estimated_responses is the sum of record weights.
 SELECT zone, SUM(exact_queries) AS exact_queries, SUM(exact_responses) AS exact_responses,
        SUM(estimated_responses) AS estimated_responses,

@@ -6,7 +6,8 @@
 # socket), so its first readings fail: counted, capd keeps running, and the first reading
 # that works is the baseline. dnsperf runs at a fixed rate; capd is stopped (SIGSTOP) for
 # 1.5 s in the middle, so Knot's dnstap queue overflows and Knot drops messages no reader
-# ever sees. References: dnsperf's completed count and knotc run by this test.
+# ever sees. References: dnsperf's completed count and knotc run by this test. The rollup
+# is killed twice on the way (exactly once), and SQL must still match.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/pipeline.sh"
@@ -50,7 +51,11 @@ is "$B1" "$PERF_DONE" "Knot's own count of responses equals dnsperf's completed 
 capd_stop
 kill -0 "$AGGD_PID"; ok $? "aggd still running"
 sleep 0.5
-pipe_rollup; ok $? "aggd-rollup run"
+# exactly once: small batches, the job killed before one commit and after another, then rerun
+echo "batch_rows = 20" >> "$T/rollup.conf"
+DNSA_ROLLUP_CRASH=before_commit:2 pipe_rollup; is $? 137 "rollup killed before its 2nd commit"
+DNSA_ROLLUP_CRASH=after_commit:3 pipe_rollup; is $? 137 "rerun killed after its 3rd commit"
+pipe_rollup; ok $? "aggd-rollup run to the end"
 
 loss() { staff_q "SELECT COALESCE(SUM($1), 0) FROM node_server_loss_minute WHERE node = '$NODE'"; }
 SRV=$(loss server_responses)

@@ -99,7 +99,8 @@ is "$SRV" "$R1" "SQL server_responses = NSD's num.rcode.* sum"
 is "$TAP" "$(mdb_counter capd msg_auth_response)" "SQL dnstap_responses = capd's msg_auth_response"
 is "$LOST" "$((R1 - TAP))" "SQL lost inside the nameserver = NSD's count - capd's"
 ok "$([ "$LOST" -gt 0 ] && echo 0 || echo 1)" "NSD did drop dnstap messages ($LOST of $R1)"
-is "$(loss stats_read_errors)" 1 "one failed reading: at capd's start, before NSD was up"
+ERRS=$(loss stats_read_errors)
+ok "$([ "$ERRS" -le 1 ] && echo 0 || echo 1)" "at most one failed reading, at capd's start if NSD was not up yet ($ERRS)"
 for z in example.test sample.test; do
 	is "$(staff_q "SELECT COALESCE(SUM(exact_queries), 0) FROM zone_exact_minute WHERE zone = '$z'")" \
 		"$(nstat "$z.num.queries" < "$T/nsd-stats.txt")" "zone_exact: $z queries = NSD zonestats"

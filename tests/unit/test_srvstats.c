@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "capd/srvstats.h"
+#include "capd/zones.h"
 #include "common/errors.h"
 #include "common/record.h"
 #include "tests/tap.h"
@@ -204,7 +205,24 @@ static void test_nsd(void)
 	    "its total is its own (%s: %llu)", n ? z[0].zone : "-", (unsigned long long)(n ? zv(&z[0], C_SRV_QUERIES) : 0));
 	srvstats_free(s);
 
+	/* only the zones capd measures */
 	c.zones_max = 10;
+	c.measured = zones_new();
+	zones_add(c.measured, "Example.TEST.");
+	is(srvstats_new(&c, &s), E_OK, "nsd reader for capd's zone example.test only");
+	feed_file(s, 0, "nsd-stats-1.txt");
+	srvstats_end(s, 1);
+	feed_file(s, 0, "nsd-stats-2.txt");
+	srvstats_end(s, 1);
+	z = srvstats_zones(s, &n);
+	ok(n == 1 && !strcmp(z[0].zone, "example.test") && zv(&z[0], C_SRV_QUERIES) == 3,
+	    "sample.test, which capd does not measure, stays on the node");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	ok(val(&k, C_SRV_QUERIES) == 5 && val(&k, C_SRV_ZONES_UNTRACKED) == 0, "node totals are whole; nothing untracked");
+	srvstats_free(s);
+	c.measured = NULL;
+
 	is(srvstats_new(&c, &s), E_OK, "nsd reader with room");
 	feed_file(s, 0, "nsd-stats-1.txt");
 	srvstats_end(s, 1);
@@ -256,7 +274,7 @@ static void test_bind(void)
 	static const char *const bad[] = {
 		"HTTP/1.0 404 Not Found\r\n\r\n{}",
 		"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>",
-		"HTTP/1.0 200 OK\r\n\r\n{\"rcodes\": {\"NOERROR\": 5}}",
+		"HTTP/1.0 200 OK\r\n\r\n{\"rcodes\": {\"NOERROR\": 5}}",   /* not BIND's: no json-stats-version */
 		"HTTP/1.0 200 OK\r\n\r\n{\"nsstats\": {\"Requestv4\": 5}, \"rcodes\": {\"NOERR",
 		"",
 	};
@@ -268,10 +286,24 @@ static void test_bind(void)
 	srvstats_counters(s, &k);
 	ok(val(&k, C_SRV_READ_ERRORS) == 5 && val(&k, C_SRV_QUERIES) == 6, "counted, totals untouched");
 	/* hostile values: negative, strings, huge: ignored */
-	const char *odd = "HTTP/1.0 200 OK\r\n\r\n{\"nsstats\": {\"Requestv4\": -7, \"Requestv6\": \"x\", \"ReqTCP\": 1e99},"
+	const char *odd = "HTTP/1.0 200 OK\r\n\r\n{\"json-stats-version\": \"1.7\", \"nsstats\": {\"Requestv4\": -7, \"Requestv6\": \"x\", \"ReqTCP\": 1e99},"
 	    " \"rcodes\": {\"NOERROR\": 16, \"NXDOMAIN\": [1], \"REFUSED\": null}}";
 	srvstats_feed(s, 0, odd, strlen(odd));
 	is(srvstats_end(s, 1), SRVSTATS_DONE, "odd but well-formed values: a reading");
+	srvstats_free(s);
+
+	/* a BIND that has answered nothing yet leaves out nsstats and rcodes: a reading of zeros */
+	is(srvstats_new(&c, &s), E_OK, "a fresh bind reader");
+	const char *zero = "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n{\"json-stats-version\":\"1.7\","
+	    "\"opcodes\":{\"QUERY\":0},\"views\":{}}";
+	srvstats_feed(s, 0, zero, strlen(zero));
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "BIND at zero: a good reading (the baseline)");
+	feed_file(s, 0, "bind-server-1.http");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "then its first queries");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	ok(val(&k, C_SRV_QUERIES) == 10 && val(&k, C_SRV_RESPONSES) == 10 && val(&k, C_SRV_RESTARTS) == 0,
+	    "all counted against the zero baseline");
 	srvstats_free(s);
 
 	c.control = "localhost:8053";
@@ -283,6 +315,41 @@ static void test_bind(void)
 	c.control = "127.0.0.1:1";
 	is(srvstats_new(&c, &s), E_OK, "bind reader for a closed port");
 	is(srvstats_read(s), SRVSTATS_FAILED, "refused: %s", srvstats_error(s));
+	srvstats_free(s);
+}
+
+static void test_unbound(void)
+{
+	struct srvstats_conf c = { .kind = SRV_UNBOUND, .timeout_ms = 1000, .zones = 1, .zones_max = 10 };
+	struct srvstats *s;
+	struct dnsa_counters k;
+	size_t n;
+	is(srvstats_new(&c, &s), E_OK, "unbound reader made");
+	feed_file(s, 0, "unbound-stats-1.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "unbound reading 1 (baseline): %s", srvstats_error(s));
+	/* between: 3 x A www.example.test udp4, A nx.sample.test tcp4, AAAA nx2.sample.test udp6, A x.other (REFUSED) */
+	feed_file(s, 0, "unbound-stats-2.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "unbound reading 2: %s", srvstats_error(s));
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_QUERIES), 6, "6 queries (total.num.queries 15 - 9, not the thread0 lines too)");
+	is(val(&k, C_SRV_RESPONSES), 6, "6 responses (num.answer.rcode.*)");
+	is(val(&k, C_SRV_TCP), 1, "1 over TCP");
+	is(val(&k, C_SRV_UDP), 5, "5 over UDP (what TCP leaves)");
+	is(val(&k, C_SRV_IPV6), 1, "1 over IPv6");
+	is(val(&k, C_SRV_IPV4), 5, "5 over IPv4");
+	ok(val(&k, C_SRV_NOERROR) == 3 && val(&k, C_SRV_NXDOMAIN) == 2 && val(&k, C_SRV_REFUSED) == 1, "rcodes 3/2/1");
+	srvstats_zones(s, &n);
+	is(n, 0, "Unbound counts nothing per zone");
+	srvstats_feed(s, 0, "num.answer.rcode.nodata=99\n", 27);
+	feed_file(s, 0, "unbound-stats-2.txt");
+	is(srvstats_end(s, 1), SRVSTATS_DONE, "a reading with a nodata line");
+	memset(&k, 0, sizeof k);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_RESPONSES), 6, "nodata (a part of NOERROR) is not counted again");
+	srvstats_feed(s, 0, "total.num.queries=20\n", 21);
+	is(srvstats_end(s, 1), SRVSTATS_FAILED, "no rcodes (extended-statistics off): failed");
+	ok(strstr(srvstats_error(s), "extended-statistics") != NULL, "and says why: %s", srvstats_error(s));
 	srvstats_free(s);
 }
 
@@ -350,7 +417,9 @@ static void test_spawn(void)
 
 	is(srvstats_new(NULL, &s), E_INVAL, "NULL conf");
 	c.kind = SRV_NONE;
-	is(srvstats_new(&c, &s), E_INVAL, "kind none is not a reader");
+	c.measured = zones_new();
+	is(srvstats_new(&c, &s), E_INVAL, "kind none is not a reader (and its zone set is freed: LeakSanitizer)");
+	c.measured = NULL;
 	ok(srvstats_begin(NULL, 0) == E_INVAL && srvstats_poll(NULL, 0) == 0, "NULL reader: nothing");
 	srvstats_counters(NULL, &k);
 	size_t n = 9;
@@ -358,7 +427,8 @@ static void test_spawn(void)
 	is(srvstats_kind_parse("knot"), SRV_KNOT, "kind knot");
 	is(srvstats_kind_parse("nsd"), SRV_NSD, "kind nsd");
 	is(srvstats_kind_parse("bind"), SRV_BIND, "kind bind");
-	is(srvstats_kind_parse("unbound"), -1, "kind unbound: not known");
+	is(srvstats_kind_parse("unbound"), SRV_UNBOUND, "kind unbound");
+	is(srvstats_kind_parse("pdns"), -1, "kind pdns: not known");
 }
 
 int main(void)
@@ -367,6 +437,7 @@ int main(void)
 	test_nsd();
 	test_many_zones();
 	test_bind();
+	test_unbound();
 	test_spawn();
 	return done_testing();
 }
