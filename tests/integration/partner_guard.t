@@ -101,7 +101,7 @@ is "$1" 0 "reference run, one row per INSERT ($slow ms)"
 apid=$!; PIDS="$PIDS $apid"
 set -- $(EXTRA='upsert_rows = 1' rollup)
 is "$1" 0 "rollup while p1 takes locks in the middle of its batch"
-ok $(( $2 > 2 * slow + 3000 )) "... held up by at most the 2 s lock wait and a redone batch: $2 ms (reference $slow ms)"
+ok $(( $2 > 2 * slow + 4000 )) "... held up by the 2 s lock wait and the batch done twice, at most: $2 ms (reference $slow ms)"
 diag "$(sed -n 's/.*\(retries\).*/&/p' "$T/rollup.out" | grep -o '[0-9]* retries'), $(kills row_locks) row_locks kills so far"
 endattack
 
@@ -140,16 +140,24 @@ is "$(staff "SELECT COUNT(*) FROM partner_guard_events WHERE account = 'p1' AND 
 # connections: p1 may hold 4 (its MAX_USER_CONNECTIONS), the rest of max_connections stays free
 mariadb_sql -e "SET GLOBAL max_connections = 20"
 P -c 4 -t 60 limits p1 >/dev/null
+# the sessions of the attacks above end when their clients are gone (bounded wait)
+i=0
+while [ "$(mariadb_sql -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'p1'")" != 0 ] && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
 i=0
 while [ $i -lt 20 ]; do
 	mariadb --no-defaults --socket="$MDB_SOCK" -u p1 -ppartner-one-pw dnsa -e 'SELECT SLEEP(6)' >/dev/null 2>>"$T/conn.err" &
 	PIDS="$PIDS $!"
 	i=$((i + 1))
 done
-sleep 1.5
+i=0   # the 16 refusals are quick; on a loaded machine the 20 clients take a while to start
+while [ "$(grep -c ERROR "$T/conn.err" 2>/dev/null)" -lt 16 ] && [ $i -lt 40 ]; do
+	sleep 0.1; i=$((i + 1))
+done
 is "$(mariadb_sql -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'p1'")" 4 \
 	"p1 tried 20 connections (max_connections = 20), MariaDB let it have 4"
-ok "$(grep -c 'ERROR 1226' "$T/conn.err" | grep -qx 16; echo $?)" "the other 16 were refused with ERROR 1226 (max_user_connections)"
+is "$(grep -o "ERROR [0-9]*" "$T/conn.err" | sort | uniq -c | tr -s " " | tr "\n" ";")" " 16 ERROR 1226;" "the other 16 were refused with ERROR 1226 (max_user_connections)"
 set -- $(rollup)
 is "$1" 0 "the rollup connects and runs meanwhile"
 P -c 15 add p9 "$T/pw1" >/dev/null 2>"$T/err"
