@@ -18,6 +18,7 @@ trap 'rm -rf "$D"' EXIT
 command -v mandoc >/dev/null || { echo "1..0 # SKIP mandoc not installed"; exit 0; }
 
 PAGES="capd.8 aggd.8 aggd-rollup.8 capd.conf.5 aggd.conf.5 aggd-rollup.conf.5 dnsa-keygen.1"
+PAGES="$PAGES dnsa-partner.1"
 for p in $PAGES; do
 	[ -f "$M/$p" ]; ok $? "docs/man/$p exists"
 done
