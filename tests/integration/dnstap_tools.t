@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/integration/dnstap_tools.t: capd's dnstap input as dnstap-sink, fed by dnstap-blaster and fstrm_replay (UNIX, TCP, bi/unidirectional, paced).
 B=${DNSA_BUILD:?DNSA_BUILD must point at the build directory}/bin
-S=${DNSA_SAMPLES:-$(cd "$(dirname "$0")/../.." && pwd)/../shared/realservers/samples}/knot.fstrm
+S=${DNSA_SAMPLES:-$(cd "$(dirname "$0")/../.." && pwd)/tests/data/realservers/samples}/knot.fstrm
+[ -r "$S" ] || { echo "1..1"; echo "not ok 1 - sample $S readable"; exit 1; }
 T=$(mktemp -d /tmp/dnstap-tools.XXXXXX)
 N=0; FAIL=0; PIDS=""
 cleanup() {

@@ -1,7 +1,7 @@
 /* tests/unit/test_dnsparse_ldns.c: differential test of capd/dnsparse against ldns_wire2pkt (the reference). */
 /*
  * Inputs: (a) every DNS message (queries and responses) of the real Knot
- * capture ../shared/realservers/samples/knot.fstrm, read with libfstrm's
+ * capture tests/data/realservers/samples/knot.fstrm, read with libfstrm's
  * file reader and capd's dnstap_decode; (a') the same with an OPT appended
  * (the capture has no EDNS); (b) generated odd packets; (c) every
  * truncation of 200 real responses with OPT; (d) 20000 seeded random

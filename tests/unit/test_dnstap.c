@@ -57,7 +57,7 @@ static void on_frame(void *arg, const uint8_t *f, size_t len)
 
 static void sample_vs_dnstap_ldns(void)
 {
-	const char *dir = getenv("DNSA_SAMPLES") ? getenv("DNSA_SAMPLES") : "../shared/realservers/samples";
+	const char *dir = getenv("DNSA_SAMPLES") ? getenv("DNSA_SAMPLES") : "tests/data/realservers/samples";
 	char path[512], cmd[700], line[1024];
 	snprintf(path, sizeof(path), "%s/knot.fstrm", dir);
 	struct ctx c = { .s = calloc(MAXF, sizeof(struct seen)) };

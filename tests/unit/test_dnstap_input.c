@@ -628,7 +628,7 @@ static int c_knot_frames(struct dnstap_input *in, void *arg)
 
 static void t_knot(struct evloop *ev)
 {
-	const char *rs = getenv("DNSA_REALSERVERS") ? getenv("DNSA_REALSERVERS") : "../shared/realservers";
+	const char *rs = getenv("DNSA_REALSERVERS") ? getenv("DNSA_REALSERVERS") : "tests/data/realservers";
 	char sock[128], conf[128], cmd[1024], log[128], qfile[512];
 	struct sink s = { 0 };
 	int err = 0;
@@ -696,7 +696,7 @@ static void t_knot(struct evloop *ev)
 
 int main(void)
 {
-	const char *sd = getenv("DNSA_SAMPLES") ? getenv("DNSA_SAMPLES") : "../shared/realservers/samples";
+	const char *sd = getenv("DNSA_SAMPLES") ? getenv("DNSA_SAMPLES") : "tests/data/realservers/samples";
 	snprintf(sample, sizeof(sample), "%s/knot.fstrm", sd);
 	snprintf(dir, sizeof(dir), "/tmp/dnsa-dti.XXXXXX");
 	if (mkdtemp(dir) == NULL) {

@@ -12,7 +12,7 @@
 #include "common/record.h"
 #include "tests/tap.h"
 
-/* the Knot sample: $REALSERVERS, the repo copy (tests run from the top directory), or ../shared */
+/* the Knot sample: $REALSERVERS, else the repo copy (tests run from the top directory) */
 static const char *sample_path(void)
 {
 	static char buf[PATH_MAX];
