@@ -9,7 +9,7 @@
 -- not the account (CURRENT_USER() would give the view's definer), so the name alone
 -- used to decide: 'bob'@'%' (staff) and 'bob'@'localhost' (partner) were one person to
 -- the views. Now every registered name records the one account it belongs to, and
--- dnsa_account() accepts a connection only when that account is the only one with this
+-- dnsa_account_kind() accepts a connection only when that account is the only one with this
 -- user name (so the server can only have authenticated the connection as it) and no
 -- anonymous account exists (one could take a login name it does not own).
 ALTER TABLE partner ADD COLUMN IF NOT EXISTS
