@@ -9,7 +9,7 @@
 -- not the account (CURRENT_USER() would give the view's definer), so the name alone
 -- used to decide: 'bob'@'%' (staff) and 'bob'@'localhost' (partner) were one person to
 -- the views. Now every registered name records the one account it belongs to, and
--- dnsa_account() accepts a connection only when that account is the only one with this
+-- dnsa_account_kind() accepts a connection only when that account is the only one with this
 -- user name (so the server can only have authenticated the connection as it) and no
 -- anonymous account exists (one could take a login name it does not own).
 ALTER TABLE partner ADD COLUMN IF NOT EXISTS
@@ -99,26 +99,25 @@ DELIMITER //
 CREATE OR REPLACE PROCEDURE dnsa_seal_partner_views()
 	MODIFIES SQL DATA SQL SECURITY INVOKER
 BEGIN
-	DECLARE done INT DEFAULT 0;
-	DECLARE v VARCHAR(64);
+	-- names first, then one view at a time: a cursor over information_schema left open
+	-- across CREATE VIEW failed ("Error on delete of '#sql-temptable...'") on a second database
+	DECLARE todo, v VARCHAR(16000);
 	DECLARE body LONGTEXT;
-	DECLARE c CURSOR FOR
-		SELECT w.TABLE_NAME, w.VIEW_DEFINITION FROM information_schema.VIEWS w
+	SELECT GROUP_CONCAT(w.TABLE_NAME) INTO todo FROM information_schema.VIEWS w
 		JOIN mysql.tables_priv t ON t.Db = w.TABLE_SCHEMA AND t.Table_name = w.TABLE_NAME
 		WHERE w.TABLE_SCHEMA = DATABASE() AND t.User = 'dnsa_partner' AND t.Host = ''
 		  AND w.ALGORITHM <> 'TEMPTABLE';
-	DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
-	OPEN c;
-	l: LOOP
-		FETCH c INTO v, body;
-		IF done THEN LEAVE l; END IF;
+	WHILE COALESCE(todo, '') <> '' DO
+		SET v = SUBSTRING_INDEX(todo, ',', 1);
+		SET todo = IF(LOCATE(',', todo) > 0, SUBSTRING(todo, LOCATE(',', todo) + 1), '');
+		SELECT VIEW_DEFINITION INTO body FROM information_schema.VIEWS
+			WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = v;
 		SET @dnsa_seal = CONCAT('CREATE OR REPLACE ALGORITHM=TEMPTABLE SQL SECURITY DEFINER VIEW `',
 			v, '` AS ', body);
 		PREPARE s FROM @dnsa_seal;
 		EXECUTE s;
 		DEALLOCATE PREPARE s;
-	END LOOP;
-	CLOSE c;
+	END WHILE;
 END//
 DELIMITER ;
 CALL dnsa_seal_partner_views();
@@ -153,37 +152,45 @@ DELIMITER //
 CREATE OR REPLACE PROCEDURE dnsa_partner_guard(OUT killed INT)
 	MODIFIES SQL DATA SQL SECURITY DEFINER
 BEGIN
-	DECLARE done INT DEFAULT 0;
+	DECLARE todo TEXT;
+	DECLARE one VARCHAR(600);
 	DECLARE tid BIGINT UNSIGNED;
-	DECLARE acc, ahost VARCHAR(255);
+	DECLARE acc VARCHAR(80);
+	DECLARE ahost VARCHAR(255);
 	DECLARE why VARCHAR(20);
 	DECLARE secs INT;
 	DECLARE mdl_wait INT DEFAULT 0;
-	DECLARE c CURSOR FOR
-		SELECT q.ID, q.account, q.host, q.why, q.secs FROM (
-			SELECT p.ID, x.account, x.host, p.TIME AS secs,
-				CASE WHEN t.trx_lock_structs > 0 THEN 'row_locks'
-				     WHEN t.trx_id IS NOT NULL AND mdl_wait > 0 THEN 'metadata_lock'
-				     WHEN t.trx_id IS NOT NULL AND p.COMMAND = 'Sleep' AND p.TIME >= 600 THEN 'idle_transaction'
-				     WHEN p.COMMAND = 'Query' AND u.max_statement_time > 0
-				          AND p.TIME_MS > (u.max_statement_time + 5) * 1000 THEN 'statement_time'
-				END AS why
-			FROM information_schema.PROCESSLIST p
-			JOIN partner x ON x.account = p.USER
-			LEFT JOIN mysql.user u ON u.User = x.account AND u.Host = x.host
-			LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
-			WHERE p.ID <> CONNECTION_ID()) q
-		WHERE q.why IS NOT NULL;
-	DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
-	-- a connection killed between the scan and the KILL is not an error
+	-- a connection that ended between the scan and the KILL is not an error
 	DECLARE CONTINUE HANDLER FOR 1094 BEGIN END;
 	SET killed = 0;
 	SELECT COUNT(*) INTO mdl_wait FROM information_schema.PROCESSLIST
 		WHERE STATE LIKE 'Waiting for table metadata lock%';
-	OPEN c;
-	l: LOOP
-		FETCH c INTO tid, acc, ahost, why, secs;
-		IF done THEN LEAVE l; END IF;
+	-- the offenders first (id|reason|seconds|account|host, comma-separated: none of these
+	-- characters is in an account name, an account host or a reason), then KILL and
+	-- ALTER USER with no cursor open (see dnsa_seal_partner_views)
+	SELECT GROUP_CONCAT(CONCAT(q.ID, '|', q.why, '|', q.secs, '|', q.account, '|', COALESCE(q.host, ''))) INTO todo
+	FROM (
+		SELECT p.ID, x.account, x.host, p.TIME AS secs,
+			CASE WHEN t.trx_lock_structs > 0 THEN 'row_locks'
+			     WHEN t.trx_id IS NOT NULL AND mdl_wait > 0 THEN 'metadata_lock'
+			     WHEN t.trx_id IS NOT NULL AND p.COMMAND = 'Sleep' AND p.TIME >= 600 THEN 'idle_transaction'
+			     WHEN p.COMMAND = 'Query' AND COALESCE(u.max_statement_time, 0) > 0
+			          AND p.TIME_MS > (u.max_statement_time + 5) * 1000 THEN 'statement_time'
+			END AS why
+		FROM information_schema.PROCESSLIST p
+		JOIN partner x ON x.account = p.USER
+		LEFT JOIN mysql.user u ON u.User = x.account AND u.Host = x.host
+		LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
+		WHERE p.ID <> CONNECTION_ID()) q
+	WHERE q.why IS NOT NULL;
+	WHILE COALESCE(todo, '') <> '' DO
+		SET one = SUBSTRING_INDEX(todo, ',', 1);
+		SET todo = IF(LOCATE(',', todo) > 0, SUBSTRING(todo, LOCATE(',', todo) + 1), '');
+		SET tid = SUBSTRING_INDEX(one, '|', 1);
+		SET why = SUBSTRING_INDEX(SUBSTRING_INDEX(one, '|', 2), '|', -1);
+		SET secs = SUBSTRING_INDEX(SUBSTRING_INDEX(one, '|', 3), '|', -1);
+		SET acc = SUBSTRING_INDEX(SUBSTRING_INDEX(one, '|', 4), '|', -1);
+		SET ahost = NULLIF(SUBSTRING_INDEX(one, '|', -1), '');
 		IF why = 'statement_time' THEN
 			KILL QUERY tid;
 			INSERT INTO partner_guard_log (account, thread_id, reason, action, seconds)
@@ -192,10 +199,10 @@ BEGIN
 			KILL CONNECTION tid;
 			INSERT INTO partner_guard_log (account, thread_id, reason, action, seconds)
 				VALUES (acc, tid, why, 'kill_connection', secs);
-			IF ahost IS NOT NULL AND (SELECT COUNT(*) FROM partner_guard_log WHERE account = acc AND action = 'kill_connection'
-			      AND ts > UTC_TIMESTAMP() - INTERVAL 1 HOUR) >= 3 AND NOT EXISTS
-			   (SELECT 1 FROM partner_guard_log WHERE account = acc AND action = 'account_locked'
-			      AND ts > UTC_TIMESTAMP() - INTERVAL 1 HOUR) THEN
+			IF ahost IS NOT NULL AND (SELECT COUNT(*) FROM partner_guard_log WHERE account = acc
+			      AND action = 'kill_connection' AND ts > UTC_TIMESTAMP() - INTERVAL 1 HOUR) >= 3
+			   AND NOT EXISTS (SELECT 1 FROM partner_guard_log WHERE account = acc
+			      AND action = 'account_locked' AND ts > UTC_TIMESTAMP() - INTERVAL 1 HOUR) THEN
 				SET @dnsa_guard = CONCAT('ALTER USER ', QUOTE(acc), '@', QUOTE(ahost), ' ACCOUNT LOCK');
 				PREPARE s FROM @dnsa_guard;
 				EXECUTE s;
@@ -205,8 +212,7 @@ BEGIN
 			END IF;
 		END IF;
 		SET killed = killed + 1;
-	END LOOP;
-	CLOSE c;
+	END WHILE;
 	COMMIT;
 END//
 DELIMITER ;
@@ -225,25 +231,21 @@ DELIMITER //
 CREATE OR REPLACE PROCEDURE dnsa_partner_limits_default()
 	MODIFIES SQL DATA SQL SECURITY INVOKER
 BEGIN
-	DECLARE done INT DEFAULT 0;
-	DECLARE acc, ahost VARCHAR(255);
-	DECLARE conns, secs BIGINT;
-	DECLARE c CURSOR FOR SELECT p.account, p.host, IF(u.max_user_connections = 0, 10, u.max_user_connections),
-		IF(u.max_statement_time = 0, 60, CEIL(u.max_statement_time)) FROM partner p
-		JOIN mysql.user u ON u.User = p.account AND u.Host = p.host
+	DECLARE todo LONGTEXT;
+	DECLARE one VARCHAR(1000);
+	SELECT GROUP_CONCAT(CONCAT('ALTER USER ', QUOTE(p.account), '@', QUOTE(p.host),
+			' WITH MAX_USER_CONNECTIONS ', IF(u.max_user_connections = 0, 10, u.max_user_connections),
+			' MAX_STATEMENT_TIME ', IF(u.max_statement_time = 0, 60, CEIL(u.max_statement_time))) SEPARATOR ';')
+		INTO todo FROM partner p JOIN mysql.user u ON u.User = p.account AND u.Host = p.host
 		WHERE u.max_user_connections = 0 OR u.max_statement_time = 0;
-	DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
-	OPEN c;
-	l: LOOP
-		FETCH c INTO acc, ahost, conns, secs;
-		IF done THEN LEAVE l; END IF;
-		SET @dnsa_lim = CONCAT('ALTER USER ', QUOTE(acc), '@', QUOTE(ahost),
-			' WITH MAX_USER_CONNECTIONS ', conns, ' MAX_STATEMENT_TIME ', secs);
+	WHILE COALESCE(todo, '') <> '' DO
+		SET one = SUBSTRING_INDEX(todo, ';', 1);
+		SET todo = IF(LOCATE(';', todo) > 0, SUBSTRING(todo, LOCATE(';', todo) + 1), '');
+		SET @dnsa_lim = one;
 		PREPARE s FROM @dnsa_lim;
 		EXECUTE s;
 		DEALLOCATE PREPARE s;
-	END LOOP;
-	CLOSE c;
+	END WHILE;
 END//
 DELIMITER ;
 CALL dnsa_partner_limits_default();

@@ -17,8 +17,8 @@ command -v mandoc >/dev/null || { echo "1..0 # SKIP mandoc not installed"; exit 
 # the operator tools (tools/dnsa-*, built or scripts), each with a page in section 1
 OPS_TOOLS=$(cd "$SRC/tools" && ls dnsa-* | sed 's/\.c$//' | sort -u)
 # pages another branch adds: reported as TODO until they land (drop a name once its page is in)
-PENDING="dnsa-partner.1"
-PAGES="capd.8 aggd.8 aggd-rollup.8 capd.conf.5 aggd.conf.5 aggd-rollup.conf.5"
+PENDING=""
+PAGES="capd.8 aggd.8 aggd-rollup.8 dnsa-api.8 capd.conf.5 aggd.conf.5 aggd-rollup.conf.5 dnsa-api.conf.5"
 for t in $OPS_TOOLS; do PAGES="$PAGES $t.1"; done
 for p in $PAGES; do
 	if [ ! -f "$M/$p" ] && [ -n "$(echo " $PENDING " | grep -F " $p ")" ]; then
