@@ -82,7 +82,10 @@ DELIMITER ;
 
 -- the zones the connected account may see; an error for an account dnsa does not know
 -- (root included: it reads the base tables)
-CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_visible AS
+-- TEMPTABLE: the function runs once per zone (a condition on the name is pushed into the
+-- view, so once in all), not once per row of the series it is joined with (merged into a
+-- series view it ran for each of a day's 1440 minutes: 1 s for one zone's day, 0.02 s now)
+CREATE OR REPLACE ALGORITHM=TEMPTABLE SQL SECURITY DEFINER VIEW zone_visible AS
 SELECT z.zone_id, z.name FROM zone z WHERE dnsa_may_see(z.zone_id) = 1;
 
 -- one row if the connected account is staff (an error if it is not a dnsa account)
