@@ -148,3 +148,6 @@ GROUP BY x.zone_id, z.name, x.ts;
 GRANT SELECT ON zone_exact_minute TO dnsa_partner;
 GRANT SELECT ON zone_exact_hour TO dnsa_partner;
 GRANT SELECT ON zone_exact_day TO dnsa_partner;
+
+-- partner views stay materialized (006): no locking read through them reaches a base table
+CALL dnsa_seal_partner_views();

@@ -17,9 +17,9 @@ BIG=9223372036854775813   # 2^63 + 5
 TOP=18446744073709551615  # 2^64 - 1
 
 send -b 1000 -q 1 -n 5 -S 1
-wait_for count_is 5
+wait_for 10 count_is 5
 send -b $BIG -q 1 -n 20 -S 2 -w "$T/captured" -d "$T/sent.txt"
-wait_for count_is 25; ok $? "boot 1000 (5 datagrams), then boot 2^63+5 (20): all staged"
+wait_for 10 count_is 25; ok $? "boot 1000 (5 datagrams), then boot 2^63+5 (20): all staged"
 stop_aggd
 # what SQLite holds is the bit pattern; read it back as unsigned
 is "$(sq "SELECT node, boot_id, seq FROM replay_state")" \
@@ -29,9 +29,9 @@ STARTS=2 start_aggd; ok $? "aggd restarted"
 grep -q "1 nodes' replay state restored" "$T/aggd.log"; ok $? "it restored node1's state"
 send -W "$T/captured" -n 20
 send -b $BIG -q 21 -n 3 -S 3 -d "$T/sent2.txt"
-wait_for count_is 28; ok $? "after the restart: the next 3 datagrams of boot 2^63+5 are staged"
+wait_for 10 count_is 28; ok $? "after the restart: the next 3 datagrams of boot 2^63+5 are staged"
 send -b $TOP -q 1 -n 2 -S 4
-wait_for count_is 30; ok $? "boot 2^64-1 is newer still: staged"
+wait_for 10 count_is 30; ok $? "boot 2^64-1 is newer still: staged"
 send -b $BIG -q 24 -n 1
 stop_aggd
 is "$AGGD_RC" 0 "aggd exits 0"

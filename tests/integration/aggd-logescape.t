@@ -30,9 +30,9 @@ hostile 'a b' 1
 
 # real data after the attack: records compared with what was sent
 "$B/dnsa-sender" -k "$T/node1.key" -s "$S" -b 5000 -n 50 -S 3 -d "$T/sent.txt" > /dev/null
-wait_for count_is 50; ok $? "the 50 real datagrams are staged"
+wait_for 10 count_is 50; ok $? "the 50 real datagrams are staged"
 bad_names_are() { [ "$(stat '' reject_bad_name)" = "$1" ]; }
-wait_for bad_names_are 10
+wait_for 10 bad_names_are 10
 stop_aggd
 is "$AGGD_RC" 0 "aggd exits 0"
 

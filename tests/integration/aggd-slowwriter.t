@@ -14,7 +14,7 @@ write_conf "rcvbuf = 2M" "queue_rows = 3000" "busy_timeout_ms = 1000" "flush_ms 
 start_aggd; ok $? "aggd started"
 S=127.0.0.1:$PORT
 "$B/dnsa-sender" -k "$T/node1.key" -s "$S" -b 10 -n 100 -r 5000 > /dev/null
-wait_for count_is 100; ok $? "100 datagrams staged before the lock"
+wait_for 10 count_is 100; ok $? "100 datagrams staged before the lock"
 
 # the slow writer: a write lock held for 3 s
 python3 -c 'import sqlite3, sys, time
@@ -22,7 +22,7 @@ c = sqlite3.connect(sys.argv[1], timeout=5, isolation_level=None)
 c.execute("BEGIN EXCLUSIVE"); print("locked", flush=True); time.sleep(3); c.execute("COMMIT")' "$T/staging.db" > "$T/locker.out" &
 LOCKER=$!
 PIDS="$PIDS $LOCKER"
-wait_for grep -q locked "$T/locker.out"
+wait_for 10 grep -q locked "$T/locker.out"
 T0=$(date +%s.%N)
 "$B/dnsa-sender" -k "$T/node1.key" -s "$S" -b 10 -q 101 -n 12000 -r 5000 > "$T/send.out"
 T1=$(date +%s.%N)
@@ -31,7 +31,7 @@ diag "12000 datagrams sent at 5000/s in $(awk -v a="$T0" -v b="$T1" 'BEGIN { pri
 # after the lock: real data flows
 "$B/dnsa-sender" -k "$T/node1.key" -s "$S" -b 10 -q 12101 -n 400 -r 5000 > /dev/null
 latest_staged() { [ "$(sq "SELECT max(seq) FROM datagram")" = 12500 ]; }
-wait_for latest_staged; ok $? "after the lock the newest datagrams are staged"
+wait_for 10 latest_staged; ok $? "after the lock the newest datagrams are staged"
 sleep 1.5
 stop_aggd
 is "$AGGD_RC" 0 "aggd exits 0"

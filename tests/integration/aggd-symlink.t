@@ -32,7 +32,7 @@ rm -f "$DB"
 # 2. a real staging file, then its -wal a symbolic link, then its -shm a hard link
 start_aggd; ok $? "aggd starts on a clean directory"
 send -b 1000 -q 1 -n 10 -S 1 -d "$T/sent1.txt"
-wait_for count_is 10; ok $? "10 datagrams staged"
+wait_for 10 count_is 10; ok $? "10 datagrams staged"
 stop_aggd
 ok "$([ ! -e "$DB-wal" ]; echo $?)" "aggd removed its -wal at exit"
 ln -s "$T/victim" "$DB-wal"
@@ -50,7 +50,7 @@ rm -f "$DB-wal"
 # 4. the links gone, real data flows again, the old rows kept
 STARTS=2 start_aggd; ok $? "aggd starts once the links are gone"
 send -b 1000 -q 11 -n 10 -S 2 -d "$T/sent2.txt"
-wait_for count_is 20; ok $? "10 more datagrams staged: 20 in all"
+wait_for 10 count_is 20; ok $? "10 more datagrams staged: 20 in all"
 stop_aggd
 is "$AGGD_RC" 0 "aggd exits 0"
 cat "$T/sent1.txt" "$T/sent2.txt" | sort > "$T/want.txt"

@@ -195,5 +195,4 @@ S=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "http://127.0.0.1:$PORT/
 
 apistack_stop; is "$?" 0 "dnsa-api exits 0 on SIGTERM"
 grep -q 'stopping:' "$T/api.log"; ok $? "and logs its request summary"
-echo "1..$n"
-[ "$fails" -eq 0 ]
+done_testing

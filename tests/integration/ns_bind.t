@@ -28,4 +28,4 @@ is "$(mdb_counter capd msg_auth_response)" "$RD0" "SQL: capd counted AUTH_RESPON
 is "$(mdb_counter capd msg_auth_query)" "$ALL" "SQL: capd counted AUTH_QUERY = every query, RD=1 or not"
 is "$(mdb_counter capd msg_client_query)" 0 "SQL: BIND sends no CLIENT_QUERY"
 is "$(mdb_counter capd dnstap_conns)" 2 "SQL: two dnstap connections (start and restart)"
-echo "1..$n"
+done_testing

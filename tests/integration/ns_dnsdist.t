@@ -41,4 +41,4 @@ is "$(grep -ci 'permission denied' "$NS_DIR/dnsdist.log")" 0 "dnsdist logs nothi
 capd_restart _dnsdist
 capd_wait_conns 1
 ok $? "capd restarted, socket group _dnsdist: dnsdist reconnects"
-echo "1..$n"
+done_testing

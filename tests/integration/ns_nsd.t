@@ -21,4 +21,4 @@ ns_finish denied
 is "$(mdb_counter capd msg_auth_response)" "$ALL" "SQL: capd counted AUTH_RESPONSE = every answer"
 is "$(mdb_counter capd msg_auth_query)" "$ALL" "SQL: capd counted AUTH_QUERY = every query"
 is "$(mdb_counter capd dnstap_conns)" 2 "SQL: two dnstap connections (start and restart)"
-echo "1..$n"
+done_testing

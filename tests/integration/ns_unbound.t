@@ -39,4 +39,4 @@ for types in "CLIENT_RESPONSE, RESOLVER_RESPONSE" "CLIENT_QUERY, CLIENT_RESPONSE
 	ok $? "capd -n refuses types = $types"
 	sed 's/^/#   /' "$T/bad.out"
 done
-echo "1..$n"
+done_testing

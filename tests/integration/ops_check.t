@@ -116,5 +116,4 @@ check "aggd-rollup -n: a 0644 credentials file, with file:line" 2 \
 check "an aggd-rollup run refuses it with the same line" 2 "$T/r.conf:4: mariadb.credentials: $T/cred: mode 0644" \
 	"$B/aggd-rollup" -c "$T/r.conf"
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+done_testing

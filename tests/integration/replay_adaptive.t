@@ -42,5 +42,4 @@ wait "$RECV_PID"; RECV_PID=
 DMSG=$(awk '$1=="C" && $2=="msg_total" {print $3}' "$T/dt.out"); DREC=$(awk '$1=="records"{print $2}' "$T/dt.out")
 DN=$(awk '$1=="C" && $2=="sample_n" {print $3}' "$T/dt.out")
 ok "$(( DN > 5 && DREC < DMSG / 2 ? 0 : 1 ))" "dnstap replay: n $DN, $DREC records of $DMSG messages (7 s of capture)"
-echo "1..$n"
-[ "$fails" -eq 0 ]
+done_testing
