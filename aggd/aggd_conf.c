@@ -151,6 +151,8 @@ const struct conf_opt aggd_conf_opts[] = {
 	  "datagrams held while the staging database is busy or full; beyond, new ones are dropped (counted)", NULL },
 	{ "queue_bytes", CT_SIZE, 65536, 16LL * 1024 * 1024 * 1024, "256M", OFF(queue_bytes), 0, NULL,
 	  "payload bytes held while the staging database is busy or full", NULL },
+	{ "metrics_file", CT_STR, 0, 0, "", OFF(metrics_file), sizeof(((struct aggd_conf *)0)->metrics_file), NULL,
+	  "Prometheus textfile (node_exporter textfile collector) rewritten each stats_interval; empty: none", NULL },
 	{ "stats_interval", CT_INT, 1, 3600, "10", OFF(stats_interval), 0, NULL,
 	  "seconds between per-node statistics rows written to staging (node_stats)", NULL },
 	{ "summary_interval", CT_INT, 0, 86400, "60", OFF(summary_interval), 0, NULL,

@@ -20,6 +20,7 @@ struct aggd_conf {
 	int64_t queue_rows;        /* staging queue bound, rows */
 	int64_t queue_bytes;       /* staging queue bound, bytes */
 	int64_t stats_interval;    /* seconds between node_stats writes */
+	char metrics_file[1024];   /* Prometheus textfile rewritten each stats_interval; "" = none */
 	int64_t summary_interval;  /* seconds between summary log lines (0 = never) */
 	char user[64];             /* drop privileges to this user after binding */
 	char group[64];            /* and this group (default: the user's primary group) */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aggd/metrics.h"
 #include "aggd/server.h"
 #include "common/errors.h"
 #include "common/keys.h"
@@ -157,6 +158,19 @@ static void write_stats(struct loop *l)
 	nodestats_mark_flushed(l->s->ns);
 }
 
+/* the Prometheus textfile, once per stats interval (a few system calls, none per datagram) */
+static void metrics(struct loop *l)
+{
+	static struct log_rl rl = LOG_RL_INIT(1, 600);
+	struct stage_counters sc;
+	int rc;
+	if (!l->s->conf->metrics_file[0])
+		return;
+	stage_counters(l->s->stage, &sc);
+	if ((rc = aggd_metrics_write(l->s->conf->metrics_file, l->s->ns, &sc)) != E_OK)
+		log_warnx_rl(&rl, "metrics_file %s: %s", l->s->conf->metrics_file, dnsa_strerror(rc));
+}
+
 static void summary(struct loop *l, int64_t now_ms)
 {
 	struct ns_counts t;
@@ -257,6 +271,7 @@ int server_run(struct server *s)
 		watch_writer(&l);
 		if (now >= next_stats) {
 			write_stats(&l);
+			metrics(&l);
 			next_stats = now + s->conf->stats_interval * 1000;
 		}
 		if (now >= next_summary) {
@@ -271,6 +286,7 @@ int server_run(struct server *s)
 		log_warnx("exit: %u queued datagrams could not be staged: %s", left, db_msg(&l, m, sizeof m));
 	}
 	write_stats(&l);
+	metrics(&l);
 	summary(&l, mono_ms());
 	free(l.stats);
 	return 0;

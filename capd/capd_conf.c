@@ -158,6 +158,8 @@ const struct conf_opt capd_conf_table[] = {
 	    "UDP payload budget per datagram, envelope included (raise up to the path MTU minus 28/48)"),
 	INT("flush_ms", flush_ms, 10, 60000, "1000", "send a non-empty batch once it is this old (ms)"),
 	INT("counters_interval", counters_interval, 1, 3600, "10", "seconds between counters datagrams"),
+	STR("metrics_file", metrics_file, "",
+	    "Prometheus textfile (node_exporter textfile collector) rewritten each counters_interval; empty: none"),
 	INT("failback", failback_s, 1, 86400, "30", "seconds after a failover before trying the first aggregator again"),
 	SIZE("send_buffer", sndbuf, 0, 64 << 20, "0", "SO_SNDBUF of the aggregator sockets (0: system default)"),
 

@@ -21,6 +21,7 @@ struct capd_conf {
 	/* top level */
 	char node_key[256];          /* key file: "NODE HEX" */
 	char state_dir[256];         /* holds BOOTID_FILE (capd/bootid.h); "" = boot id from the clock alone */
+	char metrics_file[256];      /* Prometheus textfile written each counters interval; "" = none */
 	struct conf_list aggregator; /* "ADDR:PORT", repeatable, first preferred */
 	int64_t payload_size;        /* whole UDP payload budget incl. envelope */
 	int64_t flush_ms;            /* batch age limit */

@@ -16,6 +16,7 @@
 #include "capd/dnstap_input.h"
 #include "capd/evloop.h"
 #include "capd/geo.h"
+#include "capd/metrics.h"
 #include "capd/pcap_input.h"
 #include "capd/pipeline.h"
 #include "capd/sender.h"
@@ -37,6 +38,7 @@ struct capd {
 	struct dnstap_input *dnstap;
 	struct pcap_input *pcap;
 	struct srvstats *srv;        /* the nameserver's own statistics; NULL: not configured */
+	char node[ENV_NAME_MAX + 1]; /* this node's name (metrics label) */
 	struct fs_stats file_fs;     /* -r on a dnstap file */
 	uint64_t frames;             /* frames read from the file (for its ticks) */
 	struct dnstap_input_stats seen; /* what was already logged */
@@ -167,6 +169,10 @@ static void send_counters(struct capd *d, struct dnsa_counters *c)
 	int rc = sender_send_counters(d->sender, c);
 	if (rc != E_OK)
 		log_debug("counters datagram not sent: %s", dnsa_strerror(rc));
+	/* the same snapshot for Prometheus: once per interval, off the message path */
+	static struct log_rl rl = LOG_RL_INIT(1, 600);
+	if (d->conf.metrics_file[0] && (rc = capd_metrics_write(d->conf.metrics_file, d->node, c)) != E_OK)
+		log_warnx_rl(&rl, "metrics_file %s: %s", d->conf.metrics_file, dnsa_strerror(rc));
 }
 
 /* open zones and geo databases (start and SIGHUP) */
@@ -246,6 +252,7 @@ static void build(struct capd *d, int capture_clock)
 	int rc = keys_load_node(d->conf.node_key, node, key);
 	if (rc != E_OK)
 		fatalx("%s: %s", d->conf.node_key, dnsa_strerror(rc));
+	memcpy(d->node, node, sizeof d->node);
 	capd_conf_sender(&d->conf, node, key, &sc);
 	/* before the first datagram: this boot's id, saved so the next start is above it whatever the clock says */
 	if (d->conf.state_dir[0]) {

@@ -74,6 +74,8 @@ const struct conf_opt config_opts[] = {
 	  "name of this aggregator: its checkpoint in MariaDB (unique per staging database)", NULL },
 	{ "lock_file", CT_STR, 0, 0, "/var/lib/dnsa/aggd-rollup.lock", OFF(lock_file), SZ(lock_file), NULL,
 	  "file locked (flock) for the whole run; a second copy exits at once", chk_lock },
+	{ "metrics_file", CT_STR, 0, 0, "", OFF(metrics_file), SZ(metrics_file), NULL,
+	  "Prometheus textfile (node_exporter textfile collector) written after each run; empty: none", NULL },
 	{ "staging_busy_ms", CT_INT, 0, 60000, "2000", OFF(staging_busy_ms), 0, NULL,
 	  "how long to wait for aggd's SQLite write lock", NULL },
 	{ "mariadb.socket", CT_STR, 0, 0, "/run/mysqld/mysqld.sock", OFF(db_socket), SZ(db_socket), NULL,

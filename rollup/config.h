@@ -11,6 +11,7 @@ struct rollup_conf {
 	char staging[4096];           /* SQLite staging database written by aggd */
 	char aggregator[64];          /* this aggregator's name: its checkpoint row in MariaDB */
 	char lock_file[4096];         /* flock()ed for the whole run */
+	char metrics_file[4096];      /* Prometheus textfile written after each run; "" = none */
 	int64_t staging_busy_ms;      /* wait for aggd's write lock (quarantine, prune) */
 	char db_socket[1024];         /* mariadb.socket */
 	char db_host[256];            /* mariadb.host (when no socket) */

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/errors.h"
 #include "common/log.h"
 #include "rollup/config.h"
 #include "rollup/mdb.h"
+#include "rollup/metrics.h"
 #include "rollup/rollup.h"
 #include "rollup/staging.h"
 
@@ -42,6 +44,21 @@ static void crash_hook(const char *point, unsigned batch, void *arg)
 	unsigned want = spec[n] == ':' ? (unsigned)strtoul(spec + n + 1, NULL, 10) : 1;
 	if (strlen(point) == n && strncmp(point, spec, n) == 0 && batch == want)
 		kill(getpid(), SIGKILL);
+}
+
+/* the Prometheus textfile of a run (metrics_file): also for a run that could not start */
+static void write_metrics(const struct rollup_conf *conf, const struct rollup_stats *st, int failed,
+    const struct timespec *t0)
+{
+	struct timespec t1;
+	if (!conf->metrics_file[0])
+		return;
+	clock_gettime(CLOCK_REALTIME, &t1);
+	double start = (double)t0->tv_sec + (double)t0->tv_nsec / 1e9;
+	double dur = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	int rc = rollup_metrics_write(conf->metrics_file, conf->aggregator, st, failed, start, dur);
+	if (rc != E_OK)
+		log_warnx("metrics_file %s: %s", conf->metrics_file, dnsa_strerror(rc));
 }
 
 int main(int argc, char **argv)
@@ -101,6 +118,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	struct timespec t0;
+	struct rollup_stats none;
+	memset(&none, 0, sizeof none);
+	clock_gettime(CLOCK_REALTIME, &t0);
 	char err[768];
 	/* MariaDB's and SQLite's messages quote data (names from the staging file): escaped */
 	char esc[LOG_ESC_SIZE(768)];
@@ -112,11 +133,13 @@ int main(int argc, char **argv)
 	explicit_bzero(cred.password, sizeof cred.password);
 	if (!m) {
 		log_warnx("%s; staging left untouched", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
+		write_metrics(&conf, &none, 1, &t0);
 		return 1;
 	}
 	struct staging *s = staging_new(conf.staging, (int)conf.staging_busy_ms, err, sizeof err);
 	if (!s) {
 		log_warnx("%s", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
+		write_metrics(&conf, &none, 1, &t0);
 		mdb_free(m);
 		return 1;
 	}
@@ -130,6 +153,7 @@ int main(int argc, char **argv)
 	}
 	struct rollup_stats st;
 	rc = rollup_run(r, &st);
+	write_metrics(&conf, &st, rc != 0, &t0);
 	char e1[LOG_ESC_SIZE(256)];
 	/* one line per kind and run: a run is once a minute, so this is its rate limit */
 	if (st.quarantined)
