@@ -16,6 +16,9 @@ answered=$(echo "$out" | awk '/^  total +sent/{print $5}')
 echo "$out" | grep -Eq "\| (udp|tcp) +\| +[0-9]+ \| 6 "; ok $? "IPv6 and transport rows in the report"
 echo "$out" | grep -A6 "^Partner shopco" | grep -q "shop.test" && ! echo "$out" | grep -A6 "^Partner shopco" | grep -q "example.test"
 ok $? "partner sees only its zone"
+echo "$out" | grep -q '^Dashboard: http://127.0.0.1:[0-9]*/'; ok $? "the demo prints the dashboard URL"
+echo "$out" | grep -A3 "^One call, as the partner" | grep -q '"zone":"shop.test","window"'; ok $? "the partner's API call answers for shop.test"
+echo "$out" | grep -q '"code":"not_found".*(HTTP 404)'; ok $? "and the zone it was not granted is a 404"
 left=$(pgrep -f "/tmp/dnsa-demo\." | wc -l)
 is "$left" 0 "no process left behind"
 # without KEEP=1 the stack is gone: the closing lines must not point at its socket
