@@ -81,6 +81,11 @@ struct srvstats {
 	/* totals */
 	struct vals node;
 	int have_base;        /* a first reading was taken in */
+	/* capd's own dnstap counts at the same instants, so the difference is the server's own loss */
+	int dn_base_set;      /* dn_base taken (at the first counters after the baseline reading) */
+	uint64_t dn_reads;    /* the reading dn_at belongs to */
+	uint64_t dn_base[2];  /* capd's queries, responses when the server's baseline was read */
+	uint64_t dn_at[2];    /* the same at the last successful reading */
 	uint64_t reads, read_errors, restarts, zones_untracked, zones_over;
 	struct zones *measured; /* zones whose totals are kept; NULL: all */
 	struct zslot *z;      /* open-addressing hash, zcap slots */
@@ -1073,13 +1078,44 @@ int srvstats_read(struct srvstats *s)
 
 /* ---- results ---- */
 
-void srvstats_counters(const struct srvstats *s, struct dnsa_counters *c)
+/* capd's dnstap queries and responses of the kinds a server answers (AUTH_*, CLIENT_*) in c */
+static void dnstap_counts(const struct dnsa_counters *c, uint64_t out[2])
+{
+	static const unsigned q[] = { C_MSG_BY_TYPE + MT_AUTH_QUERY - 1, C_MSG_BY_TYPE + MT_CLIENT_QUERY - 1 };
+	static const unsigned r[] = { C_MSG_BY_TYPE + MT_AUTH_RESPONSE - 1, C_MSG_BY_TYPE + MT_CLIENT_RESPONSE - 1 };
+	out[0] = out[1] = 0;
+	for (unsigned i = 0; i < 2; i++) {
+		out[0] += counters_has(c, q[i]) ? c->value[q[i]] : 0;
+		out[1] += counters_has(c, r[i]) ? c->value[r[i]] : 0;
+	}
+}
+
+void srvstats_counters(struct srvstats *s, struct dnsa_counters *c)
 {
 	if (!s || !c)
 		return;
-	if (s->have_base)
+	if (s->have_base) {
+		/*
+		 * The server's totals count from the baseline reading; capd's own counts
+		 * from capd's start. Both sides are taken at the same instants: the first
+		 * counters after a successful reading (sent as that reading ends, see
+		 * capd/main.c), so srv_responses - srv_dnstap_responses is what dnstap
+		 * never delivered, whenever capd or the server started.
+		 */
+		if (!s->dn_base_set) {
+			dnstap_counts(c, s->dn_base);
+			memcpy(s->dn_at, s->dn_base, sizeof s->dn_at);
+			s->dn_reads = s->reads;
+			s->dn_base_set = 1;
+		} else if (s->dn_reads != s->reads) {
+			dnstap_counts(c, s->dn_at);
+			s->dn_reads = s->reads;
+		}
 		for (unsigned i = 0; i < NV; i++)
 			counters_set(c, C_SRV_FIRST + i, s->node.total[i]);
+		counters_set(c, C_SRV_DNSTAP_QUERIES, s->dn_at[0] - s->dn_base[0]);
+		counters_set(c, C_SRV_DNSTAP_RESPONSES, s->dn_at[1] - s->dn_base[1]);
+	}
 	counters_set(c, C_SRV_READS, s->reads);
 	counters_set(c, C_SRV_READ_ERRORS, s->read_errors);
 	counters_set(c, C_SRV_RESTARTS, s->restarts);

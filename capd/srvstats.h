@@ -82,8 +82,14 @@ int srvstats_read(struct srvstats *s);
 /* srvstats_error: why the last reading failed (escaped, static per object); "" if it did not. */
 const char *srvstats_error(const struct srvstats *s);
 
-/* srvstats_counters: set C_SRV_* (96..127) in c. NULL s: nothing. Cannot fail. */
-void srvstats_counters(const struct srvstats *s, struct dnsa_counters *c);
+/*
+ * srvstats_counters: set C_SRV_* (96..127) in c, which must already hold
+ * capd's own message counters (it takes C_SRV_DNSTAP_* from them: capd's
+ * AUTH_ and CLIENT_ queries and responses since the server's baseline, at
+ * the instant of the last successful reading). Call it in the counters sent
+ * as a reading ends. NULL s: nothing. Cannot fail.
+ */
+void srvstats_counters(struct srvstats *s, struct dnsa_counters *c);
 
 /*
  * srvstats_zones: the zones to send now: those whose totals changed since

@@ -180,6 +180,8 @@ enum dnsa_counter {
 	C_SRV_RCODE_OTHER,
 	C_SRV_DROPPED,            /* queries the server dropped without answer (NSD num.dropped) */
 	C_SRV_ZONE_MAX,           /* end of the ids that may appear per zone */
+	C_SRV_DNSTAP_QUERIES = 108, /* capd's AUTH_/CLIENT_QUERY since the server's baseline, at its last reading */
+	C_SRV_DNSTAP_RESPONSES,   /* the same for responses: srv_responses minus this = lost inside the nameserver */
 	C_SRV_ZONES_UNTRACKED = 124, /* readings that found more zones than [server_stats] zones_max */
 	C_SRV_RESTARTS = 125,     /* readings where the server's counters went back (server restart) */
 	C_SRV_READS,              /* successful readings of the server's statistics */

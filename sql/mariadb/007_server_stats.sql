@@ -49,22 +49,22 @@ CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_server_loss_minute AS
 SELECT d.name AS node, c.ts,
   SUM(IF(c.counter = 'srv_queries', c.value, 0)) AS server_queries,
   SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS server_responses,
-  SUM(IF(c.counter IN ('msg_auth_query', 'msg_client_query'), c.value, 0)) AS dnstap_queries,
-  SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS dnstap_responses,
+  SUM(IF(c.counter = 'srv_dnstap_queries', c.value, 0)) AS dnstap_queries,
+  SUM(IF(c.counter = 'srv_dnstap_responses', c.value, 0)) AS dnstap_responses,
   CAST(SUM(IF(c.counter = 'srv_queries', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter IN ('msg_auth_query', 'msg_client_query'), c.value, 0)) AS SIGNED) AS lost_queries,
+    - CAST(SUM(IF(c.counter = 'srv_dnstap_queries', c.value, 0)) AS SIGNED) AS lost_queries,
   CAST(SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS SIGNED) AS lost_responses,
+    - CAST(SUM(IF(c.counter = 'srv_dnstap_responses', c.value, 0)) AS SIGNED) AS lost_responses,
   (CAST(SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS SIGNED))
+    - CAST(SUM(IF(c.counter = 'srv_dnstap_responses', c.value, 0)) AS SIGNED))
     / NULLIF(SUM(IF(c.counter = 'srv_responses', c.value, 0)), 0) AS lost_share,
   SUM(IF(c.counter = 'srv_dropped', c.value, 0)) AS server_dropped,
   SUM(IF(c.counter = 'srv_reads', c.value, 0)) AS stats_reads,
   SUM(IF(c.counter = 'srv_read_errors', c.value, 0)) AS stats_read_errors,
   SUM(IF(c.counter = 'srv_restarts', c.value, 0)) AS server_restarts
 FROM node_counter_minute c JOIN node d ON d.node_id = c.node_id
-WHERE c.source = 'capd' AND c.counter IN ('srv_queries', 'srv_responses', 'msg_auth_query',
-  'msg_auth_response', 'msg_client_query', 'msg_client_response', 'srv_dropped', 'srv_reads',
+WHERE c.source = 'capd' AND c.counter IN ('srv_queries', 'srv_responses', 'srv_dnstap_queries',
+  'srv_dnstap_responses', 'srv_dropped', 'srv_reads',
   'srv_read_errors', 'srv_restarts')
   AND EXISTS (SELECT 1 FROM staff_self)
 GROUP BY c.node_id, d.name, c.ts;
@@ -73,22 +73,22 @@ CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_server_loss_hour AS
 SELECT d.name AS node, c.ts,
   SUM(IF(c.counter = 'srv_queries', c.value, 0)) AS server_queries,
   SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS server_responses,
-  SUM(IF(c.counter IN ('msg_auth_query', 'msg_client_query'), c.value, 0)) AS dnstap_queries,
-  SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS dnstap_responses,
+  SUM(IF(c.counter = 'srv_dnstap_queries', c.value, 0)) AS dnstap_queries,
+  SUM(IF(c.counter = 'srv_dnstap_responses', c.value, 0)) AS dnstap_responses,
   CAST(SUM(IF(c.counter = 'srv_queries', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter IN ('msg_auth_query', 'msg_client_query'), c.value, 0)) AS SIGNED) AS lost_queries,
+    - CAST(SUM(IF(c.counter = 'srv_dnstap_queries', c.value, 0)) AS SIGNED) AS lost_queries,
   CAST(SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS SIGNED) AS lost_responses,
+    - CAST(SUM(IF(c.counter = 'srv_dnstap_responses', c.value, 0)) AS SIGNED) AS lost_responses,
   (CAST(SUM(IF(c.counter = 'srv_responses', c.value, 0)) AS SIGNED)
-    - CAST(SUM(IF(c.counter IN ('msg_auth_response', 'msg_client_response'), c.value, 0)) AS SIGNED))
+    - CAST(SUM(IF(c.counter = 'srv_dnstap_responses', c.value, 0)) AS SIGNED))
     / NULLIF(SUM(IF(c.counter = 'srv_responses', c.value, 0)), 0) AS lost_share,
   SUM(IF(c.counter = 'srv_dropped', c.value, 0)) AS server_dropped,
   SUM(IF(c.counter = 'srv_reads', c.value, 0)) AS stats_reads,
   SUM(IF(c.counter = 'srv_read_errors', c.value, 0)) AS stats_read_errors,
   SUM(IF(c.counter = 'srv_restarts', c.value, 0)) AS server_restarts
 FROM node_counter_hour c JOIN node d ON d.node_id = c.node_id
-WHERE c.source = 'capd' AND c.counter IN ('srv_queries', 'srv_responses', 'msg_auth_query',
-  'msg_auth_response', 'msg_client_query', 'msg_client_response', 'srv_dropped', 'srv_reads',
+WHERE c.source = 'capd' AND c.counter IN ('srv_queries', 'srv_responses', 'srv_dnstap_queries',
+  'srv_dnstap_responses', 'srv_dropped', 'srv_reads',
   'srv_read_errors', 'srv_restarts')
   AND EXISTS (SELECT 1 FROM staff_self)
 GROUP BY c.node_id, d.name, c.ts;

@@ -78,8 +78,14 @@ static void test_knot(void)
 	feed_file(s, 1, "knot-zone-stats-1.txt");
 	is(srvstats_end(s, 1), SRVSTATS_DONE, "knot reading 1 taken in");
 	memset(&k, 0, sizeof k);
+	/* capd had seen 1000 queries and 990 responses before the server's baseline (traffic before capd's
+	 * first reading): they must not count as dnstap deliveries beside the server's totals */
+	counters_set(&k, C_MSG_BY_TYPE + MT_AUTH_QUERY - 1, 1000);
+	counters_set(&k, C_MSG_BY_TYPE + MT_AUTH_RESPONSE - 1, 990);
 	srvstats_counters(s, &k);
 	ok(val(&k, C_SRV_QUERIES) == 0 && val(&k, C_SRV_RESPONSES) == 0, "the first reading is the baseline: zero");
+	ok(val(&k, C_SRV_DNSTAP_QUERIES) == 0 && val(&k, C_SRV_DNSTAP_RESPONSES) == 0,
+	    "capd's own counts beside it start at the same instant: zero, not 1000/990");
 	is(val(&k, C_SRV_READS), 1, "one reading counted");
 	const struct dnsa_zone_total *z = srvstats_zones(s, &n);
 	is(n, 2, "both zones known after the baseline");
@@ -90,6 +96,19 @@ static void test_knot(void)
 	feed_file(s, 1, "knot-zone-stats-2.txt");
 	is(srvstats_end(s, 1), SRVSTATS_DONE, "knot reading 2 taken in");
 	memset(&k, 0, sizeof k);
+	/* dnstap delivered 5 queries and 4 of the 5 responses since: one response lost inside the server */
+	counters_set(&k, C_MSG_BY_TYPE + MT_AUTH_QUERY - 1, 1005);
+	counters_set(&k, C_MSG_BY_TYPE + MT_AUTH_RESPONSE - 1, 994);
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_DNSTAP_QUERIES), 5, "capd's queries since the baseline: 5");
+	is(val(&k, C_SRV_DNSTAP_RESPONSES), 4, "capd's responses since the baseline: 4 (srv_responses - 4 = 1 lost)");
+	memset(&k, 0, sizeof k);
+	counters_set(&k, C_MSG_BY_TYPE + MT_AUTH_RESPONSE - 1, 995);   /* the late one arrives; no new reading */
+	srvstats_counters(s, &k);
+	is(val(&k, C_SRV_DNSTAP_RESPONSES), 4, "without a new reading the dnstap side stays at the reading's instant");
+	memset(&k, 0, sizeof k);
+	counters_set(&k, C_MSG_BY_TYPE + MT_AUTH_QUERY - 1, 1005);
+	counters_set(&k, C_MSG_BY_TYPE + MT_AUTH_RESPONSE - 1, 994);
 	srvstats_counters(s, &k);
 	is(val(&k, C_SRV_QUERIES), 5, "5 queries (request-protocol 15 - 10)");
 	is(val(&k, C_SRV_RESPONSES), 5, "5 responses (response-code sum)");
