@@ -57,7 +57,7 @@ out=$(mandoc -T lint -W style "$D/broken.5" 2>&1 | grep -v 'referenced manual no
 [ -n "$out" ]; ok $? "mandoc -T lint reports a broken page (the check can fail)"
 
 # option lists: generated from the programs' tables, no drift
-for pair in capd:capd.conf.5 aggd:aggd.conf.5 aggd-rollup:aggd-rollup.conf.5; do
+for pair in capd:capd.conf.5 aggd:aggd.conf.5 aggd-rollup:aggd-rollup.conf.5 dnsa-api:dnsa-api.conf.5; do
 	prog=${pair%%:*} page=${pair#*:}
 	if [ ! -x "$DNSA_BUILD/bin/$prog" ]; then skip "$prog not built yet: $page option list unchecked"; continue; fi
 	err=$("$M/gen-conf-options" --check "$DNSA_BUILD/bin/$prog" "$M/$page" 2>&1)
@@ -80,7 +80,7 @@ if [ -x "$DNSA_BUILD/bin/capd" ]; then
 fi
 
 # program pages document every flag of the usage line
-for prog in capd aggd aggd-rollup; do
+for prog in capd aggd aggd-rollup dnsa-api; do
 	if [ ! -x "$DNSA_BUILD/bin/$prog" ]; then skip "$prog not built yet: flags unchecked"; continue; fi
 	flags=$("$DNSA_BUILD/bin/$prog" --help | head -1 | sed "s/^usage: $prog//" | grep -o -- '-[a-zA-Z]' | tr -d - | sort -u | tr -d '\n')
 	miss=""

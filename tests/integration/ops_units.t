@@ -16,7 +16,7 @@ SAN=0; case "$DNSA_BUILD" in *build-san) SAN=1;; esac
 command -v systemd-analyze >/dev/null || { echo "1..0 # SKIP systemd-analyze not installed"; exit 0; }
 timeout 300 make -s -C "$SRC" SAN=$SAN install PREFIX=/usr DESTDIR="$D/root" > "$D/install.log" 2>&1
 ok $? "make install into a temp DESTDIR"
-UNITS="capd.service aggd.service aggd-rollup.service aggd-rollup.timer"
+UNITS="capd.service aggd.service aggd-rollup.service aggd-rollup.timer dnsa-api.service"
 mkdir -p "$D/v/capd.service.d"
 for u in $UNITS; do
 	sed "s#=/usr/sbin/#=$D/root/usr/sbin/#g" "$D/root/lib/systemd/system/$u" > "$D/v/$u"
@@ -47,7 +47,7 @@ score() { # score DIR UNIT -> "N.N LEVEL"
 }
 good_level() { case "$1" in *" SAFE"|*" OK") return 0;; esac; return 1; }
 mkdir -p "$D/plain"; for u in $UNITS; do cp "$D/v/$u" "$D/plain/"; done
-for u in capd.service aggd.service aggd-rollup.service; do
+for u in capd.service aggd.service aggd-rollup.service dnsa-api.service; do
 	s=$(score "$D/plain" "$u")
 	echo "# exposure $u: $s"
 	good_level "$s"; ok $? "$u exposure is OK or better ($s)"
@@ -60,7 +60,7 @@ good_level "$s"; ok $? "capd.service with the pcap drop-in: exposure OK or bette
 
 # what the units grant, read from the installed files
 get() { sed -n "s/^$2=//p" "$D/plain/$1" | tail -1; }
-for u in capd aggd aggd-rollup; do
+for u in capd aggd aggd-rollup dnsa-api; do
 	is "$(get $u.service NoNewPrivileges)/$(get $u.service ProtectSystem)/$(get $u.service ProtectHome)/$(get $u.service PrivateTmp)" \
 		"yes/strict/yes/yes" "$u: NoNewPrivileges, ProtectSystem=strict, ProtectHome, PrivateTmp"
 	is "$(get $u.service CapabilityBoundingSet)|$(get $u.service AmbientCapabilities)" "|" \
@@ -69,8 +69,8 @@ for u in capd aggd aggd-rollup; do
 		"SystemCallFilter=@system-service") ok 0 "$u: SystemCallFilter=@system-service";;
 		*) ok 1 "$u: SystemCallFilter=@system-service";; esac
 done
-is "$(get capd.service User):$(get aggd.service User):$(get aggd-rollup.service User)" \
-	"dnsa-capd:dnsa-aggd:dnsa-rollup" "each program has its own user"
+is "$(get capd.service User):$(get aggd.service User):$(get aggd-rollup.service User):$(get dnsa-api.service User)" \
+	"dnsa-capd:dnsa-aggd:dnsa-rollup:dnsa-api" "each program has its own user"
 is "$(get capd.service RuntimeDirectory):$(get capd.service ReadWritePaths)" "capd:" \
 	"capd writes only its runtime dir (/run/capd, the dnstap socket)"
 is "$(get capd.service StateDirectory)" capd "capd keeps its last boot id in its state dir (/var/lib/capd)"
@@ -81,7 +81,7 @@ is "$(get aggd-rollup.service ReadWritePaths):$(get aggd-rollup.service Group)" 
 is "$(sed -n 's/^CapabilityBoundingSet=//p' "$SRC/systemd/capd-pcap.conf")" "CAP_NET_RAW" \
 	"the pcap drop-in adds CAP_NET_RAW and nothing else"
 is "$(grep -h '^ExecStart=' "$D/root/lib/systemd/system/"*.service | awk '{print $1}' | sort | tr '\n' ' ')" \
-	"ExecStart=/usr/sbin/aggd ExecStart=/usr/sbin/aggd-rollup ExecStart=/usr/sbin/capd " \
+	"ExecStart=/usr/sbin/aggd ExecStart=/usr/sbin/aggd-rollup ExecStart=/usr/sbin/capd ExecStart=/usr/sbin/dnsa-api " \
 	"make install points ExecStart at \$(PREFIX)/sbin"
 grep -q -- "-c /etc/dnsa/capd.conf" "$D/root/lib/systemd/system/capd.service"
 ok $? "units read their config from \$(SYSCONFDIR)/dnsa"
