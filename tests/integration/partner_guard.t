@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # tests/integration/partner_guard.t: a partner cannot hold up a rollup run (locking reads, idle transactions, connections, statement time).
 #
 # Real accounts on a private MariaDB: partner p1 (made by dnsa-partner), the rollup's own

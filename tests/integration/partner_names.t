@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # tests/integration/partner_names.t: partner segregation cannot be escaped by naming (user AND host, collisions, reserved names, remove).
 #
 # Real accounts on a private MariaDB. A database is first made at the schema before

@@ -35,7 +35,7 @@ ok "$(( W * 10 >= MSG * 9 && W * 10 <= MSG * 11 ? 0 : 1 ))" "the weights ($W) es
 # a dnstap file follows its own clock too: times are read from the sampled messages
 recv_start dt -x 1 -i 20
 capd_conf "$T/dt.conf" "[sampling]" "mode = adaptive" "target = 100" "min_n = 1" "max_n = 1000" "seed = 11" \
-    "types = AUTH_QUERY,AUTH_RESPONSE" "[zones]" "zone = example.test" "unlisted = record" "[privileges]" "allow_root = yes"
+    "types = AUTH_QUERY,AUTH_RESPONSE" "double_count = yes" "[zones]" "zone = example.test" "unlisted = record" "[privileges]" "allow_root = yes"
 "$CAPD" -c "$T/dt.conf" -r "$SRC/tests/data/realservers/samples/knot.fstrm" 2> "$T/capd-dt.log"
 ok $? "capd -r knot.fstrm exits 0"
 wait "$RECV_PID"; RECV_PID=
