@@ -3,7 +3,7 @@
 #
 # Knot -> capd -> aggd -> staging carries real traffic throughout; between rollups the
 # hostile datagrams a node with a bad clock or a stolen key would make aggd stage are
-# appended to the same staging (tools/stage-hostile: valid CBOR of the right shape, so
+# appended to the same staging (tests/tools/stage-hostile: valid CBOR of the right shape, so
 # aggd's checks pass; the values are the attack). After every attack the rollup exits 0,
 # the hostile datagrams are quarantined (or folded/saturated, and counted), and MariaDB
 # holds exactly the real records staged so far. On the code before this test, the first

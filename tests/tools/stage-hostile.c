@@ -1,4 +1,4 @@
-/* tools/stage-hostile.c: append hostile but well-formed datagrams to an aggd staging database, as aggd would stage them (tests). */
+/* tests/tools/stage-hostile.c: append hostile but well-formed datagrams to an aggd staging database, as aggd would stage them (tests). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
