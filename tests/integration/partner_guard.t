@@ -35,11 +35,13 @@ ok $? "partner p1 (zone0-2.test) and staff alice made by dnsa-partner"
 START=$(( $(date +%s) / 86400 * 86400 - 4 * 3600 ))
 "$B/bin/gen-staging" -s "$ROOT/sql/staging.sql" -o "$T/gen.db" -r 300 -c -t "$START" -d 7200 -e "$T/exp.txt" >/dev/null
 echo 0 >"$T/runs"
-# one rollup run of the same 300 staged records under a new aggregator name; prints
+# one rollup run of the same 300 staged records (as another boot) under a new aggregator name; prints
 # its wall time in ms; EXTRA is appended to the configuration
 rollup() {
 	runs=$(( $(cat "$T/runs") + 1 )); echo $runs >"$T/runs"   # called in $(...)
 	rm -f "$T/st.db"*; cp "$T/gen.db" "$T/st.db"
+	# another boot per run: the same datagrams again would be replays, counted once (migration 005)
+	sqlite3 "$T/st.db" "UPDATE datagram SET boot_id = boot_id + $runs * 1000000000"
 	cat >"$T/r.conf" <<-CONF
 		staging = $T/st.db
 		aggregator = agg$runs
