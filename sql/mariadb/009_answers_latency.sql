@@ -141,9 +141,9 @@ WHERE l.node_id = 0 AND l.country = '';
 -- p50/p95/p99 per zone per minute, interpolated inside the bucket (docs/sql.md "Latency")
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_latency_pct_minute AS
 SELECT z.name AS zone, h.ts, h.metric, MAX(h.total) AS responses, SUM(h.sampled) AS sampled,
-       MIN(IF(h.cum >= 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
-       MIN(IF(h.cum >= 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
-       MIN(IF(h.cum >= 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
+       MIN(IF(h.cum >= 0.5 * h.total AND h.cum - h.est < 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
+       MIN(IF(h.cum >= 0.95 * h.total AND h.cum - h.est < 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
+       MIN(IF(h.cum >= 0.99 * h.total AND h.cum - h.est < 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
 FROM (SELECT l.*, SUM(l.est) OVER (PARTITION BY l.zone_id, l.ts, l.metric ORDER BY l.bucket) AS cum,
               SUM(l.est) OVER (PARTITION BY l.zone_id, l.ts, l.metric) AS total
        FROM latency_minute l WHERE l.node_id = 0 AND l.country = '') h
@@ -159,9 +159,9 @@ WHERE l.node_id = 0 AND l.country = '';
 -- p50/p95/p99 per zone per hour, interpolated inside the bucket (docs/sql.md "Latency")
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_latency_pct_hour AS
 SELECT z.name AS zone, h.ts, h.metric, MAX(h.total) AS responses, SUM(h.sampled) AS sampled,
-       MIN(IF(h.cum >= 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
-       MIN(IF(h.cum >= 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
-       MIN(IF(h.cum >= 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
+       MIN(IF(h.cum >= 0.5 * h.total AND h.cum - h.est < 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
+       MIN(IF(h.cum >= 0.95 * h.total AND h.cum - h.est < 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
+       MIN(IF(h.cum >= 0.99 * h.total AND h.cum - h.est < 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
 FROM (SELECT l.*, SUM(l.est) OVER (PARTITION BY l.zone_id, l.ts, l.metric ORDER BY l.bucket) AS cum,
               SUM(l.est) OVER (PARTITION BY l.zone_id, l.ts, l.metric) AS total
        FROM latency_hour l WHERE l.node_id = 0 AND l.country = '') h
@@ -177,9 +177,9 @@ WHERE l.node_id = 0 AND l.country = '';
 -- p50/p95/p99 per zone per day, interpolated inside the bucket (docs/sql.md "Latency")
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_latency_pct_day AS
 SELECT z.name AS zone, h.ts, h.metric, MAX(h.total) AS responses, SUM(h.sampled) AS sampled,
-       MIN(IF(h.cum >= 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
-       MIN(IF(h.cum >= 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
-       MIN(IF(h.cum >= 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
+       MIN(IF(h.cum >= 0.5 * h.total AND h.cum - h.est < 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
+       MIN(IF(h.cum >= 0.95 * h.total AND h.cum - h.est < 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
+       MIN(IF(h.cum >= 0.99 * h.total AND h.cum - h.est < 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
 FROM (SELECT l.*, SUM(l.est) OVER (PARTITION BY l.zone_id, l.ts, l.metric ORDER BY l.bucket) AS cum,
               SUM(l.est) OVER (PARTITION BY l.zone_id, l.ts, l.metric) AS total
        FROM latency_day l WHERE l.node_id = 0 AND l.country = '') h
@@ -189,9 +189,9 @@ GROUP BY h.zone_id, z.name, h.ts, h.metric;
 -- p50/p95/p99 per node per hour, all zones (staff)
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_latency_pct_hour AS
 SELECT d.name AS node, h.ts, h.metric, MAX(h.total) AS responses, SUM(h.sampled) AS sampled,
-       MIN(IF(h.cum >= 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
-       MIN(IF(h.cum >= 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
-       MIN(IF(h.cum >= 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
+       MIN(IF(h.cum >= 0.5 * h.total AND h.cum - h.est < 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
+       MIN(IF(h.cum >= 0.95 * h.total AND h.cum - h.est < 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
+       MIN(IF(h.cum >= 0.99 * h.total AND h.cum - h.est < 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
 FROM (SELECT l.*, SUM(l.est) OVER (PARTITION BY l.node_id, l.ts, l.metric ORDER BY l.bucket) AS cum,
               SUM(l.est) OVER (PARTITION BY l.node_id, l.ts, l.metric) AS total
        FROM latency_hour l WHERE l.zone_id = 0 AND l.node_id <> 0 AND l.country = '') h
@@ -203,9 +203,9 @@ GROUP BY h.node_id, d.name, h.ts, h.metric;
 -- resolver-to-node round trip
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW country_latency_pct_hour AS
 SELECT h.country, h.ts, h.metric, MAX(h.total) AS responses, SUM(h.sampled) AS sampled,
-       MIN(IF(h.cum >= 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
-       MIN(IF(h.cum >= 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
-       MIN(IF(h.cum >= 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
+       MIN(IF(h.cum >= 0.5 * h.total AND h.cum - h.est < 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
+       MIN(IF(h.cum >= 0.95 * h.total AND h.cum - h.est < 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
+       MIN(IF(h.cum >= 0.99 * h.total AND h.cum - h.est < 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
 FROM (SELECT l.*, SUM(l.est) OVER (PARTITION BY l.country, l.ts, l.metric ORDER BY l.bucket) AS cum,
               SUM(l.est) OVER (PARTITION BY l.country, l.ts, l.metric) AS total
        FROM latency_hour l WHERE l.zone_id = 0 AND l.node_id = 0 AND l.country <> '') h
@@ -216,9 +216,9 @@ GROUP BY h.country, h.ts, h.metric;
 -- p50/p95/p99 per node and client country per hour, all zones (staff)
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_country_latency_pct_hour AS
 SELECT d.name AS node, h.country, h.ts, h.metric, MAX(h.total) AS responses, SUM(h.sampled) AS sampled,
-       MIN(IF(h.cum >= 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
-       MIN(IF(h.cum >= 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
-       MIN(IF(h.cum >= 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
+       MIN(IF(h.cum >= 0.5 * h.total AND h.cum - h.est < 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
+       MIN(IF(h.cum >= 0.95 * h.total AND h.cum - h.est < 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
+       MIN(IF(h.cum >= 0.99 * h.total AND h.cum - h.est < 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
 FROM (SELECT l.*, SUM(l.est) OVER (PARTITION BY l.node_id, l.country, l.ts, l.metric ORDER BY l.bucket) AS cum,
               SUM(l.est) OVER (PARTITION BY l.node_id, l.country, l.ts, l.metric) AS total
        FROM latency_hour l WHERE l.zone_id = 0 AND l.node_id <> 0 AND l.country <> '') h
@@ -229,9 +229,9 @@ GROUP BY h.node_id, d.name, h.country, h.ts, h.metric;
 -- p50/p95/p99 per node per day, all zones (staff)
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_latency_pct_day AS
 SELECT d.name AS node, h.ts, h.metric, MAX(h.total) AS responses, SUM(h.sampled) AS sampled,
-       MIN(IF(h.cum >= 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
-       MIN(IF(h.cum >= 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
-       MIN(IF(h.cum >= 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
+       MIN(IF(h.cum >= 0.5 * h.total AND h.cum - h.est < 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
+       MIN(IF(h.cum >= 0.95 * h.total AND h.cum - h.est < 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
+       MIN(IF(h.cum >= 0.99 * h.total AND h.cum - h.est < 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
 FROM (SELECT l.*, SUM(l.est) OVER (PARTITION BY l.node_id, l.ts, l.metric ORDER BY l.bucket) AS cum,
               SUM(l.est) OVER (PARTITION BY l.node_id, l.ts, l.metric) AS total
        FROM latency_day l WHERE l.zone_id = 0 AND l.node_id <> 0 AND l.country = '') h
@@ -243,9 +243,9 @@ GROUP BY h.node_id, d.name, h.ts, h.metric;
 -- resolver-to-node round trip
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW country_latency_pct_day AS
 SELECT h.country, h.ts, h.metric, MAX(h.total) AS responses, SUM(h.sampled) AS sampled,
-       MIN(IF(h.cum >= 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
-       MIN(IF(h.cum >= 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
-       MIN(IF(h.cum >= 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
+       MIN(IF(h.cum >= 0.5 * h.total AND h.cum - h.est < 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
+       MIN(IF(h.cum >= 0.95 * h.total AND h.cum - h.est < 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
+       MIN(IF(h.cum >= 0.99 * h.total AND h.cum - h.est < 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
 FROM (SELECT l.*, SUM(l.est) OVER (PARTITION BY l.country, l.ts, l.metric ORDER BY l.bucket) AS cum,
               SUM(l.est) OVER (PARTITION BY l.country, l.ts, l.metric) AS total
        FROM latency_day l WHERE l.zone_id = 0 AND l.node_id = 0 AND l.country <> '') h
@@ -256,9 +256,9 @@ GROUP BY h.country, h.ts, h.metric;
 -- p50/p95/p99 per node and client country per day, all zones (staff)
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_country_latency_pct_day AS
 SELECT d.name AS node, h.country, h.ts, h.metric, MAX(h.total) AS responses, SUM(h.sampled) AS sampled,
-       MIN(IF(h.cum >= 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
-       MIN(IF(h.cum >= 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
-       MIN(IF(h.cum >= 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
+       MIN(IF(h.cum >= 0.5 * h.total AND h.cum - h.est < 0.5 * h.total, b.lo_us + (0.5 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p50_us,
+       MIN(IF(h.cum >= 0.95 * h.total AND h.cum - h.est < 0.95 * h.total, b.lo_us + (0.95 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p95_us,
+       MIN(IF(h.cum >= 0.99 * h.total AND h.cum - h.est < 0.99 * h.total, b.lo_us + (0.99 * h.total - (h.cum - h.est)) / h.est * (b.hi_us - b.lo_us), NULL)) AS p99_us
 FROM (SELECT l.*, SUM(l.est) OVER (PARTITION BY l.node_id, l.country, l.ts, l.metric ORDER BY l.bucket) AS cum,
               SUM(l.est) OVER (PARTITION BY l.node_id, l.country, l.ts, l.metric) AS total
        FROM latency_day l WHERE l.zone_id = 0 AND l.node_id <> 0 AND l.country <> '') h
