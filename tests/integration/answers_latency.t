@@ -33,16 +33,18 @@ pipe_aggd_start || { echo "Bail out! aggd did not start"; exit 1; }
 # --- part 1: Knot, the TLD zone, a capture
 KNOT_ZONES=tld KNOT_ZONEDIR=$TLD knot_start "$T/knot" "$T/no-listener.sock" ||
 	{ echo "Bail out! knotd did not start"; exit 1; }
-tcpdump -i lo -n -U -w "$T/run.pcap" "udp port $KNOT_PORT" 2> "$T/tcpdump.log" &
+tcpdump -i lo -n -U -w "$T/run.pcap" "port $KNOT_PORT" 2> "$T/tcpdump.log" &
 TCPDUMP_PID=$!
 for i in $(seq 100); do grep -q 'listening on' "$T/tcpdump.log" && break; sleep 0.05; done
 grep -q 'listening on' "$T/tcpdump.log"; ok $? "tcpdump captures on lo"
 timeout 60 dnsperf -s 127.0.0.1 -p "$KNOT_PORT" -d "$TLD/queries.txt" -n 1 -Q 2000 -t 2 > "$T/perf.1" 2>&1
 is "$(awk '/Queries lost:/ {print $3}' "$T/perf.1")" 0 "dnsperf: every query of queries.txt answered"
+# and 20 queries over TCP, one connection each (their handshakes give the TCP RTT)
+for i in $(seq 20); do timeout 5 kdig @127.0.0.1 -p "$KNOT_PORT" +tcp +retry=0 tld SOA > /dev/null 2>&1; done
 # tcpdump writes what it has read (-U): wait (bounded) until every query and response is in the file
-NQ=$(wc -l < "$TLD/queries.txt")
+NQ=$(( $(wc -l < "$TLD/queries.txt") + 20 ))
 for i in $(seq 100); do
-	[ "$(tcpdump -r "$T/run.pcap" 2>/dev/null | wc -l)" -ge $((2 * NQ)) ] && break
+	[ "$(tcpdump -r "$T/run.pcap" 'udp or (tcp and tcp[13] & 8 != 0)' 2>/dev/null | wc -l)" -ge $((2 * NQ)) ] && break
 	sleep 0.1
 done
 stop_pid "$TCPDUMP_PID" TERM; TCPDUMP_PID=
@@ -66,7 +68,7 @@ knot_stop
 ok $? "capd -r run.pcap exits 0"
 
 # tshark's answer kinds: the rules of docs/sql.md "Answer kinds" on tshark's fields
-tshark -r "$T/run.pcap" -n -d "udp.port==$KNOT_PORT,dns" -Y 'dns.flags.response == 1' -T fields -E separator=/t \
+tshark -r "$T/run.pcap" -n -d "udp.port==$KNOT_PORT,dns" -d "tcp.port==$KNOT_PORT,dns" -Y 'dns.flags.response == 1' -T fields -E separator=/t \
 	-e dns.qry.name -e dns.flags.rcode -e dns.flags.authoritative -e dns.flags.truncated -e dns.count.answers \
 	-e dns.ns > "$T/tshark.txt" 2> "$T/tshark.err"
 awk -F'\t' '{
@@ -79,8 +81,23 @@ awk -F'\t' '{
 	else if ($5 == 0 && $6 != "") k = "referral"
 	else k = "other"
 	print zone, k }' "$T/tshark.txt" | sort | uniq -c | awk '{ print $2, $3, $1 }' > "$T/want-kinds.txt"
-is "$(wc -l < "$T/tshark.txt")" "$(wc -l < "$TLD/queries.txt")" "tshark sees one response per query"
+is "$(wc -l < "$T/tshark.txt")" "$NQ" "tshark sees one response per query ($NQ, 20 of them over TCP)"
 diag "tshark's answer kinds: $(tr '\n' ';' < "$T/want-kinds.txt")"
+
+# the TCP RTT as capd measures it (server side: SYN-ACK to the client's first ACK), per connection,
+# from tshark's frame times; each connection carried one response -> "bucket count"
+tshark -r "$T/run.pcap" -n -Y tcp -T fields -E separator=/t -e tcp.stream -e tcp.srcport -e tcp.flags.syn \
+	-e tcp.flags.ack -e frame.time_epoch 2> /dev/null | awk -F'\t' -v port="$KNOT_PORT" '
+	function us(t,   p) { split(t, p, "."); return p[1] * 1000000 + substr(p[2] "000000", 1, 6) }
+	function bucket(v,   e, p) {
+		if (v < 8) return v
+		e = 0; p = 1; while (p * 2 <= v) { p *= 2; e++ }
+		return 4 * (e - 1) + int(v / (p / 4)) % 4
+	}
+	function flag(x) { return x == "1" || x == "True" }
+	$2 == port && flag($3) && flag($4) && !($1 in sa) { sa[$1] = us($5); next }
+	$2 != port && ($1 in sa) && !($1 in done) && flag($4) && !flag($3) { done[$1] = 1; c[bucket(us($5) - sa[$1])]++ }
+	END { for (b in c) print b, c[b] }' | sort -n > "$T/want-rtt.txt"
 
 # the NXDOMAIN names, by count then name
 awk -F'\t' '$2 == 3 { c[tolower($1)]++ } END { for (n in c) print c[n], n }' "$T/tshark.txt" |
@@ -217,6 +234,16 @@ is "$np" 1 "node_latency_pct_day: one node, p50 <= p95 <= p99"
 is "$(staff_q "SELECT COUNT(*) FROM country_latency_pct_day WHERE metric = 'response'")" \
    "$(staff_q "SELECT COUNT(DISTINCT country) FROM latency_day WHERE zone_id = 0 AND node_id = 0 AND country <> '' AND metric = 'response'")" \
    "country_latency_pct_day: one row per country"
+
+# TCP RTT (pcap): the histogram of the 20 handshakes equals tshark's times, per zone and per country
+staff_q "SELECT l.bucket, SUM(l.est) FROM latency_day l JOIN zone z USING (zone_id)
+         WHERE z.name = 'tld' AND l.node_id = 0 AND l.country = '' AND l.metric = 'tcp_rtt' GROUP BY l.bucket" |
+	tr '\t' ' ' | sort -n > "$T/got-rtt.txt"
+is "$(awk '{ n += $2 } END { print n + 0 }' "$T/want-rtt.txt")" 20 "tshark: 20 TCP handshakes with a SYN-ACK and an ACK"
+ns_same_kinds "$T/got-rtt.txt" "$T/want-rtt.txt" "SQL TCP RTT histogram of tld (latency_day, tcp_rtt) equals tshark's SYN-ACK to ACK times"
+is "$(staff_q "SELECT SUM(est) FROM latency_day WHERE zone_id = 0 AND node_id = 0 AND country <> '' AND metric = 'tcp_rtt'")" 20 \
+   "the TCP RTT per country adds up to the 20 handshakes"
+diag "TCP RTT per country: $(staff_q "SELECT country, ROUND(p50_us), ROUND(p95_us), ROUND(p99_us), responses FROM country_latency_pct_day WHERE metric = 'tcp_rtt'" | tr '\t\n' ' ;')"
 
 # the saved queries run and answer
 for f in latency_by_zone latency_by_node latency_by_country referral_share top_nxdomain; do
