@@ -61,6 +61,7 @@ struct rollup {
 	struct mdb_upsert *up_akind[AGG_GRAN_MAX], *up_lat[AGG_GRAN_MAX], *up_rnames;  /* 009's tables */
 	unsigned batchno;
 	int no_guard;                    /* dnsa_partner_guard failed once: not called again this run */
+	int no_009;                      /* this run: 009's tables are missing (an older schema), not written */
 	int fatal;                       /* sticky error from a staging callback */
 	struct seen *seen;               /* datagrams rolled up by any aggregator */
 	struct validate_conf vc;
@@ -121,6 +122,9 @@ static const char SQL_TRIM_RC[] =
 	" (PARTITION BY zone_id, ts, rcode ORDER BY est DESC, qname) AS rn FROM top_name_rcode_hour"
 	" WHERE ts >= FROM_UNIXTIME(?) AND ts < FROM_UNIXTIME(?)) k"
 	" ON k.zone_id = t.zone_id AND k.ts = t.ts AND k.rcode = t.rcode AND k.qname = t.qname WHERE k.rn > ?";
+static const char SQL_HAS_009[] =
+	"SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+	" AND TABLE_NAME = 'top_name_rcode_hour'";
 static const char SQL_EXP_AM[] = "DELETE FROM answer_kind_minute WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_AH[] = "DELETE FROM answer_kind_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_AD[] = "DELETE FROM answer_kind_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
@@ -574,6 +578,8 @@ static int counters_apply(struct rollup *r)
 static int write_extra(struct rollup *r)
 {
 	int rc;
+	if (r->no_009)
+		return E_OK;
 	uint64_t it = 0;
 	struct agg_series s;
 	char label[32], cc[32];
@@ -974,7 +980,7 @@ static int trim_names(struct rollup *r, time_t now)
 	struct mdb_val p[3] = { MDB_I(from), MDB_I(to), MDB_I(r->c->top_n) };
 	struct mdb_val s[2] = { MDB_I(to), MDB_S(r->c->aggregator) };
 	if ((rc = mdb_query(r->m, SQL_TRIM, p, 3, NULL, NULL, NULL, NULL)) ||
-	    (rc = mdb_query(r->m, SQL_TRIM_RC, p, 3, NULL, NULL, NULL, NULL)) ||
+	    (!r->no_009 && (rc = mdb_query(r->m, SQL_TRIM_RC, p, 3, NULL, NULL, NULL, NULL))) ||
 	    (rc = mdb_query(r->m, SQL_TRIM_SET, s, 2, NULL, NULL, NULL, NULL)) ||
 	    (rc = mdb_commit(r->m)))
 		return db_fail(r, rc);
@@ -994,13 +1000,13 @@ static int retention(struct rollup *r, struct rollup_stats *st)
 	    (rc = expire(r, SQL_EXP_NH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ND, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_TN, c->keep_hour_days, now, st)) ||
-	    (rc = expire(r, SQL_EXP_TR, c->keep_hour_days, now, st)) ||
+	    (!r->no_009 && ((rc = expire(r, SQL_EXP_TR, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_AM, c->keep_minute_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_AH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_AD, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_LM, c->keep_minute_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_LH, c->keep_hour_days, now, st)) ||
-	    (rc = expire(r, SQL_EXP_LD, c->keep_day_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_LD, c->keep_day_days, now, st)))) ||
 	    (rc = expire(r, SQL_EXP_ZM, c->keep_minute_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ZH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st)) ||
@@ -1018,6 +1024,13 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 	r->err[0] = '\0';
 	r->no_guard = 0;
 	memset(st, 0, sizeof *st);
+
+	/* a schema before 009 (rollup upgraded first): everything else is written as before */
+	int64_t has009 = 0;
+	if ((rc = mdb_query(r->m, SQL_HAS_009, NULL, 0, "i", get_one, &has009, NULL)) ||
+	    (rc = mdb_commit(r->m)))
+		return db_fail(r, rc);
+	r->no_009 = st->no_009 = has009 == 0;
 
 	/* finish the prune of an earlier run that stopped between its commit and its prune */
 	struct mdb_val agg = MDB_S(r->c->aggregator);
