@@ -245,6 +245,26 @@ is "$(staff_q "SELECT SUM(est) FROM latency_day WHERE zone_id = 0 AND node_id = 
    "the TCP RTT per country adds up to the 20 handshakes"
 diag "TCP RTT per country: $(staff_q "SELECT country, ROUND(p50_us), ROUND(p95_us), ROUND(p99_us), responses FROM country_latency_pct_day WHERE metric = 'tcp_rtt'" | tr '\t\n' ' ;')"
 
+# a partner granted tld sees tld only through the new zone views, and no staff view
+echo 'partner-tld-pw' > "$T/pw-tld"
+"$SRC/tools/dnsa-partner" -S "$MDB_SOCK" -u root -A localhost add ptld "$T/pw-tld" > /dev/null &&
+	"$SRC/tools/dnsa-partner" -S "$MDB_SOCK" -u root -A localhost grant ptld tld > /dev/null
+ok $? "dnsa-partner: ptld granted zone tld"
+pq() { mariadb --no-defaults --socket="$MDB_SOCK" -u ptld -ppartner-tld-pw --batch --skip-column-names dnsa -e "$1" 2>&1; }
+is "$(pq "SELECT GROUP_CONCAT(DISTINCT zone) FROM zone_answer_kind_day")" "tld" "partner: zone_answer_kind_day shows its zone only"
+is "$(pq "SELECT referrals FROM zone_referral_share_hour")" "${ref_ts%% *}" "partner: zone_referral_share_hour, its referrals"
+is "$(pq "SELECT GROUP_CONCAT(DISTINCT CONCAT(zone, ':', metric)) FROM zone_latency_pct_day")" "tld:tcp_rtt" \
+   "partner: zone_latency_pct_day shows tld's TCP RTT only (not the other zones' response times)"
+is "$(pq "SELECT COUNT(*) FROM zone_top_names_rcode_hour WHERE zone <> 'tld'")" 0 "partner: no other zone's NXDOMAIN names"
+case "$(pq "SELECT COUNT(*) FROM node_latency_pct_day")" in *1142*) r=0 ;; *) r=1 ;; esac
+ok $r "partner: node_latency_pct_day refused (ERROR 1142)"
+case "$(pq "SELECT COUNT(*) FROM latency_day")" in *1142*) r=0 ;; *) r=1 ;; esac
+ok $r "partner: the base table latency_day refused (ERROR 1142)"
+is "$(staff_q "SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = 'dnsa' AND ALGORITHM <> 'TEMPTABLE'
+               AND TABLE_NAME IN ('zone_answer_kind_day', 'zone_referral_share_hour', 'zone_latency_pct_day',
+                                  'zone_latency_hour', 'zone_top_names_rcode_hour')")" 0 \
+   "the new partner views are sealed TEMPTABLE (006's dnsa_seal_partner_views)"
+
 # the saved queries run and answer
 for f in latency_by_zone latency_by_node latency_by_country referral_share top_nxdomain; do
 	out=$(staff_q "$(cat "$SRC/sql/queries/$f.sql")" 2>&1)
