@@ -26,6 +26,12 @@
 #define RR_MIN 11           /* root owner (1) + type, class, ttl, rdlength (10) */
 #define Q_MIN 5             /* root qname (1) + qtype, qclass (4) */
 #define TYPE_OPT 41
+#define TYPE_NS 2
+#define TYPE_SOA 6
+#define RCODE_NOERROR 0
+#define RCODE_NXDOMAIN 3
+#define RCODE_REFUSED 5
+#define OPCODE_QUERY 0
 #define EDNS_OPT_ECS 8
 
 /* Cursor with a sticky error: after the first failure every read is a no-op returning 0. */
@@ -298,8 +304,9 @@ static void opt_read(struct dns_info *out, uint16_t cls, uint32_t ttl, const uin
 	}
 }
 
-/* Walk one section's RRs; in the additional section, pick up the OPT. */
-static void rrs_walk(struct cur *c, unsigned n, int additional, struct dns_info *out)
+/* Walk one section's RRs: in the authority section, note NS and SOA; in the additional, pick up the OPT. */
+enum { SEC_ANSWER = 0, SEC_AUTHORITY, SEC_ADDITIONAL };
+static void rrs_walk(struct cur *c, unsigned n, int section, struct dns_info *out)
 {
 	for (unsigned i = 0; i < n && c->err == E_OK; i++) {
 		size_t rr_start = c->pos;
@@ -317,7 +324,11 @@ static void rrs_walk(struct cur *c, unsigned n, int additional, struct dns_info 
 			cur_fail(c, E_TRUNCATED, c->pos);
 			return;
 		}
-		if (additional && type == TYPE_OPT) {
+		if (section == SEC_AUTHORITY) {
+			out->auth_ns |= type == TYPE_NS;
+			out->auth_soa |= type == TYPE_SOA;
+		}
+		if (section == SEC_ADDITIONAL && type == TYPE_OPT) {
 			/* RFC 6891 6.1.1: more than one OPT makes the message malformed */
 			if (out->has_edns) {
 				cur_fail(c, E_MALFORMED, rr_start);
@@ -420,9 +431,10 @@ int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dn
 	if (rrs > DNSPARSE_MAX_RRS) {
 		out->rr_capped = 1;
 	} else {
-		rrs_walk(&c, out->ancount, 0, out);
-		rrs_walk(&c, out->nscount, 0, out);
-		rrs_walk(&c, out->arcount, 1, out);
+		rrs_walk(&c, out->ancount, SEC_ANSWER, out);
+		rrs_walk(&c, out->nscount, SEC_AUTHORITY, out);
+		out->sections_read = c.err == E_OK;
+		rrs_walk(&c, out->arcount, SEC_ADDITIONAL, out);
 	}
 	if (!fit) {
 		out->err_off = 4;
@@ -434,4 +446,22 @@ int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dn
 	}
 	out->err_off = (uint32_t)soft_off;
 	return soft;
+}
+unsigned dnsparse_akind(const struct dns_info *d)
+{
+	if (!d || !(d->flags & RF_QR))
+		return AK_NONE;
+	if (d->rcode == RCODE_NXDOMAIN)
+		return AK_NXDOMAIN;
+	if (d->rcode == RCODE_REFUSED)
+		return AK_REFUSED;
+	/* a truncated answer's sections are whatever fitted: its kind is the retry's */
+	if (d->rcode != RCODE_NOERROR || d->opcode != OPCODE_QUERY || (d->flags & RF_TC))
+		return AK_OTHER;
+	if (d->flags & RF_AA)
+		return d->ancount ? AK_ANSWER : AK_NODATA;
+	/* no AA: a referral only if it delegates (an upward or lame answer has no NS below the zone) */
+	if (!d->ancount && d->sections_read && d->auth_ns)
+		return AK_REFERRAL;
+	return AK_OTHER;
 }

@@ -66,6 +66,9 @@ struct dns_info {
 	uint16_t edns_udp;      /* OPT CLASS: advertised UDP payload size */
 
 	uint8_t rr_capped;      /* more than DNSPARSE_MAX_RRS RRs announced: EDNS not looked for */
+	uint8_t auth_ns;        /* an NS RR was framed in the authority section */
+	uint8_t auth_soa;       /* an SOA RR was framed in the authority section */
+	uint8_t sections_read;  /* answer and authority sections framed whole (auth_* complete) */
 	uint32_t err_off;       /* on error: offset of the byte (or RR start) that failed the check */
 };
 
@@ -118,6 +121,20 @@ struct dns_info {
  *  - over DNSPARSE_MAX_RRS RRs we do not look for the OPT (rr_capped).
  */
 int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dns_info *out);
+
+/*
+ * dnsparse_akind: the answer kind (enum dnsa_akind of common/record.h) of a
+ * response parsed by dnsparse (DNSPARSE_FULL), from its rcode, AA and TC
+ * flags, answer count and authority NS (docs/sql.md "Answer kinds"):
+ *   NXDOMAIN, REFUSED      by rcode
+ *   NOERROR, TC            other (the sections are not all there)
+ *   NOERROR, AA, ANCOUNT>0 answer;  AA, ANCOUNT=0 nodata
+ *   NOERROR, no AA, ANCOUNT=0, an NS in authority: referral
+ *   anything else (other rcodes, opcodes other than QUERY, NOERROR without
+ *   AA with answers or without NS, sections not read): other
+ * AK_NONE for NULL or a message that is not a response (QR clear). Cannot fail.
+ */
+unsigned dnsparse_akind(const struct dns_info *d);
 
 /*
  * dnsparse_name: decode the (possibly compressed) name starting at wire[off]

@@ -238,6 +238,8 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 	r->opcode = d->opcode;
 	r->rcode = d->rcode;
 	r->flags = d->flags;
+	if (resp)
+		r->akind = (uint8_t)dnsparse_akind(d);
 	r->transport = m->transport;
 	r->ipver = m->family;
 	r->msgtype = m->type;

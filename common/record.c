@@ -17,12 +17,13 @@
  *  20 country  21 asn  22 client address (4 or 16 bytes, zero past prefix)
  *  23 prefix length (bits)
  *  24 partial (RP_* bits; absent = 0)
+ *  25 akind (enum dnsa_akind; absent = AK_NONE)
  */
 enum {
 	K_TIME = 0, K_ZONE, K_QNAME, K_QTYPE, K_QCLASS, K_OPCODE, K_RCODE, K_FLAGS,
 	K_TRANSPORT, K_IPVER, K_MSGTYPE, K_WEIGHT, K_EDNS_VERSION, K_EDNS_UDP,
 	K_EDNS_DO, K_EDNS_ECS, K_QSIZE, K_RSIZE, K_LATENCY, K_RTT, K_COUNTRY,
-	K_ASN, K_ADDR, K_PREFIXLEN, K_PARTIAL
+	K_ASN, K_ADDR, K_PREFIXLEN, K_PARTIAL, K_AKIND
 };
 
 /* payload map keys */
@@ -296,7 +297,8 @@ int record_encode(const struct dnsa_record *r, uint8_t *buf, size_t cap)
 	unsigned n = 9 + (h & RH_QUESTION ? 3 : 0) + (h & RH_EDNS ? 4 : 0) + !!(h & RH_QSIZE) +
 	    !!(h & RH_RSIZE) + !!(h & RH_LATENCY) + !!(h & RH_RTT) +
 	    (h & RH_COUNTRY && r->country[0] ? 1 : 0) + !!(h & RH_ASN) +
-	    (h & (RH_PREFIX | RH_ADDR) && (r->addr_len == 4 || r->addr_len == 16) ? 2 : 0) + !!r->partial;
+	    (h & (RH_PREFIX | RH_ADDR) && (r->addr_len == 4 || r->addr_len == 16) ? 2 : 0) + !!r->partial +
+	    (r->akind > AK_NONE && r->akind < AK_MAX);
 	w_map(&w, n);
 	w_kv(&w, K_TIME, r->time_us);
 	w_uint(&w, K_ZONE);
@@ -341,6 +343,8 @@ int record_encode(const struct dnsa_record *r, uint8_t *buf, size_t cap)
 	}
 	if (r->partial)
 		w_kv(&w, K_PARTIAL, r->partial);
+	if (r->akind > AK_NONE && r->akind < AK_MAX)
+		w_kv(&w, K_AKIND, r->akind);
 	return w.full ? E_SPACE : (int)w.len;
 }
 
@@ -665,6 +669,7 @@ static void rd_record_at(struct rd *r, struct dnsa_record *rec)
 		}
 		case K_PREFIXLEN: rec->prefix_len = (uint8_t)rd_uint(r, 128); break;
 		case K_PARTIAL: rec->partial = (uint8_t)rd_uint(r, RP_CUT | RP_MALFORMED); break;
+		case K_AKIND: rec->akind = (uint8_t)rd_uint(r, AK_MAX - 1); break;
 		default: rd_skip(r, 1); break;
 		}
 	}

@@ -74,6 +74,22 @@ enum dnsa_msgtype {
 #define RP_MALFORMED 0x02  /* the message broke a rule after its question (or its qname used a forward pointer) */
 
 /*
+ * record.akind (record key 25): what kind of answer a response is, decided
+ * by capd from its header and sections (capd/dnsparse.c dnsparse_akind;
+ * docs/sql.md says how). 0 = not a response or not decided (key absent).
+ */
+enum dnsa_akind {
+	AK_NONE = 0,
+	AK_ANSWER = 1,      /* NOERROR, AA, answer records */
+	AK_REFERRAL = 2,    /* NOERROR, no AA, no answer records, NS in authority */
+	AK_NODATA = 3,      /* NOERROR, AA, no answer records */
+	AK_NXDOMAIN = 4,    /* rcode NXDOMAIN */
+	AK_REFUSED = 5,     /* rcode REFUSED */
+	AK_OTHER = 6,       /* any other response (SERVFAIL, FORMERR, NOERROR without AA and without NS...) */
+	AK_MAX = 7
+};
+
+/*
  * One sampled DNS message. Fixed size, no pointers: the hot path fills one on
  * the stack. Strings are NUL-terminated.
  */
@@ -105,6 +121,7 @@ struct dnsa_record {
 	uint8_t addr[16];        /* client address, zeroed past prefix_len */
 	uint32_t weight;         /* sampling n: this record stands for `weight` messages */
 	uint8_t partial;         /* RP_* bits; 0 for a whole, well-formed message */
+	uint8_t akind;           /* enum dnsa_akind; AK_NONE for queries */
 };
 
 /*

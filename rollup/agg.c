@@ -135,6 +135,9 @@ struct agg {
 	size_t zones_node_max, zones_run_max;  /* agg_limit_zones */
 	int64_t other;                    /* zone index of AGG_OTHER_ZONE, -1 until used */
 	uint64_t zones_folded;            /* records counted under AGG_OTHER_ZONE */
+	struct htab *rnames;              /* struct nkey (pad = rcode) -> counts: names per rcode of AGG_NAME_RCODES */
+	struct top *rtop;                 /* kept names per rcode, sorted by rcode, zone, hour, estimate */
+	size_t nrtop, rtopcap;
 	struct htab *asns;                /* uint64 AS number -> unused: the distinct ASNs counted */
 	size_t asn_max;
 	uint64_t asn_folded;              /* records whose ASN was counted as "other" */
@@ -161,11 +164,12 @@ struct agg *agg_new(void)
 	a->names_max = AGG_NAMES_DEFAULT;
 	a->pairs = htab_new(sizeof(struct zpair), sizeof(uint64_t));
 	a->asns = htab_new(sizeof(uint64_t), sizeof(uint64_t));
+	a->rnames = htab_new(sizeof(struct nkey), sizeof(struct counts));
 	a->zones_node_max = a->zones_run_max = AGG_ZONES_DEFAULT;
 	a->asn_max = AGG_ASNS_DEFAULT;
 	a->other = -1;
 	int bad = !a->zones || !a->nodes || !a->names || !a->nametab || !a->all_minute || !a->hourly ||
-	    !a->blocks || !a->pairs || !a->asns;
+	    !a->blocks || !a->pairs || !a->asns || !a->rnames;
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		if (!(a->ser[g] = htab_new(sizeof(struct skey), sizeof(struct counts))))
 			bad = 1;
@@ -189,6 +193,8 @@ void agg_free(struct agg *a)
 	htab_free(a->blocks);
 	htab_free(a->pairs);
 	htab_free(a->asns);
+	htab_free(a->rnames);
+	free(a->rtop);
 	free(a->zlast);
 	free(a->nzones);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
@@ -213,6 +219,8 @@ void agg_reset(struct agg *a)
 	htab_clear(a->blocks);
 	htab_clear(a->pairs);
 	htab_clear(a->asns);
+	htab_clear(a->rnames);
+	a->nrtop = 0;
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		htab_clear(a->ser[g]);
 	if (a->zlast)
@@ -253,7 +261,7 @@ size_t agg_bytes(const struct agg *a)
 {
 	size_t n = strtab_bytes(a->zones) + strtab_bytes(a->nodes) + strtab_bytes(a->names) +
 	    htab_bytes(a->nametab) + htab_bytes(a->all_minute) + htab_bytes(a->hourly) +
-	    htab_bytes(a->blocks) + htab_bytes(a->pairs) + htab_bytes(a->asns) +
+	    htab_bytes(a->blocks) + htab_bytes(a->pairs) + htab_bytes(a->asns) + htab_bytes(a->rnames) +
 	    a->nblk * B_N * sizeof *a->blk + (size_t)strtab_count(a->names) * sizeof *a->nfirst +
 	    a->tracked * sizeof *a->top;
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
@@ -432,9 +440,10 @@ static int64_t block(struct agg *a, struct bcache *c, uint32_t ts, uint32_t zone
 }
 
 static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dnsa_record *r,
-    const struct counts *w, struct pre qp)
+    const struct counts *w, struct pre qp, int64_t *qi)
 {
 	struct counts *nc = NULL;
+	*qi = -1;
 	if (a->tracked < a->names_max) {
 		uint32_t known = strtab_count(a->names);
 		int64_t q = intern_pre(a, a->names, r->qname, qp);
@@ -458,6 +467,7 @@ static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dns
 				return E_NOMEM;
 			a->tracked += htab_count(a->nametab) - before;
 		}
+		*qi = q;
 	} else {
 		/* full: only names already tracked still count (sanitised names are rare: skip them) */
 		int64_t q = strtab_find(a->names, r->qname, strnlen(r->qname, RECORD_NAME_MAX));
@@ -465,6 +475,8 @@ static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dns
 			struct nfirst *f = &a->nfirst[q];
 			struct nkey nk = { z, hour, (uint32_t)q, 0 };
 			nc = f->zone == z && f->hour == hour ? &f->c : htab_find(a->nametab, &nk);
+			if (nc)
+				*qi = q;
 		}
 	}
 	if (nc) {
@@ -631,6 +643,55 @@ static int prep2(struct agg *a, struct prep *p)
 	return E_OK;
 }
 
+/* the rcodes whose names are kept apart (top names per rcode); append to add one */
+static const uint16_t name_rcodes[] = { 3 /* NXDOMAIN */ };
+
+/*
+ * The dimensions with tables of their own (answer kind, latency, TCP RTT),
+ * through the hash tables: per zone and per node by minute (all zones is
+ * derived in agg_finish), per country by hour for all zones, per node and
+ * for all nodes. And the record's name per rcode, for the names already
+ * tracked (q >= 0: so the per-rcode names are bounded by names_max too).
+ */
+static int commit_extra(struct agg *a, const struct prep *p, int64_t q)
+{
+	const struct dnsa_record *r = p->r;
+	struct htab *m = a->ser[AGG_MINUTE];
+	uint32_t zi = p->z + 1, ni = (uint32_t)p->node + 1, hour = p->hour * 3600u;
+	uint32_t cc = p->v[DIM_COUNTRY] << 8;
+	if (r->akind > AK_NONE && r->akind < AK_MAX &&
+	    (add(m, p->minute, zi, 0, DIM_AKIND, r->akind, &p->w) ||
+	     add(m, p->minute, 0, ni, DIM_AKIND, r->akind, &p->w)))
+		return E_NOMEM;
+	const struct { uint32_t has; unsigned d, dcc; uint32_t us; } lat[2] = {
+		{ RH_LATENCY, DIM_LATENCY, DIM_LATENCY_CC, r->latency_us },
+		{ RH_RTT, DIM_RTT, DIM_RTT_CC, r->rtt_us }
+	};
+	for (unsigned i = 0; i < 2; i++) {
+		if (!(r->has & lat[i].has))
+			continue;
+		uint32_t b = dims_lat_bucket(lat[i].us);
+		if (add(m, p->minute, zi, 0, lat[i].d, b, &p->w) ||
+		    add(m, p->minute, 0, ni, lat[i].d, b, &p->w) ||
+		    add(a->hourly, hour, 0, ni, lat[i].dcc, cc | b, &p->w) ||
+		    add(a->hourly, hour, 0, 0, lat[i].dcc, cc | b, &p->w))
+			return E_NOMEM;
+	}
+	if (q < 0)
+		return E_OK;
+	for (unsigned i = 0; i < sizeof name_rcodes / sizeof name_rcodes[0]; i++) {
+		if (r->rcode != name_rcodes[i])
+			continue;
+		struct nkey k = { p->z, p->hour, (uint32_t)q, r->rcode };
+		struct counts *c = htab_upsert(a->rnames, &k);
+		if (!c)
+			return E_NOMEM;
+		c->est += p->w.est;
+		c->sampled++;
+	}
+	return E_OK;
+}
+
 /* stage 3: add the record to everything prepared */
 static int commit(struct agg *a, const struct prep *p)
 {
@@ -656,7 +717,10 @@ static int commit(struct agg *a, const struct prep *p)
 			return E_NOMEM;
 		}
 	}
-	if (has_name(r) && count_name(a, p->z, p->hour, r, &p->w, p->qp))
+	int64_t q = -1;
+	if (has_name(r) && count_name(a, p->z, p->hour, r, &p->w, p->qp, &q))
+		return E_NOMEM;
+	if (commit_extra(a, p, q))
 		return E_NOMEM;
 	a->records++;
 	a->weight += p->w.est;
@@ -769,6 +833,46 @@ static int select_top(struct agg *a, unsigned top_n)
 	return E_OK;
 }
 
+/* by rcode, then as top_cmp */
+static int rtop_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct top *x = pa, *y = pb;
+	if (x->k.pad != y->k.pad)
+		return x->k.pad < y->k.pad ? -1 : 1;
+	return top_cmp(pa, pb, arg);
+}
+
+/* the top_n names of each (rcode, zone, hour) */
+static int select_rtop(struct agg *a, unsigned top_n)
+{
+	size_t n = htab_count(a->rnames), it = 0, i = 0;
+	if (n > a->rtopcap) {
+		struct top *t = realloc(a->rtop, n * sizeof *t);
+		if (!t)
+			return E_NOMEM;
+		a->rtop = t;
+		a->rtopcap = n;
+	}
+	const void *key;
+	struct counts *c;
+	while ((c = htab_next(a->rnames, &it, &key))) {
+		memcpy(&a->rtop[i].k, key, sizeof(struct nkey));
+		a->rtop[i++].c = *c;
+	}
+	if (n > 1)
+		qsort_r(a->rtop, n, sizeof *a->rtop, rtop_cmp, a->names);
+	size_t out = 0, run = 0;
+	for (i = 0; i < n; i++) {
+		const struct nkey *k = &a->rtop[i].k, *pk = i ? &a->rtop[i - 1].k : NULL;
+		if (!pk || k->pad != pk->pad || k->zone != pk->zone || k->hour != pk->hour)
+			run = 0;
+		if (run++ < top_n)
+			a->rtop[out++] = a->rtop[i];
+	}
+	a->nrtop = out;
+	return E_OK;
+}
+
 int agg_finish(struct agg *a, unsigned top_n)
 {
 	size_t it = 0;
@@ -826,7 +930,9 @@ int agg_finish(struct agg *a, unsigned top_n)
 		if ((rc = add(a->ser[AGG_MINUTE], k->ts, 0, 0, k->dim, k->val, v)))
 			return rc;
 	}
-	return select_top(a, top_n);
+	if ((rc = select_top(a, top_n)))
+		return rc;
+	return select_rtop(a, top_n);
 }
 
 static int keep(unsigned g, const struct skey *k)
@@ -836,8 +942,8 @@ static int keep(unsigned g, const struct skey *k)
 	return !(k->zone && k->node) || k->dim == DIM_TOTAL;
 }
 
-/* iterator: granularity in the top 8 bits, slot position below */
-int agg_series_next(const struct agg *a, uint64_t *it, struct agg_series *out)
+/* iterator: granularity in the top 8 bits, slot position below; the series_* dims or the others */
+static int next_of(const struct agg *a, uint64_t *it, struct agg_series *out, int extra)
 {
 	for (unsigned g = (unsigned)(*it >> 56); g < AGG_GRAN_MAX; g++) {
 		size_t pos = (g == *it >> 56) ? (size_t)(*it & ((1ull << 56) - 1)) : 0;
@@ -845,7 +951,7 @@ int agg_series_next(const struct agg *a, uint64_t *it, struct agg_series *out)
 		struct counts *v;
 		while ((v = htab_next(a->ser[g], &pos, &kp))) {
 			const struct skey *k = kp;
-			if (!keep(g, k))
+			if (!keep(g, k) || (k->dim >= DIM_MAX) != extra)
 				continue;
 			*it = (uint64_t)g << 56 | pos;
 			out->gran = (uint8_t)g;
@@ -861,6 +967,30 @@ int agg_series_next(const struct agg *a, uint64_t *it, struct agg_series *out)
 		*it = (uint64_t)(g + 1) << 56;
 	}
 	return 0;
+}
+
+int agg_series_next(const struct agg *a, uint64_t *it, struct agg_series *out)
+{
+	return next_of(a, it, out, 0);
+}
+
+int agg_extra_next(const struct agg *a, uint64_t *it, struct agg_series *out)
+{
+	return next_of(a, it, out, 1);
+}
+
+int agg_rnames_next(const struct agg *a, uint64_t *it, struct agg_name *out)
+{
+	if (*it >= a->nrtop)
+		return 0;
+	const struct top *t = &a->rtop[(*it)++];
+	out->zone = t->k.zone + 1;
+	out->ts = t->k.hour * 3600u;
+	out->qname = strtab_str(a->names, t->k.name);
+	out->est = t->c.est;
+	out->sampled = t->c.sampled;
+	out->rcode = (uint16_t)t->k.pad;
+	return 1;
 }
 
 size_t agg_series_count(const struct agg *a)
@@ -881,5 +1011,6 @@ int agg_names_next(const struct agg *a, uint64_t *it, struct agg_name *out)
 	out->qname = strtab_str(a->names, t->k.name);
 	out->est = t->c.est;
 	out->sampled = t->c.sampled;
+	out->rcode = 0;
 	return 1;
 }

@@ -93,7 +93,7 @@ const char *agg_node_name(const struct agg *a, uint32_t i);   /* sanitised, prin
 uint64_t agg_records(const struct agg *a);                    /* records added */
 uint64_t agg_weight(const struct agg *a);                     /* sum of their weights */
 
-/* agg_finish: build the series and keep the top_n names per zone and hour. E_OK or E_NOMEM. */
+/* agg_finish: build the series and keep the top_n names per zone and hour (and per rcode kept apart). E_OK or E_NOMEM. */
 int agg_finish(struct agg *a, unsigned top_n);
 
 /* One row to write: minute series carry no ASN dimension and no zone x node rows;
@@ -114,11 +114,20 @@ struct agg_name {
 	uint32_t ts;       /* start of the hour */
 	const char *qname; /* sanitised; valid until agg_reset */
 	uint64_t est, sampled;
+	uint16_t rcode;    /* agg_rnames_next: the rcode the names were answered with; 0 otherwise */
 };
 
 /* iterators (after agg_finish): start with *it = 0; return 1 with *out filled, 0 at the end */
 int agg_series_next(const struct agg *a, uint64_t *it, struct agg_series *out);
 int agg_names_next(const struct agg *a, uint64_t *it, struct agg_name *out);
+/*
+ * agg_extra_next: the rows of the dimensions with tables of their own
+ * (dim >= DIM_MAX: answer kind, latency, TCP RTT; see dims.h), which
+ * agg_series_next leaves out. agg_rnames_next: the top_n names of each
+ * (zone, hour) per rcode kept apart (NXDOMAIN), among the names tracked.
+ */
+int agg_extra_next(const struct agg *a, uint64_t *it, struct agg_series *out);
+int agg_rnames_next(const struct agg *a, uint64_t *it, struct agg_name *out);
 size_t agg_series_count(const struct agg *a);
 
 #endif

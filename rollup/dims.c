@@ -15,6 +15,57 @@ const char *dims_name(unsigned dim)
 	return dim < DIM_MAX ? dim_names[dim] : NULL;
 }
 
+unsigned dims_lat_bucket(uint32_t us)
+{
+	if (us < 8)
+		return us;
+	unsigned e = 31u - (unsigned)__builtin_clz(us);
+	return 4u * (e - 1u) + ((us >> (e - 2u)) & 3u);
+}
+
+uint64_t dims_lat_lo(unsigned b)
+{
+	if (b >= DIMS_LAT_BUCKETS)
+		return UINT64_MAX;
+	if (b < 8)
+		return b;
+	unsigned e = b / 4u + 1u;
+	return (1ull << e) + ((uint64_t)(b % 4u) << (e - 2u));
+}
+
+uint64_t dims_lat_hi(unsigned b)
+{
+	if (b >= DIMS_LAT_BUCKETS)
+		return UINT64_MAX;
+	return b < 8 ? b + 1u : dims_lat_lo(b) + (1ull << (b / 4u - 1u));
+}
+
+double dims_lat_percentile(const uint64_t *n, unsigned nb, double q)
+{
+	uint64_t total = 0;
+	if (!n || !(q > 0 && q <= 1))
+		return -1;
+	if (nb > DIMS_LAT_BUCKETS)
+		nb = DIMS_LAT_BUCKETS;
+	for (unsigned b = 0; b < nb; b++)
+		total += n[b];
+	if (!total)
+		return -1;
+	double target = q * (double)total, below = 0;
+	for (unsigned b = 0; b < nb; b++) {
+		if (n[b] && below + (double)n[b] >= target) {
+			double lo = (double)dims_lat_lo(b), hi = (double)dims_lat_hi(b);
+			return lo + (target - below) / (double)n[b] * (hi - lo);
+		}
+		below += (double)n[b];
+	}
+	return (double)dims_lat_hi(nb - 1);
+}
+
+static const char *const akind_names[AK_MAX] = {
+	"", "answer", "referral", "nodata", "nxdomain", "refused", "other"
+};
+
 /*
  * Bands chosen at the sizes that matter for DNS: 512 (the classic UDP limit),
  * 1232 (the DNS flag day EDNS buffer), 1472 (a full Ethernet frame), 4096.
@@ -120,6 +171,15 @@ size_t dims_label(unsigned dim, uint32_t val, char *buf, size_t cap)
 	}
 	case DIM_ASN:
 		return val == DIMS_NONE ? put(buf, cap, "other") : putf(buf, cap, "", val);
+	case DIM_AKIND:
+		return put(buf, cap, val < AK_MAX ? akind_names[val] : "other");
+	case DIM_LATENCY:
+	case DIM_RTT:
+		return putf(buf, cap, "", val);
+	case DIM_LATENCY_CC:
+	case DIM_RTT_CC:
+		/* the country part; the bucket is val & 0xff */
+		return dims_label(DIM_COUNTRY, val >> 8, buf, cap);
 	default:
 		buf[0] = '\0';
 		return 0;

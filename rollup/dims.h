@@ -21,7 +21,19 @@ enum dims_dim {
 	DIM_RSIZE,       /* response size band "0-127" ... "4096+", "unknown" */
 	DIM_COUNTRY,     /* ISO 3166 alpha-2 as sent, "--" unknown */
 	DIM_ASN,         /* decimal AS number, "0" unknown, "other" past asn_max (hour and day series only) */
-	DIM_MAX
+	DIM_MAX,
+	/*
+	 * Dimensions with tables of their own (sql/mariadb/009_answers_latency.sql),
+	 * never written to series_*: answer_kind_* and latency_*. The *_CC ones are
+	 * hour and day rows for all zones, per node and for all nodes, with
+	 * val = country code << 8 | bucket (the country as DIM_COUNTRY codes it).
+	 */
+	DIM_AKIND = 16,  /* enum dnsa_akind 1..6: "answer", "referral", "nodata", "nxdomain", "refused", "other" */
+	DIM_LATENCY,     /* latency bucket (dims_lat_bucket) of the response time */
+	DIM_RTT,         /* latency bucket of the passive TCP handshake RTT */
+	DIM_LATENCY_CC,  /* country x response time bucket */
+	DIM_RTT_CC,      /* country x TCP RTT bucket */
+	DIM_XMAX
 };
 
 /* value codes that are not a plain number of the dimension */
@@ -30,6 +42,27 @@ enum dims_dim {
 /* response size bands: upper bounds (exclusive) of each band; the last is open */
 #define DIMS_RSIZE_BANDS 10
 #define DIMS_RSIZE_UNKNOWN 0xffu
+
+/*
+ * Latency histogram buckets, fixed and log-linear (like HdrHistogram with two
+ * significant bits): values 0..7 us have a bucket each, then every power of
+ * two [2^e, 2^(e+1)) is cut into 4 equal buckets of width 2^(e-2), so a
+ * bucket is at most 25% of its lower bound wide. 124 buckets cover every
+ * uint32 microsecond value. Bucket b holds [dims_lat_lo(b), dims_lat_hi(b)).
+ * The same bounds are the rows of SQL table latency_bucket (009).
+ */
+#define DIMS_LAT_BUCKETS 124
+unsigned dims_lat_bucket(uint32_t us);      /* cannot fail */
+uint64_t dims_lat_lo(unsigned b);           /* b >= DIMS_LAT_BUCKETS: UINT64_MAX */
+uint64_t dims_lat_hi(unsigned b);           /* exclusive; b >= DIMS_LAT_BUCKETS: UINT64_MAX */
+/*
+ * dims_lat_percentile: the q-quantile (0 < q <= 1) of histogram n[0..nb)
+ * estimated as the SQL views do (latency_percentiles in 009): the bucket
+ * where the cumulative count first reaches q * total, linearly interpolated
+ * inside it: lo + (q * total - below) / n[b] * (hi - lo). Returns -1 for an
+ * empty histogram or q out of range.
+ */
+double dims_lat_percentile(const uint64_t *n, unsigned nb, double q);
 
 /* dims_name: the SQL ENUM name of dim ("total", "qtype"...), NULL if out of range. */
 const char *dims_name(unsigned dim);

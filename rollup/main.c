@@ -174,6 +174,9 @@ int main(int argc, char **argv)
 		log_warnx("partner guard not run (partners' locks are waited for, 2 s per try): %s;"
 		    " schema 006 and GRANT dnsa_rollup give it (docs/sql.md)",
 		    log_escape(st.guard_err, LOG_ESC_STR, e1, sizeof e1));
+	if (st.no_009)
+		log_warnx("answer kinds, latency histograms and top names per rcode not written: the schema is"
+		    " before 009 (tools/dnsa-migrate)");
 	if (st.partner_kills)
 		log_warnx("partner guard: %llu partner session(s) killed for holding locks or over their"
 		    " limits (staff view partner_guard_events)", (unsigned long long)st.partner_kills);

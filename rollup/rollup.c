@@ -58,8 +58,10 @@ struct rollup {
 	uint32_t *zmap, *nmap;           /* this batch: agg index -> MariaDB id */
 	size_t zmapcap, nmapcap;
 	struct mdb_upsert *up_series[AGG_GRAN_MAX], *up_health[AGG_GRAN_MAX], *up_names, *up_last;
+	struct mdb_upsert *up_akind[AGG_GRAN_MAX], *up_lat[AGG_GRAN_MAX], *up_rnames;  /* 009's tables */
 	unsigned batchno;
 	int no_guard;                    /* dnsa_partner_guard failed once: not called again this run */
+	int no_009;                      /* this run: 009's tables are missing (an older schema), not written */
 	int fatal;                       /* sticky error from a staging callback */
 	struct seen *seen;               /* datagrams rolled up by any aggregator */
 	struct validate_conf vc;
@@ -112,6 +114,24 @@ static const char SQL_TRIM[] =
 	" ON k.zone_id = t.zone_id AND k.ts = t.ts AND k.qname = t.qname WHERE k.rn > ?";
 
 static const char *const series_table[AGG_GRAN_MAX] = { "series_minute", "series_hour", "series_day" };
+static const char *const akind_table[AGG_GRAN_MAX] = { "answer_kind_minute", "answer_kind_hour", "answer_kind_day" };
+static const char *const lat_table[AGG_GRAN_MAX] = { "latency_minute", "latency_hour", "latency_day" };
+/* the same cut for the names kept per rcode, per (zone, hour, rcode) */
+static const char SQL_TRIM_RC[] =
+	"DELETE t FROM top_name_rcode_hour t JOIN (SELECT ts, zone_id, rcode, qname, ROW_NUMBER() OVER"
+	" (PARTITION BY zone_id, ts, rcode ORDER BY est DESC, qname) AS rn FROM top_name_rcode_hour"
+	" WHERE ts >= FROM_UNIXTIME(?) AND ts < FROM_UNIXTIME(?)) k"
+	" ON k.zone_id = t.zone_id AND k.ts = t.ts AND k.rcode = t.rcode AND k.qname = t.qname WHERE k.rn > ?";
+static const char SQL_HAS_009[] =
+	"SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+	" AND TABLE_NAME = 'top_name_rcode_hour'";
+static const char SQL_EXP_AM[] = "DELETE FROM answer_kind_minute WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_AH[] = "DELETE FROM answer_kind_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_AD[] = "DELETE FROM answer_kind_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_LM[] = "DELETE FROM latency_minute WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_LH[] = "DELETE FROM latency_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_LD[] = "DELETE FROM latency_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_TR[] = "DELETE FROM top_name_rcode_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char *const health_table[AGG_GRAN_MAX] = {
 	"node_counter_minute", "node_counter_hour", "node_counter_day"
 };
@@ -203,7 +223,12 @@ struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct
 		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
 		r->up_health[g] = mdb_upsert_new(m, health_table[g],
 		    "node_id, source, counter, ts, value", "usstu", MDB_SAT_ADD("value"), rows);
-		bad = !r->up_series[g] || !r->up_health[g];
+		r->up_akind[g] = mdb_upsert_new(m, akind_table[g], "ts, zone_id, node_id, kind, est, sampled",
+		    "tuusuu", MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
+		r->up_lat[g] = mdb_upsert_new(m, lat_table[g],
+		    "ts, zone_id, node_id, metric, country, bucket, est, sampled", "tuussuuu",
+		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
+		bad = !r->up_series[g] || !r->up_health[g] || !r->up_akind[g] || !r->up_lat[g];
 	}
 	if (!bad) {
 		r->up_names = mdb_upsert_new(m, "top_name_hour", "zone_id, ts, qname, est, sampled", "utsuu",
@@ -211,7 +236,9 @@ struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct
 		/* the row is locked FOR UPDATE and `value` already holds the maximum: plain overwrite */
 		r->up_last = mdb_upsert_new(m, "capd_last", "node_id, boot_id, counter, value, updated",
 		    "uisut", "value = VALUES(value), updated = VALUES(updated)", rows);
-		bad = !r->up_names || !r->up_last;
+		r->up_rnames = mdb_upsert_new(m, "top_name_rcode_hour", "ts, zone_id, rcode, qname, est, sampled",
+		    "tussuu", MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
+		bad = !r->up_names || !r->up_last || !r->up_rnames;
 	}
 	if (bad) {
 		rollup_free(r);
@@ -239,7 +266,10 @@ void rollup_free(struct rollup *r)
 	for (int g = 0; g < AGG_GRAN_MAX; g++) {
 		mdb_upsert_free(r->up_series[g]);
 		mdb_upsert_free(r->up_health[g]);
+		mdb_upsert_free(r->up_akind[g]);
+		mdb_upsert_free(r->up_lat[g]);
 	}
+	mdb_upsert_free(r->up_rnames);
 	mdb_upsert_free(r->up_names);
 	mdb_upsert_free(r->up_last);
 	free(r);
@@ -544,6 +574,52 @@ static int counters_apply(struct rollup *r)
 	return E_OK;
 }
 
+/* the rows of 009's tables: answer kinds, latency histograms, names per rcode */
+static int write_extra(struct rollup *r)
+{
+	int rc;
+	if (r->no_009)
+		return E_OK;
+	uint64_t it = 0;
+	struct agg_series s;
+	char label[32], cc[32];
+	while (agg_extra_next(r->agg, &it, &s)) {
+		struct mdb_val z = MDB_U(s.zone ? r->zmap[s.zone - 1] : 0), n = MDB_U(s.node ? r->nmap[s.node - 1] : 0);
+		if (s.dim == DIM_AKIND) {
+			dims_label(s.dim, s.val, label, sizeof label);
+			struct mdb_val v[6] = { MDB_U(s.ts), z, n, MDB_S(label), MDB_U(s.est), MDB_U(s.sampled) };
+			rc = mdb_upsert_add(r->up_akind[s.gran], v);
+		} else {
+			int rtt = s.dim == DIM_RTT || s.dim == DIM_RTT_CC;
+			int bycc = s.dim == DIM_LATENCY_CC || s.dim == DIM_RTT_CC;
+			if (bycc)
+				dims_label(s.dim, s.val, cc, sizeof cc);
+			else
+				cc[0] = '\0';
+			struct mdb_val v[8] = { MDB_U(s.ts), z, n, MDB_S(rtt ? "tcp_rtt" : "response"), MDB_S(cc),
+				MDB_U(s.val & 0xff), MDB_U(s.est), MDB_U(s.sampled) };
+			rc = mdb_upsert_add(r->up_lat[s.gran], v);
+		}
+		if (rc)
+			return db_fail(r, rc);
+	}
+	it = 0;
+	struct agg_name nm;
+	while (agg_rnames_next(r->agg, &it, &nm)) {
+		dims_label(DIM_RCODE, nm.rcode, label, sizeof label);
+		struct mdb_val v[6] = { MDB_U(nm.ts), MDB_U(r->zmap[nm.zone - 1]), MDB_S(label), MDB_S(nm.qname),
+			MDB_U(nm.est), MDB_U(nm.sampled) };
+		if ((rc = mdb_upsert_add(r->up_rnames, v)))
+			return db_fail(r, rc);
+	}
+	for (int g = 0; g < AGG_GRAN_MAX; g++)
+		if ((rc = mdb_upsert_flush(r->up_akind[g])) || (rc = mdb_upsert_flush(r->up_lat[g])))
+			return db_fail(r, rc);
+	if ((rc = mdb_upsert_flush(r->up_rnames)))
+		return db_fail(r, rc);
+	return E_OK;
+}
+
 static int write_all(struct rollup *r)
 {
 	int rc;
@@ -569,6 +645,8 @@ static int write_all(struct rollup *r)
 		if ((rc = mdb_upsert_add(r->up_names, v)))
 			return db_fail(r, rc);
 	}
+	if ((rc = write_extra(r)))
+		return rc;
 	it = 0;
 	struct health_row h;
 	while (health_next(r->health, &it, &h)) {
@@ -594,7 +672,10 @@ static void discard(struct rollup *r)
 	for (int g = 0; g < AGG_GRAN_MAX; g++) {
 		mdb_upsert_discard(r->up_series[g]);
 		mdb_upsert_discard(r->up_health[g]);
+		mdb_upsert_discard(r->up_akind[g]);
+		mdb_upsert_discard(r->up_lat[g]);
 	}
+	mdb_upsert_discard(r->up_rnames);
 	mdb_upsert_discard(r->up_names);
 	mdb_upsert_discard(r->up_last);
 	seen_reset(r->seen);
@@ -616,9 +697,13 @@ static uint64_t rows_sent(const struct rollup *r, uint64_t *stmts)
 {
 	uint64_t n = 0, s = 0;
 	for (int g = 0; g < AGG_GRAN_MAX; g++) {
-		n += mdb_upsert_rows(r->up_series[g]) + mdb_upsert_rows(r->up_health[g]);
-		s += mdb_upsert_stmts(r->up_series[g]) + mdb_upsert_stmts(r->up_health[g]);
+		n += mdb_upsert_rows(r->up_series[g]) + mdb_upsert_rows(r->up_health[g]) +
+		    mdb_upsert_rows(r->up_akind[g]) + mdb_upsert_rows(r->up_lat[g]);
+		s += mdb_upsert_stmts(r->up_series[g]) + mdb_upsert_stmts(r->up_health[g]) +
+		    mdb_upsert_stmts(r->up_akind[g]) + mdb_upsert_stmts(r->up_lat[g]);
 	}
+	n += mdb_upsert_rows(r->up_rnames);
+	s += mdb_upsert_stmts(r->up_rnames);
 	n += mdb_upsert_rows(r->up_names) + mdb_upsert_rows(r->up_last);
 	s += mdb_upsert_stmts(r->up_names) + mdb_upsert_stmts(r->up_last);
 	*stmts = s;
@@ -895,6 +980,7 @@ static int trim_names(struct rollup *r, time_t now)
 	struct mdb_val p[3] = { MDB_I(from), MDB_I(to), MDB_I(r->c->top_n) };
 	struct mdb_val s[2] = { MDB_I(to), MDB_S(r->c->aggregator) };
 	if ((rc = mdb_query(r->m, SQL_TRIM, p, 3, NULL, NULL, NULL, NULL)) ||
+	    (!r->no_009 && (rc = mdb_query(r->m, SQL_TRIM_RC, p, 3, NULL, NULL, NULL, NULL))) ||
 	    (rc = mdb_query(r->m, SQL_TRIM_SET, s, 2, NULL, NULL, NULL, NULL)) ||
 	    (rc = mdb_commit(r->m)))
 		return db_fail(r, rc);
@@ -914,6 +1000,13 @@ static int retention(struct rollup *r, struct rollup_stats *st)
 	    (rc = expire(r, SQL_EXP_NH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ND, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_TN, c->keep_hour_days, now, st)) ||
+	    (!r->no_009 && ((rc = expire(r, SQL_EXP_TR, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_AM, c->keep_minute_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_AH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_AD, c->keep_day_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_LM, c->keep_minute_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_LH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_LD, c->keep_day_days, now, st)))) ||
 	    (rc = expire(r, SQL_EXP_ZM, c->keep_minute_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ZH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st)) ||
@@ -931,6 +1024,13 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 	r->err[0] = '\0';
 	r->no_guard = 0;
 	memset(st, 0, sizeof *st);
+
+	/* a schema before 009 (rollup upgraded first): everything else is written as before */
+	int64_t has009 = 0;
+	if ((rc = mdb_query(r->m, SQL_HAS_009, NULL, 0, "i", get_one, &has009, NULL)) ||
+	    (rc = mdb_commit(r->m)))
+		return db_fail(r, rc);
+	r->no_009 = st->no_009 = has009 == 0;
 
 	/* finish the prune of an earlier run that stopped between its commit and its prune */
 	struct mdb_val agg = MDB_S(r->c->aggregator);

@@ -45,6 +45,7 @@ struct rollup_stats {
 	char first_quarantine[200]; /* the first quarantine reason of the run */
 	uint64_t partner_kills;  /* partner sessions killed by dnsa_partner_guard (partner_guard_log) */
 	char guard_err[256];     /* why the partner guard could not run ("" = it ran) */
+	int no_009;              /* schema before 009: answer kinds, latency and names per rcode not written */
 	double read_s;           /* decode + aggregate time */
 	double write_s;          /* MariaDB time */
 };

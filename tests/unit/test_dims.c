@@ -124,9 +124,86 @@ static void test_sanitize_more(void)
 	is_str(out, "", "is empty");
 }
 
+/* the latency buckets: contiguous, each value inside its own, at most 25% wide; the percentile estimate by hand */
+static void test_latency(void)
+{
+	/* the first buckets by hand: 0..7 one value each, then width 2 from 8, 4 from 16 */
+	static const struct { uint32_t us; unsigned b; } cases[] = {
+		{ 0, 0 }, { 1, 1 }, { 7, 7 }, { 8, 8 }, { 9, 8 }, { 10, 9 }, { 15, 11 }, { 16, 12 },
+		{ 19, 12 }, { 20, 13 }, { 49, 18 }, { 192, 26 }, { 1000, 35 }, { 1023, 35 }, { 1024, 36 },
+		{ UINT32_MAX, 123 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		is(dims_lat_bucket(cases[i].us), cases[i].b, "latency %u us -> bucket %u", cases[i].us, cases[i].b);
+	int contiguous = 1, inside = 1, narrow = 1;
+	for (unsigned b = 0; b < DIMS_LAT_BUCKETS; b++) {
+		if (b && dims_lat_lo(b) != dims_lat_hi(b - 1))
+			contiguous = 0;
+		if (dims_lat_bucket((uint32_t)dims_lat_lo(b)) != b || dims_lat_bucket((uint32_t)(dims_lat_hi(b) - 1)) != b)
+			inside = 0;
+		if (b >= 8 && (dims_lat_hi(b) - dims_lat_lo(b)) * 4 > dims_lat_lo(b))
+			narrow = 0;
+	}
+	ok(contiguous, "bucket b starts where b-1 ends");
+	ok(inside, "both ends of every bucket map back to it");
+	ok(narrow, "from bucket 8 on a bucket is at most 25%% of its lower bound wide");
+	is(dims_lat_lo(0), 0, "bucket 0 starts at 0");
+	ok(dims_lat_hi(DIMS_LAT_BUCKETS - 1) == 1ull << 32, "the last bucket ends at 2^32 us");
+	ok(dims_lat_lo(DIMS_LAT_BUCKETS) == UINT64_MAX, "no bucket past the last");
+	/* a pseudo-random sample of values: bucket bounds hold the value */
+	uint32_t x = 12345;
+	int all_in = 1;
+	for (int i = 0; i < 100000; i++) {
+		x = x * 1103515245u + 12345u;
+		uint32_t v = x >> (x & 31);
+		unsigned b = dims_lat_bucket(v);
+		if (b >= DIMS_LAT_BUCKETS || v < dims_lat_lo(b) || v >= dims_lat_hi(b))
+			all_in = 0;
+	}
+	ok(all_in, "100000 values: lo(bucket(v)) <= v < hi(bucket(v))");
+
+	/* percentiles: 100 values in bucket 18 [48, 56): p50 = 48 + 50/100 * 8 = 52 */
+	uint64_t n[DIMS_LAT_BUCKETS] = { 0 };
+	n[18] = 100;
+	ok(dims_lat_lo(18) == 48 && dims_lat_hi(18) == 56 && dims_lat_lo(26) == 192 && dims_lat_hi(26) == 224,
+	    "bucket 18 is [48, 56), bucket 26 [192, 224)");
+	ok(dims_lat_percentile(n, DIMS_LAT_BUCKETS, 0.5) == 52.0, "p50 interpolated inside one bucket");
+	ok(dims_lat_percentile(n, DIMS_LAT_BUCKETS, 1.0) == 56.0, "p100 is the bucket's upper end");
+	/* 90 in bucket 18, 10 in bucket 26: p95 = 192 + (95 - 90) / 10 * 32 = 208 */
+	n[18] = 90;
+	n[26] = 10;
+	ok(dims_lat_percentile(n, DIMS_LAT_BUCKETS, 0.95) == 208.0, "p95 in the second bucket: 208");
+	ok(dims_lat_percentile(n, DIMS_LAT_BUCKETS, 0.9) == 56.0, "p90 ends the first bucket exactly");
+	ok(dims_lat_percentile(n, DIMS_LAT_BUCKETS, 0.99) == 192.0 + 9.0 / 10 * 32, "p99: 220.8");
+	/* true quantiles of known values are within the bucket width of the estimate */
+	uint64_t m[DIMS_LAT_BUCKETS] = { 0 };
+	for (uint32_t v = 1; v <= 10000; v++)
+		m[dims_lat_bucket(v)]++;
+	double p50 = dims_lat_percentile(m, DIMS_LAT_BUCKETS, 0.5), p99 = dims_lat_percentile(m, DIMS_LAT_BUCKETS, 0.99);
+	ok(p50 > 5000 * 0.99 && p50 < 5000 * 1.01, "1..10000 uniform: p50 %.1f within 1%% of 5000", p50);
+	/* p99 falls in [8192, 10240), which is only partly filled: the estimate stays inside the bucket */
+	ok(p99 >= 9900 && p99 < 10240, "1..10000 uniform: p99 %.1f inside the bucket [8192, 10240) of 9900", p99);
+	uint64_t zero[4] = { 0 };
+	ok(dims_lat_percentile(zero, 4, 0.5) == -1, "an empty histogram has no percentile");
+	ok(dims_lat_percentile(n, DIMS_LAT_BUCKETS, 0) == -1 && dims_lat_percentile(n, DIMS_LAT_BUCKETS, 1.5) == -1,
+	    "q outside (0, 1]: -1");
+	ok(dims_lat_percentile(NULL, 4, 0.5) == -1, "NULL histogram: -1");
+
+	char b[32];
+	static const char *const kinds[] = { "", "answer", "referral", "nodata", "nxdomain", "refused", "other" };
+	for (unsigned k = AK_ANSWER; k < AK_MAX; k++) {
+		dims_label(DIM_AKIND, k, b, sizeof b);
+		is_str(b, kinds[k], "answer kind %u label", k);
+	}
+	dims_label(DIM_LATENCY_CC, ('U' << 8 | 'S') << 8 | 29, b, sizeof b);
+	is_str(b, "US", "country x latency: the label is the country");
+	ok(dims_name(DIM_AKIND) == NULL, "the new dimensions have no series_* ENUM name");
+}
+
 int main(void)
 {
 	test_dims();
+	test_latency();
 	test_bands();
 	test_names_vs_schema();
 	test_sanitize_more();

@@ -83,10 +83,65 @@ P(q_odd, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, 'a', '.', 'b', 0x00, 0xff, '\\',
 P(q_two, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 'a', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
 	1, 'b', 0xc0, 0x0e, 0, 28, 0, 1);
 
+/* referral: QR, no AA, NOERROR; question a.test A; authority a.test NS ns.a.test; additional glue A */
+P(r_referral, 0, 0, 0x80, 0x00, 0, 1, 0, 0, 0, 1, 0, 1,
+	1, 'a', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,       /* @12 a.test A IN */
+	0xc0, 0x0c, 0, 2, 0, 1, 0, 0, 0x0e, 0x10, 0, 5,     /* @24 a.test NS, rdlen 5 */
+	2, 'n', 's', 0xc0, 0x0c,                            /* ns.a.test */
+	0xc0, 0x24, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 192, 0, 2, 1); /* @41 glue A */
+/* the same header with AA and one answer (the A record in the answer section) */
+P(r_answer, 0, 0, 0x84, 0x00, 0, 1, 0, 1, 0, 0, 0, 0,
+	1, 'a', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
+	0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 192, 0, 2, 1);
+/* NODATA: AA, NOERROR, no answer, SOA in authority (owner test, rdata cut to nothing: rdlen 0) */
+P(r_nodata, 0, 0, 0x84, 0x00, 0, 1, 0, 0, 0, 1, 0, 0,
+	1, 'a', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
+	0xc0, 0x0e, 0, 6, 0, 1, 0, 0, 0x0e, 0x10, 0, 0);
+/* no AA, no answer, SOA (not NS) in authority: not a referral */
+P(r_upward, 0, 0, 0x80, 0x00, 0, 1, 0, 0, 0, 1, 0, 0,
+	1, 'a', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
+	0xc0, 0x0e, 0, 6, 0, 1, 0, 0, 0x0e, 0x10, 0, 0);
+/* REFUSED, SERVFAIL, and a TC'd empty NOERROR with AA */
+P(r_refused, 0, 0, 0x80, 0x05, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1, 0, 1);
+P(r_servfail, 0, 0, 0x80, 0x02, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1, 0, 1);
+P(r_tc, 0, 0, 0x86, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0, 0, 1, 0, 1);
+/* referral-shaped but the NS record is cut short: sections not read, so other */
+P(r_refcut, 0, 0, 0x80, 0x00, 0, 1, 0, 0, 0, 1, 0, 0,
+	1, 'a', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
+	0xc0, 0x0c, 0, 2, 0, 1, 0, 0, 0x0e, 0x10, 0, 5, 2, 'n');
+
 #define PARSE(buf, mode) dnsparse(buf, sizeof(buf), mode, &d)
+
+static void test_akind(void)
+{
+	struct dns_info d;
+	static const struct { const uint8_t *m; size_t len; unsigned want; const char *what; } cases[] = {
+		{ r_referral, sizeof r_referral, AK_REFERRAL, "no AA, no answer, NS in authority: referral" },
+		{ r_answer, sizeof r_answer, AK_ANSWER, "AA with an answer: answer" },
+		{ r_nodata, sizeof r_nodata, AK_NODATA, "AA, no answer: NODATA" },
+		{ r_upward, sizeof r_upward, AK_OTHER, "no AA, no answer, SOA only: other" },
+		{ r_edns, sizeof r_edns, AK_NXDOMAIN, "rcode NXDOMAIN (with AA and SOA): nxdomain" },
+		{ r_refused, sizeof r_refused, AK_REFUSED, "rcode REFUSED: refused" },
+		{ r_servfail, sizeof r_servfail, AK_OTHER, "SERVFAIL: other" },
+		{ r_tc, sizeof r_tc, AK_OTHER, "TC, AA, empty: other (not NODATA)" },
+		{ r_refcut, sizeof r_refcut, AK_OTHER, "an NS record cut short: other (sections not read)" },
+		{ q_plain, sizeof q_plain, AK_NONE, "a query: none" },
+		{ r_badvers, sizeof r_badvers, AK_OTHER, "extended rcode BADVERS: other" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		dnsparse(cases[i].m, cases[i].len, DNSPARSE_FULL, &d);
+		is(dnsparse_akind(&d), cases[i].want, "%s", cases[i].what);
+	}
+	is(PARSE(r_referral, DNSPARSE_FULL), E_OK, "the referral parses");
+	ok(d.auth_ns && !d.auth_soa && d.sections_read, "referral: NS in authority, no SOA, sections read");
+	PARSE(r_edns, DNSPARSE_FULL);
+	ok(!d.auth_ns && d.auth_soa, "NXDOMAIN: SOA in authority");
+	is(dnsparse_akind(NULL), AK_NONE, "NULL: none");
+}
 
 int main(void)
 {
+	test_akind();
 	struct dns_info d;
 	char name[DNSPARSE_NAME_MAX];
 	unsigned labels = 0;

@@ -119,6 +119,24 @@ int main(void)
 		    "full IPv4 address round trip is flagged RH_ADDR");
 	}
 
+	/* answer kind (key 25): round trip; last in the map, so the final byte is its value */
+	{
+		struct dnsa_record x = full_record();
+		x.akind = AK_REFERRAL;
+		n = record_encode(&x, buf, sizeof buf);
+		ok(n > 3 && buf[n - 3] == 0x18 && buf[n - 2] == 25 && buf[n - 1] == AK_REFERRAL,
+		    "akind is encoded last as key 25 (0x18 0x19), value 2");
+		ok(record_decode(buf, (size_t)n, &d) == n && d.akind == AK_REFERRAL && same(&x, &d),
+		    "akind referral survives the round trip");
+		buf[n - 1] = AK_MAX;
+		is(record_decode(buf, (size_t)n, &d), E_TOOBIG, "akind 7 (past AK_OTHER) is refused: E_TOOBIG");
+		x.akind = AK_NONE;
+		int n0 = record_encode(&x, buf, sizeof buf);
+		is(n0, n - 3, "akind none is not encoded (3 bytes fewer)");
+		x.akind = 200;
+		is(record_encode(&x, buf, sizeof buf), n0, "an out-of-range akind is not encoded either");
+	}
+
 	/* the encoding is CBOR that libcbor's reference decoder accepts as a map */
 	{
 		struct cbor_load_result res;

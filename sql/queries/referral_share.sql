@@ -1,0 +1,6 @@
+-- sql/queries/referral_share.sql: Which share of each zone's answers are referrals, per hour (last 24 hours, the current hour included)? For a TLD most NOERROR answers are.
+-- Answer kinds are decided by capd from rcode, AA, TC, the answer count and NS in authority (docs/sql.md, "Answer kinds").
+SELECT zone, ts, responses, referrals, answers, nodata, nxdomain, ROUND(100 * referral_share, 2) AS referral_pct
+FROM zone_referral_share_hour
+WHERE ts >= DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 24 HOUR, '%Y-%m-%d %H:00:00')
+ORDER BY zone, ts;
