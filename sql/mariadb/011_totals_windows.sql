@@ -23,14 +23,15 @@
 --   not_sampled_type                  messages of the types capd does not record
 --   recordable_exact  = messages_exact - not_sampled_type - drop_overload
 --                       (messages of the recorded types that reached the sampler)
---   zone_unlisted     = capd's zone_unlisted_est: messages of the recorded types for zones
---                       not configured; unlisted_kind says 'exact' when every such message
+--   zone_unlisted_estimate (008) = capd's zone_unlisted_est: messages of the recorded types
+--                       for zones not configured; unlisted_is_exact is 1 when every such message
 --                       was sampled (sampled = recordable_exact, so each weight was 1:
---                       mode all), else 'estimate' (a sum of weights)
---   unlisted_share    = zone_unlisted / recordable_exact: traffic for other zones, not loss
+--                       mode all), else 0: an estimate (a sum of weights). A number, not a
+--                       word: dnsa-api's /nodes/health gives every column but node, ts as one
+--   unlisted_share    = zone_unlisted_estimate / recordable_exact: traffic for other zones, not loss
 --   estimate_share    = recorded_estimate / recordable_exact
 -- and they relate (see docs/sql.md, "Estimates and exact counts"):
---   recordable_exact = recorded_estimate + zone_unlisted (unless capd records unlisted
+--   recordable_exact = recorded_estimate + zone_unlisted_estimate (unless capd records unlisted
 --     zones: unlisted = record puts them in recorded_estimate, zone '.')
 --     + decode_errors_estimate + what was lost on the way (drop_batch, records_dropped_send,
 --     udp_lost, rejected, quarantined: records, times their weight) +- sampling error.
@@ -78,11 +79,10 @@ SELECT d.name AS node, c.ts,
   CAST(SUM(IF(c.source = 'capd' AND c.counter = 'msg_total', c.value, 0)) AS SIGNED)
     - CAST(SUM(IF(c.source = 'capd' AND c.counter IN ('not_sampled_type', 'drop_overload'), c.value, 0)) AS SIGNED)
     AS recordable_exact,
-  SUM(IF(c.source = 'capd' AND c.counter = 'zone_unlisted_est', c.value, 0)) AS zone_unlisted,
   IF(SUM(IF(c.source = 'capd' AND c.counter = 'sampled', c.value, 0))
        = CAST(SUM(IF(c.source = 'capd' AND c.counter = 'msg_total', c.value, 0)) AS SIGNED)
          - CAST(SUM(IF(c.source = 'capd' AND c.counter IN ('not_sampled_type', 'drop_overload'), c.value, 0)) AS SIGNED),
-     'exact', 'estimate') AS unlisted_kind,
+     1, 0) AS unlisted_is_exact,
   SUM(IF(c.source = 'capd' AND c.counter = 'zone_unlisted_est', c.value, 0))
     / NULLIF(CAST(SUM(IF(c.source = 'capd' AND c.counter = 'msg_total', c.value, 0)) AS SIGNED)
       - CAST(SUM(IF(c.source = 'capd' AND c.counter IN ('not_sampled_type', 'drop_overload'), c.value, 0)) AS SIGNED), 0)
@@ -138,11 +138,10 @@ SELECT d.name AS node, c.ts,
   CAST(SUM(IF(c.source = 'capd' AND c.counter = 'msg_total', c.value, 0)) AS SIGNED)
     - CAST(SUM(IF(c.source = 'capd' AND c.counter IN ('not_sampled_type', 'drop_overload'), c.value, 0)) AS SIGNED)
     AS recordable_exact,
-  SUM(IF(c.source = 'capd' AND c.counter = 'zone_unlisted_est', c.value, 0)) AS zone_unlisted,
   IF(SUM(IF(c.source = 'capd' AND c.counter = 'sampled', c.value, 0))
        = CAST(SUM(IF(c.source = 'capd' AND c.counter = 'msg_total', c.value, 0)) AS SIGNED)
          - CAST(SUM(IF(c.source = 'capd' AND c.counter IN ('not_sampled_type', 'drop_overload'), c.value, 0)) AS SIGNED),
-     'exact', 'estimate') AS unlisted_kind,
+     1, 0) AS unlisted_is_exact,
   SUM(IF(c.source = 'capd' AND c.counter = 'zone_unlisted_est', c.value, 0))
     / NULLIF(CAST(SUM(IF(c.source = 'capd' AND c.counter = 'msg_total', c.value, 0)) AS SIGNED)
       - CAST(SUM(IF(c.source = 'capd' AND c.counter IN ('not_sampled_type', 'drop_overload'), c.value, 0)) AS SIGNED), 0)
@@ -198,11 +197,10 @@ SELECT d.name AS node, c.ts,
   CAST(SUM(IF(c.source = 'capd' AND c.counter = 'msg_total', c.value, 0)) AS SIGNED)
     - CAST(SUM(IF(c.source = 'capd' AND c.counter IN ('not_sampled_type', 'drop_overload'), c.value, 0)) AS SIGNED)
     AS recordable_exact,
-  SUM(IF(c.source = 'capd' AND c.counter = 'zone_unlisted_est', c.value, 0)) AS zone_unlisted,
   IF(SUM(IF(c.source = 'capd' AND c.counter = 'sampled', c.value, 0))
        = CAST(SUM(IF(c.source = 'capd' AND c.counter = 'msg_total', c.value, 0)) AS SIGNED)
          - CAST(SUM(IF(c.source = 'capd' AND c.counter IN ('not_sampled_type', 'drop_overload'), c.value, 0)) AS SIGNED),
-     'exact', 'estimate') AS unlisted_kind,
+     1, 0) AS unlisted_is_exact,
   SUM(IF(c.source = 'capd' AND c.counter = 'zone_unlisted_est', c.value, 0))
     / NULLIF(CAST(SUM(IF(c.source = 'capd' AND c.counter = 'msg_total', c.value, 0)) AS SIGNED)
       - CAST(SUM(IF(c.source = 'capd' AND c.counter IN ('not_sampled_type', 'drop_overload'), c.value, 0)) AS SIGNED), 0)

@@ -44,7 +44,7 @@ sleep 2   # capd's baseline reading of Knot's statistics, before any traffic
 # the load and the first rollup run inside one minute, so that minute is partial when it runs
 sec=$(date -u +%-S)
 [ "$sec" -gt 48 ] && sleep $((61 - sec))
-perf_start 2 400
+perf_start 2 200
 perf_wait
 diag "dnsperf: sent $PERF_SENT, completed $PERF_DONE, lost $PERF_LOST"
 sleep 1.5   # capd's batches (flush 1 s) reach aggd
@@ -96,22 +96,36 @@ KZ=$("${K[@]}" zone-stats -- | awk '$1 == "[example.test.]" && /mod-stats.respon
 diag "knot: queries $KQ, responses $KR, example.test responses $KZ"
 pipe_rollup; ok $? "second aggd-rollup run"
 h() { staff_q "SELECT COALESCE(SUM($1), 0) FROM node_health_day WHERE node = '$NODE'"; }
-is "$(h queries_exact)" "$PERF_SENT" "node_health: queries_exact = dnsperf's queries sent"
-is "$(h queries_exact)" "$KQ" "node_health: queries_exact = Knot's own query count"
-is "$(h responses_exact)" "$PERF_DONE" "node_health: responses_exact = dnsperf's completed queries"
-is "$(h responses_exact)" "$KR" "node_health: responses_exact = Knot's own response count"
-is "$(h auth_queries_exact) $(h auth_responses_exact) $(h client_queries_exact)" "$KQ $KR 0" "per dnstap type: AUTH_QUERY, AUTH_RESPONSE, none of CLIENT_*"
-is "$(h messages_exact)" "$((KQ + KR))" "messages_exact is every type: queries + responses (twice the queries)"
-is "$(h recordable_exact)" "$KR" "recordable_exact: the responses (the recorded type)"
-is "$(h recorded_estimate)" "$KZ" "recorded_estimate = Knot's zone-stats for example.test (the configured zone)"
-is "$(h zone_unlisted)" "$((KR - KZ))" "zone_unlisted = Knot's responses outside example.test"
-is "$(staff_q "SELECT DISTINCT unlisted_kind FROM node_health_minute WHERE node = '$NODE' AND messages_exact > 0")" "exact" \
-	"unlisted_kind: exact under mode all"
-is "$(staff_q "SELECT ROUND(SUM(zone_unlisted) / SUM(recordable_exact), 4) FROM node_health_day WHERE node = '$NODE'")" \
-	"$(awk -v u=$((KR - KZ)) -v r="$KR" 'BEGIN { printf "%.4f", u / r }')" "unlisted_share = unlisted / recordable"
+sl() { staff_q "SELECT COALESCE(SUM($1), 0) FROM node_server_loss_minute WHERE node = '$NODE'"; }
+QE=$(h queries_exact); RE=$(h responses_exact); LQ=$(sl lost_queries); LR=$(sl lost_responses)
+diag "node_health: queries_exact $QE, responses_exact $RE; lost inside Knot (its count - dnstap's): $LQ queries, $LR responses"
+is "$(sl server_queries) $(sl server_responses)" "$KQ $KR" "Knot's own counts reached SQL (node_server_loss)"
+is "$((QE + LQ)) $((RE + LR))" "$PERF_SENT $PERF_DONE" \
+	"queries_exact + lost inside Knot = dnsperf's sent, responses_exact + lost = dnsperf's completed"
+if [ "$LQ" = 0 ] && [ "$LR" = 0 ]; then
+	is "$QE" "$PERF_SENT" "node_health: queries_exact = dnsperf's queries sent"
+	is "$QE" "$KQ" "node_health: queries_exact = Knot's own query count"
+	is "$RE" "$PERF_DONE" "node_health: responses_exact = dnsperf's completed queries"
+	is "$RE" "$KR" "node_health: responses_exact = Knot's own response count"
+	is "$(h recorded_estimate)" "$KZ" "recorded_estimate = Knot's zone-stats for example.test (the configured zone)"
+	is "$(h zone_unlisted_estimate)" "$((KR - KZ))" "zone_unlisted_estimate (exact here) = Knot's responses outside example.test"
+else
+	# the loaded machine made Knot drop dnstap messages: node_health shows what capd got
+	for i in 1 2 3 4 5 6; do skip "Knot dropped $LQ queries and $LR responses from dnstap: not comparable one to one"; done
+fi
+is "$(h auth_queries_exact) $(h auth_responses_exact) $(h client_queries_exact)" "$QE $RE 0" "per dnstap type: AUTH_QUERY, AUTH_RESPONSE, none of CLIENT_*"
+is "$(h messages_exact)" "$((QE + RE))" "messages_exact is every type: queries + responses (twice the queries)"
+is "$(h recordable_exact)" "$RE" "recordable_exact: the responses (the recorded type)"
+EST=$(h recorded_estimate); UNL=$(h zone_unlisted_estimate)
+is "$((EST + UNL))" "$RE" "recorded_estimate ($EST) + zone_unlisted_estimate ($UNL) = responses_exact: nothing else unaccounted"
+ok "$([ "$UNL" -gt 0 ] && echo 0 || echo 1)" "the unlisted zones' traffic is shown ($UNL), apart from the estimate"
+is "$(staff_q "SELECT DISTINCT unlisted_is_exact FROM node_health_minute WHERE node = '$NODE' AND messages_exact > 0")" "1" \
+	"unlisted_is_exact: 1 under mode all"
+is "$(staff_q "SELECT ROUND(SUM(zone_unlisted_estimate) / SUM(recordable_exact), 4) FROM node_health_day WHERE node = '$NODE'")" \
+	"$(awk -v u="$UNL" -v r="$RE" 'BEGIN { printf "%.4f", u / r }')" "unlisted_share = unlisted / recordable"
 out=$(staff_q "SET @from = NULL, @to = NULL; $(cat "$SRC/sql/queries/estimate_vs_exact.sql")" |
 	awk -F'\t' '{ q += $3; r += $4; e += $6; u += $7; x += $11 } END { print q, r, e, u, x }')
-is "$out" "$KQ $KR $KZ $((KR - KZ)) 0" "estimate_vs_exact.sql: queries, responses, estimate, unlisted add up, nothing unexplained"
+is "$out" "$QE $RE $EST $UNL 0" "estimate_vs_exact.sql: queries, responses, estimate, unlisted add up, nothing unexplained"
 cols=$(mdb_q "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dnsa' AND TABLE_NAME = 'node_health_hour' AND ORDINAL_POSITION <= 25")
 is "$cols" "node,ts,messages_exact,recorded_estimate,sampled,recorded,zone_unlisted_estimate,drop_overload,drop_batch,input_errors,decode_errors_estimate,capture_cut,tcp_lost,pcap_drop,datagrams_sent,send_errors,records_dropped_send,datagrams_received,records_received,udp_lost,duplicates,rejected,staging_drops,quarantined,udp_loss_share" \
 	"node_health keeps 008's columns, in order"
