@@ -8,8 +8,9 @@
 --   seconds = LEAST(span, GREATEST(1, last_rollup - ts)),  last_rollup = MAX(rollup_checkpoint.updated)
 -- i.e. the whole span for a bucket that ended before the last rollup commit, else the
 -- seconds from the bucket's start to that commit (at least 1). The data of a bucket is
--- complete up to that commit minus capd's flush (1 s by default). With no rollup row
--- (rows put in by hand) a bucket counts as whole. The column is appended last, so
+-- complete up to that commit minus capd's flush (1 s by default). A bucket that starts
+-- after the last commit (records from a node whose clock is ahead) and, with no rollup
+-- row (rows put in by hand), every bucket count as whole. The column is appended last, so
 -- queries naming columns keep working; seconds < span marks a partial bucket.
 --
 -- 2. node_health_*: messages_exact is msg_total, every message of every dnstap type (an
@@ -217,200 +218,200 @@ GROUP BY c.node_id, d.name, c.ts;
 -- ---- qps over the covered seconds (columns as in 002, seconds appended) ----
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_qps_minute AS
-SELECT z.name AS zone, s.ts, s.est AS queries, s.est / COALESCE(LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 60) AS qps, s.sampled,
-       COALESCE(LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 60) AS seconds
+SELECT z.name AS zone, s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 60 ELSE LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 60 ELSE LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_minute s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'total';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_dim_minute AS
-SELECT z.name AS zone, s.ts, s.dim, s.val, s.est AS queries, s.est / COALESCE(LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 60) AS qps, s.sampled,
-       COALESCE(LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 60) AS seconds
+SELECT z.name AS zone, s.ts, s.dim, s.val, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 60 ELSE LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 60 ELSE LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_minute s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim <> 'total';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW total_qps_minute AS
-SELECT s.ts, s.est AS queries, s.est / COALESCE(LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 60) AS qps, s.sampled,
-       COALESCE(LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 60) AS seconds
+SELECT s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 60 ELSE LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 60 ELSE LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_minute s
 WHERE s.zone_id = 0 AND s.node_id = 0 AND s.dim = 'total' AND EXISTS (SELECT 1 FROM staff_self);
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_qps_minute AS
-SELECT d.name AS node, s.ts, s.est AS queries, s.est / COALESCE(LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 60) AS qps, s.sampled,
-       COALESCE(LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 60) AS seconds
+SELECT d.name AS node, s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 60 ELSE LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 60 ELSE LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_minute s JOIN node d ON d.node_id = s.node_id
 WHERE s.zone_id = 0 AND s.dim = 'total' AND EXISTS (SELECT 1 FROM staff_self);
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_dim_minute AS
-SELECT d.name AS node, s.ts, s.dim, s.val, s.est AS queries, s.est / COALESCE(LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 60) AS qps, s.sampled,
-       COALESCE(LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 60) AS seconds
+SELECT d.name AS node, s.ts, s.dim, s.val, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 60 ELSE LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 60 ELSE LEAST(60, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_minute s JOIN node d ON d.node_id = s.node_id
 WHERE s.zone_id = 0 AND s.dim <> 'total' AND EXISTS (SELECT 1 FROM staff_self);
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_qps_hour AS
-SELECT z.name AS zone, s.ts, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'total';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_dim_hour AS
-SELECT z.name AS zone, s.ts, s.dim, s.val, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.dim, s.val, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim <> 'total';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW total_qps_hour AS
-SELECT s.ts, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s
 WHERE s.zone_id = 0 AND s.node_id = 0 AND s.dim = 'total' AND EXISTS (SELECT 1 FROM staff_self);
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_qps_hour AS
-SELECT d.name AS node, s.ts, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT d.name AS node, s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN node d ON d.node_id = s.node_id
 WHERE s.zone_id = 0 AND s.dim = 'total' AND EXISTS (SELECT 1 FROM staff_self);
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_dim_hour AS
-SELECT d.name AS node, s.ts, s.dim, s.val, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT d.name AS node, s.ts, s.dim, s.val, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN node d ON d.node_id = s.node_id
 WHERE s.zone_id = 0 AND s.dim <> 'total' AND EXISTS (SELECT 1 FROM staff_self);
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_qps_day AS
-SELECT z.name AS zone, s.ts, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT z.name AS zone, s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'total';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_dim_day AS
-SELECT z.name AS zone, s.ts, s.dim, s.val, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT z.name AS zone, s.ts, s.dim, s.val, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim <> 'total';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW total_qps_day AS
-SELECT s.ts, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s
 WHERE s.zone_id = 0 AND s.node_id = 0 AND s.dim = 'total' AND EXISTS (SELECT 1 FROM staff_self);
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_qps_day AS
-SELECT d.name AS node, s.ts, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT d.name AS node, s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN node d ON d.node_id = s.node_id
 WHERE s.zone_id = 0 AND s.dim = 'total' AND EXISTS (SELECT 1 FROM staff_self);
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW node_dim_day AS
-SELECT d.name AS node, s.ts, s.dim, s.val, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT d.name AS node, s.ts, s.dim, s.val, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN node d ON d.node_id = s.node_id
 WHERE s.zone_id = 0 AND s.dim <> 'total' AND EXISTS (SELECT 1 FROM staff_self);
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_country_hour AS
-SELECT z.name AS zone, s.ts, s.val AS country, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS country, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'country';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_qtype_hour AS
-SELECT z.name AS zone, s.ts, s.val AS qtype, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS qtype, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'qtype';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_rcode_hour AS
-SELECT z.name AS zone, s.ts, s.val AS rcode, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS rcode, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'rcode';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_transport_hour AS
-SELECT z.name AS zone, s.ts, s.val AS transport, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS transport, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'transport';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_ipver_hour AS
-SELECT z.name AS zone, s.ts, s.val AS ipver, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS ipver, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'ipver';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_edns_hour AS
-SELECT z.name AS zone, s.ts, s.val AS edns, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS edns, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'edns';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_do_hour AS
-SELECT z.name AS zone, s.ts, s.val AS do_bit, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS do_bit, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'do';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_opcode_hour AS
-SELECT z.name AS zone, s.ts, s.val AS opcode, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS opcode, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'opcode';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_rsize_hour AS
-SELECT z.name AS zone, s.ts, s.val AS rsize_band, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS rsize_band, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'rsize';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_asn_hour AS
-SELECT z.name AS zone, s.ts, s.val AS asn, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS asn, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'asn';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_asn_day AS
-SELECT z.name AS zone, s.ts, s.val AS asn, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS asn, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'asn';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_country_day AS
-SELECT z.name AS zone, s.ts, s.val AS country, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS country, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'country';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_qtype_day AS
-SELECT z.name AS zone, s.ts, s.val AS qtype, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS qtype, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'qtype';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_rcode_day AS
-SELECT z.name AS zone, s.ts, s.val AS rcode, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS rcode, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'rcode';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_transport_day AS
-SELECT z.name AS zone, s.ts, s.val AS transport, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS transport, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'transport';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_by_ipver_day AS
-SELECT z.name AS zone, s.ts, s.val AS ipver, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT z.name AS zone, s.ts, s.val AS ipver, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN zone_visible z ON z.zone_id = s.zone_id
 WHERE s.node_id = 0 AND s.dim = 'ipver';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_node_hour AS
-SELECT z.name AS zone, d.name AS node, s.ts, s.est AS queries, s.est / COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS qps, s.sampled,
-       COALESCE(LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 3600) AS seconds
+SELECT z.name AS zone, d.name AS node, s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 3600 ELSE LEAST(3600, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_hour s JOIN zone_visible z ON z.zone_id = s.zone_id JOIN node d ON d.node_id = s.node_id
 WHERE s.node_id <> 0 AND s.dim = 'total';
 
 CREATE OR REPLACE SQL SECURITY DEFINER VIEW zone_node_day AS
-SELECT z.name AS zone, d.name AS node, s.ts, s.est AS queries, s.est / COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS qps, s.sampled,
-       COALESCE(LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))), 86400) AS seconds
+SELECT z.name AS zone, d.name AS node, s.ts, s.est AS queries, s.est / CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS qps, s.sampled,
+       CASE WHEN TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) IS NULL OR TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)) < 0 THEN 86400 ELSE LEAST(86400, GREATEST(1, TIMESTAMPDIFF(SECOND, s.ts, (SELECT MAX(r.updated) FROM rollup_checkpoint r)))) END AS seconds
 FROM series_day s JOIN zone_visible z ON z.zone_id = s.zone_id JOIN node d ON d.node_id = s.node_id
 WHERE s.node_id <> 0 AND s.dim = 'total';
 

@@ -80,6 +80,20 @@ rc=$?
 is "$rc:$(echo "$out" | grep -c "^ERROR ")" "0:0" "every SQL statement of the doc runs as staff"
 echo "$out" | grep "^ERROR " | sed 's/^/# /'
 
+# the covered seconds of a bucket (011), against rows whose numbers are known
+sec() { mariadb --no-defaults --socket="$MDB_SOCK" -u noc -pstaff-pw-12345 --batch --skip-column-names dnsa -e "SELECT CONCAT(seconds, ' ', ROUND(qps, 2)) FROM zone_qps_minute WHERE zone = 'example' AND ts = '$1'"; }
+M0=$(mariadb_sql dnsa -e "SELECT DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 10 MINUTE, '%Y-%m-%d %H:%i:00')")
+mariadb_sql dnsa -e "INSERT INTO series_minute (zone_id, node_id, dim, val, ts, est, sampled)
+	SELECT zone_id, 0, 'total', '', '$M0', 600, 60 FROM zone WHERE name = 'example'"
+is "$(sec "$M0")" "60 10.00" "no rollup row yet: a minute counts whole (600 / 60)"
+mariadb_sql dnsa -e "INSERT INTO rollup_checkpoint (aggregator, datagram_id, node_stats_id, updated) VALUES ('a1', 0, 0, '$M0' + INTERVAL 20 SECOND)"
+is "$(sec "$M0")" "20 30.00" "the last rollup 20 s into the minute: 20 covered seconds, 600 / 20"
+mariadb_sql dnsa -e "UPDATE rollup_checkpoint SET updated = '$M0' - INTERVAL 30 SECOND"
+is "$(sec "$M0")" "60 10.00" "a minute after the last rollup (a node's clock ahead) counts whole, not 1 s"
+mariadb_sql dnsa -e "INSERT INTO rollup_checkpoint (aggregator, datagram_id, node_stats_id, updated) VALUES ('a2', 0, 0, '$M0' + INTERVAL 5 MINUTE)"
+is "$(sec "$M0")" "60 10.00" "a minute before the last rollup of any aggregator: 60 s"
+mariadb_sql dnsa -e "DELETE FROM rollup_checkpoint; DELETE FROM series_minute WHERE ts = '$M0'"
+
 # docs/sql.md: the saved queries it names are those of sql/queries, its SQL runs as staff
 SQLDOC=$SRC/docs/sql.md
 have=$(cd "$SRC/sql/queries" && ls *.sql | sed 's/\.sql$//' | sort | tr '\n' ' ')
