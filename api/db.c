@@ -14,7 +14,7 @@
 #include "common/log.h"
 
 #define ACCOUNTS_MAX 4096
-#define COLS_MAX 32
+#define COLS_MAX 64   /* node_health_* has 37 columns (011) */
 #define CELL_MAX 1024
 
 struct dbconn {

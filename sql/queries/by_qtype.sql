@@ -1,8 +1,11 @@
--- sql/queries/by_qtype.sql: Which query types do my zones get (last 24 hours, share per zone)?
+-- sql/queries/by_qtype.sql: Which query types do my zones get (share per zone)?
 -- 'none' = messages without a question section; unknown types read TYPEnnn (RFC 3597).
+-- Window (UTC): @from <= hour < @to. Default: the last 24 hours: 23 whole ones and the current,
+-- partial hour included.
+SET @w_from = COALESCE(@from, DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 23 HOUR, '%Y-%m-%d %H:00:00')), @w_to = COALESCE(@to, UTC_TIMESTAMP());
 SELECT zone, qtype, SUM(queries) AS queries,
        ROUND(100 * SUM(queries) / SUM(SUM(queries)) OVER (PARTITION BY zone), 2) AS pct
 FROM zone_by_qtype_hour
-WHERE ts >= UTC_TIMESTAMP() - INTERVAL 24 HOUR
+WHERE ts >= @w_from AND ts < @w_to
 GROUP BY zone, qtype
 ORDER BY zone, queries DESC;

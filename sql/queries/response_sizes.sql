@@ -1,7 +1,10 @@
--- sql/queries/response_sizes.sql: How big are my zones' responses (last 24 hours)? Bands above 1232 bytes risk fragmentation or truncation over UDP.
+-- sql/queries/response_sizes.sql: How big are my zones' responses? Bands above 1232 bytes risk fragmentation or truncation over UDP.
+-- Window (UTC): @from <= hour < @to. Default: the last 24 hours: 23 whole ones and the current,
+-- partial hour included.
+SET @w_from = COALESCE(@from, DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 23 HOUR, '%Y-%m-%d %H:00:00')), @w_to = COALESCE(@to, UTC_TIMESTAMP());
 SELECT zone, rsize_band, SUM(queries) AS queries,
        ROUND(100 * SUM(queries) / SUM(SUM(queries)) OVER (PARTITION BY zone), 2) AS pct
 FROM zone_by_rsize_hour
-WHERE ts >= UTC_TIMESTAMP() - INTERVAL 24 HOUR
+WHERE ts >= @w_from AND ts < @w_to
 GROUP BY zone, rsize_band
 ORDER BY zone, CAST(rsize_band AS UNSIGNED);

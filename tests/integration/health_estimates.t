@@ -41,6 +41,6 @@ row=$(staff_q "SELECT SUM(messages_exact), SUM(recorded), SUM(zone_unlisted_esti
                       SUM(input_errors), SUM(decode_errors_estimate)
                FROM node_health_day WHERE node = '$NODE'" | tr '\t' ' ')
 is "$row" "31 4 27 1 1 1 0" "node_health_day: 31 messages exact, 4 recorded, 27 unlisted (estimate, exact under all), 1 cut, 1 TCP loss, 1 input error (that loss), no decode error"
-cols=$(mariadb_sql -e "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dnsa' AND TABLE_NAME = 'node_health_minute' AND COLUMN_NAME LIKE '%unlisted%'")
+cols=$(mariadb_sql -e "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dnsa' AND TABLE_NAME = 'node_health_minute' AND COLUMN_NAME LIKE 'zone_unlisted%'")
 is "$cols" "zone_unlisted_estimate" "the unlisted column is named an estimate"
 done_testing

@@ -1,10 +1,12 @@
 #!/bin/bash
-# tests/integration/ops_docsql.t: the SQL and account commands of docs/deployment.md run on a real MariaDB.
+# tests/integration/ops_docsql.t: the SQL and account commands of docs/deployment.md and the SQL of docs/sql.md run on a real MariaDB.
 #
 # A private MariaDB (UNIX socket only) gets the schema from tools/dnsa-migrate;
 # then the rollup account statements, the dnsa-partner commands and every
 # statement of the doc's ```sql blocks are run as written (one partner zone of
 # data is inserted first, so the partner's views return it and nothing else).
+# docs/sql.md: its ```sql blocks run as staff, it names every saved query in sql/queries
+# and no other, and every node_health column its tables name exists.
 : "${DNSA_BUILD:?DNSA_BUILD must point at the build directory}"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 DOC=$SRC/docs/deployment.md
@@ -77,5 +79,41 @@ out=$(mariadb --no-defaults --socket="$MDB_SOCK" -u noc -pstaff-pw-12345 --batch
 rc=$?
 is "$rc:$(echo "$out" | grep -c "^ERROR ")" "0:0" "every SQL statement of the doc runs as staff"
 echo "$out" | grep "^ERROR " | sed 's/^/# /'
+
+# the covered seconds of a bucket (011), against rows whose numbers are known
+sec() { mariadb --no-defaults --socket="$MDB_SOCK" -u noc -pstaff-pw-12345 --batch --skip-column-names dnsa -e "SELECT CONCAT(seconds, ' ', ROUND(qps, 2)) FROM zone_qps_minute WHERE zone = 'example' AND ts = '$1'"; }
+M0=$(mariadb_sql dnsa -e "SELECT DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 10 MINUTE, '%Y-%m-%d %H:%i:00')")
+mariadb_sql dnsa -e "INSERT INTO series_minute (zone_id, node_id, dim, val, ts, est, sampled)
+	SELECT zone_id, 0, 'total', '', '$M0', 600, 60 FROM zone WHERE name = 'example'"
+is "$(sec "$M0")" "60 10.00" "no rollup row yet: a minute counts whole (600 / 60)"
+mariadb_sql dnsa -e "INSERT INTO rollup_checkpoint (aggregator, datagram_id, node_stats_id, updated) VALUES ('a1', 0, 0, '$M0' + INTERVAL 20 SECOND)"
+is "$(sec "$M0")" "20 30.00" "the last rollup 20 s into the minute: 20 covered seconds, 600 / 20"
+mariadb_sql dnsa -e "UPDATE rollup_checkpoint SET updated = '$M0' - INTERVAL 30 SECOND"
+is "$(sec "$M0")" "60 10.00" "a minute after the last rollup (a node's clock ahead) counts whole, not 1 s"
+mariadb_sql dnsa -e "INSERT INTO rollup_checkpoint (aggregator, datagram_id, node_stats_id, updated) VALUES ('a2', 0, 0, '$M0' + INTERVAL 5 MINUTE)"
+is "$(sec "$M0")" "60 10.00" "a minute before the last rollup of any aggregator: 60 s"
+mariadb_sql dnsa -e "DELETE FROM rollup_checkpoint; DELETE FROM series_minute WHERE ts = '$M0'"
+
+# docs/sql.md: the saved queries it names are those of sql/queries, its SQL runs as staff
+SQLDOC=$SRC/docs/sql.md
+have=$(cd "$SRC/sql/queries" && ls *.sql | sed 's/\.sql$//' | sort | tr '\n' ' ')
+named=$(sed -n '/^## Saved queries/,/^## /p' "$SQLDOC" | grep -o '`[a-z_]*`' | tr -d '`' | sort -u |
+	while read -r q; do [ -f "$SRC/sql/queries/$q.sql" ] && echo "$q"; done | tr '\n' ' ')
+is "$named" "$have" "docs/sql.md's saved-query table names every file of sql/queries"
+rows=$(sed -n '/^## Saved queries/,/^## /p' "$SQLDOC" | grep '^| ' | grep -vc '^| default window')
+is "$rows" "6" "the table has one row per default window"
+awk '/^```sql$/ { on = 1; next } /^```$/ { on = 0 } on' "$SQLDOC" > "$T/sqlmd.sql"
+[ -s "$T/sqlmd.sql" ]; ok $? "docs/sql.md has SQL to run"
+out=$(cd "$SRC" && mariadb --no-defaults --socket="$MDB_SOCK" -u noc -pstaff-pw-12345 --batch dnsa < "$T/sqlmd.sql" 2>&1)
+is "$?:$(echo "$out" | grep -c '^ERROR ')" "0:0" "every SQL statement of docs/sql.md runs as staff"
+echo "$out" | grep '^ERROR ' | sed 's/^/# /'
+cols=$(mariadb_sql dnsa -e "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'dnsa' AND TABLE_NAME = 'node_health_hour'")
+missing=$(sed -n '/^### Node totals that mean what they say/,/^## /p' "$SQLDOC" | grep '^| `' | cut -d'|' -f2 |
+	grep -o '`[a-z_]*`' | tr -d '`' | while read -r c; do echo "$cols" | grep -qx "$c" || echo "$c"; done | tr '\n' ' ')
+is "$missing" "" "every node_health column docs/sql.md's formula table names exists"
+for c in queries_exact responses_exact recordable_exact unlisted_share; do
+	grep -q "$c" "$SRC/sql/queries/estimate_vs_exact.sql"; ok $? "estimate_vs_exact.sql shows $c, as docs/sql.md describes"
+done
+grep -qi 'divide by two\|/ 2' "$SRC/sql/queries/estimate_vs_exact.sql"; ok "$([ $? = 1 ] && echo 0 || echo 1)" "estimate_vs_exact.sql no longer says divide by two"
 
 done_testing
