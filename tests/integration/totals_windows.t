@@ -74,11 +74,20 @@ ok "$([ "${row:-3600}" -lt 3600 ] && echo 0 || echo 1)" "zone_qps_hour: the curr
 for f in "$SRC"/sql/queries/*.sql; do
 	b=$(basename "$f")
 	out=$(staff_q "$(cat "$f")" 2>&1)
-	ok "$([ -n "$out" ] && ! echo "$out" | grep -q '^ERROR' && echo 0 || echo 1)" "$b: rows with its default window ($(echo "$out" | grep -c .) rows)"
+	# Knot's dnstap carries no response time: the latency queries have no rows here
+	# (answers_latency.t checks them on dnsdist's); they must still run and use their window
+	case $b in latency_*) nodata=1 ;; *) nodata=0 ;; esac
+	if [ $nodata = 1 ]; then
+		ok "$(echo "$out" | grep -q '^ERROR' && echo 1 || echo 0)" "$b: runs with its default window (no latency in Knot's dnstap)"
+	else
+		ok "$([ -n "$out" ] && ! echo "$out" | grep -q '^ERROR' && echo 0 || echo 1)" "$b: rows with its default window ($(echo "$out" | grep -c .) rows)"
+	fi
 	[ "$b" = rollup_lag.sql ] && continue
 	F=$(date -u -d "@$((MIN - 86400))" '+%Y-%m-%d 00:00:00'); TO=$(date -u -d "@$((MIN + 86400))" '+%Y-%m-%d 00:00:00')
 	out=$(staff_q "SET @from = '$F', @to = '$TO'; $(cat "$f")" 2>&1)
-	ok "$([ -n "$out" ] && ! echo "$out" | grep -q '^ERROR' && echo 0 || echo 1)" "$b: rows for @from = $F, @to = $TO"
+	if [ $nodata = 0 ]; then
+		ok "$([ -n "$out" ] && ! echo "$out" | grep -q '^ERROR' && echo 0 || echo 1)" "$b: rows for @from = $F, @to = $TO"
+	fi
 	out=$(staff_q "SET @from = '2001-01-01', @to = '2001-01-02'; $(cat "$f")" 2>&1)
 	is "$out" "" "$b: nothing for a window without data (the window is used)"
 done
