@@ -175,7 +175,7 @@ struct argcheck {
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct argcheck *a = cls;
-	static const char *const known[] = { "from", "to", "step", "limit", NULL };
+	static const char *const known[] = { "from", "to", "step", "limit", "rcode", "metric", NULL };
 	a->n++;
 	for (int i = 0; known[i]; i++)
 		if (!strcmp(key, known[i]))
@@ -209,7 +209,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, check_arg, &ac);
 	if (ac.bad || ac.n > 8)
 		return send_json(h, conn, 400, routes_error("bad_parameter",
-		    "unknown or repeated query parameter (known: from, to, step, limit)", "query"), NULL);
+		    "unknown or repeated query parameter (known: from, to, step, limit, rcode, metric)", "query"), NULL);
 
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	char account[TOKEN_ACCOUNT_MAX + 1], id[TOKEN_ID_LEN + 1];

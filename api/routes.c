@@ -21,12 +21,25 @@ static const char SQL_TOP[] =
     "SELECT qname, CAST(SUM(queries) AS UNSIGNED) AS queries, CAST(SUM(sampled) AS UNSIGNED) AS sampled "
     "FROM zone_top_names_hour "
     "WHERE zone = ? AND ts >= ? AND ts < ? GROUP BY qname ORDER BY queries DESC, qname LIMIT %d";
+static const char SQL_KIND[] =
+    "SELECT kind AS value, CAST(SUM(responses) AS UNSIGNED) AS queries, SUM(responses) / ? AS qps, "
+    "CAST(SUM(sampled) AS UNSIGNED) AS sampled FROM zone_answer_kind_%s WHERE zone = ? AND ts >= ? AND ts < ? "
+    "GROUP BY kind ORDER BY queries DESC, kind";
+static const char SQL_TOP_RCODE[] =
+    "SELECT qname, CAST(SUM(queries) AS UNSIGNED) AS queries, CAST(SUM(sampled) AS UNSIGNED) AS sampled "
+    "FROM zone_top_names_rcode_hour WHERE zone = ? AND rcode = ? AND ts >= ? AND ts < ? GROUP BY qname "
+    "ORDER BY queries DESC, qname LIMIT %d";
+static const char SQL_LATENCY[] =
+    "SELECT ts, responses, p50_us, p95_us, p99_us FROM zone_latency_pct_%s WHERE zone = ? AND metric = ? "
+    "AND ts >= ? AND ts < ? ORDER BY ts";
 static const char SQL_HEALTH[] =
     "SELECT * FROM node_health_%s WHERE ts >= ? AND ts < ? ORDER BY node, ts";
 
 /* breakdown dimensions: the names in series_* dim (asn is kept per hour and day only) */
 static const char *const DIMS[] = { "country", "qtype", "rcode", "opcode", "transport", "ipver", "edns", "do",
-	"rsize", "asn", NULL };
+	"rsize", "asn", "answer_kind", NULL };
+/* the rcodes whose names are kept per zone and hour (rollup/agg.c name_rcodes[]) */
+static const char *const NAME_RCODES[] = { "NXDOMAIN", NULL };
 
 json_t *routes_error(const char *code, const char *message, const char *parameter)
 {
@@ -178,7 +191,7 @@ static void ep_breakdown(struct db *db, const struct api_conf *cf, const struct 
 		;
 	if (!DIMS[i]) {
 		fail(rp, 404, "not_found", "no such breakdown (country, qtype, rcode, opcode, transport, ipver, edns, do, "
-		    "rsize, asn)", "dimension");
+		    "rsize, asn, answer_kind)", "dimension");
 		return;
 	}
 	struct window w;
@@ -189,12 +202,19 @@ static void ep_breakdown(struct db *db, const struct api_conf *cf, const struct 
 	if (zone_visible(db, cf, rq, rp, zone) <= 0)
 		return;
 	char sql[512], secs[24];
-	snprintf(sql, sizeof sql, SQL_DIM, step_name(w.step));
 	snprintf(secs, sizeof secs, "%lld", (long long)(w.to - w.from));
-	const char *p[] = { secs, zone, DIMS[i], w.from_sql, w.to_sql };
 	json_t *rows;
-	if (run(db, cf, rq, rp, sql, p, 5, &rows))
-		return;
+	if (!strcmp(DIMS[i], "answer_kind")) { /* its own table: responses by kind (docs/sql.md "Answer kinds") */
+		snprintf(sql, sizeof sql, SQL_KIND, step_name(w.step));
+		const char *p[] = { secs, zone, w.from_sql, w.to_sql };
+		if (run(db, cf, rq, rp, sql, p, 4, &rows))
+			return;
+	} else {
+		snprintf(sql, sizeof sql, SQL_DIM, step_name(w.step));
+		const char *p[] = { secs, zone, DIMS[i], w.from_sql, w.to_sql };
+		if (run(db, cf, rq, rp, sql, p, 5, &rows))
+			return;
+	}
 	rp->status = 200;
 	rp->body = json_pack("{s:s, s:s, s:o, s:o}", "zone", zone, "dimension", DIMS[i], "window", window_json(&w),
 	    "values", rows);
@@ -232,16 +252,60 @@ static void ep_top(struct db *db, const struct api_conf *cf, const struct api_re
 		w = w2;
 	}
 	w.step = STEP_HOUR;
+	const char *rcode = rq->arg(rq->cls, "rcode");
+	size_t k = 0;
+	if (rcode) {
+		for (k = 0; NAME_RCODES[k] && strcmp(NAME_RCODES[k], rcode); k++)
+			;
+		if (!NAME_RCODES[k]) {
+			fail(rp, 400, "bad_parameter", "names are kept per rcode for NXDOMAIN only", "rcode");
+			return;
+		}
+	}
 	if (zone_visible(db, cf, rq, rp, zone) <= 0)
 		return;
 	char sql[512];
-	snprintf(sql, sizeof sql, SQL_TOP, (int)limit);
-	const char *p[] = { zone, w.from_sql, w.to_sql };
 	json_t *rows;
-	if (run(db, cf, rq, rp, sql, p, 3, &rows))
-		return;
+	if (rcode) {
+		snprintf(sql, sizeof sql, SQL_TOP_RCODE, (int)limit);
+		const char *p[] = { zone, NAME_RCODES[k], w.from_sql, w.to_sql };
+		if (run(db, cf, rq, rp, sql, p, 4, &rows))
+			return;
+	} else {
+		snprintf(sql, sizeof sql, SQL_TOP, (int)limit);
+		const char *p[] = { zone, w.from_sql, w.to_sql };
+		if (run(db, cf, rq, rp, sql, p, 3, &rows))
+			return;
+	}
 	rp->status = 200;
 	rp->body = json_pack("{s:s, s:o, s:o}", "zone", zone, "window", window_json(&w), "names", rows);
+	if (rcode)
+		json_object_set_new(rp->body, "rcode", json_string(NAME_RCODES[k]));
+}
+
+static void ep_latency(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
+    const char *zone)
+{
+	const char *metric = rq->arg(rq->cls, "metric");
+	if (!metric)
+		metric = "response";
+	if (strcmp(metric, "response") && strcmp(metric, "tcp_rtt")) {
+		fail(rp, 400, "bad_parameter", "must be response (answer time) or tcp_rtt (handshake round trip)",
+		    "metric");
+		return;
+	}
+	struct window w;
+	if (window(cf, rq, rp, &w) || zone_visible(db, cf, rq, rp, zone) <= 0)
+		return;
+	char sql[256];
+	snprintf(sql, sizeof sql, SQL_LATENCY, step_name(w.step));
+	const char *p[] = { zone, metric, w.from_sql, w.to_sql };
+	json_t *rows;
+	if (run(db, cf, rq, rp, sql, p, 4, &rows))
+		return;
+	rp->status = 200;
+	rp->body = json_pack("{s:s, s:s, s:o, s:o}", "zone", zone, "metric", metric, "window", window_json(&w),
+	    "series", rows);
 }
 
 static void ep_health(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp)
@@ -290,6 +354,10 @@ void routes_handle(struct db *db, const struct api_conf *cf, const struct api_re
 		const char *rest = slash ? slash : "";
 		if (!strcmp(rest, "/qps")) {
 			ep_qps(db, cf, rq, rp, zone);
+			return;
+		}
+		if (!strcmp(rest, "/latency")) {
+			ep_latency(db, cf, rq, rp, zone);
 			return;
 		}
 		if (!strcmp(rest, "/top-names")) {

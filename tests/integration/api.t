@@ -82,6 +82,19 @@ done
 get "$TOK1" "/zones/zone0.test/top-names?from=$FROM&to=$TO&limit=5"; schema "/zones/{zone}/top-names"; r=$?
 want=$(as p1 partner-one-pw "SELECT CONCAT(qname,'=',SUM(queries)) FROM zone_top_names_hour WHERE zone='zone0.test' AND ts >= FROM_UNIXTIME($FROM) AND ts < FROM_UNIXTIME($TO) GROUP BY qname ORDER BY SUM(queries) DESC, qname LIMIT 5" | tr '\n' ' ')
 is "$S $r $(jq_ 'print(" ".join("%s=%d" % (v["qname"], v["queries"]) for v in d["names"]), end=" ")')" "200 0 $want" "top names equal zone_top_names_hour"
+get "$TOK1" "/zones/zone0.test/top-names?from=$FROM&to=$TO&limit=5&rcode=NXDOMAIN"; schema "/zones/{zone}/top-names"; r=$?
+want=$(as p1 partner-one-pw "SELECT CONCAT(qname,'=',SUM(queries)) FROM zone_top_names_rcode_hour WHERE zone='zone0.test' AND rcode='NXDOMAIN' AND ts >= FROM_UNIXTIME($FROM) AND ts < FROM_UNIXTIME($TO) GROUP BY qname ORDER BY SUM(queries) DESC, qname LIMIT 5" | tr '\n' ' ')
+is "$S $r $(jq_ 'print(" ".join("%s=%d" % (v["qname"], v["queries"]) for v in d["names"]), end=" ")')" "200 0 $want" "top NXDOMAIN names equal zone_top_names_rcode_hour"
+ok $(( ${#want} < 10 )) "there are NXDOMAIN names to compare ($want)"
+get "$TOK1" "/zones/zone0.test/top-names?rcode=NOERROR"; is "$S $(jq_ 'print(d["error"]["parameter"])')" "400 rcode" "names are kept for NXDOMAIN only: another rcode is a 400"
+get "$TOK1" "/zones/zone0.test/breakdown/answer_kind?from=$FROM&to=$TO&step=hour"; schema "/zones/{zone}/breakdown/{dimension}"; r=$?
+want=$(as p1 partner-one-pw "SELECT CONCAT(kind,'=',SUM(responses)) FROM zone_answer_kind_hour WHERE zone='zone0.test' AND ts >= FROM_UNIXTIME($FROM) AND ts < FROM_UNIXTIME($TO) GROUP BY kind ORDER BY SUM(responses) DESC, kind" | tr '\n' ' ')
+is "$S $r $(jq_ 'print(" ".join("%s=%d" % (v["value"], v["queries"]) for v in d["values"]))')" "200 0 ${want% }" "answer kinds equal zone_answer_kind_hour (none in synthetic data: answers_latency.t has real ones)"
+get "$TOK1" "/zones/zone0.test/latency?from=$FROM&to=$TO&step=hour"; schema "/zones/{zone}/latency"; r=$?
+want=$(as p1 partner-one-pw "SELECT COUNT(*) FROM zone_latency_pct_hour WHERE zone='zone0.test' AND metric='response' AND ts >= FROM_UNIXTIME($FROM) AND ts < FROM_UNIXTIME($TO)")
+is "$S $r $(jq_ 'print(len(d["series"]))')" "200 0 $want" "latency percentiles: as many rows as zone_latency_pct_hour (and the schema)"
+get "$TOK1" "/zones/zone0.test/latency?metric=jitter"; is "$S $(jq_ 'print(d["error"]["parameter"])')" "400 metric" "an unknown latency metric is a 400"
+get "$TOK2" "/zones/zone0.test/latency"; is "$S" 404 "p2 cannot read p1's latency"
 get "$TOK1" "/zones/zone2.test/qps"; is "$S" 404 "p1 cannot open p2's zone by URL (404)"; schema "/zones/{zone}/qps"; ok $? "404 body matches the error schema"
 get "$TOK2" "/zones/zone0.test/breakdown/qtype"; is "$S" 404 "p2 cannot read p1's zone breakdown"
 get "$TOK1" "/zones/nosuch.test/top-names"; is "$S" 404 "an unknown zone is the same 404"
