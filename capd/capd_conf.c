@@ -217,6 +217,10 @@ const struct conf_opt capd_conf_table[] = {
 	    "longest TCP message reassembled; longer ones are counted lost (tcp_lost)"),
 	INT("pcap.tcp_ooo_slots", pcap_tcp_ooo_slots, 16, 1 << 20, "1024",
 	    "2 KiB slots for TCP segments held behind a hole (a longer segment takes several)"),
+	BOOL("pcap.pair", pcap_pair, "yes", "pair UDP queries with their responses: the record's latency is the server's answer time"),
+	INT("pcap.pair_slots", pcap_pair_slots, 4, 1 << 24, "16384",
+	    "UDP queries waiting for their response at once (32 bytes each; a full bucket evicts, pair_evicted)"),
+	INT("pcap.pair_timeout", pcap_pair_timeout, 1, 60, "5", "seconds a UDP query waits for its response"),
 
 	STRC("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay", conf_check_user),
 	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", conf_check_group),
@@ -408,6 +412,9 @@ void capd_conf_pcap(const struct capd_conf *c, struct pcap_input_conf *pc)
 	pc->tcp.big_count = (uint32_t)c->pcap_tcp_large_buffers;
 	pc->tcp.max_message = (uint32_t)c->pcap_tcp_max_message;
 	pc->tcp.ooo_count = (uint32_t)c->pcap_tcp_ooo_slots;
+	pc->pair_off = !c->pcap_pair;
+	pc->pair.slots = (uint32_t)c->pcap_pair_slots;
+	pc->pair.timeout_ms = (uint32_t)c->pcap_pair_timeout * 1000u;
 	/* every address passed its check at load */
 	for (size_t i = 0; i < c->pcap_server.n && pc->nservers < PCAP_INPUT_MAX_SERVERS; i++) {
 		struct pcap_input_addr *a = &pc->servers[pc->nservers];

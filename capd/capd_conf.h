@@ -72,6 +72,9 @@ struct capd_conf {
 	int64_t pcap_tcp_buffers;
 	int64_t pcap_tcp_large_buffers;
 	int64_t pcap_tcp_max_message;
+	int pcap_pair;               /* pair UDP queries and responses (latency) */
+	int64_t pcap_pair_slots;
+	int64_t pcap_pair_timeout;   /* seconds */
 	int64_t pcap_tcp_ooo_slots;
 	/* [privileges] */
 	char user[64];

@@ -163,6 +163,10 @@ enum dnsa_counter {
 	C_TCP_TFO,                /* TCP Fast Open SYNs carrying data (their data is delivered) */
 	C_TCP_RESYNCS,            /* TCP directions back in step after a hole or a mid-stream start */
 	C_RECORDED_PARTIAL,       /* records put in a batch with a partial flag (cut or malformed after the question) */
+	C_PAIR_MATCHED = 92,      /* pcap UDP responses paired with their query (latency known) */
+	C_PAIR_MISSES,            /* pcap UDP responses whose query was not waiting in the pairing table */
+	C_PAIR_EVICTED,           /* pcap UDP queries pushed out of the full pairing table before their response */
+	C_PAIR_UNANSWERED,        /* pcap UDP queries unanswered within the pairing timeout */
 	/* 96..127: the nameserver's own statistics (capd/srvstats.c), exact, as the
 	 * server counts them, cumulative since capd's first reading (so beside
 	 * capd's own counters: srv_responses - msg_auth_response = lost inside the

@@ -30,6 +30,7 @@
  *   T UNIX_SECOND COUNT WEIGHT            (records by message time)
  *   F FIELD VALUE COUNT                   (edns, latency, prefix presence stats)
  *   C COUNTER_NAME VALUE                  (from the newest counters datagram)
+ *   L TIME_US LATENCY_US                  (-L only: every record with a latency, as it arrives)
  */
 
 #define NKEYS 8192
@@ -59,6 +60,7 @@ static uint64_t f_edns, f_do, f_ecs, f_latency, f_prefix, f_addr, f_qsize, f_rsi
 static struct dnsa_counters last_c;
 static uint64_t last_c_time;
 static volatile sig_atomic_t stop;
+static int print_latency;
 
 static uint64_t hash(const void *p, size_t n, uint64_t h)
 {
@@ -72,6 +74,8 @@ static int on_rec(const struct dnsa_record *r, void *arg)
 {
 	(void)arg;
 	n_rec++;
+	if (print_latency && (r->has & RH_LATENCY))
+		printf("L %" PRIu64 " %" PRIu32 "\n", r->time_us, r->latency_us);
 	n_weight += r->weight;
 	uint64_t h = hash(r->zone, strlen(r->zone), 0xcbf29ce484222325ull);
 	h = hash(&r->qtype, 2, h);
@@ -183,7 +187,7 @@ int main(int argc, char **argv)
 	long max_cnt = 0;
 	double total = 0, idle = 0;
 	int ch;
-	while ((ch = getopt(argc, argv, "k:l:p:x:t:i:")) != -1) {
+	while ((ch = getopt(argc, argv, "k:l:p:x:t:i:L")) != -1) {
 		switch (ch) {
 		case 'k': keyfile = optarg; break;
 		case 'l': listen = optarg; break;
@@ -191,8 +195,9 @@ int main(int argc, char **argv)
 		case 'x': max_cnt = atol(optarg); break;
 		case 't': total = atof(optarg); break;
 		case 'i': idle = atof(optarg); break;
+		case 'L': print_latency = 1; break;
 		default:
-			fprintf(stderr, "usage: dnsa-recv -k KEYFILE [-l ADDR:PORT] [-p PORTFILE] [-x N] [-t SECS] [-i SECS]\n");
+			fprintf(stderr, "usage: dnsa-recv -k KEYFILE [-l ADDR:PORT] [-p PORTFILE] [-x N] [-t SECS] [-i SECS] [-L]\n");
 			return 2;
 		}
 	}
