@@ -186,6 +186,10 @@ const struct conf_opt capd_conf_table[] = {
 	INT("client.prefix_v4", prefix_v4, 0, 32, "24", "bits kept of IPv4 client addresses"),
 	INT("client.prefix_v6", prefix_v6, 0, 128, "48", "bits kept of IPv6 client addresses"),
 	BOOL("client.full_address", full_address, "no", "put the full client address on records (privacy: off by default)"),
+	BOOL("client.resolvers", resolvers, "yes",
+	    "count distinct clients, /24 and /48 prefixes (HyperLogLog sketches; addresses stay on the node)"),
+	INT("client.resolvers_zones", resolvers_zones, 0, 65536, "64",
+	    "zones with a distinct-client sketch of their own (8 KiB each; the rest: hll_zones_untracked)"),
 
 	STR("dnstap.socket", dnstap_socket, "/run/capd/dnstap.sock", "UNIX socket capd creates for nameservers; empty: none"),
 	STR("dnstap.socket_user", dnstap_user, "", "owner of the socket (name or uid); empty: unchanged"),
@@ -319,6 +323,8 @@ void capd_conf_pipeline(const struct capd_conf *c, struct pipeline_conf *pc)
 	pc->prefix_v4 = (unsigned)c->prefix_v4;
 	pc->prefix_v6 = (unsigned)c->prefix_v6;
 	pc->full_address = c->full_address;
+	pc->resolvers = c->resolvers;
+	pc->resolvers_zones = (unsigned)c->resolvers_zones;
 }
 
 int capd_conf_zones(const struct capd_conf *c, struct zones **out, int *root_listed, char *msg, size_t cap)

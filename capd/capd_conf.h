@@ -47,6 +47,8 @@ struct capd_conf {
 	int64_t prefix_v4;
 	int64_t prefix_v6;
 	int full_address;
+	int resolvers;               /* distinct-client sketches */
+	int64_t resolvers_zones;
 	/* [dnstap] */
 	char dnstap_socket[108];
 	char dnstap_user[64];

@@ -570,6 +570,5 @@ void pcap_input_counters(struct pcap_input *p, struct dnsa_counters *c)
 		counters_set(c, C_PAIR_MATCHED, ps.pair.matched);
 		counters_set(c, C_PAIR_MISSES, ps.pair.misses);
 		counters_set(c, C_PAIR_EVICTED, ps.pair.evicted);
-		counters_set(c, C_PAIR_UNANSWERED, ps.pair.unanswered);
 	}
 }

@@ -15,6 +15,7 @@
 #include "common/addr.h"
 #include "common/envelope.h"
 #include "common/errors.h"
+#include "common/hll.h"
 #include "common/keys.h"
 #include "common/record.h"
 
@@ -30,6 +31,7 @@
  *   T UNIX_SECOND COUNT WEIGHT            (records by message time)
  *   F FIELD VALUE COUNT                   (edns, latency, prefix presence stats)
  *   C COUNTER_NAME VALUE                  (from the newest counters datagram)
+ *   H ZONE KIND ESTIMATE SE FLAGS         (distinct-client sketches merged over the run; zone - = node)
  *   L TIME_US LATENCY_US                  (-L only: every record with a latency, as it arrives)
  */
 
@@ -181,6 +183,33 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* the sketches received, merged by (zone, kind) */
+#define NSKETCH 32
+static struct { char zone[RECORD_NAME_MAX + 1]; uint8_t kind, flags, used; struct hll h; } sks[NSKETCH];
+
+static void sketch_merge(const struct dnsa_sketch_piece *p)
+{
+	for (int i = 0; i < NSKETCH; i++) {
+		if (sks[i].used && (sks[i].kind != p->kind || strcmp(sks[i].zone, p->zone_buf)))
+			continue;
+		if (!sks[i].used) {
+			sks[i].used = 1;
+			sks[i].kind = p->kind;
+			snprintf(sks[i].zone, sizeof sks[i].zone, "%s", p->zone_buf);
+		}
+		sks[i].flags |= p->flags & SKF_SAMPLED;
+		if (p->flags & SKF_SPARSE) {
+			for (size_t j = 0; j + 2 < p->len; j += 3) {
+				uint8_t v = p->regs[j + 2];
+				hll_merge_chunk(&sks[i].h, (unsigned)p->regs[j] << 8 | p->regs[j + 1], &v, 1);
+			}
+		} else {
+			hll_merge_chunk(&sks[i].h, p->first, p->regs, p->len);
+		}
+		return;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *keyfile = NULL, *listen = "127.0.0.1:0", *portfile = NULL;
@@ -271,6 +300,18 @@ int main(int argc, char **argv)
 				n_bad++;
 				continue;
 			}
+			/* distinct-client sketch pieces: merged here, not counted as a counters snapshot */
+			static struct dnsa_sketch_piece pcs[64];
+			int np = payload_sketches(pl, (size_t)pn, pcs, 64);
+			if (np < 0) {
+				n_bad++;
+				continue;
+			}
+			if (np > 0) {
+				for (int i = 0; i < np; i++)
+					sketch_merge(&pcs[i]);
+				continue;
+			}
 			n_cnt++;
 			if (c.time_us >= last_c_time) {
 				last_c = c;
@@ -295,6 +336,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NSECS; i++)
 		if (secs[i].count)
 			printf("T %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", secs[i].sec, secs[i].count, secs[i].weight);
+	for (int i = 0; i < NSKETCH; i++)
+		if (sks[i].used) {
+			double se, e = hll_estimate(&sks[i].h, &se);
+			printf("H %s %s %.1f %.1f %s\n", sks[i].zone[0] ? sks[i].zone : "-",
+			    sks[i].kind == SK_ADDR ? "addr" : "prefix", e, se, sks[i].flags & SKF_SAMPLED ? "sampled" : "all");
+		}
 	printf("F edns %" PRIu64 "\nF do %" PRIu64 "\nF ecs %" PRIu64 "\nF latency %" PRIu64 "\nF prefix %" PRIu64
 	       "\nF addr %" PRIu64 "\nF qsize %" PRIu64 "\nF rsize %" PRIu64 "\nF country %" PRIu64 "\nF asn %" PRIu64 "\n",
 	    f_edns, f_do, f_ecs, f_latency, f_prefix, f_addr, f_qsize, f_rsize, f_country, f_asn);
