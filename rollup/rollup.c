@@ -131,6 +131,10 @@ static const char SQL_EXP_ZM[] = "DELETE FROM server_zone_minute WHERE ts < FROM
 static const char SQL_EXP_ZH[] = "DELETE FROM server_zone_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_ZD[] = "DELETE FROM server_zone_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_ZL[] = "DELETE FROM server_zone_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_RSH[] = "DELETE FROM resolvers_sketch_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_RSD[] = "DELETE FROM resolvers_sketch_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_RH[] = "DELETE FROM resolvers_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_RD[] = "DELETE FROM resolvers_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_CL[] =
 	"DELETE FROM capd_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_SEEN[] =
@@ -931,6 +935,10 @@ static int retention(struct rollup *r, struct rollup_stats *st)
 	    (rc = expire(r, SQL_EXP_ZH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ZL, keep_last, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RSH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RSD, c->keep_day_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RD, c->keep_day_days, now, st)) ||
 	    /* a boot not heard of for a week will not send again */
 	    (rc = expire(r, SQL_EXP_CL, keep_last, now, st)) ||
 	    (rc = expire(r, SQL_EXP_SEEN, c->replay_days, now, st)))
