@@ -1,4 +1,5 @@
 /* capd/pipeline.c: per message: count, sample, parse, match zone, locate client, build the record, batch it. */
+#include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,11 +216,42 @@ static inline void capture_tick(struct pipeline *p, const struct capd_msg *m)
 	}
 }
 
-/* add the client's address and its /24 or /48 to a pair of sketches */
+/*
+ * The client's address and its /24 or /48 into a pair of sketches: the
+ * address as one or two 64-bit words, mixed (hll_mix) with a constant per
+ * family and kind so IPv4, IPv6, addresses and prefixes never collide by
+ * construction. Every capd must hash alike (the sketches merge centrally):
+ * this is part of the wire format. Fixed-size loads, no call: ~40 instructions.
+ */
+#define HK_A4 0x5bd1e9955bd1e995ull
+#define HK_P4 0x27d4eb2f165667c5ull
+#define HK_A6 0x9e3779b97f4a7c15ull
+#define HK_P6 0xc2b2ae3d27d4eb4full
+static inline void sketch_hashes(const uint8_t *a, uint8_t alen, uint64_t *ha, uint64_t *hp)
+{
+	uint64_t w0 = 0, w1;
+	if (alen == 4) {
+		uint32_t v;
+		memcpy(&v, a, 4);
+		w0 = le32toh(v);   /* the address's first byte in the low bits on every host */
+		*ha = hll_mix(hll_mix(w0 ^ HK_A4));
+		*hp = hll_mix(hll_mix((w0 & 0x00ffffffull) ^ HK_P4));
+	} else {
+		memcpy(&w0, a, 8);
+		memcpy(&w1, a + 8, 8);
+		w0 = le64toh(w0);
+		w1 = le64toh(w1);
+		*ha = hll_mix(hll_mix(w0 ^ HK_A6) ^ w1);
+		*hp = hll_mix(hll_mix(w0 & 0xffffffffffffull) ^ HK_P6);
+	}
+}
+
 static inline void sketch_client(struct zsketch *z, const uint8_t *a, uint8_t alen)
 {
-	hll_add_hash(&z->addr, hll_hash(a, alen, 0));
-	hll_add_hash(&z->pfx, hll_hash(a, alen == 4 ? 3 : 6, alen));   /* the seed keeps /24s and /48s apart */
+	uint64_t ha, hp;
+	sketch_hashes(a, alen, &ha, &hp);
+	hll_add_hash(&z->addr, ha);
+	hll_add_hash(&z->pfx, hp);
 	z->used = 1;
 }
 

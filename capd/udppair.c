@@ -8,7 +8,7 @@
 
 /* one waiting query; 32 bytes, so a bucket of 4 is two cache lines */
 struct slot {
-	uint8_t addr[16];   /* client address (IPv4: first 4 bytes, rest 0) */
+	uint64_t a0, a1;    /* client address as two words (IPv4: a0 low 32 bits, a1 0) */
 	uint64_t ts;        /* capture time of the query, us; 0 = free */
 	uint16_t port;      /* client port */
 	uint16_t id;        /* DNS id */
@@ -65,32 +65,50 @@ void udppair_free(struct udppair *u)
 	free(u);
 }
 
-/* cheap and well spread: the key's words multiplied into one, folded */
-static inline uint32_t bucket(const struct udppair *u, uint8_t family, const uint8_t *a, uint16_t port, uint16_t id)
+/* the key as words: fixed-size loads, no call */
+struct key {
+	uint64_t a0, a1;
+	uint16_t port, id;
+	uint8_t family;
+};
+
+static inline struct key mkkey(uint8_t family, const uint8_t *a, uint16_t port, uint16_t id)
 {
-	uint64_t w0 = 0, w1 = 0;
-	memcpy(&w0, a, family == 6 ? 8 : 4);
-	if (family == 6)
-		memcpy(&w1, a + 8, 8);
-	uint64_t h = (w0 ^ ((uint64_t)port << 48 | (uint64_t)id << 32 | family)) * 0x9e3779b97f4a7c15ull;
-	h = (h ^ (h >> 29) ^ w1) * 0xbf58476d1ce4e5b9ull;
+	struct key k = { 0, 0, port, id, family };
+	if (family == 6) {
+		memcpy(&k.a0, a, 8);
+		memcpy(&k.a1, a + 8, 8);
+	} else {
+		uint32_t v;
+		memcpy(&v, a, 4);
+		k.a0 = v;
+	}
+	return k;
+}
+
+/* cheap and well spread: the key's words multiplied into one, folded */
+static inline uint32_t bucket(const struct udppair *u, const struct key *k)
+{
+	uint64_t h = (k->a0 ^ ((uint64_t)k->port << 48 | (uint64_t)k->id << 32 | k->family)) * 0x9e3779b97f4a7c15ull;
+	h = (h ^ (h >> 29) ^ k->a1) * 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;
 	return (uint32_t)h & u->mask;
 }
 
-static inline int same(const struct slot *s, uint8_t family, const uint8_t *a, uint16_t port, uint16_t id)
+static inline int same(const struct slot *s, const struct key *k)
 {
-	return s->ts && s->port == port && s->id == id && s->family == family &&
-	    memcmp(s->addr, a, family == 6 ? 16 : 4) == 0;
+	return s->ts && s->a0 == k->a0 && s->a1 == k->a1 && s->port == k->port && s->id == k->id &&
+	    s->family == k->family;
 }
 
 void udppair_query(struct udppair *u, uint8_t family, const uint8_t *a, uint16_t port, uint16_t id, uint64_t ts)
 {
-	struct slot *b = &u->s[(size_t)bucket(u, family, a, port, id) * UDPPAIR_WAYS], *victim = NULL;
+	struct key k = mkkey(family, a, port, id);
+	struct slot *b = &u->s[(size_t)bucket(u, &k) * UDPPAIR_WAYS], *victim = NULL;
 	if (!ts)
 		ts = 1;   /* 0 marks a free slot */
 	for (int i = 0; i < UDPPAIR_WAYS; i++)
-		if (same(&b[i], family, a, port, id)) {
+		if (same(&b[i], &k)) {
 			if (ts >= b[i].ts && ts - b[i].ts <= u->timeout)
 				return;   /* a retransmission: the first query's time stands */
 			victim = &b[i];   /* the same key long ago: reuse its slot */
@@ -111,8 +129,8 @@ void udppair_query(struct udppair *u, uint8_t family, const uint8_t *a, uint16_t
 		else
 			u->st.evicted++;
 	}
-	memset(victim, 0, sizeof *victim);
-	memcpy(victim->addr, a, family == 6 ? 16 : 4);
+	victim->a0 = k.a0;
+	victim->a1 = k.a1;
 	victim->ts = ts;
 	victim->port = port;
 	victim->id = id;
@@ -122,10 +140,11 @@ void udppair_query(struct udppair *u, uint8_t family, const uint8_t *a, uint16_t
 int udppair_response(struct udppair *u, uint8_t family, const uint8_t *a, uint16_t port, uint16_t id, uint64_t ts,
     uint64_t *qts)
 {
-	struct slot *b = &u->s[(size_t)bucket(u, family, a, port, id) * UDPPAIR_WAYS];
+	struct key k = mkkey(family, a, port, id);
+	struct slot *b = &u->s[(size_t)bucket(u, &k) * UDPPAIR_WAYS];
 	for (int i = 0; i < UDPPAIR_WAYS; i++) {
 		struct slot *s = &b[i];
-		if (!same(s, family, a, port, id))
+		if (!same(s, &k))
 			continue;
 		uint64_t q = s->ts;
 		if (ts < q || ts - q > u->timeout)

@@ -4,16 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-/* a 64-bit mixer (xor-shift, multiply by odd constants): every input bit reaches every output bit */
-static inline uint64_t mix(uint64_t x)
-{
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ull;
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ull;
-	x ^= x >> 32;
-	return x;
-}
+#define mix hll_mix
 
 uint64_t hll_hash(const void *data, size_t len, uint64_t seed)
 {

@@ -25,7 +25,22 @@ struct hll {
 	uint8_t reg[HLL_M];   /* register j: max rank seen for register j (0: none) */
 };
 
-/* hll_hash: 64-bit hash of len bytes (len <= 32), well spread, seeded; no allocation. */
+/* hll_mix: a 64-bit mixer (xor-shift, multiply by odd constants): every input bit reaches every output bit. */
+static inline uint64_t hll_mix(uint64_t x)
+{
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ull;
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ull;
+	x ^= x >> 32;
+	return x;
+}
+
+/*
+ * hll_hash: 64-bit hash of len bytes, well spread, seeded; no allocation.
+ * Sketches merge only if every producer hashes alike: changing a hash that
+ * feeds a sketch on the wire is a wire format change.
+ */
 uint64_t hll_hash(const void *data, size_t len, uint64_t seed);
 
 /* hll_add_hash: add one hashed value. Cannot fail. Returns 1 if a register rose. */
