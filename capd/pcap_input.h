@@ -77,7 +77,7 @@ struct pcap_input_conf {
 	struct ipfrag_conf frag;   /* fragment reassembly limits (zero = defaults) */
 	struct tcpreasm_conf tcp;  /* TCP reassembly limits (zero = defaults) */
 	struct udppair_conf pair;  /* UDP query/response pairing table (zero = defaults, udppair.h) */
-	int pair_off;              /* no UDP pairing: responses carry no latency */
+	int pair_off;              /* no UDP pairing: responses carry no latency (capd: pcap.pair, off by default for its cost) */
 };
 
 /* message counter indexes: msg[PI_Q/PI_R][PI_UDP/PI_TCP][PI_V4/PI_V6] */

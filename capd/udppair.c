@@ -107,22 +107,26 @@ void udppair_query(struct udppair *u, uint8_t family, const uint8_t *a, uint16_t
 	struct slot *b = &u->s[(size_t)bucket(u, &k) * UDPPAIR_WAYS], *victim = NULL;
 	if (!ts)
 		ts = 1;   /* 0 marks a free slot */
-	for (int i = 0; i < UDPPAIR_WAYS; i++)
-		if (same(&b[i], &k)) {
-			if (ts >= b[i].ts && ts - b[i].ts <= u->timeout)
+	/* one pass: the same key (a retransmission, or long ago), else a free slot, else the oldest */
+	struct slot *free_slot = NULL, *oldest = &b[0];
+	for (int i = 0; i < UDPPAIR_WAYS; i++) {
+		struct slot *s = &b[i];
+		if (!s->ts) {
+			if (!free_slot)
+				free_slot = s;
+			continue;
+		}
+		if (same(s, &k)) {
+			if (ts >= s->ts && ts - s->ts <= u->timeout)
 				return;   /* a retransmission: the first query's time stands */
-			victim = &b[i];   /* the same key long ago: reuse its slot */
+			victim = s;   /* the same key long ago: reuse its slot */
 			break;
 		}
-	for (int i = 0; !victim && i < UDPPAIR_WAYS; i++)
-		if (!b[i].ts)
-			victim = &b[i];
-	if (!victim) {   /* full: the oldest goes */
-		victim = &b[0];
-		for (int i = 1; i < UDPPAIR_WAYS; i++)
-			if (b[i].ts < victim->ts)
-				victim = &b[i];
+		if (s->ts < oldest->ts || !oldest->ts)
+			oldest = s;
 	}
+	if (!victim)
+		victim = free_slot ? free_slot : oldest;
 	if (victim->ts) {
 		if (ts >= victim->ts && ts - victim->ts > u->timeout)
 			u->st.unanswered++;

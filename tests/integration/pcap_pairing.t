@@ -14,7 +14,7 @@ ok $? "dnsa-mkpcap -C wrote the capture"
 
 recv_start pair -x 1 -i 20 -L
 capd_conf "$T/pair.conf" "[sampling]" "mode = all" "types = AUTH_RESPONSE" \
-    "[zones]" "zone = example.test" "[privileges]" "allow_root = yes" "[pcap]" "port = 53"
+    "[zones]" "zone = example.test" "[privileges]" "allow_root = yes" "[pcap]" "port = 53" "pair = yes"
 "$CAPD" -c "$T/pair.conf" -r "$T/c.pcap" 2> "$T/capd.log"
 ok $? "capd -r exits 0"
 wait "$RECV_PID"; RECV_PID=
@@ -40,7 +40,7 @@ is "$ls_lat" "$n" "dnsa-recv's latency presence count agrees"
 # a table of 4 slots (one bucket) cannot hold the outstanding queries: evictions, each a later miss
 recv_start small -x 1 -i 20
 capd_conf "$T/small.conf" "[sampling]" "mode = all" "types = AUTH_RESPONSE" \
-    "[zones]" "zone = example.test" "[privileges]" "allow_root = yes" "[pcap]" "port = 53" "pair_slots = 4"
+    "[zones]" "zone = example.test" "[privileges]" "allow_root = yes" "[pcap]" "port = 53" "pair = yes" "pair_slots = 4"
 "$CAPD" -c "$T/small.conf" -r "$T/c.pcap" 2> "$T/capd-small.log"
 ok $? "capd -r with pair_slots = 4 exits 0"
 wait "$RECV_PID"; RECV_PID=
@@ -49,7 +49,7 @@ diag "pair_slots = 4: matched $(s pair_matched), misses $(s pair_misses), evicte
 [ "$(s pair_evicted)" -gt 100 ]; ok $? "a 4-slot table evicts (pair_evicted $(s pair_evicted))"
 is "$(( $(s pair_matched) + $(s pair_misses) ))" "$(( n + $(cat "$T/ts-unpaired") ))" "matched + misses = every response"
 
-# off: no latency at all
+# off (the default): no latency at all
 recv_start off -x 1 -i 20
 capd_conf "$T/off.conf" "[sampling]" "mode = all" "types = AUTH_RESPONSE" \
     "[zones]" "zone = example.test" "[privileges]" "allow_root = yes" "[pcap]" "port = 53" "pair = no"
