@@ -75,6 +75,23 @@ out=$(mariadb --no-defaults --socket="$MDB_SOCK" -u staff -pstaff-test-pw --batc
 is "$out" "$(staff_q "SELECT resolvers FROM zone_resolvers_day WHERE zone = 'example.test'")" \
 	"distinct_resolvers.sql shows zone_resolvers_day's figure"
 
+# partners: their own zones only; the node figures are staff only
+printf 'p-one-pw\n' > "$T/p1.pw"; printf 'p-two-pw\n' > "$T/p2.pw"
+"$SRC/tools/dnsa-partner" -S "$MDB_SOCK" -u root add p1 "$T/p1.pw" > /dev/null &&
+	"$SRC/tools/dnsa-partner" -S "$MDB_SOCK" -u root grant p1 example.test > /dev/null &&
+	"$SRC/tools/dnsa-partner" -S "$MDB_SOCK" -u root add p2 "$T/p2.pw" > /dev/null &&
+	"$SRC/tools/dnsa-partner" -S "$MDB_SOCK" -u root grant p2 sample.test > /dev/null
+ok $? "partners p1 (example.test) and p2 (sample.test) created"
+pq() { mariadb --no-defaults --socket="$MDB_SOCK" -u "$1" -p"$2" --batch --skip-column-names dnsa -e "$3" 2>&1; }
+is "$(pq p1 p-one-pw "SELECT zone, resolvers FROM zone_resolvers_day" | tr '\t' ' ')" \
+	"example.test $(staff_q "SELECT resolvers FROM zone_resolvers_day WHERE zone = 'example.test'")" \
+	"p1 sees example.test's distinct resolvers"
+is "$(pq p2 p-two-pw "SELECT COUNT(*) FROM zone_resolvers_day")" 0 "p2 sees no other partner's zone"
+case "$(pq p1 p-one-pw "SELECT COUNT(*) FROM node_resolvers_day")" in *ERROR*1142*) r=0;; *) r=1;; esac
+ok $r "node_resolvers_day is denied to a partner (ERROR 1142)"
+case "$(pq p1 p-one-pw "SELECT COUNT(*) FROM resolvers_day")" in *ERROR*1142*) r=0;; *) r=1;; esac
+ok $r "the base table is denied to a partner"
+
 # re-running the migration changes nothing; a rollup run with nothing new keeps the figures
 before=$(staff_q "SELECT resolvers FROM zone_resolvers_day WHERE zone = 'example.test'")
 "$SRC/tools/dnsa-migrate" -S "$MDB_SOCK" -u root > "$T/migrate2.log" 2>&1; ok $? "dnsa-migrate runs again"
