@@ -188,6 +188,10 @@ const struct conf_opt capd_conf_table[] = {
 	INT("client.prefix_v4", prefix_v4, 0, 32, "24", "bits kept of IPv4 client addresses"),
 	INT("client.prefix_v6", prefix_v6, 0, 128, "48", "bits kept of IPv6 client addresses"),
 	BOOL("client.full_address", full_address, "no", "put the full client address on records (privacy: off by default)"),
+	BOOL("client.resolvers", resolvers, "yes",
+	    "count distinct clients, /24 and /48 prefixes (HyperLogLog sketches; addresses stay on the node)"),
+	INT("client.resolvers_zones", resolvers_zones, 0, 65536, "64",
+	    "zones with a distinct-client sketch of their own (8 KiB each; the rest: hll_zones_untracked)"),
 
 	STR("dnstap.socket", dnstap_socket, "/run/capd/dnstap.sock", "UNIX socket capd creates for nameservers; empty: none"),
 	STR("dnstap.socket_user", dnstap_user, "", "owner of the socket (name or uid); empty: unchanged"),
@@ -219,6 +223,11 @@ const struct conf_opt capd_conf_table[] = {
 	    "longest TCP message reassembled; longer ones are counted lost (tcp_lost)"),
 	INT("pcap.tcp_ooo_slots", pcap_tcp_ooo_slots, 16, 1 << 20, "1024",
 	    "2 KiB slots for TCP segments held behind a hole (a longer segment takes several)"),
+	BOOL("pcap.pair", pcap_pair, "no",
+	    "pair UDP queries with their responses: the record's latency is the server's answer time (costs ~20% CPU per message)"),
+	INT("pcap.pair_slots", pcap_pair_slots, 4, 1 << 24, "16384",
+	    "UDP queries waiting for their response at once (32 bytes each; a full bucket evicts, pair_evicted)"),
+	INT("pcap.pair_timeout", pcap_pair_timeout, 1, 60, "5", "seconds a UDP query waits for its response"),
 
 	STRC("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay", conf_check_user),
 	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", conf_check_group),
@@ -317,6 +326,8 @@ void capd_conf_pipeline(const struct capd_conf *c, struct pipeline_conf *pc)
 	pc->prefix_v4 = (unsigned)c->prefix_v4;
 	pc->prefix_v6 = (unsigned)c->prefix_v6;
 	pc->full_address = c->full_address;
+	pc->resolvers = c->resolvers;
+	pc->resolvers_zones = (unsigned)c->resolvers_zones;
 }
 
 int capd_conf_zones(const struct capd_conf *c, struct zones **out, int *root_listed, char *msg, size_t cap)
@@ -410,6 +421,9 @@ void capd_conf_pcap(const struct capd_conf *c, struct pcap_input_conf *pc)
 	pc->tcp.big_count = (uint32_t)c->pcap_tcp_large_buffers;
 	pc->tcp.max_message = (uint32_t)c->pcap_tcp_max_message;
 	pc->tcp.ooo_count = (uint32_t)c->pcap_tcp_ooo_slots;
+	pc->pair_off = !c->pcap_pair;
+	pc->pair.slots = (uint32_t)c->pcap_pair_slots;
+	pc->pair.timeout_ms = (uint32_t)c->pcap_pair_timeout * 1000u;
 	/* every address passed its check at load */
 	for (size_t i = 0; i < c->pcap_server.n && pc->nservers < PCAP_INPUT_MAX_SERVERS; i++) {
 		struct pcap_input_addr *a = &pc->servers[pc->nservers];

@@ -48,6 +48,8 @@ struct capd_conf {
 	int64_t prefix_v4;
 	int64_t prefix_v6;
 	int full_address;
+	int resolvers;               /* distinct-client sketches */
+	int64_t resolvers_zones;
 	/* [dnstap] */
 	char dnstap_socket[108];
 	char dnstap_user[64];
@@ -73,6 +75,9 @@ struct capd_conf {
 	int64_t pcap_tcp_buffers;
 	int64_t pcap_tcp_large_buffers;
 	int64_t pcap_tcp_max_message;
+	int pcap_pair;               /* pair UDP queries and responses (latency) */
+	int64_t pcap_pair_slots;
+	int64_t pcap_pair_timeout;   /* seconds */
 	int64_t pcap_tcp_ooo_slots;
 	/* [privileges] */
 	char user[64];

@@ -165,6 +165,11 @@ static void send_counters(struct capd *d, struct dnsa_counters *c)
 	size_t nz;
 	const struct dnsa_zone_total *zt = srvstats_zones(d->srv, &nz);
 	sender_send_zones(d->sender, zt, nz);  /* before the node counters, whose datagrams_sent counts them */
+	size_t it = 0, np;
+	const struct dnsa_sketch_piece *sk;
+	while ((sk = pipeline_sketches(d->pipe, &it, &np)))
+		sender_send_sketches(d->sender, sk, np);
+	pipeline_sketches_clear(d->pipe);
 	collect(d, c);
 	int rc = sender_send_counters(d->sender, c);
 	if (rc != E_OK)

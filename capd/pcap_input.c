@@ -22,6 +22,7 @@ struct pcap_input {
 	void *arg;
 	struct ipfrag *frag;
 	struct tcpreasm *tcp;
+	struct udppair *pair;   /* NULL: pairing off */
 	uint64_t last_tick_us;  /* packet time of the last expiry pass */
 	uint32_t raw_stat[3];   /* last pcap_stats values: 32-bit, they wrap; we accumulate deltas */
 	struct pcap_input_stats st;
@@ -164,6 +165,10 @@ struct pcap_input *pcap_input_new(const struct pcap_input_conf *conf, pcap_input
 
 	p->frag = ipfrag_new(&conf->frag);
 	p->tcp = tcpreasm_new(&conf->tcp, on_tcp_msg, p);
+	if (!conf->pair_off && udppair_new(&conf->pair, &p->pair) != E_OK) {
+		snprintf(p->err, sizeof(p->err), "UDP pairing table: out of memory or too large");
+		goto fail;
+	}
 	if (!p->frag || !p->tcp) {
 		snprintf(p->err, sizeof(p->err), "out of memory");
 		goto fail;
@@ -208,6 +213,7 @@ void pcap_input_free(struct pcap_input *p)
 		pcap_close(p->pc);
 	ipfrag_free(p->frag);
 	tcpreasm_free(p->tcp);
+	udppair_free(p->pair);
 	free(p);
 }
 
@@ -355,6 +361,14 @@ static void emit(struct pcap_input *p, int from_client, uint8_t transport, uint8
 	} else {
 		m.has_response_time = 1;
 		m.response_time_us = ts;
+	}
+	/* UDP: the query's time goes with its response (the id is in the first two bytes, even of a cut one) */
+	if (transport == TR_UDP && p->pair && len >= 2) {
+		uint16_t id = (uint16_t)(dns[0] << 8 | dns[1]);
+		if (from_client)
+			udppair_query(p->pair, family, client, cport, id, ts);
+		else if (udppair_response(p->pair, family, client, cport, id, ts, &m.query_time_us))
+			m.has_query_time = 1;
 	}
 	m.has_rtt = (uint8_t)has_rtt;
 	m.rtt_us = rtt;
@@ -522,6 +536,7 @@ void pcap_input_stats(struct pcap_input *p, struct pcap_input_stats *st)
 	}
 	ipfrag_stats(p->frag, &p->st.frag);
 	tcpreasm_stats(p->tcp, &p->st.tcp);
+	udppair_stats(p->pair, &p->st.pair);
 	p->st.skipped[PKT_E_TCP] = p->st.tcp.lost;
 	*st = p->st;
 }
@@ -551,4 +566,9 @@ void pcap_input_counters(struct pcap_input *p, struct dnsa_counters *c)
 	counters_set(c, C_MSG_CUT, ps.cut);
 	counters_set(c, C_TCP_TFO, ps.tcp.tfo);
 	counters_set(c, C_TCP_RESYNCS, ps.tcp.resyncs);
+	if (p->pair) {
+		counters_set(c, C_PAIR_MATCHED, ps.pair.matched);
+		counters_set(c, C_PAIR_MISSES, ps.pair.misses);
+		counters_set(c, C_PAIR_EVICTED, ps.pair.evicted);
+	}
 }

@@ -9,6 +9,7 @@
 #include "capd/msg.h"
 #include "capd/pktdecode.h"
 #include "capd/tcpreasm.h"
+#include "capd/udppair.h"
 #include "common/record.h"
 
 /*
@@ -30,6 +31,10 @@
  *              response_time_us for responses (TCP: the segment completing
  *              the message).
  *   rtt_us     TCP only, when the handshake was seen (see tcpreasm.h).
+ *   latency    UDP responses whose query was captured (udppair.h: same
+ *              client address, port and DNS id) also carry query_time_us,
+ *              so the record's latency is the server's answer time as the
+ *              capture saw it; pairing counted in C_PAIR_*.
  *   dns        the DNS message (borrowed: valid during the callback only).
  * Every packet that yields no message is counted by reason (enum pkt_reason).
  *
@@ -38,7 +43,8 @@
  * most `batch` packets per call. Files are read by calling
  * pcap_input_dispatch() until pcap_input_eof().
  *
- * Memory: ipfrag_memory(&conf.frag) + tcpreasm_memory(&conf.tcp) + libpcap's
+ * Memory: ipfrag_memory(&conf.frag) + tcpreasm_memory(&conf.tcp) +
+ * udppair_memory(&conf.pair) (512 KiB by default) + libpcap's
  * kernel ring (buffer_size) + a few hundred bytes; nothing per packet.
  */
 
@@ -70,6 +76,8 @@ struct pcap_input_conf {
 	size_t nservers;        /* 0: the DNS port decides the direction */
 	struct ipfrag_conf frag;   /* fragment reassembly limits (zero = defaults) */
 	struct tcpreasm_conf tcp;  /* TCP reassembly limits (zero = defaults) */
+	struct udppair_conf pair;  /* UDP query/response pairing table (zero = defaults, udppair.h) */
+	int pair_off;              /* no UDP pairing: responses carry no latency (capd: pcap.pair, off by default for its cost) */
 };
 
 /* message counter indexes: msg[PI_Q/PI_R][PI_UDP/PI_TCP][PI_V4/PI_V6] */
@@ -91,6 +99,7 @@ struct pcap_input_stats {
 	uint64_t cut;           /* UDP messages cut by the snap length (delivered, marked cut) */
 	struct ipfrag_stats frag;
 	struct tcpreasm_stats tcp;
+	struct udppair_stats pair;
 };
 
 typedef void (*pcap_input_fn)(const struct capd_msg *m, void *arg);
@@ -153,7 +162,8 @@ void pcap_input_stats(struct pcap_input *p, struct pcap_input_stats *st);
  * pcap_input_counters: set this input's counters in c (pcap_stats refreshed):
  * C_PCAP_RECV, C_PCAP_DROP, C_PCAP_IFDROP, C_PKT_ERRORS (packets skipped
  * for any reason from PKT_E_LINKTYPE on), C_FRAG_*, C_TCP_* (tcp_lost,
- * tcp_tfo and tcp_resyncs included), C_MSG_CUT, C_DOT_CONNS, C_DOH_CONNS.
+ * tcp_tfo and tcp_resyncs included), C_MSG_CUT, C_DOT_CONNS, C_DOH_CONNS,
+ * C_PAIR_* (UDP pairing).
  * NULL p: nothing set.
  */
 void pcap_input_counters(struct pcap_input *p, struct dnsa_counters *c);

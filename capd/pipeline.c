@@ -1,4 +1,6 @@
 /* capd/pipeline.c: per message: count, sample, parse, match zone, locate client, build the record, batch it. */
+#include <endian.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,9 +12,24 @@
 #include "capd/sender.h"
 #include "capd/zones.h"
 #include "common/errors.h"
+#include "common/hll.h"
+
+/* the distinct-client sketches of one zone (or of the node) for the current interval */
+struct zsketch {
+	char zone[RECORD_NAME_MAX + 1];   /* "" = the node */
+	uint8_t used;                     /* something was added this interval */
+	uint8_t sampled;                  /* fed by sampled messages only (SKF_SAMPLED) */
+	struct hll addr, pfx;
+};
 
 struct pipeline {
 	struct pipeline_conf c;
+	struct zsketch *node;       /* NULL: resolvers off */
+	struct zsketch *zsk;        /* resolvers_zones zone sketches */
+	uint32_t *zslot;            /* open addressing: zone name hash -> index + 1 into zsk (0 free) */
+	uint32_t zmask, nzsk;
+	struct dnsa_sketch_piece pieces[2 * (HLL_M / SKETCH_PIECE_MAX + 1)]; /* pipeline_sketches' output: one zone */
+	uint8_t sparse[2 * HLL_M];  /* sparse groups of the two sketches in pieces (fewer than HLL_M bytes each) */
 	struct sampler *sampler;
 	struct sender *sender;      /* borrowed */
 	struct zones *zones;        /* owned, may be NULL */
@@ -38,7 +55,25 @@ struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *s
 		p->sender = sender;
 		p->sampler = sampler_new(&conf->sampler);
 	}
+	if (p && p->sampler && conf->resolvers) {
+		uint32_t nz = conf->resolvers_zones, slots = 4;
+		while (slots < 2 * nz)
+			slots <<= 1;
+		p->zmask = slots - 1;
+		p->node = calloc(1, sizeof *p->node);
+		p->zsk = calloc(nz ? nz : 1, sizeof *p->zsk);
+		p->zslot = calloc(slots, sizeof *p->zslot);
+		if (!p->node || !p->zsk || !p->zslot) {
+			sampler_free(p->sampler);
+			p->sampler = NULL;
+		}
+	}
 	if (!p || !p->sampler) {
+		if (p) {
+			free(p->node);
+			free(p->zsk);
+			free(p->zslot);
+		}
 		free(p);
 		if (zones) {
 			zones_free(*zones);
@@ -62,6 +97,9 @@ void pipeline_free(struct pipeline *p)
 	sampler_free(p->sampler);
 	zones_free(p->zones);
 	geo_free(p->geo);
+	free(p->node);
+	free(p->zsk);
+	free(p->zslot);
 	free(p);
 }
 
@@ -178,8 +216,76 @@ static inline void capture_tick(struct pipeline *p, const struct capd_msg *m)
 	}
 }
 
+/*
+ * The client's address and its /24 or /48 into a pair of sketches: the
+ * address as one or two 64-bit words, mixed (hll_mix) with a constant per
+ * family and kind so IPv4, IPv6, addresses and prefixes never collide by
+ * construction. Every capd must hash alike (the sketches merge centrally):
+ * this is part of the wire format. Fixed-size loads, no call: ~40 instructions.
+ */
+#define HK_A4 0x5bd1e9955bd1e995ull
+#define HK_P4 0x27d4eb2f165667c5ull
+#define HK_A6 0x9e3779b97f4a7c15ull
+#define HK_P6 0xc2b2ae3d27d4eb4full
+static inline void sketch_hashes(const uint8_t *a, uint8_t alen, uint64_t *ha, uint64_t *hp)
+{
+	uint64_t w0 = 0, w1;
+	if (alen == 4) {
+		uint32_t v;
+		memcpy(&v, a, 4);
+		w0 = le32toh(v);   /* the address's first byte in the low bits on every host */
+		*ha = hll_mix(hll_mix(w0 ^ HK_A4));
+		*hp = hll_mix(hll_mix((w0 & 0x00ffffffull) ^ HK_P4));
+	} else {
+		memcpy(&w0, a, 8);
+		memcpy(&w1, a + 8, 8);
+		w0 = le64toh(w0);
+		w1 = le64toh(w1);
+		*ha = hll_mix(hll_mix(w0 ^ HK_A6) ^ w1);
+		*hp = hll_mix(hll_mix(w0 & 0xffffffffffffull) ^ HK_P6);
+	}
+}
+
+static inline void sketch_client(struct zsketch *z, const uint8_t *a, uint8_t alen)
+{
+	uint64_t ha, hp;
+	sketch_hashes(a, alen, &ha, &hp);
+	hll_add_hash(&z->addr, ha);
+	hll_add_hash(&z->pfx, hp);
+	z->used = 1;
+}
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/* a zone's sketches, created on first use; NULL when every slot is taken */
+static struct zsketch *zone_sketch(struct pipeline *p, const char *zone)
+{
+	uint32_t i = name_hash(zone) & p->zmask;
+	for (;; i = (i + 1) & p->zmask) {
+		uint32_t k = p->zslot[i];
+		if (!k) {
+			if (p->nzsk >= p->c.resolvers_zones)
+				return NULL;
+			struct zsketch *z = &p->zsk[p->nzsk];
+			snprintf(z->zone, sizeof z->zone, "%s", zone);
+			p->zslot[i] = ++p->nzsk;
+			return z;
+		}
+		if (!strcmp(p->zsk[k - 1].zone, zone))
+			return &p->zsk[k - 1];
+	}
+}
+
 void pipeline_msg(struct pipeline *p, const struct capd_msg *m)
 {
+	if (p->node && (m->client_addr_len == 4 || m->client_addr_len == 16))
+		sketch_client(p->node, m->client_addr, m->client_addr_len);
 	if (p->c.capture_clock)
 		capture_tick(p, m);
 	uint32_t w = pipeline_admit(p, m->type, m->transport, m->family);
@@ -211,6 +317,15 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 	memset(&r->qtype, 0, sizeof *r - offsetof(struct dnsa_record, qtype));
 	if (!place(p, r, d, w))
 		return;
+	if (p->node && (m->client_addr_len == 4 || m->client_addr_len == 16)) {
+		struct zsketch *z = zone_sketch(p, r->zone);
+		if (z) {
+			sketch_client(z, m->client_addr, m->client_addr_len);
+			z->sampled = w > 1 || z->sampled;   /* under `all` the zone's sketch saw every record */
+		} else {
+			ctr[C_HLL_ZONES_UNTRACKED]++;
+		}
+	}
 	if (m->cut)
 		r->partial |= RP_CUT;
 	else if (rc != E_OK)
@@ -314,7 +429,7 @@ void pipeline_counters(const struct pipeline *p, struct dnsa_counters *c)
 		C_MSG_TOTAL, C_MSG_UDP, C_MSG_TCP, C_MSG_DOT, C_MSG_DOH, C_MSG_DOQ, C_MSG_DNSCRYPT,
 		C_MSG_OTHER_TRANSPORT, C_MSG_IPV4, C_MSG_IPV6, C_SAMPLED, C_RECORDED, C_NOT_SAMPLED_TYPE,
 		C_ZONE_UNLISTED_EST, C_PARSE_ERRORS, C_PARSE_ERRORS_EST, C_DNSTAP_ERRORS, C_DROP_OVERLOAD,
-		C_RECORDED_PARTIAL,
+		C_RECORDED_PARTIAL, C_HLL_ZONES_UNTRACKED,
 	};
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
 		counters_set(c, ids[i], p->ctr[ids[i]]);
@@ -325,6 +440,81 @@ void pipeline_counters(const struct pipeline *p, struct dnsa_counters *c)
 	for (unsigned id = C_DNSTAP_ERRORS; id < C_COUNTER_MAX; id++)
 		if (p->ctr[id] && !counters_has(c, id))
 			counters_set(c, id, p->ctr[id]);
+}
+
+/* one sketch as pieces: sparse when 3 bytes per set register beat 4096 dense ones */
+static size_t sketch_pieces(struct dnsa_sketch_piece *out, const char *zone, uint8_t kind, uint8_t flags,
+    const struct hll *h, uint8_t *sparse)
+{
+	size_t n = 0;
+	unsigned nz = hll_nonzero(h);
+	if (!nz)
+		return 0;
+	if (nz * 3 < HLL_M) {
+		/* sparse: the groups are written into `sparse` (fewer than HLL_M bytes) */
+		size_t o = 0, start = 0;
+		for (unsigned j = 0; j < HLL_M; j++) {
+			if (!h->reg[j])
+				continue;
+			sparse[o] = (uint8_t)(j >> 8);
+			sparse[o + 1] = (uint8_t)j;
+			sparse[o + 2] = h->reg[j];
+			o += 3;
+			if (o - start == SKETCH_PIECE_MAX) {
+				out[n++] = (struct dnsa_sketch_piece){ .zone = zone, .kind = kind, .flags = flags | SKF_SPARSE,
+					.len = (uint16_t)(o - start), .regs = sparse + start };
+				start = o;
+			}
+		}
+		if (o > start)
+			out[n++] = (struct dnsa_sketch_piece){ .zone = zone, .kind = kind, .flags = flags | SKF_SPARSE,
+				.len = (uint16_t)(o - start), .regs = sparse + start };
+		return n;
+	}
+	for (unsigned first = 0; first < HLL_M; first += SKETCH_PIECE_MAX) {
+		unsigned len = HLL_M - first < SKETCH_PIECE_MAX ? HLL_M - first : SKETCH_PIECE_MAX;
+		int any = 0;
+		for (unsigned j = first; j < first + len && !any; j++)
+			any = h->reg[j] != 0;
+		if (any)   /* an all-zero chunk adds nothing to a maximum */
+			out[n++] = (struct dnsa_sketch_piece){ .zone = zone, .kind = kind, .flags = flags,
+				.first = (uint16_t)first, .len = (uint16_t)len, .regs = h->reg + first };
+	}
+	return n;
+}
+
+const struct dnsa_sketch_piece *pipeline_sketches(struct pipeline *p, size_t *it, size_t *n)
+{
+	*n = 0;
+	if (!p->node)
+		return NULL;
+	for (; *it <= p->nzsk; ++*it) {
+		struct zsketch *z = *it == 0 ? p->node : &p->zsk[*it - 1];
+		if (!z->used)
+			continue;
+		uint8_t fl = z->sampled ? SKF_SAMPLED : 0;
+		size_t k = sketch_pieces(p->pieces, z->zone, SK_ADDR, fl, &z->addr, p->sparse);
+		k += sketch_pieces(p->pieces + k, z->zone, SK_PREFIX, fl, &z->pfx, p->sparse + HLL_M);
+		++*it;
+		*n = k;
+		return p->pieces;
+	}
+	return NULL;
+}
+
+void pipeline_sketches_clear(struct pipeline *p)
+{
+	if (!p->node)
+		return;
+	for (uint32_t i = 0; i <= p->nzsk; i++) {
+		struct zsketch *z = i == 0 ? p->node : &p->zsk[i - 1];
+		if (!z->used)
+			continue;
+		hll_clear(&z->addr);
+		hll_clear(&z->pfx);
+		z->used = 0;
+		z->sampled = 0;
+	}
 }
 
 void pipeline_count(struct pipeline *p, unsigned id, uint64_t v)
@@ -352,6 +542,11 @@ void pipeline_on_dnstap(void *pipeline, const uint8_t *frame, size_t len, unsign
 	if (dnstap_decode(frame, len, &m) != E_OK) {
 		pipeline_count(p, C_DNSTAP_ERRORS, w); /* a sampled frame stands for w: an estimate */
 		return;
+	}
+	/* the address is known only now, for sampled frames: the node sketch says so */
+	if (p->node && (m.client_addr_len == 4 || m.client_addr_len == 16)) {
+		sketch_client(p->node, m.client_addr, m.client_addr_len);
+		p->node->sampled = w > 1 || p->node->sampled;
 	}
 	pipeline_record(p, &m, w);
 }

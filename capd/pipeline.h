@@ -23,6 +23,8 @@ struct pipeline_conf {
 	int full_address;        /* put the full client address on records (overrides prefix) */
 	int capture_clock;       /* replay (capd -r): adaptive sampling re-decides on the messages' own
 				  * timestamps, once per second of capture time, not of wall time */
+	int resolvers;           /* distinct-client sketches (common/hll.h): node and per zone */
+	unsigned resolvers_zones; /* zones with a sketch of their own (8 KiB each); others counted */
 };
 
 struct pipeline;
@@ -96,6 +98,20 @@ void pipeline_replace_geo(struct pipeline *p, struct geo **g);
  * sampled work (see counter_kind in common/record.h).
  */
 void pipeline_counters(const struct pipeline *p, struct dnsa_counters *c);
+
+/*
+ * Distinct clients (conf.resolvers). The node's sketches (client address;
+ * /24 or /48 prefix) take every message handed to pipeline_msg (pcap: every
+ * UDP and TCP message) and, for dnstap, every sampled frame (a dnstap
+ * frame's address is decoded only when it is sampled: the node sketch is
+ * then flagged SKF_SAMPLED). A zone's sketches take its sampled records.
+ * pipeline_sketches: the current interval's sketches as pieces for the
+ * wire, one zone (or the node) per call: start with *it = 0, call until it
+ * returns NULL; *n pieces, valid until the next call. pipeline_sketches_clear:
+ * start a new interval (after sending). No allocation.
+ */
+const struct dnsa_sketch_piece *pipeline_sketches(struct pipeline *p, size_t *it, size_t *n);
+void pipeline_sketches_clear(struct pipeline *p);
 
 /* pipeline_count: add v to counter id (for inputs without their own stats). */
 void pipeline_count(struct pipeline *p, unsigned id, uint64_t v);

@@ -327,6 +327,24 @@ int sender_send_zones(struct sender *s, const struct dnsa_zone_total *z, size_t 
 	return s->send_errors == errs ? E_OK : -EIO;
 }
 
+int sender_send_sketches(struct sender *s, const struct dnsa_sketch_piece *p, size_t n)
+{
+	if (!s || (n && !p))
+		return E_INVAL;
+	uint64_t errs = s->send_errors;
+	while (n) {
+		size_t used = 0;
+		int len = counters_encode_sketches(wall_us(), p, n, &used, s->plain, s->max_payload);
+		if (len < 0)
+			return len;
+		enqueue(s, ENV_KIND_COUNTERS, s->plain, (size_t)len, 0);
+		p += used;
+		n -= used;
+	}
+	drain(s);
+	return s->send_errors == errs ? E_OK : -EIO;
+}
+
 size_t sender_current(const struct sender *s) { return s->cur; }
 uint64_t sender_boot_id(const struct sender *s) { return s->hdr.boot_id; }
 size_t sender_max_payload(const struct sender *s) { return s->max_payload; }

@@ -68,6 +68,9 @@ int sender_send_counters(struct sender *s, struct dnsa_counters *c);
  * cannot fit any datagram, E_INVAL for NULL arguments. n == 0 sends nothing.
  */
 int sender_send_zones(struct sender *s, const struct dnsa_zone_total *z, size_t n);
+
+/* sender_send_sketches: the distinct-client sketch pieces p[0..n) in as many COUNTERS datagrams as needed; like sender_send_zones. */
+int sender_send_sketches(struct sender *s, const struct dnsa_sketch_piece *p, size_t n);
 /* sender_stats: set C_DATAGRAMS_SENT, C_SEND_ERRORS, C_RECORDS_DROPPED_SEND, C_FAILOVERS, C_DROP_BATCH in c. */
 void sender_stats(const struct sender *s, struct dnsa_counters *c);
 

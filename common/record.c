@@ -8,6 +8,7 @@
 
 #include "common/errors.h"
 #include "common/record.h"
+#include "common/hll.h"
 
 /*
  * Record map keys (docs/wire-format.md is the reference):
@@ -27,7 +28,7 @@ enum {
 };
 
 /* payload map keys */
-enum { P_VERSION = 0, P_TIME = 1, P_RECORDS = 2, P_COUNTERS = 3, P_ZONES = 4 };
+enum { P_VERSION = 0, P_TIME = 1, P_RECORDS = 2, P_COUNTERS = 3, P_ZONES = 4, P_SKETCHES = 5 };
 /* counters map keys */
 enum { CK_TIME = 0, CK_VALUES = 1 };
 
@@ -98,6 +99,10 @@ static const char *const counter_names[C_COUNTER_MAX] = {
 	[C_TCP_TFO] = "tcp_tfo",
 	[C_TCP_RESYNCS] = "tcp_resyncs",
 	[C_RECORDED_PARTIAL] = "recorded_partial",
+	[C_PAIR_MATCHED] = "pair_matched",
+	[C_PAIR_MISSES] = "pair_misses",
+	[C_PAIR_EVICTED] = "pair_evicted",
+	[C_HLL_ZONES_UNTRACKED] = "hll_zones_untracked",
 	[C_SRV_QUERIES] = "srv_queries",
 	[C_SRV_RESPONSES] = "srv_responses",
 	[C_SRV_UDP] = "srv_udp",
@@ -177,6 +182,10 @@ static const uint8_t counter_kinds[C_COUNTER_MAX] = {
 	[C_TCP_TFO] = CK_EXACT,
 	[C_TCP_RESYNCS] = CK_EXACT,
 	[C_RECORDED_PARTIAL] = CK_SAMPLE,
+	[C_PAIR_MATCHED] = CK_EXACT,
+	[C_PAIR_MISSES] = CK_EXACT,
+	[C_PAIR_EVICTED] = CK_EXACT,
+	[C_HLL_ZONES_UNTRACKED] = CK_SAMPLE,
 	[C_DNSTAP_REJECTED] = CK_EXACT,
 	[C_DNSTAP_DENIED] = CK_EXACT,
 	[C_DNSTAP_HANDSHAKE_TIMEOUTS] = CK_EXACT,
@@ -428,6 +437,57 @@ int counters_encode_zones(uint64_t time_us, const struct dnsa_zone_total *z, siz
 	w_array(&w, k);
 	for (size_t i = 0; i < k; i++)
 		w_zone(&w, &z[i]);
+	if (w.full)
+		return E_SPACE;
+	*used = k;
+	return (int)w.len;
+}
+
+/* one sketch piece: [zone, kind, flags, first, regs] */
+static void w_sketch(struct wr *w, const struct dnsa_sketch_piece *p)
+{
+	w_array(w, 5);
+	w_text(w, p->zone ? p->zone : "");
+	w_uint(w, p->kind);
+	w_uint(w, p->flags);
+	w_uint(w, p->first);
+	w_bytes(w, p->regs, p->len);
+}
+
+int counters_encode_sketches(uint64_t time_us, const struct dnsa_sketch_piece *s, size_t n, size_t *used,
+    uint8_t *buf, size_t cap)
+{
+	if (!s || !n || !used || !buf)
+		return E_INVAL;
+	*used = 0;
+	struct wr w = { buf, cap, 0, 0 };
+	w_map(&w, 4);
+	w_kv(&w, P_VERSION, RECORD_SCHEMA_VERSION);
+	w_kv(&w, P_TIME, time_us);
+	w_uint(&w, P_COUNTERS);
+	w_map(&w, 2);
+	w_kv(&w, CK_TIME, time_us);
+	w_uint(&w, CK_VALUES);
+	w_map(&w, 0);
+	w_uint(&w, P_SKETCHES);
+	if (w.full)
+		return E_SPACE;
+	size_t fixed = w.len, body = 0, k = 0;
+	uint8_t tmp[RECORD_NAME_MAX + 32 + SKETCH_PIECE_MAX];
+	for (; k < n; k++) {
+		struct wr e = { tmp, sizeof tmp, 0, 0 };
+		if (s[k].len > SKETCH_PIECE_MAX)
+			return E_INVAL;
+		w_sketch(&e, &s[k]);
+		if (e.full || fixed + 9 + body + e.len > cap)
+			break;
+		body += e.len;
+	}
+	if (!k)
+		return E_SPACE;
+	w_array(&w, k);
+	for (size_t i = 0; i < k; i++)
+		w_sketch(&w, &s[i]);
 	if (w.full)
 		return E_SPACE;
 	*used = k;
@@ -787,13 +847,67 @@ static void rd_zones(struct rd *r, struct dnsa_zone_total *out, size_t max, int 
 		*count = (int)n;
 }
 
+static void rd_sketches(struct rd *r, struct dnsa_sketch_piece *out, size_t max, int *count)
+{
+	struct dnsa_sketch_piece tmp;
+	uint64_t n = rd_container(r, 4);
+	if (out && n > max && !r->err) {
+		r->err = E_SPACE;
+		return;
+	}
+	for (uint64_t i = 0; i < n && !r->err; i++) {
+		struct dnsa_sketch_piece *p = out ? &out[i] : &tmp;
+		memset(p, 0, sizeof *p);
+		if (rd_container(r, 4) != 5) {
+			if (!r->err)
+				r->err = E_MALFORMED;
+			return;
+		}
+		rd_text(r, p->zone_buf, sizeof p->zone_buf);
+		p->zone = p->zone_buf;
+		p->kind = (uint8_t)rd_uint(r, SK_PREFIX);
+		p->flags = (uint8_t)rd_uint(r, SKF_SPARSE | SKF_SAMPLED);
+		p->first = (uint16_t)rd_uint(r, HLL_M);
+		size_t len = 0;
+		const uint8_t *b = rd_str(r, 2, &len);
+		if (r->err)
+			return;
+		if ((p->zone_buf[0] && !zone_name_ok(p->zone_buf)) || p->kind < SK_ADDR || len > SKETCH_PIECE_MAX) {
+			r->err = E_MALFORMED;
+			return;
+		}
+		if (p->flags & SKF_SPARSE) {
+			if (len % 3)
+				r->err = E_MALFORMED;
+			for (size_t j = 0; j + 2 < len && !r->err; j += 3)
+				if (((unsigned)b[j] << 8 | b[j + 1]) >= HLL_M || b[j + 2] > HLL_RANK_MAX)
+					r->err = E_MALFORMED;
+		} else {
+			if (p->first + len > HLL_M)
+				r->err = E_MALFORMED;
+			for (size_t j = 0; j < len && !r->err; j++)
+				if (b[j] > HLL_RANK_MAX)
+					r->err = E_MALFORMED;
+		}
+		p->regs = b;
+		p->len = (uint16_t)len;
+	}
+	if (!r->err)
+		*count = (int)n;
+}
+
 /*
  * Walk a payload map. For RECORDS, calls fn per record when fn is set, and
  * validates otherwise. Returns records seen or an error.
  */
+static int walk_payload_all(const uint8_t *buf, size_t len, int kind, record_fn fn, void *arg,
+    struct dnsa_counters *cout, struct dnsa_record *out, size_t max,
+    struct dnsa_zone_total *zout, size_t zmax, int *zcount,
+    struct dnsa_sketch_piece *sout, size_t smax, int *scount);
 static int walk_payload_z(const uint8_t *buf, size_t len, int kind, record_fn fn, void *arg,
     struct dnsa_counters *cout, struct dnsa_record *out, size_t max,
     struct dnsa_zone_total *zout, size_t zmax, int *zcount);
+static int sk_walk(const uint8_t *buf, size_t len, struct dnsa_sketch_piece *sout, size_t smax, int *scount);
 
 static int walk_payload(const uint8_t *buf, size_t len, int kind, record_fn fn, void *arg,
     struct dnsa_counters *cout, struct dnsa_record *out, size_t max)
@@ -806,7 +920,15 @@ static int walk_payload_z(const uint8_t *buf, size_t len, int kind, record_fn fn
     struct dnsa_counters *cout, struct dnsa_record *out, size_t max,
     struct dnsa_zone_total *zout, size_t zmax, int *zcount)
 {
-	int have_zones = 0;
+	return walk_payload_all(buf, len, kind, fn, arg, cout, out, max, zout, zmax, zcount, NULL, 0, NULL);
+}
+
+static int walk_payload_all(const uint8_t *buf, size_t len, int kind, record_fn fn, void *arg,
+    struct dnsa_counters *cout, struct dnsa_record *out, size_t max,
+    struct dnsa_zone_total *zout, size_t zmax, int *zcount,
+    struct dnsa_sketch_piece *sout, size_t smax, int *scount)
+{
+	int have_zones = 0, have_sketches = 0, sc = 0;
 	struct rd r = { buf, len, 0, 0 };
 	struct dnsa_record rec;
 	struct dnsa_counters cnt;
@@ -855,6 +977,9 @@ static int walk_payload_z(const uint8_t *buf, size_t len, int kind, record_fn fn
 		} else if (k == P_ZONES && kind == 2 && !have_zones) {
 			rd_zones(&r, zout, zmax, zcount);
 			have_zones = 1;
+		} else if (k == P_SKETCHES && kind == 2 && !have_sketches) {
+			rd_sketches(&r, sout, smax, scount ? scount : &sc);
+			have_sketches = 1;
 		} else {
 			rd_skip(&r, 1);
 		}
@@ -910,6 +1035,26 @@ int payload_zone_totals(const uint8_t *buf, size_t len, struct dnsa_zone_total *
 		return E_SPACE;
 	rc = walk_payload_z(buf, len, 2, NULL, NULL, NULL, NULL, 0, out, max, &zc);
 	return rc < 0 ? rc : zc;
+}
+
+static int sk_walk(const uint8_t *buf, size_t len, struct dnsa_sketch_piece *sout, size_t smax, int *scount)
+{
+	int zc = 0;
+	return walk_payload_all(buf, len, 2, NULL, NULL, NULL, NULL, 0, NULL, 0, &zc, sout, smax, scount);
+}
+
+int payload_sketches(const uint8_t *buf, size_t len, struct dnsa_sketch_piece *out, size_t max)
+{
+	if (!buf || !out)
+		return E_INVAL;
+	int sc = 0;
+	int rc = sk_walk(buf, len, NULL, 0, &sc);
+	if (rc < 0)
+		return rc;
+	if ((size_t)sc > max)
+		return E_SPACE;
+	rc = sk_walk(buf, len, out, max, &sc);
+	return rc < 0 ? rc : sc;
 }
 
 /* ---- batch ---- */

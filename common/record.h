@@ -180,6 +180,10 @@ enum dnsa_counter {
 	C_TCP_TFO,                /* TCP Fast Open SYNs carrying data (their data is delivered) */
 	C_TCP_RESYNCS,            /* TCP directions back in step after a hole or a mid-stream start */
 	C_RECORDED_PARTIAL,       /* records put in a batch with a partial flag (cut or malformed after the question) */
+	C_PAIR_MATCHED = 92,      /* pcap UDP responses paired with their query (latency known) */
+	C_PAIR_MISSES,            /* pcap UDP responses whose query was not waiting in the pairing table */
+	C_PAIR_EVICTED,           /* pcap UDP queries pushed out of the full pairing table before their response */
+	C_HLL_ZONES_UNTRACKED,    /* sampled records of a zone that got no distinct-resolver sketch (client.resolvers_zones) */
 	/* 96..127: the nameserver's own statistics (capd/srvstats.c), exact, as the
 	 * server counts them, cumulative since capd's first reading (so beside
 	 * capd's own counters: srv_responses - msg_auth_response = lost inside the
@@ -309,6 +313,46 @@ int counters_encode_zones(uint64_t time_us, const struct dnsa_zone_total *z, siz
  * is not 1..255 bytes of lower-case printable ASCII, or an id out of range).
  */
 int payload_zone_totals(const uint8_t *buf, size_t len, struct dnsa_zone_total *out, size_t max);
+/*
+ * Distinct-client sketches (common/hll.h), per counters interval, in
+ * COUNTERS payloads of their own, beside the node counters map:
+ *   {0: version, 1: time_us, 3: {0: time_us, 1: {}}, 5: [[zone, kind, flags, first, regs], ...]}
+ * zone "" is the node's sketch over every message whose client address the
+ * input knew without DNS parsing; a zone's sketch is over its sampled
+ * records. A sketch travels in pieces (HyperLogLog registers merge by
+ * maximum, so pieces, intervals, nodes and hours combine in any order):
+ *   dense  (flags without SKF_SPARSE): regs = registers first .. first+len-1
+ *   sparse (SKF_SPARSE): regs = 3-byte groups (index >> 8, index & 255, rank)
+ * Old decoders skip key 5.
+ */
+enum { SK_ADDR = 1, SK_PREFIX = 2 };  /* client address; /24 (IPv4) or /48 (IPv6) prefix */
+#define SKF_SPARSE  0x01
+#define SKF_SAMPLED 0x02   /* fed by sampled messages only: a lower bound of the distinct clients */
+#define SKETCH_PIECE_MAX 510   /* bytes of regs in one piece */
+struct dnsa_sketch_piece {
+	const char *zone;      /* encode: NUL-terminated; "" = the node */
+	char zone_buf[RECORD_NAME_MAX + 1]; /* decode: the zone ("" = node); zone points here */
+	uint8_t kind;          /* SK_* */
+	uint8_t flags;         /* SKF_* */
+	uint16_t first;        /* dense: register index of regs[0] */
+	uint16_t len;          /* bytes of regs (<= SKETCH_PIECE_MAX; sparse: a multiple of 3) */
+	const uint8_t *regs;   /* encode: the caller's; decode: inside the payload buffer */
+};
+/*
+ * counters_encode_sketches: like counters_encode_zones, pieces s[0..n) from
+ * the first, as many as fit in cap; *used says how many.
+ */
+int counters_encode_sketches(uint64_t time_us, const struct dnsa_sketch_piece *s, size_t n, size_t *used,
+    uint8_t *buf, size_t cap);
+/*
+ * payload_sketches: the sketch pieces of a COUNTERS payload into out[0..max)
+ * (validating the whole payload first). Returns how many (0: none), or a
+ * negative code: as payload_validate, E_SPACE if more than max, E_MALFORMED
+ * for a bad piece (unknown kind, bad zone name, registers past 4096, a rank
+ * above 53, a sparse length not a multiple of 3).
+ */
+int payload_sketches(const uint8_t *buf, size_t len, struct dnsa_sketch_piece *out, size_t max);
+
 /* payload_validate: well-formed and of the expected shape for `kind`; returns records or 0 for counters. */
 int payload_validate(const uint8_t *buf, size_t len, int kind);
 

@@ -16,6 +16,7 @@
 #include "rollup/seen.h"
 #include "rollup/validate.h"
 #include "rollup/srvzone.h"
+#include "rollup/hll_store.h"
 
 /* a decoded counters datagram, kept until the batch knows every node's last values */
 struct cnt_msg {
@@ -50,6 +51,7 @@ struct rollup {
 	struct agg *agg;
 	struct health *health;
 	struct srvzone *srvz;            /* the nameservers' per-zone totals */
+	struct hllstore *hll;            /* distinct-client sketches */
 	struct cnt_msg *cnt;
 	size_t ncnt, cntcap;
 	struct quar *q;
@@ -149,6 +151,10 @@ static const char SQL_EXP_ZM[] = "DELETE FROM server_zone_minute WHERE ts < FROM
 static const char SQL_EXP_ZH[] = "DELETE FROM server_zone_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_ZD[] = "DELETE FROM server_zone_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_ZL[] = "DELETE FROM server_zone_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_RSH[] = "DELETE FROM resolvers_sketch_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_RSD[] = "DELETE FROM resolvers_sketch_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_RH[] = "DELETE FROM resolvers_hour WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
+static const char SQL_EXP_RD[] = "DELETE FROM resolvers_day WHERE ts < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_CL[] =
 	"DELETE FROM capd_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_SEEN[] =
@@ -209,12 +215,13 @@ struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct
 	r->health = health_new();
 	r->seen = seen_new(m);
 	r->srvz = srvzone_new(m, (unsigned)c->upsert_rows);
+	r->hll = hllstore_new(m);
 	r->vc.past_s = c->window_past_days * 86400;
 	r->vc.future_s = c->window_future_s;
 	r->mem_max = (size_t)c->memory_mb << 20;
 	r->lim_dg = r->lim_st = (unsigned)c->batch_rows;
 	r->refuse_dg = r->refuse_st = -1;
-	int bad = !r->agg || !r->health || !r->seen || !r->srvz || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
+	int bad = !r->agg || !r->health || !r->seen || !r->srvz || !r->hll || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
 	    idcache_init(&r->nodes, SQL_NODE_INS, SQL_NODE_SEL);
 	unsigned rows = (unsigned)c->upsert_rows;
 	for (int g = 0; g < AGG_GRAN_MAX && !bad; g++) {
@@ -255,6 +262,7 @@ void rollup_free(struct rollup *r)
 	health_free(r->health);
 	seen_free(r->seen);
 	srvzone_free(r->srvz);
+	hllstore_free(r->hll);
 	free(r->cnt);
 	free(r->q);
 	strtab_free(r->zones.names);
@@ -405,6 +413,13 @@ static int on_row(const struct staging_row *row, void *arg)
 			return rc;
 		if (rc < 0) {
 			snprintf(why, sizeof why, "zone totals: %s", dnsa_strerror(rc));
+			return add_quarantine(r, row, node, why);
+		}
+		rc = hllstore_payload(r->hll, (uint32_t)node, cm->c.time_us, row->payload, row->len);
+		if (rc == E_NOMEM)
+			return rc;
+		if (rc < 0) {
+			snprintf(why, sizeof why, "sketches: %s", dnsa_strerror(rc));
 			return add_quarantine(r, row, node, why);
 		}
 		cm->node = (uint32_t)node;
@@ -682,6 +697,7 @@ static void discard(struct rollup *r)
 	if (r->nmap)
 		memset(r->nmap, 0, r->nmapcap * sizeof *r->nmap);
 	srvzone_discard(r->srvz);
+	hllstore_discard(r->hll);
 	/* ids inserted by the rolled-back transaction no longer exist */
 	idcache_clear(&r->zones);
 	idcache_clear(&r->nodes);
@@ -769,6 +785,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	health_reset(r->health);
 	seen_reset(r->seen);
 	srvzone_reset(r->srvz);
+	hllstore_reset(r->hll);
 	r->ncnt = r->nq = 0;
 	r->replayed = r->refused = 0;
 	r->fatal = 0;
@@ -836,7 +853,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 		return rc == E_NOMEM || !r->err[0] ? db_fail(r, rc) : rc;
 	if ((rc = counters_apply(r)) || (rc = write_all(r)))
 		return rc;
-	if ((rc = seen_flush(r->seen)) || (rc = srvzone_apply(r->srvz, r->nmap)))
+	if ((rc = seen_flush(r->seen)) || (rc = srvzone_apply(r->srvz, r->nmap)) || (rc = hllstore_apply(r->hll, r->nmap)))
 		return db_fail(r, rc);
 	uint64_t w = agg_weight(r->agg), sat = health_saturated(r->health);
 	struct mdb_val ck[14] = { MDB_I(last_dg), MDB_I(last_st), MDB_U(ndg), MDB_U(agg_records(r->agg)),
@@ -1011,6 +1028,10 @@ static int retention(struct rollup *r, struct rollup_stats *st)
 	    (rc = expire(r, SQL_EXP_ZH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ZL, keep_last, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RSH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RSD, c->keep_day_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RD, c->keep_day_days, now, st)) ||
 	    /* a boot not heard of for a week will not send again */
 	    (rc = expire(r, SQL_EXP_CL, keep_last, now, st)) ||
 	    (rc = expire(r, SQL_EXP_SEEN, c->replay_days, now, st)))

@@ -9,6 +9,7 @@
 /*
  * usage: dnsa-mkpcap DIR [SYNFLOOD_N]     write every scenario below into DIR
  *        dnsa-mkpcap -R N IN OUT          write IN N times (timestamps shifted) to OUT
+ *        dnsa-mkpcap -C N SEED OUT        N UDP exchanges from many clients (scen_clients)
  *
  * Every DNS message is real wire format built here: queries with RD=0 (an
  * authoritative server's traffic), responses with QR=1 AA=1 and TXT answers
@@ -20,8 +21,10 @@
 
 #define MAXPKT 70000
 
-static const uint8_t C4[4] = { 192, 0, 2, 10 }, S4[4] = { 192, 0, 2, 53 };
-static const uint8_t C6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x10 };
+/* the client: fixed, except in the clients scenario (-C), which changes it per exchange */
+static uint8_t C4[4] = { 192, 0, 2, 10 };
+static const uint8_t S4[4] = { 192, 0, 2, 53 };
+static uint8_t C6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x10 };
 static const uint8_t S6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x53 };
 
 /* a pcap being written */
@@ -897,12 +900,110 @@ static int repeat(int n, const char *in, const char *out)
 	return 0;
 }
 
+/* splitmix64: the clients scenario's reproducible randomness */
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t x = (*s += 0x9e3779b97f4a7c15ull);
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+struct ev {
+	uint64_t ts;       /* absolute capture time, us */
+	uint32_t client;   /* index into the client pool */
+	uint16_t port, id;
+	uint8_t response;
+};
+
+static int ev_cmp(const void *a, const void *b)
+{
+	const struct ev *x = a, *y = b;
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+/*
+ * clients: n UDP exchanges (query, then its response 20..3000 us later,
+ * several outstanding at once) from a pool of n/3 clients, one in three
+ * IPv6; IPv4 clients share n/12 /24 prefixes, IPv6 clients n/24 /48s, so
+ * addresses, /24s and /48s all differ in count. 2% of queries get no
+ * response and 1% of responses have no query (a pairing miss each). What
+ * is in the file is counted by tshark in the tests, not here.
+ */
+static int scen_clients(unsigned n, uint64_t seed, const char *out)
+{
+	struct pw w;
+	uint32_t pool = n / 3 + 1, p4 = n / 12 + 1, p6 = n / 24 + 1;
+	struct ev *e = calloc((size_t)n * 2, sizeof *e);
+	uint8_t (*addr)[16] = calloc(pool, 16);
+	size_t ne = 0;
+	uint64_t t = 1700000000000000ull;
+	if (!e || !addr)
+		die("out of memory");
+	for (uint32_t i = 0; i < pool; i++) {
+		uint64_t h = rnd(&seed), pfx = rnd(&seed) % (i % 3 ? p4 : p6);
+		uint64_t ph = rnd(&(uint64_t){ pfx * 7919 + (i % 3 ? 4 : 6) });
+		if (i % 3) {   /* IPv4 198.18.0.0/15 .. 223.x: public-looking, prefix from the pool */
+			addr[i][0] = (uint8_t)(1 + ph % 223);
+			addr[i][1] = (uint8_t)(ph >> 8);
+			addr[i][2] = (uint8_t)(ph >> 16);
+			addr[i][3] = (uint8_t)h;
+		} else {       /* IPv6 2001:db8:X::/48 from the pool, the rest random */
+			addr[i][0] = 0x20;
+			addr[i][1] = 0x01;
+			addr[i][2] = (uint8_t)(ph >> 8);
+			addr[i][3] = (uint8_t)(ph >> 16);
+			addr[i][4] = (uint8_t)(ph >> 24);
+			addr[i][5] = (uint8_t)(ph >> 32);
+			for (int k = 6; k < 16; k++)
+				addr[i][k] = (uint8_t)(h >> (8 * (k % 8)));
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t h = rnd(&seed);
+		/* skewed: a few clients ask a lot, as resolvers do */
+		uint32_t c = (uint32_t)(h % 4 == 0 ? (h >> 8) % (pool / 20 + 1) : (h >> 8) % pool);
+		uint16_t port = (uint16_t)(1024 + (h >> 32) % 60000), id = (uint16_t)(h >> 48);
+		t += rnd(&seed) % 300;
+		uint64_t k = rnd(&seed) % 100;
+		if (k != 0)   /* 1%: the query is missing, only its response was captured */
+			e[ne++] = (struct ev){ t, c, port, id, 0 };
+		if (k != 1 && k != 2)   /* 2%: unanswered */
+			e[ne++] = (struct ev){ t + 20 + rnd(&seed) % 2980, c, port, id, 1 };
+	}
+	qsort(e, ne, sizeof *e, ev_cmp);
+	{
+		char dir[4096];
+		const char *slash = strrchr(out, '/');
+		snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+		pw_open(&w, dir, slash ? slash + 1 : out, DLT_EN10MB, 65535);
+	}
+	for (size_t i = 0; i < ne; i++) {
+		uint8_t m[512];
+		int v6 = e[i].client % 3 == 0;
+		size_t len = e[i].response ? dns_response(m, e[i].id, "www.example.test", 1, 60) :
+		    dns_query(m, e[i].id, "www.example.test", 1);
+		if (v6)
+			memcpy(C6, addr[e[i].client], 16);
+		else
+			memcpy(C4, addr[e[i].client], 4);
+		w.ts = e[i].ts;
+		send_udp(&w, v6, !e[i].response, e[i].port, m, len, 0, NULL, 0);
+	}
+	pw_close(&w);
+	free(e);
+	free(addr);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir;
 	unsigned n = 20000;
 	if (argc == 5 && strcmp(argv[1], "-R") == 0)
 		return repeat(atoi(argv[2]), argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "-C") == 0)
+		return scen_clients((unsigned)strtoul(argv[2], NULL, 10), strtoull(argv[3], NULL, 10), argv[4]);
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: dnsa-mkpcap DIR [SYNFLOOD_N] | dnsa-mkpcap -R N IN OUT\n");
 		return 2;

@@ -15,6 +15,7 @@
 #include "common/addr.h"
 #include "common/envelope.h"
 #include "common/errors.h"
+#include "common/hll.h"
 #include "common/keys.h"
 #include "common/record.h"
 
@@ -30,6 +31,8 @@
  *   T UNIX_SECOND COUNT WEIGHT            (records by message time)
  *   F FIELD VALUE COUNT                   (edns, latency, prefix presence stats)
  *   C COUNTER_NAME VALUE                  (from the newest counters datagram)
+ *   H ZONE KIND ESTIMATE SE FLAGS         (distinct-client sketches merged over the run; zone - = node)
+ *   L TIME_US LATENCY_US                  (-L only: every record with a latency, as it arrives)
  */
 
 #define NKEYS 8192
@@ -59,6 +62,7 @@ static uint64_t f_edns, f_do, f_ecs, f_latency, f_prefix, f_addr, f_qsize, f_rsi
 static struct dnsa_counters last_c;
 static uint64_t last_c_time;
 static volatile sig_atomic_t stop;
+static int print_latency;
 
 static uint64_t hash(const void *p, size_t n, uint64_t h)
 {
@@ -72,6 +76,8 @@ static int on_rec(const struct dnsa_record *r, void *arg)
 {
 	(void)arg;
 	n_rec++;
+	if (print_latency && (r->has & RH_LATENCY))
+		printf("L %" PRIu64 " %" PRIu32 "\n", r->time_us, r->latency_us);
 	n_weight += r->weight;
 	uint64_t h = hash(r->zone, strlen(r->zone), 0xcbf29ce484222325ull);
 	h = hash(&r->qtype, 2, h);
@@ -177,13 +183,40 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* the sketches received, merged by (zone, kind) */
+#define NSKETCH 32
+static struct { char zone[RECORD_NAME_MAX + 1]; uint8_t kind, flags, used; struct hll h; } sks[NSKETCH];
+
+static void sketch_merge(const struct dnsa_sketch_piece *p)
+{
+	for (int i = 0; i < NSKETCH; i++) {
+		if (sks[i].used && (sks[i].kind != p->kind || strcmp(sks[i].zone, p->zone_buf)))
+			continue;
+		if (!sks[i].used) {
+			sks[i].used = 1;
+			sks[i].kind = p->kind;
+			snprintf(sks[i].zone, sizeof sks[i].zone, "%s", p->zone_buf);
+		}
+		sks[i].flags |= p->flags & SKF_SAMPLED;
+		if (p->flags & SKF_SPARSE) {
+			for (size_t j = 0; j + 2 < p->len; j += 3) {
+				uint8_t v = p->regs[j + 2];
+				hll_merge_chunk(&sks[i].h, (unsigned)p->regs[j] << 8 | p->regs[j + 1], &v, 1);
+			}
+		} else {
+			hll_merge_chunk(&sks[i].h, p->first, p->regs, p->len);
+		}
+		return;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *keyfile = NULL, *listen = "127.0.0.1:0", *portfile = NULL;
 	long max_cnt = 0;
 	double total = 0, idle = 0;
 	int ch;
-	while ((ch = getopt(argc, argv, "k:l:p:x:t:i:")) != -1) {
+	while ((ch = getopt(argc, argv, "k:l:p:x:t:i:L")) != -1) {
 		switch (ch) {
 		case 'k': keyfile = optarg; break;
 		case 'l': listen = optarg; break;
@@ -191,8 +224,9 @@ int main(int argc, char **argv)
 		case 'x': max_cnt = atol(optarg); break;
 		case 't': total = atof(optarg); break;
 		case 'i': idle = atof(optarg); break;
+		case 'L': print_latency = 1; break;
 		default:
-			fprintf(stderr, "usage: dnsa-recv -k KEYFILE [-l ADDR:PORT] [-p PORTFILE] [-x N] [-t SECS] [-i SECS]\n");
+			fprintf(stderr, "usage: dnsa-recv -k KEYFILE [-l ADDR:PORT] [-p PORTFILE] [-x N] [-t SECS] [-i SECS] [-L]\n");
 			return 2;
 		}
 	}
@@ -266,6 +300,18 @@ int main(int argc, char **argv)
 				n_bad++;
 				continue;
 			}
+			/* distinct-client sketch pieces: merged here, not counted as a counters snapshot */
+			static struct dnsa_sketch_piece pcs[64];
+			int np = payload_sketches(pl, (size_t)pn, pcs, 64);
+			if (np < 0) {
+				n_bad++;
+				continue;
+			}
+			if (np > 0) {
+				for (int i = 0; i < np; i++)
+					sketch_merge(&pcs[i]);
+				continue;
+			}
 			n_cnt++;
 			if (c.time_us >= last_c_time) {
 				last_c = c;
@@ -290,6 +336,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NSECS; i++)
 		if (secs[i].count)
 			printf("T %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", secs[i].sec, secs[i].count, secs[i].weight);
+	for (int i = 0; i < NSKETCH; i++)
+		if (sks[i].used) {
+			double se, e = hll_estimate(&sks[i].h, &se);
+			printf("H %s %s %.1f %.1f %s\n", sks[i].zone[0] ? sks[i].zone : "-",
+			    sks[i].kind == SK_ADDR ? "addr" : "prefix", e, se, sks[i].flags & SKF_SAMPLED ? "sampled" : "all");
+		}
 	printf("F edns %" PRIu64 "\nF do %" PRIu64 "\nF ecs %" PRIu64 "\nF latency %" PRIu64 "\nF prefix %" PRIu64
 	       "\nF addr %" PRIu64 "\nF qsize %" PRIu64 "\nF rsize %" PRIu64 "\nF country %" PRIu64 "\nF asn %" PRIu64 "\n",
 	    f_edns, f_do, f_ecs, f_latency, f_prefix, f_addr, f_qsize, f_rsize, f_country, f_asn);

@@ -76,7 +76,9 @@ static void on_msg(const struct capd_msg *m, void *arg)
 	} else {
 		if (id == s->last_qid)
 			s->ids_ok++;
-		if (m->has_query_time || !m->has_response_time || !m->response_time_us)
+		/* a UDP response carries its paired query's time (udppair), never a later one */
+		if (!m->has_response_time || !m->response_time_us ||
+		    (m->has_query_time && (m->transport != TR_UDP || m->query_time_us > m->response_time_us)))
 			s->times_ok = 0;
 	}
 	if (m->has_rtt) {

@@ -14,6 +14,7 @@
 #include "common/errors.h"
 #include <stdint.h>
 #include <string.h>
+#include "common/hll.h"
 #include "tests/tap.h"
 
 static uint8_t key[ENV_KEY_LEN];
@@ -242,6 +243,87 @@ static void test_capture_clock(struct sender *s, int fd)
 }
 
 /* odd and cut messages: recorded with what was readable, flagged */
+/* the sketches of one zone ("" = node) and kind, merged from pieces */
+static double sketch_est(const struct dnsa_sketch_piece *pc, size_t n, const char *zone, uint8_t kind, uint8_t *flags)
+{
+	static struct hll h;
+	hll_clear(&h);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(pc[i].zone, zone) || pc[i].kind != kind)
+			continue;
+		*flags = pc[i].flags;
+		if (pc[i].flags & SKF_SPARSE)
+			for (size_t j = 0; j + 2 < pc[i].len; j += 3)
+				hll_merge_chunk(&h, (unsigned)pc[i].regs[j] << 8 | pc[i].regs[j + 1], &pc[i].regs[j + 2], 1);
+		else
+			hll_merge_chunk(&h, pc[i].first, pc[i].regs, pc[i].len);
+	}
+	return hll_estimate(&h, NULL);
+}
+
+static void test_sketches(struct sender *s, int fd)
+{
+	struct zones *z = zones_new();
+	struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ALL, .type_mask = 1u << MT_AUTH_RESPONSE },
+		.qname_labels = 1, .resolvers = 1, .resolvers_zones = 1 };
+	struct dnsa_counters c;
+	uint8_t w[512];
+	struct capd_msg m;
+	char a[64];
+	zones_add_list(z, "example.test other.test");
+	struct pipeline *p = pipeline_new(&pc, s, &z, 0, NULL);
+	size_t wl = wire(w, "www.example.test", 1, 0x8400, 0, 0);
+	/* 100 IPv4 clients in one /24, 10 IPv6 clients in one /48, each twice */
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < 100; i++) {
+			snprintf(a, sizeof a, "198.51.100.%d", i);
+			msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, wl, a);
+			pipeline_msg(p, &m);
+		}
+		for (int i = 0; i < 10; i++) {
+			snprintf(a, sizeof a, "2001:db8:1:%x::1", i);
+			msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, wl, a);
+			pipeline_msg(p, &m);
+		}
+	}
+	/* a second zone has no sketch slot (resolvers_zones = 1): counted */
+	wl = wire(w, "www.other.test", 1, 0x8400, 0, 0);
+	msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, wl, "203.0.113.1");
+	pipeline_msg(p, &m);
+	memset(&c, 0, sizeof c);
+	pipeline_counters(p, &c);
+	is(c.value[C_HLL_ZONES_UNTRACKED], 1, "a record of a zone beyond resolvers_zones: hll_zones_untracked");
+
+	/* pieces are valid until the next call: read each zone's at once */
+	size_t it = 0, n, calls = 0;
+	const struct dnsa_sketch_piece *pcs;
+	double na = 0, np = 0, za = 0, zp = 0;
+	uint8_t nfl = 0, zfl = 0, fl = 0;
+	while ((pcs = pipeline_sketches(p, &it, &n))) {
+		calls++;
+		if (n && !pcs[0].zone[0]) {
+			na = sketch_est(pcs, n, "", SK_ADDR, &nfl);
+			np = sketch_est(pcs, n, "", SK_PREFIX, &fl);
+		} else if (n) {
+			za = sketch_est(pcs, n, "example.test", SK_ADDR, &zfl);
+			zp = sketch_est(pcs, n, "example.test", SK_PREFIX, &fl);
+		}
+	}
+	is(calls, 2, "sketches of the node and of example.test (one call each)");
+	ok(na > 111 - 3 * 2 && na < 111 + 3 * 2, "node: ~111 distinct clients (%.1f)", na);
+	ok(nfl & SKF_SPARSE, "a sketch with few registers set travels sparse");
+	ok(!(nfl & SKF_SAMPLED), "the node's sketch (pipeline_msg) is not flagged sampled");
+	ok(np > 2.5 && np < 3.5, "node: 3 prefixes (the /24, the /48 and 203.0.113.0/24): %.2f", np);
+	ok(za > 104 && za < 116, "example.test: ~110 distinct clients (%.1f)", za);
+	ok(!(zfl & SKF_SAMPLED), "under mode all the zone's sketch is not flagged sampled");
+	ok(zp > 1.5 && zp < 2.5, "example.test: 2 prefixes (%.2f)", zp);
+	pipeline_sketches_clear(p);
+	it = 0;
+	ok(pipeline_sketches(p, &it, &n) == NULL, "after clear: no sketch until new messages");
+	pipeline_free(p);
+	(void)fd;
+}
+
 static void test_partial(struct sender *s, int fd)
 {
 	struct zones *z = zones_new();
@@ -463,6 +545,7 @@ int main(void)
 	pipeline_free(p);
 
 	test_partial(s, fd);
+	test_sketches(s, fd);
 	test_counter_kinds(s, fd);
 	test_capture_clock(s, fd);
 
