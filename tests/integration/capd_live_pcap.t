@@ -47,5 +47,10 @@ is "$(awk '$1=="records"{print $2}' "$O")" $((SENT + DONE)) "every message recor
 is "$(c msg_tcp)" "$(sumcol "$O" '$1=="R" && $5==2' 10)" "TCP messages counted = TCP records"
 ok $(( $(c msg_ipv6) > 0 && $(c msg_tcp) > 0 ? 0 : 1 )) "IPv6 ($(c msg_ipv6)) and TCP ($(c msg_tcp)) both seen"
 is "$(c pcap_drop)" 0 "no kernel drop reported at this rate"
-ok $(( $(c pcap_recv) >= SENT + DONE ? 0 : 1 )) "pcap_stats received $(c pcap_recv) packets"
+if [ "$(c ks_state)" = 1 ]; then
+	# the kernel filter skips lo's outgoing copies (as libpcap does later), so the socket gets each packet once
+	is "$(c pcap_recv)" "$(c ks_kept)" "pcap_stats received what the kernel filter kept ($(c ks_kept))"
+else
+	ok $(( $(c pcap_recv) >= SENT + DONE ? 0 : 1 )) "pcap_stats received $(c pcap_recv) packets"
+fi
 done_testing
