@@ -239,9 +239,9 @@ uint32_t ksample_adapt(struct ksample *k, uint64_t mono_us, uint64_t now_us, uin
 	if (k->adapt_mono && mono_us > k->adapt_mono) {
 		/* n = ceil(rate / target): at most target records a second */
 		double rate = (double)(seen - k->adapt_seen) * 1e6 / (double)(mono_us - k->adapt_mono);
-		n = target ? (uint64_t)(rate / target) + 1 : 1;
-		if (rate <= target)
-			n = 1;
+		n = target ? (uint64_t)(rate / target) : 1;
+		if (target && (double)n * target < rate)
+			n++;
 		if (n < min_n)
 			n = min_n;
 		if (max_n && n > max_n)

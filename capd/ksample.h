@@ -78,8 +78,8 @@ uint32_t ksample_n(const struct ksample *k);
 uint32_t ksample_weight(const struct ksample *k, uint64_t ts_us);
 
 /*
- * ksample_adapt: adaptive sampling in the kernel, called about once a second
- * (mono_us, monotonic): from the DNS packets the filter saw since the last
+ * ksample_adapt: adaptive sampling in the kernel, called every fraction of a
+ * second (mono_us, monotonic; capd: every 250 ms): from the DNS packets the filter saw since the last
  * call in the directions of dirmask (bit 0 queries, bit 1 responses), the n
  * that keeps about target of them per second, within [min_n, max_n]; set at
  * once (now_us as for ksample_set_n). Returns the n in force.

@@ -39,6 +39,7 @@ struct capd {
 	struct pcap_input *pcap;
 	struct ksample *ks;          /* the live capture samples in the kernel; NULL: in user space */
 	uint32_t ks_dirs;            /* adaptive in the kernel: bit 0 queries, bit 1 responses are sampled */
+	int ks_adaptive;             /* sampling.mode adaptive: capd sets the kernel's n */
 	struct srvstats *srv;        /* the nameserver's own statistics; NULL: not configured */
 	struct fs_stats file_fs;     /* -r on a dnstap file */
 	uint64_t frames;             /* frames read from the file (for its ticks) */
@@ -367,6 +368,7 @@ static void open_inputs(struct capd *d)
 		uint32_t mask = 0;
 		sampler_type_mask(c->sampling_types, &mask);
 		d->ks_dirs = (mask >> MT_AUTH_QUERY & 1) | (mask >> MT_AUTH_RESPONSE & 1) << 1;
+		d->ks_adaptive = strcmp(c->sampling_mode, "adaptive") == 0;
 		if ((err = evloop_add(d->ev, pcap_input_fd(d->pcap), EPOLLIN, on_pcap_ready, d)) != E_OK)
 			fatalx("pcap: %s", dnsa_strerror(err));
 	}
@@ -379,7 +381,7 @@ static void run_live(struct capd *d)
 {
 	struct dnsa_counters cnt;
 	uint64_t interval = (uint64_t)d->conf.counters_interval * 1000000u;
-	uint64_t next_counters = clock_us(CLOCK_MONOTONIC) + interval, next_log = 0;
+	uint64_t next_counters = clock_us(CLOCK_MONOTONIC) + interval, next_log = 0, next_adapt = 0;
 	static struct log_rl srv_rl = LOG_RL_INIT(30, 600);
 	while (!want_stop) {
 		int n = evloop_run_once(d->ev, 100);
@@ -390,10 +392,13 @@ static void run_live(struct capd *d)
 		if (d->pcap)
 			pcap_input_tick(d->pcap, clock_us(CLOCK_REALTIME));
 		dnstap_input_tick(d->dnstap, mono);
+		/* adaptive in the kernel: the rate of the last quarter second, so n follows a change within one */
+		if (d->ks && d->ks_adaptive && mono >= next_adapt) {
+			ksample_adapt(d->ks, mono, clock_us(CLOCK_REALTIME), (uint32_t)d->conf.sampling_target,
+			    (uint32_t)d->conf.sampling_min_n, (uint32_t)d->conf.sampling_max_n, d->ks_dirs);
+			next_adapt = mono + 250000;
+		}
 		if (mono >= next_log) {
-			if (d->ks && strcmp(d->conf.sampling_mode, "adaptive") == 0)
-				ksample_adapt(d->ks, mono, clock_us(CLOCK_REALTIME), (uint32_t)d->conf.sampling_target,
-				    (uint32_t)d->conf.sampling_min_n, (uint32_t)d->conf.sampling_max_n, d->ks_dirs);
 			log_input_problems(d);
 			log_send_problems(d);
 			next_log = mono + 1000000;
