@@ -33,8 +33,22 @@
 
 /* capd writes the settings before load and the threshold at run time (mmap); only ks in .data */
 volatile struct ks_conf_data ks = { .threshold = KS_ALL, .netoff = 14, .nports = 1, .ports = { 53 } };
-/* the counts, read by capd (KS_C_* indexes); only ks_count in .bss */
-__u64 ks_count[KS_NCOUNT] = { 0 };
+/* the counts, read by capd through its mmap (KS_C_* indexes). A map, not a global array: an index
+ * computed at run time into a global is pointer arithmetic, refused without CAP_PERFMON */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KS_NCOUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} ks_counts SEC(".maps");
+
+static __always_inline void count(__u32 i)
+{
+	__u64 *v = bpf_map_lookup_elem(&ks_counts, &i);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
 
 static __always_inline __u64 mix(__u64 h, __u64 v)
 {
@@ -44,8 +58,14 @@ static __always_inline __u64 mix(__u64 h, __u64 v)
 	return h;
 }
 
+/*
+ * Loops are unrolled: a loop's pointer stepping past the end of the map
+ * value, even unused, is refused to a loader with CAP_BPF but without
+ * CAP_PERFMON (capd asks for the one capability only).
+ */
 static __always_inline int is_dns_port(__u32 port)
 {
+#pragma unroll
 	for (__u32 i = 0; i < KS_MAX_PORTS; i++)
 		if (i < ks.nports && ks.ports[i] == port)
 			return 1;
@@ -54,14 +74,14 @@ static __always_inline int is_dns_port(__u32 port)
 
 static __always_inline int is_server(__u32 fam, const __u32 *a)
 {
+	int found = 0;
+#pragma unroll
 	for (__u32 i = 0; i < KS_MAX_SERVERS; i++) {
-		if (i >= ks.nservers)
-			break;
-		if (ks.servers[i].family == fam && ks.servers[i].a[0] == a[0] &&
+		if (i < ks.nservers && ks.servers[i].family == fam && ks.servers[i].a[0] == a[0] &&
 		    (fam == 4 || (ks.servers[i].a[1] == a[1] && ks.servers[i].a[2] == a[2] && ks.servers[i].a[3] == a[3])))
-			return 1;
+			found = 1;
 	}
-	return 0;
+	return found;
 }
 
 SEC("socket")
@@ -78,7 +98,7 @@ int ksample(struct __sk_buff *skb)
 			return 0;
 		l4 = off + (__u32)(b[0] & 15) * 4;
 		if ((b[6] & 0x3f) || b[7]) {        /* MF or an offset: a fragment */
-			__sync_fetch_and_add(&ks_count[KS_C_FRAG], 1);
+			count(KS_C_FRAG);
 			return skb->len;
 		}
 		fam = 4;
@@ -90,7 +110,7 @@ int ksample(struct __sk_buff *skb)
 			return 0;
 		l4 = off + 40;
 		if (b[6] == 44) {
-			__sync_fetch_and_add(&ks_count[KS_C_FRAG], 1);
+			count(KS_C_FRAG);
 			return skb->len;
 		}
 		fam = 6;
@@ -145,12 +165,12 @@ int ksample(struct __sk_buff *skb)
 	h ^= h >> 32;
 	__u32 idx = (q ? KS_Q : KS_R) * 4 + (tcp ? 2 : 0) + (fam == 6 ? 1 : 0);
 	if ((h & 0xffffffffULL) < ks.threshold) {
-		__sync_fetch_and_add(&ks_count[KS_C_KEPT + (idx & 7)], 1);
+		count(KS_C_KEPT + (idx & 7));
 		return skb->len;
 	}
-	__sync_fetch_and_add(&ks_count[KS_C_DROP + (idx & 7)], 1);
+	count(KS_C_DROP + (idx & 7));
 	if (syn && !(b[13] & 0x10))
-		__sync_fetch_and_add(&ks_count[KS_C_FLOWS_DROPPED], 1);
+		count(KS_C_FLOWS_DROPPED);
 	return 0;
 }
 

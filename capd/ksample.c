@@ -33,7 +33,7 @@ extern const char ksample_obj_start[], ksample_obj_end[];
 struct ksample {
 	struct bpf_object *obj;
 	volatile struct ks_conf_data *conf;  /* the program's .data, mmapped */
-	volatile uint64_t *count;            /* the program's .bss: ks_count[KS_NCOUNT] */
+	volatile uint64_t *count;            /* the program's array ks_counts: KS_NCOUNT values of 8 bytes */
 	size_t conf_len, count_len;          /* their mappings' lengths */
 	uint32_t n, n_prev;                  /* n in force, and before change_us */
 	uint64_t change_us;                  /* capture time of the last change of n */
@@ -87,9 +87,10 @@ static volatile void *map_mmap(struct bpf_object *obj, const char *suffix, size_
 	struct bpf_map *m = map_find(obj, suffix);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	void *p;
-	if (!m || bpf_map__value_size(m) < want || bpf_map__fd(m) < 0)
+	size_t size = m ? (size_t)bpf_map__value_size(m) * bpf_map__max_entries(m) : 0;
+	if (!m || size < want || bpf_map__fd(m) < 0)
 		return NULL;
-	*len = (bpf_map__value_size(m) + page - 1) / page * page;
+	*len = (size + page - 1) / page * page;
 	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -136,7 +137,7 @@ int ksample_attach(const struct ksample_conf *c, int fd, struct ksample **out, c
 	}
 	/* before load the same call gives the initial values, which become the map's content */
 	d = map_mem(k->obj, ".data", sizeof *d);
-	if (!d || !map_mem(k->obj, ".bss", KS_NCOUNT * sizeof(uint64_t)))
+	if (!d || !map_find(k->obj, "ks_counts"))
 		return fail(k, E_INVAL, why, whylen, "the embedded object has no settings", EINVAL);
 	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
 		return fail(k, -errno, why, whylen, "getrandom", errno);
@@ -163,7 +164,7 @@ int ksample_attach(const struct ksample_conf *c, int fd, struct ksample **out, c
 	}
 	/* after load: the same call gives the mmapped map (libbpf maps .data and .bss) */
 	k->conf = map_mmap(k->obj, ".data", sizeof *d, &k->conf_len);
-	k->count = map_mmap(k->obj, ".bss", KS_NCOUNT * sizeof(uint64_t), &k->count_len);
+	k->count = map_mmap(k->obj, "ks_counts", KS_NCOUNT * sizeof(uint64_t), &k->count_len);
 	prog = bpf_object__find_program_by_name(k->obj, "ksample");
 	if (!k->conf || !k->count || !prog || (pfd = bpf_program__fd(prog)) < 0)
 		return fail(k, E_INVAL, why, whylen, "the loaded object has no program or maps", EINVAL);
