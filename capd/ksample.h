@@ -12,7 +12,8 @@
  * on the capture socket: it passes what the default capture filter passes
  * (DNS ports, server addresses, fragments, DoT/DoH SYNs) and of the DNS
  * packets only those its keyed hash samples at 1/n: TCP by connection, UDP
- * by exchange (docs/sampling.md says why the weights stay unbiased). Every
+ * by exchange (docs/deployment.md, "Sampling in the kernel", says why the
+ * weights stay unbiased and what connection sampling does to the variance). Every
  * DNS packet it drops is counted, exactly, in the kernel.
  *
  * Loading needs CAP_BPF (with unprivileged BPF disabled, the default) and
