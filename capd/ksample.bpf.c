@@ -32,7 +32,7 @@
 #include "capd/ksample_abi.h"
 
 /* capd writes the settings before load and the threshold at run time (mmap); only ks in .data */
-volatile struct ks_conf_data ks = { .threshold = KS_ALL, .netoff = 14, .nports = 1, .ports = { 53 } };
+volatile struct ks_conf_data ks = { .threshold = KS_ALL, .netoff = 14, .nports = 1, .ports = { 53 }, .snaplen = 65535 };
 /* the counts, read by capd through its mmap (KS_C_* indexes). A map, not a global array: an index
  * computed at run time into a global is pointer arithmetic, refused without CAP_PERFMON */
 struct {
@@ -48,6 +48,12 @@ static __always_inline void count(__u32 i)
 	__u64 *v = bpf_map_lookup_elem(&ks_counts, &i);
 	if (v)
 		__sync_fetch_and_add(v, 1);
+}
+
+/* what a kept packet returns: the bytes to copy, as libpcap's own filter would (its snap length) */
+static __always_inline __u32 keep(struct __sk_buff *skb)
+{
+	return skb->len < ks.snaplen ? skb->len : ks.snaplen;
 }
 
 static __always_inline __u64 mix(__u64 h, __u64 v)
@@ -99,7 +105,7 @@ int ksample(struct __sk_buff *skb)
 		l4 = off + (__u32)(b[0] & 15) * 4;
 		if ((b[6] & 0x3f) || b[7]) {        /* MF or an offset: a fragment */
 			count(KS_C_FRAG);
-			return skb->len;
+			return keep(skb);
 		}
 		fam = 4;
 		proto = b[9];
@@ -111,7 +117,7 @@ int ksample(struct __sk_buff *skb)
 		l4 = off + 40;
 		if (b[6] == 44) {
 			count(KS_C_FRAG);
-			return skb->len;
+			return keep(skb);
 		}
 		fam = 6;
 		proto = b[6];
@@ -131,7 +137,7 @@ int ksample(struct __sk_buff *skb)
 	if (!ps && !pd) {
 		if (syn && ((ks.dot_port && (dport == ks.dot_port || sport == ks.dot_port)) ||
 			    (ks.doh_port && (dport == ks.doh_port || sport == ks.doh_port))))
-			return skb->len;
+			return keep(skb);
 		return 0;
 	}
 	int q, sd = 0, ss = 0;  /* q: the packet goes client -> server */
@@ -166,7 +172,7 @@ int ksample(struct __sk_buff *skb)
 	__u32 idx = (q ? KS_Q : KS_R) * 4 + (tcp ? 2 : 0) + (fam == 6 ? 1 : 0);
 	if ((h & 0xffffffffULL) < ks.threshold) {
 		count(KS_C_KEPT + (idx & 7));
-		return skb->len;
+		return keep(skb);
 	}
 	count(KS_C_DROP + (idx & 7));
 	if (syn && !(b[13] & 0x10))

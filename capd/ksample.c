@@ -153,6 +153,7 @@ int ksample_attach(const struct ksample_conf *c, int fd, struct ksample **out, c
 		d->ports[i] = i < c->nports ? c->ports[i] : 0;
 	d->dot_port = c->dot_port > 0 ? (unsigned)c->dot_port : 0;
 	d->doh_port = c->doh_port > 0 ? (unsigned)c->doh_port : 0;
+	d->snaplen = c->snaplen ? c->snaplen : 65535;
 	d->nservers = (unsigned)c->nservers;
 	for (size_t i = 0; i < c->nservers; i++) {
 		d->servers[i].family = c->servers[i].family;

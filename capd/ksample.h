@@ -37,6 +37,7 @@ struct ksample_conf {
 	} servers[KSAMPLE_MAX_SERVERS];
 	size_t nservers;         /* 0: ports alone say which side is the server */
 	uint32_t n;              /* initial n (>= 1) */
+	uint32_t snaplen;        /* bytes copied of a packet kept; 0 = 65535 */
 	int refuse;              /* tests: act as if the kernel refused the program */
 };
 

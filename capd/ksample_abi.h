@@ -34,6 +34,7 @@ struct ks_conf_data {
 	unsigned int doh_port;
 	unsigned int nservers;
 	struct ks_server servers[KS_MAX_SERVERS];
+	unsigned int snaplen;          /* bytes copied of a packet kept (the capture's snap length) */
 };
 
 #endif

@@ -149,6 +149,7 @@ static int open_ksample(struct pcap_input *p, const struct pcap_input_conf *c)
 		kc.nservers++;
 	}
 	kc.n = c->kernel_n ? c->kernel_n : 1;
+	kc.snaplen = (uint32_t)pcap_snapshot(p->pc);
 	kc.refuse = c->kernel_refuse;
 	rc = ksample_attach(&kc, pcap_fileno(p->pc), &p->ks, p->ks_why, sizeof p->ks_why);
 	if (rc == E_OK) {

@@ -119,4 +119,16 @@ is "$(c ks_state)" 0 "counters: kernel sampling not in use"
 is "$(c msg_auth_query):$(c msg_auth_response)" "$S:$D" "user-space path: every message counted exactly"
 is "$(c ks_drop_q_udp_v4)" "" "no kernel drop counters without the filter"
 ok $(( $(awk '$1=="records"{print $2}' "$O") < S ? 0 : 1 )) "sampled in capd at random:4 ($(awk '$1=="records"{print $2}' "$O") records)"
+
+# ---- 5. kernel_sampling = on: no filter, no start; and what it cannot do is refused by -n ----
+capd_conf "$T/on.conf" "[sampling]" "mode = random:4" "[dnstap]" "socket =" \
+	"[pcap]" "interface = lo" "port = $KNOT_PORT" "kernel_sampling = on" "[privileges]" "allow_root = yes"
+DNSA_TEST_REFUSE_BPF=1 timeout 10 "$CAPD" -f -c "$T/on.conf" > "$T/on.log" 2>&1
+rc=$?
+ok $(( rc != 0 && rc != 124 ? 0 : 1 )) "kernel_sampling = on and the load refused: capd does not start (exit $rc)"
+grep -q 'kernel sampling: load refused' "$T/on.log"; ok $? "and says why"
+sed -i 's/^mode = random:4/mode = nth:4/' "$T/on.conf"
+out=$("$CAPD" -n -c "$T/on.conf" 2>&1)
+case $out in *pcap.kernel_sampling*"every n-th"*) ok 0 "capd -n: kernel_sampling = on refuses nth:N";;
+	*) ok 1 "capd -n: kernel_sampling = on refuses nth:N ($out)";; esac
 done_testing
