@@ -49,7 +49,9 @@ ok $(( $(c msg_ipv6) > 0 && $(c msg_tcp) > 0 ? 0 : 1 )) "IPv6 ($(c msg_ipv6)) an
 is "$(c pcap_drop)" 0 "no kernel drop reported at this rate"
 if [ "$(c ks_state)" = 1 ]; then
 	# the kernel filter skips lo's outgoing copies (as libpcap does later), so the socket gets each packet once
-	is "$(c pcap_recv)" "$(c ks_kept)" "pcap_stats received what the kernel filter kept ($(c ks_kept))"
+	# (read one after the other at the last snapshot: a late segment may fall between the two)
+	k=$(c ks_kept); r=$(c pcap_recv)
+	ok $(( k > 0 && r <= k && k - r <= k / 100 ? 0 : 1 )) "pcap_stats received ($r) what the kernel filter kept ($k)"
 else
 	ok $(( $(c pcap_recv) >= SENT + DONE ? 0 : 1 )) "pcap_stats received $(c pcap_recv) packets"
 fi
