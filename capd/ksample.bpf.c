@@ -1,20 +1,21 @@
 /* capd/ksample.bpf.c: socket filter on capd's capture socket: DNS packets sampled 1/n before the copy, every drop counted. */
 /*
  * Built with clang -target bpf -O2 and embedded in capd (capd/ksample.c).
- * Everything capd sets or reads lives in .data/.bss, which libbpf maps into
- * capd's memory (BPF_F_MMAPABLE): n changes and counters are read without a
- * bpf() call, so they keep working after capd has dropped CAP_BPF (Linux
+ * Everything capd sets or reads lives in two mmapable arrays (BPF_F_MMAPABLE:
+ * .data for the settings, ks_counts for the counts) that capd maps into its
+ * memory once loaded: n changes and counters are read without a bpf() call, so they keep working after capd has dropped CAP_BPF (Linux
  * before 6.5 refuses every bpf() command to an unprivileged caller when
  * unprivileged BPF is disabled, Debian's default).
  *
  * Per packet the program sees the frame as the packet socket would copy it
  * (netoff bytes of link header, then IP), and returns 0 (not copied) or the
- * whole length:
+ * bytes to copy (the packet, at most the snap length):
  *   - outgoing packets on loopback: 0, uncounted (lo shows every packet twice;
  *     libpcap drops the outgoing copy in user space too);
  *   - IP fragments (offset or MF set, IPv6 fragment header): kept, unsampled
  *     (capd reassembles; the other fragments carry no ports);
- *   - TCP SYNs on the DoT/DoH ports: kept (capd counts those connections);
+ *   - TCP SYNs on the DoT/DoH ports: kept (capd counts those connections; the
+ *     rest of those connections, which capd cannot read, is no longer copied);
  *   - UDP or TCP to or from a DNS port (and a configured server address):
  *     sampled and counted by direction, transport and IP version;
  *   - anything else: 0, uncounted (what the default pcap filter rejects).
