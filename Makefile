@@ -21,7 +21,7 @@ endif
 # pkg-config packages per program library; a program links those of the libraries it
 # links, a test or tool also those whose headers it includes itself (src_pkgs below)
 PKGS_common := libcbor libsodium
-PKGS_capd   := $(PKGS_common) libpcap libfstrm libmaxminddb jansson
+PKGS_capd   := $(PKGS_common) libpcap libfstrm libmaxminddb jansson libbpf
 PKGS_aggd   := $(PKGS_common) sqlite3
 PKGS_rollup := $(PKGS_common) sqlite3 libmariadb
 PKGS_api    := $(PKGS_common) libmariadb libmicrohttpd jansson
@@ -59,7 +59,7 @@ SYS_LIBS := -lm -lpthread
 
 # one static library per program folder (everything but main.c)
 COMMON_SRC := $(wildcard common/*.c)
-CAPD_SRC   := $(filter-out capd/main.c,$(wildcard capd/*.c))
+CAPD_SRC   := $(filter-out capd/main.c capd/%.bpf.c,$(wildcard capd/*.c))
 AGGD_SRC   := $(filter-out aggd/main.c,$(wildcard aggd/*.c))
 ROLLUP_SRC := $(filter-out rollup/main.c,$(wildcard rollup/*.c))
 API_SRC    := $(filter-out api/main.c,$(wildcard api/*.c))
@@ -106,6 +106,14 @@ all: $(LIB_COMMON) $(PROGS) $(TOOLS) $(UNITS)
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(call pkg,--cflags,$(call obj_pkgs,$<)) -c $< -o $@
+
+# the kernel socket filter of live capture: BPF bytecode, embedded in capd by ksample.c (.incbin)
+BPF_CLANG ?= clang
+$(B)/capd/ksample.bpf.o: capd/ksample.bpf.c capd/ksample_abi.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) -target bpf -O2 -g -Wall -Werror -I. -I/usr/include/$(shell $(CC) -dumpmachine) -c $< -o $@
+$(B)/capd/ksample.o: $(B)/capd/ksample.bpf.o
+$(B)/capd/ksample.o: CFLAGS_ALL += -DKSAMPLE_OBJ='"$(B)/capd/ksample.bpf.o"'
 
 $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 $(LIB_CAPD):   $(call obj,$(CAPD_SRC))

@@ -146,6 +146,7 @@ static int chk_zone(const void *conf, const void *v, unsigned flags, char *why, 
 
 static const char *const unlisted_choices[] = { "count", "record", NULL };
 /* in the order of enum srvstats_kind */
+static const char *const ks_choices[] = { "auto", "on", "off", NULL };
 static const char *const srv_kind_choices[] = { "none", "knot", "nsd", "bind", "unbound", NULL };
 
 const struct conf_opt capd_conf_table[] = {
@@ -228,6 +229,9 @@ const struct conf_opt capd_conf_table[] = {
 	INT("pcap.pair_slots", pcap_pair_slots, 4, 1 << 24, "16384",
 	    "UDP queries waiting for their response at once (32 bytes each; a full bucket evicts, pair_evicted)"),
 	INT("pcap.pair_timeout", pcap_pair_timeout, 1, 60, "5", "seconds a UDP query waits for its response"),
+	{ "pcap.kernel_sampling", CT_ENUM, 0, 0, "auto", OFF(pcap_ksample), 0, ks_choices,
+	    "live capture samples in the kernel (eBPF socket filter, needs CAP_BPF): auto (if it loads) | on (or refuse to"
+	    " start) | off; not with pcap.filter or sampling.mode nth:N", NULL },
 
 	STRC("privileges.user", user, "", "user to switch to after opening sockets and files; empty: stay", conf_check_user),
 	STRC("privileges.group", group, "", "group to switch to (default: the user's primary group)", conf_check_group),
@@ -275,6 +279,10 @@ int capd_conf_load(struct capd_conf *c, const char *path, unsigned flags, conf_e
 			c->n_tcp_allow++; /* a bad one was reported by its check */
 	if (c->group[0] && !c->user[0])
 		conf_bad(&x, "privileges.group", NULL, "needs privileges.user");
+	if (c->pcap_ksample == CAPD_KS_ON && c->pcap_filter[0])
+		conf_bad(&x, "pcap.kernel_sampling", NULL, "on: the kernel filter replaces pcap.filter (leave it empty)");
+	if (c->pcap_ksample == CAPD_KS_ON && strncmp(c->sampling_mode, "nth", 3) == 0)
+		conf_bad(&x, "pcap.kernel_sampling", NULL, "on: the kernel samples at random, not every n-th (sampling.mode)");
 	if ((flags & CONF_ENV) && (geteuid() == 0 || getuid() == 0) && !c->user[0] && !c->allow_root)
 		conf_bad(&x, "privileges.user", NULL,
 		    "not set, and capd is running as root: refusing to run as root (set privileges.user, or"
@@ -424,6 +432,14 @@ void capd_conf_pcap(const struct capd_conf *c, struct pcap_input_conf *pc)
 	pc->pair_off = !c->pcap_pair;
 	pc->pair.slots = (uint32_t)c->pcap_pair_slots;
 	pc->pair.timeout_ms = (uint32_t)c->pcap_pair_timeout * 1000u;
+	/* nth is deterministic and pcap.filter is the operator's own: both stay in user space */
+	pc->kernel_sampling = c->pcap_ksample == CAPD_KS_OFF || c->pcap_filter[0] ||
+	    strncmp(c->sampling_mode, "nth", 3) == 0 ? 0 : c->pcap_ksample == CAPD_KS_ON ? 2 : 1;
+	{
+		struct sampler_conf sc = { 0 };
+		sampler_parse_mode(c->sampling_mode, &sc);
+		pc->kernel_n = sc.mode == SAMPLER_RANDOM ? sc.n : sc.mode == SAMPLER_ADAPTIVE ? (uint32_t)c->sampling_min_n : 1;
+	}
 	/* every address passed its check at load */
 	for (size_t i = 0; i < c->pcap_server.n && pc->nservers < PCAP_INPUT_MAX_SERVERS; i++) {
 		struct pcap_input_addr *a = &pc->servers[pc->nservers];

@@ -17,6 +17,9 @@
 struct zones;
 
 /* Every field is set by the table in capd_conf.c (see conf/capd.conf for the documented example). */
+/* pcap.kernel_sampling */
+enum capd_ks { CAPD_KS_AUTO = 0, CAPD_KS_ON = 1, CAPD_KS_OFF = 2 };
+
 struct capd_conf {
 	/* top level */
 	char node_key[256];          /* key file: "NODE HEX" */
@@ -79,6 +82,7 @@ struct capd_conf {
 	int64_t pcap_pair_slots;
 	int64_t pcap_pair_timeout;   /* seconds */
 	int64_t pcap_tcp_ooo_slots;
+	int pcap_ksample;               /* enum capd_ks: kernel sampling auto | on | off */
 	/* [privileges] */
 	char user[64];
 	char group[64];

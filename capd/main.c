@@ -16,6 +16,7 @@
 #include "capd/dnstap_input.h"
 #include "capd/evloop.h"
 #include "capd/geo.h"
+#include "capd/ksample.h"
 #include "capd/metrics.h"
 #include "capd/pcap_input.h"
 #include "capd/pipeline.h"
@@ -37,6 +38,9 @@ struct capd {
 	struct evloop *ev;
 	struct dnstap_input *dnstap;
 	struct pcap_input *pcap;
+	struct ksample *ks;          /* the live capture samples in the kernel; NULL: in user space */
+	uint32_t ks_dirs;            /* adaptive in the kernel: bit 0 queries, bit 1 responses are sampled */
+	int ks_adaptive;             /* sampling.mode adaptive: capd sets the kernel's n */
 	struct srvstats *srv;        /* the nameserver's own statistics; NULL: not configured */
 	char node[ENV_NAME_MAX + 1]; /* this node's name (metrics label) */
 	struct fs_stats file_fs;     /* -r on a dnstap file */
@@ -79,7 +83,11 @@ static void on_file_frame(void *arg, const uint8_t *frame, size_t len)
 static void on_pcap_msg(const struct capd_msg *m, void *arg)
 {
 	struct capd *d = arg;
-	pipeline_msg(d->pipe, m);
+	if (d->ks)
+		pipeline_msg_presampled(d->pipe, m, ksample_weight(d->ks, m->has_response_time ? m->response_time_us :
+		    m->query_time_us));
+	else
+		pipeline_msg(d->pipe, m);
 }
 
 static void on_pcap_ready(struct evloop *ev, int fd, uint32_t events, void *arg)
@@ -98,6 +106,8 @@ static void collect(struct capd *d, struct dnsa_counters *c)
 	dnstap_input_counters(d->dnstap, c);
 	capfile_counters(&d->file_fs, c);
 	pcap_input_counters(d->pcap, c);
+	if (d->ks)
+		counters_set(c, C_SAMPLE_N, ksample_n(d->ks));
 	srvstats_counters(d->srv, c);
 }
 
@@ -357,8 +367,20 @@ static void open_inputs(struct capd *d)
 		char errbuf[512];
 		capd_conf_pcap(c, &pc);
 		pc.interface = c->pcap_interface;
+		pc.kernel_refuse = getenv("DNSA_TEST_REFUSE_BPF") != NULL; /* tests of the fallback */
 		if (!(d->pcap = pcap_input_new(&pc, on_pcap_msg, d, errbuf, sizeof errbuf)))
 			fatalx("pcap %s: %s", c->pcap_interface, errbuf);
+		d->ks = pcap_input_ksample(d->pcap);
+		if (d->ks)
+			log_info("pcap %s: sampling in the kernel (eBPF socket filter, n = %u)", c->pcap_interface,
+			    ksample_n(d->ks));
+		else if (pc.kernel_sampling)
+			log_warnx("pcap %s: no kernel sampling (%s): every packet is copied, sampled in capd",
+			    c->pcap_interface, pcap_input_ksample_why(d->pcap));
+		uint32_t mask = 0;
+		sampler_type_mask(c->sampling_types, &mask);
+		d->ks_dirs = (mask >> MT_AUTH_QUERY & 1) | (mask >> MT_AUTH_RESPONSE & 1) << 1;
+		d->ks_adaptive = strcmp(c->sampling_mode, "adaptive") == 0;
 		if ((err = evloop_add(d->ev, pcap_input_fd(d->pcap), EPOLLIN, on_pcap_ready, d)) != E_OK)
 			fatalx("pcap: %s", dnsa_strerror(err));
 	}
@@ -371,7 +393,7 @@ static void run_live(struct capd *d)
 {
 	struct dnsa_counters cnt;
 	uint64_t interval = (uint64_t)d->conf.counters_interval * 1000000u;
-	uint64_t next_counters = clock_us(CLOCK_MONOTONIC) + interval, next_log = 0;
+	uint64_t next_counters = clock_us(CLOCK_MONOTONIC) + interval, next_log = 0, next_adapt = 0;
 	static struct log_rl srv_rl = LOG_RL_INIT(30, 600);
 	while (!want_stop) {
 		int n = evloop_run_once(d->ev, 100);
@@ -382,6 +404,12 @@ static void run_live(struct capd *d)
 		if (d->pcap)
 			pcap_input_tick(d->pcap, clock_us(CLOCK_REALTIME));
 		dnstap_input_tick(d->dnstap, mono);
+		/* adaptive in the kernel: the rate of the last quarter second, so n follows a change within one */
+		if (d->ks && d->ks_adaptive && mono >= next_adapt) {
+			ksample_adapt(d->ks, mono, clock_us(CLOCK_REALTIME), (uint32_t)d->conf.sampling_target,
+			    (uint32_t)d->conf.sampling_min_n, (uint32_t)d->conf.sampling_max_n, d->ks_dirs);
+			next_adapt = mono + 250000;
+		}
 		if (mono >= next_log) {
 			log_input_problems(d);
 			log_send_problems(d);

@@ -2,11 +2,14 @@
 #include "capd/pcap_input.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "capd/ksample.h"
 #include "common/errors.h"
 #include "common/record.h"
 
@@ -26,6 +29,8 @@ struct pcap_input {
 	uint64_t last_tick_us;  /* packet time of the last expiry pass */
 	uint32_t raw_stat[3];   /* last pcap_stats values: 32-bit, they wrap; we accumulate deltas */
 	struct pcap_input_stats st;
+	struct ksample *ks;     /* kernel sampling filter on the live socket, or NULL */
+	char ks_why[200]; /* why there is none although asked for */
 	char err[PCAP_ERRBUF_SIZE];
 };
 
@@ -115,6 +120,49 @@ static int open_live(struct pcap_input *p, const struct pcap_input_conf *c)
 	return 0;
 }
 
+/*
+ * The kernel sampling filter replaces libpcap's on the socket (SO_ATTACH_BPF
+ * takes the place of SO_ATTACH_FILTER), so it is attached after
+ * pcap_setfilter, never before, and does the default filter's job itself.
+ * Packets already in the ring passed libpcap's filter unsampled: ksample
+ * weighs them 1 (capture time before the attach).
+ */
+static int open_ksample(struct pcap_input *p, const struct pcap_input_conf *c)
+{
+	struct ksample_conf kc;
+	int rc;
+	memset(&kc, 0, sizeof kc);
+	switch (p->dlt) {
+	case DLT_EN10MB: kc.netoff = 14; break;
+	case DLT_LINUX_SLL: case DLT_LINUX_SLL2: case DLT_RAW: kc.netoff = 0; break;
+	default:
+		snprintf(p->ks_why, sizeof p->ks_why, "link type %d not supported by the kernel filter", p->dlt);
+		return -1;
+	}
+	kc.lo_ifindex = if_nametoindex("lo");
+	for (size_t i = 0; i < p->nports && i < KSAMPLE_MAX_PORTS; i++)
+		kc.ports[kc.nports++] = p->conf.dns_ports[i];
+	kc.dot_port = p->conf.dot_port;
+	kc.doh_port = p->conf.doh_port;
+	for (size_t i = 0; i < p->conf.nservers && i < KSAMPLE_MAX_SERVERS; i++) {
+		kc.servers[i].family = p->conf.servers[i].family;
+		memcpy(kc.servers[i].addr, p->conf.servers[i].addr, 16);
+		kc.nservers++;
+	}
+	kc.n = c->kernel_n ? c->kernel_n : 1;
+	kc.snaplen = (uint32_t)pcap_snapshot(p->pc);
+	kc.refuse = c->kernel_refuse;
+	rc = ksample_attach(&kc, pcap_fileno(p->pc), &p->ks, p->ks_why, sizeof p->ks_why);
+	if (rc == E_OK) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		/* n_prev = 1 before now: what the ring holds was not sampled */
+		ksample_set_n(p->ks, 1, 0);
+		ksample_set_n(p->ks, kc.n, (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
+	}
+	return rc == E_OK ? 0 : -1;
+}
+
 static int set_filter(struct pcap_input *p, const char *filter)
 {
 	struct bpf_program prog;
@@ -188,6 +236,11 @@ struct pcap_input *pcap_input_new(const struct pcap_input_conf *conf, pcap_input
 		}
 		if (set_filter(p, filt) < 0)
 			goto fail;
+		p->dlt = pcap_datalink(p->pc);
+		if (conf->kernel_sampling && !conf->filter && open_ksample(p, conf) < 0 && conf->kernel_sampling == 2) {
+			snprintf(p->err, sizeof(p->err), "kernel sampling: %s", p->ks_why);
+			goto fail;
+		}
 	} else if (conf->file) {
 		p->pc = pcap_open_offline_with_tstamp_precision(conf->file, PCAP_TSTAMP_PRECISION_MICRO, p->err);
 		if (!p->pc)
@@ -211,10 +264,21 @@ void pcap_input_free(struct pcap_input *p)
 		return;
 	if (p->pc)
 		pcap_close(p->pc);
+	ksample_free(p->ks);  /* after the socket: closing it detached the filter */
 	ipfrag_free(p->frag);
 	tcpreasm_free(p->tcp);
 	udppair_free(p->pair);
 	free(p);
+}
+
+struct ksample *pcap_input_ksample(const struct pcap_input *p)
+{
+	return p ? p->ks : NULL;
+}
+
+const char *pcap_input_ksample_why(const struct pcap_input *p)
+{
+	return p && !p->ks ? p->ks_why : "";
 }
 
 int pcap_input_fd(const struct pcap_input *p)
@@ -571,4 +635,6 @@ void pcap_input_counters(struct pcap_input *p, struct dnsa_counters *c)
 		counters_set(c, C_PAIR_MISSES, ps.pair.misses);
 		counters_set(c, C_PAIR_EVICTED, ps.pair.evicted);
 	}
+	if (p->live)
+		ksample_counters(p->ks, c);
 }

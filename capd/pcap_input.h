@@ -78,6 +78,9 @@ struct pcap_input_conf {
 	struct tcpreasm_conf tcp;  /* TCP reassembly limits (zero = defaults) */
 	struct udppair_conf pair;  /* UDP query/response pairing table (zero = defaults, udppair.h) */
 	int pair_off;              /* no UDP pairing: responses carry no latency (capd: pcap.pair, off by default for its cost) */
+	int kernel_sampling;       /* live, default filter: 0 off, 1 if the eBPF filter loads, 2 it must (capd/ksample.h) */
+	uint32_t kernel_n;         /* the kernel filter's first n (1: every packet, counted) */
+	int kernel_refuse;         /* tests: act as if the kernel refused the filter */
 };
 
 /* message counter indexes: msg[PI_Q/PI_R][PI_UDP/PI_TCP][PI_V4/PI_V6] */
@@ -105,6 +108,7 @@ struct pcap_input_stats {
 typedef void (*pcap_input_fn)(const struct capd_msg *m, void *arg);
 
 struct pcap_input;
+struct ksample;
 
 /*
  * pcap_input_new: open the live interface or the file (exactly one of
@@ -125,6 +129,15 @@ void pcap_input_free(struct pcap_input *p);
  * or E_SPACE if len is too small.
  */
 int pcap_input_default_filter(const struct pcap_input_conf *conf, char *buf, size_t len);
+
+/*
+ * pcap_input_ksample: the kernel sampling filter on a live capture (the
+ * caller may set its n; the handle stays owned by p), or NULL when packets
+ * are not sampled in the kernel. pcap_input_ksample_why: why not ("" if it
+ * is in use or was not asked for).
+ */
+struct ksample *pcap_input_ksample(const struct pcap_input *p);
+const char *pcap_input_ksample_why(const struct pcap_input *p);
 
 /* pcap_input_fd: the pollable descriptor of a live capture; -1 for files. */
 int pcap_input_fd(const struct pcap_input *p);

@@ -293,6 +293,17 @@ void pipeline_msg(struct pipeline *p, const struct capd_msg *m)
 		pipeline_record(p, m, w);
 }
 
+void pipeline_msg_presampled(struct pipeline *p, const struct capd_msg *m, uint32_t w)
+{
+	count(p->ctr, m->type, m->transport, m->family);
+	if (m->type >= 32 || !(p->c.sampler.type_mask >> m->type & 1)) {
+		p->ctr[C_NOT_SAMPLED_TYPE]++;
+		return;
+	}
+	p->ctr[C_SAMPLED]++;
+	pipeline_record(p, m, w ? w : 1);
+}
+
 void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 {
 	uint64_t *ctr = p->ctr;

@@ -51,6 +51,15 @@ void pipeline_free(struct pipeline *p);
 void pipeline_msg(struct pipeline *p, const struct capd_msg *m);
 
 /*
+ * pipeline_msg_presampled: a message an earlier stage already sampled with
+ * weight w (the kernel socket filter of live capture, capd/ksample.h):
+ * counted like any (the exact counts then cover what that stage passed; it
+ * counts the rest), recorded with weight w if its type is sampled, without
+ * a second draw.
+ */
+void pipeline_msg_presampled(struct pipeline *p, const struct capd_msg *m, uint32_t w);
+
+/*
  * pipeline_tick: about once a second or more often: wall and monotonic time
  * in microseconds. Re-decides adaptive sampling (once per second; with
  * capture_clock the messages' timestamps drive that instead), passes the

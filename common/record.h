@@ -141,11 +141,19 @@ enum dnsa_counter {
 	C_MSG_OTHER_TRANSPORT,
 	C_MSG_IPV4 = 30,
 	C_MSG_IPV6,
+	/* 32..39: DNS packets the kernel socket filter did not copy (kernel sampling, capd/ksample.c),
+	 * exact, by direction, transport and IP version: C_KS_DROP + query/response * 4 + TCP * 2 + IPv6 */
+	C_KS_DROP = 32,
 	C_SAMPLED = 40,           /* messages chosen by the sampler */
 	C_RECORDED,               /* records put in a batch */
 	C_SAMPLE_N,               /* current sampling n (a gauge, not cumulative) */
 	C_NOT_SAMPLED_TYPE,       /* messages of a type not configured for sampling */
 	C_ZONE_UNLISTED,          /* sampled messages for zones not configured */
+	C_KS_STATE = 45,          /* kernel sampling: 0 not in use (user-space path), 1 the eBPF socket filter (gauge) */
+	C_KS_N,                   /* the n of the kernel socket filter in force (gauge) */
+	C_KS_KEPT,                /* DNS packets the kernel socket filter copied to capd */
+	C_KS_FRAGMENTS,           /* IP fragments the kernel socket filter copied unsampled */
+	C_KS_FLOWS_DROPPED,       /* TCP connections the kernel socket filter left out (client SYNs not copied) */
 	C_PARSE_ERRORS = 50,      /* DNS messages that did not parse */
 	C_DNSTAP_ERRORS,          /* dnstap frames that did not decode */
 	C_FRAME_ERRORS,           /* Frame Streams protocol errors (connection closed) */

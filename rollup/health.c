@@ -8,9 +8,10 @@
 #include "rollup/health.h"
 #include "rollup/htab.h"
 
+/* every gauge of record.c's table (sample_n, the kernel filter's ks_state and ks_n), not only sample_n */
 int health_is_gauge(unsigned id)
 {
-	return id == C_SAMPLE_N;
+	return counter_kind(id) == CK_GAUGE;
 }
 
 const char *health_counter_name(unsigned id)

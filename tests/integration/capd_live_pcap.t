@@ -47,5 +47,12 @@ is "$(awk '$1=="records"{print $2}' "$O")" $((SENT + DONE)) "every message recor
 is "$(c msg_tcp)" "$(sumcol "$O" '$1=="R" && $5==2' 10)" "TCP messages counted = TCP records"
 ok $(( $(c msg_ipv6) > 0 && $(c msg_tcp) > 0 ? 0 : 1 )) "IPv6 ($(c msg_ipv6)) and TCP ($(c msg_tcp)) both seen"
 is "$(c pcap_drop)" 0 "no kernel drop reported at this rate"
-ok $(( $(c pcap_recv) >= SENT + DONE ? 0 : 1 )) "pcap_stats received $(c pcap_recv) packets"
+if [ "$(c ks_state)" = 1 ]; then
+	# the kernel filter skips lo's outgoing copies (as libpcap does later), so the socket gets each packet once
+	# (read one after the other at the last snapshot: a late segment may fall between the two)
+	k=$(c ks_kept); r=$(c pcap_recv)
+	ok $(( k > 0 && r <= k && k - r <= k / 100 ? 0 : 1 )) "pcap_stats received ($r) what the kernel filter kept ($k)"
+else
+	ok $(( $(c pcap_recv) >= SENT + DONE ? 0 : 1 )) "pcap_stats received $(c pcap_recv) packets"
+fi
 done_testing

@@ -163,6 +163,19 @@ ok $? "capd as $U with ambient CAP_NET_RAW (capd-pcap.conf) captures on lo"
 [ "$(status $P CapEff)" = 0000000000000000 ] && [ "$(status $P CapPrm)" = 0000000000000000 ] &&
 	[ "$(status $P CapAmb)" = 0000000000000000 ]
 ok $? "capd gave up CAP_NET_RAW after opening the capture (CapEff $(status $P CapEff))"
+grep -q 'no kernel sampling' "$T/pcap.log"
+ok $? "without CAP_BPF capd says it does not sample in the kernel"
+stop_pid $P
+# the drop-in's pair: CAP_NET_RAW and CAP_BPF, the filter loaded before both are cleared
+setpriv --reuid=$U --regid=$G --clear-groups --inh-caps=+net_raw,+bpf --ambient-caps=+net_raw,+bpf \
+	"$B/capd" -f -c "$T/capd-pcap.conf" > "$T/pcap-bpf.log" 2>&1 &
+P=$!; PIDS="$PIDS $P"
+for i in $(seq 40); do grep -q started "$T/pcap-bpf.log" && break; kill -0 $P 2>/dev/null || break; sleep 0.05; done
+kill -0 $P 2>/dev/null && grep -q 'sampling in the kernel' "$T/pcap-bpf.log"
+ok $? "capd as $U with ambient CAP_NET_RAW and CAP_BPF samples in the kernel" || sed 's/^/# /' "$T/pcap-bpf.log"
+[ "$(status $P CapEff)" = 0000000000000000 ] && [ "$(status $P CapPrm)" = 0000000000000000 ] &&
+	[ "$(status $P CapAmb)" = 0000000000000000 ]
+ok $? "capd gave up CAP_NET_RAW and CAP_BPF once the filter was attached (CapEff $(status $P CapEff))"
 stop_pid $P
 
 done_testing

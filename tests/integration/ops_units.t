@@ -78,8 +78,10 @@ is "$(get aggd.service StateDirectory):$(get aggd.service ReadWritePaths)" "dnsa
 	"aggd writes only its state dir (/var/lib/dnsa, staging)"
 is "$(get aggd-rollup.service ReadWritePaths):$(get aggd-rollup.service Group)" "/var/lib/dnsa:dnsa-aggd" \
 	"rollup writes only /var/lib/dnsa, as group dnsa-aggd"
-is "$(sed -n 's/^CapabilityBoundingSet=//p' "$SRC/systemd/capd-pcap.conf")" "CAP_NET_RAW" \
-	"the pcap drop-in adds CAP_NET_RAW and nothing else"
+is "$(sed -n 's/^CapabilityBoundingSet=//p' "$SRC/systemd/capd-pcap.conf")" "CAP_NET_RAW CAP_BPF" \
+	"the pcap drop-in adds CAP_NET_RAW and CAP_BPF (kernel sampling) and nothing else"
+is "$(sed -n 's/^AmbientCapabilities=//p' "$SRC/systemd/capd-pcap.conf")" "CAP_NET_RAW CAP_BPF" \
+	"the pcap drop-in's ambient capabilities are the same two"
 is "$(grep -h '^ExecStart=' "$D/root/lib/systemd/system/"*.service | awk '{print $1}' | sort | tr '\n' ' ')" \
 	"ExecStart=/usr/sbin/aggd ExecStart=/usr/sbin/aggd-rollup ExecStart=/usr/sbin/capd ExecStart=/usr/sbin/dnsa-api " \
 	"make install points ExecStart at \$(PREFIX)/sbin"

@@ -54,6 +54,7 @@ static void test_delta_more(void)
 	struct dnsa_counters last, snap, delta;
 	ok(health_is_gauge(C_SAMPLE_N), "the sampling n is a gauge");
 	ok(!health_is_gauge(C_MSG_TOTAL) && !health_is_gauge(C_DROP_OVERLOAD), "msg_total and drop_overload are counts");
+	ok(health_is_gauge(C_KS_N) && health_is_gauge(C_KS_STATE) && !health_is_gauge(C_KS_DROP), "the kernel filter's n and state are gauges, its drops counts");
 	is_str(health_counter_name(C_DROP_OVERLOAD), "drop_overload", "drop_overload's name");
 	is_str(health_counter_name(C_COUNTER_MAX), "c_invalid", "an id past the table");
 
