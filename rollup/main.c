@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 		log_warnx("partner guard: %llu partner session(s) killed for holding locks or over their"
 		    " limits (staff view partner_guard_events)", (unsigned long long)st.partner_kills);
 	if (st.part_err[0])
-		log_warnx("partitions not maintained (rows beyond the last go to pmax; retried next run): %s",
+		log_warnx("partitions not maintained (rows beyond the last go to pmax, retention DELETEs; retried next run): %s",
 		    log_escape(st.part_err, LOG_ESC_STR, e1, sizeof e1));
 	if (st.partitions_busy)
 		log_warnx("partitions: a table's metadata lock was held for 2 s (a partner's open"

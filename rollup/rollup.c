@@ -919,8 +919,8 @@ static int get_four(const struct mdb_val *v, unsigned n, void *arg)
  * Partitions before the batches write: those ahead exist (no row lands in pmax to be moved
  * later) and the expired ones are dropped (a DDL each, cheap on Galera too, where a large
  * DELETE stalls the cluster). A failure here stops nothing: the writes go to pmax at worst,
- * and the next run tries again; st->part_err says why. Sets r->part_old for a schema
- * without dnsa_partitions (before 012): retention then DELETEs as it always did.
+ * and the next run tries again; st->part_err says why (not for a schema before 012,
+ * without dnsa_partitions). Then r->part_old is set: retention DELETEs as it always did.
  */
 static void partitions(struct rollup *r, struct rollup_stats *st)
 {
@@ -933,8 +933,9 @@ static void partitions(struct rollup *r, struct rollup_stats *st)
 	if (!rc)
 		rc = mdb_commit(r->m);
 	if (rc) {
-		r->part_old = mdb_errno(r->m) == 1305;   /* ER_SP_DOES_NOT_EXIST */
-		if (!r->part_old)
+		/* retention then DELETEs, so it holds whatever failed here */
+		r->part_old = 1;
+		if (mdb_errno(r->m) != 1305)   /* ER_SP_DOES_NOT_EXIST: a schema before 012, no news */
 			snprintf(st->part_err, sizeof st->part_err, "%s", mdb_errmsg(r->m));
 		mdb_rollback(r->m);
 		return;

@@ -202,4 +202,22 @@ is "$(q dnsa_new "SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE
 same dnsa_new n
 ok $? "totals still exact"
 
+# ---- 4. an open transaction (a partner's, say) holding a table's metadata lock ----
+mariadb_sql dnsa_new -e "START TRANSACTION; SELECT COUNT(*) FROM series_minute; SELECT SLEEP(60)" >/dev/null 2>&1 &
+HOLD=$!
+hid=""
+for _ in $(seq 50); do
+	hid=$(mariadb_sql -e "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(60)%'")
+	[ -n "$hid" ] && break
+	sleep 0.1
+done
+t0=$(date +%s)
+is "$(q dnsa_new "CALL dnsa_partitions_at(UTC_TIMESTAMP() + INTERVAL 20 DAY, 1, 1, 0, @d, @a, @x, @b); SELECT @b")" 1 \
+	"a DDL on a table an open transaction read gives up: busy = 1"
+ok "$( [ $(( $(date +%s) - t0 )) -lt 30 ]; echo $?)" "without waiting for the transaction (60 s): $(( $(date +%s) - t0 )) s (lock_wait_timeout 2 s, one wait per run)"
+[ -n "$hid" ] && mariadb_sql -e "KILL CONNECTION $hid"
+wait "$HOLD" 2>/dev/null
+is "$(q dnsa_new "CALL dnsa_partitions_at(UTC_TIMESTAMP() + INTERVAL 20 DAY, 1, 1, 0, @d, @a, @x, @b); SELECT @b, @d > 0")" "0	1" \
+	"once it ended, the next call does the rest"
+
 done_testing
