@@ -13,7 +13,7 @@
 -- finds no partition. Every primary key already contains ts (001, 007), as MariaDB requires.
 
 -- the tables partitioned by ts: which retention.* applies (grain) and the partition width;
--- a later migration adding a time table inserts its row and calls dnsa_partition_table
+-- a later migration adding a time table inserts its row and calls dnsa_partition_table('name')
 CREATE TABLE IF NOT EXISTS partitioned_table (
 	table_name  VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	grain       ENUM('minute','hour','day') NOT NULL,
@@ -26,7 +26,13 @@ INSERT IGNORE INTO partitioned_table (table_name, grain, width) VALUES
 	('node_counter_minute', 'minute', 'day'), ('node_counter_hour', 'hour', 'day'),
 	('node_counter_day', 'day', 'month'), ('top_name_hour', 'hour', 'day'),
 	('server_zone_minute', 'minute', 'day'), ('server_zone_hour', 'hour', 'day'),
-	('server_zone_day', 'day', 'month');
+	('server_zone_day', 'day', 'month'),
+	-- 009's tables (answer kinds, latency, top names per rcode), where that migration is in:
+	-- a registered table that does not exist is skipped
+	('answer_kind_minute', 'minute', 'day'), ('answer_kind_hour', 'hour', 'day'),
+	('answer_kind_day', 'day', 'month'), ('latency_minute', 'minute', 'day'),
+	('latency_hour', 'hour', 'day'), ('latency_day', 'day', 'month'),
+	('top_name_rcode_hour', 'hour', 'day');
 
 DELIMITER //
 -- the first instant of the partition holding t (a day or a month)
@@ -62,7 +68,8 @@ BEGIN
 	IF w IS NULL THEN
 		SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'dnsa_partition_table: table not in partitioned_table';
 	END IF;
-	IF NOT EXISTS (SELECT 1 FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE()
+	IF EXISTS (SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = tbl)
+	   AND NOT EXISTS (SELECT 1 FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE()
 	               AND TABLE_NAME = tbl AND PARTITION_NAME IS NOT NULL) THEN
 		SET @dnsa_lo = NULL;
 		SET @dnsa_q = CONCAT('SELECT MIN(ts) INTO @dnsa_lo FROM `', tbl, '`');
@@ -107,8 +114,9 @@ BEGIN
 	END IF;
 	SET SESSION lock_wait_timeout = 2;
 	-- names first, no cursor open across DDL (see 006 dnsa_seal_partner_views)
-	SELECT GROUP_CONCAT(CONCAT(table_name, ':', grain, ':', width) ORDER BY table_name) INTO todo
-		FROM partitioned_table;
+	SELECT GROUP_CONCAT(CONCAT(p.table_name, ':', p.grain, ':', p.width) ORDER BY p.table_name) INTO todo
+		FROM partitioned_table p JOIN information_schema.TABLES t
+		ON t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = p.table_name;
 	WHILE COALESCE(todo, '') <> '' DO
 		SET one = SUBSTRING_INDEX(todo, ',', 1);
 		SET todo = IF(LOCATE(',', todo) > 0, SUBSTRING(todo, LOCATE(',', todo) + 1), '');
@@ -195,15 +203,20 @@ BEGIN
 END//
 DELIMITER ;
 
-CALL dnsa_partition_table('series_minute');
-CALL dnsa_partition_table('series_hour');
-CALL dnsa_partition_table('series_day');
-CALL dnsa_partition_table('node_counter_minute');
-CALL dnsa_partition_table('node_counter_hour');
-CALL dnsa_partition_table('node_counter_day');
-CALL dnsa_partition_table('top_name_hour');
-CALL dnsa_partition_table('server_zone_minute');
-CALL dnsa_partition_table('server_zone_hour');
-CALL dnsa_partition_table('server_zone_day');
+-- every registered table that exists (names first: no cursor open across DDL)
+DELIMITER //
+CREATE OR REPLACE PROCEDURE dnsa_partition_all()
+	MODIFIES SQL DATA SQL SECURITY INVOKER
+BEGIN
+	DECLARE todo LONGTEXT;
+	SELECT GROUP_CONCAT(table_name ORDER BY table_name) INTO todo FROM partitioned_table;
+	WHILE COALESCE(todo, '') <> '' DO
+		CALL dnsa_partition_table(SUBSTRING_INDEX(todo, ',', 1));
+		SET todo = IF(LOCATE(',', todo) > 0, SUBSTRING(todo, LOCATE(',', todo) + 1), '');
+	END WHILE;
+END//
+DELIMITER ;
+CALL dnsa_partition_all();
+DROP PROCEDURE IF EXISTS dnsa_partition_all;
 
 GRANT EXECUTE ON PROCEDURE dnsa_partitions TO dnsa_rollup;
