@@ -180,18 +180,25 @@ int main(int argc, char **argv)
 	if (st.partner_kills)
 		log_warnx("partner guard: %llu partner session(s) killed for holding locks or over their"
 		    " limits (staff view partner_guard_events)", (unsigned long long)st.partner_kills);
+	if (st.part_err[0])
+		log_warnx("partitions not maintained (rows beyond the last go to pmax, retention DELETEs; retried next run): %s",
+		    log_escape(st.part_err, LOG_ESC_STR, e1, sizeof e1));
+	if (st.partitions_busy)
+		log_warnx("partitions: a table's metadata lock was held for 2 s (a partner's open"
+		    " transaction?); the rest is left for the next run");
 	if (rc)
 		log_warnx("%s", log_escape(rollup_errmsg(r), LOG_ESC_STR, esc, sizeof esc));
 	else if (verbose)
 		log_info("%llu batches: %llu datagrams, %llu records (estimated %llu messages), %llu counters,"
 		    " %llu node_stats, %llu quarantined, %llu rows in %llu statements, %llu pruned,"
-		    " %llu expired, %llu retries, %llu names untracked, %llu replayed; read %.3f s, write %.3f s",
+		    " %llu expired, %llu partitions dropped, %llu added, %llu retries, %llu names untracked, %llu replayed; read %.3f s, write %.3f s",
 		    (unsigned long long)st.batches, (unsigned long long)st.datagrams,
 		    (unsigned long long)st.records, (unsigned long long)st.weight,
 		    (unsigned long long)st.counters, (unsigned long long)st.stats,
 		    (unsigned long long)st.quarantined, (unsigned long long)st.rows_written,
 		    (unsigned long long)st.statements, (unsigned long long)st.pruned,
-		    (unsigned long long)st.expired, (unsigned long long)st.retried,
+		    (unsigned long long)st.expired, (unsigned long long)st.partitions_dropped,
+		    (unsigned long long)st.partitions_added, (unsigned long long)st.retried,
 		    (unsigned long long)st.names_untracked, (unsigned long long)st.replayed, st.read_s, st.write_s);
 	rollup_free(r);
 	staging_free(s);

@@ -63,7 +63,14 @@ struct rollup {
 	struct mdb_upsert *up_akind[AGG_GRAN_MAX], *up_lat[AGG_GRAN_MAX], *up_rnames;  /* 009's tables */
 	unsigned batchno;
 	int no_guard;                    /* dnsa_partner_guard failed once: not called again this run */
-	int no_009;                      /* this run: 009's tables are missing (an older schema), not written */
+	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st))))
+		return rc;
+	/* 010's tables are not partitioned (012 does not list them): expired by DELETE whatever the schema */
+	if ((rc = expire(r, SQL_EXP_RSH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RSD, c->keep_day_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_RD, c->keep_day_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZL, keep_last, now, st)) ||
 	int fatal;                       /* sticky error from a staging callback */
 	struct seen *seen;               /* datagrams rolled up by any aggregator */
 	struct validate_conf vc;
@@ -159,6 +166,11 @@ static const char SQL_EXP_CL[] =
 	"DELETE FROM capd_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_SEEN[] =
 	"DELETE FROM rollup_seen WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
+
+/* 012_partitions.sql: the time tables above expire by dropping partitions (the server's
+ * clock), and get their partitions ahead; the DELETEs remain for a schema before 012 */
+static const char SQL_PART[] = "CALL dnsa_partitions(?, ?, ?, @dnsa_pd, @dnsa_pa, @dnsa_px, @dnsa_pb)";
+static const char SQL_PART_N[] = "SELECT @dnsa_pd, @dnsa_pa, @dnsa_px, @dnsa_pb";
 
 static double now_s(void)
 {
@@ -1004,13 +1016,53 @@ static int trim_names(struct rollup *r, time_t now)
 	return E_OK;
 }
 
+static int get_four(const struct mdb_val *v, unsigned n, void *arg)
+{
+	int64_t *out = arg;
+	for (unsigned i = 0; i < n && i < 4; i++)
+		out[i] = v[i].t == 'n' ? 0 : v[i].i;
+	return 0;
+}
+
+/*
+ * Partitions before the batches write: those ahead exist (no row lands in pmax to be moved
+ * later) and the expired ones are dropped (a DDL each, cheap on Galera too, where a large
+ * DELETE stalls the cluster). A failure here stops nothing: the writes go to pmax at worst,
+ * and the next run tries again; st->part_err says why (not for a schema before 012,
+ * without dnsa_partitions). Then r->part_old is set: retention DELETEs as it always did.
+ */
+static void partitions(struct rollup *r, struct rollup_stats *st)
+{
+	const struct rollup_conf *c = r->c;
+	struct mdb_val keep[3] = { MDB_I(c->keep_minute_days), MDB_I(c->keep_hour_days), MDB_I(c->keep_day_days) };
+	int64_t out[4] = { 0, 0, 0, 0 };
+	int rc = mdb_query(r->m, SQL_PART, keep, 3, NULL, NULL, NULL, NULL);
+	if (!rc)
+		rc = mdb_query(r->m, SQL_PART_N, NULL, 0, "iiii", get_four, out, NULL);
+	if (!rc)
+		rc = mdb_commit(r->m);
+	if (rc) {
+		/* retention then DELETEs, so it holds whatever failed here */
+		r->part_old = 1;
+		if (mdb_errno(r->m) != 1305)   /* ER_SP_DOES_NOT_EXIST: a schema before 012, no news */
+			snprintf(st->part_err, sizeof st->part_err, "%s", mdb_errmsg(r->m));
+		mdb_rollback(r->m);
+		return;
+	}
+	st->partitions_dropped += out[0] > 0 ? (uint64_t)out[0] : 0;
+	st->partitions_added += out[1] > 0 ? (uint64_t)out[1] : 0;
+	st->expired += out[2] > 0 ? (uint64_t)out[2] : 0;
+	st->partitions_busy += out[3] > 0 ? (uint64_t)out[3] : 0;
+}
+
 static int retention(struct rollup *r, struct rollup_stats *st)
 {
 	const struct rollup_conf *c = r->c;
 	time_t now = time(NULL);
 	int64_t keep_last = c->keep_hour_days > 7 || c->keep_hour_days == 0 ? 7 : c->keep_hour_days;
 	int rc;
-	if ((rc = expire(r, SQL_EXP_SM, c->keep_minute_days, now, st)) ||
+	if (r->part_old &&
+	    ((rc = expire(r, SQL_EXP_SM, c->keep_minute_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_SH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_SD, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_NM, c->keep_minute_days, now, st)) ||
@@ -1026,12 +1078,14 @@ static int retention(struct rollup *r, struct rollup_stats *st)
 	    (rc = expire(r, SQL_EXP_LD, c->keep_day_days, now, st)))) ||
 	    (rc = expire(r, SQL_EXP_ZM, c->keep_minute_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ZH, c->keep_hour_days, now, st)) ||
-	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st)) ||
-	    (rc = expire(r, SQL_EXP_ZL, keep_last, now, st)) ||
-	    (rc = expire(r, SQL_EXP_RSH, c->keep_hour_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st))))
+		return rc;
+	/* 010's tables are not partitioned (012 does not list them): expired by DELETE whatever the schema */
+	if ((rc = expire(r, SQL_EXP_RSH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_RSD, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_RH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_RD, c->keep_day_days, now, st)) ||
+	    (rc = expire(r, SQL_EXP_ZL, keep_last, now, st)) ||
 	    /* a boot not heard of for a week will not send again */
 	    (rc = expire(r, SQL_EXP_CL, keep_last, now, st)) ||
 	    (rc = expire(r, SQL_EXP_SEEN, c->replay_days, now, st)))
@@ -1077,6 +1131,8 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 	}
 	if (p.found)
 		prune(r, p.a, p.b, st, 0);
+	r->part_old = 0;
+	partitions(r, st);
 
 	unsigned tries = 0, refusals = 0;
 	r->first_quar[0] = '\0';

@@ -33,7 +33,7 @@ struct rollup_stats {
 	uint64_t statements;     /* INSERT statements executed */
 	uint64_t pruned;         /* staged rows deleted */
 	uint64_t retried;        /* transactions retried after a deadlock */
-	uint64_t expired;        /* rows removed by retention */
+	uint64_t expired;        /* rows removed by retention (DELETE: unpartitioned tables) */
 	uint64_t names_untracked; /* records whose name was not counted (names_max reached) */
 	uint64_t replayed;       /* datagrams skipped: already rolled up (by any aggregator) */
 	uint64_t refused;        /* node_stats rows skipped because MariaDB refused them */
@@ -46,6 +46,10 @@ struct rollup_stats {
 	uint64_t partner_kills;  /* partner sessions killed by dnsa_partner_guard (partner_guard_log) */
 	char guard_err[256];     /* why the partner guard could not run ("" = it ran) */
 	int no_009;              /* schema before 009: answer kinds, latency and names per rcode not written */
+	uint64_t partitions_dropped; /* expired partitions dropped (012_partitions.sql) */
+	uint64_t partitions_added;   /* partitions made ahead */
+	uint64_t partitions_busy;    /* 1: a table's metadata lock was held, partitions left for the next run */
+	char part_err[256];      /* why dnsa_partitions failed ("" = it ran or is not there) */
 	double read_s;           /* decode + aggregate time */
 	double write_s;          /* MariaDB time */
 };
