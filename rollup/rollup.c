@@ -63,14 +63,8 @@ struct rollup {
 	struct mdb_upsert *up_akind[AGG_GRAN_MAX], *up_lat[AGG_GRAN_MAX], *up_rnames;  /* 009's tables */
 	unsigned batchno;
 	int no_guard;                    /* dnsa_partner_guard failed once: not called again this run */
-	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st))))
-		return rc;
-	/* 010's tables are not partitioned (012 does not list them): expired by DELETE whatever the schema */
-	if ((rc = expire(r, SQL_EXP_RSH, c->keep_hour_days, now, st)) ||
-	    (rc = expire(r, SQL_EXP_RSD, c->keep_day_days, now, st)) ||
-	    (rc = expire(r, SQL_EXP_RH, c->keep_hour_days, now, st)) ||
-	    (rc = expire(r, SQL_EXP_RD, c->keep_day_days, now, st)) ||
-	    (rc = expire(r, SQL_EXP_ZL, keep_last, now, st)) ||
+	int no_009;                      /* this run: 009's tables are missing (an older schema), not written */
+	int part_old;                    /* no dnsa_partitions (schema before 012): retention DELETEs */
 	int fatal;                       /* sticky error from a staging callback */
 	struct seen *seen;               /* datagrams rolled up by any aggregator */
 	struct validate_conf vc;
