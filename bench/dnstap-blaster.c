@@ -107,8 +107,8 @@ static int send_control(int fd, fstrm_control_type type, int with_ct)
 	size_t len = sizeof(buf);
 	struct fstrm_control *c = fstrm_control_init();
 	int ok = fstrm_control_set_type(c, type) == fstrm_res_success &&
-		 (!with_ct || fstrm_control_add_field_content_type(c, (const uint8_t *)FS_CONTENT_TYPE_DNSTAP,
-								  strlen(FS_CONTENT_TYPE_DNSTAP)) == fstrm_res_success) &&
+		 (!with_ct || fstrm_control_add_field_content_type(c, (const uint8_t *)FRAMESTREAM_CONTENT_TYPE_DNSTAP,
+								  strlen(FRAMESTREAM_CONTENT_TYPE_DNSTAP)) == fstrm_res_success) &&
 		 fstrm_control_encode(c, buf, &len, FSTRM_CONTROL_FLAG_WITH_HEADER) == fstrm_res_success;
 	fstrm_control_destroy(&c);
 	return ok ? write_all(fd, buf, len) : -1;

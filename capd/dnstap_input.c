@@ -41,7 +41,7 @@
 struct di_conn {
 	struct dnstap_input *in;
 	int fd;               /* -1: free slot */
-	struct fs *fs;        /* allocated at accept, freed at close */
+	struct framestream *fs;        /* allocated at accept, freed at close */
 	unsigned flags;       /* flags for the frames of the current read (DNSTAP_FRAME_SHED) */
 	uint64_t behind_since; /* first read of the current run of reads over shed_backlog; 0: none */
 	uint64_t since;       /* accept time (monotonic us): the handshake timeout runs from here */
@@ -95,7 +95,7 @@ static void di_close(struct di_conn *c)
 	struct dnstap_input *in = c->in;
 	evloop_del(in->ev, c->fd);
 	close(c->fd);
-	fs_free(c->fs);
+	framestream_free(c->fs);
 	c->fs = NULL;
 	c->fd = -1;
 	in->st.conns_open--;
@@ -118,15 +118,15 @@ static void di_frame(void *arg, const uint8_t *frame, size_t len)
 static int di_flush(struct di_conn *c)
 {
 	size_t len;
-	const uint8_t *out = fs_output(c->fs, &len);
+	const uint8_t *out = framestream_output(c->fs, &len);
 	while (len > 0) {
 		ssize_t n = send(c->fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return -1;
-		fs_output_done(c->fs, (size_t)n);
-		out = fs_output(c->fs, &len);
+		framestream_output_done(c->fs, (size_t)n);
+		out = framestream_output(c->fs, &len);
 	}
 	return 0;
 }
@@ -137,7 +137,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 	struct dnstap_input *in = c->in;
 	for (unsigned i = 0; i < in->conf.reads_per_turn; i++) {
 		size_t avail;
-		uint8_t *dst = fs_space(c->fs, &avail);
+		uint8_t *dst = framestream_space(c->fs, &avail);
 		if (dst == NULL) { /* cannot happen: finished streams are closed at once */
 			di_close(c);
 			return;
@@ -153,7 +153,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 			return;
 		}
 		if (n == 0) {
-			(void)fs_eof(c->fs); /* clean end or E_TRUNCATED, counted in fs stats */
+			(void)framestream_eof(c->fs); /* clean end or E_TRUNCATED, counted in fs stats */
 			di_close(c);
 			return;
 		}
@@ -189,7 +189,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 		}
 		c->flags = in->busy_shed || backlogged ? DNSTAP_FRAME_SHED : 0;
 
-		int rc = fs_commit(c->fs, (size_t)n);
+		int rc = framestream_commit(c->fs, (size_t)n);
 		in->win_busy += now_us() - t0;
 		if (rc < 0) { /* protocol error, counted by reason in fs stats */
 			di_close(c);
@@ -253,15 +253,15 @@ static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 			in->st.conns_rejected++;
 			continue;
 		}
-		struct fs_conf fc = {
+		struct framestream_conf fc = {
 			.content_type = in->content_type,
 			.max_frame = in->conf.max_frame,
 			.buf_size = in->conf.buf_size,
 			.stats = &in->st.fs,
 		};
-		c->fs = fs_new(&fc, di_frame, c);
+		c->fs = framestream_new(&fc, di_frame, c);
 		if (c->fs == NULL || evloop_add(in->ev, fd, EPOLLIN, di_read, c) != E_OK) {
-			fs_free(c->fs);
+			framestream_free(c->fs);
 			c->fs = NULL;
 			close(fd);
 			in->st.err_accept++;
@@ -287,7 +287,7 @@ void dnstap_input_tick(struct dnstap_input *in, uint64_t now)
 		struct di_conn *c = &in->conns[i];
 		if (c->fd < 0)
 			continue;
-		if (!fs_started(c->fs) && now - c->since >= hs) {
+		if (!framestream_started(c->fs) && now - c->since >= hs) {
 			in->st.handshake_timeouts++;
 			di_close(c);
 		} else if (now - c->last_rx >= idle) {
@@ -477,7 +477,7 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 	/* owner/group/tcp strings are used only here, in new: not kept */
 	in->conf.unix_owner = in->conf.unix_group = NULL;
 	in->unix_path = conf->unix_path ? strdup(conf->unix_path) : NULL;
-	in->content_type = strdup(conf->content_type ? conf->content_type : FS_CONTENT_TYPE_DNSTAP);
+	in->content_type = strdup(conf->content_type ? conf->content_type : FRAMESTREAM_CONTENT_TYPE_DNSTAP);
 	in->conns = calloc(in->nconns, sizeof(*in->conns));
 	if (in->conf.n_tcp_allow) {
 		if (conf->tcp_allow == NULL) {
@@ -589,5 +589,5 @@ void dnstap_input_counters(const struct dnstap_input *in, struct dnsa_counters *
 	di_add(c, C_DNSTAP_IO_ERRORS, st->err_io);
 	di_add(c, C_DNSTAP_ACCEPT_ERRORS, st->err_accept);
 	di_add(c, C_DROP_OVERLOAD, st->frames_shed);
-	di_add(c, C_FRAME_ERRORS, fs_stats_errors(&st->fs));
+	di_add(c, C_FRAME_ERRORS, framestream_stats_errors(&st->fs));
 }

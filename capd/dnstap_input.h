@@ -65,18 +65,18 @@ struct dnstap_input_conf {
 	size_t n_tcp_allow;
 	unsigned handshake_timeout_ms; /* accept to START, at most; 0: 10000; UINT_MAX: never */
 	unsigned idle_timeout_ms; /* no byte received for this long closes; 0: 600000; UINT_MAX: never */
-	size_t max_frame;        /* 0: FS_MAX_FRAME_DEFAULT */
-	size_t buf_size;         /* per-connection read buffer; 0: FS_BUF_DEFAULT (256 KiB) */
+	size_t max_frame;        /* 0: FRAMESTREAM_MAX_FRAME_DEFAULT */
+	size_t buf_size;         /* per-connection read buffer; 0: FRAMESTREAM_BUF_DEFAULT (256 KiB) */
 	size_t shed_backlog;     /* bytes waiting at read time that mean "behind"; 0: 1 MiB (busy rule only, see .c); SIZE_MAX: never */
 	unsigned backlog_hold_us; /* a backlog sheds only once it has lasted this long; 0: 20 ms; 1: at once */
 	unsigned busy_window_us; /* window of the busy measure; 0: 100000 (100 ms) */
 	unsigned max_busy_pct;   /* busy share above which frames are shed; 0: 80; >= 100: never */
 	unsigned reads_per_turn; /* reads per connection per readiness event (fairness); 0: 16 */
-	const char *content_type; /* NULL: FS_CONTENT_TYPE_DNSTAP */
+	const char *content_type; /* NULL: FRAMESTREAM_CONTENT_TYPE_DNSTAP */
 };
 
 struct dnstap_input_stats {
-	struct fs_stats fs;      /* frames, bytes, handshakes, protocol errors by reason (summed) */
+	struct framestream_stats fs;      /* frames, bytes, handshakes, protocol errors by reason (summed) */
 	uint64_t frames_shed;    /* frames handed over with DNSTAP_FRAME_SHED */
 	uint64_t reads;          /* read() calls that returned data */
 	uint64_t read_bytes;     /* bytes read from sockets */

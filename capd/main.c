@@ -37,7 +37,7 @@ struct capd {
 	struct dnstap_input *dnstap;
 	struct pcap_input *pcap;
 	struct srvstats *srv;        /* the nameserver's own statistics; NULL: not configured */
-	struct fs_stats file_fs;     /* -r on a dnstap file */
+	struct framestream_stats file_fs;     /* -r on a dnstap file */
 	uint64_t frames;             /* frames read from the file (for its ticks) */
 	struct dnstap_input_stats seen; /* what was already logged */
 	uint64_t seen_send_errors;   /* sender's send_errors already logged */
