@@ -7,6 +7,7 @@
 #include "rollup/agg.h"
 #include "rollup/dims.h"
 #include "rollup/htab.h"
+#include "rollup/strtab.h"
 
 struct counts {
 	uint64_t est, sampled;

@@ -7,6 +7,7 @@
 #include "rollup/agg.h"
 #include "rollup/health.h"
 #include "rollup/htab.h"
+#include "rollup/strtab.h"
 
 int health_is_gauge(unsigned id)
 {

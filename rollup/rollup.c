@@ -11,7 +11,7 @@
 #include "rollup/agg.h"
 #include "rollup/dims.h"
 #include "rollup/health.h"
-#include "rollup/htab.h"
+#include "rollup/strtab.h"
 #include "rollup/rollup.h"
 #include "rollup/seen.h"
 #include "rollup/validate.h"

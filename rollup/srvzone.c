@@ -7,6 +7,7 @@
 #include "common/record.h"
 #include "rollup/agg.h"
 #include "rollup/htab.h"
+#include "rollup/strtab.h"
 #include "rollup/mdb.h"
 #include "rollup/srvzone.h"
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "rollup/htab.h"
+#include "rollup/strtab.h"
 #include "tests/tap.h"
 
 struct k16 {
