@@ -13,6 +13,7 @@
 #include "common/privdrop.h"
 #include "aggd/server.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "common/log.h"
 

@@ -6,6 +6,7 @@
 #include "aggd/nodestats.h"
 #include "common/envelope.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 
 static const char *const reason_names[NS_R_MAX] = {

@@ -9,6 +9,7 @@
 
 #include "aggd/server.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "common/log.h"
 

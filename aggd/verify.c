@@ -3,6 +3,7 @@
 
 #include "aggd/verify.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "common/record.h"
 

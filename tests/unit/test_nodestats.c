@@ -9,6 +9,7 @@
 
 #include "aggd/nodestats.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "common/replay.h"
 #include "tests/tap.h"

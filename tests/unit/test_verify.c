@@ -11,6 +11,7 @@
 #include "aggd/verify.h"
 #include "common/envelope.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "common/record.h"
 #include "tests/tap.h"
