@@ -1,4 +1,4 @@
-/* bench/bench-dnsparse.c: ns per message of capd's dnsparse (and zones_match) vs ldns_wire2pkt on a dnstap capture. */
+/* bench/bench-dnsparse.c: ns per message of capd's dnsparse_message (and zones_match) vs ldns_wire2pkt on a dnstap capture. */
 /*
  * usage: bench-dnsparse [FILE.fstrm [SECONDS]]
  *   default FILE: tests/data/realservers/samples/knot.fstrm, SECONDS 1
@@ -82,10 +82,10 @@ static double bench(const struct set *s, enum what what, double secs, const stru
 
 			switch (what) {
 			case W_FULL:
-				acc += (unsigned)dnsparse(w, len, DNSPARSE_FULL, &d) + d.rcode;
+				acc += (unsigned)dnsparse_message(w, len, DNSPARSE_FULL, &d) + d.rcode;
 				break;
 			case W_QUESTION:
-				acc += (unsigned)dnsparse(w, len, DNSPARSE_QUESTION, &d) + d.qtype;
+				acc += (unsigned)dnsparse_message(w, len, DNSPARSE_QUESTION, &d) + d.qtype;
 				break;
 			case W_LDNS: {
 				ldns_pkt *p = NULL;
@@ -97,7 +97,7 @@ static double bench(const struct set *s, enum what what, double secs, const stru
 			}
 			case W_ZONES:
 				/* parse + match + truncate: what the pipeline does per sampled message */
-				if (dnsparse(w, len, DNSPARSE_FULL, &d) == E_OK && d.has_question &&
+				if (dnsparse_message(w, len, DNSPARSE_FULL, &d) == E_OK && d.has_question &&
 				    zones_match(z, d.qname, d.qname_len, &m) == E_OK)
 					acc += (unsigned)zones_truncate(d.qname, d.qname_len, &m, 1, out,
 					    sizeof(out));

@@ -329,7 +329,7 @@ static void rrs_walk(struct cur *c, unsigned n, int additional, struct dns_info 
 	}
 }
 
-int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dns_info *out)
+int dnsparse_message(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dns_info *out)
 {
 	struct cur c = { wire, len, 0, E_OK, 0 };
 	uint16_t hflags;

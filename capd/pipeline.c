@@ -197,7 +197,7 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 
 	/* 3. parse the sampled message only; what is readable of an odd or cut one is recorded, flagged */
 	struct dns_info *d = &p->info;
-	int rc = m->dns ? dnsparse(m->dns, m->dns_len, DNSPARSE_FULL, d) : E_INVAL;
+	int rc = m->dns ? dnsparse_message(m->dns, m->dns_len, DNSPARSE_FULL, d) : E_INVAL;
 	if (rc != E_OK && !(m->dns && d->has_question)) {
 		if (!m->cut) { /* a cut one is counted exactly by its input (msg_cut) */
 			ctr[C_PARSE_ERRORS]++;

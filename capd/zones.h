@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /*
- * Names here are in the presentation form that dnsparse() produces
+ * Names here are in the presentation form that dnsparse_message() produces
  * (capd/dnsparse.h: '.'-separated labels, "\c" and "\DDD" escapes, no
  * trailing dot except the root "."). Matching is case-insensitive for
  * ASCII letters. Configured names are canonicalised on entry ("Example.TEST."

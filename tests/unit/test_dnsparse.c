@@ -83,7 +83,7 @@ P(q_odd, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, 'a', '.', 'b', 0x00, 0xff, '\\',
 P(q_two, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 'a', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
 	1, 'b', 0xc0, 0x0e, 0, 28, 0, 1);
 
-#define PARSE(buf, mode) dnsparse(buf, sizeof(buf), mode, &d)
+#define PARSE(buf, mode) dnsparse_message(buf, sizeof(buf), mode, &d)
 
 int main(void)
 {
@@ -93,10 +93,10 @@ int main(void)
 	size_t next = 0;
 
 	/* NULL and empty */
-	is(dnsparse(NULL, 0, DNSPARSE_FULL, &d), E_INVAL, "NULL wire: E_INVAL");
-	is(dnsparse(q_plain, sizeof(q_plain), DNSPARSE_FULL, NULL), E_INVAL, "NULL out: E_INVAL");
-	is(dnsparse(q_plain, 0, DNSPARSE_FULL, &d), E_TRUNCATED, "empty: E_TRUNCATED");
-	is(dnsparse(q_plain, 11, DNSPARSE_FULL, &d), E_TRUNCATED, "11 bytes: E_TRUNCATED");
+	is(dnsparse_message(NULL, 0, DNSPARSE_FULL, &d), E_INVAL, "NULL wire: E_INVAL");
+	is(dnsparse_message(q_plain, sizeof(q_plain), DNSPARSE_FULL, NULL), E_INVAL, "NULL out: E_INVAL");
+	is(dnsparse_message(q_plain, 0, DNSPARSE_FULL, &d), E_TRUNCATED, "empty: E_TRUNCATED");
+	is(dnsparse_message(q_plain, 11, DNSPARSE_FULL, &d), E_TRUNCATED, "11 bytes: E_TRUNCATED");
 	is(dnsparse_name(NULL, 0, 0, name, sizeof(name), NULL, NULL), E_INVAL, "dnsparse_name NULL wire");
 	is(dnsparse_name(q_plain, sizeof(q_plain), 12, NULL, 0, NULL, NULL), E_INVAL, "dnsparse_name NULL out");
 	is(dnsparse_name(q_plain, sizeof(q_plain), 12, name, 0, NULL, NULL), E_SPACE, "dnsparse_name cap 0");
@@ -147,7 +147,7 @@ int main(void)
 	{
 		int bad = 0;
 		for (size_t n = 0; n < sizeof(r_edns); n++)
-			if (dnsparse(r_edns, n, DNSPARSE_FULL, &d) != E_TRUNCATED)
+			if (dnsparse_message(r_edns, n, DNSPARSE_FULL, &d) != E_TRUNCATED)
 				bad++;
 		is(bad, 0, "each of %zu truncations: E_TRUNCATED", sizeof(r_edns));
 	}
@@ -183,9 +183,9 @@ int main(void)
 	is(d.err_off, 30, "err_off at the second OPT");
 	ok(d.has_question && d.has_edns && d.edns_udp == 1024, "... question and the first OPT (udp 1024) kept");
 	/* a response cut after its question (a capture's snap length): arcount 1 announced, nothing follows */
-	is(dnsparse(h_twoopt, 19, DNSPARSE_FULL, &d), E_TRUNCATED, "cut after the question: E_TRUNCATED (counts do not fit)");
+	is(dnsparse_message(h_twoopt, 19, DNSPARSE_FULL, &d), E_TRUNCATED, "cut after the question: E_TRUNCATED (counts do not fit)");
 	ok(d.has_question && d.qtype == 1 && d.err_off == 4 && !d.has_edns, "... header and question kept, no EDNS");
-	is(dnsparse(h_twoopt, 16, DNSPARSE_FULL, &d), E_TRUNCATED, "cut inside the question: E_TRUNCATED");
+	is(dnsparse_message(h_twoopt, 16, DNSPARSE_FULL, &d), E_TRUNCATED, "cut inside the question: E_TRUNCATED");
 	is(d.has_question, 0, "... nothing kept");
 	is(PARSE(r_optans, DNSPARSE_FULL), E_OK, "OPT in answer parses");
 	is(d.has_edns, 0, "OPT in answer is not EDNS");
