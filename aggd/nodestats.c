@@ -6,6 +6,7 @@
 #include "aggd/nodestats.h"
 #include "common/envelope.h"
 #include "common/errors.h"
+#include "common/hash.h"
 #include "common/keyring.h"
 #include "common/keys.h"
 
@@ -53,11 +54,9 @@ const char *ns_reason_name(unsigned reason)
 
 static uint32_t hash_name(const char *s)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	while (*s) {
-		h ^= (uint8_t)*s++;
-		h *= 16777619u;
-	}
+	uint32_t h = HASH_FNV1A32_INIT;
+	while (*s)
+		h = hash_fnv1a32(h, (uint8_t)*s++);
 	return h;
 }
 

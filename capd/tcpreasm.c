@@ -1,5 +1,6 @@
 /* capd/tcpreasm.c: DNS-over-TCP stream reassembly with a preallocated flow table and buffer pools. */
 #include "capd/tcpreasm.h"
+#include "common/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -205,16 +206,6 @@ void tcpreasm_free(struct tcpreasm *t)
 	free(t);
 }
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 static inline __attribute__((always_inline)) uint32_t flow_hash(const struct tcpreasm *t,
 								   const struct tcpreasm_seg *s)
 {
@@ -226,9 +217,9 @@ static inline __attribute__((always_inline)) uint32_t flow_hash(const struct tcp
 		memcpy(&a, s->client + i, 4);
 		memcpy(&b, s->server + i, 4);
 		w = (uint64_t)a << 32 | b;
-		h = mix(h ^ w);
+		h = hash_mix64(h ^ w);
 	}
-	return (uint32_t)mix(h);
+	return (uint32_t)hash_mix64(h);
 }
 
 static void lru_remove(struct tcpreasm *t, struct flow *f)

@@ -9,6 +9,7 @@
 
 #include "capd/dnsparse.h"
 #include "common/errors.h"
+#include "common/hash.h"
 #include "common/record.h"
 
 #define NAME_WIRE_MAX 255
@@ -41,12 +42,10 @@ static inline uint8_t lc(uint8_t b)
 /* FNV-1a over lower-cased bytes: case-insensitive by construction. */
 static uint32_t hash_lc(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = HASH_FNV1A32_INIT;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= lc((uint8_t)s[i]);
-		h *= 16777619u;
-	}
+	for (size_t i = 0; i < n; i++)
+		h = hash_fnv1a32(h, lc((uint8_t)s[i]));
 	return h;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "common/hash.h"
 #include "rollup/htab.h"
 
 /*
@@ -16,16 +17,6 @@ struct htab {
 	size_t count;      /* used slots */
 	uint8_t *slot;     /* cap * slotsize bytes */
 };
-
-static inline uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
 
 uint64_t htab_hash(const void *p, size_t len)
 {
@@ -44,7 +35,7 @@ uint64_t htab_hash(const void *p, size_t len)
 		memcpy(&w, b, len);
 		h = (h ^ w ^ 0xa5) * 0x100000001b3ULL;
 	}
-	return mix(h);
+	return hash_mix64(h);
 }
 
 static inline uint64_t *tag_at(const struct htab *h, size_t i)
