@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "aggd/stage.h"
+#include "common/clock.h"
 #include "common/errors.h"
 
 /* sql/staging.sql, verbatim (tests/unit/test_stage.c checks that they are equal) */
@@ -128,13 +129,6 @@ struct pend_stat {
 };
 
 const char *stage_schema(void) { return schema_sql; }
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * No link games in the staging directory. Whoever else can write that
@@ -669,7 +663,7 @@ static void *writer_main(void *arg)
 
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 		if (st->stop && ((st->count == 0 && st->npend == 0) || now >= st->drain_until))
 			break;
 		if (st->npend && now >= st->retry_at) {
@@ -727,7 +721,7 @@ int stage_start(struct stage *st)
 
 unsigned stage_drain(struct stage *st, int64_t timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = clock_mono_ms() + timeout_ms;
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 
 	if (st->threaded) {
@@ -735,7 +729,7 @@ unsigned stage_drain(struct stage *st, int64_t timeout_ms)
 		return st->count;
 	}
 	while (st->count > 0) {
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 		if (now >= deadline)
 			break;
 		if (now < st->retry_at) {
@@ -826,7 +820,7 @@ int stage_write_stats(struct stage *st, int64_t time_us, const struct stage_stat
 		st->npend = st->cappend = 0;
 		rc = write_stats_now(st, time_us, p, np, &reopened);
 		if (rc != E_OK)
-			failed_locked(st, rc, reopened, mono_ms());
+			failed_locked(st, rc, reopened, clock_mono_ms());
 		free(p);
 	}
 	pthread_mutex_unlock(&st->mu);

@@ -18,6 +18,7 @@
 #include "capd/dnsparse.h"
 #include "capd/dnstap.h"
 #include "capd/zones.h"
+#include "common/clock.h"
 #include "common/errors.h"
 
 struct set {
@@ -47,14 +48,6 @@ static void set_add(struct set *s, const uint8_t *m, size_t len)
 	s->off[s->n] = s->len;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 enum what { W_FULL, W_QUESTION, W_LDNS, W_ZONES };
 
 static volatile unsigned sink;
@@ -71,7 +64,7 @@ static double bench(const struct set *s, enum what what, double secs, const stru
 	struct zone_match m;
 	char out[256];
 	unsigned long done = 0;
-	double t0 = now(), t = t0, tp, best = 1e30;
+	double t0 = clock_mono_s(), t = t0, tp, best = 1e30;
 	unsigned acc = 0;
 
 	do {
@@ -105,7 +98,7 @@ static double bench(const struct set *s, enum what what, double secs, const stru
 			}
 		}
 		done += s->n;
-		t = now();
+		t = clock_mono_s();
 		if (t - tp < best)
 			best = t - tp;
 	} while (t - t0 < secs);

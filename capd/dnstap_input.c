@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/errors.h"
 
 #define DI_MAX_CONNS_DEFAULT 64
@@ -82,13 +83,6 @@ static const struct addr_prefix di_loopback[2] = {
 	{ .family = 4, .len = 8, .addr = { 127 } },
 	{ .family = 6, .len = 128, .addr = { [15] = 1 } },
 };
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void di_close(struct di_conn *c)
 {
@@ -161,7 +155,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 		in->st.read_bytes += (uint64_t)n;
 
 		/* behind? decided once per read, for all the frames in it */
-		uint64_t t0 = now_us();
+		uint64_t t0 = clock_mono_us();
 		c->last_rx = t0;
 		if (t0 - in->win_start >= in->conf.busy_window_us) {
 			in->busy_shed = in->win_busy * 100 > (uint64_t)in->conf.max_busy_pct * (t0 - in->win_start);
@@ -190,7 +184,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 		c->flags = in->busy_shed || backlogged ? DNSTAP_FRAME_SHED : 0;
 
 		int rc = framestream_commit(c->fs, (size_t)n);
-		in->win_busy += now_us() - t0;
+		in->win_busy += clock_mono_us() - t0;
 		if (rc < 0) { /* protocol error, counted by reason in fs stats */
 			di_close(c);
 			return;
@@ -270,7 +264,7 @@ static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 		c->fd = fd;
 		c->flags = 0;
 		c->behind_since = 0;
-		c->since = c->last_rx = now_us();
+		c->since = c->last_rx = clock_mono_us();
 		in->st.conns_accepted++;
 		in->st.conns_open++;
 	}

@@ -21,6 +21,7 @@
 #include "capd/sender.h"
 #include "capd/srvstats.h"
 #include "capd/zones.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/keys.h"
 #include "common/log.h"
@@ -44,13 +45,6 @@ struct capd {
 	int sends_failing;           /* a send failure was logged, not yet the recovery */
 	int clean_secs;              /* seconds with sends and no send error since */
 };
-
-static uint64_t clock_us(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void tick(struct capd *d)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/envelope.h"
 #include "common/errors.h"
 #include "common/record.h"
@@ -133,13 +134,6 @@ static const char SQL_EXP_CL[] =
 	"DELETE FROM capd_last WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
 static const char SQL_EXP_SEEN[] =
 	"DELETE FROM rollup_seen WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int db_fail(struct rollup *r, int rc)
 {
@@ -697,7 +691,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	if ((rc = checkpoint_lock(r, &ck_dg, &ck_st)))
 		return db_fail(r, rc);
 
-	double t0 = now_s();
+	double t0 = clock_mono_s();
 	int64_t last_dg = ck_dg, last_st = ck_st;
 	unsigned ndg = 0, nst = 0;
 	rc = E_OK;
@@ -734,7 +728,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 			return db_fail(r, rc);
 	if ((rc = agg_finish(r->agg, (unsigned)r->c->top_n)))
 		return db_fail(r, rc);
-	double t1 = now_s();
+	double t1 = clock_mono_s();
 	st->read_s += t1 - t0;
 
 	/* moved aside before the commit; a rerun after a failure copies them again (idempotent) */
@@ -764,7 +758,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	if ((rc = mdb_commit(r->m)))
 		return db_fail(r, rc);
 	hook(r, "after_commit");
-	st->write_s += now_s() - t1;
+	st->write_s += clock_mono_s() - t1;
 
 	st->batches++;
 	st->datagrams += ndg;

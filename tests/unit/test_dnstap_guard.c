@@ -18,6 +18,7 @@
 
 #include "capd/dnstap_input.h"
 #include "capd/evloop.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/record.h"
 #include "tests/tap.h"
@@ -56,20 +57,13 @@ static void no_frame(void *arg, const uint8_t *frame, size_t len, unsigned flags
 }
 
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* run the loop and the timeouts for ms milliseconds */
 static void pump(struct evloop *ev, struct dnstap_input *in, unsigned ms)
 {
-	uint64_t end = mono_us() + ms * 1000ull;
-	while (mono_us() < end) {
+	uint64_t end = clock_mono_us() + ms * 1000ull;
+	while (clock_mono_us() < end) {
 		evloop_run_once(ev, 5);
-		dnstap_input_tick(in, mono_us());
+		dnstap_input_tick(in, clock_mono_us());
 	}
 }
 

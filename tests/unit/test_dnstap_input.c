@@ -17,6 +17,7 @@
 #include "capd/dnstap.h"
 #include "capd/dnstap_input.h"
 #include "capd/evloop.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/record.h"
 #include "tests/tap.h"
@@ -26,13 +27,6 @@ static char sample[512];
 static pid_t children[8];
 
 /* ---- helpers ---- */
-
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void remember(pid_t pid)
 {
@@ -149,8 +143,8 @@ static struct dnstap_input_stats st_of(struct dnstap_input *in)
 typedef int (*cond_fn)(struct dnstap_input *in, void *arg);
 static int run_until(struct evloop *ev, struct dnstap_input *in, cond_fn cond, void *arg, unsigned timeout_ms)
 {
-	uint64_t end = ms_now() + timeout_ms;
-	while (ms_now() < end) {
+	uint64_t end = (uint64_t)clock_mono_ms() + timeout_ms;
+	while ((uint64_t)clock_mono_ms() < end) {
 		if (cond(in, arg))
 			return 1;
 		evloop_run_once(ev, 20);
@@ -201,8 +195,8 @@ static int send_all(int fd, const void *b, size_t n)
 static ssize_t recv_reply(struct evloop *ev, int fd, uint8_t *buf, size_t cap, size_t want, unsigned timeout_ms)
 {
 	size_t got = 0;
-	uint64_t end = ms_now() + timeout_ms;
-	while (ms_now() < end && got < want) {
+	uint64_t end = (uint64_t)clock_mono_ms() + timeout_ms;
+	while ((uint64_t)clock_mono_ms() < end && got < want) {
 		evloop_run_once(ev, 10);
 		ssize_t n = recv(fd, buf + got, cap - got, MSG_DONTWAIT);
 		if (n == 0)
@@ -355,10 +349,10 @@ static void replay_and_check(struct evloop *ev, struct dnstap_input *in, struct 
 	struct dnstap_input_stats before = st_of(in);
 	uint64_t f0 = s->frames, aq0 = s->by_type[MT_AUTH_QUERY], ar0 = s->by_type[MT_AUTH_RESPONSE];
 	uint64_t udp0 = s->by_tr[TR_UDP], tcp0 = s->by_tr[TR_TCP];
-	uint64_t t0 = ms_now();
+	uint64_t t0 = (uint64_t)clock_mono_ms();
 	struct exited e = { replay_unix(sock), -1 };
 	ok(run_until(ev, in, c_child_exited, &e, 20000), "%s: fstrm_replay finished", what);
-	diag("%s: fstrm_replay took %llu ms", what, (unsigned long long)(ms_now() - t0));
+	diag("%s: fstrm_replay took %llu ms", what, (unsigned long long)((uint64_t)clock_mono_ms() - t0));
 	ok(WIFEXITED(e.status) && WEXITSTATUS(e.status) == 0, "%s: fstrm_replay exit status 0", what);
 	uint64_t want = before.conns_closed + 1;
 	ok(run_until(ev, in, c_closed_at_least, &want, 5000), "%s: connection closed", what);

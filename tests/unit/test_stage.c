@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "aggd/stage.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "tests/tap.h"
 
@@ -30,15 +31,6 @@ static long q1(const char *sql)
 	sqlite3_close(db);
 	return v;
 }
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t mono(void) { return mono_us() / 1000; }
 
 static char *slurp(const char *p)
 {
@@ -258,7 +250,7 @@ int main(void)
 		is(stage_start(ts), E_INVAL, "  a second start: E_INVAL");
 		for (uint64_t q = 1; q <= 25; q++) {
 			r = row("t", 3, q, payload, 100);
-			stage_put(ts, &r, mono());
+			stage_put(ts, &r, clock_mono_ms());
 		}
 		struct stage_counters tsc;
 		for (int i = 0; i < 200; i++) {
@@ -268,8 +260,8 @@ int main(void)
 			usleep(10000);
 		}
 		is(tsc.committed, 25, "the thread commits 25 rows by itself (2 full batches, then the age)");
-		is(stage_due(ts, mono()), -1, "  stage_due has nothing for the caller");
-		is(stage_flush(ts, mono()), 0, "  stage_flush does nothing");
+		is(stage_due(ts, clock_mono_ms()), -1, "  stage_due has nothing for the caller");
+		is(stage_flush(ts, clock_mono_ms()), 0, "  stage_flush does nothing");
 		sqlite3 *lk;
 		sqlite3_open(tpath, &lk);
 		is(sqlite3_exec(lk, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK, "another connection takes the write lock");
@@ -277,11 +269,11 @@ int main(void)
 		int taken2 = 0, offered = 0;
 		for (uint64_t q = 26; q < 26 + 120; q++) {
 			r = row("t", 3, q, payload, 100);
-			int64_t t0 = mono_us();
-			if (stage_put(ts, &r, mono()) == E_OK)
+			int64_t t0 = ((int64_t)clock_mono_us());
+			if (stage_put(ts, &r, clock_mono_ms()) == E_OK)
 				taken2++;
 			offered++;
-			int64_t d = mono_us() - t0;
+			int64_t d = ((int64_t)clock_mono_us()) - t0;
 			if (d > worst)
 				worst = d;
 			usleep(5000);
