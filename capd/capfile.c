@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/errors.h"
+#include "common/wire.h"
 
 int capfile_dnstap_read(const char *path, framestream_frame_fn on_frame, void *arg, struct framestream_stats *stats)
 {
@@ -72,7 +73,7 @@ int capfile_kind(const char *path, enum capfile_kind *kind)
 	*kind = CAPFILE_UNKNOWN;
 	if (n != 4)
 		return E_OK;
-	uint32_t be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	uint32_t be = wire_be32(b);
 	if (be == 0) /* Frame Streams: a control frame starts with the 0 escape */
 		*kind = CAPFILE_DNSTAP;
 	else if (be == 0xa1b2c3d4 || be == 0xd4c3b2a1 || be == 0xa1b23c4d || be == 0x4d3cb2a1 || be == 0x0a0d0d0a)

@@ -5,6 +5,7 @@
 
 #include "common/errors.h"
 #include "common/record.h"
+#include "common/wire.h"
 
 /*
  * DNS header (RFC 1035 4.1.1), 12 octets:
@@ -55,7 +56,7 @@ static uint16_t cur_u16(struct cur *c)
 		cur_fail(c, E_TRUNCATED, c->pos);
 		return 0;
 	}
-	v = (uint16_t)(c->w[c->pos] << 8 | c->w[c->pos + 1]);
+	v = wire_be16(c->w + c->pos);
 	c->pos += 2;
 	return v;
 }
@@ -287,8 +288,8 @@ static void opt_read(struct dns_info *out, uint16_t cls, uint32_t ttl, const uin
 	out->edns_do = (uint8_t)(ttl >> 15 & 1);
 	out->rcode = (uint16_t)((ttl >> 24) << 4 | (out->rcode & 0x0f));
 	while (rdlen - p >= 4) {
-		uint16_t code = (uint16_t)(rd[p] << 8 | rd[p + 1]);
-		size_t olen = (size_t)(rd[p + 2] << 8 | rd[p + 3]);
+		uint16_t code = wire_be16(rd + p);
+		size_t olen = wire_be16(rd + p + 2);
 
 		if (rdlen - p - 4 < olen)
 			break;      /* malformed option list: not a malformed message */

@@ -7,6 +7,7 @@
 #include <fstrm.h>
 
 #include "common/errors.h"
+#include "common/wire.h"
 
 /*
  * Frame Streams on the wire (all integers 32-bit big-endian):
@@ -65,11 +66,6 @@ struct framestream {
 	uint8_t finish[FRAMESTREAM_OUT_MAX];
 	size_t finish_len;
 };
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 void framestream_count_error(struct framestream_stats *st, int err)
 {
@@ -243,7 +239,7 @@ int framestream_commit(struct framestream *fs, size_t n)
 	while (rc == 0 && fs->wpos - fs->rpos >= 4) {
 		const uint8_t *p = fs->buf + fs->rpos;
 		size_t have = fs->wpos - fs->rpos;
-		uint32_t len = be32(p);
+		uint32_t len = wire_be32(p);
 		if (len != 0) {
 			/* data frame: judged on its length alone, before its bytes arrive */
 			if (fs->state != FRAMESTREAM_S_DATA)
@@ -260,7 +256,7 @@ int framestream_commit(struct framestream *fs, size_t n)
 		}
 		if (have < FRAMESTREAM_CTRL_HDR)
 			break;
-		uint32_t clen = be32(p + 4);
+		uint32_t clen = wire_be32(p + 4);
 		if (clen > FSTRM_CONTROL_FRAME_LENGTH_MAX)
 			return framestream_die(fs, E_TOOBIG);
 		if (have < FRAMESTREAM_CTRL_HDR + (size_t)clen)

@@ -9,6 +9,7 @@
 
 #include "common/errors.h"
 #include "common/record.h"
+#include "common/wire.h"
 
 struct pcap_input {
 	struct pcap_input_conf conf;
@@ -415,7 +416,7 @@ static int tcp_undecided(struct pcap_input *p, const struct pkt_info *pi, uint64
 	seg_fill(&s, pi, 0, ts);
 	if (tcpreasm_known(p->tcp, &s))
 		return 0;
-	if (pi->payload_len >= 5 && ((size_t)pi->payload[0] << 8 | pi->payload[1]) >= 12)
+	if (pi->payload_len >= 5 && wire_be16(pi->payload) >= 12)
 		return !(pi->payload[4] >> 7);
 	if (pi->dport != pi->sport)
 		return pi->dport < pi->sport;

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "common/wire.h"
+
 /*
  * Cursor over untrusted bytes: every read after the first failure is a
  * no-op returning zero, so a decoder reads its fields and checks `err` once.
@@ -44,13 +46,13 @@ static inline uint8_t cur_u8(struct cur *c)
 static inline uint16_t cur_u16(struct cur *c)
 {
 	const uint8_t *b = cur_take(c, 2);
-	return b ? (uint16_t)(b[0] << 8 | b[1]) : 0;
+	return b ? wire_be16(b) : 0;
 }
 
 static inline uint32_t cur_u32(struct cur *c)
 {
 	const uint8_t *b = cur_take(c, 4);
-	return b ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3] : 0;
+	return b ? wire_be32(b) : 0;
 }
 
 static inline void cur_copy(struct cur *c, uint8_t *dst, size_t n)
@@ -351,7 +353,7 @@ int pktdecode_link(int dlt, const uint8_t *pkt, size_t caplen, size_t wirelen, s
 		uint32_t af;
 		if (!b)
 			return PKT_E_LINK_TRUNC;
-		af = dlt == 108 ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
+		af = dlt == 108 ? wire_be32(b)
 				: (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
 		if (dlt == 0 && af > 0xffff) /* written by a big-endian host */
 			af = (af >> 24) | ((af >> 8) & 0xff00);

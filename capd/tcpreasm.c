@@ -1,6 +1,7 @@
 /* capd/tcpreasm.c: DNS-over-TCP stream reassembly with a preallocated flow table and buffer pools. */
 #include "capd/tcpreasm.h"
 #include "common/hash.h"
+#include "common/wire.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -347,7 +348,7 @@ static int consume(struct tcpreasm *t, struct flow *f, int dir, const uint8_t *p
 		}
 		if (h->hl < 2) {
 			if (h->hl == 0 && len >= 2) {
-				size_t m = (size_t)p[0] << 8 | p[1];
+				size_t m = wire_be16(p);
 				if (len - 2 >= m) { /* the common case: whole message here, no copy */
 					deliver(t, f, dir, p + 2, m, ts);
 					p += 2 + m;
@@ -365,7 +366,7 @@ static int consume(struct tcpreasm *t, struct flow *f, int dir, const uint8_t *p
 				if (h->hl < 2)
 					continue;
 			}
-			h->mlen = (uint16_t)(h->hlbuf[0] << 8 | h->hlbuf[1]);
+			h->mlen = wire_be16(h->hlbuf);
 			h->have = 0;
 			if (len >= h->mlen) { /* prefix was split but the body is all here */
 				deliver(t, f, dir, p, h->mlen, ts);
@@ -420,7 +421,7 @@ static int plausible_start(const uint8_t *p, size_t len, int dir)
 	unsigned mlen, opcode;
 	if (len < 5)
 		return 0;
-	mlen = (unsigned)p[0] << 8 | p[1];
+	mlen = wire_be16(p);
 	opcode = (p[4] >> 3) & 15;
 	return mlen >= 12 && (p[4] >> 7) == (dir == 0) && opcode <= 6 && opcode != 3;
 }
