@@ -236,34 +236,39 @@ int framestream_commit(struct framestream *fs, size_t n)
 	fs->seen |= n > 0;
 
 	int rc = 0;
-	while (rc == 0 && fs->wpos - fs->rpos >= 4) {
-		const uint8_t *p = fs->buf + fs->rpos;
-		size_t have = fs->wpos - fs->rpos;
-		uint32_t len = wire_be32(p);
+	/* a cursor over the unread bytes: running out of them (E_TRUNCATED) means "wait for more" */
+	while (rc == 0) {
+		struct wire_cur c;
+		wire_init(&c, fs->buf + fs->rpos, fs->wpos - fs->rpos);
+		uint32_t len = wire_u32(&c);
+		if (c.err != E_OK)
+			break;
 		if (len != 0) {
 			/* data frame: judged on its length alone, before its bytes arrive */
 			if (fs->state != FRAMESTREAM_S_DATA)
 				return framestream_die(fs, E_PROTOCOL);
 			if (len > fs->max_frame)
 				return framestream_die(fs, E_TOOBIG);
-			if (have < 4 + (size_t)len)
+			const uint8_t *frame = wire_take(&c, len);
+			if (frame == NULL)
 				break;
 			fs->rpos += 4 + (size_t)len;
 			fs->st->frames++;
 			fs->st->bytes += 4 + (size_t)len;
-			fs->on_frame(fs->arg, p + 4, len);
+			fs->on_frame(fs->arg, frame, len);
 			continue;
 		}
-		if (have < FRAMESTREAM_CTRL_HDR)
+		uint32_t clen = wire_u32(&c);
+		if (c.err != E_OK)
 			break;
-		uint32_t clen = wire_be32(p + 4);
 		if (clen > FSTRM_CONTROL_FRAME_LENGTH_MAX)
 			return framestream_die(fs, E_TOOBIG);
-		if (have < FRAMESTREAM_CTRL_HDR + (size_t)clen)
+		const uint8_t *ctl = wire_take(&c, clen);
+		if (ctl == NULL)
 			break;
 		fs->rpos += FRAMESTREAM_CTRL_HDR + (size_t)clen;
 		fs->st->bytes += FRAMESTREAM_CTRL_HDR + (size_t)clen;
-		rc = framestream_control(fs, p + FRAMESTREAM_CTRL_HDR, clen);
+		rc = framestream_control(fs, ctl, clen);
 	}
 	if (rc < 0)
 		return rc;

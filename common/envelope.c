@@ -102,14 +102,19 @@ int envelope_peek(const uint8_t *dg, size_t len, struct env_header *h)
 	/* the name reaches logs, hash lookups and SQL: the charset is enforced here, where it enters */
 	if (!envelope_name_valid((const char *)dg + ENV_FIXED_HDR, dg[6]))
 		return E_BAD_NAME;
-	h->version = dg[4];
-	h->kind = dg[5];
-	h->name_len = dg[6];
-	h->boot_id = wire_be64(dg + 8);
-	h->seq = wire_be64(dg + 16);
-	h->salt = wire_be64(dg + 24);
-	memcpy(h->node, dg + ENV_FIXED_HDR, h->name_len);
-	return E_OK;
+	/* every length was checked above, in the order the error codes promise: these reads all fit */
+	struct wire_cur c;
+	wire_init(&c, dg, len);
+	wire_skip(&c, 4); /* magic */
+	h->version = wire_u8(&c);
+	h->kind = wire_u8(&c);
+	h->name_len = wire_u8(&c);
+	wire_skip(&c, 1); /* reserved, 0 */
+	h->boot_id = wire_u64(&c);
+	h->seq = wire_u64(&c);
+	h->salt = wire_u64(&c);
+	wire_copy(&c, h->node, h->name_len);
+	return c.err;
 }
 
 int envelope_open(const struct env_header *h, const uint8_t key[ENV_KEY_LEN],
