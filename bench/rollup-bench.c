@@ -79,8 +79,9 @@ int main(int argc, char **argv)
 	}
 	uint64_t batch = argc > 2 ? strtoull(argv[2], NULL, 10) : 1000000;
 	char err[512];
-	struct staging *s = staging_new(argv[1], 1000, err, sizeof err);
-	if (!s) {
+	struct staging_conf sc = { argv[1], 1000 };
+	struct staging *s;
+	if (staging_new(&sc, &s, err, sizeof err) != E_OK) {
 		fprintf(stderr, "rollup-bench: %s\n", err);
 		return 1;
 	}

@@ -108,14 +108,16 @@ int main(int argc, char **argv)
 		conf.db_socket, conf.db_host, (unsigned)conf.db_port, conf.db_name, cred.user,
 		cred.password, (unsigned)conf.db_timeout
 	};
-	struct mdb *m = mdb_new(&mc, err, sizeof err);
+	struct mdb *m;
+	int mrc = mdb_new(&mc, &m, err, sizeof err);
 	explicit_bzero(cred.password, sizeof cred.password);
-	if (!m) {
+	if (mrc != E_OK) {
 		log_warnx("%s; staging left untouched", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
 		return 1;
 	}
-	struct staging *s = staging_new(conf.staging, (int)conf.staging_busy_ms, err, sizeof err);
-	if (!s) {
+	struct staging_conf sc = { conf.staging, (int)conf.staging_busy_ms };
+	struct staging *s;
+	if (staging_new(&sc, &s, err, sizeof err) != E_OK) {
 		log_warnx("%s", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
 		mdb_free(m);
 		return 1;

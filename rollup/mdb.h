@@ -34,8 +34,12 @@ struct mdb_val {
 #define MDB_U(v) ((struct mdb_val){ 'u', (int64_t)(v), NULL, 0 })
 #define MDB_S(str) ((struct mdb_val){ 's', 0, (str), 0 })  /* NUL-terminated; len computed */
 
-/* mdb_new: connect (UTC session, autocommit off); NULL with a one-line message in err. */
-struct mdb *mdb_new(const struct mdb_conf *c, char *err, size_t errlen);
+/*
+ * mdb_new: connect (UTC session, autocommit off). Returns E_OK with *out set,
+ * or E_NOMEM / -EIO (no connection, session setup refused) with *out NULL
+ * and a one-line message for a person in why[0..why_len).
+ */
+int mdb_new(const struct mdb_conf *c, struct mdb **out, char *why, size_t why_len);
 void mdb_free(struct mdb *m);
 const char *mdb_errmsg(const struct mdb *m);
 unsigned mdb_errno(const struct mdb *m);

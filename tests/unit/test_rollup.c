@@ -1,4 +1,5 @@
 /* tests/unit/test_rollup.c: unit tests of the rollup's aggregation, staging reader and credentials (htab, dims, health: their own tests). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,7 +170,9 @@ static void test_staging(const char *dir)
 {
 	char path[512], err[256];
 	snprintf(path, sizeof path, "%s/st.db", dir);
-	ok(staging_new(path, 10, err, sizeof err) == NULL, "staging_new: missing file refused");
+	struct staging_conf sc = { path, 10 };
+	struct staging *s = NULL;
+	ok(staging_new(&sc, &s, err, sizeof err) == -EIO && s == NULL, "staging_new: missing file refused");
 	ok(strstr(err, "st.db") != NULL, "with the path in the message");
 	sqlite3 *db;
 	sqlite3_open(path, &db);
@@ -187,8 +190,8 @@ static void test_staging(const char *dir)
 		sqlite3_exec(db, sql, NULL, NULL, NULL);
 	}
 	sqlite3_close(db);
-	struct staging *s = staging_new(path, 10, err, sizeof err);
-	ok(s != NULL, "staging_new");
+	is(staging_new(&sc, &s, err, sizeof err), E_OK, "staging_new");
+	ok(s != NULL, "  with a handle");
 	staging_free(NULL);
 	int n = 0;
 	int64_t last;
