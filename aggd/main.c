@@ -135,7 +135,8 @@ int main(int argc, char **argv)
 		.flush_ms = (unsigned)conf.flush_ms, .busy_timeout_ms = (unsigned)conf.busy_timeout_ms,
 		.retry_ms = 50, .queue_bytes = (size_t)conf.queue_bytes, .queue_rows = (unsigned)conf.queue_rows,
 	};
-	struct stage *st = stage_new(&sc, &rc);
+	struct stage *st;
+	rc = stage_new(&sc, &st);
 	if (!st && (rc == -ELOOP || rc == -EPERM))
 		fatalx("staging %s: it or its -wal, -shm or -journal file is %s: refused, aggd follows no link in the "
 		    "staging directory (remove it, and make the directory writable by aggd's user only)", conf.staging,

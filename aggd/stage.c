@@ -355,18 +355,17 @@ static int db_prepare(struct stage *st)
 	return E_OK;
 }
 
-struct stage *stage_new(const struct stage_conf *c, int *err)
+int stage_new(const struct stage_conf *c, struct stage **out)
 {
 	struct stage *st;
 	int rc;
 
-	*err = E_INVAL;
+	*out = NULL;
 	if (!c || !c->path || !c->path[0] || c->batch_rows == 0 || c->queue_rows == 0 ||
 	    c->queue_bytes < 1024)
-		return NULL;
-	*err = E_NOMEM;
+		return E_INVAL;
 	if (!(st = calloc(1, sizeof *st)))
-		return NULL;
+		return E_NOMEM;
 	st->conf = *c;
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->wake, NULL);
@@ -374,29 +373,27 @@ struct stage *stage_new(const struct stage_conf *c, int *err)
 	st->arena = malloc(c->queue_bytes);
 	if (!st->rows || !st->arena) {
 		stage_free(st);
-		return NULL;
+		return E_NOMEM;
 	}
 	if ((rc = vfs_harden()) != E_OK || !(st->path = resolve_dir(c->path))) {
-		*err = rc != E_OK ? rc : errno == ENOMEM ? E_NOMEM : -EIO;
+		rc = rc != E_OK ? rc : errno == ENOMEM ? E_NOMEM : -EIO;
 		stage_free(st);
-		return NULL;
+		return rc;
 	}
 	st->conf.path = st->path;
 	if ((rc = db_open(st)) != E_OK) {
-		*err = rc;
 		stage_free(st);
-		return NULL;
+		return rc;
 	}
 	/* a locked database is not fatal: the schema waits for the first flush */
 	rc = db_prepare(st);
 	memcpy(st->errmsg, st->werr, sizeof st->errmsg);
 	if (rc != E_OK && rc != -EBUSY) {
-		*err = rc;
 		stage_free(st);
-		return NULL;
+		return rc;
 	}
-	*err = E_OK;
-	return st;
+	*out = st;
+	return E_OK;
 }
 
 static void writer_stop(struct stage *st, int64_t drain_until)

@@ -280,8 +280,8 @@ static int bench(struct maker *m, const uint8_t *buf, size_t slot, const uint32_
 	double t2 = cpu_s();
 	struct stage_conf sc = { .path = m->o->bench, .batch_rows = 1000, .flush_ms = 100,
 		.busy_timeout_ms = 10, .retry_ms = 50, .queue_bytes = 64u << 20, .queue_rows = 20000 };
-	struct stage *st = stage_new(&sc, &err);
-	if (!st) {
+	struct stage *st;
+	if ((err = stage_new(&sc, &st)) != E_OK) {
 		fprintf(stderr, "dnsa-sender: %s: %s\n", m->o->bench, dnsa_strerror(err));
 		return 1;
 	}

@@ -79,14 +79,14 @@ int main(void)
 	/* bad configurations */
 	struct stage_conf bad = c;
 	bad.batch_rows = 0;
-	ok(stage_new(&bad, &err) == NULL && err == E_INVAL, "batch_rows 0 refused with E_INVAL");
-	ok(stage_new(NULL, &err) == NULL && err == E_INVAL, "NULL conf refused");
+	ok((err = stage_new(&bad, &st)) == E_INVAL && st == NULL, "batch_rows 0 refused with E_INVAL");
+	ok((err = stage_new(NULL, &st)) == E_INVAL && st == NULL, "NULL conf refused");
 	bad = c;
 	bad.path = "/nonexistent-dir/x.db";
-	ok(stage_new(&bad, &err) == NULL && err == -EIO, "unopenable path: -EIO");
+	ok((err = stage_new(&bad, &st)) == -EIO && st == NULL, "unopenable path: -EIO");
 	stage_free(NULL);
 
-	st = stage_new(&c, &err);
+	err = stage_new(&c, &st);
 	ok(st != NULL && err == E_OK, "stage_new");
 	is(q1("SELECT count(*) FROM sqlite_master WHERE name IN ('datagram','node_stats','quarantine','replay_state')"), 4,
 	    "schema applied: 4 tables");
@@ -227,7 +227,7 @@ int main(void)
 	stage_free(st);
 
 	/* reopen: the rows are still there */
-	st = stage_new(&c, &err);
+	err = stage_new(&c, &st);
 	buf[0] = '\0';
 	is(stage_load_state(st, state_cb, buf), 4, "state survives a reopen");
 	ok(strstr(buf, "big:18446744073709551615:3;") != NULL, "  boot id 2^64-1 read back whole");
@@ -245,7 +245,8 @@ int main(void)
 		struct stage_conf tc = c;
 		tc.path = tpath;
 		tc.busy_timeout_ms = 200;
-		struct stage *ts = stage_new(&tc, &err);
+		struct stage *ts;
+		err = stage_new(&tc, &ts);
 		ok(ts && stage_start(ts) == E_OK, "stage_start: writer thread");
 		is(stage_start(ts), E_INVAL, "  a second start: E_INVAL");
 		for (uint64_t q = 1; q <= 25; q++) {
@@ -356,7 +357,8 @@ int main(void)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (int i = 0; i < tries; i++) {
 			int e;
-			struct stage *rs = stage_new(&rc, &e);
+			struct stage *rs;
+			e = stage_new(&rc, &rs);
 			if (!rs) {
 				lost++;
 				atcheck += e == -ELOOP || e == -EPERM;
