@@ -422,21 +422,19 @@ static int di_tcp(struct dnstap_input *in)
 	return E_OK;
 }
 
-struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev,
-				      dnstap_frame_fn on_frame, void *arg, int *err)
+int dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev, dnstap_frame_fn on_frame, void *arg,
+		     struct dnstap_input **out)
 {
-	int rc = E_INVAL, dummy;
-	if (err == NULL)
-		err = &dummy;
-	*err = E_INVAL;
+	int rc = E_INVAL;
+	if (out == NULL)
+		return E_INVAL;
+	*out = NULL;
 	if (conf == NULL || ev == NULL || on_frame == NULL || (conf->unix_path == NULL && conf->tcp_listen == NULL))
-		return NULL;
+		return E_INVAL;
 
 	struct dnstap_input *in = calloc(1, sizeof(*in));
-	if (in == NULL) {
-		*err = E_NOMEM;
-		return NULL;
-	}
+	if (in == NULL)
+		return E_NOMEM;
 	in->ev = ev;
 	in->conf = *conf;
 	in->unix_fd = in->tcp_fd = -1;
@@ -515,12 +513,11 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 			goto fail;
 	}
 	in->conf.tcp_listen = NULL;
-	*err = E_OK;
-	return in;
+	*out = in;
+	return E_OK;
 fail:
 	dnstap_input_free(in);
-	*err = rc;
-	return NULL;
+	return rc;
 }
 
 void dnstap_input_free(struct dnstap_input *in)

@@ -101,15 +101,15 @@ struct dnstap_input;
  * chmodded inside a private 0700 directory created beside the path
  * (".capd-XXXXXX", removed again) and then hard-linked to the path, so no
  * symlink is ever followed and nothing at the path is replaced; the path's
- * directory part plus 14 characters must fit a sun_path (107). Returns NULL
- * on failure with *err (if err is not NULL) set to E_INVAL (bad conf, no
+ * directory part plus 14 characters must fit a sun_path (107). Returns E_OK
+ * with *out set, or with *out NULL: E_INVAL (bad conf, no
  * listener configured, bad address, path too long), E_NOMEM, E_NOTFOUND
  * (unknown user or group) or -errno from mkdtemp/socket/bind/listen/chown/
  * chmod/link (-EEXIST: something appeared at the path meanwhile).
  * Nothing is left behind on failure. conf strings are copied.
  */
-struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev,
-				      dnstap_frame_fn on_frame, void *arg, int *err);
+int dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev, dnstap_frame_fn on_frame, void *arg,
+		     struct dnstap_input **out);
 /*
  * dnstap_input_free: close every connection and listener, deregister from
  * the loop (which must still exist), unlink the UNIX socket path it

@@ -236,7 +236,7 @@ static void build(struct capd *d, int capture_clock)
 	char node[ENV_NAME_MAX + 1];
 	uint8_t key[ENV_KEY_LEN];
 	struct sender_conf sc;
-	const char *bad = NULL;
+	char bad[600];
 	int rc = keys_load_node(d->conf.node_key, node, key);
 	if (rc != E_OK)
 		fatalx("%s: %s", d->conf.node_key, dnsa_strerror(rc));
@@ -249,10 +249,10 @@ static void build(struct capd *d, int capture_clock)
 			    "datagrams may be refused by aggd as old_boot", sc.boot_id,
 			    log_escape(why, LOG_ESC_STR, esc, sizeof esc));
 	}
-	rc = sender_new(&sc, &d->sender, &bad);
+	rc = sender_new(&sc, &d->sender, bad, sizeof bad);
 	explicit_bzero(key, sizeof key);
-	if (rc != E_OK && bad)
-		fatalx("aggregator %s: %s", bad, dnsa_strerror(rc));
+	if (rc != E_OK && bad[0])
+		fatalx("%s: %s", bad, dnsa_strerror(rc));
 	if (rc != E_OK)
 		fatalx("cannot set up sending: %s (payload_size %lld too small for the envelope and a counters datagram?)",
 		    dnsa_strerror(rc), (long long)d->conf.payload_size);
@@ -289,7 +289,7 @@ static int run_file(struct capd *d, const char *path)
 		char err[512];
 		capd_conf_pcap(&d->conf, &pc);
 		pc.file = path;
-		if (!(d->pcap = pcap_input_new(&pc, on_pcap_msg, d, err, sizeof err)))
+		if (pcap_input_new(&pc, on_pcap_msg, d, &d->pcap, err, sizeof err) != E_OK)
 			fatalx("%s: %s", path, err);
 		for (uint64_t i = 0; !pcap_input_eof(d->pcap) && !want_stop; i++) {
 			if (pcap_input_dispatch(d->pcap, 4096) < 0) {
@@ -328,7 +328,7 @@ static void open_inputs(struct capd *d)
 	if (!(d->ev = evloop_new()))
 		fatal("evloop");
 	if (capd_conf_dnstap(c, &dc)) {
-		if (!(d->dnstap = dnstap_input_new(&dc, d->ev, pipeline_on_dnstap, d->pipe, &err)))
+		if ((err = dnstap_input_new(&dc, d->ev, pipeline_on_dnstap, d->pipe, &d->dnstap)) != E_OK)
 			fatalx("dnstap input (%s%s%s): %s", dc.unix_path ? dc.unix_path : "",
 			    dc.unix_path && dc.tcp_listen ? ", " : "", dc.tcp_listen ? dc.tcp_listen : "", dnsa_strerror(err));
 		if (dc.tcp_listen)
@@ -339,7 +339,7 @@ static void open_inputs(struct capd *d)
 		char errbuf[512];
 		capd_conf_pcap(c, &pc);
 		pc.interface = c->pcap_interface;
-		if (!(d->pcap = pcap_input_new(&pc, on_pcap_msg, d, errbuf, sizeof errbuf)))
+		if (pcap_input_new(&pc, on_pcap_msg, d, &d->pcap, errbuf, sizeof errbuf) != E_OK)
 			fatalx("pcap %s: %s", c->pcap_interface, errbuf);
 		if ((err = evloop_add(d->ev, pcap_input_fd(d->pcap), EPOLLIN, on_pcap_ready, d)) != E_OK)
 			fatalx("pcap: %s", dnsa_strerror(err));

@@ -131,17 +131,19 @@ static int set_filter(struct pcap_input *p, const char *filter)
 	return 0;
 }
 
-struct pcap_input *pcap_input_new(const struct pcap_input_conf *conf, pcap_input_fn fn, void *arg,
-				  char *errbuf, size_t errlen)
+int pcap_input_new(const struct pcap_input_conf *conf, pcap_input_fn fn, void *arg, struct pcap_input **out,
+		   char *why, size_t why_len)
 {
 	struct pcap_input *p = calloc(1, sizeof(*p));
 	char filt[2048];
 	size_t i;
+	int rc = E_NOMEM;
 
+	*out = NULL;
 	if (!p) {
-		if (errbuf && errlen)
-			snprintf(errbuf, errlen, "out of memory");
-		return NULL;
+		if (why && why_len)
+			snprintf(why, why_len, "out of memory");
+		return E_NOMEM;
 	}
 	p->conf = *conf;
 	p->fn = fn;
@@ -171,11 +173,14 @@ struct pcap_input *pcap_input_new(const struct pcap_input_conf *conf, pcap_input
 	}
 	if (conf->interface && conf->file) {
 		snprintf(p->err, sizeof(p->err), "both an interface and a file given");
+		rc = E_INVAL;
 		goto fail;
 	}
 	if (conf->interface) {
+		rc = -EIO;
 		if (open_live(p, conf) < 0)
 			goto fail;
+		rc = E_INVAL;
 		if (conf->filter)
 			snprintf(filt, sizeof(filt), "%s", conf->filter);
 		else if (pcap_input_default_filter(conf, filt, sizeof(filt)) < 0) {
@@ -185,20 +190,23 @@ struct pcap_input *pcap_input_new(const struct pcap_input_conf *conf, pcap_input
 		if (set_filter(p, filt) < 0)
 			goto fail;
 	} else if (conf->file) {
+		rc = -EIO;
 		p->pc = pcap_open_offline_with_tstamp_precision(conf->file, PCAP_TSTAMP_PRECISION_MICRO, p->err);
 		if (!p->pc)
 			goto fail;
+		rc = E_INVAL;
 		if (conf->filter && set_filter(p, conf->filter) < 0)
 			goto fail;
 	}
 	if (p->pc)
 		p->dlt = pcap_datalink(p->pc);
-	return p;
+	*out = p;
+	return E_OK;
 fail:
-	if (errbuf && errlen)
-		snprintf(errbuf, errlen, "%s", p->err);
+	if (why && why_len)
+		snprintf(why, why_len, "%s", p->err);
 	pcap_input_free(p);
-	return NULL;
+	return rc;
 }
 
 void pcap_input_free(struct pcap_input *p)

@@ -79,8 +79,10 @@ static int open_aggr(const char *spec, int sndbuf, int *fdp)
 	return E_OK;
 }
 
-int sender_new(const struct sender_conf *c, struct sender **out, const char **bad)
+int sender_new(const struct sender_conf *c, struct sender **out, char *why, size_t why_len)
 {
+	if (why && why_len)
+		why[0] = '\0';
 	if (!out)
 		return E_INVAL;
 	*out = NULL;
@@ -138,8 +140,8 @@ int sender_new(const struct sender_conf *c, struct sender **out, const char **ba
 	for (size_t i = 0; i < c->n_aggregators; i++) {
 		int rc = open_aggr(c->aggregators[i], c->sndbuf, &s->ag[i].fd);
 		if (rc != E_OK) {
-			if (bad)
-				*bad = c->aggregators[i];
+			if (why && why_len)
+				snprintf(why, why_len, "aggregator %s", c->aggregators[i]);
 			sender_free(s);
 			return rc;
 		}

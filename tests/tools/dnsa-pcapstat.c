@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 	}
 	if (!conf.file == !conf.interface)
 		usage();
-	p = pcap_input_new(&conf, on_msg, &o, err, sizeof(err));
+	pcap_input_new(&conf, on_msg, &o, &p, err, sizeof(err));
 	if (!p) {
 		fprintf(stderr, "dnsa-pcapstat: %s\n", err);
 		return 1;

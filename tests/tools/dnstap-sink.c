@@ -135,7 +135,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct evloop *ev = evloop_new();
 	int err = 0;
-	struct dnstap_input *in = dnstap_input_new(&conf, ev, on_frame, &cnt, &err);
+	struct dnstap_input *in;
+	err = dnstap_input_new(&conf, ev, on_frame, &cnt, &in);
 	if (in == NULL) {
 		fprintf(stderr, "dnstap-sink: listener: %s\n", dnsa_strerror(err));
 		return 1;

@@ -160,7 +160,8 @@ static void timeouts(void)
 	struct dnstap_input_conf c = { .unix_path = sock, .handshake_timeout_ms = 300, .idle_timeout_ms = 800 };
 	struct evloop *ev = evloop_new();
 	int err = 0;
-	struct dnstap_input *in = dnstap_input_new(&c, ev, no_frame, &frames, &err);
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
 	ok(in != NULL, "listener with 300 ms handshake and 800 ms idle timeouts (%s)", dnsa_strerror(err));
 	if (!in)
 		return;
@@ -211,7 +212,8 @@ static void pools(void)
 	struct dnstap_input_conf c = { .unix_path = sock, .tcp_listen = "127.0.0.1:0", .max_conns = 2, .tcp_max_conns = 3 };
 	struct evloop *ev = evloop_new();
 	int err = 0, t[6], u[3];
-	struct dnstap_input *in = dnstap_input_new(&c, ev, no_frame, &frames, &err);
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
 	ok(in != NULL, "UNIX pool of 2, TCP pool of 3 (%s)", dnsa_strerror(err));
 	if (!in)
 		return;
@@ -271,7 +273,8 @@ static void allow_list(void)
 	    "prefixes parse");
 	struct dnstap_input_conf c = { .tcp_listen = "127.0.0.1:0", .tcp_allow = allow, .n_tcp_allow = 2 };
 	struct evloop *ev = evloop_new();
-	struct dnstap_input *in = dnstap_input_new(&c, ev, no_frame, &frames, &err);
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
 	ok(in != NULL, "TCP listener allowing 127.0.0.2 and 10.0.0.0/8 (%s)", dnsa_strerror(err));
 	if (!in)
 		return;
@@ -287,7 +290,7 @@ static void allow_list(void)
 	dnstap_input_free(in);
 
 	struct dnstap_input_conf d = { .tcp_listen = "0.0.0.0:0" };
-	in = dnstap_input_new(&d, ev, no_frame, &frames, &err);
+	err = dnstap_input_new(&d, ev, no_frame, &frames, &in);
 	ok(in != NULL, "TCP listener on 0.0.0.0 with no allow-list");
 	if (!in)
 		return;
@@ -365,7 +368,8 @@ static void symlink_race(void)
 		struct dnstap_input_conf c = { .unix_path = sock, .unix_group = "65534", .unix_mode = 0666 };
 		int err = 0;
 		unlink(sock); /* whatever the attacker left from the previous try */
-		struct dnstap_input *in = dnstap_input_new(&c, ev, no_frame, &frames, &err);
+		struct dnstap_input *in;
+		err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
 		if (in)
 			made++;
 		else if (err == -EEXIST)

@@ -289,41 +289,42 @@ static void t_evloop(void)
 static void t_setup_errors(struct evloop *ev)
 {
 	struct sink s = { 0 };
-	int err = 0;
+	struct dnstap_input *none = NULL;
 	struct dnstap_input_conf c = { 0 };
-	ok(dnstap_input_new(NULL, ev, sink_frame, &s, &err) == NULL && err == E_INVAL, "NULL conf");
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_INVAL, "no listener configured");
+	ok(dnstap_input_new(NULL, ev, sink_frame, &s, &none) == E_INVAL && none == NULL, "NULL conf");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_INVAL && none == NULL, "no listener configured");
 	c.unix_path = "/tmp/x.sock";
-	ok(dnstap_input_new(&c, NULL, sink_frame, &s, &err) == NULL && err == E_INVAL, "NULL loop");
-	ok(dnstap_input_new(&c, ev, NULL, &s, NULL) == NULL, "NULL callback, NULL err");
+	ok(dnstap_input_new(&c, NULL, sink_frame, &s, &none) == E_INVAL && none == NULL, "NULL loop");
+	ok(dnstap_input_new(&c, ev, NULL, &s, &none) == E_INVAL && none == NULL, "NULL callback");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, NULL) == E_INVAL, "NULL out");
 	char longp[200];
 	memset(longp, 'a', sizeof(longp) - 1);
 	longp[0] = '/';
 	longp[sizeof(longp) - 1] = 0;
 	c.unix_path = longp;
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_INVAL, "path longer than sun_path");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_INVAL && none == NULL, "path longer than sun_path");
 	char path[128];
 	snprintf(path, sizeof(path), "%s/regular", dir);
 	FILE *f = fopen(path, "w");
 	if (f)
 		fclose(f);
 	c.unix_path = path;
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == -EEXIST, "regular file at the path: -EEXIST");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == -EEXIST && none == NULL, "regular file at the path: -EEXIST");
 	struct stat sb;
 	ok(stat(path, &sb) == 0 && S_ISREG(sb.st_mode), "  and the file is left alone");
 	snprintf(path, sizeof(path), "%s/u.sock", dir);
 	c.unix_owner = "no-such-user-dnsa";
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_NOTFOUND, "unknown owner: E_NOTFOUND");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_NOTFOUND && none == NULL, "unknown owner: E_NOTFOUND");
 	c.unix_owner = NULL;
 	c.unix_group = "no-such-group-dnsa";
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_NOTFOUND, "unknown group: E_NOTFOUND");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_NOTFOUND && none == NULL, "unknown group: E_NOTFOUND");
 	ok(access(path, F_OK) != 0, "  no socket left behind");
 	c.unix_group = NULL;
 	c.unix_path = NULL;
 	c.tcp_listen = "127.0.0.1";
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_INVAL, "tcp without port");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_INVAL && none == NULL, "tcp without port");
 	c.tcp_listen = "not-an-address:53";
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_INVAL, "tcp with a name, not an address");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_INVAL && none == NULL, "tcp with a name, not an address");
 	dnstap_input_free(NULL);
 	struct dnstap_input_stats z;
 	memset(&z, 0xff, sizeof(z));
@@ -385,7 +386,8 @@ static void t_unix(struct evloop *ev)
 	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
 	snprintf(gid, sizeof(gid), "%u", (unsigned)getgid());
 	struct dnstap_input_conf c = { .unix_path = sock, .unix_owner = uid, .unix_group = gid, .unix_mode = 0640 };
-	struct dnstap_input *in = dnstap_input_new(&c, ev, sink_frame, &s, &err);
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, sink_frame, &s, &in);
 	ok(in != NULL && err == E_OK, "listener on %s over a stale socket file (err %d)", sock, err);
 	if (in == NULL)
 		return;
@@ -393,7 +395,8 @@ static void t_unix(struct evloop *ev)
 	ok(stat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode), "socket exists");
 	is(sb.st_mode & 0777, 0640, "mode as configured");
 	ok(sb.st_uid == getuid() && sb.st_gid == getgid(), "owner and group as configured");
-	struct dnstap_input *in2 = dnstap_input_new(&c, ev, sink_frame, &s, &err);
+	struct dnstap_input *in2;
+	err = dnstap_input_new(&c, ev, sink_frame, &s, &in2);
 	ok(in2 == NULL && err == -EADDRINUSE, "second listener on a live socket: -EADDRINUSE");
 	ok(stat(sock, &sb) == 0, "  and the live socket is still there");
 
@@ -504,8 +507,9 @@ static void t_limits_tcp(struct evloop *ev)
 	char sock[128];
 	snprintf(sock, sizeof(sock), "%s/max.sock", dir);
 	struct dnstap_input_conf c = { .unix_path = sock, .max_conns = 2, .tcp_listen = "127.0.0.1:0" };
-	struct dnstap_input *in = dnstap_input_new(&c, ev, sink_frame, &s, &err);
-	ok(in != NULL, "listener with max_conns 2 and TCP on 127.0.0.1:0");
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, sink_frame, &s, &in);
+	ok(in != NULL && err == E_OK, "listener with max_conns 2 and TCP on 127.0.0.1:0");
 	if (in == NULL)
 		return;
 	int fds[3];
@@ -549,8 +553,9 @@ static void t_shed(struct evloop *ev)
 	snprintf(sock, sizeof(sock), "%s/shed.sock", dir);
 	/* 16 KiB waiting at read time means behind */
 	struct dnstap_input_conf c = { .unix_path = sock, .shed_backlog = 16384, .backlog_hold_us = 1 };
-	struct dnstap_input *in = dnstap_input_new(&c, ev, sink_frame, &s, &err);
-	ok(in != NULL, "listener for the shedding test");
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, sink_frame, &s, &in);
+	ok(in != NULL && err == E_OK, "listener for the shedding test");
 	if (in == NULL)
 		return;
 	struct exited e = { replay_unix(sock), -1 };
@@ -580,8 +585,8 @@ static void t_shed(struct evloop *ev)
 	s.slow_us = 20;
 	struct dnstap_input_conf c2 = { .unix_path = sock, .shed_backlog = 1 << 30, .busy_window_us = 20000,
 					.max_busy_pct = 50 };
-	in = dnstap_input_new(&c2, ev, sink_frame, &s, &err);
-	ok(in != NULL, "listener for the busy test");
+	err = dnstap_input_new(&c2, ev, sink_frame, &s, &in);
+	ok(in != NULL && err == E_OK, "listener for the busy test");
 	if (in == NULL)
 		return;
 	e.pid = replay_unix(sock);
@@ -639,8 +644,9 @@ static void t_knot(struct evloop *ev)
 		 rs, rs, dir, dir, port, rs, conf);
 	is(system(cmd), 0, "knot.conf prepared");
 	struct dnstap_input_conf c = { .unix_path = sock };
-	struct dnstap_input *in = dnstap_input_new(&c, ev, sink_frame, &s, &err);
-	ok(in != NULL, "capd listener up before knotd starts");
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, sink_frame, &s, &in);
+	ok(in != NULL && err == E_OK, "capd listener up before knotd starts");
 	if (in == NULL)
 		return;
 	char *kargv[] = { "knotd", "-c", conf, NULL };

@@ -327,7 +327,7 @@ int main(void)
 	struct sender_conf sc = { .aggregators = aggs, .n_aggregators = 1, .node = "pipe-test", .key = key,
 		.payload_size = 1232 };
 	struct sender *s = NULL;
-	is(sender_new(&sc, &s, NULL), E_OK, "sender");
+	is(sender_new(&sc, &s, NULL, 0), E_OK, "sender");
 
 	struct zones *z = zones_new();
 	zones_add_list(z, "example.test sample.test");
