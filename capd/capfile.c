@@ -14,9 +14,10 @@ int capfile_dnstap_read(const char *path, framestream_frame_fn on_frame, void *a
 	if (path == NULL || on_frame == NULL)
 		return E_INVAL;
 	struct framestream_conf conf = { .buf_size = CAPFILE_READ_SIZE, .stats = stats };
-	struct framestream *fs = framestream_new(&conf, on_frame, arg);
-	if (fs == NULL)
-		return E_NOMEM;
+	struct framestream *fs;
+	int rc = framestream_new(&conf, on_frame, arg, &fs);
+	if (rc != E_OK)
+		return rc;
 
 	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -27,7 +28,7 @@ int capfile_dnstap_read(const char *path, framestream_frame_fn on_frame, void *a
 	if (fd != STDIN_FILENO)
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
-	int rc = 0;
+	rc = 0;
 	size_t total = 0;
 	for (;;) {
 		size_t avail;

@@ -253,8 +253,7 @@ static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 			.buf_size = in->conf.buf_size,
 			.stats = &in->st.fs,
 		};
-		c->fs = framestream_new(&fc, di_frame, c);
-		if (c->fs == NULL || evloop_add(in->ev, fd, EPOLLIN, di_read, c) != E_OK) {
+		if (framestream_new(&fc, di_frame, c, &c->fs) != E_OK || evloop_add(in->ev, fd, EPOLLIN, di_read, c) != E_OK) {
 			framestream_free(c->fs);
 			c->fs = NULL;
 			close(fd);

@@ -103,29 +103,30 @@ static int framestream_encode(struct framestream *fs, fstrm_control_type type, i
 	return E_OK;
 }
 
-struct framestream *framestream_new(const struct framestream_conf *conf, framestream_frame_fn on_frame, void *arg)
+int framestream_new(const struct framestream_conf *conf, framestream_frame_fn on_frame, void *arg, struct framestream **out)
 {
+	*out = NULL;
 	if (conf == NULL || on_frame == NULL)
-		return NULL;
+		return E_INVAL;
 	const char *ct = conf->content_type ? conf->content_type : FRAMESTREAM_CONTENT_TYPE_DNSTAP;
 	size_t ct_len = strlen(ct);
 	if (ct_len == 0 || ct_len > FSTRM_CONTROL_FIELD_CONTENT_TYPE_LENGTH_MAX)
-		return NULL;
+		return E_INVAL;
 	size_t max_frame = conf->max_frame ? conf->max_frame : FRAMESTREAM_MAX_FRAME_DEFAULT;
 	if (max_frame > UINT32_MAX)
-		return NULL;
+		return E_INVAL;
 	size_t size = conf->buf_size ? conf->buf_size : FRAMESTREAM_BUF_DEFAULT;
 	if (size < max_frame + FRAMESTREAM_CTRL_HDR + FRAMESTREAM_OUT_MAX)
 		size = max_frame + FRAMESTREAM_CTRL_HDR + FRAMESTREAM_OUT_MAX;
 
 	struct framestream *fs = calloc(1, sizeof(*fs));
 	if (fs == NULL)
-		return NULL;
+		return E_NOMEM;
 	fs->buf = malloc(size);
 	fs->ctl = fstrm_control_init();
 	if (fs->buf == NULL || fs->ctl == NULL) {
 		framestream_free(fs);
-		return NULL;
+		return E_NOMEM;
 	}
 	fs->size = size;
 	fs->max_frame = max_frame;
@@ -137,9 +138,10 @@ struct framestream *framestream_new(const struct framestream_conf *conf, framest
 	if (framestream_encode(fs, FSTRM_CONTROL_ACCEPT, 1, fs->accept, &fs->accept_len) != E_OK ||
 	    framestream_encode(fs, FSTRM_CONTROL_FINISH, 0, fs->finish, &fs->finish_len) != E_OK) {
 		framestream_free(fs);
-		return NULL;
+		return E_NOMEM;
 	}
-	return fs;
+	*out = fs;
+	return E_OK;
 }
 
 void framestream_free(struct framestream *fs)

@@ -64,8 +64,12 @@ struct framestream_conf {
 
 struct framestream;
 
-/* framestream_new: allocates the buffer once (the only allocation). NULL on E_NOMEM or NULL/bad args. */
-struct framestream *framestream_new(const struct framestream_conf *conf, framestream_frame_fn on_frame, void *arg);
+/*
+ * framestream_new: allocates the buffer once (the only allocation). E_OK with
+ * *out set, or E_INVAL (NULL/bad args) / E_NOMEM with *out NULL.
+ */
+int framestream_new(const struct framestream_conf *conf, framestream_frame_fn on_frame, void *arg,
+		    struct framestream **out);
 /* framestream_free accepts NULL. */
 void framestream_free(struct framestream *fs);
 /* framestream_reset: forget everything but the buffer, ready for a new connection. NULL is a no-op. */

@@ -265,7 +265,7 @@ static void build(struct capd *d, int capture_clock)
 		exit(1);
 	capd_conf_pipeline(&d->conf, &pc);
 	pc.capture_clock = capture_clock;
-	if (!(d->pipe = pipeline_new(&pc, d->sender, &z, root_listed, &g)))
+	if (pipeline_new(&pc, d->sender, &z, root_listed, &g, &d->pipe) != E_OK)
 		fatalx("cannot set up the pipeline");
 }
 

@@ -165,9 +165,7 @@ int pcap_input_new(const struct pcap_input_conf *conf, pcap_input_fn fn, void *a
 		p->conf.nservers = PCAP_INPUT_MAX_SERVERS;
 	p->conf.interface = p->conf.file = p->conf.filter = NULL; /* borrowed strings are not kept */
 
-	p->frag = ipfrag_new(&conf->frag);
-	p->tcp = tcpreasm_new(&conf->tcp, on_tcp_msg, p);
-	if (!p->frag || !p->tcp) {
+	if (ipfrag_new(&conf->frag, &p->frag) != E_OK || tcpreasm_new(&conf->tcp, on_tcp_msg, p, &p->tcp) != E_OK) {
 		snprintf(p->err, sizeof(p->err), "out of memory");
 		goto fail;
 	}

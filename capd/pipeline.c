@@ -25,10 +25,12 @@ struct pipeline {
 	struct dnsa_record rec;     /* scratch: the record being built */
 };
 
-struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *sender,
-    struct zones **zones, int root_listed, struct geo **geo)
+int pipeline_new(const struct pipeline_conf *conf, struct sender *sender, struct zones **zones, int root_listed,
+    struct geo **geo, struct pipeline **out)
 {
 	struct pipeline *p = NULL;
+	int rc = conf && sender ? E_NOMEM : E_INVAL;
+	*out = NULL;
 	if (conf && sender)
 		p = calloc(1, sizeof *p);
 	if (p) {
@@ -36,7 +38,7 @@ struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *s
 		/* only adaptive sampling has a clock to follow; the others skip the per-message check */
 		p->c.capture_clock = conf->capture_clock && conf->sampler.mode == SAMPLER_ADAPTIVE;
 		p->sender = sender;
-		p->sampler = sampler_new(&conf->sampler);
+		rc = sampler_new(&conf->sampler, &p->sampler);
 	}
 	if (!p || !p->sampler) {
 		free(p);
@@ -48,11 +50,12 @@ struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *s
 			geo_free(*geo);
 			*geo = NULL;
 		}
-		return NULL;
+		return rc;
 	}
 	pipeline_replace_zones(p, zones, root_listed);
 	pipeline_replace_geo(p, geo);
-	return p;
+	*out = p;
+	return E_OK;
 }
 
 void pipeline_free(struct pipeline *p)

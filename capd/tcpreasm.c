@@ -1,5 +1,6 @@
 /* capd/tcpreasm.c: DNS-over-TCP stream reassembly with a preallocated flow table and buffer pools. */
 #include "capd/tcpreasm.h"
+#include "common/errors.h"
 #include "common/hash.h"
 #include "common/wire.h"
 
@@ -145,12 +146,13 @@ size_t tcpreasm_memory(const struct tcpreasm_conf *conf)
 		(size_t)c.ooo_count * (sizeof(struct ooo) + c.ooo_size);
 }
 
-struct tcpreasm *tcpreasm_new(const struct tcpreasm_conf *conf, tcpreasm_fn fn, void *arg)
+int tcpreasm_new(const struct tcpreasm_conf *conf, tcpreasm_fn fn, void *arg, struct tcpreasm **out)
 {
 	struct tcpreasm *t = calloc(1, sizeof(*t));
 	uint32_t i, nb;
+	*out = NULL;
 	if (!t)
-		return NULL;
+		return E_NOMEM;
 	conf_defaults(&t->conf, conf);
 	t->fn = fn;
 	t->arg = arg;
@@ -167,7 +169,7 @@ struct tcpreasm *tcpreasm_new(const struct tcpreasm_conf *conf, tcpreasm_fn fn, 
 	if (!t->flows || !t->buckets || !t->bufmem || !t->buf_stack || !t->bigmem || !t->big_stack || !t->ooo ||
 	    !t->ooomem) {
 		tcpreasm_free(t);
-		return NULL;
+		return E_NOMEM;
 	}
 	for (i = 0; i < nb; i++)
 		t->buckets[i] = NIL;
@@ -189,7 +191,8 @@ struct tcpreasm *tcpreasm_new(const struct tcpreasm_conf *conf, tcpreasm_fn fn, 
 	t->lru[0].head = t->lru[0].tail = t->lru[1].head = t->lru[1].tail = NIL;
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
 		t->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)t;
-	return t;
+	*out = t;
+	return E_OK;
 }
 
 void tcpreasm_free(struct tcpreasm *t)

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static size_t sum;
 	if (!fs) {
 		struct framestream_conf c = { .max_frame = 4096, .buf_size = 8192, .stats = &st };
-		fs = framestream_new(&c, on_frame, &sum);
+		framestream_new(&c, on_frame, &sum, &fs);
 	}
 	framestream_reset(fs);
 	if (size < 1)

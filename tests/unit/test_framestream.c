@@ -40,7 +40,9 @@ static struct framestream *mk(struct framestream_stats *st, struct got *g, size_
 	struct framestream_conf conf = { .stats = st, .max_frame = max_frame };
 	memset(g, 0, sizeof(*g));
 	memset(st, 0, sizeof(*st));
-	return framestream_new(&conf, on_frame, g);
+	struct framestream *made;
+	framestream_new(&conf, on_frame, g, &made);
+	return made;
 }
 
 static int out_is(struct framestream *fs, const uint8_t *want, size_t wlen)
@@ -292,10 +294,11 @@ static void nulls(void)
 	struct framestream_conf conf = { 0 };
 	struct got g = { 0 };
 	size_t n = 7;
-	ok(framestream_new(NULL, on_frame, &g) == NULL, "framestream_new NULL conf");
-	ok(framestream_new(&conf, NULL, &g) == NULL, "framestream_new NULL callback");
+	struct framestream *none_framestream = NULL;
+	ok(framestream_new(NULL, on_frame, &g, &none_framestream) == E_INVAL && none_framestream == NULL, "framestream_new NULL conf");
+	ok(framestream_new(&conf, NULL, &g, &none_framestream) == E_INVAL && none_framestream == NULL, "framestream_new NULL callback");
 	conf.content_type = "";
-	ok(framestream_new(&conf, on_frame, &g) == NULL, "framestream_new empty content type");
+	ok(framestream_new(&conf, on_frame, &g, &none_framestream) == E_INVAL && none_framestream == NULL, "framestream_new empty content type");
 	conf.content_type = NULL;
 	framestream_free(NULL);
 	framestream_reset(NULL);
@@ -308,7 +311,8 @@ static void nulls(void)
 	framestream_output_done(NULL, 3);
 	is(framestream_pending(NULL), 0, "framestream_pending NULL");
 	framestream_count_error(NULL, E_TOOBIG);
-	struct framestream *fs = framestream_new(&conf, on_frame, &g);
+	struct framestream *fs;
+	framestream_new(&conf, on_frame, &g, &fs);
 	ok(fs != NULL, "framestream_new defaults");
 	ok(framestream_space(fs, NULL) == NULL, "framestream_space NULL avail");
 	uint8_t *sp = framestream_space(fs, &n);

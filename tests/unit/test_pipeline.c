@@ -117,7 +117,7 @@ static void run_mix(struct sender *s, const struct sampler_conf *sc, unsigned n,
 	zones_add_list(z, "example.test");
 	pc.sampler.type_mask = 1u << MT_AUTH_RESPONSE;
 	pc.sampler.seed = 42;
-	p = pipeline_new(&pc, s, &z, 0, NULL);
+	pipeline_new(&pc, s, &z, 0, NULL, &p);
 	for (unsigned i = 0; i < n; i++) {
 		size_t wl;
 		if (i % 4 == 0) { /* a query now and then: not a sampled type, counted exactly */
@@ -218,7 +218,7 @@ static void test_capture_clock(struct sender *s, int fd)
 		size_t wl = wire(w, "www.example.test", 1, 0x8400, 0, 0);
 
 		zones_add_list(z, "example.test");
-		p = pipeline_new(&pc, s, &z, 0, NULL);
+		pipeline_new(&pc, s, &z, 0, NULL, &p);
 		pipeline_tick(p, 1700000000000000ull, 5000000);
 		/* 10 s of capture at 5000 responses/s, replayed in a few ms of wall time */
 		for (unsigned i = 0; i < 50000; i++) {
@@ -255,7 +255,7 @@ static void test_partial(struct sender *s, int fd)
 	size_t wl;
 
 	zones_add_list(z, "example.test");
-	p = pipeline_new(&pc, s, &z, 0, NULL);
+	pipeline_new(&pc, s, &z, 0, NULL, &p);
 	/* cut after the question and 3 bytes of its OPT */
 	wl = wire(w, "cut.example.test", 16, 0x8400, 0, 1);
 	msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, 12 + 18 + 4 + 3, "192.0.2.1");
@@ -335,7 +335,8 @@ int main(void)
 	is(geo_open(cpath, NULL, &g, NULL), E_OK, "geo");
 	struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ALL, .type_mask = 1u << MT_AUTH_RESPONSE },
 		.qname_labels = 1, .prefix = 1, .prefix_v4 = 24, .prefix_v6 = 48 };
-	struct pipeline *p = pipeline_new(&pc, s, &z, 0, &g);
+	struct pipeline *p;
+	pipeline_new(&pc, s, &z, 0, &g, &p);
 	ok(p != NULL, "pipeline_new");
 	ok(z == NULL && g == NULL, "zones and geo taken over");
 	pipeline_tick(p, 1700000000000000ull, 1000000);
@@ -435,7 +436,7 @@ int main(void)
 	zones_add_list(z, "example.test .");
 	pc = (struct pipeline_conf){ .sampler = { .mode = SAMPLER_NTH, .n = 2, .type_mask = 1u << MT_AUTH_RESPONSE },
 		.qname_labels = 0, .record_unlisted = 1, .full_address = 1, .prefix = 1, .prefix_v4 = 24 };
-	p = pipeline_new(&pc, s, &z, 0, NULL);
+	pipeline_new(&pc, s, &z, 0, NULL, &p);
 	for (int i = 0; i < 4; i++) {
 		wl = wire(w, i < 2 ? "x.y.example.test" : "foo.bar.invalid", 1, 0x8000, 0, 0);
 		msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, wl, "127.0.0.1");
@@ -469,7 +470,8 @@ int main(void)
 	/* a bad sampler conf frees what it was given */
 	z = zones_new();
 	pc.sampler.n = 0;
-	ok(pipeline_new(&pc, s, &z, 0, NULL) == NULL, "bad sampler conf: NULL");
+	struct pipeline *none_pipeline = NULL;
+	ok(pipeline_new(&pc, s, &z, 0, NULL, &none_pipeline) == E_INVAL && none_pipeline == NULL, "bad sampler conf: NULL");
 	ok(z == NULL, "zones freed on failure");
 	pipeline_free(NULL);
 
