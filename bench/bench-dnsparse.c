@@ -122,7 +122,8 @@ int main(int argc, char **argv)
 	struct fstrm_file_options *fo = fstrm_file_options_init();
 	struct fstrm_reader *r;
 	struct set plain = { 0 }, edns = { 0 };
-	struct zones *z = zones_new();
+	struct zones *z;
+	zones_new(&z);
 	const uint8_t *data;
 	size_t dlen;
 	uint8_t tmp[65536 + 64];

@@ -325,8 +325,10 @@ static void open_inputs(struct capd *d)
 	const struct capd_conf *c = &d->conf;
 	struct dnstap_input_conf dc;
 	int err = 0;
-	if (!(d->ev = evloop_new()))
+	if ((err = evloop_new(&d->ev)) != E_OK) {
+		errno = -err;
 		fatal("evloop");
+	}
 	if (capd_conf_dnstap(c, &dc)) {
 		if ((err = dnstap_input_new(&dc, d->ev, pipeline_on_dnstap, d->pipe, &d->dnstap)) != E_OK)
 			fatalx("dnstap input (%s%s%s): %s", dc.unix_path ? dc.unix_path : "",

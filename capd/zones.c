@@ -58,19 +58,21 @@ static int eq_lc(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-struct zones *zones_new(void)
+int zones_new(struct zones **out)
 {
+	*out = NULL;
 	struct zones *z = calloc(1, sizeof(*z));
 
 	if (z == NULL)
-		return NULL;
+		return E_NOMEM;
 	z->cap = 64;
 	z->tab = calloc(z->cap, sizeof(*z->tab));
 	if (z->tab == NULL) {
 		free(z);
-		return NULL;
+		return E_NOMEM;
 	}
-	return z;
+	*out = z;
+	return E_OK;
 }
 
 void zones_free(struct zones *z)

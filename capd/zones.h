@@ -20,8 +20,8 @@
  */
 struct zones;
 
-/* zones_new: an empty set (no zone, no root catch-all). NULL if out of memory. */
-struct zones *zones_new(void);
+/* zones_new: an empty set (no zone, no root catch-all). E_OK with *out set, or E_NOMEM with *out NULL. */
+int zones_new(struct zones **out);
 /* zones_free: accepts NULL. */
 void zones_free(struct zones *z);
 

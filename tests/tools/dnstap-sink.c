@@ -133,7 +133,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	int err = 0;
 	struct dnstap_input *in;
 	err = dnstap_input_new(&conf, ev, on_frame, &cnt, &in);

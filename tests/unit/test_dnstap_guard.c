@@ -158,7 +158,8 @@ static void timeouts(void)
 	struct dnstap_input_stats st;
 	snprintf(sock, sizeof(sock), "%s/t.sock", dir);
 	struct dnstap_input_conf c = { .unix_path = sock, .handshake_timeout_ms = 300, .idle_timeout_ms = 800 };
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	int err = 0;
 	struct dnstap_input *in;
 	err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
@@ -210,7 +211,8 @@ static void pools(void)
 	struct dnstap_input_stats st;
 	snprintf(sock, sizeof(sock), "%s/p.sock", dir);
 	struct dnstap_input_conf c = { .unix_path = sock, .tcp_listen = "127.0.0.1:0", .max_conns = 2, .tcp_max_conns = 3 };
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	int err = 0, t[6], u[3];
 	struct dnstap_input *in;
 	err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
@@ -272,7 +274,8 @@ static void allow_list(void)
 	ok(addr_parse_prefix("127.0.0.2", &allow[0]) == E_OK && addr_parse_prefix("10.0.0.0/8", &allow[1]) == E_OK,
 	    "prefixes parse");
 	struct dnstap_input_conf c = { .tcp_listen = "127.0.0.1:0", .tcp_allow = allow, .n_tcp_allow = 2 };
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	struct dnstap_input *in;
 	err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
 	ok(in != NULL, "TCP listener allowing 127.0.0.2 and 10.0.0.0/8 (%s)", dnsa_strerror(err));
@@ -361,7 +364,8 @@ static void symlink_race(void)
 			}
 		}
 	}
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	unsigned frames = 0, made = 0, refused = 0, other = 0;
 	int last_other = 0;
 	for (int i = 0; i < tries; i++) {

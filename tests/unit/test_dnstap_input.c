@@ -241,7 +241,8 @@ static void ev_cb(struct evloop *ev, int fd, uint32_t events, void *arg)
 
 static void t_evloop(void)
 {
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	int p1[2], p2[2];
 	ok(ev != NULL, "evloop_new");
 	evloop_free(NULL);
@@ -713,7 +714,8 @@ int main(void)
 	const char *only = getenv("DNSA_ONLY"); /* debugging: run one part */
 	if (!only || !strcmp(only, "evloop"))
 		t_evloop();
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	if (!only || !strcmp(only, "setup"))
 		t_setup_errors(ev);
 	if (!only || !strcmp(only, "unix"))

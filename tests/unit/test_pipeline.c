@@ -108,7 +108,8 @@ static struct dnsa_record *find(const char *qname, uint8_t msgtype)
 /* counters of one run of `n` responses through a pipeline with sampler sc: every 5th unlisted, every 5th garbage */
 static void run_mix(struct sender *s, const struct sampler_conf *sc, unsigned n, struct dnsa_counters *c)
 {
-	struct zones *z = zones_new();
+	struct zones *z;
+	zones_new(&z);
 	struct pipeline_conf pc = { .sampler = *sc, .qname_labels = 1 };
 	struct pipeline *p;
 	uint8_t w[512];
@@ -207,7 +208,8 @@ static void test_counter_kinds(struct sender *s, int fd)
 static void test_capture_clock(struct sender *s, int fd)
 {
 	for (int cc = 0; cc < 2; cc++) {
-		struct zones *z = zones_new();
+		struct zones *z;
+		zones_new(&z);
 		struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ADAPTIVE, .target = 100, .min_n = 1,
 			.max_n = 10000, .type_mask = 1u << MT_AUTH_RESPONSE, .seed = 7 }, .qname_labels = 1,
 			.capture_clock = cc };
@@ -244,7 +246,8 @@ static void test_capture_clock(struct sender *s, int fd)
 /* odd and cut messages: recorded with what was readable, flagged */
 static void test_partial(struct sender *s, int fd)
 {
-	struct zones *z = zones_new();
+	struct zones *z;
+	zones_new(&z);
 	struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ALL, .type_mask = 1u << MT_AUTH_RESPONSE },
 		.qname_labels = 1 };
 	struct pipeline *p;
@@ -329,7 +332,8 @@ int main(void)
 	struct sender *s = NULL;
 	is(sender_new(&sc, &s, NULL, 0), E_OK, "sender");
 
-	struct zones *z = zones_new();
+	struct zones *z;
+	zones_new(&z);
 	zones_add_list(z, "example.test sample.test");
 	struct geo *g = NULL;
 	is(geo_open(cpath, NULL, &g, NULL), E_OK, "geo");
@@ -432,7 +436,7 @@ int main(void)
 	pipeline_free(p);
 
 	/* nth:2, unlisted recorded under ".", qname_labels 0, full address */
-	z = zones_new();
+	zones_new(&z);
 	zones_add_list(z, "example.test .");
 	pc = (struct pipeline_conf){ .sampler = { .mode = SAMPLER_NTH, .n = 2, .type_mask = 1u << MT_AUTH_RESPONSE },
 		.qname_labels = 0, .record_unlisted = 1, .full_address = 1, .prefix = 1, .prefix_v4 = 24 };
@@ -468,7 +472,7 @@ int main(void)
 	test_capture_clock(s, fd);
 
 	/* a bad sampler conf frees what it was given */
-	z = zones_new();
+	zones_new(&z);
 	pc.sampler.n = 0;
 	struct pipeline *none_pipeline = NULL;
 	ok(pipeline_new(&pc, s, &z, 0, NULL, &none_pipeline) == E_INVAL && none_pipeline == NULL, "bad sampler conf: NULL");
