@@ -97,8 +97,8 @@ int main(int argc, char **argv)
 	if (geteuid() == 0 && !conf.user[0] && !conf.allow_root)
 		fatalx("%s: refusing to run as root: set 'user' (or 'allow_root = yes')", path);
 
-	struct receiver *rx = receiver_new((unsigned)conf.recv_batch, (size_t)conf.max_datagram);
-	if (!rx)
+	struct receiver *rx;
+	if (receiver_new((unsigned)conf.recv_batch, (size_t)conf.max_datagram, &rx) != E_OK)
 		fatalx("out of memory");
 	for (size_t i = 0; i < conf.listen.n; i++) {
 		int got = 0;
@@ -119,8 +119,10 @@ int main(int argc, char **argv)
 	if (geteuid() == 0 && !conf.allow_root)
 		fatalx("still root after dropping privileges; refusing to run");
 
-	struct nodestats *ns = nodestats_new();
-	struct verifier *v = ns ? verifier_new(ns, (size_t)conf.max_datagram) : NULL;
+	struct nodestats *ns;
+	struct verifier *v = NULL;
+	if (nodestats_new(&ns) == E_OK)
+		verifier_new(ns, (size_t)conf.max_datagram, &v);
 	if (!v)
 		fatalx("out of memory");
 	struct keyring *kr = NULL;

@@ -110,16 +110,18 @@ static struct ns_node *add(struct nodestats *ns, const char *name)
 	return e;
 }
 
-struct nodestats *nodestats_new(void)
+int nodestats_new(struct nodestats **out)
 {
+	*out = NULL;
 	struct nodestats *ns = calloc(1, sizeof *ns);
 	if (!ns)
-		return NULL;
+		return E_NOMEM;
 	if (!add(ns, "")) {
 		nodestats_free(ns);
-		return NULL;
+		return E_NOMEM;
 	}
-	return ns;
+	*out = ns;
+	return E_OK;
 }
 
 void nodestats_free(struct nodestats *ns)

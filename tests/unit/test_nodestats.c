@@ -79,7 +79,8 @@ int main(void)
 	}
 
 	/* an empty table holds only '' */
-	struct nodestats *ns = nodestats_new();
+	struct nodestats *ns;
+	nodestats_new(&ns);
 	ok(ns != NULL, "nodestats_new");
 	is(nodestats_count(ns), 1, "a new table holds one entry");
 	struct ns_node *anon = nodestats_anon(ns);
