@@ -90,8 +90,8 @@ int main(int argc, char **argv)
 	for (int mode = 0; mode < 3; mode++) {
 		if (!strchr(passes, '0' + mode))
 			continue;
-		struct ctx c = { mode, agg_new(), 0, 0, NULL, 0 };
-		if (!c.agg)
+		struct ctx c = { mode, NULL, 0, 0, NULL, 0 };
+		if (agg_new(&c.agg) != E_OK)
 			return 1;
 		int64_t after = 0, last;
 		unsigned nrows;

@@ -147,11 +147,12 @@ struct zpair {
 	uint32_t node, zone;
 };
 
-struct agg *agg_new(void)
+int agg_new(struct agg **out)
 {
+	*out = NULL;
 	struct agg *a = calloc(1, sizeof *a);
 	if (!a)
-		return NULL;
+		return E_NOMEM;
 	a->zones = strtab_new();
 	a->nodes = strtab_new();
 	a->names = strtab_new();
@@ -172,9 +173,10 @@ struct agg *agg_new(void)
 			bad = 1;
 	if (bad) {
 		agg_free(a);
-		return NULL;
+		return E_NOMEM;
 	}
-	return a;
+	*out = a;
+	return E_OK;
 }
 
 void agg_free(struct agg *a)

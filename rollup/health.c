@@ -63,18 +63,20 @@ struct health {
 	uint64_t saturated;    /* additions that stopped at 2^64-1 instead of wrapping */
 };
 
-struct health *health_new(void)
+int health_new(struct health **out)
 {
+	*out = NULL;
 	struct health *h = calloc(1, sizeof *h);
 	if (!h)
-		return NULL;
+		return E_NOMEM;
 	h->names = strtab_new();
 	h->rows = htab_new(sizeof(struct hkey), sizeof(uint64_t));
 	if (!h->names || !h->rows) {
 		health_free(h);
-		return NULL;
+		return E_NOMEM;
 	}
-	return h;
+	*out = h;
+	return E_OK;
 }
 
 void health_free(struct health *h)

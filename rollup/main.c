@@ -123,8 +123,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *crash = getenv("DNSA_ROLLUP_CRASH");
-	struct rollup *r = rollup_new(&conf, s, m, crash && *crash ? crash_hook : NULL, (void *)crash);
-	if (!r) {
+	struct rollup *r;
+	if (rollup_new(&conf, s, m, crash && *crash ? crash_hook : NULL, (void *)crash, &r) != E_OK) {
 		log_warnx("out of memory");
 		staging_free(s);
 		mdb_free(m);

@@ -164,25 +164,26 @@ static void idcache_clear(struct idcache *c)
 		memset(c->id, 0, c->cap * sizeof *c->id);
 }
 
-struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m,
-    rollup_hook_fn hook, void *hook_arg)
+int rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m, rollup_hook_fn hook, void *hook_arg,
+    struct rollup **out)
 {
+	*out = NULL;
 	struct rollup *r = calloc(1, sizeof *r);
 	if (!r)
-		return NULL;
+		return E_NOMEM;
 	r->c = c;
 	r->s = s;
 	r->m = m;
 	r->hook = hook;
 	r->hook_arg = hook_arg;
-	r->agg = agg_new();
+	agg_new(&r->agg);
 	if (r->agg) {
 		agg_limit_names(r->agg, (size_t)c->names_max);
 		agg_limit_zones(r->agg, (size_t)c->zones_per_node, (size_t)c->zones_per_run, (size_t)c->asn_max);
 	}
-	r->health = health_new();
-	r->seen = seen_new(m);
-	r->srvz = srvzone_new(m, (unsigned)c->upsert_rows);
+	health_new(&r->health);
+	seen_new(m, &r->seen);
+	srvzone_new(m, (unsigned)c->upsert_rows, &r->srvz);
 	r->vc.past_s = c->window_past_days * 86400;
 	r->vc.future_s = c->window_future_s;
 	r->mem_max = (size_t)c->memory_mb << 20;
@@ -209,9 +210,10 @@ struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct
 	}
 	if (bad) {
 		rollup_free(r);
-		return NULL;
+		return E_NOMEM;
 	}
-	return r;
+	*out = r;
+	return E_OK;
 }
 
 void rollup_free(struct rollup *r)

@@ -73,11 +73,12 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-struct srvzone *srvzone_new(struct mdb *m, unsigned rows)
+int srvzone_new(struct mdb *m, unsigned rows, struct srvzone **out)
 {
+	*out = NULL;
 	struct srvzone *z = calloc(1, sizeof *z);
 	if (!z)
-		return NULL;
+		return E_NOMEM;
 	z->m = m;
 	z->names = strtab_new();
 	z->idnames = strtab_new();
@@ -93,9 +94,10 @@ struct srvzone *srvzone_new(struct mdb *m, unsigned rows)
 		    "value = VALUES(value), updated = VALUES(updated)", rows));
 	if (bad) {
 		srvzone_free(z);
-		return NULL;
+		return E_NOMEM;
 	}
-	return z;
+	*out = z;
+	return E_OK;
 }
 
 void srvzone_free(struct srvzone *z)

@@ -55,7 +55,8 @@ static int64_t get(const struct agg *a, int gran, uint32_t ts, uint32_t zone, ui
 
 static void test_agg(void)
 {
-	struct agg *a = agg_new();
+	struct agg *a;
+	agg_new(&a);
 	ok(a != NULL, "agg_new");
 	agg_free(NULL);
 	const uint64_t T = 1767225600 + 3 * 3600 + 125; /* 03:02:05 */
@@ -299,7 +300,8 @@ static void test_validate(void)
 static void test_bounds(void)
 {
 	const uint64_t T = 1767225600 + 125;
-	struct agg *a = agg_new();
+	struct agg *a;
+	agg_new(&a);
 	agg_limit_zones(a, 3, 5, 2);
 	int n0 = agg_node(a, "ams1"), n1 = agg_node(a, "fra1"), n2 = agg_node(a, "lhr1");
 	struct dnsa_record r;
@@ -346,7 +348,8 @@ static void test_bounds(void)
 	ok(agg_bytes(a) > 0 && agg_bytes(a) < (1u << 20), "agg_bytes reports the aggregate in use");
 	agg_free(a);
 
-	struct health *hh = health_new();
+	struct health *hh;
+	health_new(&hh);
 	health_add(hh, 0, T * 1000000, HS_CAPD, "msg_total", UINT64_MAX - 1);
 	health_add(hh, 0, T * 1000000, HS_CAPD, "msg_total", 5);
 	uint64_t it = 0;
