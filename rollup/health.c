@@ -69,8 +69,8 @@ int health_new(struct health **out)
 	struct health *h = calloc(1, sizeof *h);
 	if (!h)
 		return E_NOMEM;
-	h->names = strtab_new();
-	h->rows = htab_new(sizeof(struct hkey), sizeof(uint64_t));
+	strtab_new(&h->names);
+	htab_new(sizeof(struct hkey), sizeof(uint64_t), &h->rows);
 	if (!h->names || !h->rows) {
 		health_free(h);
 		return E_NOMEM;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "common/errors.h"
 #include "common/hash.h"
 #include "rollup/htab.h"
 
@@ -84,21 +85,23 @@ static int alloc_slots(struct htab *h, size_t cap)
 	return 0;
 }
 
-struct htab *htab_new(size_t keysize, size_t valsize)
+int htab_new(size_t keysize, size_t valsize, struct htab **out)
 {
+	*out = NULL;
 	if (keysize == 0 || keysize % 8)
-		return NULL;
+		return E_INVAL;
 	struct htab *h = calloc(1, sizeof *h);
 	if (!h)
-		return NULL;
+		return E_NOMEM;
 	h->keysize = keysize;
 	h->valsize = valsize;
 	h->slotsize = 8 + ((keysize + valsize + 7) & ~(size_t)7);
 	if (alloc_slots(h, 1024)) {
 		free(h);
-		return NULL;
+		return E_NOMEM;
 	}
-	return h;
+	*out = h;
+	return E_OK;
 }
 
 void htab_free(struct htab *h)

@@ -14,8 +14,8 @@
  */
 struct htab;
 
-/* htab_new: keysize % 8 == 0 and > 0; NULL on allocation failure or bad size. */
-struct htab *htab_new(size_t keysize, size_t valsize);
+/* htab_new: keysize % 8 == 0 and > 0. E_OK with *out set, or E_INVAL (bad size) / E_NOMEM with *out NULL. */
+int htab_new(size_t keysize, size_t valsize, struct htab **out);
 void htab_free(struct htab *h);
 /* htab_clear: forget every entry, keep the memory. Cannot fail. */
 void htab_clear(struct htab *h);

@@ -264,15 +264,16 @@ struct mdb_upsert {
 	uint64_t sent, stmts;
 };
 
-struct mdb_upsert *mdb_upsert_new(struct mdb *m, const char *table, const char *cols,
-    const char *types, const char *on_dup, unsigned rows_per_stmt)
+int mdb_upsert_new(struct mdb *m, const char *table, const char *cols, const char *types, const char *on_dup,
+    unsigned rows_per_stmt, struct mdb_upsert **out)
 {
+	*out = NULL;
 	size_t nc = strlen(types);
 	if (nc == 0 || nc >= 16 || rows_per_stmt == 0 || rows_per_stmt * nc > 60000)
-		return NULL;
+		return E_INVAL;
 	struct mdb_upsert *u = calloc(1, sizeof *u);
 	if (!u)
-		return NULL;
+		return E_NOMEM;
 	u->m = m;
 	u->ncols = (unsigned)nc;
 	u->rows = rows_per_stmt;
@@ -288,7 +289,7 @@ struct mdb_upsert *mdb_upsert_new(struct mdb *m, const char *table, const char *
 	u->len = calloc(cells, sizeof *u->len);
 	if (!u->head || !u->tail || !u->tuple || !u->bind || !u->ival || !u->sbuf || !u->len) {
 		mdb_upsert_free(u);
-		return NULL;
+		return E_NOMEM;
 	}
 	snprintf(u->head, hl, "INSERT INTO %s (%s) VALUES ", table, cols);
 	snprintf(u->tail, strlen(on_dup) + 40, " ON DUPLICATE KEY UPDATE %s", on_dup);
@@ -314,7 +315,8 @@ struct mdb_upsert *mdb_upsert_new(struct mdb *m, const char *table, const char *
 			b->is_unsigned = t != 'i';
 		}
 	}
-	return u;
+	*out = u;
+	return E_OK;
 }
 
 void mdb_upsert_free(struct mdb_upsert *u)

@@ -65,11 +65,12 @@ int mdb_query(struct mdb *m, const char *sql, const struct mdb_val *params, unsi
  * character per column: 'i' int64, 'u' uint64, 's' string (<= 255 bytes,
  * longer is truncated), 't' seconds since the epoch written as
  * FROM_UNIXTIME(?) (a DATETIME in the UTC session). Rows are buffered and
- * sent when the buffer is full or on mdb_upsert_flush.
+ * sent when the buffer is full or on mdb_upsert_flush. E_OK with *out set,
+ * or E_INVAL (no or too many columns or rows) / E_NOMEM with *out NULL.
  */
 struct mdb_upsert;
-struct mdb_upsert *mdb_upsert_new(struct mdb *m, const char *table, const char *cols,
-    const char *types, const char *on_dup, unsigned rows_per_stmt);
+int mdb_upsert_new(struct mdb *m, const char *table, const char *cols, const char *types, const char *on_dup,
+    unsigned rows_per_stmt, struct mdb_upsert **out);
 void mdb_upsert_free(struct mdb_upsert *u);
 int mdb_upsert_add(struct mdb_upsert *u, const struct mdb_val *vals);
 int mdb_upsert_flush(struct mdb_upsert *u);

@@ -153,7 +153,7 @@ static int idcache_init(struct idcache *c, const char *ins, const char *sel)
 {
 	c->ins = ins;
 	c->sel = sel;
-	return (c->names = strtab_new()) ? 0 : -1;
+	return strtab_new(&c->names) == E_OK ? 0 : -1;
 }
 
 static void idcache_clear(struct idcache *c)
@@ -193,19 +193,19 @@ int rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m, ro
 	    idcache_init(&r->nodes, SQL_NODE_INS, SQL_NODE_SEL);
 	unsigned rows = (unsigned)c->upsert_rows;
 	for (int g = 0; g < AGG_GRAN_MAX && !bad; g++) {
-		r->up_series[g] = mdb_upsert_new(m, series_table[g],
+		mdb_upsert_new(m, series_table[g],
 		    "zone_id, node_id, dim, val, ts, est, sampled", "uusstuu",
-		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
-		r->up_health[g] = mdb_upsert_new(m, health_table[g],
-		    "node_id, source, counter, ts, value", "usstu", MDB_SAT_ADD("value"), rows);
+		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows, &r->up_series[g]);
+		mdb_upsert_new(m, health_table[g],
+		    "node_id, source, counter, ts, value", "usstu", MDB_SAT_ADD("value"), rows, &r->up_health[g]);
 		bad = !r->up_series[g] || !r->up_health[g];
 	}
 	if (!bad) {
-		r->up_names = mdb_upsert_new(m, "top_name_hour", "zone_id, ts, qname, est, sampled", "utsuu",
-		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
+		mdb_upsert_new(m, "top_name_hour", "zone_id, ts, qname, est, sampled", "utsuu",
+		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows, &r->up_names);
 		/* the row is locked FOR UPDATE and `value` already holds the maximum: plain overwrite */
-		r->up_last = mdb_upsert_new(m, "capd_last", "node_id, boot_id, counter, value, updated",
-		    "uisut", "value = VALUES(value), updated = VALUES(updated)", rows);
+		mdb_upsert_new(m, "capd_last", "node_id, boot_id, counter, value, updated",
+		    "uisut", "value = VALUES(value), updated = VALUES(updated)", rows, &r->up_last);
 		bad = !r->up_names || !r->up_last;
 	}
 	if (bad) {

@@ -39,7 +39,7 @@ int seen_new(struct mdb *m, struct seen **out)
 	if (!s)
 		return E_NOMEM;
 	s->m = m;
-	if (!(s->chunks = htab_new(sizeof(struct ckey), sizeof(struct chunk)))) {
+	if (htab_new(sizeof(struct ckey), sizeof(struct chunk), &s->chunks) != E_OK) {
 		free(s);
 		return E_NOMEM;
 	}

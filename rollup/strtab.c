@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errors.h"
 #include "rollup/strtab.h"
 
 /*
@@ -29,18 +30,20 @@ struct strtab {
 	size_t used, acap;
 };
 
-struct strtab *strtab_new(void)
+int strtab_new(struct strtab **out)
 {
+	*out = NULL;
 	struct strtab *t = calloc(1, sizeof *t);
 	if (!t)
-		return NULL;
+		return E_NOMEM;
 	t->scap = 256;
 	t->slot = calloc(t->scap, sizeof *t->slot);
 	if (!t->slot) {
 		free(t);
-		return NULL;
+		return E_NOMEM;
 	}
-	return t;
+	*out = t;
+	return E_OK;
 }
 
 void strtab_free(struct strtab *t)

@@ -13,7 +13,8 @@
  * the table.
  */
 struct strtab;
-struct strtab *strtab_new(void);
+/* strtab_new: E_OK with *out set, or E_NOMEM with *out NULL. */
+int strtab_new(struct strtab **out);
 void strtab_free(struct strtab *t);
 void strtab_clear(struct strtab *t);
 /* strtab_intern: index of s[0..len), adding it if new; -1 on allocation failure. */
