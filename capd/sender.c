@@ -112,7 +112,7 @@ int sender_new(const struct sender_conf *c, struct sender **out, char *why, size
 			s->hdr.salt = clock_real_us() ^ 0x5deece66dull;
 	s->hdr.name_len = (uint8_t)strlen(c->node);
 	memcpy(s->hdr.node, c->node, s->hdr.name_len + 1u);
-	s->batch = batch_new(s->max_payload);
+	batch_new(s->max_payload, &s->batch);
 	s->plain = malloc(s->max_payload);
 	if (s->plain) {
 		/* a counters datagram with every counter at its largest must fit, or

@@ -393,7 +393,7 @@ int main(int argc, char **argv)
 	m.h.boot_id = o.boot ? o.boot : (uint64_t)time(NULL) * 1000000;
 	m.h.seq = o.seq;
 	randombytes_buf(&m.h.salt, sizeof m.h.salt);
-	m.b = batch_new(o.payload);
+	batch_new(o.payload, &m.b);
 	m.payload = malloc(o.payload);
 	if (!m.b || !m.payload)
 		return 1;

@@ -45,7 +45,8 @@ static const char *write_keyring(const char *name, int with_n2)
 /* a RECORDS payload of n records (zone example.test, weight 1..n) */
 static int records_payload(unsigned n, uint8_t *out, size_t cap)
 {
-	struct batch *b = batch_new(1200);
+	struct batch *b;
+	batch_new(1200, &b);
 	struct dnsa_record r;
 	int len;
 	if (!b)
