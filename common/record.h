@@ -114,7 +114,7 @@ struct dnsa_record {
  */
 enum dnsa_counter {
 	C_MSG_TOTAL = 0,          /* messages seen (all inputs, before sampling) */
-	C_MSG_BY_TYPE = 1,        /* 1..14: C_MSG_BY_TYPE + dnstap type - 1 (names in record.c) */
+	C_MSG_BY_TYPE = 1,        /* 1..14: C_MSG_BY_TYPE + dnstap type - 1 (names in counters.c) */
 	C_MSG_UDP = 20,           /* messages by transport */
 	C_MSG_TCP,
 	C_MSG_DOT,
@@ -290,7 +290,12 @@ int counters_encode_zones(uint64_t time_us, const struct dnsa_zone_total *z, siz
  * is not 1..255 bytes of lower-case printable ASCII, or an id out of range).
  */
 int payload_zone_totals(const uint8_t *buf, size_t len, struct dnsa_zone_total *out, size_t max);
-/* payload_validate: well-formed and of the expected shape for `kind`; returns records or 0 for counters. */
+/* the two payload kinds; the same numbers as the envelope's ENV_KIND_RECORDS / ENV_KIND_COUNTERS */
+enum payload_kind { PAYLOAD_RECORDS = 1, PAYLOAD_COUNTERS = 2 };
+/*
+ * payload_validate: well-formed and of the expected shape for `kind` (an
+ * enum payload_kind, else E_INVAL); returns records or 0 for counters.
+ */
 int payload_validate(const uint8_t *buf, size_t len, int kind);
 
 /*
