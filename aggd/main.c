@@ -13,6 +13,7 @@
 #include "common/privdrop.h"
 #include "aggd/server.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "common/log.h"
 
@@ -96,8 +97,8 @@ int main(int argc, char **argv)
 	if (geteuid() == 0 && !conf.user[0] && !conf.allow_root)
 		fatalx("%s: refusing to run as root: set 'user' (or 'allow_root = yes')", path);
 
-	struct receiver *rx = receiver_new((unsigned)conf.recv_batch, (size_t)conf.max_datagram);
-	if (!rx)
+	struct receiver *rx;
+	if (receiver_new((unsigned)conf.recv_batch, (size_t)conf.max_datagram, &rx) != E_OK)
 		fatalx("out of memory");
 	for (size_t i = 0; i < conf.listen.n; i++) {
 		int got = 0;
@@ -118,8 +119,10 @@ int main(int argc, char **argv)
 	if (geteuid() == 0 && !conf.allow_root)
 		fatalx("still root after dropping privileges; refusing to run");
 
-	struct nodestats *ns = nodestats_new();
-	struct verifier *v = ns ? verifier_new(ns, (size_t)conf.max_datagram) : NULL;
+	struct nodestats *ns;
+	struct verifier *v = NULL;
+	if (nodestats_new(&ns) == E_OK)
+		verifier_new(ns, (size_t)conf.max_datagram, &v);
 	if (!v)
 		fatalx("out of memory");
 	struct keyring *kr = NULL;
@@ -134,7 +137,8 @@ int main(int argc, char **argv)
 		.flush_ms = (unsigned)conf.flush_ms, .busy_timeout_ms = (unsigned)conf.busy_timeout_ms,
 		.retry_ms = 50, .queue_bytes = (size_t)conf.queue_bytes, .queue_rows = (unsigned)conf.queue_rows,
 	};
-	struct stage *st = stage_new(&sc, &rc);
+	struct stage *st;
+	rc = stage_new(&sc, &st);
 	if (!st && (rc == -ELOOP || rc == -EPERM))
 		fatalx("staging %s: it or its -wal, -shm or -journal file is %s: refused, aggd follows no link in the "
 		    "staging directory (remove it, and make the directory writable by aggd's user only)", conf.staging,

@@ -6,6 +6,8 @@
 #include "aggd/nodestats.h"
 #include "common/envelope.h"
 #include "common/errors.h"
+#include "common/hash.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 
 static const char *const reason_names[NS_R_MAX] = {
@@ -52,11 +54,9 @@ const char *ns_reason_name(unsigned reason)
 
 static uint32_t hash_name(const char *s)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	while (*s) {
-		h ^= (uint8_t)*s++;
-		h *= 16777619u;
-	}
+	uint32_t h = HASH_FNV1A32_INIT;
+	while (*s)
+		h = hash_fnv1a32(h, (uint8_t)*s++);
 	return h;
 }
 
@@ -110,16 +110,18 @@ static struct ns_node *add(struct nodestats *ns, const char *name)
 	return e;
 }
 
-struct nodestats *nodestats_new(void)
+int nodestats_new(struct nodestats **out)
 {
+	*out = NULL;
 	struct nodestats *ns = calloc(1, sizeof *ns);
 	if (!ns)
-		return NULL;
+		return E_NOMEM;
 	if (!add(ns, "")) {
 		nodestats_free(ns);
-		return NULL;
+		return E_NOMEM;
 	}
-	return ns;
+	*out = ns;
+	return E_OK;
 }
 
 void nodestats_free(struct nodestats *ns)

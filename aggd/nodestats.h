@@ -48,8 +48,8 @@ struct ns_node {
 
 struct nodestats;
 
-/* nodestats_new: an empty table holding only the '' node. NULL on E_NOMEM. */
-struct nodestats *nodestats_new(void);
+/* nodestats_new: an empty table holding only the '' node. E_OK with *out set, or E_NOMEM with *out NULL. */
+int nodestats_new(struct nodestats **out);
 void nodestats_free(struct nodestats *ns);
 
 /*

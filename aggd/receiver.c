@@ -23,12 +23,15 @@ struct receiver {
 	struct sockaddr_storage *peer; /* vlen */
 };
 
-struct receiver *receiver_new(unsigned vlen, size_t bufsize)
+int receiver_new(unsigned vlen, size_t bufsize, struct receiver **out)
 {
 	struct receiver *r;
 
-	if (vlen == 0 || bufsize == 0 || !(r = calloc(1, sizeof *r)))
-		return NULL;
+	*out = NULL;
+	if (vlen == 0 || bufsize == 0)
+		return E_INVAL;
+	if (!(r = calloc(1, sizeof *r)))
+		return E_NOMEM;
 	r->vlen = vlen;
 	r->bufsize = bufsize;
 	r->buf = malloc((size_t)vlen * bufsize);
@@ -37,7 +40,7 @@ struct receiver *receiver_new(unsigned vlen, size_t bufsize)
 	r->peer = calloc(vlen, sizeof *r->peer);
 	if (!r->buf || !r->msg || !r->iov || !r->peer) {
 		receiver_free(r);
-		return NULL;
+		return E_NOMEM;
 	}
 	for (unsigned j = 0; j < vlen; j++) {
 		r->iov[j].iov_base = r->buf + (size_t)j * bufsize;
@@ -46,7 +49,8 @@ struct receiver *receiver_new(unsigned vlen, size_t bufsize)
 		r->msg[j].msg_hdr.msg_iovlen = 1;
 		r->msg[j].msg_hdr.msg_name = &r->peer[j];
 	}
-	return r;
+	*out = r;
+	return E_OK;
 }
 
 void receiver_free(struct receiver *r)

@@ -12,9 +12,10 @@ struct receiver;
 
 /*
  * receiver_new: room for batches of vlen datagrams of up to bufsize bytes
- * each (allocated once). NULL on E_NOMEM or a zero argument.
+ * each (allocated once). E_OK with *out set, or E_INVAL (a zero argument) /
+ * E_NOMEM with *out NULL.
  */
-struct receiver *receiver_new(unsigned vlen, size_t bufsize);
+int receiver_new(unsigned vlen, size_t bufsize, struct receiver **out);
 
 /* receiver_free: closes the sockets. Accepts NULL. */
 void receiver_free(struct receiver *r);

@@ -9,7 +9,9 @@
 
 #include "aggd/metrics.h"
 #include "aggd/server.h"
+#include "common/clock.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "common/log.h"
 
@@ -31,20 +33,6 @@ struct loop {
 	unsigned failing;                   /* failed commits since the last success */
 	uint64_t seen_failures, seen_commits; /* the writer's counters at the last look */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t real_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void handle(struct loop *l, unsigned j, int64_t now_us, int64_t now_ms)
 {
@@ -120,7 +108,7 @@ static void receive(struct loop *l, size_t i)
 		}
 		if (n == 0)
 			return;
-		int64_t now_us = real_us(), now_ms = mono_ms();
+		int64_t now_us = (int64_t)clock_real_us(), now_ms = clock_mono_ms();
 		for (int j = 0; j < n; j++)
 			handle(l, (unsigned)j, now_us, now_ms);
 		if (stage_due(s->stage, now_ms) == 0)
@@ -154,7 +142,7 @@ static void write_stats(struct loop *l)
 	if (l->stats_oom || l->nstats == 0)
 		return;
 	/* the stage keeps the increments whatever happens (and retries them): never send them twice */
-	stage_write_stats(l->s->stage, real_us(), l->stats, l->nstats);
+	stage_write_stats(l->s->stage, (int64_t)clock_real_us(), l->stats, l->nstats);
 	nodestats_mark_flushed(l->s->ns);
 }
 
@@ -180,7 +168,7 @@ static void summary(struct loop *l, int64_t now_ms)
 	uint64_t nrej = 0;
 	double secs = (double)(now_ms - l->last_summary_ms) / 1000.0;
 	size_t active = 0, nodes = nodestats_count(l->s->ns) - 1;
-	int64_t since_us = real_us() - (now_ms - l->last_summary_ms) * 1000;
+	int64_t since_us = (int64_t)clock_real_us() - (now_ms - l->last_summary_ms) * 1000;
 
 	nodestats_totals(l->s->ns, &t);
 	stage_counters(l->s->stage, &sc);
@@ -232,7 +220,7 @@ int server_run(struct server *s)
 	struct loop l = { .s = s };
 	struct pollfd pfd[RECEIVER_MAX_SOCKS];
 	size_t nfd = receiver_nsocks(s->rx);
-	int64_t now = mono_ms();
+	int64_t now = clock_mono_ms();
 	int64_t next_stats = now + s->conf->stats_interval * 1000;
 	int64_t next_summary = s->conf->summary_interval ? now + s->conf->summary_interval * 1000 : INT64_MAX;
 
@@ -249,7 +237,7 @@ int server_run(struct server *s)
 			*s->reload = 0;
 			reload(&l);
 		}
-		now = mono_ms();
+		now = clock_mono_ms();
 		int64_t timeout = stage_due(s->stage, now);
 		if (timeout < 0 || timeout > next_stats - now)
 			timeout = next_stats - now;
@@ -265,7 +253,7 @@ int server_run(struct server *s)
 		for (size_t i = 0; n > 0 && i < nfd; i++)
 			if (pfd[i].revents & (POLLIN | POLLERR))
 				receive(&l, i);
-		now = mono_ms();
+		now = clock_mono_ms();
 		if (stage_due(s->stage, now) == 0)
 			flush(&l, now);
 		watch_writer(&l);
@@ -287,7 +275,7 @@ int server_run(struct server *s)
 	}
 	write_stats(&l);
 	metrics(&l);
-	summary(&l, mono_ms());
+	summary(&l, clock_mono_ms());
 	free(l.stats);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "aggd/stage.h"
+#include "common/clock.h"
 #include "common/errors.h"
 
 /* sql/staging.sql, verbatim (tests/unit/test_stage.c checks that they are equal) */
@@ -128,13 +129,6 @@ struct pend_stat {
 };
 
 const char *stage_schema(void) { return schema_sql; }
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * No link games in the staging directory. Whoever else can write that
@@ -361,18 +355,17 @@ static int db_prepare(struct stage *st)
 	return E_OK;
 }
 
-struct stage *stage_new(const struct stage_conf *c, int *err)
+int stage_new(const struct stage_conf *c, struct stage **out)
 {
 	struct stage *st;
 	int rc;
 
-	*err = E_INVAL;
+	*out = NULL;
 	if (!c || !c->path || !c->path[0] || c->batch_rows == 0 || c->queue_rows == 0 ||
 	    c->queue_bytes < 1024)
-		return NULL;
-	*err = E_NOMEM;
+		return E_INVAL;
 	if (!(st = calloc(1, sizeof *st)))
-		return NULL;
+		return E_NOMEM;
 	st->conf = *c;
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->wake, NULL);
@@ -380,29 +373,27 @@ struct stage *stage_new(const struct stage_conf *c, int *err)
 	st->arena = malloc(c->queue_bytes);
 	if (!st->rows || !st->arena) {
 		stage_free(st);
-		return NULL;
+		return E_NOMEM;
 	}
 	if ((rc = vfs_harden()) != E_OK || !(st->path = resolve_dir(c->path))) {
-		*err = rc != E_OK ? rc : errno == ENOMEM ? E_NOMEM : -EIO;
+		rc = rc != E_OK ? rc : errno == ENOMEM ? E_NOMEM : -EIO;
 		stage_free(st);
-		return NULL;
+		return rc;
 	}
 	st->conf.path = st->path;
 	if ((rc = db_open(st)) != E_OK) {
-		*err = rc;
 		stage_free(st);
-		return NULL;
+		return rc;
 	}
 	/* a locked database is not fatal: the schema waits for the first flush */
 	rc = db_prepare(st);
 	memcpy(st->errmsg, st->werr, sizeof st->errmsg);
 	if (rc != E_OK && rc != -EBUSY) {
-		*err = rc;
 		stage_free(st);
-		return NULL;
+		return rc;
 	}
-	*err = E_OK;
-	return st;
+	*out = st;
+	return E_OK;
 }
 
 static void writer_stop(struct stage *st, int64_t drain_until)
@@ -669,7 +660,7 @@ static void *writer_main(void *arg)
 
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 		if (st->stop && ((st->count == 0 && st->npend == 0) || now >= st->drain_until))
 			break;
 		if (st->npend && now >= st->retry_at) {
@@ -727,7 +718,7 @@ int stage_start(struct stage *st)
 
 unsigned stage_drain(struct stage *st, int64_t timeout_ms)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = clock_mono_ms() + timeout_ms;
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 
 	if (st->threaded) {
@@ -735,7 +726,7 @@ unsigned stage_drain(struct stage *st, int64_t timeout_ms)
 		return st->count;
 	}
 	while (st->count > 0) {
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 		if (now >= deadline)
 			break;
 		if (now < st->retry_at) {
@@ -826,7 +817,7 @@ int stage_write_stats(struct stage *st, int64_t time_us, const struct stage_stat
 		st->npend = st->cappend = 0;
 		rc = write_stats_now(st, time_us, p, np, &reopened);
 		if (rc != E_OK)
-			failed_locked(st, rc, reopened, mono_ms());
+			failed_locked(st, rc, reopened, clock_mono_ms());
 		free(p);
 	}
 	pthread_mutex_unlock(&st->mu);

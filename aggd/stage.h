@@ -72,7 +72,7 @@ struct stage;
 /*
  * stage_new: open (create) the database, enable WAL and apply the schema.
  * If the database is locked right now, the schema is applied at the first
- * flush instead. Returns NULL with *err set (E_INVAL for a bad conf,
+ * flush instead. Returns E_OK with *out set, or with *out NULL: E_INVAL for a bad conf,
  * E_NOMEM, -EIO/-EACCES-like codes for a file that cannot be opened, -ELOOP
  * when the file or its -wal, -shm or -journal is a symbolic link, -EPERM when
  * one is not a regular file or has other hard links: aggd never writes
@@ -80,7 +80,7 @@ struct stage;
  * The same checks run on every re-open. Not thread-safe: the first call
  * installs an open() wrapper in SQLite's unix VFS for the whole process.
  */
-struct stage *stage_new(const struct stage_conf *c, int *err);
+int stage_new(const struct stage_conf *c, struct stage **out);
 
 /*
  * stage_start: from now on a writer thread commits the queue, so the caller

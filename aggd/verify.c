@@ -3,6 +3,7 @@
 
 #include "aggd/verify.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "common/record.h"
 
@@ -13,21 +14,23 @@ struct verifier {
 	uint8_t *plain;            /* max_datagram bytes: the decrypted payload */
 };
 
-struct verifier *verifier_new(struct nodestats *ns, size_t max_datagram)
+int verifier_new(struct nodestats *ns, size_t max_datagram, struct verifier **out)
 {
+	*out = NULL;
 	struct verifier *v;
 
 	if (!ns || max_datagram < ENV_FIXED_HDR || max_datagram > ENV_MAX_DATAGRAM)
-		return NULL;
+		return E_INVAL;
 	if (!(v = calloc(1, sizeof *v)))
-		return NULL;
+		return E_NOMEM;
 	v->ns = ns;
 	v->max_datagram = max_datagram;
 	if (!(v->plain = malloc(max_datagram))) {
 		free(v);
-		return NULL;
+		return E_NOMEM;
 	}
-	return v;
+	*out = v;
+	return E_OK;
 }
 
 void verifier_free(struct verifier *v)

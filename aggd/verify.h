@@ -33,9 +33,10 @@ struct verifier;
 
 /*
  * verifier_new: ns is borrowed (must outlive the verifier); datagrams longer
- * than max_datagram are rejected as oversized. NULL on E_NOMEM/E_INVAL.
+ * than max_datagram are rejected as oversized. E_OK with *out set, or
+ * E_INVAL / E_NOMEM with *out NULL.
  */
-struct verifier *verifier_new(struct nodestats *ns, size_t max_datagram);
+int verifier_new(struct nodestats *ns, size_t max_datagram, struct verifier **out);
 
 /* verifier_free: frees the keyring it owns too. Accepts NULL. */
 void verifier_free(struct verifier *v);

@@ -16,6 +16,7 @@
 #include "api/http.h"
 #include "api/routes.h"
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
 
@@ -96,13 +97,6 @@ static int web_path(const struct api_conf *c, int i, char *out, size_t cap)
 	if (i == B_CHART)
 		return (size_t)snprintf(out, cap, "%s", c->chartjs) < cap ? 0 : -1;
 	return (size_t)snprintf(out, cap, "%s/%s", c->web_root, WEB[i].name) < cap ? 0 : -1;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void count(struct http *h, unsigned status)
@@ -216,7 +210,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	double retry = 1;
 	enum token_verdict v = TOKEN_BAD;
 	if (auth && !strncmp(auth, "Bearer ", 7))
-		v = tokens_check(h->tokens, auth + 7, mono(), account, id, &retry);
+		v = tokens_check(h->tokens, auth + 7, clock_mono_s(), account, id, &retry);
 	if (v == TOKEN_BAD) {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		char addr[INET6_ADDRSTRLEN] = "?";

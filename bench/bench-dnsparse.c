@@ -1,4 +1,4 @@
-/* bench/bench-dnsparse.c: ns per message of capd's dnsparse (and zones_match) vs ldns_wire2pkt on a dnstap capture. */
+/* bench/bench-dnsparse.c: ns per message of capd's dnsparse_message (and zones_match) vs ldns_wire2pkt on a dnstap capture. */
 /*
  * usage: bench-dnsparse [FILE.fstrm [SECONDS]]
  *   default FILE: tests/data/realservers/samples/knot.fstrm, SECONDS 1
@@ -18,6 +18,7 @@
 #include "capd/dnsparse.h"
 #include "capd/dnstap.h"
 #include "capd/zones.h"
+#include "common/clock.h"
 #include "common/errors.h"
 
 struct set {
@@ -47,14 +48,6 @@ static void set_add(struct set *s, const uint8_t *m, size_t len)
 	s->off[s->n] = s->len;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 enum what { W_FULL, W_QUESTION, W_LDNS, W_ZONES };
 
 static volatile unsigned sink;
@@ -71,7 +64,7 @@ static double bench(const struct set *s, enum what what, double secs, const stru
 	struct zone_match m;
 	char out[256];
 	unsigned long done = 0;
-	double t0 = now(), t = t0, tp, best = 1e30;
+	double t0 = clock_mono_s(), t = t0, tp, best = 1e30;
 	unsigned acc = 0;
 
 	do {
@@ -82,10 +75,10 @@ static double bench(const struct set *s, enum what what, double secs, const stru
 
 			switch (what) {
 			case W_FULL:
-				acc += (unsigned)dnsparse(w, len, DNSPARSE_FULL, &d) + d.rcode;
+				acc += (unsigned)dnsparse_message(w, len, DNSPARSE_FULL, &d) + d.rcode;
 				break;
 			case W_QUESTION:
-				acc += (unsigned)dnsparse(w, len, DNSPARSE_QUESTION, &d) + d.qtype;
+				acc += (unsigned)dnsparse_message(w, len, DNSPARSE_QUESTION, &d) + d.qtype;
 				break;
 			case W_LDNS: {
 				ldns_pkt *p = NULL;
@@ -97,7 +90,7 @@ static double bench(const struct set *s, enum what what, double secs, const stru
 			}
 			case W_ZONES:
 				/* parse + match + truncate: what the pipeline does per sampled message */
-				if (dnsparse(w, len, DNSPARSE_FULL, &d) == E_OK && d.has_question &&
+				if (dnsparse_message(w, len, DNSPARSE_FULL, &d) == E_OK && d.has_question &&
 				    zones_match(z, d.qname, d.qname_len, &m) == E_OK)
 					acc += (unsigned)zones_truncate(d.qname, d.qname_len, &m, 1, out,
 					    sizeof(out));
@@ -105,7 +98,7 @@ static double bench(const struct set *s, enum what what, double secs, const stru
 			}
 		}
 		done += s->n;
-		t = now();
+		t = clock_mono_s();
 		if (t - tp < best)
 			best = t - tp;
 	} while (t - t0 < secs);
@@ -129,7 +122,8 @@ int main(int argc, char **argv)
 	struct fstrm_file_options *fo = fstrm_file_options_init();
 	struct fstrm_reader *r;
 	struct set plain = { 0 }, edns = { 0 };
-	struct zones *z = zones_new();
+	struct zones *z;
+	zones_new(&z);
 	const uint8_t *data;
 	size_t dlen;
 	uint8_t tmp[65536 + 64];

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 /*
  * usage: bench-udpsink [-l ADDR] [-p PORTFILE] [-t SECS] [-i SECS] [-b RCVBUF]
  *   binds ADDR (default 127.0.0.1) on an ephemeral port and writes the port
@@ -28,13 +30,6 @@
 
 static volatile sig_atomic_t stop;
 static void on_sig(int s) { (void)s; stop = 1; }
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -89,9 +84,9 @@ int main(int argc, char **argv)
 		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
 	}
 	uint64_t dgrams = 0, bytes = 0;
-	double start = now(), first = 0, last = 0;
+	double start = clock_mono_s(), first = 0, last = 0;
 	while (!stop) {
-		double t = now();
+		double t = clock_mono_s();
 		if (t - start > total || (idle > 0 && dgrams && t - last > idle))
 			break;
 		struct pollfd p = { fd, POLLIN, 0 };
@@ -101,7 +96,7 @@ int main(int argc, char **argv)
 		int n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			continue;
-		last = now();
+		last = clock_mono_s();
 		if (!dgrams)
 			first = last;
 		dgrams += (uint64_t)n;

@@ -14,6 +14,7 @@
 
 #include "capd/capfile.h"
 #include "capd/framestream.h"
+#include "common/clock.h"
 #include "common/errors.h"
 
 static void usage(void)
@@ -79,13 +80,6 @@ static void add_frame(void *arg, const uint8_t *f, size_t len)
 		add_cut(bl);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int write_all(int fd, const uint8_t *b, size_t n)
 {
 	while (n > 0) {
@@ -107,8 +101,8 @@ static int send_control(int fd, fstrm_control_type type, int with_ct)
 	size_t len = sizeof(buf);
 	struct fstrm_control *c = fstrm_control_init();
 	int ok = fstrm_control_set_type(c, type) == fstrm_res_success &&
-		 (!with_ct || fstrm_control_add_field_content_type(c, (const uint8_t *)FS_CONTENT_TYPE_DNSTAP,
-								  strlen(FS_CONTENT_TYPE_DNSTAP)) == fstrm_res_success) &&
+		 (!with_ct || fstrm_control_add_field_content_type(c, (const uint8_t *)FRAMESTREAM_CONTENT_TYPE_DNSTAP,
+								  strlen(FRAMESTREAM_CONTENT_TYPE_DNSTAP)) == fstrm_res_success) &&
 		 fstrm_control_encode(c, buf, &len, FSTRM_CONTROL_FLAG_WITH_HEADER) == fstrm_res_success;
 	fstrm_control_destroy(&c);
 	return ok ? write_all(fd, buf, len) : -1;
@@ -119,10 +113,10 @@ static int recv_control(int fd, int timeout_ms)
 {
 	uint8_t buf[FSTRM_CONTROL_FRAME_LENGTH_MAX + 8];
 	size_t got = 0, want = 8;
-	double end = now_s() + timeout_ms / 1000.0;
+	double end = clock_mono_s() + timeout_ms / 1000.0;
 	while (got < want) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int left = (int)((end - now_s()) * 1000);
+		int left = (int)((end - clock_mono_s()) * 1000);
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return -1;
 		ssize_t n = read(fd, buf + got, want - got);
@@ -223,7 +217,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	double t0 = now_s();
+	double t0 = clock_mono_s();
 	uint64_t frames = 0, bytes = 0;
 	for (long copy = 0; seconds > 0 || copy < copies; copy++) {
 		size_t from = 0;
@@ -237,7 +231,7 @@ int main(int argc, char **argv)
 			from = bl.cut[k];
 			if (rate > 0) {
 				double due = t0 + (double)bytes * frames_per_byte / rate;
-				double wait = due - now_s();
+				double wait = due - clock_mono_s();
 				if (wait > 0) {
 					struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
 					nanosleep(&ts, NULL);
@@ -245,14 +239,14 @@ int main(int argc, char **argv)
 			}
 		}
 		frames += bl.frames;
-		if (seconds > 0 && now_s() - t0 >= seconds)
+		if (seconds > 0 && clock_mono_s() - t0 >= seconds)
 			break;
 	}
-	double sent = now_s() - t0;
+	double sent = clock_mono_s() - t0;
 	int finish = -1;
 	if (send_control(fd, FSTRM_CONTROL_STOP, 0) == 0 && !unidir)
 		finish = recv_control(fd, 5000);
-	double total = now_s() - t0;
+	double total = clock_mono_s() - t0;
 	close(fd);
 	printf("frames %llu bytes %llu send_s %.3f total_s %.3f rate %.0f frames/s%s\n",
 	       (unsigned long long)frames, (unsigned long long)bytes, sent, total, (double)frames / sent,

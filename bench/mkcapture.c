@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/wire.h"
+
 /*
  * usage: mkcapture [-n MESSAGES] [-T SECONDS] [-N NAMES] [-s SEED] -i IN -o OUT
  *
@@ -223,11 +225,6 @@ static void vary_dnstap(uint8_t *frame, size_t len, const struct vary *v)
 	}
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void put_be32(FILE *f, uint32_t v)
 {
 	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
@@ -256,11 +253,11 @@ static int make_dnstap(uint8_t *buf, size_t n, FILE *out, uint64_t want, struct 
 	if (!fo)
 		return -1;
 	while (off + 4 <= n) {
-		uint32_t l = be32(buf + off);
+		uint32_t l = wire_be32(buf + off);
 		if (l == 0) { /* control frame: escape, length, body */
 			if (off + 8 > n)
 				break;
-			off += 8 + be32(buf + off + 4);
+			off += 8 + wire_be32(buf + off + 4);
 			continue;
 		}
 		if (off + 4 + l > n)
@@ -291,7 +288,7 @@ static int make_dnstap(uint8_t *buf, size_t n, FILE *out, uint64_t want, struct 
 	for (v->copy = 0; *written < want; v->copy++) {
 		v->shift = (int64_t)v->copy * step;
 		for (size_t i = 0; i < nf && *written < want; i++) {
-			uint32_t l = be32(buf + fo[i]);
+			uint32_t l = wire_be32(buf + fo[i]);
 			if (l > 65536)
 				continue;
 			memcpy(tmp, buf + fo[i], 4 + l);
@@ -416,7 +413,7 @@ static int make_pcap(uint8_t *buf, size_t n, FILE *out, uint64_t want, struct va
 		fprintf(stderr, "mkcapture: not a pcap file (pcapng is not supported)\n");
 		return -1;
 	}
-#define U32(p) (le ? ((uint32_t)(p)[0] | (uint32_t)(p)[1] << 8 | (uint32_t)(p)[2] << 16 | (uint32_t)(p)[3] << 24) : be32(p))
+#define U32(p) (le ? ((uint32_t)(p)[0] | (uint32_t)(p)[1] << 8 | (uint32_t)(p)[2] << 16 | (uint32_t)(p)[3] << 24) : wire_be32(p))
 	if (U32(buf + 20) != 1) {
 		fprintf(stderr, "mkcapture: pcap link type %u, only Ethernet (1) is supported\n", U32(buf + 20));
 		return -1;
@@ -598,7 +595,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(out, NULL, _IOFBF, 1 << 20);
 	uint64_t written = 0;
-	int rc = be32(buf) == 0 ? make_dnstap(buf, n, out, want, &v, step, &written)
+	int rc = wire_be32(buf) == 0 ? make_dnstap(buf, n, out, want, &v, step, &written)
 				: make_pcap(buf, n, out, want, &v, step, port, &written);
 	if (fclose(out) != 0)
 		rc = -1;

@@ -79,8 +79,9 @@ int main(int argc, char **argv)
 	}
 	uint64_t batch = argc > 2 ? strtoull(argv[2], NULL, 10) : 1000000;
 	char err[512];
-	struct staging *s = staging_new(argv[1], 1000, err, sizeof err);
-	if (!s) {
+	struct staging_conf sc = { argv[1], 1000 };
+	struct staging *s;
+	if (staging_new(&sc, &s, err, sizeof err) != E_OK) {
 		fprintf(stderr, "rollup-bench: %s\n", err);
 		return 1;
 	}
@@ -89,8 +90,8 @@ int main(int argc, char **argv)
 	for (int mode = 0; mode < 3; mode++) {
 		if (!strchr(passes, '0' + mode))
 			continue;
-		struct ctx c = { mode, agg_new(), 0, 0, NULL, 0 };
-		if (!c.agg)
+		struct ctx c = { mode, NULL, 0, 0, NULL, 0 };
+		if (agg_new(&c.agg) != E_OK)
 			return 1;
 		int64_t after = 0, last;
 		unsigned nrows;

@@ -135,8 +135,10 @@ static int chk_octal(const void *conf, const void *v, unsigned flags, char *why,
 
 static int chk_zone(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
 {
-	struct zones *z = zones_new();
-	int rc = z ? zones_add_list(z, v) : E_NOMEM;
+	struct zones *z;
+	int rc = zones_new(&z);
+	if (rc == E_OK)
+		rc = zones_add_list(z, v);
 	zones_free(z);
 	if (rc == E_OK)
 		return 0;
@@ -299,9 +301,11 @@ int capd_conf_load(struct capd_conf *c, const char *path, unsigned flags, conf_e
 
 	/* the zones file, reported at its own line */
 	if (c->zones_file[0]) {
-		struct zones *z = zones_new();
+		struct zones *z;
 		unsigned line = 0;
-		int rc = z ? zones_load_file(z, c->zones_file, &line) : E_NOMEM;
+		int rc = zones_new(&z);
+		if (rc == E_OK)
+			rc = zones_load_file(z, c->zones_file, &line);
 		zones_free(z);
 		if (rc != E_OK && line)
 			conf_report(err, arg, c->zones_file, (int)line, "bad zone name: %s", dnsa_strerror(rc));
@@ -344,8 +348,8 @@ int capd_conf_zones(const struct capd_conf *c, struct zones **out, int *root_lis
 	int rc = E_OK;
 	*out = NULL;
 	*root_listed = 0;
-	struct zones *z = zones_new();
-	if (!z) {
+	struct zones *z;
+	if (zones_new(&z) != E_OK) {
 		snprintf(msg, cap, "out of memory");
 		return E_NOMEM;
 	}

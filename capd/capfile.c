@@ -7,30 +7,32 @@
 #include <unistd.h>
 
 #include "common/errors.h"
+#include "common/wire.h"
 
-int capfile_dnstap_read(const char *path, fs_frame_fn on_frame, void *arg, struct fs_stats *stats)
+int capfile_dnstap_read(const char *path, framestream_frame_fn on_frame, void *arg, struct framestream_stats *stats)
 {
 	if (path == NULL || on_frame == NULL)
 		return E_INVAL;
-	struct fs_conf conf = { .buf_size = CAPFILE_READ_SIZE, .stats = stats };
-	struct fs *fs = fs_new(&conf, on_frame, arg);
-	if (fs == NULL)
-		return E_NOMEM;
+	struct framestream_conf conf = { .buf_size = CAPFILE_READ_SIZE, .stats = stats };
+	struct framestream *fs;
+	int rc = framestream_new(&conf, on_frame, arg, &fs);
+	if (rc != E_OK)
+		return rc;
 
 	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int err = -errno;
-		fs_free(fs);
+		framestream_free(fs);
 		return err;
 	}
 	if (fd != STDIN_FILENO)
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
-	int rc = 0;
+	rc = 0;
 	size_t total = 0;
 	for (;;) {
 		size_t avail;
-		uint8_t *dst = fs_space(fs, &avail);
+		uint8_t *dst = framestream_space(fs, &avail);
 		if (dst == NULL)
 			break; /* STOP seen: what follows is not part of this stream */
 		ssize_t n = read(fd, dst, avail);
@@ -42,17 +44,17 @@ int capfile_dnstap_read(const char *path, fs_frame_fn on_frame, void *arg, struc
 		}
 		if (n == 0) {
 			/* an empty file is no capture (a socket peer may probe, a file may not) */
-			rc = total == 0 ? E_TRUNCATED : fs_eof(fs);
+			rc = total == 0 ? E_TRUNCATED : framestream_eof(fs);
 			break;
 		}
 		total += (size_t)n;
-		rc = fs_commit(fs, (size_t)n);
+		rc = framestream_commit(fs, (size_t)n);
 		if (rc != 0)
 			break;
 	}
 	if (fd != STDIN_FILENO)
 		close(fd);
-	fs_free(fs);
+	framestream_free(fs);
 	return rc < 0 ? rc : E_OK;
 }
 
@@ -72,7 +74,7 @@ int capfile_kind(const char *path, enum capfile_kind *kind)
 	*kind = CAPFILE_UNKNOWN;
 	if (n != 4)
 		return E_OK;
-	uint32_t be = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	uint32_t be = wire_be32(b);
 	if (be == 0) /* Frame Streams: a control frame starts with the 0 escape */
 		*kind = CAPFILE_DNSTAP;
 	else if (be == 0xa1b2c3d4 || be == 0xd4c3b2a1 || be == 0xa1b23c4d || be == 0x4d3cb2a1 || be == 0x0a0d0d0a)
@@ -80,9 +82,9 @@ int capfile_kind(const char *path, enum capfile_kind *kind)
 	return E_OK;
 }
 
-void capfile_counters(const struct fs_stats *st, struct dnsa_counters *c)
+void capfile_counters(const struct framestream_stats *st, struct dnsa_counters *c)
 {
 	if (st == NULL || c == NULL)
 		return;
-	counters_set(c, C_FRAME_ERRORS, c->value[C_FRAME_ERRORS] + fs_stats_errors(st));
+	counters_set(c, C_FRAME_ERRORS, c->value[C_FRAME_ERRORS] + framestream_stats_errors(st));
 }

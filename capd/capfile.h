@@ -19,7 +19,7 @@
  * before was delivered); the framestream codes (E_CONTENT_TYPE, E_TOOBIG, E_MALFORMED,
  * E_PROTOCOL); E_INVAL for NULL path/on_frame; E_NOMEM.
  */
-int capfile_dnstap_read(const char *path, fs_frame_fn on_frame, void *arg, struct fs_stats *stats);
+int capfile_dnstap_read(const char *path, framestream_frame_fn on_frame, void *arg, struct framestream_stats *stats);
 
 enum capfile_kind {
 	CAPFILE_DNSTAP = 1, /* Frame Streams (starts with the 0 escape of a control frame) */
@@ -34,6 +34,6 @@ enum capfile_kind {
 int capfile_kind(const char *path, enum capfile_kind *kind);
 
 /* capfile_counters: add the Frame Streams errors of a file read (st, as filled by capfile_dnstap_read) to C_FRAME_ERRORS. */
-void capfile_counters(const struct fs_stats *st, struct dnsa_counters *c);
+void capfile_counters(const struct framestream_stats *st, struct dnsa_counters *c);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "common/errors.h"
 #include "common/record.h"
+#include "common/wire.h"
 
 /*
  * DNS header (RFC 1035 4.1.1), 12 octets:
@@ -33,56 +34,6 @@
 #define RCODE_REFUSED 5
 #define OPCODE_QUERY 0
 #define EDNS_OPT_ECS 8
-
-/* Cursor with a sticky error: after the first failure every read is a no-op returning 0. */
-struct cur {
-	const uint8_t *w;
-	size_t len;
-	size_t pos;
-	int err;
-	size_t err_off;
-};
-
-static void cur_fail(struct cur *c, int err, size_t off)
-{
-	if (c->err == E_OK) {
-		c->err = err;
-		c->err_off = off;
-	}
-}
-
-static uint16_t cur_u16(struct cur *c)
-{
-	uint16_t v;
-
-	if (c->err != E_OK)
-		return 0;
-	if (c->len - c->pos < 2) {
-		cur_fail(c, E_TRUNCATED, c->pos);
-		return 0;
-	}
-	v = (uint16_t)(c->w[c->pos] << 8 | c->w[c->pos + 1]);
-	c->pos += 2;
-	return v;
-}
-
-static uint32_t cur_u32(struct cur *c)
-{
-	uint32_t hi = cur_u16(c);
-
-	return hi << 16 | cur_u16(c);
-}
-
-static void cur_skip(struct cur *c, size_t n)
-{
-	if (c->err != E_OK)
-		return;
-	if (c->len - c->pos < n) {
-		cur_fail(c, E_TRUNCATED, c->pos);
-		return;
-	}
-	c->pos += n;
-}
 
 /*
  * Presentation form of label octets (rule in dnsparse.h): printable ASCII
@@ -227,51 +178,51 @@ int dnsparse_name(const uint8_t *wire, size_t len, size_t off, char *out, size_t
  * against the same rules as in name_decode (strictly backwards, not into
  * the header) but not followed: we never use what it points to.
  */
-static void cur_skip_name(struct cur *c)
+static void skip_name(struct wire_cur *c)
 {
 	size_t wire = 0;
 
 	while (c->err == E_OK) {
 		uint8_t b;
 
-		if (c->pos >= c->len) {
-			cur_fail(c, E_TRUNCATED, c->pos);
+		if (c->off >= c->len) {
+			wire_fail(c, E_TRUNCATED, c->off);
 			return;
 		}
-		b = c->w[c->pos];
+		b = c->p[c->off];
 		if (b == 0) {
-			c->pos++;
+			c->off++;
 			return;
 		}
 		if ((b & 0xc0) == 0xc0) {
 			size_t t;
 
-			if (c->len - c->pos < 2) {
-				cur_fail(c, E_TRUNCATED, c->pos);
+			if (c->len - c->off < 2) {
+				wire_fail(c, E_TRUNCATED, c->off);
 				return;
 			}
-			t = (size_t)(b & 0x3f) << 8 | c->w[c->pos + 1];
-			if (t < HDR_LEN || t >= c->pos) {
-				cur_fail(c, E_LOOP, c->pos);
+			t = (size_t)(b & 0x3f) << 8 | c->p[c->off + 1];
+			if (t < HDR_LEN || t >= c->off) {
+				wire_fail(c, E_LOOP, c->off);
 				return;
 			}
-			c->pos += 2;
+			c->off += 2;
 			return;
 		}
 		if (b & 0xc0) {
-			cur_fail(c, E_MALFORMED, c->pos);
+			wire_fail(c, E_MALFORMED, c->off);
 			return;
 		}
-		if (c->len - c->pos - 1 < b) {
-			cur_fail(c, E_TRUNCATED, c->pos);
+		if (c->len - c->off - 1 < b) {
+			wire_fail(c, E_TRUNCATED, c->off);
 			return;
 		}
 		wire += 1u + b;
 		if (wire + 1 > NAME_WIRE_MAX) {
-			cur_fail(c, E_MALFORMED, c->pos);
+			wire_fail(c, E_MALFORMED, c->off);
 			return;
 		}
-		c->pos += 1u + b;
+		c->off += 1u + b;
 	}
 }
 
@@ -293,8 +244,8 @@ static void opt_read(struct dns_info *out, uint16_t cls, uint32_t ttl, const uin
 	out->edns_do = (uint8_t)(ttl >> 15 & 1);
 	out->rcode = (uint16_t)((ttl >> 24) << 4 | (out->rcode & 0x0f));
 	while (rdlen - p >= 4) {
-		uint16_t code = (uint16_t)(rd[p] << 8 | rd[p + 1]);
-		size_t olen = (size_t)(rd[p + 2] << 8 | rd[p + 3]);
+		uint16_t code = wire_be16(rd + p);
+		size_t olen = wire_be16(rd + p + 2);
 
 		if (rdlen - p - 4 < olen)
 			break;      /* malformed option list: not a malformed message */
@@ -306,22 +257,24 @@ static void opt_read(struct dns_info *out, uint16_t cls, uint32_t ttl, const uin
 
 /* Walk one section's RRs: in the authority section, note NS and SOA; in the additional, pick up the OPT. */
 enum { SEC_ANSWER = 0, SEC_AUTHORITY, SEC_ADDITIONAL };
-static void rrs_walk(struct cur *c, unsigned n, int section, struct dns_info *out)
+static void rrs_walk(struct wire_cur *c, unsigned n, int section, struct dns_info *out)
 {
 	for (unsigned i = 0; i < n && c->err == E_OK; i++) {
-		size_t rr_start = c->pos;
+		size_t rr_start = c->off;
 		uint16_t type, cls, rdlen;
 		uint32_t ttl;
 
-		cur_skip_name(c);
-		type = cur_u16(c);
-		cls = cur_u16(c);
-		ttl = cur_u32(c);
-		rdlen = cur_u16(c);
+		skip_name(c);
+		type = wire_u16(c);
+		cls = wire_u16(c);
+		/* as two halves: a TTL cut short fails (err_off) where its second half starts */
+		ttl = (uint32_t)wire_u16(c) << 16;
+		ttl |= wire_u16(c);
+		rdlen = wire_u16(c);
 		if (c->err != E_OK)
 			return;
-		if (c->len - c->pos < rdlen) {
-			cur_fail(c, E_TRUNCATED, c->pos);
+		if (c->len - c->off < rdlen) {
+			wire_fail(c, E_TRUNCATED, c->off);
 			return;
 		}
 		if (section == SEC_AUTHORITY) {
@@ -331,18 +284,18 @@ static void rrs_walk(struct cur *c, unsigned n, int section, struct dns_info *ou
 		if (section == SEC_ADDITIONAL && type == TYPE_OPT) {
 			/* RFC 6891 6.1.1: more than one OPT makes the message malformed */
 			if (out->has_edns) {
-				cur_fail(c, E_MALFORMED, rr_start);
+				wire_fail(c, E_MALFORMED, rr_start);
 				return;
 			}
-			opt_read(out, cls, ttl, c->w + c->pos, rdlen);
+			opt_read(out, cls, ttl, c->p + c->off, rdlen);
 		}
-		c->pos += rdlen;
+		c->off += rdlen;
 	}
 }
 
-int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dns_info *out)
+int dnsparse_message(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dns_info *out)
 {
-	struct cur c = { wire, len, 0, E_OK, 0 };
+	struct wire_cur c;
 	uint16_t hflags;
 	size_t rrs, soft_off = 0;
 	int fit, soft = E_OK;
@@ -355,20 +308,21 @@ int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dn
 	memset(&out->has_edns, 0, sizeof(*out) - offsetof(struct dns_info, has_edns));
 	if (wire == NULL)
 		return E_INVAL;
+	wire_init(&c, wire, len);
 	out->size = (uint32_t)(len > UINT32_MAX ? UINT32_MAX : len);
 	if (len < HDR_LEN) {
 		out->err_off = (uint32_t)len;
 		return E_TRUNCATED;
 	}
-	out->id = cur_u16(&c);
-	hflags = cur_u16(&c);
+	out->id = wire_u16(&c);
+	hflags = wire_u16(&c);
 	out->flags = hflags & (RF_QR | RF_AA | RF_TC | RF_RD | RF_RA | RF_AD | RF_CD);
 	out->opcode = (uint8_t)(hflags >> 11 & 0x0f);
 	out->rcode = hflags & 0x0f;
-	out->qdcount = cur_u16(&c);
-	out->ancount = cur_u16(&c);
-	out->nscount = cur_u16(&c);
-	out->arcount = cur_u16(&c);
+	out->qdcount = wire_u16(&c);
+	out->ancount = wire_u16(&c);
+	out->nscount = wire_u16(&c);
+	out->arcount = wire_u16(&c);
 
 	/*
 	 * Counts that cannot fit in what is left: the message is broken (or cut
@@ -403,9 +357,9 @@ int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dn
 			out->err_off = (uint32_t)eo;
 			return n;
 		}
-		c.pos = next;
-		out->qtype = cur_u16(&c);
-		out->qclass = cur_u16(&c);
+		c.off = next;
+		out->qtype = wire_u16(&c);
+		out->qclass = wire_u16(&c);
 		if (c.err != E_OK) {
 			out->qname[0] = '\0';
 			out->err_off = (uint32_t)c.err_off;
@@ -425,8 +379,8 @@ int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dn
 	}
 
 	for (unsigned i = 1; i < out->qdcount && c.err == E_OK; i++) {
-		cur_skip_name(&c);
-		cur_skip(&c, 4);
+		skip_name(&c);
+		wire_skip(&c, 4);
 	}
 	if (rrs > DNSPARSE_MAX_RRS) {
 		out->rr_capped = 1;

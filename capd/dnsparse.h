@@ -25,14 +25,14 @@
 /* Compression pointer hops followed in one name (see dnsparse_name). */
 #define DNSPARSE_MAX_HOPS 128
 
-/* mode for dnsparse() */
+/* mode for dnsparse_message() */
 enum dnsparse_mode {
 	DNSPARSE_FULL = 0,     /* header, first question, framing of every RR, OPT */
 	DNSPARSE_QUESTION = 1  /* header and first question only (queries: OPT is not looked for) */
 };
 
 /*
- * What the parser extracts. Filled by dnsparse(); fields after the header
+ * What the parser extracts. Filled by dnsparse_message(); fields after the header
  * are valid only as their presence flags say. Never holds a pointer into
  * the message, so it outlives the buffer.
  */
@@ -120,7 +120,7 @@ struct dns_info {
  *    RDLENGTH; we trust RDLENGTH (RFC 1035 4.1.3).
  *  - over DNSPARSE_MAX_RRS RRs we do not look for the OPT (rr_capped).
  */
-int dnsparse(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dns_info *out);
+int dnsparse_message(const uint8_t *wire, size_t len, enum dnsparse_mode mode, struct dns_info *out);
 
 /*
  * dnsparse_akind: the answer kind (enum dnsa_akind of common/record.h) of a
@@ -139,11 +139,11 @@ unsigned dnsparse_akind(const struct dns_info *d);
 /*
  * dnsparse_name: decode the (possibly compressed) name starting at wire[off]
  * into out[0..cap) in the presentation form described for dns_info.qname,
- * following compression pointers under the rules of dnsparse(). *labels
+ * following compression pointers under the rules of dnsparse_message(). *labels
  * (if not NULL) gets the label count, *next (if not NULL) the offset just
  * past the name as it sits at off. Returns the string length (>= 1), or
  * E_INVAL (NULL wire/out), E_SPACE (cap too small; cap >= DNSPARSE_NAME_MAX
- * never fails so), or the dnsparse() name errors.
+ * never fails so), or the dnsparse_message() name errors.
  */
 int dnsparse_name(const uint8_t *wire, size_t len, size_t off, char *out, size_t cap,
     unsigned *labels, size_t *next);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/errors.h"
 
 #define DI_MAX_CONNS_DEFAULT 64
@@ -41,7 +42,7 @@
 struct di_conn {
 	struct dnstap_input *in;
 	int fd;               /* -1: free slot */
-	struct fs *fs;        /* allocated at accept, freed at close */
+	struct framestream *fs;        /* allocated at accept, freed at close */
 	unsigned flags;       /* flags for the frames of the current read (DNSTAP_FRAME_SHED) */
 	uint64_t behind_since; /* first read of the current run of reads over shed_backlog; 0: none */
 	uint64_t since;       /* accept time (monotonic us): the handshake timeout runs from here */
@@ -83,19 +84,12 @@ static const struct addr_prefix di_loopback[2] = {
 	{ .family = 6, .len = 128, .addr = { [15] = 1 } },
 };
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void di_close(struct di_conn *c)
 {
 	struct dnstap_input *in = c->in;
 	evloop_del(in->ev, c->fd);
 	close(c->fd);
-	fs_free(c->fs);
+	framestream_free(c->fs);
 	c->fs = NULL;
 	c->fd = -1;
 	in->st.conns_open--;
@@ -118,15 +112,15 @@ static void di_frame(void *arg, const uint8_t *frame, size_t len)
 static int di_flush(struct di_conn *c)
 {
 	size_t len;
-	const uint8_t *out = fs_output(c->fs, &len);
+	const uint8_t *out = framestream_output(c->fs, &len);
 	while (len > 0) {
 		ssize_t n = send(c->fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return -1;
-		fs_output_done(c->fs, (size_t)n);
-		out = fs_output(c->fs, &len);
+		framestream_output_done(c->fs, (size_t)n);
+		out = framestream_output(c->fs, &len);
 	}
 	return 0;
 }
@@ -137,7 +131,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 	struct dnstap_input *in = c->in;
 	for (unsigned i = 0; i < in->conf.reads_per_turn; i++) {
 		size_t avail;
-		uint8_t *dst = fs_space(c->fs, &avail);
+		uint8_t *dst = framestream_space(c->fs, &avail);
 		if (dst == NULL) { /* cannot happen: finished streams are closed at once */
 			di_close(c);
 			return;
@@ -153,7 +147,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 			return;
 		}
 		if (n == 0) {
-			(void)fs_eof(c->fs); /* clean end or E_TRUNCATED, counted in fs stats */
+			(void)framestream_eof(c->fs); /* clean end or E_TRUNCATED, counted in fs stats */
 			di_close(c);
 			return;
 		}
@@ -161,7 +155,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 		in->st.read_bytes += (uint64_t)n;
 
 		/* behind? decided once per read, for all the frames in it */
-		uint64_t t0 = now_us();
+		uint64_t t0 = clock_mono_us();
 		c->last_rx = t0;
 		if (t0 - in->win_start >= in->conf.busy_window_us) {
 			in->busy_shed = in->win_busy * 100 > (uint64_t)in->conf.max_busy_pct * (t0 - in->win_start);
@@ -189,8 +183,8 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 		}
 		c->flags = in->busy_shed || backlogged ? DNSTAP_FRAME_SHED : 0;
 
-		int rc = fs_commit(c->fs, (size_t)n);
-		in->win_busy += now_us() - t0;
+		int rc = framestream_commit(c->fs, (size_t)n);
+		in->win_busy += clock_mono_us() - t0;
 		if (rc < 0) { /* protocol error, counted by reason in fs stats */
 			di_close(c);
 			return;
@@ -253,15 +247,14 @@ static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 			in->st.conns_rejected++;
 			continue;
 		}
-		struct fs_conf fc = {
+		struct framestream_conf fc = {
 			.content_type = in->content_type,
 			.max_frame = in->conf.max_frame,
 			.buf_size = in->conf.buf_size,
 			.stats = &in->st.fs,
 		};
-		c->fs = fs_new(&fc, di_frame, c);
-		if (c->fs == NULL || evloop_add(in->ev, fd, EPOLLIN, di_read, c) != E_OK) {
-			fs_free(c->fs);
+		if (framestream_new(&fc, di_frame, c, &c->fs) != E_OK || evloop_add(in->ev, fd, EPOLLIN, di_read, c) != E_OK) {
+			framestream_free(c->fs);
 			c->fs = NULL;
 			close(fd);
 			in->st.err_accept++;
@@ -270,7 +263,7 @@ static void di_accept(struct evloop *ev, int lfd, uint32_t events, void *arg)
 		c->fd = fd;
 		c->flags = 0;
 		c->behind_since = 0;
-		c->since = c->last_rx = now_us();
+		c->since = c->last_rx = clock_mono_us();
 		in->st.conns_accepted++;
 		in->st.conns_open++;
 	}
@@ -287,7 +280,7 @@ void dnstap_input_tick(struct dnstap_input *in, uint64_t now)
 		struct di_conn *c = &in->conns[i];
 		if (c->fd < 0)
 			continue;
-		if (!fs_started(c->fs) && now - c->since >= hs) {
+		if (!framestream_started(c->fs) && now - c->since >= hs) {
 			in->st.handshake_timeouts++;
 			di_close(c);
 		} else if (now - c->last_rx >= idle) {
@@ -428,21 +421,19 @@ static int di_tcp(struct dnstap_input *in)
 	return E_OK;
 }
 
-struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev,
-				      dnstap_frame_fn on_frame, void *arg, int *err)
+int dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev, dnstap_frame_fn on_frame, void *arg,
+		     struct dnstap_input **out)
 {
-	int rc = E_INVAL, dummy;
-	if (err == NULL)
-		err = &dummy;
-	*err = E_INVAL;
+	int rc = E_INVAL;
+	if (out == NULL)
+		return E_INVAL;
+	*out = NULL;
 	if (conf == NULL || ev == NULL || on_frame == NULL || (conf->unix_path == NULL && conf->tcp_listen == NULL))
-		return NULL;
+		return E_INVAL;
 
 	struct dnstap_input *in = calloc(1, sizeof(*in));
-	if (in == NULL) {
-		*err = E_NOMEM;
-		return NULL;
-	}
+	if (in == NULL)
+		return E_NOMEM;
 	in->ev = ev;
 	in->conf = *conf;
 	in->unix_fd = in->tcp_fd = -1;
@@ -477,7 +468,7 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 	/* owner/group/tcp strings are used only here, in new: not kept */
 	in->conf.unix_owner = in->conf.unix_group = NULL;
 	in->unix_path = conf->unix_path ? strdup(conf->unix_path) : NULL;
-	in->content_type = strdup(conf->content_type ? conf->content_type : FS_CONTENT_TYPE_DNSTAP);
+	in->content_type = strdup(conf->content_type ? conf->content_type : FRAMESTREAM_CONTENT_TYPE_DNSTAP);
 	in->conns = calloc(in->nconns, sizeof(*in->conns));
 	if (in->conf.n_tcp_allow) {
 		if (conf->tcp_allow == NULL) {
@@ -521,12 +512,11 @@ struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, stru
 			goto fail;
 	}
 	in->conf.tcp_listen = NULL;
-	*err = E_OK;
-	return in;
+	*out = in;
+	return E_OK;
 fail:
 	dnstap_input_free(in);
-	*err = rc;
-	return NULL;
+	return rc;
 }
 
 void dnstap_input_free(struct dnstap_input *in)
@@ -589,5 +579,5 @@ void dnstap_input_counters(const struct dnstap_input *in, struct dnsa_counters *
 	di_add(c, C_DNSTAP_IO_ERRORS, st->err_io);
 	di_add(c, C_DNSTAP_ACCEPT_ERRORS, st->err_accept);
 	di_add(c, C_DROP_OVERLOAD, st->frames_shed);
-	di_add(c, C_FRAME_ERRORS, fs_stats_errors(&st->fs));
+	di_add(c, C_FRAME_ERRORS, framestream_stats_errors(&st->fs));
 }

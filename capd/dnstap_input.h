@@ -65,18 +65,18 @@ struct dnstap_input_conf {
 	size_t n_tcp_allow;
 	unsigned handshake_timeout_ms; /* accept to START, at most; 0: 10000; UINT_MAX: never */
 	unsigned idle_timeout_ms; /* no byte received for this long closes; 0: 600000; UINT_MAX: never */
-	size_t max_frame;        /* 0: FS_MAX_FRAME_DEFAULT */
-	size_t buf_size;         /* per-connection read buffer; 0: FS_BUF_DEFAULT (256 KiB) */
+	size_t max_frame;        /* 0: FRAMESTREAM_MAX_FRAME_DEFAULT */
+	size_t buf_size;         /* per-connection read buffer; 0: FRAMESTREAM_BUF_DEFAULT (256 KiB) */
 	size_t shed_backlog;     /* bytes waiting at read time that mean "behind"; 0: 1 MiB (busy rule only, see .c); SIZE_MAX: never */
 	unsigned backlog_hold_us; /* a backlog sheds only once it has lasted this long; 0: 20 ms; 1: at once */
 	unsigned busy_window_us; /* window of the busy measure; 0: 100000 (100 ms) */
 	unsigned max_busy_pct;   /* busy share above which frames are shed; 0: 80; >= 100: never */
 	unsigned reads_per_turn; /* reads per connection per readiness event (fairness); 0: 16 */
-	const char *content_type; /* NULL: FS_CONTENT_TYPE_DNSTAP */
+	const char *content_type; /* NULL: FRAMESTREAM_CONTENT_TYPE_DNSTAP */
 };
 
 struct dnstap_input_stats {
-	struct fs_stats fs;      /* frames, bytes, handshakes, protocol errors by reason (summed) */
+	struct framestream_stats fs;      /* frames, bytes, handshakes, protocol errors by reason (summed) */
 	uint64_t frames_shed;    /* frames handed over with DNSTAP_FRAME_SHED */
 	uint64_t reads;          /* read() calls that returned data */
 	uint64_t read_bytes;     /* bytes read from sockets */
@@ -101,15 +101,15 @@ struct dnstap_input;
  * chmodded inside a private 0700 directory created beside the path
  * (".capd-XXXXXX", removed again) and then hard-linked to the path, so no
  * symlink is ever followed and nothing at the path is replaced; the path's
- * directory part plus 14 characters must fit a sun_path (107). Returns NULL
- * on failure with *err (if err is not NULL) set to E_INVAL (bad conf, no
+ * directory part plus 14 characters must fit a sun_path (107). Returns E_OK
+ * with *out set, or with *out NULL: E_INVAL (bad conf, no
  * listener configured, bad address, path too long), E_NOMEM, E_NOTFOUND
  * (unknown user or group) or -errno from mkdtemp/socket/bind/listen/chown/
  * chmod/link (-EEXIST: something appeared at the path meanwhile).
  * Nothing is left behind on failure. conf strings are copied.
  */
-struct dnstap_input *dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev,
-				      dnstap_frame_fn on_frame, void *arg, int *err);
+int dnstap_input_new(const struct dnstap_input_conf *conf, struct evloop *ev, dnstap_frame_fn on_frame, void *arg,
+		     struct dnstap_input **out);
 /*
  * dnstap_input_free: close every connection and listener, deregister from
  * the loop (which must still exist), unlink the UNIX socket path it

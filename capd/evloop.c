@@ -30,17 +30,20 @@ struct evloop {
 	struct epoll_event evs[EVLOOP_BATCH];
 };
 
-struct evloop *evloop_new(void)
+int evloop_new(struct evloop **out)
 {
+	*out = NULL;
 	struct evloop *ev = calloc(1, sizeof(*ev));
 	if (ev == NULL)
-		return NULL;
+		return E_NOMEM;
 	ev->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ev->epfd < 0) {
+		int rc = -errno;
 		free(ev);
-		return NULL;
+		return rc;
 	}
-	return ev;
+	*out = ev;
+	return E_OK;
 }
 
 void evloop_free(struct evloop *ev)

@@ -15,8 +15,8 @@ struct evloop;
  */
 typedef void (*evloop_cb)(struct evloop *ev, int fd, uint32_t events, void *arg);
 
-/* evloop_new: NULL on failure (errno set). evloop_free accepts NULL; it does not close fds. */
-struct evloop *evloop_new(void);
+/* evloop_new: E_OK with *out set, or E_NOMEM / -errno of epoll_create1 with *out NULL. evloop_free accepts NULL; it does not close fds. */
+int evloop_new(struct evloop **out);
 void evloop_free(struct evloop *ev);
 
 /*

@@ -7,6 +7,7 @@
 #include <fstrm.h>
 
 #include "common/errors.h"
+#include "common/wire.h"
 
 /*
  * Frame Streams on the wire (all integers 32-bit big-endian):
@@ -30,19 +31,19 @@
  * control payload (type + fields) is decoded and encoded by libfstrm.
  */
 
-#define FS_CTRL_HDR 8   /* escape + control length */
-#define FS_OUT_MAX (FS_CTRL_HDR + FSTRM_CONTROL_FRAME_LENGTH_MAX)
+#define FRAMESTREAM_CTRL_HDR 8   /* escape + control length */
+#define FRAMESTREAM_OUT_MAX (FRAMESTREAM_CTRL_HDR + FSTRM_CONTROL_FRAME_LENGTH_MAX)
 
-enum fs_state {
-	FS_S_INIT,     /* nothing yet: READY (bidirectional) or START (unidirectional) */
-	FS_S_ACCEPTED, /* READY answered with ACCEPT: START next */
-	FS_S_DATA,     /* after START: data frames until STOP */
-	FS_S_STOPPED,  /* STOP seen: finished */
-	FS_S_DEAD      /* sticky error in err */
+enum framestream_state {
+	FRAMESTREAM_S_INIT,     /* nothing yet: READY (bidirectional) or START (unidirectional) */
+	FRAMESTREAM_S_ACCEPTED, /* READY answered with ACCEPT: START next */
+	FRAMESTREAM_S_DATA,     /* after START: data frames until STOP */
+	FRAMESTREAM_S_STOPPED,  /* STOP seen: finished */
+	FRAMESTREAM_S_DEAD      /* sticky error in err */
 };
 
-struct fs {
-	enum fs_state state;
+struct framestream {
+	enum framestream_state state;
 	int bidir;                 /* the peer sent READY: it expects ACCEPT and FINISH */
 	int seen;                  /* any byte received */
 	int err;                   /* sticky E_* once dead */
@@ -53,25 +54,20 @@ struct fs {
 	size_t max_frame;
 	const uint8_t *ct;         /* our content type (borrowed from conf) */
 	size_t ct_len;
-	struct fs_stats *st;       /* shared counters, or &own */
-	struct fs_stats own;
-	fs_frame_fn on_frame;
+	struct framestream_stats *st;       /* shared counters, or &own */
+	struct framestream_stats own;
+	framestream_frame_fn on_frame;
 	void *arg;
 	struct fstrm_control *ctl; /* reused decoder object */
 	const uint8_t *out;        /* pending output (points into accept/finish) */
 	size_t out_len;
-	uint8_t accept[FS_OUT_MAX]; /* encoded once at fs_new */
+	uint8_t accept[FRAMESTREAM_OUT_MAX]; /* encoded once at framestream_new */
 	size_t accept_len;
-	uint8_t finish[FS_OUT_MAX];
+	uint8_t finish[FRAMESTREAM_OUT_MAX];
 	size_t finish_len;
 };
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-void fs_count_error(struct fs_stats *st, int err)
+void framestream_count_error(struct framestream_stats *st, int err)
 {
 	if (st == NULL)
 		return;
@@ -85,51 +81,52 @@ void fs_count_error(struct fs_stats *st, int err)
 	}
 }
 
-static int fs_die(struct fs *fs, int err)
+static int framestream_die(struct framestream *fs, int err)
 {
-	fs->state = FS_S_DEAD;
+	fs->state = FRAMESTREAM_S_DEAD;
 	fs->err = err;
-	fs_count_error(fs->st, err);
+	framestream_count_error(fs->st, err);
 	return err;
 }
 
 /* encode a control frame of `type` (with our content type if ct) into out, header included */
-static int fs_encode(struct fs *fs, fstrm_control_type type, int with_ct, uint8_t *out, size_t *len)
+static int framestream_encode(struct framestream *fs, fstrm_control_type type, int with_ct, uint8_t *out, size_t *len)
 {
 	fstrm_control_reset(fs->ctl);
 	if (fstrm_control_set_type(fs->ctl, type) != fstrm_res_success)
 		return E_INVAL;
 	if (with_ct && fstrm_control_add_field_content_type(fs->ctl, fs->ct, fs->ct_len) != fstrm_res_success)
 		return E_INVAL;
-	*len = FS_OUT_MAX;
+	*len = FRAMESTREAM_OUT_MAX;
 	if (fstrm_control_encode(fs->ctl, out, len, FSTRM_CONTROL_FLAG_WITH_HEADER) != fstrm_res_success)
 		return E_INVAL;
 	return E_OK;
 }
 
-struct fs *fs_new(const struct fs_conf *conf, fs_frame_fn on_frame, void *arg)
+int framestream_new(const struct framestream_conf *conf, framestream_frame_fn on_frame, void *arg, struct framestream **out)
 {
+	*out = NULL;
 	if (conf == NULL || on_frame == NULL)
-		return NULL;
-	const char *ct = conf->content_type ? conf->content_type : FS_CONTENT_TYPE_DNSTAP;
+		return E_INVAL;
+	const char *ct = conf->content_type ? conf->content_type : FRAMESTREAM_CONTENT_TYPE_DNSTAP;
 	size_t ct_len = strlen(ct);
 	if (ct_len == 0 || ct_len > FSTRM_CONTROL_FIELD_CONTENT_TYPE_LENGTH_MAX)
-		return NULL;
-	size_t max_frame = conf->max_frame ? conf->max_frame : FS_MAX_FRAME_DEFAULT;
+		return E_INVAL;
+	size_t max_frame = conf->max_frame ? conf->max_frame : FRAMESTREAM_MAX_FRAME_DEFAULT;
 	if (max_frame > UINT32_MAX)
-		return NULL;
-	size_t size = conf->buf_size ? conf->buf_size : FS_BUF_DEFAULT;
-	if (size < max_frame + FS_CTRL_HDR + FS_OUT_MAX)
-		size = max_frame + FS_CTRL_HDR + FS_OUT_MAX;
+		return E_INVAL;
+	size_t size = conf->buf_size ? conf->buf_size : FRAMESTREAM_BUF_DEFAULT;
+	if (size < max_frame + FRAMESTREAM_CTRL_HDR + FRAMESTREAM_OUT_MAX)
+		size = max_frame + FRAMESTREAM_CTRL_HDR + FRAMESTREAM_OUT_MAX;
 
-	struct fs *fs = calloc(1, sizeof(*fs));
+	struct framestream *fs = calloc(1, sizeof(*fs));
 	if (fs == NULL)
-		return NULL;
+		return E_NOMEM;
 	fs->buf = malloc(size);
 	fs->ctl = fstrm_control_init();
 	if (fs->buf == NULL || fs->ctl == NULL) {
-		fs_free(fs);
-		return NULL;
+		framestream_free(fs);
+		return E_NOMEM;
 	}
 	fs->size = size;
 	fs->max_frame = max_frame;
@@ -138,15 +135,16 @@ struct fs *fs_new(const struct fs_conf *conf, fs_frame_fn on_frame, void *arg)
 	fs->st = conf->stats ? conf->stats : &fs->own;
 	fs->on_frame = on_frame;
 	fs->arg = arg;
-	if (fs_encode(fs, FSTRM_CONTROL_ACCEPT, 1, fs->accept, &fs->accept_len) != E_OK ||
-	    fs_encode(fs, FSTRM_CONTROL_FINISH, 0, fs->finish, &fs->finish_len) != E_OK) {
-		fs_free(fs);
-		return NULL;
+	if (framestream_encode(fs, FSTRM_CONTROL_ACCEPT, 1, fs->accept, &fs->accept_len) != E_OK ||
+	    framestream_encode(fs, FSTRM_CONTROL_FINISH, 0, fs->finish, &fs->finish_len) != E_OK) {
+		framestream_free(fs);
+		return E_NOMEM;
 	}
-	return fs;
+	*out = fs;
+	return E_OK;
 }
 
-void fs_free(struct fs *fs)
+void framestream_free(struct framestream *fs)
 {
 	if (fs == NULL)
 		return;
@@ -156,11 +154,11 @@ void fs_free(struct fs *fs)
 	free(fs);
 }
 
-void fs_reset(struct fs *fs)
+void framestream_reset(struct framestream *fs)
 {
 	if (fs == NULL)
 		return;
-	fs->state = FS_S_INIT;
+	fs->state = FRAMESTREAM_S_INIT;
 	fs->bidir = 0;
 	fs->seen = 0;
 	fs->err = E_OK;
@@ -169,18 +167,18 @@ void fs_reset(struct fs *fs)
 	fs->out_len = 0;
 }
 
-uint8_t *fs_space(struct fs *fs, size_t *avail)
+uint8_t *framestream_space(struct framestream *fs, size_t *avail)
 {
 	if (avail != NULL)
 		*avail = 0;
-	if (fs == NULL || avail == NULL || fs->state == FS_S_DEAD || fs->state == FS_S_STOPPED)
+	if (fs == NULL || avail == NULL || fs->state == FRAMESTREAM_S_DEAD || fs->state == FRAMESTREAM_S_STOPPED)
 		return NULL;
 	*avail = fs->size - fs->wpos;
 	return fs->buf + fs->wpos;
 }
 
 /* one control frame payload (type + fields, without the 8-byte header) */
-static int fs_control(struct fs *fs, const uint8_t *p, size_t len)
+static int framestream_control(struct framestream *fs, const uint8_t *p, size_t len)
 {
 	fstrm_control_type type;
 
@@ -188,51 +186,51 @@ static int fs_control(struct fs *fs, const uint8_t *p, size_t len)
 	fstrm_control_reset(fs->ctl);
 	if (fstrm_control_decode(fs->ctl, p, len, 0) != fstrm_res_success ||
 	    fstrm_control_get_type(fs->ctl, &type) != fstrm_res_success)
-		return fs_die(fs, E_MALFORMED);
+		return framestream_die(fs, E_MALFORMED);
 
 	switch (type) {
 	case FSTRM_CONTROL_READY:
-		if (fs->state != FS_S_INIT)
-			return fs_die(fs, E_PROTOCOL);
+		if (fs->state != FRAMESTREAM_S_INIT)
+			return framestream_die(fs, E_PROTOCOL);
 		/* a READY must offer our type; libfstrm's match also accepts a READY offering none */
 		if (fstrm_control_match_field_content_type(fs->ctl, fs->ct, fs->ct_len) != fstrm_res_success)
-			return fs_die(fs, E_CONTENT_TYPE);
+			return framestream_die(fs, E_CONTENT_TYPE);
 		fs->out = fs->accept;
 		fs->out_len = fs->accept_len;
 		fs->bidir = 1;
-		fs->state = FS_S_ACCEPTED;
+		fs->state = FRAMESTREAM_S_ACCEPTED;
 		return 0;
 	case FSTRM_CONTROL_START:
-		if (fs->state != FS_S_INIT && fs->state != FS_S_ACCEPTED)
-			return fs_die(fs, E_PROTOCOL);
+		if (fs->state != FRAMESTREAM_S_INIT && fs->state != FRAMESTREAM_S_ACCEPTED)
+			return framestream_die(fs, E_PROTOCOL);
 		if (fstrm_control_match_field_content_type(fs->ctl, fs->ct, fs->ct_len) != fstrm_res_success)
-			return fs_die(fs, E_CONTENT_TYPE);
+			return framestream_die(fs, E_CONTENT_TYPE);
 		fs->st->started++;
-		fs->state = FS_S_DATA;
+		fs->state = FRAMESTREAM_S_DATA;
 		return 0;
 	case FSTRM_CONTROL_STOP:
-		if (fs->state != FS_S_DATA)
-			return fs_die(fs, E_PROTOCOL);
+		if (fs->state != FRAMESTREAM_S_DATA)
+			return framestream_die(fs, E_PROTOCOL);
 		/* FINISH only answers a bidirectional peer (one that sent READY) */
 		if (fs->bidir) {
 			fs->out = fs->finish;
 			fs->out_len = fs->finish_len;
 		}
 		fs->st->stopped++;
-		fs->state = FS_S_STOPPED;
+		fs->state = FRAMESTREAM_S_STOPPED;
 		return 1;
 	default: /* ACCEPT, FINISH: only a writer receives these */
-		return fs_die(fs, E_PROTOCOL);
+		return framestream_die(fs, E_PROTOCOL);
 	}
 }
 
-int fs_commit(struct fs *fs, size_t n)
+int framestream_commit(struct framestream *fs, size_t n)
 {
 	if (fs == NULL)
 		return E_INVAL;
-	if (fs->state == FS_S_DEAD)
+	if (fs->state == FRAMESTREAM_S_DEAD)
 		return fs->err;
-	if (fs->state == FS_S_STOPPED)
+	if (fs->state == FRAMESTREAM_S_STOPPED)
 		return 1;
 	if (n > fs->size - fs->wpos)
 		return E_INVAL;
@@ -240,34 +238,39 @@ int fs_commit(struct fs *fs, size_t n)
 	fs->seen |= n > 0;
 
 	int rc = 0;
-	while (rc == 0 && fs->wpos - fs->rpos >= 4) {
-		const uint8_t *p = fs->buf + fs->rpos;
-		size_t have = fs->wpos - fs->rpos;
-		uint32_t len = be32(p);
+	/* a cursor over the unread bytes: running out of them (E_TRUNCATED) means "wait for more" */
+	while (rc == 0) {
+		struct wire_cur c;
+		wire_init(&c, fs->buf + fs->rpos, fs->wpos - fs->rpos);
+		uint32_t len = wire_u32(&c);
+		if (c.err != E_OK)
+			break;
 		if (len != 0) {
 			/* data frame: judged on its length alone, before its bytes arrive */
-			if (fs->state != FS_S_DATA)
-				return fs_die(fs, E_PROTOCOL);
+			if (fs->state != FRAMESTREAM_S_DATA)
+				return framestream_die(fs, E_PROTOCOL);
 			if (len > fs->max_frame)
-				return fs_die(fs, E_TOOBIG);
-			if (have < 4 + (size_t)len)
+				return framestream_die(fs, E_TOOBIG);
+			const uint8_t *frame = wire_take(&c, len);
+			if (frame == NULL)
 				break;
 			fs->rpos += 4 + (size_t)len;
 			fs->st->frames++;
 			fs->st->bytes += 4 + (size_t)len;
-			fs->on_frame(fs->arg, p + 4, len);
+			fs->on_frame(fs->arg, frame, len);
 			continue;
 		}
-		if (have < FS_CTRL_HDR)
+		uint32_t clen = wire_u32(&c);
+		if (c.err != E_OK)
 			break;
-		uint32_t clen = be32(p + 4);
 		if (clen > FSTRM_CONTROL_FRAME_LENGTH_MAX)
-			return fs_die(fs, E_TOOBIG);
-		if (have < FS_CTRL_HDR + (size_t)clen)
+			return framestream_die(fs, E_TOOBIG);
+		const uint8_t *ctl = wire_take(&c, clen);
+		if (ctl == NULL)
 			break;
-		fs->rpos += FS_CTRL_HDR + (size_t)clen;
-		fs->st->bytes += FS_CTRL_HDR + (size_t)clen;
-		rc = fs_control(fs, p + FS_CTRL_HDR, clen);
+		fs->rpos += FRAMESTREAM_CTRL_HDR + (size_t)clen;
+		fs->st->bytes += FRAMESTREAM_CTRL_HDR + (size_t)clen;
+		rc = framestream_control(fs, ctl, clen);
 	}
 	if (rc < 0)
 		return rc;
@@ -286,52 +289,52 @@ int fs_commit(struct fs *fs, size_t n)
 	return 0;
 }
 
-int fs_feed(struct fs *fs, const uint8_t *data, size_t len)
+int framestream_feed(struct framestream *fs, const uint8_t *data, size_t len)
 {
 	if (fs == NULL || (data == NULL && len > 0))
 		return E_INVAL;
-	int rc = fs_commit(fs, 0);
+	int rc = framestream_commit(fs, 0);
 	while (rc == 0 && len > 0) {
 		size_t avail;
-		uint8_t *dst = fs_space(fs, &avail);
+		uint8_t *dst = framestream_space(fs, &avail);
 		if (dst == NULL || avail == 0)
 			return E_INVAL; /* cannot happen while alive: a frame always fits */
 		size_t n = len < avail ? len : avail;
 		memcpy(dst, data, n);
 		data += n;
 		len -= n;
-		rc = fs_commit(fs, n);
+		rc = framestream_commit(fs, n);
 	}
 	return rc;
 }
 
-int fs_eof(struct fs *fs)
+int framestream_eof(struct framestream *fs)
 {
 	if (fs == NULL)
 		return E_INVAL;
 	switch (fs->state) {
-	case FS_S_DEAD:
+	case FRAMESTREAM_S_DEAD:
 		return fs->err;
-	case FS_S_STOPPED:
+	case FRAMESTREAM_S_STOPPED:
 		return 1;
-	case FS_S_DATA:
+	case FRAMESTREAM_S_DATA:
 		if (fs->wpos == fs->rpos) {
 			fs->st->eof_clean++;
-			fs->state = FS_S_STOPPED;
+			fs->state = FRAMESTREAM_S_STOPPED;
 			return 0;
 		}
-		return fs_die(fs, E_TRUNCATED);
+		return framestream_die(fs, E_TRUNCATED);
 	default:
 		if (!fs->seen) { /* a probe (connect, close): nothing lost */
 			fs->st->empty++;
-			fs->state = FS_S_STOPPED;
+			fs->state = FRAMESTREAM_S_STOPPED;
 			return 0;
 		}
-		return fs_die(fs, E_TRUNCATED);
+		return framestream_die(fs, E_TRUNCATED);
 	}
 }
 
-const uint8_t *fs_output(const struct fs *fs, size_t *len)
+const uint8_t *framestream_output(const struct framestream *fs, size_t *len)
 {
 	if (len != NULL)
 		*len = 0;
@@ -341,7 +344,7 @@ const uint8_t *fs_output(const struct fs *fs, size_t *len)
 	return fs->out;
 }
 
-void fs_output_done(struct fs *fs, size_t n)
+void framestream_output_done(struct framestream *fs, size_t n)
 {
 	if (fs == NULL || fs->out == NULL)
 		return;
@@ -354,17 +357,17 @@ void fs_output_done(struct fs *fs, size_t n)
 	fs->out_len -= n;
 }
 
-size_t fs_pending(const struct fs *fs)
+size_t framestream_pending(const struct framestream *fs)
 {
 	return fs == NULL ? 0 : fs->wpos - fs->rpos;
 }
 
-int fs_started(const struct fs *fs)
+int framestream_started(const struct framestream *fs)
 {
-	return fs != NULL && (fs->state == FS_S_DATA || fs->state == FS_S_STOPPED);
+	return fs != NULL && (fs->state == FRAMESTREAM_S_DATA || fs->state == FRAMESTREAM_S_STOPPED);
 }
 
-uint64_t fs_stats_errors(const struct fs_stats *st)
+uint64_t framestream_stats_errors(const struct framestream_stats *st)
 {
 	return st ? st->err_content_type + st->err_toobig + st->err_malformed + st->err_protocol + st->err_truncated : 0;
 }

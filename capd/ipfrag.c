@@ -59,12 +59,13 @@ size_t ipfrag_memory(const struct ipfrag_conf *conf)
 		(sizeof(struct slot) + c.max_size + bitmap_words(c.max_size) * 8);
 }
 
-struct ipfrag *ipfrag_new(const struct ipfrag_conf *conf)
+int ipfrag_new(const struct ipfrag_conf *conf, struct ipfrag **out)
 {
 	struct ipfrag *f = calloc(1, sizeof(*f));
 	uint32_t i;
+	*out = NULL;
 	if (!f)
-		return NULL;
+		return E_NOMEM;
 	conf_defaults(&f->conf, conf);
 	f->words = bitmap_words(f->conf.max_size);
 	f->slots = calloc(f->conf.max_datagrams, sizeof(*f->slots));
@@ -72,13 +73,14 @@ struct ipfrag *ipfrag_new(const struct ipfrag_conf *conf)
 	f->bits = calloc((size_t)f->conf.max_datagrams * f->words, 8);
 	if (!f->slots || !f->bufs || !f->bits) {
 		ipfrag_free(f);
-		return NULL;
+		return E_NOMEM;
 	}
 	for (i = 0; i < f->conf.max_datagrams; i++) {
 		f->slots[i].buf = f->bufs + (size_t)i * f->conf.max_size;
 		f->slots[i].bits = f->bits + (size_t)i * f->words;
 	}
-	return f;
+	*out = f;
+	return E_OK;
 }
 
 void ipfrag_free(struct ipfrag *f)

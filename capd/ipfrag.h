@@ -59,8 +59,8 @@ struct ipfrag_stats {
 
 struct ipfrag;
 
-/* ipfrag_new: allocate the whole table; NULL on allocation failure. conf may be NULL (defaults). */
-struct ipfrag *ipfrag_new(const struct ipfrag_conf *conf);
+/* ipfrag_new: allocate the whole table; E_OK with *out set, or E_NOMEM with *out NULL. conf may be NULL (defaults). */
+int ipfrag_new(const struct ipfrag_conf *conf, struct ipfrag **out);
 void ipfrag_free(struct ipfrag *f);
 
 /* ipfrag_memory: bytes ipfrag_new allocates for conf (the ceiling). Cannot fail. */

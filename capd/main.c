@@ -23,6 +23,7 @@
 #include "capd/sender.h"
 #include "capd/srvstats.h"
 #include "capd/zones.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/keys.h"
 #include "common/log.h"
@@ -43,20 +44,13 @@ struct capd {
 	int ks_adaptive;             /* sampling.mode adaptive: capd sets the kernel's n */
 	struct srvstats *srv;        /* the nameserver's own statistics; NULL: not configured */
 	char node[ENV_NAME_MAX + 1]; /* this node's name (metrics label) */
-	struct fs_stats file_fs;     /* -r on a dnstap file */
+	struct framestream_stats file_fs;     /* -r on a dnstap file */
 	uint64_t frames;             /* frames read from the file (for its ticks) */
 	struct dnstap_input_stats seen; /* what was already logged */
 	uint64_t seen_send_errors;   /* sender's send_errors already logged */
 	int sends_failing;           /* a send failure was logged, not yet the recovery */
 	int clean_secs;              /* seconds with sends and no send error since */
 };
-
-static uint64_t clock_us(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void tick(struct capd *d)
 {
@@ -263,7 +257,7 @@ static void build(struct capd *d, int capture_clock)
 	char node[ENV_NAME_MAX + 1];
 	uint8_t key[ENV_KEY_LEN];
 	struct sender_conf sc;
-	const char *bad = NULL;
+	char bad[600];
 	int rc = keys_load_node(d->conf.node_key, node, key);
 	if (rc != E_OK)
 		fatalx("%s: %s", d->conf.node_key, dnsa_strerror(rc));
@@ -277,10 +271,10 @@ static void build(struct capd *d, int capture_clock)
 			    "datagrams may be refused by aggd as old_boot", sc.boot_id,
 			    log_escape(why, LOG_ESC_STR, esc, sizeof esc));
 	}
-	rc = sender_new(&sc, &d->sender, &bad);
+	rc = sender_new(&sc, &d->sender, bad, sizeof bad);
 	explicit_bzero(key, sizeof key);
-	if (rc != E_OK && bad)
-		fatalx("aggregator %s: %s", bad, dnsa_strerror(rc));
+	if (rc != E_OK && bad[0])
+		fatalx("%s: %s", bad, dnsa_strerror(rc));
 	if (rc != E_OK)
 		fatalx("cannot set up sending: %s (payload_size %lld too small for the envelope and a counters datagram?)",
 		    dnsa_strerror(rc), (long long)d->conf.payload_size);
@@ -293,7 +287,7 @@ static void build(struct capd *d, int capture_clock)
 		exit(1);
 	capd_conf_pipeline(&d->conf, &pc);
 	pc.capture_clock = capture_clock;
-	if (!(d->pipe = pipeline_new(&pc, d->sender, &z, root_listed, &g)))
+	if (pipeline_new(&pc, d->sender, &z, root_listed, &g, &d->pipe) != E_OK)
 		fatalx("cannot set up the pipeline");
 }
 
@@ -317,7 +311,7 @@ static int run_file(struct capd *d, const char *path)
 		char err[512];
 		capd_conf_pcap(&d->conf, &pc);
 		pc.file = path;
-		if (!(d->pcap = pcap_input_new(&pc, on_pcap_msg, d, err, sizeof err)))
+		if (pcap_input_new(&pc, on_pcap_msg, d, &d->pcap, err, sizeof err) != E_OK)
 			fatalx("%s: %s", path, err);
 		for (uint64_t i = 0; !pcap_input_eof(d->pcap) && !want_stop; i++) {
 			if (pcap_input_dispatch(d->pcap, 4096) < 0) {
@@ -353,10 +347,12 @@ static void open_inputs(struct capd *d)
 	const struct capd_conf *c = &d->conf;
 	struct dnstap_input_conf dc;
 	int err = 0;
-	if (!(d->ev = evloop_new()))
+	if ((err = evloop_new(&d->ev)) != E_OK) {
+		errno = -err;
 		fatal("evloop");
+	}
 	if (capd_conf_dnstap(c, &dc)) {
-		if (!(d->dnstap = dnstap_input_new(&dc, d->ev, pipeline_on_dnstap, d->pipe, &err)))
+		if ((err = dnstap_input_new(&dc, d->ev, pipeline_on_dnstap, d->pipe, &d->dnstap)) != E_OK)
 			fatalx("dnstap input (%s%s%s): %s", dc.unix_path ? dc.unix_path : "",
 			    dc.unix_path && dc.tcp_listen ? ", " : "", dc.tcp_listen ? dc.tcp_listen : "", dnsa_strerror(err));
 		if (dc.tcp_listen)
@@ -368,7 +364,7 @@ static void open_inputs(struct capd *d)
 		capd_conf_pcap(c, &pc);
 		pc.interface = c->pcap_interface;
 		pc.kernel_refuse = getenv("DNSA_TEST_REFUSE_BPF") != NULL; /* tests of the fallback */
-		if (!(d->pcap = pcap_input_new(&pc, on_pcap_msg, d, errbuf, sizeof errbuf)))
+		if (pcap_input_new(&pc, on_pcap_msg, d, &d->pcap, errbuf, sizeof errbuf) != E_OK)
 			fatalx("pcap %s: %s", c->pcap_interface, errbuf);
 		d->ks = pcap_input_ksample(d->pcap);
 		if (d->ks)

@@ -12,6 +12,7 @@
 #include "capd/ksample.h"
 #include "common/errors.h"
 #include "common/record.h"
+#include "common/wire.h"
 
 struct pcap_input {
 	struct pcap_input_conf conf;
@@ -179,17 +180,19 @@ static int set_filter(struct pcap_input *p, const char *filter)
 	return 0;
 }
 
-struct pcap_input *pcap_input_new(const struct pcap_input_conf *conf, pcap_input_fn fn, void *arg,
-				  char *errbuf, size_t errlen)
+int pcap_input_new(const struct pcap_input_conf *conf, pcap_input_fn fn, void *arg, struct pcap_input **out,
+		   char *why, size_t why_len)
 {
 	struct pcap_input *p = calloc(1, sizeof(*p));
 	char filt[2048];
 	size_t i;
+	int rc = E_NOMEM;
 
+	*out = NULL;
 	if (!p) {
-		if (errbuf && errlen)
-			snprintf(errbuf, errlen, "out of memory");
-		return NULL;
+		if (why && why_len)
+			snprintf(why, why_len, "out of memory");
+		return E_NOMEM;
 	}
 	p->conf = *conf;
 	p->fn = fn;
@@ -211,23 +214,24 @@ struct pcap_input *pcap_input_new(const struct pcap_input_conf *conf, pcap_input
 		p->conf.nservers = PCAP_INPUT_MAX_SERVERS;
 	p->conf.interface = p->conf.file = p->conf.filter = NULL; /* borrowed strings are not kept */
 
-	p->frag = ipfrag_new(&conf->frag);
-	p->tcp = tcpreasm_new(&conf->tcp, on_tcp_msg, p);
+	if (ipfrag_new(&conf->frag, &p->frag) != E_OK || tcpreasm_new(&conf->tcp, on_tcp_msg, p, &p->tcp) != E_OK) {
+		snprintf(p->err, sizeof(p->err), "out of memory");
+		goto fail;
+	}
 	if (!conf->pair_off && udppair_new(&conf->pair, &p->pair) != E_OK) {
 		snprintf(p->err, sizeof(p->err), "UDP pairing table: out of memory or too large");
 		goto fail;
 	}
-	if (!p->frag || !p->tcp) {
-		snprintf(p->err, sizeof(p->err), "out of memory");
-		goto fail;
-	}
 	if (conf->interface && conf->file) {
 		snprintf(p->err, sizeof(p->err), "both an interface and a file given");
+		rc = E_INVAL;
 		goto fail;
 	}
 	if (conf->interface) {
+		rc = -EIO;
 		if (open_live(p, conf) < 0)
 			goto fail;
+		rc = E_INVAL;
 		if (conf->filter)
 			snprintf(filt, sizeof(filt), "%s", conf->filter);
 		else if (pcap_input_default_filter(conf, filt, sizeof(filt)) < 0) {
@@ -242,20 +246,23 @@ struct pcap_input *pcap_input_new(const struct pcap_input_conf *conf, pcap_input
 			goto fail;
 		}
 	} else if (conf->file) {
+		rc = -EIO;
 		p->pc = pcap_open_offline_with_tstamp_precision(conf->file, PCAP_TSTAMP_PRECISION_MICRO, p->err);
 		if (!p->pc)
 			goto fail;
+		rc = E_INVAL;
 		if (conf->filter && set_filter(p, conf->filter) < 0)
 			goto fail;
 	}
 	if (p->pc)
 		p->dlt = pcap_datalink(p->pc);
-	return p;
+	*out = p;
+	return E_OK;
 fail:
-	if (errbuf && errlen)
-		snprintf(errbuf, errlen, "%s", p->err);
+	if (why && why_len)
+		snprintf(why, why_len, "%s", p->err);
 	pcap_input_free(p);
-	return NULL;
+	return rc;
 }
 
 void pcap_input_free(struct pcap_input *p)
@@ -493,7 +500,7 @@ static int tcp_undecided(struct pcap_input *p, const struct pkt_info *pi, uint64
 	seg_fill(&s, pi, 0, ts);
 	if (tcpreasm_known(p->tcp, &s))
 		return 0;
-	if (pi->payload_len >= 5 && ((size_t)pi->payload[0] << 8 | pi->payload[1]) >= 12)
+	if (pi->payload_len >= 5 && wire_be16(pi->payload) >= 12)
 		return !(pi->payload[4] >> 7);
 	if (pi->dport != pi->sport)
 		return pi->dport < pi->sport;

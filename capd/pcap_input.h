@@ -114,11 +114,14 @@ struct ksample;
  * pcap_input_new: open the live interface or the file (exactly one of
  * conf->interface, conf->file; neither: a "dead" handle of link type DLT
  * EN10MB fed with pcap_input_packet, for tests). fn(m, arg) gets each
- * message. Returns NULL on failure with a message in errbuf (errlen bytes).
+ * message. Returns E_OK with *out set, or with *out NULL: E_NOMEM, E_INVAL
+ * (both an interface and a file, a filter that does not compile or is too
+ * long) or -EIO (libpcap cannot open it), and a message for a person in
+ * why[0..why_len).
  * Opening a live interface needs CAP_NET_RAW: call before dropping privileges.
  */
-struct pcap_input *pcap_input_new(const struct pcap_input_conf *conf, pcap_input_fn fn, void *arg,
-				  char *errbuf, size_t errlen);
+int pcap_input_new(const struct pcap_input_conf *conf, pcap_input_fn fn, void *arg, struct pcap_input **out,
+		   char *why, size_t why_len);
 void pcap_input_free(struct pcap_input *p);
 
 /*

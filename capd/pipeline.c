@@ -42,10 +42,12 @@ struct pipeline {
 	struct dnsa_record rec;     /* scratch: the record being built */
 };
 
-struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *sender,
-    struct zones **zones, int root_listed, struct geo **geo)
+int pipeline_new(const struct pipeline_conf *conf, struct sender *sender, struct zones **zones, int root_listed,
+    struct geo **geo, struct pipeline **out)
 {
 	struct pipeline *p = NULL;
+	int rc = conf && sender ? E_NOMEM : E_INVAL;
+	*out = NULL;
 	if (conf && sender)
 		p = calloc(1, sizeof *p);
 	if (p) {
@@ -53,7 +55,7 @@ struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *s
 		/* only adaptive sampling has a clock to follow; the others skip the per-message check */
 		p->c.capture_clock = conf->capture_clock && conf->sampler.mode == SAMPLER_ADAPTIVE;
 		p->sender = sender;
-		p->sampler = sampler_new(&conf->sampler);
+		rc = sampler_new(&conf->sampler, &p->sampler);
 	}
 	if (p && p->sampler && conf->resolvers) {
 		uint32_t nz = conf->resolvers_zones, slots = 4;
@@ -83,11 +85,12 @@ struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *s
 			geo_free(*geo);
 			*geo = NULL;
 		}
-		return NULL;
+		return rc;
 	}
 	pipeline_replace_zones(p, zones, root_listed);
 	pipeline_replace_geo(p, geo);
-	return p;
+	*out = p;
+	return E_OK;
 }
 
 void pipeline_free(struct pipeline *p)
@@ -314,7 +317,7 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 
 	/* 3. parse the sampled message only; what is readable of an odd or cut one is recorded, flagged */
 	struct dns_info *d = &p->info;
-	int rc = m->dns ? dnsparse(m->dns, m->dns_len, DNSPARSE_FULL, d) : E_INVAL;
+	int rc = m->dns ? dnsparse_message(m->dns, m->dns_len, DNSPARSE_FULL, d) : E_INVAL;
 	if (rc != E_OK && !(m->dns && d->has_question)) {
 		if (!m->cut) { /* a cut one is counted exactly by its input (msg_cut) */
 			ctr[C_PARSE_ERRORS]++;

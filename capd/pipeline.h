@@ -35,11 +35,11 @@ struct pipeline;
  * be NULL: no zones means every message is unlisted; no geo means no
  * country/ASN). root_listed: the zone set holds "." because the operator
  * listed it (a root match is then a listed zone, not an unlisted one).
- * Returns NULL on a bad sampler conf or no memory (zones and geo are then
- * freed).
+ * Returns E_OK with *out set, or E_INVAL (bad sampler conf, no sender) /
+ * E_NOMEM with *out NULL (zones and geo are then freed).
  */
-struct pipeline *pipeline_new(const struct pipeline_conf *conf, struct sender *sender,
-    struct zones **zones, int root_listed, struct geo **geo);
+int pipeline_new(const struct pipeline_conf *conf, struct sender *sender, struct zones **zones, int root_listed,
+    struct geo **geo, struct pipeline **out);
 void pipeline_free(struct pipeline *p);
 
 /*

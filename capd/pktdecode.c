@@ -1,74 +1,10 @@
-/* capd/pktdecode.c: link, IP and transport header decoding with a sticky-error cursor. */
+/* capd/pktdecode.c: link, IP and transport header decoding with the sticky-error cursor of common/wire.h. */
 #include "capd/pktdecode.h"
 
 #include <stddef.h>
 #include <string.h>
 
-/*
- * Cursor over untrusted bytes: every read after the first failure is a
- * no-op returning zero, so a decoder reads its fields and checks `err` once.
- */
-struct cur {
-	const uint8_t *p;
-	size_t len;
-	size_t off;
-	int err;
-};
-
-static inline void cur_init(struct cur *c, const uint8_t *p, size_t len)
-{
-	c->p = p;
-	c->len = len;
-	c->off = 0;
-	c->err = 0;
-}
-
-static inline const uint8_t *cur_take(struct cur *c, size_t n)
-{
-	const uint8_t *r;
-	if (c->err || c->len - c->off < n) {
-		c->err = 1;
-		return NULL;
-	}
-	r = c->p + c->off;
-	c->off += n;
-	return r;
-}
-
-static inline uint8_t cur_u8(struct cur *c)
-{
-	const uint8_t *b = cur_take(c, 1);
-	return b ? b[0] : 0;
-}
-
-static inline uint16_t cur_u16(struct cur *c)
-{
-	const uint8_t *b = cur_take(c, 2);
-	return b ? (uint16_t)(b[0] << 8 | b[1]) : 0;
-}
-
-static inline uint32_t cur_u32(struct cur *c)
-{
-	const uint8_t *b = cur_take(c, 4);
-	return b ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3] : 0;
-}
-
-static inline void cur_copy(struct cur *c, uint8_t *dst, size_t n)
-{
-	const uint8_t *b = cur_take(c, n);
-	if (b)
-		memcpy(dst, b, n);
-}
-
-static inline size_t cur_left(const struct cur *c)
-{
-	return c->err ? 0 : c->len - c->off;
-}
-
-static inline const uint8_t *cur_here(const struct cur *c)
-{
-	return c->p + c->off;
-}
+#include "common/wire.h"
 
 static const char *const reason_names[PKT_REASON_MAX] = {
 	[PKT_OK] = "ok",
@@ -99,29 +35,29 @@ const char *pktdecode_reason_name(int reason)
 
 /*
  * Transport header at `c` (already positioned), `wire` bytes of transport
- * data on the wire of which cur_left(c) were captured.
+ * data on the wire of which wire_left(c) were captured.
  *
  *   UDP  0: sport(2) dport(2) length(2) checksum(2)
  *   TCP  0: sport(2) dport(2) seq(4) ack(4) doff<<4(1) flags(1) win(2) sum(2) urg(2) [options]
  */
-static int decode_l4(struct pkt_info *pi, uint8_t proto, struct cur *c, size_t wire)
+static int decode_l4(struct pkt_info *pi, uint8_t proto, struct wire_cur *c, size_t wire)
 {
-	int snapped = cur_left(c) < wire;
+	int snapped = wire_left(c) < wire;
 	size_t avail;
 
 	pi->proto = proto;
 	if (proto == 17) {
 		uint16_t ulen;
-		pi->sport = cur_u16(c);
-		pi->dport = cur_u16(c);
-		ulen = cur_u16(c);
-		(void)cur_u16(c);
+		pi->sport = wire_u16(c);
+		pi->dport = wire_u16(c);
+		ulen = wire_u16(c);
+		(void)wire_u16(c);
 		if (c->err)
 			return snapped ? PKT_E_SNAPLEN : PKT_E_L4_TRUNC;
 		if (ulen < 8 || ulen > wire)
 			return PKT_E_L4_BAD;
-		avail = cur_left(c);
-		pi->payload = cur_here(c);
+		avail = wire_left(c);
+		pi->payload = wire_here(c);
 		pi->payload_wire_len = (size_t)ulen - 8;
 		if (avail < pi->payload_wire_len) {
 			pi->payload_len = avail;
@@ -133,22 +69,22 @@ static int decode_l4(struct pkt_info *pi, uint8_t proto, struct cur *c, size_t w
 	}
 	if (proto == 6) {
 		size_t doff;
-		pi->sport = cur_u16(c);
-		pi->dport = cur_u16(c);
-		pi->seq = cur_u32(c);
-		pi->ack = cur_u32(c);
-		doff = (size_t)(cur_u8(c) >> 4) * 4;
-		pi->tcp_flags = cur_u8(c);
-		(void)cur_take(c, 6);
+		pi->sport = wire_u16(c);
+		pi->dport = wire_u16(c);
+		pi->seq = wire_u32(c);
+		pi->ack = wire_u32(c);
+		doff = (size_t)(wire_u8(c) >> 4) * 4;
+		pi->tcp_flags = wire_u8(c);
+		(void)wire_take(c, 6);
 		if (c->err)
 			return snapped ? PKT_E_SNAPLEN : PKT_E_L4_TRUNC;
 		if (doff < 20 || doff > wire)
 			return PKT_E_L4_BAD;
-		(void)cur_take(c, doff - 20);
+		(void)wire_take(c, doff - 20);
 		if (c->err)
 			return snapped ? PKT_E_SNAPLEN : PKT_E_L4_TRUNC;
-		pi->payload = cur_here(c);
-		pi->payload_len = cur_left(c);
+		pi->payload = wire_here(c);
+		pi->payload_len = wire_left(c);
 		pi->payload_wire_len = wire - doff;
 		/* a cut TCP segment still tells the reassembler where the gap is */
 		pi->truncated = pi->payload_len < pi->payload_wire_len;
@@ -166,7 +102,7 @@ static int decode_l4(struct pkt_info *pi, uint8_t proto, struct cur *c, size_t w
  *   fragment 44: next(1) res(1) offset<<3|M(2) id(4)
  *   AH 51: next(1) len4(1) ... ((len4+2)*4 bytes)
  */
-static int walk_ip6(struct pkt_info *pi, uint8_t *nh, struct cur *c, size_t *wire, int allow_frag)
+static int walk_ip6(struct pkt_info *pi, uint8_t *nh, struct wire_cur *c, size_t *wire, int allow_frag)
 {
 	int n;
 	for (n = 0; n < 8; n++) {
@@ -176,23 +112,23 @@ static int walk_ip6(struct pkt_info *pi, uint8_t *nh, struct cur *c, size_t *wir
 		case 0:
 		case 43:
 		case 60:
-			next = cur_u8(c);
-			hlen = ((size_t)cur_u8(c) + 1) * 8;
-			(void)cur_take(c, hlen - 2);
+			next = wire_u8(c);
+			hlen = ((size_t)wire_u8(c) + 1) * 8;
+			(void)wire_take(c, hlen - 2);
 			break;
 		case 51:
-			next = cur_u8(c);
-			hlen = ((size_t)cur_u8(c) + 2) * 4;
-			(void)cur_take(c, hlen >= 2 ? hlen - 2 : 0);
+			next = wire_u8(c);
+			hlen = ((size_t)wire_u8(c) + 2) * 4;
+			(void)wire_take(c, hlen >= 2 ? hlen - 2 : 0);
 			break;
 		case 44: {
 			uint16_t fo;
 			if (!allow_frag)
 				return PKT_E_IP6_EXT;
-			next = cur_u8(c);
-			(void)cur_u8(c);
-			fo = cur_u16(c);
-			pi->frag_id = cur_u32(c);
+			next = wire_u8(c);
+			(void)wire_u8(c);
+			fo = wire_u16(c);
+			pi->frag_id = wire_u32(c);
 			if (c->err)
 				break;
 			*wire -= c->off - start;
@@ -203,8 +139,8 @@ static int walk_ip6(struct pkt_info *pi, uint8_t *nh, struct cur *c, size_t *wir
 			pi->proto = next;
 			pi->frag_offset = fo & 0xfff8;
 			pi->frag_more = fo & 1;
-			pi->frag_data = cur_here(c);
-			pi->frag_len = cur_left(c);
+			pi->frag_data = wire_here(c);
+			pi->frag_len = wire_left(c);
 			if (pi->frag_len < *wire)
 				return PKT_E_SNAPLEN;
 			return PKT_FRAGMENT;
@@ -213,7 +149,7 @@ static int walk_ip6(struct pkt_info *pi, uint8_t *nh, struct cur *c, size_t *wir
 			return PKT_OK;
 		}
 		if (c->err)
-			return cur_left(c) < *wire ? PKT_E_SNAPLEN : PKT_E_IP_TRUNC;
+			return wire_left(c) < *wire ? PKT_E_SNAPLEN : PKT_E_IP_TRUNC;
 		if (c->off - start > *wire)
 			return PKT_E_IP_BAD;
 		*wire -= c->off - start;
@@ -228,7 +164,7 @@ static int walk_ip6(struct pkt_info *pi, uint8_t *nh, struct cur *c, size_t *wir
  */
 int pktdecode_ip(const uint8_t *ip, size_t caplen, size_t wirelen, struct pkt_info *pi)
 {
-	struct cur c;
+	struct wire_cur c;
 	uint8_t b0;
 	int snapped;
 
@@ -236,26 +172,26 @@ int pktdecode_ip(const uint8_t *ip, size_t caplen, size_t wirelen, struct pkt_in
 	if (wirelen < caplen)
 		wirelen = caplen;
 	snapped = caplen < wirelen;
-	cur_init(&c, ip, caplen);
-	b0 = cur_u8(&c);
+	wire_init(&c, ip, caplen);
+	b0 = wire_u8(&c);
 	if (c.err)
 		return snapped ? PKT_E_SNAPLEN : PKT_E_IP_TRUNC;
 	if (b0 >> 4 == 4) {
 		size_t ihl = (size_t)(b0 & 15) * 4, tot, avail;
 		uint16_t fo;
 		pi->family = 4;
-		(void)cur_u8(&c);
-		tot = cur_u16(&c);
-		pi->frag_id = cur_u16(&c);
-		fo = cur_u16(&c);
-		(void)cur_u8(&c);
-		pi->proto = cur_u8(&c);
-		(void)cur_u16(&c);
-		cur_copy(&c, pi->src, 4);
-		cur_copy(&c, pi->dst, 4);
+		(void)wire_u8(&c);
+		tot = wire_u16(&c);
+		pi->frag_id = wire_u16(&c);
+		fo = wire_u16(&c);
+		(void)wire_u8(&c);
+		pi->proto = wire_u8(&c);
+		(void)wire_u16(&c);
+		wire_copy(&c, pi->src, 4);
+		wire_copy(&c, pi->dst, 4);
 		if (ihl < 20)
 			return PKT_E_IP_BAD;
-		(void)cur_take(&c, ihl - 20);
+		(void)wire_take(&c, ihl - 20);
 		if (c.err)
 			return snapped ? PKT_E_SNAPLEN : PKT_E_IP_TRUNC;
 		if (tot < ihl || tot > wirelen)
@@ -266,7 +202,7 @@ int pktdecode_ip(const uint8_t *ip, size_t caplen, size_t wirelen, struct pkt_in
 		if (fo & 0x3fff) {
 			pi->frag_offset = (uint32_t)(fo & 0x1fff) * 8;
 			pi->frag_more = (fo & 0x2000) != 0;
-			pi->frag_data = cur_here(&c);
+			pi->frag_data = wire_here(&c);
 			pi->frag_len = avail;
 			if (avail < tot - ihl)
 				return PKT_E_SNAPLEN;
@@ -279,19 +215,19 @@ int pktdecode_ip(const uint8_t *ip, size_t caplen, size_t wirelen, struct pkt_in
 		uint8_t nh;
 		int r;
 		pi->family = 6;
-		(void)cur_take(&c, 3);
-		plen = cur_u16(&c);
-		nh = cur_u8(&c);
-		(void)cur_u8(&c);
-		cur_copy(&c, pi->src, 16);
-		cur_copy(&c, pi->dst, 16);
+		(void)wire_take(&c, 3);
+		plen = wire_u16(&c);
+		nh = wire_u8(&c);
+		(void)wire_u8(&c);
+		wire_copy(&c, pi->src, 16);
+		wire_copy(&c, pi->dst, 16);
 		if (c.err)
 			return snapped ? PKT_E_SNAPLEN : PKT_E_IP_TRUNC;
 		if (plen == 0)
 			return PKT_E_IP6_EXT; /* jumbogram or no payload */
 		if (plen + 40 > wirelen)
 			return PKT_E_IP_BAD;
-		if (cur_left(&c) > plen)
+		if (wire_left(&c) > plen)
 			c.len = c.off + plen;
 		wire = plen;
 		r = walk_ip6(pi, &nh, &c, &wire, 1);
@@ -304,9 +240,9 @@ int pktdecode_ip(const uint8_t *ip, size_t caplen, size_t wirelen, struct pkt_in
 
 int pktdecode_l4(struct pkt_info *pi, uint8_t nh, const uint8_t *data, size_t len)
 {
-	struct cur c;
+	struct wire_cur c;
 	size_t wire = len;
-	cur_init(&c, data, len);
+	wire_init(&c, data, len);
 	pi->truncated = 0;
 	if (pi->family == 6) {
 		int r = walk_ip6(pi, &nh, &c, &wire, 0);
@@ -325,33 +261,33 @@ int pktdecode_l4(struct pkt_info *pi, uint8_t nh, const uint8_t *data, size_t le
  */
 int pktdecode_link(int dlt, const uint8_t *pkt, size_t caplen, size_t wirelen, struct pkt_info *pi)
 {
-	struct cur c;
+	struct wire_cur c;
 	uint16_t et = 0;
 	int tags;
 
 	if (wirelen < caplen)
 		wirelen = caplen;
-	cur_init(&c, pkt, caplen);
+	wire_init(&c, pkt, caplen);
 	switch (dlt) {
 	case 1: /* DLT_EN10MB */
-		(void)cur_take(&c, 12);
-		et = cur_u16(&c);
+		(void)wire_take(&c, 12);
+		et = wire_u16(&c);
 		break;
 	case 113: /* DLT_LINUX_SLL */
-		(void)cur_take(&c, 14);
-		et = cur_u16(&c);
+		(void)wire_take(&c, 14);
+		et = wire_u16(&c);
 		break;
 	case 276: /* DLT_LINUX_SLL2 */
-		et = cur_u16(&c);
-		(void)cur_take(&c, 18);
+		et = wire_u16(&c);
+		(void)wire_take(&c, 18);
 		break;
 	case 0:   /* DLT_NULL */
 	case 108: { /* DLT_LOOP */
-		const uint8_t *b = cur_take(&c, 4);
+		const uint8_t *b = wire_take(&c, 4);
 		uint32_t af;
 		if (!b)
 			return PKT_E_LINK_TRUNC;
-		af = dlt == 108 ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
+		af = dlt == 108 ? wire_be32(b)
 				: (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
 		if (dlt == 0 && af > 0xffff) /* written by a big-endian host */
 			af = (af >> 24) | ((af >> 8) & 0xff00);
@@ -370,12 +306,12 @@ int pktdecode_link(int dlt, const uint8_t *pkt, size_t caplen, size_t wirelen, s
 		return PKT_E_LINKTYPE;
 	}
 	for (tags = 0; tags < 4 && (et == 0x8100 || et == 0x88a8 || et == 0x9100); tags++) {
-		(void)cur_u16(&c);
-		et = cur_u16(&c);
+		(void)wire_u16(&c);
+		et = wire_u16(&c);
 	}
 	if (c.err)
 		return PKT_E_LINK_TRUNC;
 	if (et != 0x0800 && et != 0x86dd)
 		return PKT_E_NOT_IP;
-	return pktdecode_ip(cur_here(&c), cur_left(&c), wirelen - c.off, pi);
+	return pktdecode_ip(wire_here(&c), wire_left(&c), wirelen - c.off, pi);
 }

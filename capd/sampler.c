@@ -82,17 +82,17 @@ static void set_n(struct sampler *s, uint32_t n_lo, double q)
 		s->q_thr = (uint64_t)(q * 4294967296.0);
 }
 
-struct sampler *sampler_new(const struct sampler_conf *conf)
+int sampler_new(const struct sampler_conf *conf, struct sampler **out)
 {
+	*out = NULL;
 	if (!conf || conf->mode > SAMPLER_ADAPTIVE ||
 	    ((conf->mode == SAMPLER_NTH || conf->mode == SAMPLER_RANDOM) && conf->n < 1) ||
 	    (conf->mode == SAMPLER_ADAPTIVE && (conf->target < 1 || conf->min_n < 1 || conf->max_n < conf->min_n))) {
-		errno = EINVAL;
-		return NULL;
+		return E_INVAL;
 	}
 	struct sampler *s = calloc(1, sizeof *s);
 	if (!s)
-		return NULL;
+		return E_NOMEM;
 	s->c = *conf;
 	uint64_t seed = conf->seed;
 	if (seed == 0) {
@@ -108,7 +108,8 @@ struct sampler *sampler_new(const struct sampler_conf *conf)
 	case SAMPLER_RANDOM: set_n(s, conf->n, 1.0); break;
 	case SAMPLER_ADAPTIVE: set_n(s, conf->min_n, 1.0); break;
 	}
-	return s;
+	*out = s;
+	return E_OK;
 }
 
 void sampler_free(struct sampler *s)

@@ -23,8 +23,8 @@ struct sampler_conf {
 
 struct sampler;
 
-/* sampler_new: NULL on a bad conf (E_INVAL-like; errno = EINVAL) or no memory. */
-struct sampler *sampler_new(const struct sampler_conf *conf);
+/* sampler_new: E_OK with *out set, or E_INVAL (bad conf) / E_NOMEM with *out NULL. */
+int sampler_new(const struct sampler_conf *conf, struct sampler **out);
 void sampler_free(struct sampler *s);
 
 /*

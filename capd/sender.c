@@ -12,6 +12,7 @@
 
 #include "capd/sender.h"
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/errors.h"
 
 /*
@@ -49,13 +50,6 @@ struct sender {
 	uint64_t sent, send_errors, rec_dropped, failovers, drop_batch;
 };
 
-static uint64_t wall_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int open_aggr(const char *spec, int sndbuf, int *fdp)
 {
 	char host[128], port[8];
@@ -85,8 +79,10 @@ static int open_aggr(const char *spec, int sndbuf, int *fdp)
 	return E_OK;
 }
 
-int sender_new(const struct sender_conf *c, struct sender **out, const char **bad)
+int sender_new(const struct sender_conf *c, struct sender **out, char *why, size_t why_len)
 {
+	if (why && why_len)
+		why[0] = '\0';
 	if (!out)
 		return E_INVAL;
 	*out = NULL;
@@ -109,14 +105,14 @@ int sender_new(const struct sender_conf *c, struct sender **out, const char **ba
 	s->failback_us = c->failback_us ? c->failback_us : 30000000;
 	memcpy(s->key, c->key, ENV_KEY_LEN);
 	s->hdr.version = ENV_VERSION;
-	s->hdr.boot_id = c->boot_id ? c->boot_id : wall_us();
+	s->hdr.boot_id = c->boot_id ? c->boot_id : clock_real_us();
 	s->hdr.salt = c->salt;
 	while (s->hdr.salt == 0)
 		if (getrandom(&s->hdr.salt, sizeof s->hdr.salt, 0) != sizeof s->hdr.salt)
-			s->hdr.salt = wall_us() ^ 0x5deece66dull;
+			s->hdr.salt = clock_real_us() ^ 0x5deece66dull;
 	s->hdr.name_len = (uint8_t)strlen(c->node);
 	memcpy(s->hdr.node, c->node, s->hdr.name_len + 1u);
-	s->batch = batch_new(s->max_payload);
+	batch_new(s->max_payload, &s->batch);
 	s->plain = malloc(s->max_payload);
 	if (s->plain) {
 		/* a counters datagram with every counter at its largest must fit, or
@@ -144,8 +140,8 @@ int sender_new(const struct sender_conf *c, struct sender **out, const char **ba
 	for (size_t i = 0; i < c->n_aggregators; i++) {
 		int rc = open_aggr(c->aggregators[i], c->sndbuf, &s->ag[i].fd);
 		if (rc != E_OK) {
-			if (bad)
-				*bad = c->aggregators[i];
+			if (why && why_len)
+				snprintf(why, why_len, "aggregator %s", c->aggregators[i]);
 			sender_free(s);
 			return rc;
 		}
@@ -240,7 +236,7 @@ static void seal_batch(struct sender *s)
 	unsigned cnt = batch_count(s->batch);
 	if (!cnt)
 		return;
-	int len = batch_finish(s->batch, wall_us(), s->plain, s->max_payload);
+	int len = batch_finish(s->batch, clock_real_us(), s->plain, s->max_payload);
 	if (len < 0) {
 		s->drop_batch += cnt;
 		return;
@@ -299,7 +295,7 @@ int sender_send_counters(struct sender *s, struct dnsa_counters *c)
 	 * the aggregator receives; if this send fails, send_errors says so and the next
 	 * snapshot (from s->sent) no longer counts it */
 	counters_set(c, C_DATAGRAMS_SENT, s->sent + 1);
-	c->time_us = wall_us();
+	c->time_us = clock_real_us();
 	int len = counters_encode(c, s->plain, s->max_payload);
 	if (len < 0)
 		return len;
@@ -316,7 +312,7 @@ int sender_send_zones(struct sender *s, const struct dnsa_zone_total *z, size_t 
 	uint64_t errs = s->send_errors;
 	while (n) {
 		size_t used = 0;
-		int len = counters_encode_zones(wall_us(), z, n, &used, s->plain, s->max_payload);
+		int len = counters_encode_zones(clock_real_us(), z, n, &used, s->plain, s->max_payload);
 		if (len < 0)
 			return len;
 		enqueue(s, ENV_KIND_COUNTERS, s->plain, (size_t)len, 0);
@@ -334,7 +330,7 @@ int sender_send_sketches(struct sender *s, const struct dnsa_sketch_piece *p, si
 	uint64_t errs = s->send_errors;
 	while (n) {
 		size_t used = 0;
-		int len = counters_encode_sketches(wall_us(), p, n, &used, s->plain, s->max_payload);
+		int len = counters_encode_sketches(clock_real_us(), p, n, &used, s->plain, s->max_payload);
 		if (len < 0)
 			return len;
 		enqueue(s, ENV_KIND_COUNTERS, s->plain, (size_t)len, 0);

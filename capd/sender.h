@@ -30,11 +30,12 @@ struct sender;
  * socket per aggregator (connected so ICMP errors come back as send errors,
  * which drives failover). Returns E_OK with *out set, or E_INVAL (bad conf,
  * including a payload_size too small for a counters datagram with every
- * counter at its maximum; *bad names the offending aggregator string when
- * it is one), E_NOMEM,
- * -errno from socket calls. Call before dropping privileges if needed.
+ * counter at its maximum), E_NOMEM,
+ * -errno from socket calls. When an aggregator string is the cause,
+ * why[0..why_len) says "aggregator STRING", else it is "" (why may be NULL).
+ * Call before dropping privileges if needed.
  */
-int sender_new(const struct sender_conf *conf, struct sender **out, const char **bad);
+int sender_new(const struct sender_conf *conf, struct sender **out, char *why, size_t why_len);
 void sender_free(struct sender *s);
 
 /*

@@ -17,6 +17,7 @@
 
 #include "capd/srvstats.h"
 #include "capd/zones.h"
+#include "common/clock.h"
 #include "common/errors.h"
 
 extern char **environ;
@@ -853,13 +854,6 @@ int srvstats_end(struct srvstats *s, int ok)
 
 /* ---- the child ---- */
 
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int spawn_step(struct srvstats *s)
 {
 	int p[2];
@@ -1061,11 +1055,11 @@ int srvstats_read(struct srvstats *s)
 {
 	if (!s)
 		return SRVSTATS_FAILED;
-	uint64_t t = mono_now();
+	uint64_t t = clock_mono_us();
 	if (srvstats_begin(s, t) != E_OK)
 		return SRVSTATS_FAILED;
 	for (;;) {
-		int rc = srvstats_poll(s, mono_now());
+		int rc = srvstats_poll(s, clock_mono_us());
 		if (rc)
 			return rc;
 		struct pollfd p = { .fd = s->fd, .events = POLLIN };

@@ -1,5 +1,8 @@
 /* capd/tcpreasm.c: DNS-over-TCP stream reassembly with a preallocated flow table and buffer pools. */
 #include "capd/tcpreasm.h"
+#include "common/errors.h"
+#include "common/hash.h"
+#include "common/wire.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -143,12 +146,13 @@ size_t tcpreasm_memory(const struct tcpreasm_conf *conf)
 		(size_t)c.ooo_count * (sizeof(struct ooo) + c.ooo_size);
 }
 
-struct tcpreasm *tcpreasm_new(const struct tcpreasm_conf *conf, tcpreasm_fn fn, void *arg)
+int tcpreasm_new(const struct tcpreasm_conf *conf, tcpreasm_fn fn, void *arg, struct tcpreasm **out)
 {
 	struct tcpreasm *t = calloc(1, sizeof(*t));
 	uint32_t i, nb;
+	*out = NULL;
 	if (!t)
-		return NULL;
+		return E_NOMEM;
 	conf_defaults(&t->conf, conf);
 	t->fn = fn;
 	t->arg = arg;
@@ -165,7 +169,7 @@ struct tcpreasm *tcpreasm_new(const struct tcpreasm_conf *conf, tcpreasm_fn fn, 
 	if (!t->flows || !t->buckets || !t->bufmem || !t->buf_stack || !t->bigmem || !t->big_stack || !t->ooo ||
 	    !t->ooomem) {
 		tcpreasm_free(t);
-		return NULL;
+		return E_NOMEM;
 	}
 	for (i = 0; i < nb; i++)
 		t->buckets[i] = NIL;
@@ -187,7 +191,8 @@ struct tcpreasm *tcpreasm_new(const struct tcpreasm_conf *conf, tcpreasm_fn fn, 
 	t->lru[0].head = t->lru[0].tail = t->lru[1].head = t->lru[1].tail = NIL;
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
 		t->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)t;
-	return t;
+	*out = t;
+	return E_OK;
 }
 
 void tcpreasm_free(struct tcpreasm *t)
@@ -205,16 +210,6 @@ void tcpreasm_free(struct tcpreasm *t)
 	free(t);
 }
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 static inline __attribute__((always_inline)) uint32_t flow_hash(const struct tcpreasm *t,
 								   const struct tcpreasm_seg *s)
 {
@@ -226,9 +221,9 @@ static inline __attribute__((always_inline)) uint32_t flow_hash(const struct tcp
 		memcpy(&a, s->client + i, 4);
 		memcpy(&b, s->server + i, 4);
 		w = (uint64_t)a << 32 | b;
-		h = mix(h ^ w);
+		h = hash_mix64(h ^ w);
 	}
-	return (uint32_t)mix(h);
+	return (uint32_t)hash_mix64(h);
 }
 
 static void lru_remove(struct tcpreasm *t, struct flow *f)
@@ -356,7 +351,7 @@ static int consume(struct tcpreasm *t, struct flow *f, int dir, const uint8_t *p
 		}
 		if (h->hl < 2) {
 			if (h->hl == 0 && len >= 2) {
-				size_t m = (size_t)p[0] << 8 | p[1];
+				size_t m = wire_be16(p);
 				if (len - 2 >= m) { /* the common case: whole message here, no copy */
 					deliver(t, f, dir, p + 2, m, ts);
 					p += 2 + m;
@@ -374,7 +369,7 @@ static int consume(struct tcpreasm *t, struct flow *f, int dir, const uint8_t *p
 				if (h->hl < 2)
 					continue;
 			}
-			h->mlen = (uint16_t)(h->hlbuf[0] << 8 | h->hlbuf[1]);
+			h->mlen = wire_be16(h->hlbuf);
 			h->have = 0;
 			if (len >= h->mlen) { /* prefix was split but the body is all here */
 				deliver(t, f, dir, p, h->mlen, ts);
@@ -429,7 +424,7 @@ static int plausible_start(const uint8_t *p, size_t len, int dir)
 	unsigned mlen, opcode;
 	if (len < 5)
 		return 0;
-	mlen = (unsigned)p[0] << 8 | p[1];
+	mlen = wire_be16(p);
 	opcode = (p[4] >> 3) & 15;
 	return mlen >= 12 && (p[4] >> 7) == (dir == 0) && opcode <= 6 && opcode != 3;
 }

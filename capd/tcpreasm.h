@@ -122,8 +122,11 @@ struct tcpreasm_stats {
 
 struct tcpreasm;
 
-/* tcpreasm_new: allocate everything; fn(m, arg) gets each message. NULL on failure. conf may be NULL. */
-struct tcpreasm *tcpreasm_new(const struct tcpreasm_conf *conf, tcpreasm_fn fn, void *arg);
+/*
+ * tcpreasm_new: allocate everything; fn(m, arg) gets each message. E_OK with
+ * *out set, or E_NOMEM with *out NULL. conf may be NULL (defaults).
+ */
+int tcpreasm_new(const struct tcpreasm_conf *conf, tcpreasm_fn fn, void *arg, struct tcpreasm **out);
 void tcpreasm_free(struct tcpreasm *t);
 
 /* tcpreasm_memory: the bytes tcpreasm_new allocates for conf (the ceiling). Cannot fail. */

@@ -9,6 +9,7 @@
 
 #include "capd/dnsparse.h"
 #include "common/errors.h"
+#include "common/hash.h"
 #include "common/record.h"
 
 #define NAME_WIRE_MAX 255
@@ -41,12 +42,10 @@ static inline uint8_t lc(uint8_t b)
 /* FNV-1a over lower-cased bytes: case-insensitive by construction. */
 static uint32_t hash_lc(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = HASH_FNV1A32_INIT;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= lc((uint8_t)s[i]);
-		h *= 16777619u;
-	}
+	for (size_t i = 0; i < n; i++)
+		h = hash_fnv1a32(h, lc((uint8_t)s[i]));
 	return h;
 }
 
@@ -59,19 +58,21 @@ static int eq_lc(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-struct zones *zones_new(void)
+int zones_new(struct zones **out)
 {
+	*out = NULL;
 	struct zones *z = calloc(1, sizeof(*z));
 
 	if (z == NULL)
-		return NULL;
+		return E_NOMEM;
 	z->cap = 64;
 	z->tab = calloc(z->cap, sizeof(*z->tab));
 	if (z->tab == NULL) {
 		free(z);
-		return NULL;
+		return E_NOMEM;
 	}
-	return z;
+	*out = z;
+	return E_OK;
 }
 
 void zones_free(struct zones *z)

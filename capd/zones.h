@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /*
- * Names here are in the presentation form that dnsparse() produces
+ * Names here are in the presentation form that dnsparse_message() produces
  * (capd/dnsparse.h: '.'-separated labels, "\c" and "\DDD" escapes, no
  * trailing dot except the root "."). Matching is case-insensitive for
  * ASCII letters. Configured names are canonicalised on entry ("Example.TEST."
@@ -20,8 +20,8 @@
  */
 struct zones;
 
-/* zones_new: an empty set (no zone, no root catch-all). NULL if out of memory. */
-struct zones *zones_new(void);
+/* zones_new: an empty set (no zone, no root catch-all). E_OK with *out set, or E_NOMEM with *out NULL. */
+int zones_new(struct zones **out);
 /* zones_free: accepts NULL. */
 void zones_free(struct zones *z);
 

@@ -5,6 +5,7 @@
 
 #include "common/envelope.h"
 #include "common/errors.h"
+#include "common/wire.h"
 
 static int sodium_ready(void)
 {
@@ -12,20 +13,6 @@ static int sodium_ready(void)
 	if (!ready)
 		ready = sodium_init() >= 0;
 	return ready;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
 }
 
 int envelope_name_valid(const char *name, size_t len)
@@ -65,9 +52,9 @@ static int write_header(const struct env_header *h, uint8_t *out)
 	out[5] = h->kind;
 	out[6] = (uint8_t)nl;
 	out[7] = 0;
-	put64(out + 8, h->boot_id);
-	put64(out + 16, h->seq);
-	put64(out + 24, h->salt);
+	wire_put_be64(out + 8, h->boot_id);
+	wire_put_be64(out + 16, h->seq);
+	wire_put_be64(out + 24, h->salt);
 	memcpy(out + ENV_FIXED_HDR, h->node, nl);
 	return (int)(ENV_FIXED_HDR + nl);
 }
@@ -115,14 +102,19 @@ int envelope_peek(const uint8_t *dg, size_t len, struct env_header *h)
 	/* the name reaches logs, hash lookups and SQL: the charset is enforced here, where it enters */
 	if (!envelope_name_valid((const char *)dg + ENV_FIXED_HDR, dg[6]))
 		return E_BAD_NAME;
-	h->version = dg[4];
-	h->kind = dg[5];
-	h->name_len = dg[6];
-	h->boot_id = get64(dg + 8);
-	h->seq = get64(dg + 16);
-	h->salt = get64(dg + 24);
-	memcpy(h->node, dg + ENV_FIXED_HDR, h->name_len);
-	return E_OK;
+	/* every length was checked above, in the order the error codes promise: these reads all fit */
+	struct wire_cur c;
+	wire_init(&c, dg, len);
+	wire_skip(&c, 4); /* magic */
+	h->version = wire_u8(&c);
+	h->kind = wire_u8(&c);
+	h->name_len = wire_u8(&c);
+	wire_skip(&c, 1); /* reserved, 0 */
+	h->boot_id = wire_u64(&c);
+	h->seq = wire_u64(&c);
+	h->salt = wire_u64(&c);
+	wire_copy(&c, h->node, h->name_len);
+	return c.err;
 }
 
 int envelope_open(const struct env_header *h, const uint8_t key[ENV_KEY_LEN],

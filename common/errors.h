@@ -5,6 +5,11 @@
 /*
  * Every library function returns E_OK (0) or a negative code: errno values as
  * -errno, project codes from -1000 down. Library code never logs or exits.
+ *
+ * Constructors have one shape: int x_new(const struct x_conf *conf, [borrowed
+ * collaborators,] struct x **out) returns E_OK with *out set, or a code with
+ * *out NULL. Where a person needs more than the code (a library's message, the
+ * offending string), a trailing (char *why, size_t why_len) gets one line.
  */
 enum dnsa_err {
 	E_OK = 0,

@@ -1,9 +1,10 @@
-/* common/keys.h: node key files and the aggregator's keyring. */
+/* common/keys.h: node key files (and the line format and checks the keyring shares). */
 #ifndef DNSA_COMMON_KEYS_H
 #define DNSA_COMMON_KEYS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/envelope.h"
 
@@ -30,20 +31,20 @@ int keys_valid_name(const char *node);
  */
 int keys_load_node(const char *path, char node[ENV_NAME_MAX + 1], uint8_t key[ENV_KEY_LEN]);
 
-struct keyring;
 /*
- * keyring_load: read a keyring file. On E_KEYFORMAT *errline is the bad
- * line, on E_KEYDUP the line that names a node a second time. Returns E_OK
- * with *out set (caller frees with keyring_free), or an error (as
- * keys_load_node, plus E_KEYDUP, E_NOMEM) with *out NULL.
+ * keys_parse_line: parse "NAME HEX" (surrounding blanks allowed; line is
+ * modified) into name and key. Returns 0, or -1 if it is not such a line.
+ * Shared with keyring.c.
  */
-int keyring_load(const char *path, struct keyring **out, int *errline);
-void keyring_free(struct keyring *kr);
-/* keyring_find: the key of node, or NULL. */
-const uint8_t *keyring_find(const struct keyring *kr, const char *node);
-size_t keyring_count(const struct keyring *kr);
-/* keyring_name: i-th node name (0 <= i < count), for iteration. */
-const char *keyring_name(const struct keyring *kr, size_t i);
+int keys_parse_line(char *line, char name[ENV_NAME_MAX + 1], uint8_t key[ENV_KEY_LEN]);
+
+/*
+ * keys_open_secret: open a secret file for reading, refusing anything but a
+ * regular file (E_KEYTYPE) and group/other permission bits (E_KEYPERM); a
+ * FIFO is refused at once. NULL with *err set (also -errno) on failure; the
+ * caller fcloses the FILE. Shared with keyring.c.
+ */
+FILE *keys_open_secret(const char *path, int *err);
 
 /*
  * keys_check_node, keys_check_keyring: load the file as start-up would and

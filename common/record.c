@@ -1099,19 +1099,21 @@ static size_t batch_overhead(unsigned count)
 	return 1 + 2 + 10 + 1 + arr;
 }
 
-struct batch *batch_new(size_t max_payload)
+int batch_new(size_t max_payload, struct batch **out)
 {
+	*out = NULL;
 	if (max_payload < 64 || max_payload > RECORD_MAX_PAYLOAD)
-		return NULL;
+		return E_INVAL;
 	struct batch *b = calloc(1, sizeof *b);
 	if (!b)
-		return NULL;
+		return E_NOMEM;
 	b->max = max_payload;
 	if (!(b->buf = malloc(max_payload))) {
 		free(b);
-		return NULL;
+		return E_NOMEM;
 	}
-	return b;
+	*out = b;
+	return E_OK;
 }
 
 void batch_free(struct batch *b)

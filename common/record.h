@@ -370,7 +370,8 @@ int payload_validate(const uint8_t *buf, size_t len, int kind);
  * own overhead, see envelope_overhead()).
  */
 struct batch;
-struct batch *batch_new(size_t max_payload);
+/* batch_new: 64 <= max_payload <= RECORD_MAX_PAYLOAD. E_OK with *out set, or E_INVAL / E_NOMEM with *out NULL. */
+int batch_new(size_t max_payload, struct batch **out);
 void batch_free(struct batch *b);
 /* batch_add: E_OK, or E_SPACE when the record does not fit (flush then add again);
  * E_TOOBIG if it could never fit an empty batch. */

@@ -7,6 +7,7 @@
 #include "rollup/agg.h"
 #include "rollup/dims.h"
 #include "rollup/htab.h"
+#include "rollup/strtab.h"
 
 struct counts {
 	uint64_t est, sampled;
@@ -149,35 +150,37 @@ struct zpair {
 	uint32_t node, zone;
 };
 
-struct agg *agg_new(void)
+int agg_new(struct agg **out)
 {
+	*out = NULL;
 	struct agg *a = calloc(1, sizeof *a);
 	if (!a)
-		return NULL;
-	a->zones = strtab_new();
-	a->nodes = strtab_new();
-	a->names = strtab_new();
-	a->nametab = htab_new(sizeof(struct nkey), sizeof(struct counts));
-	a->all_minute = htab_new(sizeof(struct skey), sizeof(struct counts));
-	a->hourly = htab_new(sizeof(struct skey), sizeof(struct counts));
-	a->blocks = htab_new(sizeof(struct bkey), sizeof(uint64_t));
+		return E_NOMEM;
+	strtab_new(&a->zones);
+	strtab_new(&a->nodes);
+	strtab_new(&a->names);
+	htab_new(sizeof(struct nkey), sizeof(struct counts), &a->nametab);
+	htab_new(sizeof(struct skey), sizeof(struct counts), &a->all_minute);
+	htab_new(sizeof(struct skey), sizeof(struct counts), &a->hourly);
+	htab_new(sizeof(struct bkey), sizeof(uint64_t), &a->blocks);
 	a->names_max = AGG_NAMES_DEFAULT;
-	a->pairs = htab_new(sizeof(struct zpair), sizeof(uint64_t));
-	a->asns = htab_new(sizeof(uint64_t), sizeof(uint64_t));
-	a->rnames = htab_new(sizeof(struct nkey), sizeof(struct counts));
+	htab_new(sizeof(struct zpair), sizeof(uint64_t), &a->pairs);
+	htab_new(sizeof(uint64_t), sizeof(uint64_t), &a->asns);
+	htab_new(sizeof(struct nkey), sizeof(struct counts), &a->rnames);
 	a->zones_node_max = a->zones_run_max = AGG_ZONES_DEFAULT;
 	a->asn_max = AGG_ASNS_DEFAULT;
 	a->other = -1;
 	int bad = !a->zones || !a->nodes || !a->names || !a->nametab || !a->all_minute || !a->hourly ||
 	    !a->blocks || !a->pairs || !a->asns || !a->rnames;
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
-		if (!(a->ser[g] = htab_new(sizeof(struct skey), sizeof(struct counts))))
+		if (htab_new(sizeof(struct skey), sizeof(struct counts), &a->ser[g]) != E_OK)
 			bad = 1;
 	if (bad) {
 		agg_free(a);
-		return NULL;
+		return E_NOMEM;
 	}
-	return a;
+	*out = a;
+	return E_OK;
 }
 
 void agg_free(struct agg *a)

@@ -25,7 +25,8 @@ enum agg_gran { AGG_MINUTE = 0, AGG_HOUR, AGG_DAY, AGG_GRAN_MAX };
 
 struct agg;
 
-struct agg *agg_new(void);
+/* agg_new: E_OK with *out set, or E_NOMEM with *out NULL. */
+int agg_new(struct agg **out);
 void agg_free(struct agg *a);
 /* agg_reset: forget everything (keeps memory for the next batch). Cannot fail. */
 void agg_reset(struct agg *a);

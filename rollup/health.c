@@ -7,6 +7,7 @@
 #include "rollup/agg.h"
 #include "rollup/health.h"
 #include "rollup/htab.h"
+#include "rollup/strtab.h"
 
 /* every gauge of record.c's table (sample_n, the kernel filter's ks_state and ks_n), not only sample_n */
 int health_is_gauge(unsigned id)
@@ -63,18 +64,20 @@ struct health {
 	uint64_t saturated;    /* additions that stopped at 2^64-1 instead of wrapping */
 };
 
-struct health *health_new(void)
+int health_new(struct health **out)
 {
+	*out = NULL;
 	struct health *h = calloc(1, sizeof *h);
 	if (!h)
-		return NULL;
-	h->names = strtab_new();
-	h->rows = htab_new(sizeof(struct hkey), sizeof(uint64_t));
+		return E_NOMEM;
+	strtab_new(&h->names);
+	htab_new(sizeof(struct hkey), sizeof(uint64_t), &h->rows);
 	if (!h->names || !h->rows) {
 		health_free(h);
-		return NULL;
+		return E_NOMEM;
 	}
-	return h;
+	*out = h;
+	return E_OK;
 }
 
 void health_free(struct health *h)

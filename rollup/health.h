@@ -30,7 +30,8 @@ const char *health_counter_name(unsigned id);
 
 /* accumulator of increments per (granularity, time, node, source, counter) */
 struct health;
-struct health *health_new(void);
+/* health_new: E_OK with *out set, or E_NOMEM with *out NULL. */
+int health_new(struct health **out);
 void health_free(struct health *h);
 void health_reset(struct health *h);
 

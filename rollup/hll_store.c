@@ -9,6 +9,7 @@
 #include "rollup/hll_store.h"
 #include "rollup/htab.h"
 #include "rollup/mdb.h"
+#include "rollup/strtab.h"
 
 #define CHUNK 512   /* registers per stored row */
 
@@ -85,20 +86,20 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-struct hllstore *hllstore_new(struct mdb *m)
+int hllstore_new(struct mdb *m, struct hllstore **out)
 {
+	*out = NULL;
 	struct hllstore *h = calloc(1, sizeof *h);
 	if (!h)
-		return NULL;
+		return E_NOMEM;
 	h->m = m;
-	h->names = strtab_new();
-	h->idnames = strtab_new();
-	h->idx = htab_new(sizeof(struct hkey), sizeof(uint64_t));
-	if (!h->names || !h->idnames || !h->idx) {
+	if (strtab_new(&h->names) != E_OK || strtab_new(&h->idnames) != E_OK ||
+	    htab_new(sizeof(struct hkey), sizeof(uint64_t), &h->idx) != E_OK) {
 		hllstore_free(h);
-		return NULL;
+		return E_NOMEM;
 	}
-	return h;
+	*out = h;
+	return E_OK;
 }
 
 void hllstore_free(struct hllstore *h)

@@ -19,8 +19,8 @@ struct mdb;
  */
 struct hllstore;
 
-/* hllstore_new: NULL on no memory. */
-struct hllstore *hllstore_new(struct mdb *m);
+/* hllstore_new: E_OK with *out set, or E_NOMEM with *out NULL. */
+int hllstore_new(struct mdb *m, struct hllstore **out);
 void hllstore_free(struct hllstore *h);
 
 /* hllstore_reset: forget the batch. Cannot fail. */

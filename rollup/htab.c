@@ -1,8 +1,10 @@
-/* rollup/htab.c: open-addressing hash tables for in-memory aggregation (fixed-size keys; interned strings). */
+/* rollup/htab.c: open-addressing hash table for in-memory aggregation (fixed-size keys). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "common/errors.h"
+#include "common/hash.h"
 #include "rollup/htab.h"
 
 /*
@@ -16,16 +18,6 @@ struct htab {
 	size_t count;      /* used slots */
 	uint8_t *slot;     /* cap * slotsize bytes */
 };
-
-static inline uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
 
 uint64_t htab_hash(const void *p, size_t len)
 {
@@ -44,7 +36,7 @@ uint64_t htab_hash(const void *p, size_t len)
 		memcpy(&w, b, len);
 		h = (h ^ w ^ 0xa5) * 0x100000001b3ULL;
 	}
-	return mix(h);
+	return hash_mix64(h);
 }
 
 static inline uint64_t *tag_at(const struct htab *h, size_t i)
@@ -93,21 +85,23 @@ static int alloc_slots(struct htab *h, size_t cap)
 	return 0;
 }
 
-struct htab *htab_new(size_t keysize, size_t valsize)
+int htab_new(size_t keysize, size_t valsize, struct htab **out)
 {
+	*out = NULL;
 	if (keysize == 0 || keysize % 8)
-		return NULL;
+		return E_INVAL;
 	struct htab *h = calloc(1, sizeof *h);
 	if (!h)
-		return NULL;
+		return E_NOMEM;
 	h->keysize = keysize;
 	h->valsize = valsize;
 	h->slotsize = 8 + ((keysize + valsize + 7) & ~(size_t)7);
 	if (alloc_slots(h, 1024)) {
 		free(h);
-		return NULL;
+		return E_NOMEM;
 	}
-	return h;
+	*out = h;
+	return E_OK;
 }
 
 void htab_free(struct htab *h)
@@ -226,198 +220,4 @@ void *htab_next(const struct htab *h, size_t *it, const void **key)
 	}
 	*it = h->cap;
 	return NULL;
-}
-
-/*
- * strtab: an index table of (arena offset, length) by index, and an
- * open-addressing array of slots that carry enough to decide a lookup
- * without touching the index table: one load of the slot, then one of the
- * arena to confirm (a lookup is two cache misses, not three).
- */
-struct str_ent {
-	uint32_t off, len;
-};
-
-struct str_slot {
-	uint32_t idx1;         /* index + 1, 0 = empty */
-	uint32_t tag;          /* hash >> 32 */
-	uint32_t off, len;     /* the string in the arena */
-};
-
-struct strtab {
-	struct str_ent *ent;   /* by index */
-	uint32_t n, ncap;
-	struct str_slot *slot;
-	uint32_t scap;         /* power of two */
-	char *arena;
-	size_t used, acap;
-};
-
-struct strtab *strtab_new(void)
-{
-	struct strtab *t = calloc(1, sizeof *t);
-	if (!t)
-		return NULL;
-	t->scap = 256;
-	t->slot = calloc(t->scap, sizeof *t->slot);
-	if (!t->slot) {
-		free(t);
-		return NULL;
-	}
-	return t;
-}
-
-void strtab_free(struct strtab *t)
-{
-	if (!t)
-		return;
-	free(t->ent);
-	free(t->slot);
-	free(t->arena);
-	free(t);
-}
-
-void strtab_clear(struct strtab *t)
-{
-	memset(t->slot, 0, t->scap * sizeof *t->slot);
-	t->n = 0;
-	t->used = 0;
-}
-
-uint32_t strtab_count(const struct strtab *t)
-{
-	return t->n;
-}
-
-const char *strtab_str(const struct strtab *t, uint32_t i)
-{
-	return t->arena + t->ent[i].off;
-}
-
-static int strtab_grow(struct strtab *t)
-{
-	uint32_t ncap = t->scap * 2;
-	struct str_slot *ns = calloc(ncap, sizeof *ns);
-	if (!ns)
-		return -1;
-	for (uint32_t i = 0; i < t->scap; i++) {
-		const struct str_slot *o = &t->slot[i];
-		if (!o->idx1)
-			continue;
-		uint32_t j = (uint32_t)htab_hash(t->arena + o->off, o->len) & (ncap - 1);
-		while (ns[j].idx1)
-			j = (j + 1) & (ncap - 1);
-		ns[j] = *o;
-	}
-	free(t->slot);
-	t->slot = ns;
-	t->scap = ncap;
-	return 0;
-}
-
-/* names are short: compare 8 bytes at a time without a library call */
-static inline int str_eq(const char *a, const char *b, size_t n)
-{
-	while (n >= 8) {
-		uint64_t x, y;
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		if (x != y)
-			return 0;
-		a += 8;
-		b += 8;
-		n -= 8;
-	}
-	while (n--)
-		if (*a++ != *b++)
-			return 0;
-	return 1;
-}
-
-/* the slot holding s, or the empty slot where it would go */
-static inline uint32_t str_probe(const struct strtab *t, const char *s, size_t len, uint64_t hv)
-{
-	uint32_t mask = t->scap - 1, tag = (uint32_t)(hv >> 32);
-	uint32_t j = (uint32_t)hv & mask;
-	for (; t->slot[j].idx1; j = (j + 1) & mask) {
-		const struct str_slot *e = &t->slot[j];
-		if (e->tag == tag && e->len == len && str_eq(t->arena + e->off, s, len))
-			break;
-	}
-	return j;
-}
-
-void strtab_prefetch(const struct strtab *t, uint64_t hv)
-{
-	__builtin_prefetch(&t->slot[(uint32_t)hv & (t->scap - 1)]);
-}
-
-int64_t strtab_peek(const struct strtab *t, uint64_t hv)
-{
-	const struct str_slot *e = &t->slot[(uint32_t)hv & (t->scap - 1)];
-	if (!e->idx1 || e->tag != (uint32_t)(hv >> 32))
-		return -1;
-	__builtin_prefetch(t->arena + e->off);
-	return (int64_t)e->idx1 - 1;
-}
-
-int64_t strtab_find(const struct strtab *t, const char *s, size_t len)
-{
-	uint32_t j = str_probe(t, s, len, htab_hash(s, len));
-	return (int64_t)t->slot[j].idx1 - 1;
-}
-
-int64_t strtab_find_hashed(const struct strtab *t, const char *s, size_t len, uint64_t hv)
-{
-	uint32_t j = str_probe(t, s, len, hv);
-	return (int64_t)t->slot[j].idx1 - 1;
-}
-
-size_t strtab_bytes(const struct strtab *t)
-{
-	return t->used + (size_t)t->n * (sizeof(struct str_ent) + 2 * sizeof(struct str_slot));
-}
-
-int64_t strtab_intern(struct strtab *t, const char *s, size_t len)
-{
-	return strtab_intern_hashed(t, s, len, htab_hash(s, len));
-}
-
-int64_t strtab_intern_hashed(struct strtab *t, const char *s, size_t len, uint64_t hv)
-{
-	if (len > UINT32_MAX / 2)
-		return -1;
-	uint32_t j = str_probe(t, s, len, hv);
-	if (t->slot[j].idx1)
-		return t->slot[j].idx1 - 1;
-	if (t->n == t->ncap) {
-		uint32_t nc = t->ncap ? t->ncap * 2 : 256;
-		struct str_ent *ne = realloc(t->ent, nc * sizeof *ne);
-		if (!ne)
-			return -1;
-		t->ent = ne;
-		t->ncap = nc;
-	}
-	if (t->used + len + 1 > t->acap) {
-		size_t nc = t->acap ? t->acap * 2 : 65536;
-		while (nc < t->used + len + 1)
-			nc *= 2;
-		if (nc > UINT32_MAX)
-			return -1;
-		char *na = realloc(t->arena, nc);
-		if (!na)
-			return -1;
-		t->arena = na;
-		t->acap = nc;
-	}
-	struct str_ent *e = &t->ent[t->n];
-	e->off = (uint32_t)t->used;
-	e->len = (uint32_t)len;
-	memcpy(t->arena + t->used, s, len);
-	t->arena[t->used + len] = '\0';
-	t->used += len + 1;
-	t->slot[j] = (struct str_slot){ ++t->n, (uint32_t)(hv >> 32), e->off, e->len };
-	if (t->n * 2 > t->scap && strtab_grow(t))
-		return -1;
-	return t->n - 1;
 }

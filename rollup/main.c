@@ -129,23 +129,25 @@ int main(int argc, char **argv)
 		conf.db_socket, conf.db_host, (unsigned)conf.db_port, conf.db_name, cred.user,
 		cred.password, (unsigned)conf.db_timeout
 	};
-	struct mdb *m = mdb_new(&mc, err, sizeof err);
+	struct mdb *m;
+	int mrc = mdb_new(&mc, &m, err, sizeof err);
 	explicit_bzero(cred.password, sizeof cred.password);
-	if (!m) {
+	if (mrc != E_OK) {
 		log_warnx("%s; staging left untouched", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
 		write_metrics(&conf, &none, 1, &t0);
 		return 1;
 	}
-	struct staging *s = staging_new(conf.staging, (int)conf.staging_busy_ms, err, sizeof err);
-	if (!s) {
+	struct staging_conf sc = { conf.staging, (int)conf.staging_busy_ms };
+	struct staging *s;
+	if (staging_new(&sc, &s, err, sizeof err) != E_OK) {
 		log_warnx("%s", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
 		write_metrics(&conf, &none, 1, &t0);
 		mdb_free(m);
 		return 1;
 	}
 	const char *crash = getenv("DNSA_ROLLUP_CRASH");
-	struct rollup *r = rollup_new(&conf, s, m, crash && *crash ? crash_hook : NULL, (void *)crash);
-	if (!r) {
+	struct rollup *r;
+	if (rollup_new(&conf, s, m, crash && *crash ? crash_hook : NULL, (void *)crash, &r) != E_OK) {
 		log_warnx("out of memory");
 		staging_free(s);
 		mdb_free(m);

@@ -41,13 +41,14 @@ static int st_fail(struct mdb *m, MYSQL_STMT *st, const char *what)
 const char *mdb_errmsg(const struct mdb *m) { return m->err; }
 unsigned mdb_errno(const struct mdb *m) { return m->err_no; }
 
-struct mdb *mdb_new(const struct mdb_conf *c, char *err, size_t errlen)
+int mdb_new(const struct mdb_conf *c, struct mdb **out, char *why, size_t why_len)
 {
+	*out = NULL;
 	struct mdb *m = calloc(1, sizeof *m);
 	if (!m || !(m->my = mysql_init(NULL))) {
-		snprintf(err, errlen, "MariaDB: out of memory");
+		snprintf(why, why_len, "MariaDB: out of memory");
 		free(m);
-		return NULL;
+		return E_NOMEM;
 	}
 	unsigned t = c->timeout_s ? c->timeout_s : 30;
 	mysql_options(m->my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
@@ -57,10 +58,10 @@ struct mdb *mdb_new(const struct mdb_conf *c, char *err, size_t errlen)
 	const char *sock = c->socket && *c->socket ? c->socket : NULL;
 	const char *host = c->host && *c->host ? c->host : (sock ? "localhost" : "127.0.0.1");
 	if (!mysql_real_connect(m->my, host, c->user, c->password, c->database, c->port, sock, 0)) {
-		snprintf(err, errlen, "cannot connect to MariaDB at %s%s%s: %s", sock ? sock : host,
+		snprintf(why, why_len, "cannot connect to MariaDB at %s%s%s: %s", sock ? sock : host,
 		    c->database ? " database " : "", c->database ? c->database : "", mysql_error(m->my));
 		mdb_free(m);
-		return NULL;
+		return -EIO;
 	}
 	/*
 	 * A lock held by someone else (a partner in SERIALIZABLE, staff) is waited for 2 s,
@@ -68,11 +69,12 @@ struct mdb *mdb_new(const struct mdb_conf *c, char *err, size_t errlen)
 	 */
 	if (mysql_query(m->my, "SET time_zone = '+00:00', innodb_lock_wait_timeout = 2") ||
 	    mysql_autocommit(m->my, 0)) {
-		snprintf(err, errlen, "MariaDB session setup: %s", mysql_error(m->my));
+		snprintf(why, why_len, "MariaDB session setup: %s", mysql_error(m->my));
 		mdb_free(m);
-		return NULL;
+		return -EIO;
 	}
-	return m;
+	*out = m;
+	return E_OK;
 }
 
 void mdb_free(struct mdb *m)
@@ -262,15 +264,16 @@ struct mdb_upsert {
 	uint64_t sent, stmts;
 };
 
-struct mdb_upsert *mdb_upsert_new(struct mdb *m, const char *table, const char *cols,
-    const char *types, const char *on_dup, unsigned rows_per_stmt)
+int mdb_upsert_new(struct mdb *m, const char *table, const char *cols, const char *types, const char *on_dup,
+    unsigned rows_per_stmt, struct mdb_upsert **out)
 {
+	*out = NULL;
 	size_t nc = strlen(types);
 	if (nc == 0 || nc >= 16 || rows_per_stmt == 0 || rows_per_stmt * nc > 60000)
-		return NULL;
+		return E_INVAL;
 	struct mdb_upsert *u = calloc(1, sizeof *u);
 	if (!u)
-		return NULL;
+		return E_NOMEM;
 	u->m = m;
 	u->ncols = (unsigned)nc;
 	u->rows = rows_per_stmt;
@@ -286,7 +289,7 @@ struct mdb_upsert *mdb_upsert_new(struct mdb *m, const char *table, const char *
 	u->len = calloc(cells, sizeof *u->len);
 	if (!u->head || !u->tail || !u->tuple || !u->bind || !u->ival || !u->sbuf || !u->len) {
 		mdb_upsert_free(u);
-		return NULL;
+		return E_NOMEM;
 	}
 	snprintf(u->head, hl, "INSERT INTO %s (%s) VALUES ", table, cols);
 	snprintf(u->tail, strlen(on_dup) + 40, " ON DUPLICATE KEY UPDATE %s", on_dup);
@@ -312,7 +315,8 @@ struct mdb_upsert *mdb_upsert_new(struct mdb *m, const char *table, const char *
 			b->is_unsigned = t != 'i';
 		}
 	}
-	return u;
+	*out = u;
+	return E_OK;
 }
 
 void mdb_upsert_free(struct mdb_upsert *u)

@@ -34,8 +34,12 @@ struct mdb_val {
 #define MDB_U(v) ((struct mdb_val){ 'u', (int64_t)(v), NULL, 0 })
 #define MDB_S(str) ((struct mdb_val){ 's', 0, (str), 0 })  /* NUL-terminated; len computed */
 
-/* mdb_new: connect (UTC session, autocommit off); NULL with a one-line message in err. */
-struct mdb *mdb_new(const struct mdb_conf *c, char *err, size_t errlen);
+/*
+ * mdb_new: connect (UTC session, autocommit off). Returns E_OK with *out set,
+ * or E_NOMEM / -EIO (no connection, session setup refused) with *out NULL
+ * and a one-line message for a person in why[0..why_len).
+ */
+int mdb_new(const struct mdb_conf *c, struct mdb **out, char *why, size_t why_len);
 void mdb_free(struct mdb *m);
 const char *mdb_errmsg(const struct mdb *m);
 unsigned mdb_errno(const struct mdb *m);
@@ -61,11 +65,12 @@ int mdb_query(struct mdb *m, const char *sql, const struct mdb_val *params, unsi
  * character per column: 'i' int64, 'u' uint64, 's' string (<= 255 bytes,
  * longer is truncated), 't' seconds since the epoch written as
  * FROM_UNIXTIME(?) (a DATETIME in the UTC session). Rows are buffered and
- * sent when the buffer is full or on mdb_upsert_flush.
+ * sent when the buffer is full or on mdb_upsert_flush. E_OK with *out set,
+ * or E_INVAL (no or too many columns or rows) / E_NOMEM with *out NULL.
  */
 struct mdb_upsert;
-struct mdb_upsert *mdb_upsert_new(struct mdb *m, const char *table, const char *cols,
-    const char *types, const char *on_dup, unsigned rows_per_stmt);
+int mdb_upsert_new(struct mdb *m, const char *table, const char *cols, const char *types, const char *on_dup,
+    unsigned rows_per_stmt, struct mdb_upsert **out);
 void mdb_upsert_free(struct mdb_upsert *u);
 int mdb_upsert_add(struct mdb_upsert *u, const struct mdb_val *vals);
 int mdb_upsert_flush(struct mdb_upsert *u);

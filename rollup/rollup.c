@@ -5,13 +5,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/envelope.h"
 #include "common/errors.h"
 #include "common/record.h"
 #include "rollup/agg.h"
 #include "rollup/dims.h"
 #include "rollup/health.h"
-#include "rollup/htab.h"
+#include "rollup/strtab.h"
 #include "rollup/rollup.h"
 #include "rollup/seen.h"
 #include "rollup/validate.h"
@@ -166,13 +167,6 @@ static const char SQL_EXP_SEEN[] =
 static const char SQL_PART[] = "CALL dnsa_partitions(?, ?, ?, @dnsa_pd, @dnsa_pa, @dnsa_px, @dnsa_pb)";
 static const char SQL_PART_N[] = "SELECT @dnsa_pd, @dnsa_pa, @dnsa_px, @dnsa_pb";
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int db_fail(struct rollup *r, int rc)
 {
 	if (rc == E_NOMEM)
@@ -191,7 +185,7 @@ static int idcache_init(struct idcache *c, const char *ins, const char *sel)
 {
 	c->ins = ins;
 	c->sel = sel;
-	return (c->names = strtab_new()) ? 0 : -1;
+	return strtab_new(&c->names) == E_OK ? 0 : -1;
 }
 
 static void idcache_clear(struct idcache *c)
@@ -202,26 +196,27 @@ static void idcache_clear(struct idcache *c)
 		memset(c->id, 0, c->cap * sizeof *c->id);
 }
 
-struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m,
-    rollup_hook_fn hook, void *hook_arg)
+int rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m, rollup_hook_fn hook, void *hook_arg,
+    struct rollup **out)
 {
+	*out = NULL;
 	struct rollup *r = calloc(1, sizeof *r);
 	if (!r)
-		return NULL;
+		return E_NOMEM;
 	r->c = c;
 	r->s = s;
 	r->m = m;
 	r->hook = hook;
 	r->hook_arg = hook_arg;
-	r->agg = agg_new();
+	agg_new(&r->agg);
 	if (r->agg) {
 		agg_limit_names(r->agg, (size_t)c->names_max);
 		agg_limit_zones(r->agg, (size_t)c->zones_per_node, (size_t)c->zones_per_run, (size_t)c->asn_max);
 	}
-	r->health = health_new();
-	r->seen = seen_new(m);
-	r->srvz = srvzone_new(m, (unsigned)c->upsert_rows);
-	r->hll = hllstore_new(m);
+	health_new(&r->health);
+	seen_new(m, &r->seen);
+	srvzone_new(m, (unsigned)c->upsert_rows, &r->srvz);
+	hllstore_new(m, &r->hll);
 	r->vc.past_s = c->window_past_days * 86400;
 	r->vc.future_s = c->window_future_s;
 	r->mem_max = (size_t)c->memory_mb << 20;
@@ -231,33 +226,34 @@ struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct
 	    idcache_init(&r->nodes, SQL_NODE_INS, SQL_NODE_SEL);
 	unsigned rows = (unsigned)c->upsert_rows;
 	for (int g = 0; g < AGG_GRAN_MAX && !bad; g++) {
-		r->up_series[g] = mdb_upsert_new(m, series_table[g],
+		mdb_upsert_new(m, series_table[g],
 		    "zone_id, node_id, dim, val, ts, est, sampled", "uusstuu",
-		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
-		r->up_health[g] = mdb_upsert_new(m, health_table[g],
-		    "node_id, source, counter, ts, value", "usstu", MDB_SAT_ADD("value"), rows);
-		r->up_akind[g] = mdb_upsert_new(m, akind_table[g], "ts, zone_id, node_id, kind, est, sampled",
-		    "tuusuu", MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
-		r->up_lat[g] = mdb_upsert_new(m, lat_table[g],
+		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows, &r->up_series[g]);
+		mdb_upsert_new(m, health_table[g],
+		    "node_id, source, counter, ts, value", "usstu", MDB_SAT_ADD("value"), rows, &r->up_health[g]);
+		mdb_upsert_new(m, akind_table[g], "ts, zone_id, node_id, kind, est, sampled",
+		    "tuusuu", MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows, &r->up_akind[g]);
+		mdb_upsert_new(m, lat_table[g],
 		    "ts, zone_id, node_id, metric, country, bucket, est, sampled", "tuussuuu",
-		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
+		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows, &r->up_lat[g]);
 		bad = !r->up_series[g] || !r->up_health[g] || !r->up_akind[g] || !r->up_lat[g];
 	}
 	if (!bad) {
-		r->up_names = mdb_upsert_new(m, "top_name_hour", "zone_id, ts, qname, est, sampled", "utsuu",
-		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
+		mdb_upsert_new(m, "top_name_hour", "zone_id, ts, qname, est, sampled", "utsuu",
+		    MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows, &r->up_names);
 		/* the row is locked FOR UPDATE and `value` already holds the maximum: plain overwrite */
-		r->up_last = mdb_upsert_new(m, "capd_last", "node_id, boot_id, counter, value, updated",
-		    "uisut", "value = VALUES(value), updated = VALUES(updated)", rows);
-		r->up_rnames = mdb_upsert_new(m, "top_name_rcode_hour", "ts, zone_id, rcode, qname, est, sampled",
-		    "tussuu", MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows);
+		mdb_upsert_new(m, "capd_last", "node_id, boot_id, counter, value, updated",
+		    "uisut", "value = VALUES(value), updated = VALUES(updated)", rows, &r->up_last);
+		mdb_upsert_new(m, "top_name_rcode_hour", "ts, zone_id, rcode, qname, est, sampled",
+		    "tussuu", MDB_SAT_ADD("est") ", " MDB_SAT_ADD("sampled"), rows, &r->up_rnames);
 		bad = !r->up_names || !r->up_last || !r->up_rnames;
 	}
 	if (bad) {
 		rollup_free(r);
-		return NULL;
+		return E_NOMEM;
 	}
-	return r;
+	*out = r;
+	return E_OK;
 }
 
 void rollup_free(struct rollup *r)
@@ -805,7 +801,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	if ((rc = checkpoint_lock(r, &ck_dg, &ck_st)))
 		return db_fail(r, rc);
 
-	double t0 = now_s();
+	double t0 = clock_mono_s();
 	int64_t last_dg = ck_dg, last_st = ck_st;
 	unsigned ndg = 0, nst = 0;
 	rc = E_OK;
@@ -842,7 +838,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 			return db_fail(r, rc);
 	if ((rc = agg_finish(r->agg, (unsigned)r->c->top_n)))
 		return db_fail(r, rc);
-	double t1 = now_s();
+	double t1 = clock_mono_s();
 	st->read_s += t1 - t0;
 
 	/* moved aside before the commit; a rerun after a failure copies them again (idempotent) */
@@ -872,7 +868,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	if ((rc = mdb_commit(r->m)))
 		return db_fail(r, rc);
 	hook(r, "after_commit");
-	st->write_s += now_s() - t1;
+	st->write_s += clock_mono_s() - t1;
 
 	st->batches++;
 	st->datagrams += ndg;

@@ -56,9 +56,12 @@ struct rollup_stats {
 
 struct rollup;
 
-/* rollup_new: s and m stay owned by the caller and must outlive the rollup. NULL on allocation failure. */
-struct rollup *rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m,
-    rollup_hook_fn hook, void *hook_arg);
+/*
+ * rollup_new: s and m stay owned by the caller and must outlive the rollup.
+ * E_OK with *out set, or E_NOMEM with *out NULL.
+ */
+int rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m, rollup_hook_fn hook, void *hook_arg,
+    struct rollup **out);
 void rollup_free(struct rollup *r);
 const char *rollup_errmsg(const struct rollup *r);
 

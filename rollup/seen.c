@@ -32,17 +32,19 @@ static const char SQL_GET[] =
 static const char SQL_SET[] =
 	"UPDATE rollup_seen SET bits = ?, updated = UTC_TIMESTAMP() WHERE node_id = ? AND boot_id = ? AND chunk = ?";
 
-struct seen *seen_new(struct mdb *m)
+int seen_new(struct mdb *m, struct seen **out)
 {
+	*out = NULL;
 	struct seen *s = calloc(1, sizeof *s);
 	if (!s)
-		return NULL;
+		return E_NOMEM;
 	s->m = m;
-	if (!(s->chunks = htab_new(sizeof(struct ckey), sizeof(struct chunk)))) {
+	if (htab_new(sizeof(struct ckey), sizeof(struct chunk), &s->chunks) != E_OK) {
 		free(s);
-		return NULL;
+		return E_NOMEM;
 	}
-	return s;
+	*out = s;
+	return E_OK;
 }
 
 void seen_free(struct seen *s)

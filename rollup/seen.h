@@ -25,8 +25,8 @@
 
 struct seen;
 
-/* seen_new: m is borrowed. NULL on allocation failure. */
-struct seen *seen_new(struct mdb *m);
+/* seen_new: m is borrowed. E_OK with *out set, or E_NOMEM with *out NULL. */
+int seen_new(struct mdb *m, struct seen **out);
 void seen_free(struct seen *s);
 /* seen_reset: forget the chunks read (after a commit or a rollback). Cannot fail. */
 void seen_reset(struct seen *s);

@@ -7,6 +7,7 @@
 #include "common/record.h"
 #include "rollup/agg.h"
 #include "rollup/htab.h"
+#include "rollup/strtab.h"
 #include "rollup/mdb.h"
 #include "rollup/srvzone.h"
 
@@ -72,29 +73,31 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-struct srvzone *srvzone_new(struct mdb *m, unsigned rows)
+int srvzone_new(struct mdb *m, unsigned rows, struct srvzone **out)
 {
+	*out = NULL;
 	struct srvzone *z = calloc(1, sizeof *z);
 	if (!z)
-		return NULL;
+		return E_NOMEM;
 	z->m = m;
-	z->names = strtab_new();
-	z->idnames = strtab_new();
-	z->acc = htab_new(sizeof(struct acckey), sizeof(uint64_t));
+	strtab_new(&z->names);
+	strtab_new(&z->idnames);
+	htab_new(sizeof(struct acckey), sizeof(uint64_t), &z->acc);
 	int bad = !z->names || !z->idnames || !z->acc;
 	for (int g = 0; g < AGG_GRAN_MAX && !bad; g++)
-		bad = !(z->up[g] = mdb_upsert_new(m, table[g], "zone_id, node_id, ts, counter, value", "uutsu",
-		    "value = value + VALUES(value)", rows));
+		bad = mdb_upsert_new(m, table[g], "zone_id, node_id, ts, counter, value", "uutsu",
+		    "value = value + VALUES(value)", rows, &z->up[g]) != E_OK;
 	/* the rows are locked FOR UPDATE and hold the maximum: a plain overwrite */
 	if (!bad)
-		bad = !(z->up_last = mdb_upsert_new(m, "server_zone_last",
+		bad = mdb_upsert_new(m, "server_zone_last",
 		    "node_id, boot_id, zone_id, counter, value, updated", "uiusut",
-		    "value = VALUES(value), updated = VALUES(updated)", rows));
+		    "value = VALUES(value), updated = VALUES(updated)", rows, &z->up_last) != E_OK;
 	if (bad) {
 		srvzone_free(z);
-		return NULL;
+		return E_NOMEM;
 	}
-	return z;
+	*out = z;
+	return E_OK;
 }
 
 void srvzone_free(struct srvzone *z)

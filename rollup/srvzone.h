@@ -15,8 +15,8 @@ struct mdb;
  */
 struct srvzone;
 
-/* srvzone_new: NULL on no memory (statements are prepared on first use). */
-struct srvzone *srvzone_new(struct mdb *m, unsigned upsert_rows);
+/* srvzone_new: E_OK with *out set, or E_NOMEM with *out NULL (statements are prepared on first use). */
+int srvzone_new(struct mdb *m, unsigned upsert_rows, struct srvzone **out);
 void srvzone_free(struct srvzone *z);
 
 /* srvzone_reset: forget the batch (start of each batch). Cannot fail. */

@@ -31,19 +31,21 @@ const char *staging_errmsg(const struct staging *s)
 	return s->err;
 }
 
-struct staging *staging_new(const char *path, int busy_ms, char *err, size_t errlen)
+int staging_new(const struct staging_conf *c, struct staging **out, char *why, size_t why_len)
 {
+	const char *path = c->path;
+	*out = NULL;
 	struct staging *s = calloc(1, sizeof *s);
 	if (!s) {
-		snprintf(err, errlen, "staging: out of memory");
-		return NULL;
+		snprintf(why, why_len, "staging: out of memory");
+		return E_NOMEM;
 	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "staging %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		snprintf(why, why_len, "staging %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
 		staging_free(s);
-		return NULL;
+		return -EIO;
 	}
-	sqlite3_busy_timeout(s->db, busy_ms);
+	sqlite3_busy_timeout(s->db, c->busy_ms);
 	if (sqlite3_prepare_v2(s->db,
 	        "SELECT id, node, boot_id, seq, kind, received_us, nrecords, payload FROM datagram"
 	        " WHERE id > ?1 ORDER BY id LIMIT ?2", -1, &s->read_dg, NULL) != SQLITE_OK ||
@@ -54,12 +56,13 @@ struct staging *staging_new(const char *path, int busy_ms, char *err, size_t err
 	        "INSERT OR REPLACE INTO quarantine (id, node, boot_id, seq, kind, received_us, payload,"
 	        " error, moved_us) SELECT id, node, boot_id, seq, kind, received_us, payload, ?2, ?3"
 	        " FROM datagram WHERE id = ?1", -1, &s->quar, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "staging %s: %s (not a dnsa staging database? see sql/staging.sql)",
+		snprintf(why, why_len, "staging %s: %s (not a dnsa staging database? see sql/staging.sql)",
 		    path, sqlite3_errmsg(s->db));
 		staging_free(s);
-		return NULL;
+		return -EIO;
 	}
-	return s;
+	*out = s;
+	return E_OK;
 }
 
 void staging_free(struct staging *s)

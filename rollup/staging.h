@@ -49,8 +49,17 @@ enum staging_table { ST_DATAGRAM = 0, ST_NODE_STATS = 1 };
 typedef int (*staging_row_fn)(const struct staging_row *r, void *arg);
 typedef int (*staging_stat_fn)(const struct staging_stat *s, void *arg);
 
-/* staging_new: open an existing staging database; NULL with a message in err on failure. */
-struct staging *staging_new(const char *path, int busy_ms, char *err, size_t errlen);
+struct staging_conf {
+	const char *path; /* an existing staging database (aggd creates it) */
+	int busy_ms;      /* SQLite busy timeout while aggd holds the write lock */
+};
+
+/*
+ * staging_new: open an existing staging database. Returns E_OK with *out
+ * set, or E_NOMEM / -EIO (cannot open it, or not a dnsa staging database)
+ * with *out NULL and a one-line message for a person in why[0..why_len).
+ */
+int staging_new(const struct staging_conf *c, struct staging **out, char *why, size_t why_len);
 void staging_free(struct staging *s);
 const char *staging_errmsg(const struct staging *s);
 

@@ -16,8 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dns_info d, q;
 	ldns_pkt *pkt = NULL;
 
-	int rc = dnsparse(data, size, DNSPARSE_FULL, &d);
-	int rq = dnsparse(data, size, DNSPARSE_QUESTION, &q);
+	int rc = dnsparse_message(data, size, DNSPARSE_FULL, &d);
+	int rq = dnsparse_message(data, size, DNSPARSE_QUESTION, &q);
 	if (rc == E_OK && rq != E_OK)
 		__builtin_trap(); /* the full walk accepts only what the question walk accepts */
 	if (rc != E_OK && d.has_question && size >= 12) {

@@ -16,14 +16,14 @@ static void on_frame(void *arg, const uint8_t *frame, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct fs *fs;
-	static struct fs_stats st;
+	static struct framestream *fs;
+	static struct framestream_stats st;
 	static size_t sum;
 	if (!fs) {
-		struct fs_conf c = { .max_frame = 4096, .buf_size = 8192, .stats = &st };
-		fs = fs_new(&c, on_frame, &sum);
+		struct framestream_conf c = { .max_frame = 4096, .buf_size = 8192, .stats = &st };
+		framestream_new(&c, on_frame, &sum, &fs);
 	}
-	fs_reset(fs);
+	framestream_reset(fs);
 	if (size < 1)
 		return 0;
 	/* first byte: read size pattern (1..256 bytes per read) */
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	while (size > 0) {
 		size_t avail;
-		uint8_t *dst = fs_space(fs, &avail);
+		uint8_t *dst = framestream_space(fs, &avail);
 		if (!dst)
 			break;
 		size_t n = step < avail ? step : avail;
@@ -41,13 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(dst, data, n);
 		data += n;
 		size -= n;
-		int rc = fs_commit(fs, n);
+		int rc = framestream_commit(fs, n);
 		size_t olen;
-		if (fs_output(fs, &olen) && olen)
-			fs_output_done(fs, olen);
+		if (framestream_output(fs, &olen) && olen)
+			framestream_output_done(fs, olen);
 		if (rc != 0)
 			return 0; /* stream ended (STOP) or failed */
 	}
-	fs_eof(fs);
+	framestream_eof(fs);
 	return 0;
 }

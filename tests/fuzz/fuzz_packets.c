@@ -38,7 +38,8 @@ static struct pcap_input *open_raw(size_t *sum)
 	c.tcp.ooo_count = 16;
 	c.tcp.ooo_size = 64;
 	c.tcp.ooo_per_flow = 6;
-	struct pcap_input *p = pcap_input_new(&c, on_msg, sum, err, sizeof err);
+	struct pcap_input *p;
+	pcap_input_new(&c, on_msg, sum, &p, err, sizeof err);
 	unlink(path);
 	return p;
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/wire.h"
+
 /*
  * usage: dnsa-mkpcap DIR [SYNFLOOD_N]     write every scenario below into DIR
  *        dnsa-mkpcap -R N IN OUT          write IN N times (timestamps shifted) to OUT
@@ -69,18 +71,6 @@ static void pw_close(struct pw *w)
 	pcap_close(w->dead);
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* write one IP packet (ip[0..len)) wrapped in the file's link header */
 static void pw_ip(struct pw *w, const uint8_t *ip, size_t len, uint64_t dt)
 {
@@ -97,27 +87,27 @@ static void pw_ip(struct pw *w, const uint8_t *ip, size_t len, uint64_t dt)
 		f[11] = 2;
 		o = 12;
 		for (i = 0; i < 3 && w->tags[i]; i++) {
-			put16(f + o, w->tags[i]);
-			put16(f + o + 2, (uint16_t)(100 + i)); /* VLAN id */
+			wire_put_be16(f + o, w->tags[i]);
+			wire_put_be16(f + o + 2, (uint16_t)(100 + i)); /* VLAN id */
 			o += 4;
 		}
-		put16(f + o, et);
+		wire_put_be16(f + o, et);
 		o += 2;
 		break;
 	case DLT_LINUX_SLL:
 		memset(f, 0, 16);
-		put16(f, 0);       /* to us */
-		put16(f + 2, 1);   /* ARPHRD_ETHER */
-		put16(f + 4, 6);
+		wire_put_be16(f, 0);       /* to us */
+		wire_put_be16(f + 2, 1);   /* ARPHRD_ETHER */
+		wire_put_be16(f + 4, 6);
 		f[11] = 2;
-		put16(f + 14, et);
+		wire_put_be16(f + 14, et);
 		o = 16;
 		break;
 	case DLT_LINUX_SLL2:
 		memset(f, 0, 20);
-		put16(f, et);
-		put32(f + 4, 2);   /* ifindex */
-		put16(f + 8, 1);
+		wire_put_be16(f, et);
+		wire_put_be32(f + 4, 2);   /* ifindex */
+		wire_put_be16(f + 8, 1);
 		f[11] = 6;
 		f[17] = 2;
 		o = 20;
@@ -125,14 +115,14 @@ static void pw_ip(struct pw *w, const uint8_t *ip, size_t len, uint64_t dt)
 	case DLT_NULL: {
 		uint32_t af = v6 ? w->null_af6 : 2;
 		if (w->null_be)
-			put32(f, af);
+			wire_put_be32(f, af);
 		else
 			memcpy(f, &af, 4); /* host order, as BSD writes it (this host is little-endian) */
 		o = 4;
 		break;
 	}
 	case DLT_LOOP:
-		put32(f, v6 ? w->null_af6 : 2);
+		wire_put_be32(f, v6 ? w->null_af6 : 2);
 		o = 4;
 		break;
 	case DLT_RAW:
@@ -159,7 +149,7 @@ static void pw_frame(struct pw *w, uint16_t et, const uint8_t *data, size_t len)
 	struct pcap_pkthdr h;
 	memset(f, 0xff, 6);
 	memset(f + 6, 0, 6);
-	put16(f + 12, et);
+	wire_put_be16(f + 12, et);
 	memcpy(f + 14, data, len);
 	w->ts += 100;
 	h.ts.tv_sec = (time_t)(w->ts / 1000000u);
@@ -195,9 +185,9 @@ static void l4_checksum(int v6, const uint8_t *src, const uint8_t *dst, uint8_t 
 	s = sum16(dst, alen, s);
 	s += proto;
 	s += (uint32_t)len;
-	put16(l4 + csum_off, 0);
+	wire_put_be16(l4 + csum_off, 0);
 	s = sum16(l4, len, s);
-	put16(l4 + csum_off, fold(s) ? fold(s) : 0xffff);
+	wire_put_be16(l4 + csum_off, fold(s) ? fold(s) : 0xffff);
 }
 
 /*
@@ -225,9 +215,9 @@ static void send_ip(struct pw *w, int v6, int from_client, uint8_t proto, const 
 			h = ext ? 24 : 20;
 			memset(ip, 0, h);
 			ip[0] = (uint8_t)(0x40 | h / 4);
-			put16(ip + 2, (uint16_t)(h + flen));
-			put16(ip + 4, (uint16_t)id);
-			put16(ip + 6, frag_size ? (uint16_t)((more ? 0x2000 : 0) | off / 8) : 0x4000 /* DF */);
+			wire_put_be16(ip + 2, (uint16_t)(h + flen));
+			wire_put_be16(ip + 4, (uint16_t)id);
+			wire_put_be16(ip + 6, frag_size ? (uint16_t)((more ? 0x2000 : 0) | off / 8) : 0x4000 /* DF */);
 			ip[8] = 64;
 			ip[9] = proto;
 			memcpy(ip + 12, src, 4);
@@ -236,7 +226,7 @@ static void send_ip(struct pw *w, int v6, int from_client, uint8_t proto, const 
 				ip[20] = 0x94;
 				ip[21] = 4;
 			}
-			put16(ip + 10, fold(sum16(ip, h, 0)));
+			wire_put_be16(ip + 10, fold(sum16(ip, h, 0)));
 		} else {
 			uint8_t *nhp = ip + 6;
 			h = 40;
@@ -264,13 +254,13 @@ static void send_ip(struct pw *w, int v6, int from_client, uint8_t proto, const 
 				*nhp = 44;
 				memset(ip + h, 0, 8);
 				ip[h] = proto;
-				put16(ip + h + 2, (uint16_t)(off | (more ? 1 : 0)));
-				put32(ip + h + 4, 0x5eed0000u | id);
+				wire_put_be16(ip + h + 2, (uint16_t)(off | (more ? 1 : 0)));
+				wire_put_be32(ip + h + 4, 0x5eed0000u | id);
 				h += 8;
 			} else {
 				*nhp = proto;
 			}
-			put16(ip + 4, (uint16_t)(h - 40 + flen));
+			wire_put_be16(ip + 4, (uint16_t)(h - 40 + flen));
 		}
 		memcpy(ip + h, l4 + off, flen);
 		pw_ip(w, ip, h + flen, k ? 10 : dt);
@@ -281,9 +271,9 @@ static void send_udp(struct pw *w, int v6, int from_client, uint16_t cport, cons
 		     size_t frag_size, const int *order, uint64_t dt)
 {
 	static uint8_t u[MAXPKT];
-	put16(u, from_client ? cport : 53);
-	put16(u + 2, from_client ? 53 : cport);
-	put16(u + 4, (uint16_t)(8 + len));
+	wire_put_be16(u, from_client ? cport : 53);
+	wire_put_be16(u + 2, from_client ? 53 : cport);
+	wire_put_be16(u + 4, (uint16_t)(8 + len));
 	memcpy(u + 8, dns, len);
 	l4_checksum(v6, v6 ? (from_client ? C6 : S6) : (from_client ? C4 : S4),
 		    v6 ? (from_client ? S6 : C6) : (from_client ? S4 : C4), 17, u, 8 + len, 6);
@@ -294,9 +284,9 @@ static void send_udp(struct pw *w, int v6, int from_client, uint16_t cport, cons
 static void send_udp_ports(struct pw *w, uint16_t sport, uint16_t dport, const uint8_t *pl, size_t len)
 {
 	static uint8_t u[MAXPKT];
-	put16(u, sport);
-	put16(u + 2, dport);
-	put16(u + 4, (uint16_t)(8 + len));
+	wire_put_be16(u, sport);
+	wire_put_be16(u + 2, dport);
+	wire_put_be16(u + 4, (uint16_t)(8 + len));
 	memcpy(u + 8, pl, len);
 	l4_checksum(0, C4, S4, 17, u, 8 + len, 6);
 	send_ip(w, 0, 1, 17, u, 8 + len, 0, NULL, 0, 100);
@@ -316,13 +306,13 @@ static void tcp_raw(struct pw *w, struct conn *c, int from_client, uint8_t flags
 	static uint8_t t[MAXPKT];
 	int v6 = c->v6;
 	memset(t, 0, 20);
-	put16(t, from_client ? c->cport : c->sport);
-	put16(t + 2, from_client ? c->sport : c->cport);
-	put32(t + 4, seq);
-	put32(t + 8, from_client ? c->snext : c->cnext);
+	wire_put_be16(t, from_client ? c->cport : c->sport);
+	wire_put_be16(t + 2, from_client ? c->sport : c->cport);
+	wire_put_be32(t + 4, seq);
+	wire_put_be32(t + 8, from_client ? c->snext : c->cnext);
 	t[12] = 5 << 4;
 	t[13] = flags;
-	put16(t + 14, 65535);
+	wire_put_be16(t + 14, 65535);
 	if (len)
 		memcpy(t + 20, data, len);
 	l4_checksum(v6, v6 ? (from_client ? C6 : S6) : (from_client ? C4 : S4),
@@ -385,11 +375,11 @@ static size_t dns_query(uint8_t *b, uint16_t id, const char *name, uint16_t qtyp
 {
 	size_t o;
 	memset(b, 0, 12);
-	put16(b, id);
-	put16(b + 4, 1);
+	wire_put_be16(b, id);
+	wire_put_be16(b + 4, 1);
 	o = 12 + put_name(b + 12, name);
-	put16(b + o, qtype);
-	put16(b + o + 2, 1);
+	wire_put_be16(b + o, qtype);
+	wire_put_be16(b + o + 2, 1);
 	return o + 4;
 }
 
@@ -403,24 +393,24 @@ static size_t dns_response(uint8_t *b, uint16_t id, const char *name, uint16_t q
 		size_t want = size - o > 12 + 1 ? size - o - 12 - 1 : 1;
 		if (want > 255)
 			want = 255;
-		put16(b + o, 0xc00c);
-		put16(b + o + 2, 16); /* TXT */
-		put16(b + o + 4, 1);
-		put32(b + o + 6, 3600);
-		put16(b + o + 10, (uint16_t)(want + 1));
+		wire_put_be16(b + o, 0xc00c);
+		wire_put_be16(b + o + 2, 16); /* TXT */
+		wire_put_be16(b + o + 4, 1);
+		wire_put_be32(b + o + 6, 3600);
+		wire_put_be16(b + o + 10, (uint16_t)(want + 1));
 		b[o + 12] = (uint8_t)want;
 		memset(b + o + 13, 'a' + an % 26, want);
 		o += 13 + want;
 		an++;
 	}
-	put16(b + 6, an);
+	wire_put_be16(b + 6, an);
 	return o;
 }
 
 /* a length-prefixed copy for TCP */
 static size_t framed(uint8_t *out, const uint8_t *m, size_t len)
 {
-	put16(out, (uint16_t)len);
+	wire_put_be16(out, (uint16_t)len);
 	memcpy(out + 2, m, len);
 	return len + 2;
 }
@@ -585,15 +575,15 @@ static void scen_ipext(const char *dir)
 	size_t ql = dns_query(q, 30, "ext.example.test", 1), rl = dns_response(r, 30, "ext.example.test", 1, 120);
 	pw_open(&w, dir, "ipext.pcap", DLT_EN10MB, 65535);
 	for (int v6 = 0; v6 < 2; v6++) {
-		put16(u, 43000);
-		put16(u + 2, 53);
-		put16(u + 4, (uint16_t)(8 + ql));
+		wire_put_be16(u, 43000);
+		wire_put_be16(u + 2, 53);
+		wire_put_be16(u + 4, (uint16_t)(8 + ql));
 		memcpy(u + 8, q, ql);
 		l4_checksum(v6, v6 ? C6 : C4, v6 ? S6 : S4, 17, u, 8 + ql, 6);
 		send_ip(&w, v6, 1, 17, u, 8 + ql, 0, NULL, 1, 1000);
-		put16(u, 53);
-		put16(u + 2, 43000);
-		put16(u + 4, (uint16_t)(8 + rl));
+		wire_put_be16(u, 53);
+		wire_put_be16(u + 2, 43000);
+		wire_put_be16(u + 4, (uint16_t)(8 + rl));
 		memcpy(u + 8, r, rl);
 		l4_checksum(v6, v6 ? S6 : S4, v6 ? C6 : C4, 17, u, 8 + rl, 6);
 		send_ip(&w, v6, 0, 17, u, 8 + rl, 0, NULL, 1, 100);
@@ -637,7 +627,7 @@ static void scen_garbage(const char *dir)
 	/* ICMP echo: not_udp_tcp */
 	memset(ip, 0, 28);
 	ip[0] = 0x45;
-	put16(ip + 2, 28);
+	wire_put_be16(ip + 2, 28);
 	ip[8] = 64;
 	ip[9] = 1;
 	memcpy(ip + 12, C4, 4);
@@ -647,18 +637,18 @@ static void scen_garbage(const char *dir)
 	/* IPv4 header cut at 10 bytes (on the wire too): ip_trunc */
 	pw_ip(&w, ip, 10, 100);
 	/* total length larger than the packet: ip_bad */
-	put16(ip + 2, 200);
+	wire_put_be16(ip + 2, 200);
 	ip[9] = 17;
 	pw_ip(&w, ip, 28, 100);
 	/* TCP with data offset 2 (< 5): l4_bad */
 	memset(ip, 0, 60);
 	ip[0] = 0x45;
-	put16(ip + 2, 40);
+	wire_put_be16(ip + 2, 40);
 	ip[9] = 6;
 	memcpy(ip + 12, C4, 4);
 	memcpy(ip + 16, S4, 4);
-	put16(ip + 20, 45005);
-	put16(ip + 22, 53);
+	wire_put_be16(ip + 20, 45005);
+	wire_put_be16(ip + 22, 53);
 	ip[32] = 2 << 4;
 	pw_ip(&w, ip, 40, 100);
 	/* IPv6 version nibble 7: ip_bad */
@@ -670,11 +660,11 @@ static void scen_garbage(const char *dir)
 	tcp_open(&w, &c, 0, 45008, 443, 100);
 	/* ARP request: not_ip */
 	memset(ip, 0, 28);
-	put16(ip, 1);
-	put16(ip + 2, 0x0800);
+	wire_put_be16(ip, 1);
+	wire_put_be16(ip + 2, 0x0800);
 	ip[4] = 6;
 	ip[5] = 4;
-	put16(ip + 6, 1);
+	wire_put_be16(ip + 6, 1);
 	pw_frame(&w, 0x0806, ip, 28);
 	pw_close(&w);
 }
@@ -697,7 +687,7 @@ static void scen_synflood(const char *dir, unsigned n)
 		static uint8_t t[20], ip[40];
 		memset(ip, 0, 40);
 		ip[0] = 0x45;
-		put16(ip + 2, 40);
+		wire_put_be16(ip + 2, 40);
 		ip[8] = 64;
 		ip[9] = 6;
 		ip[12] = 198;
@@ -705,14 +695,14 @@ static void scen_synflood(const char *dir, unsigned n)
 		ip[14] = (uint8_t)(i >> 8);
 		ip[15] = (uint8_t)i;
 		memcpy(ip + 16, S4, 4);
-		put16(ip + 10, fold(sum16(ip, 20, 0)));
+		wire_put_be16(ip + 10, fold(sum16(ip, 20, 0)));
 		memset(t, 0, 20);
-		put16(t, (uint16_t)(1024 + i % 60000));
-		put16(t + 2, 53);
-		put32(t + 4, i * 7919u);
+		wire_put_be16(t, (uint16_t)(1024 + i % 60000));
+		wire_put_be16(t + 2, 53);
+		wire_put_be32(t + 4, i * 7919u);
 		t[12] = 5 << 4;
 		t[13] = 0x02;
-		put16(t + 14, 1024);
+		wire_put_be16(t + 14, 1024);
 		l4_checksum(0, ip + 12, ip + 16, 6, t, 20, 16);
 		memcpy(ip + 20, t, 20);
 		pw_ip(&w, ip, 40, 1);
@@ -751,30 +741,30 @@ static size_t odd_msg(uint8_t *b, int kind, const char *name)
 	b[2] = 0x84;
 	switch (kind) {
 	case 0: /* answer RDATA cut short: RDLENGTH 4, 2 bytes left */
-		put16(b + 6, 1);
-		put16(b + o, 0xc00c); put16(b + o + 2, 1); put16(b + o + 4, 1); put32(b + o + 6, 60);
-		put16(b + o + 10, 4); b[o + 12] = 192; b[o + 13] = 0;
+		wire_put_be16(b + 6, 1);
+		wire_put_be16(b + o, 0xc00c); wire_put_be16(b + o + 2, 1); wire_put_be16(b + o + 4, 1); wire_put_be32(b + o + 6, 60);
+		wire_put_be16(b + o + 10, 4); b[o + 12] = 192; b[o + 13] = 0;
 		return o + 14;
 	case 1: /* ARCOUNT 3, one OPT present */
-		put16(b + 10, 3);
-		b[o] = 0; put16(b + o + 1, 41); put16(b + o + 3, 1232); put32(b + o + 5, 0x8000); put16(b + o + 9, 0);
+		wire_put_be16(b + 10, 3);
+		b[o] = 0; wire_put_be16(b + o + 1, 41); wire_put_be16(b + o + 3, 1232); wire_put_be32(b + o + 5, 0x8000); wire_put_be16(b + o + 9, 0);
 		return o + 11;
 	case 2: /* two OPTs */
-		put16(b + 10, 2);
-		b[o] = 0; put16(b + o + 1, 41); put16(b + o + 3, 1232); put32(b + o + 5, 0x8000); put16(b + o + 9, 0);
-		b[o + 11] = 0; put16(b + o + 12, 41); put16(b + o + 14, 512); put32(b + o + 16, 0); put16(b + o + 20, 0);
+		wire_put_be16(b + 10, 2);
+		b[o] = 0; wire_put_be16(b + o + 1, 41); wire_put_be16(b + o + 3, 1232); wire_put_be32(b + o + 5, 0x8000); wire_put_be16(b + o + 9, 0);
+		b[o + 11] = 0; wire_put_be16(b + o + 12, 41); wire_put_be16(b + o + 14, 512); wire_put_be32(b + o + 16, 0); wire_put_be16(b + o + 20, 0);
 		return o + 22;
 	case 3: /* answer owner: a pointer to itself */
-		put16(b + 6, 1);
-		put16(b + o, (uint16_t)(0xc000 | o)); put16(b + o + 2, 1); put16(b + o + 4, 1); put32(b + o + 6, 60);
-		put16(b + o + 10, 4); put32(b + o + 12, 0xc0000201u);
+		wire_put_be16(b + 6, 1);
+		wire_put_be16(b + o, (uint16_t)(0xc000 | o)); wire_put_be16(b + o + 2, 1); wire_put_be16(b + o + 4, 1); wire_put_be32(b + o + 6, 60);
+		wire_put_be16(b + o + 10, 4); wire_put_be32(b + o + 12, 0xc0000201u);
 		return o + 16;
 	default: /* the qname is a forward pointer to the answer's owner name */
 		n0 = 12 + 2 + 4;
-		put16(b + 12, (uint16_t)(0xc000 | n0)); put16(b + 14, 1); put16(b + 16, 1);
-		put16(b + 6, 1);
+		wire_put_be16(b + 12, (uint16_t)(0xc000 | n0)); wire_put_be16(b + 14, 1); wire_put_be16(b + 16, 1);
+		wire_put_be16(b + 6, 1);
 		o = n0 + put_name(b + n0, name);
-		put16(b + o, 1); put16(b + o + 2, 1); put32(b + o + 4, 60); put16(b + o + 8, 4); put32(b + o + 10, 0xc0000202u);
+		wire_put_be16(b + o, 1); wire_put_be16(b + o + 2, 1); wire_put_be32(b + o + 4, 60); wire_put_be16(b + o + 8, 4); wire_put_be32(b + o + 10, 0xc0000202u);
 		return o + 14;
 	}
 }

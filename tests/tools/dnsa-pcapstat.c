@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "capd/pcap_input.h"
+#include "common/clock.h"
 #include "common/record.h"
 
 static volatile sig_atomic_t stop;
@@ -51,13 +52,6 @@ static void usage(void)
 		"  -B  print elapsed time and packets per second\n"
 		"  -I  immediate mode (live)\n");
 	exit(2);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -105,14 +99,14 @@ int main(int argc, char **argv)
 	}
 	if (!conf.file == !conf.interface)
 		usage();
-	p = pcap_input_new(&conf, on_msg, &o, err, sizeof(err));
+	pcap_input_new(&conf, on_msg, &o, &p, err, sizeof(err));
 	if (!p) {
 		fprintf(stderr, "dnsa-pcapstat: %s\n", err);
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	t0 = now_s();
+	t0 = clock_mono_s();
 	if (conf.file) {
 		while (!pcap_input_eof(p) && !stop)
 			if (pcap_input_dispatch(p, 0) < 0) {
@@ -124,7 +118,7 @@ int main(int argc, char **argv)
 		double end = secs > 0 ? t0 + secs : 0;
 		printf("ready\n");
 		fflush(stdout);
-		while (!stop && (!end || now_s() < end)) {
+		while (!stop && (!end || clock_mono_s() < end)) {
 			int n = poll(&pfd, 1, 100);
 			if (n < 0 && errno != EINTR)
 				break;
@@ -134,7 +128,7 @@ int main(int argc, char **argv)
 		while (pcap_input_dispatch(p, 0) > 0)
 			;
 	}
-	t1 = now_s();
+	t1 = clock_mono_s();
 	pcap_input_stats(p, &st);
 	printf("linktype=%d\npackets=%ju\nmessages=%ju\n", pcap_input_datalink(p), (uintmax_t)st.packets,
 	       (uintmax_t)st.messages);

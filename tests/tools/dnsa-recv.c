@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/envelope.h"
 #include "common/errors.h"
 #include "common/hll.h"
@@ -176,13 +177,6 @@ static int port_of(int fd)
 	                               : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* the sketches received, merged by (zone, kind) */
 #define NSKETCH 32
 static struct { char zone[RECORD_NAME_MAX + 1]; uint8_t kind, flags, used; struct hll h; } sks[NSKETCH];
@@ -257,11 +251,11 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	static uint8_t dg[70000], pl[70000];
-	double t0 = now_s(), last = t0;
+	double t0 = clock_mono_s(), last = t0;
 	while (!stop) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		int n = poll(&p, 1, 100);
-		double t = now_s();
+		double t = clock_mono_s();
 		if ((total > 0 && t - t0 >= total) || (idle > 0 && t - last >= idle))
 			break;
 		if (n <= 0)

@@ -16,6 +16,7 @@
 
 #include "aggd/stage.h"
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/envelope.h"
 #include "common/errors.h"
 #include "common/keys.h"
@@ -51,13 +52,6 @@ static uint64_t rng(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 2685821657736338717ull;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static double cpu_s(void)
@@ -286,8 +280,8 @@ static int bench(struct maker *m, const uint8_t *buf, size_t slot, const uint32_
 	double t2 = cpu_s();
 	struct stage_conf sc = { .path = m->o->bench, .batch_rows = 1000, .flush_ms = 100,
 		.busy_timeout_ms = 10, .retry_ms = 50, .queue_bytes = 64u << 20, .queue_rows = 20000 };
-	struct stage *st = stage_new(&sc, &err);
-	if (!st) {
+	struct stage *st;
+	if ((err = stage_new(&sc, &st)) != E_OK) {
 		fprintf(stderr, "dnsa-sender: %s: %s\n", m->o->bench, dnsa_strerror(err));
 		return 1;
 	}
@@ -399,7 +393,7 @@ int main(int argc, char **argv)
 	m.h.boot_id = o.boot ? o.boot : (uint64_t)time(NULL) * 1000000;
 	m.h.seq = o.seq;
 	randombytes_buf(&m.h.salt, sizeof m.h.salt);
-	m.b = batch_new(o.payload);
+	batch_new(o.payload, &m.b);
 	m.payload = malloc(o.payload);
 	if (!m.b || !m.payload)
 		return 1;
@@ -449,7 +443,7 @@ int main(int argc, char **argv)
 	}
 	if (o.bench)
 		return bench(&m, buf, slot_size, lens, made);
-	double t0 = now_s(), t = t0;
+	double t0 = clock_mono_s(), t = t0;
 	while (sent < o.count && !ended && t - t0 < o.time_limit) {
 		uint64_t want = o.count - sent;
 		if (o.rate) {
@@ -460,7 +454,7 @@ int main(int argc, char **argv)
 			if (want == 0) {
 				struct timespec ts = { 0, 200000 };
 				nanosleep(&ts, NULL);
-				t = now_s();
+				t = clock_mono_s();
 				continue;
 			}
 		}
@@ -508,9 +502,9 @@ int main(int argc, char **argv)
 			done += (unsigned)r;
 		}
 		sent += k;
-		t = now_s();
+		t = clock_mono_s();
 	}
-	double secs = now_s() - t0;
+	double secs = clock_mono_s() - t0;
 	if (secs <= 0)
 		secs = 1e-9;
 	printf("sent=%" PRIu64 " records=%" PRIu64 " errors=%" PRIu64 " seconds=%.3f dps=%.0f rps=%.0f\n",

@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 
 	double w0 = wall_s(), c0 = cpu_s();
 	if (file != NULL) {
-		struct fs_stats st = { 0 };
+		struct framestream_stats st = { 0 };
 		int rc = capfile_dnstap_read(file, on_file_frame, &cnt, &st);
 		double w = wall_s() - w0, cpu = cpu_s() - c0;
 		printf("frames %llu bad %llu AQ %llu AR %llu UDP %llu TCP %llu wall_s %.3f cpu_s %.3f ns_per_frame %.1f rc %s\n",
@@ -133,9 +133,11 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	int err = 0;
-	struct dnstap_input *in = dnstap_input_new(&conf, ev, on_frame, &cnt, &err);
+	struct dnstap_input *in;
+	err = dnstap_input_new(&conf, ev, on_frame, &cnt, &in);
 	if (in == NULL) {
 		fprintf(stderr, "dnstap-sink: listener: %s\n", dnsa_strerror(err));
 		return 1;

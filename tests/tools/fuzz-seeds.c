@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 	int n = record_encode(&r, buf, sizeof buf);
 	put(rdir, "record", buf, (size_t)n);
 
-	struct batch *b = batch_new(1184);
+	struct batch *b;
+	batch_new(1184, &b);
 	for (int i = 0; i < 5; i++)
 		batch_add(b, &r);
 	n = batch_finish(b, 1795000000000000ull, buf, sizeof buf);

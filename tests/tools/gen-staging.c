@@ -305,7 +305,7 @@ int main(int argc, char **argv)
 	uint8_t payload[RECORD_MAX_PAYLOAD];
 	for (unsigned j = 0; j < o.nodes; j++) {
 		snprintf(names[j], 16, "node%02u", j);
-		b[j] = batch_new(1232);
+		batch_new(1232, &b[j]);
 		seq[j] = o.first_seq;
 	}
 	uint64_t records = 0, weight = 0;

@@ -103,7 +103,8 @@ int main(int argc, char **argv)
 			return 1;
 		PUT(ENV_KIND_COUNTERS, 0, len);
 	}
-	struct batch *b = batch_new(RECORD_MAX_PAYLOAD);
+	struct batch *b;
+	batch_new(RECORD_MAX_PAYLOAD, &b);
 	for (uint64_t i = 0; i < records; i++) {
 		struct dnsa_record r;
 		memset(&r, 0, sizeof r);

@@ -53,7 +53,7 @@ int main(void)
 	is(capfile_kind(dir, &k), -EISDIR, "a directory: -EISDIR");
 	ok(capfile_kind(NULL, &k) == E_INVAL && capfile_kind(p, NULL) == E_INVAL, "NULL arguments");
 
-	struct fs_stats st = { .err_toobig = 2, .err_truncated = 1, .frames = 99 };
+	struct framestream_stats st = { .err_toobig = 2, .err_truncated = 1, .frames = 99 };
 	struct dnsa_counters c;
 	memset(&c, 0, sizeof c);
 	capfile_counters(&st, &c);

@@ -110,7 +110,7 @@ P(r_refcut, 0, 0, 0x80, 0x00, 0, 1, 0, 0, 0, 1, 0, 0,
 	1, 'a', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
 	0xc0, 0x0c, 0, 2, 0, 1, 0, 0, 0x0e, 0x10, 0, 5, 2, 'n');
 
-#define PARSE(buf, mode) dnsparse(buf, sizeof(buf), mode, &d)
+#define PARSE(buf, mode) dnsparse_message(buf, sizeof(buf), mode, &d)
 
 static void test_akind(void)
 {
@@ -129,7 +129,7 @@ static void test_akind(void)
 		{ r_badvers, sizeof r_badvers, AK_OTHER, "extended rcode BADVERS: other" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		dnsparse(cases[i].m, cases[i].len, DNSPARSE_FULL, &d);
+		dnsparse_message(cases[i].m, cases[i].len, DNSPARSE_FULL, &d);
 		is(dnsparse_akind(&d), cases[i].want, "%s", cases[i].what);
 	}
 	is(PARSE(r_referral, DNSPARSE_FULL), E_OK, "the referral parses");
@@ -148,10 +148,10 @@ int main(void)
 	size_t next = 0;
 
 	/* NULL and empty */
-	is(dnsparse(NULL, 0, DNSPARSE_FULL, &d), E_INVAL, "NULL wire: E_INVAL");
-	is(dnsparse(q_plain, sizeof(q_plain), DNSPARSE_FULL, NULL), E_INVAL, "NULL out: E_INVAL");
-	is(dnsparse(q_plain, 0, DNSPARSE_FULL, &d), E_TRUNCATED, "empty: E_TRUNCATED");
-	is(dnsparse(q_plain, 11, DNSPARSE_FULL, &d), E_TRUNCATED, "11 bytes: E_TRUNCATED");
+	is(dnsparse_message(NULL, 0, DNSPARSE_FULL, &d), E_INVAL, "NULL wire: E_INVAL");
+	is(dnsparse_message(q_plain, sizeof(q_plain), DNSPARSE_FULL, NULL), E_INVAL, "NULL out: E_INVAL");
+	is(dnsparse_message(q_plain, 0, DNSPARSE_FULL, &d), E_TRUNCATED, "empty: E_TRUNCATED");
+	is(dnsparse_message(q_plain, 11, DNSPARSE_FULL, &d), E_TRUNCATED, "11 bytes: E_TRUNCATED");
 	is(dnsparse_name(NULL, 0, 0, name, sizeof(name), NULL, NULL), E_INVAL, "dnsparse_name NULL wire");
 	is(dnsparse_name(q_plain, sizeof(q_plain), 12, NULL, 0, NULL, NULL), E_INVAL, "dnsparse_name NULL out");
 	is(dnsparse_name(q_plain, sizeof(q_plain), 12, name, 0, NULL, NULL), E_SPACE, "dnsparse_name cap 0");
@@ -202,7 +202,7 @@ int main(void)
 	{
 		int bad = 0;
 		for (size_t n = 0; n < sizeof(r_edns); n++)
-			if (dnsparse(r_edns, n, DNSPARSE_FULL, &d) != E_TRUNCATED)
+			if (dnsparse_message(r_edns, n, DNSPARSE_FULL, &d) != E_TRUNCATED)
 				bad++;
 		is(bad, 0, "each of %zu truncations: E_TRUNCATED", sizeof(r_edns));
 	}
@@ -238,9 +238,9 @@ int main(void)
 	is(d.err_off, 30, "err_off at the second OPT");
 	ok(d.has_question && d.has_edns && d.edns_udp == 1024, "... question and the first OPT (udp 1024) kept");
 	/* a response cut after its question (a capture's snap length): arcount 1 announced, nothing follows */
-	is(dnsparse(h_twoopt, 19, DNSPARSE_FULL, &d), E_TRUNCATED, "cut after the question: E_TRUNCATED (counts do not fit)");
+	is(dnsparse_message(h_twoopt, 19, DNSPARSE_FULL, &d), E_TRUNCATED, "cut after the question: E_TRUNCATED (counts do not fit)");
 	ok(d.has_question && d.qtype == 1 && d.err_off == 4 && !d.has_edns, "... header and question kept, no EDNS");
-	is(dnsparse(h_twoopt, 16, DNSPARSE_FULL, &d), E_TRUNCATED, "cut inside the question: E_TRUNCATED");
+	is(dnsparse_message(h_twoopt, 16, DNSPARSE_FULL, &d), E_TRUNCATED, "cut inside the question: E_TRUNCATED");
 	is(d.has_question, 0, "... nothing kept");
 	is(PARSE(r_optans, DNSPARSE_FULL), E_OK, "OPT in answer parses");
 	is(d.has_edns, 0, "OPT in answer is not EDNS");

@@ -223,7 +223,7 @@ static enum verdict compare(const uint8_t *w, size_t len, struct dns_info *mine)
 {
 	ldns_pkt *p = NULL;
 	struct ref r;
-	int rc = dnsparse(w, len, DNSPARSE_FULL, mine);
+	int rc = dnsparse_message(w, len, DNSPARSE_FULL, mine);
 	ldns_status ls = ldns_wire2pkt(&p, w, len);
 	enum verdict v = FAIL;
 
@@ -560,7 +560,7 @@ static void generated(struct stats *st)
 	}
 	mb_u8(&M, 0); mb_u16(&M, 1); mb_u16(&M, 1);
 	gen(st, "name of 255 octets with every kind of byte", AGREE, 1);
-	dnsparse(M.b, M.n, DNSPARSE_FULL, &d);
+	dnsparse_message(M.b, M.n, DNSPARSE_FULL, &d);
 	ok(strstr(d.qname, "\\000") && strstr(d.qname, "\\.") && strstr(d.qname, "\\\\") &&
 	    strstr(d.qname, "\\255") && !strpbrk(d.qname, "ABCZ"), "escapes \\000 \\. \\\\ \\255, lower case");
 	mb_hdr(&M, 0, 1, 0, 0, 0);
@@ -582,17 +582,17 @@ static void generated(struct stats *st)
 	mb_hdr(&M, 0, 1, 0, 0, 1); mb_name(&M, "a.test"); mb_u16(&M, 1); mb_u16(&M, 1);
 	mb_opt(&M, 1400, 0, 0, 0, 1);
 	gen(st, "OPT with ECS", AGREE, 1);
-	dnsparse(M.b, M.n, DNSPARSE_FULL, &d);
+	dnsparse_message(M.b, M.n, DNSPARSE_FULL, &d);
 	ok(d.has_edns && d.edns_ecs && d.edns_udp == 1400 && !d.edns_do, "ECS seen, udp 1400, no DO");
 	mb_hdr(&M, 0x8000, 1, 0, 0, 1); mb_name(&M, "a.test"); mb_u16(&M, 1); mb_u16(&M, 1);
 	mb_opt(&M, 1232, 1, 0, 0, 0);
 	gen(st, "extended rcode BADVERS", AGREE, 1);
-	dnsparse(M.b, M.n, DNSPARSE_FULL, &d);
+	dnsparse_message(M.b, M.n, DNSPARSE_FULL, &d);
 	is(d.rcode, 16, "BADVERS is rcode 16");
 	mb_hdr(&M, 0x8003, 1, 0, 0, 1); mb_name(&M, "a.test"); mb_u16(&M, 1); mb_u16(&M, 1);
 	mb_opt(&M, 1232, 0xff, 1, 1, 0);
 	gen(st, "extended rcode 0xff3, version 1", AGREE, 1);
-	dnsparse(M.b, M.n, DNSPARSE_FULL, &d);
+	dnsparse_message(M.b, M.n, DNSPARSE_FULL, &d);
 	is(d.rcode, 0xff3, "rcode 0xff3");
 	mb_hdr(&M, 0, 1, 0, 0, 1); mb_name(&M, "a.test"); mb_u16(&M, 1); mb_u16(&M, 1);
 	mb_u8(&M, 0); mb_rr(&M, 41, 1232, 0, 6); mb_u16(&M, 10); mb_u16(&M, 9); mb_u16(&M, 0);
@@ -612,7 +612,7 @@ static void generated(struct stats *st)
 		mb_a(&M);
 	mb_opt(&M, 1232, 0, 0, 1, 0);
 	gen(st, "1500 answers (over the RR cap)", CAPPED, 1);
-	dnsparse(M.b, M.n, DNSPARSE_FULL, &d);
+	dnsparse_message(M.b, M.n, DNSPARSE_FULL, &d);
 	ok(d.rr_capped && !d.has_edns && d.has_question, "capped: question kept, EDNS not looked for");
 	mb_hdr(&M, 0x8400, 1, 60000, 0, 0); mb_name(&M, "many.test"); mb_u16(&M, 1); mb_u16(&M, 1);
 	for (int i = 0; i < 100; i++)

@@ -61,7 +61,7 @@ static void sample_vs_dnstap_ldns(void)
 	char path[512], cmd[700], line[1024];
 	snprintf(path, sizeof(path), "%s/knot.fstrm", dir);
 	struct ctx c = { .s = calloc(MAXF, sizeof(struct seen)) };
-	struct fs_stats st = { 0 };
+	struct framestream_stats st = { 0 };
 	is(capfile_dnstap_read(path, on_frame, &c, &st), E_OK, "capfile reads %s", path);
 	is(c.errors, 0, "every frame decodes");
 	is(st.frames, 15000, "15,000 data frames");

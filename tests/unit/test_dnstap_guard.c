@@ -18,6 +18,7 @@
 
 #include "capd/dnstap_input.h"
 #include "capd/evloop.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/record.h"
 #include "tests/tap.h"
@@ -56,20 +57,13 @@ static void no_frame(void *arg, const uint8_t *frame, size_t len, unsigned flags
 }
 
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* run the loop and the timeouts for ms milliseconds */
 static void pump(struct evloop *ev, struct dnstap_input *in, unsigned ms)
 {
-	uint64_t end = mono_us() + ms * 1000ull;
-	while (mono_us() < end) {
+	uint64_t end = clock_mono_us() + ms * 1000ull;
+	while (clock_mono_us() < end) {
 		evloop_run_once(ev, 5);
-		dnstap_input_tick(in, mono_us());
+		dnstap_input_tick(in, clock_mono_us());
 	}
 }
 
@@ -164,9 +158,11 @@ static void timeouts(void)
 	struct dnstap_input_stats st;
 	snprintf(sock, sizeof(sock), "%s/t.sock", dir);
 	struct dnstap_input_conf c = { .unix_path = sock, .handshake_timeout_ms = 300, .idle_timeout_ms = 800 };
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	int err = 0;
-	struct dnstap_input *in = dnstap_input_new(&c, ev, no_frame, &frames, &err);
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
 	ok(in != NULL, "listener with 300 ms handshake and 800 ms idle timeouts (%s)", dnsa_strerror(err));
 	if (!in)
 		return;
@@ -215,9 +211,11 @@ static void pools(void)
 	struct dnstap_input_stats st;
 	snprintf(sock, sizeof(sock), "%s/p.sock", dir);
 	struct dnstap_input_conf c = { .unix_path = sock, .tcp_listen = "127.0.0.1:0", .max_conns = 2, .tcp_max_conns = 3 };
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	int err = 0, t[6], u[3];
-	struct dnstap_input *in = dnstap_input_new(&c, ev, no_frame, &frames, &err);
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
 	ok(in != NULL, "UNIX pool of 2, TCP pool of 3 (%s)", dnsa_strerror(err));
 	if (!in)
 		return;
@@ -276,8 +274,10 @@ static void allow_list(void)
 	ok(addr_parse_prefix("127.0.0.2", &allow[0]) == E_OK && addr_parse_prefix("10.0.0.0/8", &allow[1]) == E_OK,
 	    "prefixes parse");
 	struct dnstap_input_conf c = { .tcp_listen = "127.0.0.1:0", .tcp_allow = allow, .n_tcp_allow = 2 };
-	struct evloop *ev = evloop_new();
-	struct dnstap_input *in = dnstap_input_new(&c, ev, no_frame, &frames, &err);
+	struct evloop *ev;
+	evloop_new(&ev);
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
 	ok(in != NULL, "TCP listener allowing 127.0.0.2 and 10.0.0.0/8 (%s)", dnsa_strerror(err));
 	if (!in)
 		return;
@@ -293,7 +293,7 @@ static void allow_list(void)
 	dnstap_input_free(in);
 
 	struct dnstap_input_conf d = { .tcp_listen = "0.0.0.0:0" };
-	in = dnstap_input_new(&d, ev, no_frame, &frames, &err);
+	err = dnstap_input_new(&d, ev, no_frame, &frames, &in);
 	ok(in != NULL, "TCP listener on 0.0.0.0 with no allow-list");
 	if (!in)
 		return;
@@ -364,14 +364,16 @@ static void symlink_race(void)
 			}
 		}
 	}
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	unsigned frames = 0, made = 0, refused = 0, other = 0;
 	int last_other = 0;
 	for (int i = 0; i < tries; i++) {
 		struct dnstap_input_conf c = { .unix_path = sock, .unix_group = "65534", .unix_mode = 0666 };
 		int err = 0;
 		unlink(sock); /* whatever the attacker left from the previous try */
-		struct dnstap_input *in = dnstap_input_new(&c, ev, no_frame, &frames, &err);
+		struct dnstap_input *in;
+		err = dnstap_input_new(&c, ev, no_frame, &frames, &in);
 		if (in)
 			made++;
 		else if (err == -EEXIST)

@@ -17,6 +17,7 @@
 #include "capd/dnstap.h"
 #include "capd/dnstap_input.h"
 #include "capd/evloop.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/record.h"
 #include "tests/tap.h"
@@ -26,13 +27,6 @@ static char sample[512];
 static pid_t children[8];
 
 /* ---- helpers ---- */
-
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void remember(pid_t pid)
 {
@@ -149,8 +143,8 @@ static struct dnstap_input_stats st_of(struct dnstap_input *in)
 typedef int (*cond_fn)(struct dnstap_input *in, void *arg);
 static int run_until(struct evloop *ev, struct dnstap_input *in, cond_fn cond, void *arg, unsigned timeout_ms)
 {
-	uint64_t end = ms_now() + timeout_ms;
-	while (ms_now() < end) {
+	uint64_t end = (uint64_t)clock_mono_ms() + timeout_ms;
+	while ((uint64_t)clock_mono_ms() < end) {
 		if (cond(in, arg))
 			return 1;
 		evloop_run_once(ev, 20);
@@ -201,8 +195,8 @@ static int send_all(int fd, const void *b, size_t n)
 static ssize_t recv_reply(struct evloop *ev, int fd, uint8_t *buf, size_t cap, size_t want, unsigned timeout_ms)
 {
 	size_t got = 0;
-	uint64_t end = ms_now() + timeout_ms;
-	while (ms_now() < end && got < want) {
+	uint64_t end = (uint64_t)clock_mono_ms() + timeout_ms;
+	while ((uint64_t)clock_mono_ms() < end && got < want) {
 		evloop_run_once(ev, 10);
 		ssize_t n = recv(fd, buf + got, cap - got, MSG_DONTWAIT);
 		if (n == 0)
@@ -247,7 +241,8 @@ static void ev_cb(struct evloop *ev, int fd, uint32_t events, void *arg)
 
 static void t_evloop(void)
 {
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	int p1[2], p2[2];
 	ok(ev != NULL, "evloop_new");
 	evloop_free(NULL);
@@ -295,41 +290,42 @@ static void t_evloop(void)
 static void t_setup_errors(struct evloop *ev)
 {
 	struct sink s = { 0 };
-	int err = 0;
+	struct dnstap_input *none = NULL;
 	struct dnstap_input_conf c = { 0 };
-	ok(dnstap_input_new(NULL, ev, sink_frame, &s, &err) == NULL && err == E_INVAL, "NULL conf");
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_INVAL, "no listener configured");
+	ok(dnstap_input_new(NULL, ev, sink_frame, &s, &none) == E_INVAL && none == NULL, "NULL conf");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_INVAL && none == NULL, "no listener configured");
 	c.unix_path = "/tmp/x.sock";
-	ok(dnstap_input_new(&c, NULL, sink_frame, &s, &err) == NULL && err == E_INVAL, "NULL loop");
-	ok(dnstap_input_new(&c, ev, NULL, &s, NULL) == NULL, "NULL callback, NULL err");
+	ok(dnstap_input_new(&c, NULL, sink_frame, &s, &none) == E_INVAL && none == NULL, "NULL loop");
+	ok(dnstap_input_new(&c, ev, NULL, &s, &none) == E_INVAL && none == NULL, "NULL callback");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, NULL) == E_INVAL, "NULL out");
 	char longp[200];
 	memset(longp, 'a', sizeof(longp) - 1);
 	longp[0] = '/';
 	longp[sizeof(longp) - 1] = 0;
 	c.unix_path = longp;
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_INVAL, "path longer than sun_path");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_INVAL && none == NULL, "path longer than sun_path");
 	char path[128];
 	snprintf(path, sizeof(path), "%s/regular", dir);
 	FILE *f = fopen(path, "w");
 	if (f)
 		fclose(f);
 	c.unix_path = path;
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == -EEXIST, "regular file at the path: -EEXIST");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == -EEXIST && none == NULL, "regular file at the path: -EEXIST");
 	struct stat sb;
 	ok(stat(path, &sb) == 0 && S_ISREG(sb.st_mode), "  and the file is left alone");
 	snprintf(path, sizeof(path), "%s/u.sock", dir);
 	c.unix_owner = "no-such-user-dnsa";
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_NOTFOUND, "unknown owner: E_NOTFOUND");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_NOTFOUND && none == NULL, "unknown owner: E_NOTFOUND");
 	c.unix_owner = NULL;
 	c.unix_group = "no-such-group-dnsa";
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_NOTFOUND, "unknown group: E_NOTFOUND");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_NOTFOUND && none == NULL, "unknown group: E_NOTFOUND");
 	ok(access(path, F_OK) != 0, "  no socket left behind");
 	c.unix_group = NULL;
 	c.unix_path = NULL;
 	c.tcp_listen = "127.0.0.1";
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_INVAL, "tcp without port");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_INVAL && none == NULL, "tcp without port");
 	c.tcp_listen = "not-an-address:53";
-	ok(dnstap_input_new(&c, ev, sink_frame, &s, &err) == NULL && err == E_INVAL, "tcp with a name, not an address");
+	ok(dnstap_input_new(&c, ev, sink_frame, &s, &none) == E_INVAL && none == NULL, "tcp with a name, not an address");
 	dnstap_input_free(NULL);
 	struct dnstap_input_stats z;
 	memset(&z, 0xff, sizeof(z));
@@ -355,10 +351,10 @@ static void replay_and_check(struct evloop *ev, struct dnstap_input *in, struct 
 	struct dnstap_input_stats before = st_of(in);
 	uint64_t f0 = s->frames, aq0 = s->by_type[MT_AUTH_QUERY], ar0 = s->by_type[MT_AUTH_RESPONSE];
 	uint64_t udp0 = s->by_tr[TR_UDP], tcp0 = s->by_tr[TR_TCP];
-	uint64_t t0 = ms_now();
+	uint64_t t0 = (uint64_t)clock_mono_ms();
 	struct exited e = { replay_unix(sock), -1 };
 	ok(run_until(ev, in, c_child_exited, &e, 20000), "%s: fstrm_replay finished", what);
-	diag("%s: fstrm_replay took %llu ms", what, (unsigned long long)(ms_now() - t0));
+	diag("%s: fstrm_replay took %llu ms", what, (unsigned long long)((uint64_t)clock_mono_ms() - t0));
 	ok(WIFEXITED(e.status) && WEXITSTATUS(e.status) == 0, "%s: fstrm_replay exit status 0", what);
 	uint64_t want = before.conns_closed + 1;
 	ok(run_until(ev, in, c_closed_at_least, &want, 5000), "%s: connection closed", what);
@@ -391,7 +387,8 @@ static void t_unix(struct evloop *ev)
 	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
 	snprintf(gid, sizeof(gid), "%u", (unsigned)getgid());
 	struct dnstap_input_conf c = { .unix_path = sock, .unix_owner = uid, .unix_group = gid, .unix_mode = 0640 };
-	struct dnstap_input *in = dnstap_input_new(&c, ev, sink_frame, &s, &err);
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, sink_frame, &s, &in);
 	ok(in != NULL && err == E_OK, "listener on %s over a stale socket file (err %d)", sock, err);
 	if (in == NULL)
 		return;
@@ -399,7 +396,8 @@ static void t_unix(struct evloop *ev)
 	ok(stat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode), "socket exists");
 	is(sb.st_mode & 0777, 0640, "mode as configured");
 	ok(sb.st_uid == getuid() && sb.st_gid == getgid(), "owner and group as configured");
-	struct dnstap_input *in2 = dnstap_input_new(&c, ev, sink_frame, &s, &err);
+	struct dnstap_input *in2;
+	err = dnstap_input_new(&c, ev, sink_frame, &s, &in2);
 	ok(in2 == NULL && err == -EADDRINUSE, "second listener on a live socket: -EADDRINUSE");
 	ok(stat(sock, &sb) == 0, "  and the live socket is still there");
 
@@ -510,8 +508,9 @@ static void t_limits_tcp(struct evloop *ev)
 	char sock[128];
 	snprintf(sock, sizeof(sock), "%s/max.sock", dir);
 	struct dnstap_input_conf c = { .unix_path = sock, .max_conns = 2, .tcp_listen = "127.0.0.1:0" };
-	struct dnstap_input *in = dnstap_input_new(&c, ev, sink_frame, &s, &err);
-	ok(in != NULL, "listener with max_conns 2 and TCP on 127.0.0.1:0");
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, sink_frame, &s, &in);
+	ok(in != NULL && err == E_OK, "listener with max_conns 2 and TCP on 127.0.0.1:0");
 	if (in == NULL)
 		return;
 	int fds[3];
@@ -555,8 +554,9 @@ static void t_shed(struct evloop *ev)
 	snprintf(sock, sizeof(sock), "%s/shed.sock", dir);
 	/* 16 KiB waiting at read time means behind */
 	struct dnstap_input_conf c = { .unix_path = sock, .shed_backlog = 16384, .backlog_hold_us = 1 };
-	struct dnstap_input *in = dnstap_input_new(&c, ev, sink_frame, &s, &err);
-	ok(in != NULL, "listener for the shedding test");
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, sink_frame, &s, &in);
+	ok(in != NULL && err == E_OK, "listener for the shedding test");
 	if (in == NULL)
 		return;
 	struct exited e = { replay_unix(sock), -1 };
@@ -586,8 +586,8 @@ static void t_shed(struct evloop *ev)
 	s.slow_us = 20;
 	struct dnstap_input_conf c2 = { .unix_path = sock, .shed_backlog = 1 << 30, .busy_window_us = 20000,
 					.max_busy_pct = 50 };
-	in = dnstap_input_new(&c2, ev, sink_frame, &s, &err);
-	ok(in != NULL, "listener for the busy test");
+	err = dnstap_input_new(&c2, ev, sink_frame, &s, &in);
+	ok(in != NULL && err == E_OK, "listener for the busy test");
 	if (in == NULL)
 		return;
 	e.pid = replay_unix(sock);
@@ -645,8 +645,9 @@ static void t_knot(struct evloop *ev)
 		 rs, rs, dir, dir, port, rs, conf);
 	is(system(cmd), 0, "knot.conf prepared");
 	struct dnstap_input_conf c = { .unix_path = sock };
-	struct dnstap_input *in = dnstap_input_new(&c, ev, sink_frame, &s, &err);
-	ok(in != NULL, "capd listener up before knotd starts");
+	struct dnstap_input *in;
+	err = dnstap_input_new(&c, ev, sink_frame, &s, &in);
+	ok(in != NULL && err == E_OK, "capd listener up before knotd starts");
 	if (in == NULL)
 		return;
 	char *kargv[] = { "knotd", "-c", conf, NULL };
@@ -713,7 +714,8 @@ int main(void)
 	const char *only = getenv("DNSA_ONLY"); /* debugging: run one part */
 	if (!only || !strcmp(only, "evloop"))
 		t_evloop();
-	struct evloop *ev = evloop_new();
+	struct evloop *ev;
+	evloop_new(&ev);
 	if (!only || !strcmp(only, "setup"))
 		t_setup_errors(ev);
 	if (!only || !strcmp(only, "unix"))

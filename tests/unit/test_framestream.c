@@ -35,131 +35,133 @@ static void on_frame(void *arg, const uint8_t *f, size_t len)
 	g->n++;
 }
 
-static struct fs *mk(struct fs_stats *st, struct got *g, size_t max_frame)
+static struct framestream *mk(struct framestream_stats *st, struct got *g, size_t max_frame)
 {
-	struct fs_conf conf = { .stats = st, .max_frame = max_frame };
+	struct framestream_conf conf = { .stats = st, .max_frame = max_frame };
 	memset(g, 0, sizeof(*g));
 	memset(st, 0, sizeof(*st));
-	return fs_new(&conf, on_frame, g);
+	struct framestream *made;
+	framestream_new(&conf, on_frame, g, &made);
+	return made;
 }
 
-static int out_is(struct fs *fs, const uint8_t *want, size_t wlen)
+static int out_is(struct framestream *fs, const uint8_t *want, size_t wlen)
 {
 	size_t len;
-	const uint8_t *o = fs_output(fs, &len);
+	const uint8_t *o = framestream_output(fs, &len);
 	return len == wlen && (wlen == 0 || (o != NULL && memcmp(o, want, wlen) == 0));
 }
 
 static void bidirectional(void)
 {
-	struct fs_stats st;
+	struct framestream_stats st;
 	struct got g;
-	struct fs *fs = mk(&st, &g, 0);
+	struct framestream *fs = mk(&st, &g, 0);
 	static const uint8_t ready[] = { READY };
 	static const uint8_t rest[] = { START, D_ABC, D_HELLO, STOP };
-	is(fs_feed(fs, ready, sizeof(ready)), 0, "bidi: READY accepted");
+	is(framestream_feed(fs, ready, sizeof(ready)), 0, "bidi: READY accepted");
 	ok(out_is(fs, accept_want, sizeof(accept_want)), "bidi: ACCEPT with our content type to send");
-	fs_output_done(fs, 10);
+	framestream_output_done(fs, 10);
 	ok(out_is(fs, accept_want + 10, sizeof(accept_want) - 10), "bidi: partial send leaves the rest");
-	fs_output_done(fs, sizeof(accept_want) - 10);
+	framestream_output_done(fs, sizeof(accept_want) - 10);
 	ok(out_is(fs, NULL, 0), "bidi: nothing left to send");
-	is(fs_feed(fs, rest, sizeof(rest)), 1, "bidi: START, 2 frames (one read), STOP -> finished");
+	is(framestream_feed(fs, rest, sizeof(rest)), 1, "bidi: START, 2 frames (one read), STOP -> finished");
 	is_str(g.text, "3:abc;5:hello;", "bidi: both frames delivered in order");
 	ok(out_is(fs, finish_want, sizeof(finish_want)), "bidi: FINISH to send after STOP");
 	is(st.frames, 2, "stats frames");
 	is(st.bytes, sizeof(ready) + sizeof(rest), "stats bytes = every byte");
 	is(st.control, 3, "stats control frames");
 	ok(st.started == 1 && st.stopped == 1, "stats started/stopped");
-	is(fs_eof(fs), 1, "EOF after STOP: finished with STOP");
+	is(framestream_eof(fs), 1, "EOF after STOP: finished with STOP");
 	size_t avail = 1;
-	ok(fs_space(fs, &avail) == NULL && avail == 0, "no read space after STOP");
-	fs_reset(fs);
+	ok(framestream_space(fs, &avail) == NULL && avail == 0, "no read space after STOP");
+	framestream_reset(fs);
 	ok(out_is(fs, NULL, 0), "reset clears output");
-	is(fs_feed(fs, ready, sizeof(ready)), 0, "after reset a new stream starts");
-	fs_free(fs);
+	is(framestream_feed(fs, ready, sizeof(ready)), 0, "after reset a new stream starts");
+	framestream_free(fs);
 }
 
 static void unidirectional(void)
 {
-	struct fs_stats st;
+	struct framestream_stats st;
 	struct got g;
-	struct fs *fs = mk(&st, &g, 0);
+	struct framestream *fs = mk(&st, &g, 0);
 	static const uint8_t s[] = { START, D_X, STOP };
-	is(fs_feed(fs, s, sizeof(s)), 1, "unidi: START, frame, STOP");
+	is(framestream_feed(fs, s, sizeof(s)), 1, "unidi: START, frame, STOP");
 	is_str(g.text, "1:x;", "unidi: frame delivered");
 	ok(out_is(fs, NULL, 0), "unidi: no FINISH for a peer that sent no READY");
-	fs_free(fs);
+	framestream_free(fs);
 }
 
 /* the same stream split in two at every byte position, and fed one byte at a time */
 static void splits(void)
 {
 	static const uint8_t s[] = { READY, START, D_ABC, D_HELLO, D_X, STOP };
-	struct fs_stats st;
+	struct framestream_stats st;
 	struct got g;
-	struct fs *fs = mk(&st, &g, 0);
+	struct framestream *fs = mk(&st, &g, 0);
 	size_t good = 0;
 	for (size_t k = 0; k <= sizeof(s); k++) {
-		fs_reset(fs);
+		framestream_reset(fs);
 		memset(&g, 0, sizeof(g));
-		int r1 = fs_feed(fs, s, k);
-		int r2 = fs_feed(fs, s + k, sizeof(s) - k);
+		int r1 = framestream_feed(fs, s, k);
+		int r2 = framestream_feed(fs, s + k, sizeof(s) - k);
 		good += r1 == (k == sizeof(s) ? 1 : 0) && r2 == 1 && g.n == 3 &&
 			strcmp(g.text, "3:abc;5:hello;1:x;") == 0;
 	}
 	is(good, sizeof(s) + 1, "split at each of %zu positions: same 3 frames, STOP seen", sizeof(s) + 1);
-	fs_reset(fs);
+	framestream_reset(fs);
 	memset(&g, 0, sizeof(g));
 	int rc = 0;
 	for (size_t k = 0; k < sizeof(s) && rc == 0; k++)
-		rc = fs_feed(fs, s + k, 1);
+		rc = framestream_feed(fs, s + k, 1);
 	ok(rc == 1 && strcmp(g.text, "3:abc;5:hello;1:x;") == 0, "one byte per read: same frames");
 	is(st.frames, 3 * (sizeof(s) + 1) + 3, "stats frames summed over all streams");
 	/* partial frame kept across commits: pending shows it */
-	fs_reset(fs);
+	framestream_reset(fs);
 	static const uint8_t part[] = { START, 0, 0, 0, 5, 'h', 'e' };
-	is(fs_feed(fs, part, sizeof(part)), 0, "START and a partial frame");
-	is(fs_pending(fs), 6, "6 bytes of the partial frame pending");
-	fs_free(fs);
+	is(framestream_feed(fs, part, sizeof(part)), 0, "START and a partial frame");
+	is(framestream_pending(fs), 6, "6 bytes of the partial frame pending");
+	framestream_free(fs);
 }
 
 static void eofs(void)
 {
-	struct fs_stats st;
+	struct framestream_stats st;
 	struct got g;
-	struct fs *fs = mk(&st, &g, 0);
+	struct framestream *fs = mk(&st, &g, 0);
 	static const uint8_t mid[] = { START, D_ABC, 0, 0, 0, 5, 'h', 'e' };
-	is(fs_feed(fs, mid, sizeof(mid)), 0, "frame then a partial frame");
-	is(fs_eof(fs), E_TRUNCATED, "EOF mid-frame -> E_TRUNCATED");
+	is(framestream_feed(fs, mid, sizeof(mid)), 0, "frame then a partial frame");
+	is(framestream_eof(fs), E_TRUNCATED, "EOF mid-frame -> E_TRUNCATED");
 	is(st.err_truncated, 1, "counted as truncated");
 	is(g.n, 1, "the complete frame before was delivered");
-	is(fs_feed(fs, mid, 1), E_TRUNCATED, "sticky error after EOF mid-frame");
+	is(framestream_feed(fs, mid, 1), E_TRUNCATED, "sticky error after EOF mid-frame");
 
-	fs_reset(fs);
+	framestream_reset(fs);
 	static const uint8_t nostop[] = { READY, START, D_ABC };
-	is(fs_feed(fs, nostop, sizeof(nostop)), 0, "stream without STOP");
-	is(fs_eof(fs), 0, "EOF on a frame boundary without STOP is a clean end (dnsdist)");
+	is(framestream_feed(fs, nostop, sizeof(nostop)), 0, "stream without STOP");
+	is(framestream_eof(fs), 0, "EOF on a frame boundary without STOP is a clean end (dnsdist)");
 	is(st.eof_clean, 1, "counted as eof_clean");
 
-	fs_reset(fs);
+	framestream_reset(fs);
 	static const uint8_t hdr[] = { 0, 0, 0 };
-	is(fs_feed(fs, hdr, sizeof(hdr)), 0, "3 bytes of a frame length");
-	is(fs_eof(fs), E_TRUNCATED, "EOF inside a length -> E_TRUNCATED");
+	is(framestream_feed(fs, hdr, sizeof(hdr)), 0, "3 bytes of a frame length");
+	is(framestream_eof(fs), E_TRUNCATED, "EOF inside a length -> E_TRUNCATED");
 
-	fs_reset(fs);
-	is(fs_eof(fs), 0, "EOF before any byte: an empty connection (probe), not an error");
+	framestream_reset(fs);
+	is(framestream_eof(fs), 0, "EOF before any byte: an empty connection (probe), not an error");
 	is(st.empty, 1, "counted as empty");
-	fs_reset(fs);
-	is(fs_feed(fs, hdr, 1), 0, "one byte");
-	is(fs_eof(fs), E_TRUNCATED, "EOF after one byte, no START -> E_TRUNCATED");
+	framestream_reset(fs);
+	is(framestream_feed(fs, hdr, 1), 0, "one byte");
+	is(framestream_eof(fs), E_TRUNCATED, "EOF after one byte, no START -> E_TRUNCATED");
 
-	fs_reset(fs);
+	framestream_reset(fs);
 	/* truncated control frame: READY header announcing 34 bytes, only the type arrives */
 	static const uint8_t tctl[] = { 0, 0, 0, 0, 0, 0, 0, 34, 0, 0, 0, 4 };
-	is(fs_feed(fs, tctl, sizeof(tctl)), 0, "truncated control frame waits for more");
-	is(fs_eof(fs), E_TRUNCATED, "EOF in a control frame -> E_TRUNCATED");
+	is(framestream_feed(fs, tctl, sizeof(tctl)), 0, "truncated control frame waits for more");
+	is(framestream_eof(fs), E_TRUNCATED, "EOF in a control frame -> E_TRUNCATED");
 	is(st.err_truncated, 4, "4 truncations counted");
-	fs_free(fs);
+	framestream_free(fs);
 }
 
 struct bad {
@@ -195,12 +197,12 @@ static const struct bad bad[] = {
 
 static void errors(void)
 {
-	struct fs_stats st;
+	struct framestream_stats st;
 	struct got g;
-	struct fs *fs = mk(&st, &g, 0);
+	struct framestream *fs = mk(&st, &g, 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fs_reset(fs);
-		is(fs_feed(fs, bad[i].b, bad[i].len), bad[i].want, "%s -> %s", bad[i].what, dnsa_strerror(bad[i].want));
+		framestream_reset(fs);
+		is(framestream_feed(fs, bad[i].b, bad[i].len), bad[i].want, "%s -> %s", bad[i].what, dnsa_strerror(bad[i].want));
 	}
 	is(st.err_content_type, 2, "2 content type errors counted");
 	is(st.err_toobig, 4, "4 too-big errors counted");
@@ -209,40 +211,40 @@ static void errors(void)
 	is(g.n, 0, "no frame delivered by any of them");
 	/* sticky: more good bytes do not revive a dead stream, and it is counted once */
 	static const uint8_t more[] = { D_ABC };
-	is(fs_feed(fs, more, sizeof(more)), E_PROTOCOL, "dead stream stays dead");
-	is(fs_eof(fs), E_PROTOCOL, "EOF on a dead stream returns its error");
+	is(framestream_feed(fs, more, sizeof(more)), E_PROTOCOL, "dead stream stays dead");
+	is(framestream_eof(fs), E_PROTOCOL, "EOF on a dead stream returns its error");
 	is(st.err_protocol, 7, "not counted twice");
 
 	/* START without a content type field: accepted (libfstrm matching) */
-	fs_reset(fs);
+	framestream_reset(fs);
 	static const uint8_t bare[] = { 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 2, D_X };
-	is(fs_feed(fs, bare, sizeof(bare)), 0, "START without content type accepted");
+	is(framestream_feed(fs, bare, sizeof(bare)), 0, "START without content type accepted");
 	is(g.n, 1, "and its frame delivered");
-	fs_free(fs);
+	framestream_free(fs);
 
 	/* configured max_frame: exactly max passes, max + 1 does not */
 	fs = mk(&st, &g, 5);
 	static const uint8_t five[] = { START, D_HELLO };
-	is(fs_feed(fs, five, sizeof(five)), 0, "frame of exactly max_frame bytes");
+	is(framestream_feed(fs, five, sizeof(five)), 0, "frame of exactly max_frame bytes");
 	static const uint8_t six[] = { 0, 0, 0, 6 };
-	is(fs_feed(fs, six, sizeof(six)), E_TOOBIG, "max_frame + 1 -> E_TOOBIG from the length alone");
-	fs_free(fs);
+	is(framestream_feed(fs, six, sizeof(six)), E_TOOBIG, "max_frame + 1 -> E_TOOBIG from the length alone");
+	framestream_free(fs);
 }
 
 /* random bytes after a good start, in random read sizes: a code from the list, never a crash */
 static void noise(void)
 {
-	struct fs_stats st;
+	struct framestream_stats st;
 	struct got g;
-	struct fs *fs = mk(&st, &g, 300);
+	struct framestream *fs = mk(&st, &g, 300);
 	uint64_t x = 0x2545f4914f6cdd1dull;
 	static const uint8_t head[] = { READY, START };
 	size_t other = 0;
 	uint8_t junk[2048];
 	for (int i = 0; i < 2000; i++) {
-		fs_reset(fs);
+		framestream_reset(fs);
 		memset(&g, 0, sizeof(g));
-		int rc = fs_feed(fs, head, sizeof(head));
+		int rc = framestream_feed(fs, head, sizeof(head));
 		/* plausible frames, some oversized, some control frames, some plain garbage */
 		size_t k = 0;
 		while (k + 8 < sizeof(junk)) {
@@ -273,53 +275,55 @@ static void noise(void)
 			size_t n = 1 + (x % 300);
 			if (n > sizeof(junk) - pos)
 				n = sizeof(junk) - pos;
-			rc = fs_feed(fs, junk + pos, n);
+			rc = framestream_feed(fs, junk + pos, n);
 			pos += n;
 		}
 		if (rc == 0)
-			rc = fs_eof(fs);
+			rc = framestream_eof(fs);
 		other += !(rc == 0 || rc == 1 || rc == E_TOOBIG || rc == E_MALFORMED || rc == E_PROTOCOL ||
 			   rc == E_TRUNCATED || rc == E_CONTENT_TYPE);
 	}
 	is(other, 0, "2,000 noisy streams end with a documented result");
 	ok(st.frames > 0 && st.err_toobig > 0 && st.err_truncated > 0, "noise produced frames (%llu), too-big (%llu) and truncations (%llu)",
 	   (unsigned long long)st.frames, (unsigned long long)st.err_toobig, (unsigned long long)st.err_truncated);
-	fs_free(fs);
+	framestream_free(fs);
 }
 
 static void nulls(void)
 {
-	struct fs_conf conf = { 0 };
+	struct framestream_conf conf = { 0 };
 	struct got g = { 0 };
 	size_t n = 7;
-	ok(fs_new(NULL, on_frame, &g) == NULL, "fs_new NULL conf");
-	ok(fs_new(&conf, NULL, &g) == NULL, "fs_new NULL callback");
+	struct framestream *none_framestream = NULL;
+	ok(framestream_new(NULL, on_frame, &g, &none_framestream) == E_INVAL && none_framestream == NULL, "framestream_new NULL conf");
+	ok(framestream_new(&conf, NULL, &g, &none_framestream) == E_INVAL && none_framestream == NULL, "framestream_new NULL callback");
 	conf.content_type = "";
-	ok(fs_new(&conf, on_frame, &g) == NULL, "fs_new empty content type");
+	ok(framestream_new(&conf, on_frame, &g, &none_framestream) == E_INVAL && none_framestream == NULL, "framestream_new empty content type");
 	conf.content_type = NULL;
-	fs_free(NULL);
-	fs_reset(NULL);
-	ok(fs_space(NULL, &n) == NULL && n == 0, "fs_space NULL fs");
-	is(fs_commit(NULL, 0), E_INVAL, "fs_commit NULL");
-	is(fs_feed(NULL, (const uint8_t *)"", 0), E_INVAL, "fs_feed NULL fs");
-	is(fs_eof(NULL), E_INVAL, "fs_eof NULL");
+	framestream_free(NULL);
+	framestream_reset(NULL);
+	ok(framestream_space(NULL, &n) == NULL && n == 0, "framestream_space NULL fs");
+	is(framestream_commit(NULL, 0), E_INVAL, "framestream_commit NULL");
+	is(framestream_feed(NULL, (const uint8_t *)"", 0), E_INVAL, "framestream_feed NULL fs");
+	is(framestream_eof(NULL), E_INVAL, "framestream_eof NULL");
 	n = 7;
-	ok(fs_output(NULL, &n) == NULL && n == 0, "fs_output NULL");
-	fs_output_done(NULL, 3);
-	is(fs_pending(NULL), 0, "fs_pending NULL");
-	fs_count_error(NULL, E_TOOBIG);
-	struct fs *fs = fs_new(&conf, on_frame, &g);
-	ok(fs != NULL, "fs_new defaults");
-	ok(fs_space(fs, NULL) == NULL, "fs_space NULL avail");
-	uint8_t *sp = fs_space(fs, &n);
-	ok(sp != NULL && n >= FS_BUF_DEFAULT, "fresh stream has the whole buffer (%zu)", n);
-	is(fs_commit(fs, n + 1), E_INVAL, "commit more than the space");
-	is(fs_feed(fs, NULL, 0), 0, "fs_feed nothing");
-	is(fs_feed(fs, NULL, 3), E_INVAL, "fs_feed NULL data with length");
-	ok(fs_output(fs, NULL) == NULL, "fs_output NULL len");
-	fs_output_done(fs, 100);
-	is(fs_pending(fs), 0, "nothing pending");
-	fs_free(fs);
+	ok(framestream_output(NULL, &n) == NULL && n == 0, "framestream_output NULL");
+	framestream_output_done(NULL, 3);
+	is(framestream_pending(NULL), 0, "framestream_pending NULL");
+	framestream_count_error(NULL, E_TOOBIG);
+	struct framestream *fs;
+	framestream_new(&conf, on_frame, &g, &fs);
+	ok(fs != NULL, "framestream_new defaults");
+	ok(framestream_space(fs, NULL) == NULL, "framestream_space NULL avail");
+	uint8_t *sp = framestream_space(fs, &n);
+	ok(sp != NULL && n >= FRAMESTREAM_BUF_DEFAULT, "fresh stream has the whole buffer (%zu)", n);
+	is(framestream_commit(fs, n + 1), E_INVAL, "commit more than the space");
+	is(framestream_feed(fs, NULL, 0), 0, "framestream_feed nothing");
+	is(framestream_feed(fs, NULL, 3), E_INVAL, "framestream_feed NULL data with length");
+	ok(framestream_output(fs, NULL) == NULL, "framestream_output NULL len");
+	framestream_output_done(fs, 100);
+	is(framestream_pending(fs), 0, "nothing pending");
+	framestream_free(fs);
 }
 
 int main(void)

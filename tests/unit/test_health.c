@@ -34,7 +34,8 @@ static void test_health(void)
 	is_str(health_counter_name(C_MSG_TOTAL), "msg_total", "counter name from the codec");
 	is_str(health_counter_name(95), "c95", "unnamed counter id");
 
-	struct health *h = health_new();
+	struct health *h;
+	health_new(&h);
 	health_free(NULL);
 	is(health_add(h, 0, 1767225600ull * 1000000 + 61000000, HS_AGGD, "gaps", 2), E_OK, "health_add");
 	health_add(h, 0, 1767225600ull * 1000000 + 62000000, HS_AGGD, "gaps", 3);
@@ -122,7 +123,8 @@ static void test_accumulate(void)
 	static const unsigned span[3] = { 60, 3600, 86400 };
 	const uint64_t day0 = 1767225600ull; /* 2026-01-01 00:00 UTC */
 	uint64_t x = 0x2545f4914f6cdd1dull;
-	struct health *h = health_new();
+	struct health *h;
+	health_new(&h);
 	int okadd = 1;
 
 	ok(h != NULL, "health_new");

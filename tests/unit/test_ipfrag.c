@@ -29,7 +29,8 @@ static int frag(struct ipfrag *f, int family, const uint8_t *src, uint32_t id, i
 
 static void test_orders(void)
 {
-	struct ipfrag *f = ipfrag_new(NULL);
+	struct ipfrag *f;
+	ipfrag_new(NULL, &f);
 	struct ipfrag_stats st;
 	const uint8_t *out = NULL;
 	size_t len = 0;
@@ -65,7 +66,8 @@ static void test_orders(void)
 
 static void test_hostile(void)
 {
-	struct ipfrag *f = ipfrag_new(NULL);
+	struct ipfrag *f;
+	ipfrag_new(NULL, &f);
 	struct ipfrag_stats st;
 	struct ipfrag_frag fr;
 	const uint8_t *out;
@@ -112,7 +114,8 @@ static void test_hostile(void)
 static void test_limits(void)
 {
 	struct ipfrag_conf c = { .max_datagrams = 4, .max_per_source = 2, .timeout_us = 1000000 };
-	struct ipfrag *f = ipfrag_new(&c);
+	struct ipfrag *f;
+	ipfrag_new(&c, &f);
 	struct ipfrag_stats st;
 	const uint8_t *out;
 	size_t len;

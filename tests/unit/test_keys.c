@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "tests/tap.h"
 

@@ -9,6 +9,7 @@
 
 #include "aggd/nodestats.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "common/replay.h"
 #include "tests/tap.h"
@@ -78,7 +79,8 @@ int main(void)
 	}
 
 	/* an empty table holds only '' */
-	struct nodestats *ns = nodestats_new();
+	struct nodestats *ns;
+	nodestats_new(&ns);
 	ok(ns != NULL, "nodestats_new");
 	is(nodestats_count(ns), 1, "a new table holds one entry");
 	struct ns_node *anon = nodestats_anon(ns);

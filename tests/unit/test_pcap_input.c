@@ -111,7 +111,7 @@ static int run(const char *name, const struct pcap_input_conf *base, struct pcap
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 	c.file = path;
 	memset(s, 0, sizeof(*s));
-	p = pcap_input_new(&c, on_msg, s, err, sizeof(err));
+	pcap_input_new(&c, on_msg, s, &p, err, sizeof(err));
 	if (!p) {
 		diag("%s: %s", name, err);
 		memset(st, 0, sizeof(*st));
@@ -336,19 +336,19 @@ static void test_api(void)
 	memset(&c, 0, sizeof(c));
 	c.file = "/nonexistent/x.pcap";
 	err[0] = 0;
-	p = pcap_input_new(&c, NULL, NULL, err, sizeof(err));
+	is(pcap_input_new(&c, NULL, NULL, &p, err, sizeof(err)), -EIO, "missing file: -EIO");
 	ok(p == NULL && strstr(err, "No such file"), "missing file: NULL with a message (%s)", err);
 	c.interface = "lo";
-	p = pcap_input_new(&c, NULL, NULL, err, sizeof(err));
+	is(pcap_input_new(&c, NULL, NULL, &p, err, sizeof(err)), E_INVAL, "interface and file: E_INVAL");
 	ok(p == NULL && strstr(err, "both"), "interface and file: refused (%s)", err);
 	c.file = NULL;
 	c.interface = "nonexistent0";
-	p = pcap_input_new(&c, NULL, NULL, err, sizeof(err));
+	pcap_input_new(&c, NULL, NULL, &p, err, sizeof(err));
 	ok(p == NULL && err[0], "unknown interface: NULL with a message (%s)", err);
 	c.interface = NULL;
 	c.file = SAMPLE;
 	c.filter = "this is not bpf";
-	p = pcap_input_new(&c, NULL, NULL, err, sizeof(err));
+	is(pcap_input_new(&c, NULL, NULL, &p, err, sizeof(err)), E_INVAL, "bad filter: E_INVAL");
 	ok(p == NULL && strstr(err, "filter"), "bad filter: refused (%s)", err);
 	pcap_input_free(NULL);
 	is(pcap_input_fd(NULL), -1, "fd(NULL) = -1");
@@ -389,7 +389,7 @@ static void test_api(void)
 			0x01, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		};
 		memset(&s, 0, sizeof(s));
-		p = pcap_input_new(&c, on_msg, &s, err, sizeof(err));
+		pcap_input_new(&c, on_msg, &s, &p, err, sizeof(err));
 		ok(p != NULL, "sourceless handle");
 		pcap_input_packet(p, 1000000, pkt, sizeof(pkt), sizeof(pkt));
 		pcap_input_packet(p, 1000001, pkt, 30, sizeof(pkt)); /* cut inside the IP header */

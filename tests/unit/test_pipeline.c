@@ -109,7 +109,8 @@ static struct dnsa_record *find(const char *qname, uint8_t msgtype)
 /* counters of one run of `n` responses through a pipeline with sampler sc: every 5th unlisted, every 5th garbage */
 static void run_mix(struct sender *s, const struct sampler_conf *sc, unsigned n, struct dnsa_counters *c)
 {
-	struct zones *z = zones_new();
+	struct zones *z;
+	zones_new(&z);
 	struct pipeline_conf pc = { .sampler = *sc, .qname_labels = 1 };
 	struct pipeline *p;
 	uint8_t w[512];
@@ -118,7 +119,7 @@ static void run_mix(struct sender *s, const struct sampler_conf *sc, unsigned n,
 	zones_add_list(z, "example.test");
 	pc.sampler.type_mask = 1u << MT_AUTH_RESPONSE;
 	pc.sampler.seed = 42;
-	p = pipeline_new(&pc, s, &z, 0, NULL);
+	pipeline_new(&pc, s, &z, 0, NULL, &p);
 	for (unsigned i = 0; i < n; i++) {
 		size_t wl;
 		if (i % 4 == 0) { /* a query now and then: not a sampled type, counted exactly */
@@ -208,7 +209,8 @@ static void test_counter_kinds(struct sender *s, int fd)
 static void test_capture_clock(struct sender *s, int fd)
 {
 	for (int cc = 0; cc < 2; cc++) {
-		struct zones *z = zones_new();
+		struct zones *z;
+		zones_new(&z);
 		struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ADAPTIVE, .target = 100, .min_n = 1,
 			.max_n = 10000, .type_mask = 1u << MT_AUTH_RESPONSE, .seed = 7 }, .qname_labels = 1,
 			.capture_clock = cc };
@@ -219,7 +221,7 @@ static void test_capture_clock(struct sender *s, int fd)
 		size_t wl = wire(w, "www.example.test", 1, 0x8400, 0, 0);
 
 		zones_add_list(z, "example.test");
-		p = pipeline_new(&pc, s, &z, 0, NULL);
+		pipeline_new(&pc, s, &z, 0, NULL, &p);
 		pipeline_tick(p, 1700000000000000ull, 5000000);
 		/* 10 s of capture at 5000 responses/s, replayed in a few ms of wall time */
 		for (unsigned i = 0; i < 50000; i++) {
@@ -263,7 +265,8 @@ static double sketch_est(const struct dnsa_sketch_piece *pc, size_t n, const cha
 
 static void test_sketches(struct sender *s, int fd)
 {
-	struct zones *z = zones_new();
+	struct zones *z = NULL;
+	zones_new(&z);
 	struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ALL, .type_mask = 1u << MT_AUTH_RESPONSE },
 		.qname_labels = 1, .resolvers = 1, .resolvers_zones = 1 };
 	struct dnsa_counters c;
@@ -271,7 +274,8 @@ static void test_sketches(struct sender *s, int fd)
 	struct capd_msg m;
 	char a[64];
 	zones_add_list(z, "example.test other.test");
-	struct pipeline *p = pipeline_new(&pc, s, &z, 0, NULL);
+	struct pipeline *p = NULL;
+	pipeline_new(&pc, s, &z, 0, NULL, &p);
 	size_t wl = wire(w, "www.example.test", 1, 0x8400, 0, 0);
 	/* 100 IPv4 clients in one /24, 10 IPv6 clients in one /48, each twice */
 	for (int k = 0; k < 2; k++) {
@@ -326,7 +330,8 @@ static void test_sketches(struct sender *s, int fd)
 
 static void test_partial(struct sender *s, int fd)
 {
-	struct zones *z = zones_new();
+	struct zones *z;
+	zones_new(&z);
 	struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ALL, .type_mask = 1u << MT_AUTH_RESPONSE },
 		.qname_labels = 1 };
 	struct pipeline *p;
@@ -337,7 +342,7 @@ static void test_partial(struct sender *s, int fd)
 	size_t wl;
 
 	zones_add_list(z, "example.test");
-	p = pipeline_new(&pc, s, &z, 0, NULL);
+	pipeline_new(&pc, s, &z, 0, NULL, &p);
 	/* cut after the question and 3 bytes of its OPT */
 	wl = wire(w, "cut.example.test", 16, 0x8400, 0, 1);
 	msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, 12 + 18 + 4 + 3, "192.0.2.1");
@@ -409,15 +414,17 @@ int main(void)
 	struct sender_conf sc = { .aggregators = aggs, .n_aggregators = 1, .node = "pipe-test", .key = key,
 		.payload_size = 1232 };
 	struct sender *s = NULL;
-	is(sender_new(&sc, &s, NULL), E_OK, "sender");
+	is(sender_new(&sc, &s, NULL, 0), E_OK, "sender");
 
-	struct zones *z = zones_new();
+	struct zones *z;
+	zones_new(&z);
 	zones_add_list(z, "example.test sample.test");
 	struct geo *g = NULL;
 	is(geo_open(cpath, NULL, &g, NULL), E_OK, "geo");
 	struct pipeline_conf pc = { .sampler = { .mode = SAMPLER_ALL, .type_mask = 1u << MT_AUTH_RESPONSE },
 		.qname_labels = 1, .prefix = 1, .prefix_v4 = 24, .prefix_v6 = 48 };
-	struct pipeline *p = pipeline_new(&pc, s, &z, 0, &g);
+	struct pipeline *p;
+	pipeline_new(&pc, s, &z, 0, &g, &p);
 	ok(p != NULL, "pipeline_new");
 	ok(z == NULL && g == NULL, "zones and geo taken over");
 	pipeline_tick(p, 1700000000000000ull, 1000000);
@@ -513,11 +520,11 @@ int main(void)
 	pipeline_free(p);
 
 	/* nth:2, unlisted recorded under ".", qname_labels 0, full address */
-	z = zones_new();
+	zones_new(&z);
 	zones_add_list(z, "example.test .");
 	pc = (struct pipeline_conf){ .sampler = { .mode = SAMPLER_NTH, .n = 2, .type_mask = 1u << MT_AUTH_RESPONSE },
 		.qname_labels = 0, .record_unlisted = 1, .full_address = 1, .prefix = 1, .prefix_v4 = 24 };
-	p = pipeline_new(&pc, s, &z, 0, NULL);
+	pipeline_new(&pc, s, &z, 0, NULL, &p);
 	for (int i = 0; i < 4; i++) {
 		wl = wire(w, i < 2 ? "x.y.example.test" : "foo.bar.invalid", 1, 0x8000, 0, 0);
 		msg(&m, MT_AUTH_RESPONSE, TR_UDP, w, wl, "127.0.0.1");
@@ -550,9 +557,10 @@ int main(void)
 	test_capture_clock(s, fd);
 
 	/* a bad sampler conf frees what it was given */
-	z = zones_new();
+	zones_new(&z);
 	pc.sampler.n = 0;
-	ok(pipeline_new(&pc, s, &z, 0, NULL) == NULL, "bad sampler conf: NULL");
+	struct pipeline *none_pipeline = NULL;
+	ok(pipeline_new(&pc, s, &z, 0, NULL, &none_pipeline) == E_INVAL && none_pipeline == NULL, "bad sampler conf: NULL");
 	ok(z == NULL, "zones freed on failure");
 	pipeline_free(NULL);
 

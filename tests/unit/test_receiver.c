@@ -96,11 +96,13 @@ int main(void)
 	size_t len;
 	int got = 0;
 
-	ok(receiver_new(0, 512) == NULL, "receiver_new with vlen 0: NULL");
-	ok(receiver_new(8, 0) == NULL, "receiver_new with bufsize 0: NULL");
+	struct receiver *none = NULL;
+	ok(receiver_new(0, 512, &none) == E_INVAL && none == NULL, "receiver_new with vlen 0: E_INVAL, NULL");
+	ok(receiver_new(8, 0, &none) == E_INVAL && none == NULL, "receiver_new with bufsize 0: E_INVAL, NULL");
 	receiver_free(NULL);
 
-	struct receiver *r = receiver_new(4, 512);
+	struct receiver *r;
+	receiver_new(4, 512, &r);
 	ok(r != NULL, "receiver_new(4, 512)");
 	is(receiver_nsocks(r), 0, "no socket yet");
 
@@ -192,7 +194,8 @@ int main(void)
 	}
 	{
 		/* a "*:port" (IPv4 any) listener on another receiver */
-		struct receiver *r2 = receiver_new(1, 64);
+		struct receiver *r2;
+		receiver_new(1, 64, &r2);
 		unsigned p2 = free_port(), cp = 0;
 		int c;
 		snprintf(addr, sizeof addr, "*:%u", p2);

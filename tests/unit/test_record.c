@@ -341,7 +341,8 @@ int main(void)
 	{
 		static const size_t budgets[] = { 200, 512, 1232 - 48 - 16, 1400, 8900 };
 		for (size_t bi = 0; bi < sizeof budgets / sizeof budgets[0]; bi++) {
-			struct batch *b = batch_new(budgets[bi]);
+			struct batch *b;
+			batch_new(budgets[bi], &b);
 			unsigned added = 0, decoded_sum = 0, datagrams = 0, max_len = 0, total = 0;
 			uint8_t *pl = malloc(budgets[bi]);
 			for (int i = 0; i < 1000; i++) {
@@ -371,16 +372,19 @@ int main(void)
 			free(pl);
 			batch_free(b);
 		}
-		struct batch *b = batch_new(64);
+		struct batch *b;
+		batch_new(64, &b);
 		ok(b && batch_add(b, &r) == E_TOOBIG, "a record larger than an empty batch is E_TOOBIG");
 		batch_free(b);
 		batch_free(NULL);
-		ok(batch_new(10) == NULL, "absurd budget refused");
+		struct batch *none = NULL;
+		ok(batch_new(10, &none) == E_INVAL && none == NULL, "absurd budget refused");
 	}
 
 	/* payload-level hostile cases */
 	{
-		struct batch *b = batch_new(1200);
+		struct batch *b;
+		batch_new(1200, &b);
 		batch_add(b, &r);
 		batch_add(b, &r);
 		n = batch_finish(b, 1, buf, sizeof buf);

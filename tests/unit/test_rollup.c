@@ -1,4 +1,5 @@
 /* tests/unit/test_rollup.c: unit tests of the rollup's aggregation, staging reader and credentials (htab, dims, health: their own tests). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,8 @@ static int64_t get(const struct agg *a, int gran, uint32_t ts, uint32_t zone, ui
 
 static void test_agg(void)
 {
-	struct agg *a = agg_new();
+	struct agg *a;
+	agg_new(&a);
 	ok(a != NULL, "agg_new");
 	agg_free(NULL);
 	const uint64_t T = 1767225600 + 3 * 3600 + 125; /* 03:02:05 */
@@ -169,7 +171,9 @@ static void test_staging(const char *dir)
 {
 	char path[512], err[256];
 	snprintf(path, sizeof path, "%s/st.db", dir);
-	ok(staging_new(path, 10, err, sizeof err) == NULL, "staging_new: missing file refused");
+	struct staging_conf sc = { path, 10 };
+	struct staging *s = NULL;
+	ok(staging_new(&sc, &s, err, sizeof err) == -EIO && s == NULL, "staging_new: missing file refused");
 	ok(strstr(err, "st.db") != NULL, "with the path in the message");
 	sqlite3 *db;
 	sqlite3_open(path, &db);
@@ -187,8 +191,8 @@ static void test_staging(const char *dir)
 		sqlite3_exec(db, sql, NULL, NULL, NULL);
 	}
 	sqlite3_close(db);
-	struct staging *s = staging_new(path, 10, err, sizeof err);
-	ok(s != NULL, "staging_new");
+	is(staging_new(&sc, &s, err, sizeof err), E_OK, "staging_new");
+	ok(s != NULL, "  with a handle");
 	staging_free(NULL);
 	int n = 0;
 	int64_t last;
@@ -296,7 +300,8 @@ static void test_validate(void)
 static void test_bounds(void)
 {
 	const uint64_t T = 1767225600 + 125;
-	struct agg *a = agg_new();
+	struct agg *a;
+	agg_new(&a);
 	agg_limit_zones(a, 3, 5, 2);
 	int n0 = agg_node(a, "ams1"), n1 = agg_node(a, "fra1"), n2 = agg_node(a, "lhr1");
 	struct dnsa_record r;
@@ -343,7 +348,8 @@ static void test_bounds(void)
 	ok(agg_bytes(a) > 0 && agg_bytes(a) < (1u << 20), "agg_bytes reports the aggregate in use");
 	agg_free(a);
 
-	struct health *hh = health_new();
+	struct health *hh;
+	health_new(&hh);
 	health_add(hh, 0, T * 1000000, HS_CAPD, "msg_total", UINT64_MAX - 1);
 	health_add(hh, 0, T * 1000000, HS_CAPD, "msg_total", 5);
 	uint64_t it = 0;

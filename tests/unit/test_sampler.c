@@ -13,7 +13,9 @@ static struct sampler *mk(enum sampler_mode mode, uint32_t n, uint64_t seed)
 {
 	struct sampler_conf c = { .mode = mode, .n = n, .target = 1000, .min_n = 1, .max_n = 100000,
 		.type_mask = RESP_MASK, .seed = seed };
-	return sampler_new(&c);
+	struct sampler *made;
+	sampler_new(&c, &made);
+	return made;
 }
 
 /* feed `msgs` eligible messages during one simulated second ending at *t; returns records, adds weights */
@@ -83,10 +85,11 @@ int main(void)
 
 	/* bad configurations */
 	struct sampler_conf bad = { .mode = SAMPLER_NTH, .n = 0, .type_mask = RESP_MASK };
-	ok(sampler_new(&bad) == NULL, "nth with n=0 refused");
+	struct sampler *none_sampler = NULL;
+	ok(sampler_new(&bad, &none_sampler) == E_INVAL && none_sampler == NULL, "nth with n=0 refused");
 	bad = (struct sampler_conf){ .mode = SAMPLER_ADAPTIVE, .target = 10, .min_n = 5, .max_n = 2 };
-	ok(sampler_new(&bad) == NULL, "adaptive with min_n > max_n refused");
-	ok(sampler_new(NULL) == NULL, "NULL conf refused");
+	ok(sampler_new(&bad, &none_sampler) == E_INVAL && none_sampler == NULL, "adaptive with min_n > max_n refused");
+	ok(sampler_new(NULL, &none_sampler) == E_INVAL && none_sampler == NULL, "NULL conf refused");
 	sampler_free(NULL);
 
 	/* all: weight 1 for eligible, 0 and skipped for other types */
@@ -197,7 +200,7 @@ int main(void)
 	/* adaptive clamps to max_n */
 	struct sampler_conf ac = { .mode = SAMPLER_ADAPTIVE, .target = 10, .min_n = 2, .max_n = 50,
 		.type_mask = RESP_MASK, .seed = 3 };
-	s = sampler_new(&ac);
+	sampler_new(&ac, &s);
 	is(sampler_current_n(s), 2, "adaptive starts at min_n");
 	t = 1;
 	sampler_tick(s, t);

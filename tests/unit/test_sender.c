@@ -135,26 +135,26 @@ int main(void)
 	struct sender_conf c = { .aggregators = aggs, .n_aggregators = 2, .node = "node-1.test", .key = key,
 		.payload_size = 1232, .flush_us = 1000000, .failback_us = 5000000, .boot_id = 424242, .salt = 99 };
 	struct sender *s = NULL;
-	const char *bad = NULL;
+	char bad[256] = "";
 
 	/* bad configurations */
 	const char *junk[] = { "nonsense" };
 	struct sender_conf bc = c;
 	bc.aggregators = junk;
 	bc.n_aggregators = 1;
-	is(sender_new(&bc, &s, &bad), E_INVAL, "aggregator without port refused");
-	is_str(bad, "nonsense", "bad aggregator named");
+	is(sender_new(&bc, &s, bad, sizeof bad), E_INVAL, "aggregator without port refused");
+	is_str(bad, "aggregator nonsense", "bad aggregator named");
 	bc = c;
 	bc.payload_size = 100;
-	is(sender_new(&bc, &s, &bad), E_INVAL, "payload budget below envelope + 128 refused");
+	is(sender_new(&bc, &s, bad, sizeof bad), E_INVAL, "payload budget below envelope + 128 refused");
 	bc = c;
 	bc.n_aggregators = 0;
-	is(sender_new(&bc, &s, &bad), E_INVAL, "no aggregator refused");
-	is(sender_new(NULL, &s, &bad), E_INVAL, "NULL conf refused");
+	is(sender_new(&bc, &s, bad, sizeof bad), E_INVAL, "no aggregator refused");
+	is(sender_new(NULL, &s, bad, sizeof bad), E_INVAL, "NULL conf refused");
 	ok(s == NULL, "no handle on failure");
 	sender_free(NULL);
 
-	is(sender_new(&c, &s, &bad), E_OK, "sender_new");
+	is(sender_new(&c, &s, bad, sizeof bad), E_OK, "sender_new");
 	is(sender_max_payload(s), 1232 - envelope_overhead(strlen("node-1.test")), "plaintext budget = 1232 - overhead");
 	is(sender_boot_id(s), 424242, "boot id from conf");
 
@@ -270,7 +270,7 @@ int main(void)
 	sender_free(s);
 	bc = c;
 	bc.n_aggregators = 1;
-	is(sender_new(&bc, &s, &bad), E_OK, "single-aggregator sender");
+	is(sender_new(&bc, &s, bad, sizeof bad), E_OK, "single-aggregator sender");
 	fill(&r, 4, 0);
 	sender_add(s, &r);
 	sender_flush(s); /* accepted by the kernel, refused by ICMP */

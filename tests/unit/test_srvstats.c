@@ -226,7 +226,7 @@ static void test_nsd(void)
 
 	/* only the zones capd measures */
 	c.zones_max = 10;
-	c.measured = zones_new();
+	zones_new(&c.measured);
 	zones_add(c.measured, "Example.TEST.");
 	is(srvstats_new(&c, &s), E_OK, "nsd reader for capd's zone example.test only");
 	feed_file(s, 0, "nsd-stats-1.txt");
@@ -436,7 +436,7 @@ static void test_spawn(void)
 
 	is(srvstats_new(NULL, &s), E_INVAL, "NULL conf");
 	c.kind = SRV_NONE;
-	c.measured = zones_new();
+	zones_new(&c.measured);
 	is(srvstats_new(&c, &s), E_INVAL, "kind none is not a reader (and its zone set is freed: LeakSanitizer)");
 	c.measured = NULL;
 	ok(srvstats_begin(NULL, 0) == E_INVAL && srvstats_poll(NULL, 0) == 0, "NULL reader: nothing");

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "aggd/stage.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "tests/tap.h"
 
@@ -30,15 +31,6 @@ static long q1(const char *sql)
 	sqlite3_close(db);
 	return v;
 }
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t mono(void) { return mono_us() / 1000; }
 
 static char *slurp(const char *p)
 {
@@ -87,14 +79,14 @@ int main(void)
 	/* bad configurations */
 	struct stage_conf bad = c;
 	bad.batch_rows = 0;
-	ok(stage_new(&bad, &err) == NULL && err == E_INVAL, "batch_rows 0 refused with E_INVAL");
-	ok(stage_new(NULL, &err) == NULL && err == E_INVAL, "NULL conf refused");
+	ok((err = stage_new(&bad, &st)) == E_INVAL && st == NULL, "batch_rows 0 refused with E_INVAL");
+	ok((err = stage_new(NULL, &st)) == E_INVAL && st == NULL, "NULL conf refused");
 	bad = c;
 	bad.path = "/nonexistent-dir/x.db";
-	ok(stage_new(&bad, &err) == NULL && err == -EIO, "unopenable path: -EIO");
+	ok((err = stage_new(&bad, &st)) == -EIO && st == NULL, "unopenable path: -EIO");
 	stage_free(NULL);
 
-	st = stage_new(&c, &err);
+	err = stage_new(&c, &st);
 	ok(st != NULL && err == E_OK, "stage_new");
 	is(q1("SELECT count(*) FROM sqlite_master WHERE name IN ('datagram','node_stats','quarantine','replay_state')"), 4,
 	    "schema applied: 4 tables");
@@ -235,7 +227,7 @@ int main(void)
 	stage_free(st);
 
 	/* reopen: the rows are still there */
-	st = stage_new(&c, &err);
+	err = stage_new(&c, &st);
 	buf[0] = '\0';
 	is(stage_load_state(st, state_cb, buf), 4, "state survives a reopen");
 	ok(strstr(buf, "big:18446744073709551615:3;") != NULL, "  boot id 2^64-1 read back whole");
@@ -253,12 +245,13 @@ int main(void)
 		struct stage_conf tc = c;
 		tc.path = tpath;
 		tc.busy_timeout_ms = 200;
-		struct stage *ts = stage_new(&tc, &err);
+		struct stage *ts;
+		err = stage_new(&tc, &ts);
 		ok(ts && stage_start(ts) == E_OK, "stage_start: writer thread");
 		is(stage_start(ts), E_INVAL, "  a second start: E_INVAL");
 		for (uint64_t q = 1; q <= 25; q++) {
 			r = row("t", 3, q, payload, 100);
-			stage_put(ts, &r, mono());
+			stage_put(ts, &r, clock_mono_ms());
 		}
 		struct stage_counters tsc;
 		for (int i = 0; i < 200; i++) {
@@ -268,8 +261,8 @@ int main(void)
 			usleep(10000);
 		}
 		is(tsc.committed, 25, "the thread commits 25 rows by itself (2 full batches, then the age)");
-		is(stage_due(ts, mono()), -1, "  stage_due has nothing for the caller");
-		is(stage_flush(ts, mono()), 0, "  stage_flush does nothing");
+		is(stage_due(ts, clock_mono_ms()), -1, "  stage_due has nothing for the caller");
+		is(stage_flush(ts, clock_mono_ms()), 0, "  stage_flush does nothing");
 		sqlite3 *lk;
 		sqlite3_open(tpath, &lk);
 		is(sqlite3_exec(lk, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK, "another connection takes the write lock");
@@ -277,11 +270,11 @@ int main(void)
 		int taken2 = 0, offered = 0;
 		for (uint64_t q = 26; q < 26 + 120; q++) {
 			r = row("t", 3, q, payload, 100);
-			int64_t t0 = mono_us();
-			if (stage_put(ts, &r, mono()) == E_OK)
+			int64_t t0 = ((int64_t)clock_mono_us());
+			if (stage_put(ts, &r, clock_mono_ms()) == E_OK)
 				taken2++;
 			offered++;
-			int64_t d = mono_us() - t0;
+			int64_t d = ((int64_t)clock_mono_us()) - t0;
 			if (d > worst)
 				worst = d;
 			usleep(5000);
@@ -364,7 +357,8 @@ int main(void)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (int i = 0; i < tries; i++) {
 			int e;
-			struct stage *rs = stage_new(&rc, &e);
+			struct stage *rs;
+			e = stage_new(&rc, &rs);
 			if (!rs) {
 				lost++;
 				atcheck += e == -ELOOP || e == -EPERM;

@@ -98,7 +98,8 @@ static size_t msg(uint8_t *b, size_t n, uint8_t tag, uint8_t fill)
 static void test_basic(void)
 {
 	struct got g = { 0 };
-	struct tcpreasm *t = tcpreasm_new(NULL, on_msg, &g);
+	struct tcpreasm *t;
+	tcpreasm_new(NULL, on_msg, &g, &t);
 	struct tcpreasm_stats st;
 	uint8_t b[4000];
 	size_t n;
@@ -145,7 +146,8 @@ static void test_order(void)
 {
 	struct got g = { 0 };
 	struct tcpreasm_conf c = { .ooo_per_flow = 2, .ooo_size = 256 };
-	struct tcpreasm *t = tcpreasm_new(&c, on_msg, &g);
+	struct tcpreasm *t;
+	tcpreasm_new(&c, on_msg, &g, &t);
 	struct tcpreasm_stats st;
 	uint8_t b[2000];
 	size_t n = msg(b, 600, 0x41, 0xcc);
@@ -207,7 +209,8 @@ static void test_buffers(void)
 {
 	struct got g = { 0 };
 	struct tcpreasm_conf c = { .buf_count = 1, .buf_size = 300, .max_message = 300 };
-	struct tcpreasm *t = tcpreasm_new(&c, on_msg, &g);
+	struct tcpreasm *t;
+	tcpreasm_new(&c, on_msg, &g, &t);
 	struct tcpreasm_stats st;
 	uint8_t b[2000];
 	size_t n;
@@ -241,7 +244,8 @@ static void test_table(void)
 {
 	struct got g = { 0 };
 	struct tcpreasm_conf c = { .max_flows = 64, .max_weak = 16, .idle_us = 1000000, .weak_us = 500000 };
-	struct tcpreasm *t = tcpreasm_new(&c, on_msg, &g);
+	struct tcpreasm *t;
+	tcpreasm_new(&c, on_msg, &g, &t);
 	struct tcpreasm_stats st;
 	uint8_t b[100];
 	size_t n = msg(b, 20, 0x61, 5);
@@ -280,7 +284,8 @@ static void test_table(void)
 static void test_handshake_retrans(void)
 {
 	struct got g = { 0 };
-	struct tcpreasm *t = tcpreasm_new(NULL, on_msg, &g);
+	struct tcpreasm *t;
+	tcpreasm_new(NULL, on_msg, &g, &t);
 	struct tcpreasm_stats st;
 	uint8_t b[600];
 	size_t n = msg(b, 500, 0x71, 9);
@@ -311,7 +316,8 @@ static size_t dmsg(uint8_t *b, size_t n, int response, uint8_t tag)
 static void test_tfo(void)
 {
 	struct got g = { 0 };
-	struct tcpreasm *t = tcpreasm_new(NULL, on_msg, &g);
+	struct tcpreasm *t;
+	tcpreasm_new(NULL, on_msg, &g, &t);
 	struct tcpreasm_stats st;
 	uint8_t q[64], r[128];
 	size_t ql = dmsg(q, 30, 0, 0x81), rl = dmsg(r, 80, 1, 0x82);
@@ -335,7 +341,8 @@ static void test_tfo(void)
 static void test_holes(void)
 {
 	struct got g = { 0 };
-	struct tcpreasm *t = tcpreasm_new(NULL, on_msg, &g);
+	struct tcpreasm *t;
+	tcpreasm_new(NULL, on_msg, &g, &t);
 	struct tcpreasm_stats st;
 	static uint8_t b[70000];
 	uint8_t q[64];
@@ -395,7 +402,8 @@ static void test_holes(void)
 static void test_large(void)
 {
 	struct got g = { 0 };
-	struct tcpreasm *t = tcpreasm_new(NULL, on_msg, &g);
+	struct tcpreasm *t;
+	tcpreasm_new(NULL, on_msg, &g, &t);
 	struct tcpreasm_stats st;
 	static uint8_t b[70000];
 	size_t n, o;
@@ -426,7 +434,8 @@ static void test_hole_time(void)
 {
 	struct got g = { 0 };
 	struct tcpreasm_conf c = { .weak_us = 2000000 };
-	struct tcpreasm *t = tcpreasm_new(&c, on_msg, &g);
+	struct tcpreasm *t;
+	tcpreasm_new(&c, on_msg, &g, &t);
 	struct tcpreasm_stats st;
 	uint8_t q[64], r[64];
 	size_t ql = dmsg(q, 30, 0, 0xc1), rl = dmsg(r, 40, 1, 0xc2);

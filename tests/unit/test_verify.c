@@ -11,6 +11,7 @@
 #include "aggd/verify.h"
 #include "common/envelope.h"
 #include "common/errors.h"
+#include "common/keyring.h"
 #include "common/keys.h"
 #include "common/record.h"
 #include "tests/tap.h"
@@ -44,7 +45,8 @@ static const char *write_keyring(const char *name, int with_n2)
 /* a RECORDS payload of n records (zone example.test, weight 1..n) */
 static int records_payload(unsigned n, uint8_t *out, size_t cap)
 {
-	struct batch *b = batch_new(1200);
+	struct batch *b;
+	batch_new(1200, &b);
 	struct dnsa_record r;
 	int len;
 	if (!b)
@@ -97,13 +99,16 @@ int main(void)
 	keys_generate(K2);
 	keys_generate(K3);
 
-	struct nodestats *ns = nodestats_new();
+	struct nodestats *ns;
+	nodestats_new(&ns);
 	ok(ns != NULL, "nodestats_new");
-	ok(verifier_new(NULL, MAXDG) == NULL, "verifier_new without a nodestats table: NULL");
-	ok(verifier_new(ns, 10) == NULL, "verifier_new with max_datagram below the fixed header: NULL");
-	ok(verifier_new(ns, ENV_MAX_DATAGRAM + 1) == NULL, "verifier_new above the largest UDP datagram: NULL");
+	struct verifier *none = NULL;
+	ok(verifier_new(NULL, MAXDG, &none) == E_INVAL && none == NULL, "verifier_new without a nodestats table: E_INVAL, NULL");
+	ok(verifier_new(ns, 10, &none) == E_INVAL && none == NULL, "verifier_new with max_datagram below the fixed header: E_INVAL, NULL");
+	ok(verifier_new(ns, ENV_MAX_DATAGRAM + 1, &none) == E_INVAL && none == NULL, "verifier_new above the largest UDP datagram: E_INVAL, NULL");
 	verifier_free(NULL);
-	struct verifier *v = verifier_new(ns, MAXDG);
+	struct verifier *v;
+	verifier_new(ns, MAXDG, &v);
 	ok(v != NULL, "verifier_new(ns, %d)", MAXDG);
 
 	is(keyring_load(write_keyring("ring", 1), &kr, &errline), E_OK, "keyring with n1 and n2 loads");

@@ -31,7 +31,8 @@ static const char *tr(const struct zones *z, const char *q, unsigned n)
 
 int main(void)
 {
-	struct zones *z = zones_new();
+	struct zones *z;
+	zones_new(&z);
 	char name[300], path[] = "/tmp/test_zones.XXXXXX";
 	char out[256];
 	int fd, bad = 0;
@@ -150,7 +151,7 @@ int main(void)
 	for (int i = 0; i < 10000; i++)
 		fprintf(f, "zone%d.%s   # comment\n", i, i % 3 == 0 ? "test" : i % 3 == 1 ? "example" : "nested.zone0.test");
 	fclose(f);
-	z = zones_new();
+	zones_new(&z);
 	is(zones_load_file(z, path, &line), E_OK, "load 10,000 zones");
 	is(zones_count(z), 10000, "10,000 zones");
 	for (int i = 0; i < 10000; i++) {
@@ -174,7 +175,7 @@ int main(void)
 	f = fopen(path, "w");
 	fprintf(f, "good.test\n\nbad..test\n");
 	fclose(f);
-	z = zones_new();
+	zones_new(&z);
 	is(zones_load_file(z, path, &line), E_MALFORMED, "bad name in file");
 	is(line, 3, "reported on line 3");
 	zones_free(z);
