@@ -109,9 +109,11 @@ $(B)/%.o: %.c
 
 # the kernel socket filter of live capture: BPF bytecode, embedded in capd by ksample.c (.incbin)
 BPF_CLANG ?= clang
+# the multiarch include dir holds asm/types.h (clang -dumpmachine does not name it)
+MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 $(B)/capd/ksample.bpf.o: capd/ksample.bpf.c capd/ksample_abi.h
 	@mkdir -p $(dir $@)
-	$(BPF_CLANG) -target bpf -O2 -g -Wall -Werror -I. -I/usr/include/$(shell $(CC) -dumpmachine) -c $< -o $@
+	$(BPF_CLANG) -target bpf -O2 -g -Wall -Werror -I. -I/usr/include/$(MULTIARCH) -c $< -o $@
 $(B)/capd/ksample.o: $(B)/capd/ksample.bpf.o
 $(B)/capd/ksample.o: CFLAGS_ALL += -DKSAMPLE_OBJ='"$(B)/capd/ksample.bpf.o"'
 
