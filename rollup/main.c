@@ -105,12 +105,13 @@ int main(int argc, char **argv)
 	/* MariaDB's and SQLite's messages quote data (names from the staging file): escaped */
 	char esc[LOG_ESC_SIZE(768)];
 	struct mdb_conf mc = {
-		conf.db_socket, conf.db_host, (unsigned)conf.db_port, conf.db_name, cred.user,
-		cred.password, (unsigned)conf.db_timeout
+		(const char *const *)conf.db_servers.v, conf.db_servers.n, conf.db_socket, conf.db_host,
+		(unsigned)conf.db_port, conf.db_name, cred.user, cred.password, (unsigned)conf.db_timeout
 	};
+	/* the password stays in memory for the run: a failover logs in again */
 	struct mdb *m = mdb_new(&mc, err, sizeof err);
-	explicit_bzero(cred.password, sizeof cred.password);
 	if (!m) {
+		explicit_bzero(cred.password, sizeof cred.password);
 		log_warnx("%s; staging left untouched", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
 		return 1;
 	}
@@ -153,22 +154,29 @@ int main(int argc, char **argv)
 	if (st.partner_kills)
 		log_warnx("partner guard: %llu partner session(s) killed for holding locks or over their"
 		    " limits (staff view partner_guard_events)", (unsigned long long)st.partner_kills);
+	if (st.failovers) {
+		char where[1100];
+		log_warnx("%llu failover(s) to another MariaDB server; now on %s", (unsigned long long)st.failovers,
+		    log_escape(mdb_server(m, where, sizeof where), LOG_ESC_STR, esc, sizeof esc));
+	}
 	if (rc)
 		log_warnx("%s", log_escape(rollup_errmsg(r), LOG_ESC_STR, esc, sizeof esc));
 	else if (verbose)
 		log_info("%llu batches: %llu datagrams, %llu records (estimated %llu messages), %llu counters,"
 		    " %llu node_stats, %llu quarantined, %llu rows in %llu statements, %llu pruned,"
-		    " %llu expired, %llu retries, %llu names untracked, %llu replayed; read %.3f s, write %.3f s",
+		    " %llu expired, %llu retries, %llu failovers, %llu names untracked, %llu replayed; read %.3f s, write %.3f s",
 		    (unsigned long long)st.batches, (unsigned long long)st.datagrams,
 		    (unsigned long long)st.records, (unsigned long long)st.weight,
 		    (unsigned long long)st.counters, (unsigned long long)st.stats,
 		    (unsigned long long)st.quarantined, (unsigned long long)st.rows_written,
 		    (unsigned long long)st.statements, (unsigned long long)st.pruned,
-		    (unsigned long long)st.expired, (unsigned long long)st.retried,
+		    (unsigned long long)st.expired, (unsigned long long)st.retried, (unsigned long long)st.failovers,
 		    (unsigned long long)st.names_untracked, (unsigned long long)st.replayed, st.read_s, st.write_s);
 	rollup_free(r);
 	staging_free(s);
 	mdb_free(m);
+	explicit_bzero(cred.password, sizeof cred.password);
+	rollup_conf_free(&conf);
 	close(lock);
 	return rc ? 1 : 0;
 }

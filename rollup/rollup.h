@@ -32,7 +32,8 @@ struct rollup_stats {
 	uint64_t rows_written;   /* upserted rows (series, names, health) */
 	uint64_t statements;     /* INSERT statements executed */
 	uint64_t pruned;         /* staged rows deleted */
-	uint64_t retried;        /* transactions retried after a deadlock */
+	uint64_t retried;        /* transactions retried after a deadlock (Galera: a certification conflict) */
+	uint64_t failovers;      /* connections moved to another configured server (mariadb.server) */
 	uint64_t expired;        /* rows removed by retention */
 	uint64_t names_untracked; /* records whose name was not counted (names_max reached) */
 	uint64_t replayed;       /* datagrams skipped: already rolled up (by any aggregator) */
