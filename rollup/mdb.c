@@ -89,6 +89,20 @@ static void drop_conn(struct mdb *m)
 	m->my = NULL;
 }
 
+/* 1 if the connected server is a Galera node (wsrep_on) */
+static int galera(struct mdb *m)
+{
+	int on = 0;
+	if (mysql_query(m->my, "SELECT @@global.wsrep_on") == 0) {
+		MYSQL_RES *r = mysql_store_result(m->my);
+		MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+		on = row && row[0] && strcmp(row[0], "1") == 0;
+		if (r)
+			mysql_free_result(r);
+	}
+	return on;
+}
+
 /* connect to server i; E_OK or -EIO with the message in m->err */
 static int connect_one(struct mdb *m, unsigned i)
 {
@@ -128,15 +142,18 @@ static int connect_one(struct mdb *m, unsigned i)
 	}
 	/*
 	 * A Galera node that is not part of the primary component answers 1047 to every
-	 * statement, but accepts connections: not a server to write to. wsrep_ready is
-	 * absent on a server without Galera (then the query returns no row).
+	 * statement, but accepts connections: not a server to write to. A server without
+	 * Galera has wsrep_on = 0 (or, built without it, no such variable).
 	 */
-	if (mysql_query(m->my, "SHOW STATUS LIKE 'wsrep_ready'") == 0) {
-		MYSQL_RES *r = mysql_store_result(m->my);
-		MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
-		int down = row && row[1] && strcmp(row[1], "ON") != 0;
-		if (r)
-			mysql_free_result(r);
+	if (galera(m)) {
+		int down = 0;
+		if (mysql_query(m->my, "SHOW STATUS LIKE 'wsrep_ready'") == 0) {
+			MYSQL_RES *r = mysql_store_result(m->my);
+			MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+			down = !row || !row[1] || strcmp(row[1], "ON") != 0;
+			if (r)
+				mysql_free_result(r);
+		}
 		if (down) {
 			m->err_no = 1047;
 			snprintf(m->err, sizeof m->err, "MariaDB at %.400s: Galera node not ready (not in the"
@@ -145,15 +162,16 @@ static int connect_one(struct mdb *m, unsigned i)
 			return -EIO;
 		}
 		/*
-		 * Causal reads on Galera: a read waits until this node has applied every write
-		 * set committed anywhere before it, so the checkpoint read after a failover or
-		 * a certification conflict sees the winner's commit (certification alone would
-		 * keep exactly-once, but by failing the batch again). Ignored without Galera.
+		 * Causal reads: a read waits until this node has applied every write set
+		 * committed anywhere before it, so the checkpoint read after a failover or a
+		 * certification conflict sees the winner's commit (certification alone keeps
+		 * exactly-once too, but by failing the batch again).
 		 */
-		if (mysql_query(m->my, "SET SESSION wsrep_sync_wait = 1") == 0) {
-			MYSQL_RES *x = mysql_store_result(m->my);
-			if (x)
-				mysql_free_result(x);
+		if (mysql_query(m->my, "SET SESSION wsrep_sync_wait = 1")) {
+			m->err_no = mysql_errno(m->my);
+			snprintf(m->err, sizeof m->err, "MariaDB session setup at %.400s: %s", where, mysql_error(m->my));
+			drop_conn(m);
+			return -EIO;
 		}
 	}
 	m->gen++;
