@@ -15,6 +15,11 @@
  * commits. Staged rows are pruned only after the commit, and only up to the
  * committed checkpoint, so a crash before the commit redoes the batch and a
  * crash after it just leaves rows <= checkpoint that the next run prunes.
+ * On Galera the FOR UPDATE lock holds on one node only: two runs of one
+ * aggregator on two nodes both update the checkpoint row, certification lets
+ * one commit through and fails the other with 1213, which is redone from the
+ * new checkpoint (tests/integration/galera.t). A lost server or node (mdb_lost)
+ * redoes the batch on the next configured one (mdb_failover).
  *
  * Hook points (for crash tests): "before_commit", "after_commit",
  * "during_prune" (after the first prune chunk), called with the batch number.

@@ -151,7 +151,7 @@ is "$(q 3 "SELECT SUM(records) FROM rollup_checkpoint")" "$(( $(awk '{print $4}'
 	"checkpoints count every record of both aggregators once"
 retr=$(q 2 "SELECT SUM(retried) FROM rollup_checkpoint")
 ok "$([ "$retr" -ge 1 ]; echo $?)" "certification conflicts between the two writers were retried and counted in SQL (retried = $retr)"
-diag "A: $(grep -o 'retries, [0-9]* failovers' "$T/A.err" | tail -1); $(tail -1 "$T/A.err" | grep -o 'read [0-9.]* s, write [0-9.]* s')"
+diag "A: $(grep -o '[0-9]* retries, [0-9]* failovers' "$T/A.err" | tail -1); $(tail -1 "$T/A.err" | grep -o 'read [0-9.]* s, write [0-9.]* s')"
 is "$(sqlite3 "$T/A.db" 'SELECT COUNT(*) FROM datagram'; sqlite3 "$T/B.db" 'SELECT COUNT(*) FROM datagram')" "1
 1" "both stagings pruned (each keeps its highest id)"
 
