@@ -306,7 +306,7 @@ int main(int argc, char **argv)
 	uint64_t *seq = calloc(o.nodes, sizeof *seq), *last_us = calloc(o.nodes, sizeof *last_us);
 	uint8_t payload[RECORD_MAX_PAYLOAD];
 	for (unsigned j = 0; j < o.nodes; j++) {
-		snprintf(names[j], 16, "%.8s%02u", o.prefix ? o.prefix : "node", j);
+		snprintf(names[j], 16, "%.8s%02u", o.prefix ? o.prefix : "node", j % 1000u);
 		b[j] = batch_new(1232);
 		seq[j] = o.first_seq;
 	}
