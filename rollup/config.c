@@ -37,6 +37,9 @@ static int chk_staging(const void *conf, const void *v, unsigned flags, char *wh
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	/* as a run does: another rollup's prune or WAL checkpoint holds a lock for a moment */
+	if (rc == SQLITE_OK)
+		sqlite3_busy_timeout(db, (int)((const struct rollup_conf *)conf)->staging_busy_ms);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "SELECT 1 FROM datagram, node_stats, quarantine LIMIT 0", -1, &q, NULL);
 	if (rc != SQLITE_OK)

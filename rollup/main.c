@@ -159,6 +159,10 @@ int main(int argc, char **argv)
 		log_warnx("%llu failover(s) to another MariaDB server; now on %s", (unsigned long long)st.failovers,
 		    log_escape(mdb_server(m, where, sizeof where), LOG_ESC_STR, esc, sizeof esc));
 	}
+	if (!rc && st.other_writer)
+		log_warnx("the checkpoint of aggregator '%s' moved under this run: another aggd-rollup of it is"
+		    " writing (on another host?); exiting after %llu batches", conf.aggregator,
+		    (unsigned long long)st.batches);
 	if (rc)
 		log_warnx("%s", log_escape(rollup_errmsg(r), LOG_ESC_STR, esc, sizeof esc));
 	else if (verbose)
@@ -178,5 +182,5 @@ int main(int argc, char **argv)
 	explicit_bzero(cred.password, sizeof cred.password);
 	rollup_conf_free(&conf);
 	close(lock);
-	return rc ? 1 : 0;
+	return rc ? 1 : st.other_writer ? EXIT_LOCKED : 0;
 }

@@ -74,6 +74,10 @@ struct rollup {
 	char refuse_why[200];
 	uint64_t replayed, refused, saturated_sql;  /* this batch */
 	uint64_t retried, failovers;     /* since the last commit: added to the checkpoint row by the next */
+	/* the checkpoint this run expects (what it read first, then what it committed) */
+	int64_t ck_want_dg, ck_want_st;
+	int ck_known;                    /* 0: unknown (run start, after a failover: a COMMIT may have landed) */
+	int moved;                       /* the checkpoint moved under this run: another copy writes it */
 	char first_quar[200];            /* the first quarantine reason of the run (for the log) */
 	char err[700];
 };
@@ -698,6 +702,19 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	int64_t ck_dg, ck_st;
 	if ((rc = checkpoint_lock(r, &ck_dg, &ck_st)))
 		return db_fail(r, rc);
+	/*
+	 * Moved without this run committing: another aggd-rollup of the same aggregator
+	 * commits batches (on another host: the lock file cannot see it; on Galera its
+	 * commit won certification over ours). It goes on; this one stops.
+	 */
+	if (r->ck_known && (ck_dg != r->ck_want_dg || ck_st != r->ck_want_st)) {
+		r->moved = 1;
+		*caught_up = 1;
+		return (rc = mdb_rollback(r->m)) ? db_fail(r, rc) : E_OK;
+	}
+	r->ck_known = 1;
+	r->ck_want_dg = ck_dg;
+	r->ck_want_st = ck_st;
 
 	double t0 = now_s();
 	int64_t last_dg = ck_dg, last_st = ck_st;
@@ -766,6 +783,8 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	if ((rc = mdb_commit(r->m)))
 		return db_fail(r, rc);
 	r->retried = r->failovers = 0;
+	r->ck_want_dg = last_dg;
+	r->ck_want_st = last_st;
 	hook(r, "after_commit");
 	st->write_s += now_s() - t1;
 
@@ -852,7 +871,7 @@ static void isolate_done(struct rollup *r)
 		r->isolating = 0;
 }
 
-/* before retry n of a conflicting batch: 10..20 ms x n, so two writers stop colliding in step */
+/* before retry n of a conflicting batch: 10..20 ms x n (n <= 20), so two writers stop colliding in step */
 static void backoff(unsigned n)
 {
 	struct timespec t0;
@@ -979,12 +998,13 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 	unsigned tries = 0, refusals = 0, moves = 0;
 	r->first_quar[0] = '\0';
 	r->retried = r->failovers = 0;
+	r->ck_known = r->moved = 0;
 	for (;;) {
 		int done = 0;
 		rc = batch(r, st, &done);
 		if (rc) {
 			/* Galera: a certification conflict with another writer is a 1213 too */
-			int again = rc == -EIO && retryable(r) && tries++ < 20;
+			int again = rc == -EIO && retryable(r) && tries++ < 50;
 			int data = rc == -EIO && mdb_data_error(mdb_errno(r->m));
 			int lost = rc == -EIO && mdb_lost(mdb_errno(r->m));
 			if (!lost)
@@ -1000,6 +1020,7 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 				if (mdb_failover(r->m) == E_OK) {
 					st->failovers++;
 					r->failovers++;
+					r->ck_known = 0;
 					continue;
 				}
 				snprintf(r->err, sizeof r->err, "%s", mdb_errmsg(r->m));
@@ -1025,6 +1046,10 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 			break;
 	}
 	snprintf(st->first_quarantine, sizeof st->first_quarantine, "%s", r->first_quar);
+	if (r->moved) {
+		st->other_writer = 1;
+		return E_OK;   /* retention is the other copy's job */
+	}
 	rc = retention(r, st);
 	if (rc == -EIO && mdb_lost(mdb_errno(r->m)) && mdb_failover(r->m) == E_OK) {
 		st->failovers++;

@@ -18,7 +18,8 @@
  * On Galera the FOR UPDATE lock holds on one node only: two runs of one
  * aggregator on two nodes both update the checkpoint row, certification lets
  * one commit through and fails the other with 1213, which is redone from the
- * new checkpoint (tests/integration/galera.t). A lost server or node (mdb_lost)
+ * new checkpoint (tests/integration/galera.t); a run that finds the checkpoint
+ * moved without its own commit stops (other_writer). A lost server or node (mdb_lost)
  * redoes the batch on the next configured one (mdb_failover).
  *
  * Hook points (for crash tests): "before_commit", "after_commit",
@@ -39,6 +40,7 @@ struct rollup_stats {
 	uint64_t pruned;         /* staged rows deleted */
 	uint64_t retried;        /* transactions retried after a deadlock (Galera: a certification conflict) */
 	uint64_t failovers;      /* connections moved to another configured server (mariadb.server) */
+	int other_writer;        /* stopped: another run of this aggregator moved the checkpoint */
 	uint64_t expired;        /* rows removed by retention */
 	uint64_t names_untracked; /* records whose name was not counted (names_max reached) */
 	uint64_t replayed;       /* datagrams skipped: already rolled up (by any aggregator) */
