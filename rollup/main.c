@@ -25,7 +25,7 @@ static void usage(FILE *f)
 	    "  -c FILE  configuration file (see conf/aggd-rollup.conf)\n"
 	    "  -n       check the configuration and the credentials file, then exit\n"
 	    "  -v       print a summary line of the run\n"
-	    "exit: 0 done (caught up), 1 error, 2 bad usage or configuration, 75 another run holds the lock\n"
+	    "exit: 0 done (caught up), 1 error, 2 bad usage or configuration, 75 another run holds the lock (or moved the checkpoint)\n"
 	    "\nconfiguration keys:\n");
 	conf_usage(config_opts, f);
 }
