@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "common/addr.h"
 #include "common/errors.h"
 #include "rollup/config.h"
 
@@ -36,6 +37,9 @@ static int chk_staging(const void *conf, const void *v, unsigned flags, char *wh
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	/* as a run does: another rollup's prune or WAL checkpoint holds a lock for a moment */
+	if (rc == SQLITE_OK)
+		sqlite3_busy_timeout(db, (int)((const struct rollup_conf *)conf)->staging_busy_ms);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "SELECT 1 FROM datagram, node_stats, quarantine LIMIT 0", -1, &q, NULL);
 	if (rc != SQLITE_OK)
@@ -67,6 +71,21 @@ static int chk_lock(const void *conf, const void *v, unsigned flags, char *why, 
 	return 1;
 }
 
+/* one mariadb.server: an absolute UNIX socket path or HOST:PORT */
+static int chk_server(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	const char *s = v;
+	char host[256];
+	uint16_t port;
+	if (s[0] == '/' && strlen(s) < 1024)
+		return 0;
+	if (s[0] != '/' && addr_split_hostport(s, host, sizeof host, &port) == E_OK && port != 0)
+		return 0;
+	snprintf(why, cap, "'%.200s' is neither a socket path (/run/mysqld/mysqld.sock) nor host:port"
+	    " (db1.example:3306, [2001:db8::1]:3306)", s);
+	return 1;
+}
+
 const struct conf_opt config_opts[] = {
 	{ "staging", CT_STR, 0, 0, "/var/lib/dnsa/staging.db", OFF(staging), SZ(staging), NULL,
 	  "SQLite staging database written by aggd (read, quarantined into and pruned)", chk_staging },
@@ -83,6 +102,9 @@ const struct conf_opt config_opts[] = {
 	{ "mariadb.host", CT_STR, 0, 0, "", OFF(db_host), SZ(db_host), NULL,
 	  "MariaDB host (when socket is empty)", NULL },
 	{ "mariadb.port", CT_INT, 0, 65535, "3306", OFF(db_port), 0, NULL, "MariaDB TCP port", NULL },
+	{ "mariadb.server", CT_LIST, 0, 0, NULL, OFF(db_servers), 0, NULL,
+	  "a MariaDB server, HOST:PORT or a socket path (repeatable: the nodes of a Galera cluster, tried"
+	  " in order; a lost connection fails over to the next); replaces socket, host and port", chk_server },
 	{ "mariadb.database", CT_STR, 1, 63, "dnsa", OFF(db_name), SZ(db_name), NULL,
 	  "database holding the dnsa schema (tools/dnsa-migrate)", NULL },
 	{ "mariadb.credentials", CT_STR, 1, 0, "/etc/dnsa/rollup.credentials", OFF(db_credentials),
@@ -189,4 +211,9 @@ static int chk_credentials(const void *conf, const void *v, unsigned flags, char
 int rollup_conf_load(struct rollup_conf *c, const char *path, unsigned flags, conf_err_fn err, void *arg)
 {
 	return conf_load(config_opts, c, path, flags, err, arg);
+}
+
+void rollup_conf_free(struct rollup_conf *c)
+{
+	conf_free(config_opts, c);
 }

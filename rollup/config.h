@@ -16,6 +16,7 @@ struct rollup_conf {
 	char db_socket[1024];         /* mariadb.socket */
 	char db_host[256];            /* mariadb.host (when no socket) */
 	int64_t db_port;              /* mariadb.port */
+	struct conf_list db_servers;  /* mariadb.server (repeatable): failover list, replaces socket/host/port */
 	char db_name[64];             /* mariadb.database */
 	char db_credentials[4096];    /* mariadb.credentials: user/password file, mode 0600 or 0400 */
 	int64_t db_timeout;           /* mariadb.timeout seconds */
@@ -49,6 +50,9 @@ extern const struct conf_opt config_opts[];
  * Returns the error count (0 = OK).
  */
 int rollup_conf_load(struct rollup_conf *c, const char *path, unsigned flags, conf_err_fn err, void *arg);
+
+/* rollup_conf_free: free what the loader allocated (the server list). Accepts a loaded or zeroed conf. */
+void rollup_conf_free(struct rollup_conf *c);
 
 /* the credentials file's own table: user, password */
 struct rollup_credentials {

@@ -27,7 +27,7 @@ static void usage(FILE *f)
 	    "  -c FILE  configuration file (see conf/aggd-rollup.conf)\n"
 	    "  -n       check the configuration and the credentials file, then exit\n"
 	    "  -v       print a summary line of the run\n"
-	    "exit: 0 done (caught up), 1 error, 2 bad usage or configuration, 75 another run holds the lock\n"
+	    "exit: 0 done (caught up), 1 error, 2 bad usage or configuration, 75 another run holds the lock (or moved the checkpoint)\n"
 	    "\nconfiguration keys:\n");
 	conf_usage(config_opts, f);
 }
@@ -126,13 +126,14 @@ int main(int argc, char **argv)
 	/* MariaDB's and SQLite's messages quote data (names from the staging file): escaped */
 	char esc[LOG_ESC_SIZE(768)];
 	struct mdb_conf mc = {
-		conf.db_socket, conf.db_host, (unsigned)conf.db_port, conf.db_name, cred.user,
-		cred.password, (unsigned)conf.db_timeout
+		(const char *const *)conf.db_servers.v, conf.db_servers.n, conf.db_socket, conf.db_host,
+		(unsigned)conf.db_port, conf.db_name, cred.user, cred.password, (unsigned)conf.db_timeout
 	};
+	/* the password stays in memory for the run: a failover logs in again */
 	struct mdb *m;
 	int mrc = mdb_new(&mc, &m, err, sizeof err);
-	explicit_bzero(cred.password, sizeof cred.password);
 	if (mrc != E_OK) {
+		explicit_bzero(cred.password, sizeof cred.password);
 		log_warnx("%s; staging left untouched", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
 		write_metrics(&conf, &none, 1, &t0);
 		return 1;
@@ -188,23 +189,34 @@ int main(int argc, char **argv)
 	if (st.partitions_busy)
 		log_warnx("partitions: a table's metadata lock was held for 2 s (a partner's open"
 		    " transaction?); the rest is left for the next run");
+	if (st.failovers) {
+		char where[1100];
+		log_warnx("%llu failover(s) to another MariaDB server; now on %s", (unsigned long long)st.failovers,
+		    log_escape(mdb_server(m, where, sizeof where), LOG_ESC_STR, esc, sizeof esc));
+	}
+	if (!rc && st.other_writer)
+		log_warnx("the checkpoint of aggregator '%s' moved under this run: another aggd-rollup of it is"
+		    " writing (on another host?); exiting after %llu batches", conf.aggregator,
+		    (unsigned long long)st.batches);
 	if (rc)
 		log_warnx("%s", log_escape(rollup_errmsg(r), LOG_ESC_STR, esc, sizeof esc));
 	else if (verbose)
 		log_info("%llu batches: %llu datagrams, %llu records (estimated %llu messages), %llu counters,"
 		    " %llu node_stats, %llu quarantined, %llu rows in %llu statements, %llu pruned,"
-		    " %llu expired, %llu partitions dropped, %llu added, %llu retries, %llu names untracked, %llu replayed; read %.3f s, write %.3f s",
+		    " %llu expired, %llu partitions dropped, %llu added, %llu retries, %llu failovers, %llu names untracked, %llu replayed; read %.3f s, write %.3f s",
 		    (unsigned long long)st.batches, (unsigned long long)st.datagrams,
 		    (unsigned long long)st.records, (unsigned long long)st.weight,
 		    (unsigned long long)st.counters, (unsigned long long)st.stats,
 		    (unsigned long long)st.quarantined, (unsigned long long)st.rows_written,
 		    (unsigned long long)st.statements, (unsigned long long)st.pruned,
 		    (unsigned long long)st.expired, (unsigned long long)st.partitions_dropped,
-		    (unsigned long long)st.partitions_added, (unsigned long long)st.retried,
+		    (unsigned long long)st.partitions_added, (unsigned long long)st.retried, (unsigned long long)st.failovers,
 		    (unsigned long long)st.names_untracked, (unsigned long long)st.replayed, st.read_s, st.write_s);
 	rollup_free(r);
 	staging_free(s);
 	mdb_free(m);
+	explicit_bzero(cred.password, sizeof cred.password);
+	rollup_conf_free(&conf);
 	close(lock);
-	return rc ? 1 : 0;
+	return rc ? 1 : st.other_writer ? EXIT_LOCKED : 0;
 }

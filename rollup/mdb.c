@@ -6,6 +6,7 @@
 
 #include <mysql.h>
 
+#include "common/addr.h"
 #include "common/errors.h"
 #include "rollup/mdb.h"
 
@@ -13,8 +14,22 @@
 #define STR_MAX 256
 #define RES_MAX 1024   /* result strings (and rollup_seen bitmaps) up to RES_MAX - 1 bytes */
 
+#define SERVERS_MAX 16
+
+/* one place to connect to: a UNIX socket or a TCP host and port */
+struct server {
+	char socket[1024];      /* "" for TCP */
+	char host[256];
+	unsigned port;
+};
+
 struct mdb {
 	MYSQL *my;
+	struct mdb_conf c;          /* strings point into the caller's configuration */
+	struct server srv[SERVERS_MAX];
+	unsigned nsrv, cur;         /* servers, the one connected (or last tried) */
+	unsigned gen;               /* connection number: prepared statements of an older one are dead */
+	uint64_t failovers;
 	struct {
 		const char *sql;        /* key: the address of a constant string */
 		MYSQL_STMT *st;
@@ -38,29 +53,80 @@ static int st_fail(struct mdb *m, MYSQL_STMT *st, const char *what)
 	return -EIO;
 }
 
+/* after a failover found no server: every call fails until the next mdb_failover */
+static int gone(struct mdb *m)
+{
+	if (m->my)
+		return 0;
+	m->err_no = 2006;
+	snprintf(m->err, sizeof m->err, "MariaDB: not connected (no configured server answered)");
+	return 1;
+}
+
 const char *mdb_errmsg(const struct mdb *m) { return m->err; }
 unsigned mdb_errno(const struct mdb *m) { return m->err_no; }
+unsigned mdb_servers(const struct mdb *m) { return m->nsrv; }
+uint64_t mdb_failovers(const struct mdb *m) { return m->failovers; }
 
-int mdb_new(const struct mdb_conf *c, struct mdb **out, char *why, size_t why_len)
+const char *mdb_server(const struct mdb *m, char *buf, size_t cap)
 {
-	*out = NULL;
-	struct mdb *m = calloc(1, sizeof *m);
-	if (!m || !(m->my = mysql_init(NULL))) {
-		snprintf(why, why_len, "MariaDB: out of memory");
-		free(m);
+	const struct server *v = &m->srv[m->cur];
+	if (v->socket[0])
+		snprintf(buf, cap, "%s", v->socket);
+	else
+		snprintf(buf, cap, "%s%s%s:%u", strchr(v->host, ':') ? "[" : "", v->host,
+		    strchr(v->host, ':') ? "]" : "", v->port ? v->port : 3306);
+	return buf;
+}
+
+static void drop_conn(struct mdb *m)
+{
+	for (unsigned i = 0; i < m->ncache; i++)
+		mysql_stmt_close(m->cache[i].st);
+	m->ncache = 0;
+	if (m->my)
+		mysql_close(m->my);
+	m->my = NULL;
+}
+
+/* 1 if the connected server is a Galera node (wsrep_on) */
+static int galera(struct mdb *m)
+{
+	int on = 0;
+	if (mysql_query(m->my, "SELECT @@global.wsrep_on") == 0) {
+		MYSQL_RES *r = mysql_store_result(m->my);
+		MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+		on = row && row[0] && strcmp(row[0], "1") == 0;
+		if (r)
+			mysql_free_result(r);
+	}
+	return on;
+}
+
+/* connect to server i; E_OK or -EIO with the message in m->err */
+static int connect_one(struct mdb *m, unsigned i)
+{
+	const struct server *v = &m->srv[i];
+	char where[1100];
+	m->cur = i;
+	if (!(m->my = mysql_init(NULL))) {
+		snprintf(m->err, sizeof m->err, "MariaDB: out of memory");
+		m->err_no = 0;
 		return E_NOMEM;
 	}
-	unsigned t = c->timeout_s ? c->timeout_s : 30;
+	unsigned t = m->c.timeout_s ? m->c.timeout_s : 30;
 	mysql_options(m->my, MYSQL_OPT_CONNECT_TIMEOUT, &t);
 	mysql_options(m->my, MYSQL_OPT_READ_TIMEOUT, &t);
 	mysql_options(m->my, MYSQL_OPT_WRITE_TIMEOUT, &t);
 	mysql_options(m->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	const char *sock = c->socket && *c->socket ? c->socket : NULL;
-	const char *host = c->host && *c->host ? c->host : (sock ? "localhost" : "127.0.0.1");
-	if (!mysql_real_connect(m->my, host, c->user, c->password, c->database, c->port, sock, 0)) {
-		snprintf(why, why_len, "cannot connect to MariaDB at %s%s%s: %s", sock ? sock : host,
-		    c->database ? " database " : "", c->database ? c->database : "", mysql_error(m->my));
-		mdb_free(m);
+	const char *sock = v->socket[0] ? v->socket : NULL;
+	const char *host = v->host[0] ? v->host : (sock ? "localhost" : "127.0.0.1");
+	mdb_server(m, where, sizeof where);
+	if (!mysql_real_connect(m->my, host, m->c.user, m->c.password, m->c.database, v->port, sock, 0)) {
+		m->err_no = mysql_errno(m->my);
+		snprintf(m->err, sizeof m->err, "cannot connect to MariaDB at %.400s%s%.64s: %s", where,
+		    m->c.database ? " database " : "", m->c.database ? m->c.database : "", mysql_error(m->my));
+		drop_conn(m);
 		return -EIO;
 	}
 	/*
@@ -69,27 +135,151 @@ int mdb_new(const struct mdb_conf *c, struct mdb **out, char *why, size_t why_le
 	 */
 	if (mysql_query(m->my, "SET time_zone = '+00:00', innodb_lock_wait_timeout = 2") ||
 	    mysql_autocommit(m->my, 0)) {
-		snprintf(why, why_len, "MariaDB session setup: %s", mysql_error(m->my));
-		mdb_free(m);
+		m->err_no = mysql_errno(m->my);
+		snprintf(m->err, sizeof m->err, "MariaDB session setup at %.400s: %s", where, mysql_error(m->my));
+		drop_conn(m);
+		return -EIO;
+	}
+	/*
+	 * A Galera node that is not part of the primary component answers 1047 to every
+	 * statement, but accepts connections: not a server to write to. A server without
+	 * Galera has wsrep_on = 0 (or, built without it, no such variable).
+	 */
+	if (galera(m)) {
+		int down = 0;
+		if (mysql_query(m->my, "SHOW STATUS LIKE 'wsrep_ready'") == 0) {
+			MYSQL_RES *r = mysql_store_result(m->my);
+			MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+			down = !row || !row[1] || strcmp(row[1], "ON") != 0;
+			if (r)
+				mysql_free_result(r);
+		}
+		if (down) {
+			m->err_no = 1047;
+			snprintf(m->err, sizeof m->err, "MariaDB at %.400s: Galera node not ready (not in the"
+			    " primary component)", where);
+			drop_conn(m);
+			return -EIO;
+		}
+		/*
+		 * Causal reads: a read waits until this node has applied every write set
+		 * committed anywhere before it, so the checkpoint read after a failover or a
+		 * certification conflict sees the winner's commit (certification alone keeps
+		 * exactly-once too, but by failing the batch again).
+		 */
+		if (mysql_query(m->my, "SET SESSION wsrep_sync_wait = 1")) {
+			m->err_no = mysql_errno(m->my);
+			snprintf(m->err, sizeof m->err, "MariaDB session setup at %.400s: %s", where, mysql_error(m->my));
+			drop_conn(m);
+			return -EIO;
+		}
+	}
+	m->gen++;
+	return E_OK;
+}
+
+/* parse one configured server ("/socket" or HOST:PORT); 0 or -1 */
+static int add_server(struct mdb *m, const char *s)
+{
+	struct server *v = &m->srv[m->nsrv];
+	uint16_t port;
+	memset(v, 0, sizeof *v);
+	if (s[0] == '/') {
+		if (strlen(s) >= sizeof v->socket)
+			return -1;
+		snprintf(v->socket, sizeof v->socket, "%s", s);
+	} else if (addr_split_hostport(s, v->host, sizeof v->host, &port) == E_OK) {
+		v->port = port;
+	} else {
+		return -1;
+	}
+	m->nsrv++;
+	return 0;
+}
+
+int mdb_new(const struct mdb_conf *c, struct mdb **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct mdb *m = calloc(1, sizeof *m);
+	if (!m) {
+		snprintf(err, errlen, "MariaDB: out of memory");
+		return E_NOMEM;
+	}
+	m->c = *c;
+	for (size_t i = 0; i < c->nservers && m->nsrv < SERVERS_MAX; i++)
+		if (add_server(m, c->servers[i])) {
+			snprintf(err, errlen, "MariaDB server '%.200s': neither /socket nor host:port", c->servers[i]);
+			free(m);
+			return E_INVAL;
+		}
+	if (m->nsrv == 0) {
+		struct server *v = &m->srv[m->nsrv++];
+		snprintf(v->socket, sizeof v->socket, "%s", c->socket ? c->socket : "");
+		snprintf(v->host, sizeof v->host, "%s", c->host ? c->host : "");
+		v->port = c->port;
+	}
+	/* the first server that answers, in the configured order */
+	int rc = -EIO;
+	for (unsigned i = 0; i < m->nsrv && rc; i++)
+		rc = connect_one(m, i);
+	if (rc) {
+		snprintf(err, errlen, "%s%s", m->err, m->nsrv > 1 ? " (and every other configured server)" : "");
+		free(m);
 		return -EIO;
 	}
 	*out = m;
 	return E_OK;
 }
 
+int mdb_failover(struct mdb *m)
+{
+	unsigned from = m->cur;
+	char last[512];
+	drop_conn(m);
+	for (unsigned k = 1; k <= m->nsrv; k++) {
+		int rc = connect_one(m, (from + k) % m->nsrv);
+		if (rc == E_OK) {
+			m->failovers++;
+			return E_OK;
+		}
+		if (rc == E_NOMEM)
+			return rc;
+		snprintf(last, sizeof last, "%s", m->err);
+	}
+	snprintf(m->err, sizeof m->err, "%.440s%s", last, m->nsrv > 1 ? " (and every other configured server)" : "");
+	return -EIO;
+}
+
+int mdb_lost(unsigned e)
+{
+	switch (e) {
+	case 1047:   /* ER_UNKNOWN_COM_ERROR: a Galera node outside the primary component */
+	case 1053:   /* ER_SERVER_SHUTDOWN */
+	case 1180:   /* ER_ERROR_DURING_COMMIT: Galera could not replicate (node left the primary component) */
+	case 1927:   /* ER_CONNECTION_KILLED */
+	case 2002:   /* CR_CONNECTION_ERROR (socket) */
+	case 2003:   /* CR_CONN_HOST_ERROR */
+	case 2006:   /* CR_SERVER_GONE_ERROR */
+	case 2013:   /* CR_SERVER_LOST */
+	case 2055:   /* CR_SERVER_LOST_EXTENDED */
+	case 4031:   /* ER_NET_ERROR_ON_WRITE (idle disconnect) */
+		return 1;
+	}
+	return 0;
+}
+
 void mdb_free(struct mdb *m)
 {
 	if (!m)
 		return;
-	for (unsigned i = 0; i < m->ncache; i++)
-		mysql_stmt_close(m->cache[i].st);
-	if (m->my)
-		mysql_close(m->my);
+	drop_conn(m);
 	free(m);
 }
 
 int mdb_exec(struct mdb *m, const char *sql)
 {
+	if (gone(m))
+		return -EIO;
 	if (mysql_query(m->my, sql))
 		return my_fail(m, sql);
 	MYSQL_RES *r = mysql_store_result(m->my);
@@ -107,16 +297,24 @@ int mdb_exec(struct mdb *m, const char *sql)
 
 int mdb_commit(struct mdb *m)
 {
+	if (gone(m))
+		return -EIO;
 	return mysql_commit(m->my) ? my_fail(m, "COMMIT") : E_OK;
 }
 
 int mdb_rollback(struct mdb *m)
 {
+	if (gone(m))
+		return -EIO;
 	return mysql_rollback(m->my) ? my_fail(m, "ROLLBACK") : E_OK;
 }
 
 static MYSQL_STMT *prepare(struct mdb *m, const char *sql, size_t len, int *rc)
 {
+	if (gone(m)) {
+		*rc = -EIO;
+		return NULL;
+	}
 	MYSQL_STMT *st = mysql_stmt_init(m->my);
 	if (!st) {
 		*rc = my_fail(m, "statement init");
@@ -133,6 +331,10 @@ static MYSQL_STMT *prepare(struct mdb *m, const char *sql, size_t len, int *rc)
 
 static MYSQL_STMT *cached(struct mdb *m, const char *sql, int *rc)
 {
+	if (gone(m)) {
+		*rc = -EIO;
+		return NULL;
+	}
 	for (unsigned i = 0; i < m->ncache; i++)
 		if (m->cache[i].sql == sql)
 			return m->cache[i].st;
@@ -167,7 +369,7 @@ static void bind_val(MYSQL_BIND *b, const struct mdb_val *v, unsigned long *len)
 int mdb_query(struct mdb *m, const char *sql, const struct mdb_val *params, unsigned np,
     const char *rtypes, mdb_row_fn fn, void *arg, uint64_t *affected)
 {
-	int rc;
+	int rc = E_OK;
 	MYSQL_STMT *st = cached(m, sql, &rc);
 	if (!st)
 		return rc;
@@ -257,6 +459,7 @@ struct mdb_upsert {
 	char *head, *tail;         /* "INSERT ... VALUES " and " ON DUPLICATE KEY UPDATE ..." */
 	char *tuple;               /* "(?,?,FROM_UNIXTIME(?))" */
 	MYSQL_STMT *full;          /* prepared lazily for `rows` rows */
+	unsigned gen;              /* the connection `full` was prepared on (mdb.gen) */
 	MYSQL_BIND *bind;          /* rows * ncols, pointing into ival/sbuf/len */
 	int64_t *ival;
 	char *sbuf;
@@ -379,11 +582,17 @@ int mdb_upsert_flush(struct mdb_upsert *u)
 	int rc;
 	size_t len;
 	if (u->used == u->rows) {
+		if (u->full && u->gen != u->m->gen) {
+			/* prepared on a connection that is gone (failover): the handle is only freed */
+			mysql_stmt_close(u->full);
+			u->full = NULL;
+		}
 		if (!u->full) {
 			char *sql = build_sql(u, u->rows, &len);
 			if (!sql)
 				return E_NOMEM;
 			u->full = prepare(u->m, sql, len, &rc);
+			u->gen = u->m->gen;
 			free(sql);
 			if (!u->full)
 				return rc;

@@ -14,6 +14,8 @@
 struct mdb;
 
 struct mdb_conf {
+	const char *const *servers; /* nservers "/socket" or "HOST:PORT": tried in order (then socket/host/port unused) */
+	size_t nservers;
 	const char *socket;     /* UNIX socket path, or NULL/"" for host:port */
 	const char *host;       /* NULL/"" = localhost */
 	unsigned port;          /* 0 = default */
@@ -35,14 +37,31 @@ struct mdb_val {
 #define MDB_S(str) ((struct mdb_val){ 's', 0, (str), 0 })  /* NUL-terminated; len computed */
 
 /*
- * mdb_new: connect (UTC session, autocommit off). Returns E_OK with *out set,
- * or E_NOMEM / -EIO (no connection, session setup refused) with *out NULL
- * and a one-line message for a person in why[0..why_len).
+ * mdb_new: connect to the first configured server that answers and is
+ * usable (a Galera node must be in the primary component); UTC session,
+ * autocommit off, causal reads on Galera. The strings in c must outlive the
+ * handle. Returns E_OK with *out set, or E_NOMEM / E_INVAL (a server that is
+ * neither a socket path nor HOST:PORT) / -EIO (none answered) with *out NULL
+ * and a one-line message in err.
  */
-int mdb_new(const struct mdb_conf *c, struct mdb **out, char *why, size_t why_len);
+int mdb_new(const struct mdb_conf *c, struct mdb **out, char *err, size_t errlen);
 void mdb_free(struct mdb *m);
 const char *mdb_errmsg(const struct mdb *m);
 unsigned mdb_errno(const struct mdb *m);
+
+/*
+ * mdb_failover: drop the connection (its open transaction is lost: the caller
+ * redoes it) and connect to the next usable server of the list, wrapping
+ * around, the current one last. Prepared statements are re-prepared on first
+ * use. E_OK, or -EIO when none answers (the message names the last one).
+ */
+int mdb_failover(struct mdb *m);
+/* mdb_lost: 1 if err_no means the connection or the node is gone (fail over), else 0 */
+int mdb_lost(unsigned err_no);
+unsigned mdb_servers(const struct mdb *m);                  /* servers configured (>= 1) */
+uint64_t mdb_failovers(const struct mdb *m);                /* successful failovers so far */
+/* mdb_server: the server connected (or last tried), as configured; returns buf */
+const char *mdb_server(const struct mdb *m, char *buf, size_t cap);
 
 int mdb_exec(struct mdb *m, const char *sql);
 int mdb_commit(struct mdb *m);
@@ -65,8 +84,7 @@ int mdb_query(struct mdb *m, const char *sql, const struct mdb_val *params, unsi
  * character per column: 'i' int64, 'u' uint64, 's' string (<= 255 bytes,
  * longer is truncated), 't' seconds since the epoch written as
  * FROM_UNIXTIME(?) (a DATETIME in the UTC session). Rows are buffered and
- * sent when the buffer is full or on mdb_upsert_flush. E_OK with *out set,
- * or E_INVAL (no or too many columns or rows) / E_NOMEM with *out NULL.
+ * sent when the buffer is full or on mdb_upsert_flush.
  */
 struct mdb_upsert;
 int mdb_upsert_new(struct mdb *m, const char *table, const char *cols, const char *types, const char *on_dup,

@@ -79,6 +79,11 @@ struct rollup {
 	int bare;                        /* that batch writes no health rows (they may be what is refused) */
 	char refuse_why[200];
 	uint64_t replayed, refused, saturated_sql;  /* this batch */
+	uint64_t retried, failovers;     /* since the last commit: added to the checkpoint row by the next */
+	/* the checkpoint this run expects (what it read first, then what it committed) */
+	int64_t ck_want_dg, ck_want_st;
+	int ck_known;                    /* 0: unknown (run start, after a failover: a COMMIT may have landed) */
+	int moved;                       /* the checkpoint moved under this run: another copy writes it */
 	char first_quar[200];            /* the first quarantine reason of the run (for the log) */
 	char err[700];
 };
@@ -95,7 +100,8 @@ static const char SQL_CK_SET[] =
 	" estimated = IF(estimated > 18446744073709551615 - ?, 18446744073709551615, estimated + ?),"
 	" quarantined = quarantined + ?, names_untracked = names_untracked + ?,"
 	" replayed = replayed + ?, refused = refused + ?, zones_folded = zones_folded + ?,"
-	" asn_folded = asn_folded + ?, saturated = saturated + ?"
+	" asn_folded = asn_folded + ?, saturated = saturated + ?,"
+	" retried = retried + ?, failovers = failovers + ?"
 	" WHERE aggregator = ?";
 /* 006_partner_guard.sql: kills partner sessions holding locks (the only KILL the rollup may do) */
 static const char SQL_GUARD[] = "CALL dnsa_partner_guard(@dnsa_guard_killed)";
@@ -800,6 +806,19 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	int64_t ck_dg, ck_st;
 	if ((rc = checkpoint_lock(r, &ck_dg, &ck_st)))
 		return db_fail(r, rc);
+	/*
+	 * Moved without this run committing: another aggd-rollup of the same aggregator
+	 * commits batches (on another host: the lock file cannot see it; on Galera its
+	 * commit won certification over ours). It goes on; this one stops.
+	 */
+	if (r->ck_known && (ck_dg != r->ck_want_dg || ck_st != r->ck_want_st)) {
+		r->moved = 1;
+		*caught_up = 1;
+		return (rc = mdb_rollback(r->m)) ? db_fail(r, rc) : E_OK;
+	}
+	r->ck_known = 1;
+	r->ck_want_dg = ck_dg;
+	r->ck_want_st = ck_st;
 
 	double t0 = clock_mono_s();
 	int64_t last_dg = ck_dg, last_st = ck_st;
@@ -858,15 +877,18 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	if ((rc = seen_flush(r->seen)) || (rc = srvzone_apply(r->srvz, r->nmap)) || (rc = hllstore_apply(r->hll, r->nmap)))
 		return db_fail(r, rc);
 	uint64_t w = agg_weight(r->agg), sat = health_saturated(r->health);
-	struct mdb_val ck[14] = { MDB_I(last_dg), MDB_I(last_st), MDB_U(ndg), MDB_U(agg_records(r->agg)),
+	struct mdb_val ck[16] = { MDB_I(last_dg), MDB_I(last_st), MDB_U(ndg), MDB_U(agg_records(r->agg)),
 		MDB_U(w), MDB_U(w), MDB_U(r->nq), MDB_U(agg_names_untracked(r->agg)), MDB_U(r->replayed),
 		MDB_U(r->refused), MDB_U(agg_zones_folded(r->agg)), MDB_U(agg_asn_folded(r->agg)), MDB_U(sat),
-		MDB_S(r->c->aggregator) };
-	if ((rc = mdb_query(r->m, SQL_CK_SET, ck, 14, NULL, NULL, NULL, NULL)))
+		MDB_U(r->retried), MDB_U(r->failovers), MDB_S(r->c->aggregator) };
+	if ((rc = mdb_query(r->m, SQL_CK_SET, ck, 16, NULL, NULL, NULL, NULL)))
 		return db_fail(r, rc);
 	hook(r, "before_commit");
 	if ((rc = mdb_commit(r->m)))
 		return db_fail(r, rc);
+	r->retried = r->failovers = 0;
+	r->ck_want_dg = last_dg;
+	r->ck_want_st = last_st;
 	hook(r, "after_commit");
 	st->write_s += clock_mono_s() - t1;
 
@@ -951,6 +973,16 @@ static void isolate_done(struct rollup *r)
 	r->lim_st = r->lim_st ? (r->lim_st > full / 2 ? full : r->lim_st * 2) : 1;
 	if (r->lim_dg == full && r->lim_st == full)
 		r->isolating = 0;
+}
+
+/* before retry n of a conflicting batch: 10..20 ms x n (n <= 20), so two writers stop colliding in step */
+static void backoff(unsigned n)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long ms = (long)(n < 20 ? n : 20) * (10 + (long)(t0.tv_nsec % 11));
+	struct timespec d = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&d, NULL);
 }
 
 static int retryable(struct rollup *r)
@@ -1100,9 +1132,15 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 	/* finish the prune of an earlier run that stopped between its commit and its prune */
 	struct mdb_val agg = MDB_S(r->c->aggregator);
 	struct pair p = { 0, 0, 0 };
-	if ((rc = mdb_query(r->m, SQL_CK_PEEK, &agg, 1, "ii", get_pair, &p, NULL)) ||
-	    (rc = mdb_commit(r->m)))
-		return db_fail(r, rc);
+	for (unsigned k = 0;; k++) {
+		if (!(rc = mdb_query(r->m, SQL_CK_PEEK, &agg, 1, "ii", get_pair, &p, NULL)) &&
+		    !(rc = mdb_commit(r->m)))
+			break;
+		if (!(rc == -EIO && mdb_lost(mdb_errno(r->m)) && k < mdb_servers(r->m) && mdb_failover(r->m) == E_OK))
+			return db_fail(r, rc);
+		st->failovers++;
+		r->failovers++;
+	}
 	for (int t = 0; t < 2 && p.found; t++) {
 		int64_t max = staging_max_id(r->s, (enum staging_table)t);
 		int64_t ck = t == 0 ? p.a : p.b;
@@ -1124,16 +1162,37 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 	r->part_old = 0;
 	partitions(r, st);
 
-	unsigned tries = 0, refusals = 0;
+	unsigned tries = 0, refusals = 0, moves = 0;
 	r->first_quar[0] = '\0';
+	r->retried = r->failovers = 0;
+	r->ck_known = r->moved = 0;
 	for (;;) {
 		int done = 0;
 		rc = batch(r, st, &done);
 		if (rc) {
-			int again = rc == -EIO && retryable(r) && tries++ < 5;
+			/* Galera: a certification conflict with another writer is a 1213 too */
+			int again = rc == -EIO && retryable(r) && tries++ < 50;
 			int data = rc == -EIO && mdb_data_error(mdb_errno(r->m));
-			mdb_rollback(r->m);
+			int lost = rc == -EIO && mdb_lost(mdb_errno(r->m));
+			if (!lost)
+				mdb_rollback(r->m);
 			discard(r);
+			/*
+			 * The server or the node is gone: the transaction is lost (or, if the
+			 * COMMIT itself was cut, committed or not: the checkpoint read on the next
+			 * node says which), so the batch is redone elsewhere. Each server gets two
+			 * chances per run.
+			 */
+			if (lost && moves++ < 2 * mdb_servers(r->m)) {
+				if (mdb_failover(r->m) == E_OK) {
+					st->failovers++;
+					r->failovers++;
+					r->ck_known = 0;
+					continue;
+				}
+				snprintf(r->err, sizeof r->err, "%s", mdb_errmsg(r->m));
+				return rc;
+			}
 			/* a row MariaDB refuses must not stop the run: find it (each step at least halves) */
 			if (data && refusals++ < 200 && isolate(r) == 0) {
 				st->isolation_steps++;
@@ -1144,6 +1203,8 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 			if (!again)
 				return rc;
 			st->retried++;
+			r->retried++;
+			backoff(tries);
 			continue;
 		}
 		tries = 0;
@@ -1152,5 +1213,14 @@ int rollup_run(struct rollup *r, struct rollup_stats *st)
 			break;
 	}
 	snprintf(st->first_quarantine, sizeof st->first_quarantine, "%s", r->first_quar);
-	return retention(r, st);
+	if (r->moved) {
+		st->other_writer = 1;
+		return E_OK;   /* retention is the other copy's job */
+	}
+	rc = retention(r, st);
+	if (rc == -EIO && mdb_lost(mdb_errno(r->m)) && mdb_failover(r->m) == E_OK) {
+		st->failovers++;
+		rc = retention(r, st);   /* each step commits on its own: redoing it is harmless */
+	}
+	return rc;
 }

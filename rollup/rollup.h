@@ -15,6 +15,12 @@
  * commits. Staged rows are pruned only after the commit, and only up to the
  * committed checkpoint, so a crash before the commit redoes the batch and a
  * crash after it just leaves rows <= checkpoint that the next run prunes.
+ * On Galera the FOR UPDATE lock holds on one node only: two runs of one
+ * aggregator on two nodes both update the checkpoint row, certification lets
+ * one commit through and fails the other with 1213, which is redone from the
+ * new checkpoint (tests/integration/galera.t); a run that finds the checkpoint
+ * moved without its own commit stops (other_writer). A lost server or node (mdb_lost)
+ * redoes the batch on the next configured one (mdb_failover).
  *
  * Hook points (for crash tests): "before_commit", "after_commit",
  * "during_prune" (after the first prune chunk), called with the batch number.
@@ -32,7 +38,9 @@ struct rollup_stats {
 	uint64_t rows_written;   /* upserted rows (series, names, health) */
 	uint64_t statements;     /* INSERT statements executed */
 	uint64_t pruned;         /* staged rows deleted */
-	uint64_t retried;        /* transactions retried after a deadlock */
+	uint64_t retried;        /* transactions retried after a deadlock (Galera: a certification conflict) */
+	uint64_t failovers;      /* connections moved to another configured server (mariadb.server) */
+	int other_writer;        /* stopped: another run of this aggregator moved the checkpoint */
 	uint64_t expired;        /* rows removed by retention (DELETE: unpartitioned tables) */
 	uint64_t names_untracked; /* records whose name was not counted (names_max reached) */
 	uint64_t replayed;       /* datagrams skipped: already rolled up (by any aggregator) */

@@ -31,6 +31,7 @@ struct opts {
 	unsigned garbage;
 	int counters;
 	uint64_t first_seq;
+	const char *prefix;          /* node names: PREFIX00, PREFIX01, ... (NULL: "node") */
 };
 
 static uint64_t splitmix(uint64_t x)
@@ -247,7 +248,7 @@ static void usage(void)
 	fprintf(stderr,
 	    "usage: gen-staging -o STAGING_DB [-s sql/staging.sql] [-r RECORDS] [-z ZONES] [-n NODES]\n"
 	    "         [-k RECORDS_PER_DATAGRAM] [-q NAMES_PER_ZONE] [-a ASNS] [-t START_UNIX]\n"
-	    "         [-d SPAN_SECONDS] [-S SEED] [-g GARBAGE_ROWS] [-c] [-e EXPECT_FILE]\n"
+	    "         [-d SPAN_SECONDS] [-S SEED] [-g GARBAGE_ROWS] [-c] [-e EXPECT_FILE] [-p NODE_PREFIX]\n"
 	    "  -c  also counters datagrams (two boots per node) and aggd node_stats rows\n"
 	    "  -e  write the expected series/name/health lines (see the file comment)\n");
 	exit(2);
@@ -256,9 +257,9 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct opts o = { NULL, "sql/staging.sql", NULL, 10000, 5, 3, 20, 50, 100, 10,
-		1767225600, 7200, 1, 0, 0, 1 };
+		1767225600, 7200, 1, 0, 0, 1, NULL };
 	int ch;
-	while ((ch = getopt(argc, argv, "o:s:e:r:z:n:k:q:a:t:d:S:g:c")) != -1) {
+	while ((ch = getopt(argc, argv, "o:s:e:r:z:n:k:q:a:t:d:S:g:cp:")) != -1) {
 		switch (ch) {
 		case 'o': o.out = optarg; break;
 		case 's': o.schema = optarg; break;
@@ -274,6 +275,7 @@ int main(int argc, char **argv)
 		case 'S': o.seed = strtoull(optarg, NULL, 10); break;
 		case 'g': o.garbage = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'c': o.counters = 1; break;
+		case 'p': o.prefix = optarg; break;
 		default: usage();
 		}
 	}
@@ -304,7 +306,7 @@ int main(int argc, char **argv)
 	uint64_t *seq = calloc(o.nodes, sizeof *seq), *last_us = calloc(o.nodes, sizeof *last_us);
 	uint8_t payload[RECORD_MAX_PAYLOAD];
 	for (unsigned j = 0; j < o.nodes; j++) {
-		snprintf(names[j], 16, "node%02u", j);
+		snprintf(names[j], 16, "%.8s%02u", o.prefix ? o.prefix : "node", j % 1000u);
 		batch_new(1232, &b[j]);
 		seq[j] = o.first_seq;
 	}
