@@ -142,6 +142,7 @@ struct agg {
 	struct htab *asns;                /* uint64 AS number -> unused: the distinct ASNs counted */
 	size_t asn_max;
 	uint64_t asn_folded;              /* records whose ASN was counted as "other" */
+	size_t keep;                      /* agg_reset gives back tables holding more than this */
 	char scratch[RECORD_NAME_MAX * 4 + 1];
 };
 
@@ -169,6 +170,7 @@ int agg_new(struct agg **out)
 	htab_new(sizeof(struct nkey), sizeof(struct counts), &a->rnames);
 	a->zones_node_max = a->zones_run_max = AGG_ZONES_DEFAULT;
 	a->asn_max = AGG_ASNS_DEFAULT;
+	a->keep = SIZE_MAX;
 	a->other = -1;
 	int bad = !a->zones || !a->nodes || !a->names || !a->nametab || !a->all_minute || !a->hourly ||
 	    !a->blocks || !a->pairs || !a->asns || !a->rnames;
@@ -213,19 +215,30 @@ void agg_free(struct agg *a)
 
 void agg_reset(struct agg *a)
 {
-	strtab_clear(a->zones);
-	strtab_clear(a->nodes);
-	strtab_clear(a->names);
-	htab_clear(a->nametab);
-	htab_clear(a->all_minute);
-	htab_clear(a->hourly);
-	htab_clear(a->blocks);
-	htab_clear(a->pairs);
-	htab_clear(a->asns);
-	htab_clear(a->rnames);
+	/* after a batch that grew big, give the memory back: the next one may be small */
+	size_t k = agg_bytes(a) > a->keep ? 0 : SIZE_MAX;
+	strtab_trim(a->zones, k);
+	strtab_trim(a->nodes, k);
+	strtab_trim(a->names, k);
+	htab_trim(a->nametab, k);
+	htab_trim(a->all_minute, k);
+	htab_trim(a->hourly, k);
+	htab_trim(a->blocks, k);
+	htab_trim(a->pairs, k);
+	htab_trim(a->asns, k);
+	htab_trim(a->rnames, k);
 	a->nrtop = 0;
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
-		htab_clear(a->ser[g]);
+		htab_trim(a->ser[g], k);
+	if (!k) {
+		free(a->blk);
+		free(a->top);
+		free(a->nfirst);
+		a->blk = NULL;
+		a->top = NULL;
+		a->nfirst = NULL;
+		a->blkcap = a->topcap = a->nfirst_cap = 0;
+	}
 	if (a->zlast)
 		memset(a->zlast, 0, a->zlcap * sizeof *a->zlast);
 	if (a->nzones)
@@ -260,13 +273,19 @@ void agg_limit_zones(struct agg *a, size_t per_node, size_t per_run, size_t asns
 	a->asn_max = asns;
 }
 
+void agg_limit_memory(struct agg *a, size_t keep)
+{
+	a->keep = keep;
+}
+
 size_t agg_bytes(const struct agg *a)
 {
 	size_t n = strtab_bytes(a->zones) + strtab_bytes(a->nodes) + strtab_bytes(a->names) +
 	    htab_bytes(a->nametab) + htab_bytes(a->all_minute) + htab_bytes(a->hourly) +
 	    htab_bytes(a->blocks) + htab_bytes(a->pairs) + htab_bytes(a->asns) + htab_bytes(a->rnames) +
-	    a->nblk * B_N * sizeof *a->blk + (size_t)strtab_count(a->names) * sizeof *a->nfirst +
-	    a->tracked * sizeof *a->top;
+	    a->blkcap * B_N * sizeof *a->blk + a->nfirst_cap * sizeof *a->nfirst +
+	    a->topcap * sizeof *a->top + a->reccap * sizeof *a->recs +
+	    (a->zlcap + a->nzcap) * sizeof(uint32_t) + (a->zcap + a->ncap) * sizeof(struct bcache);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		n += htab_bytes(a->ser[g]);
 	return n;

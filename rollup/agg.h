@@ -71,11 +71,13 @@ uint64_t agg_zones_folded(const struct agg *a);
 uint64_t agg_asn_folded(const struct agg *a);
 
 /*
- * agg_bytes: bytes of aggregate in use (entries, strings, blocks). The
- * memory actually held is at most about 4 times that (hash tables grow at
- * 50% load by doubling), and it is kept across agg_reset.
+ * agg_bytes: bytes the aggregate holds (tables, strings, blocks, buffers),
+ * the part of the process that grows with the input. Memory is kept across
+ * agg_reset, except that after agg_limit_memory(keep) a reset of an
+ * aggregate holding more than keep bytes gives it all back first.
  */
 size_t agg_bytes(const struct agg *a);
+void agg_limit_memory(struct agg *a, size_t keep);
 
 /*
  * agg_limit_names: track at most max distinct (zone, hour, qname) per batch

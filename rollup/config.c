@@ -125,7 +125,7 @@ const struct conf_opt config_opts[] = {
 	{ "asn_max", CT_INT, 1, 100000000, "100000", OFF(asn_max), 0, NULL,
 	  "distinct AS numbers counted per batch; further ones count as ASN 'other'", NULL },
 	{ "memory_mb", CT_INT, 16, 1048576, "512", OFF(memory_mb), 0, NULL,
-	  "a batch is committed early once its aggregate holds this many MB (memory held stays below 4x)", NULL },
+	  "memory bound of a run's aggregate: a batch is committed early once it holds a third of this", NULL },
 	{ "window.past_days", CT_INT, 1, 36500, "400", OFF(window_past_days), 0, NULL,
 	  "datagrams with a time more than this many days before aggd received them are quarantined", NULL },
 	{ "window.future_seconds", CT_INT, 0, 31536000, "3600", OFF(window_future_s), 0, NULL,

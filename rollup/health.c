@@ -91,8 +91,8 @@ void health_free(struct health *h)
 
 void health_reset(struct health *h)
 {
-	strtab_clear(h->names);
-	htab_clear(h->rows);
+	strtab_trim(h->names, 16u << 20);
+	htab_trim(h->rows, 16u << 20);
 	h->saturated = 0;
 }
 

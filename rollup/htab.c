@@ -121,7 +121,20 @@ void htab_clear(struct htab *h)
 
 size_t htab_bytes(const struct htab *h)
 {
-	return h->count * h->slotsize;
+	return h->cap * h->slotsize;
+}
+
+void htab_trim(struct htab *h, size_t max)
+{
+	uint8_t *old = h->slot;
+	size_t oc = h->cap;
+	if (oc * h->slotsize <= max || alloc_slots(h, 1024)) {
+		h->slot = old;
+		h->cap = oc;
+		htab_clear(h);
+		return;
+	}
+	free(old);
 }
 
 size_t htab_count(const struct htab *h)

@@ -31,8 +31,10 @@ void *htab_upsert_hashed(struct htab *h, const void *key, uint64_t hv);
 /* htab_find: the value for key or NULL. */
 void *htab_find(const struct htab *h, const void *key);
 size_t htab_count(const struct htab *h);
-/* htab_bytes: bytes of the entries in use (the table itself holds 2 to 4 times that). Cannot fail. */
+/* htab_bytes: bytes the table holds (its slots, used or not). Cannot fail. */
 size_t htab_bytes(const struct htab *h);
+/* htab_trim: htab_clear, and give the memory back if the table holds more than max bytes. Cannot fail. */
+void htab_trim(struct htab *h, size_t max);
 /* htab_next: iterate; start with *it = 0; returns the value (and *key) or NULL at the end. */
 void *htab_next(const struct htab *h, size_t *it, const void **key);
 

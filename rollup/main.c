@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,12 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 
 	log_init("aggd-rollup", 0, 0);
+	/*
+	 * A fixed threshold: the aggregate's big tables come from mmap and go back
+	 * to the system when a batch frees them; with glibc's sliding threshold
+	 * they land in the heap, and freed ones there still count in the RSS.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	while ((ch = getopt_long(argc, argv, "c:nvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;

@@ -154,7 +154,27 @@ int64_t strtab_find_hashed(const struct strtab *t, const char *s, size_t len, ui
 
 size_t strtab_bytes(const struct strtab *t)
 {
-	return t->used + (size_t)t->n * (sizeof(struct str_ent) + 2 * sizeof(struct str_slot));
+	return t->acap + (size_t)t->ncap * sizeof(struct str_ent) + (size_t)t->scap * sizeof(struct str_slot);
+}
+
+void strtab_trim(struct strtab *t, size_t max)
+{
+	struct str_slot *ns;
+	if (strtab_bytes(t) <= max || !(ns = calloc(256, sizeof *ns))) {
+		strtab_clear(t);
+		return;
+	}
+	free(t->slot);
+	free(t->ent);
+	free(t->arena);
+	t->slot = ns;
+	t->scap = 256;
+	t->ent = NULL;
+	t->ncap = 0;
+	t->arena = NULL;
+	t->acap = 0;
+	t->n = 0;
+	t->used = 0;
 }
 
 int64_t strtab_intern(struct strtab *t, const char *s, size_t len)

@@ -37,8 +37,10 @@ int64_t strtab_peek(const struct strtab *t, uint64_t hv);
 int64_t strtab_find(const struct strtab *t, const char *s, size_t len);
 /* strtab_find_hashed: strtab_find with hv = htab_hash(s, len). Cannot fail. */
 int64_t strtab_find_hashed(const struct strtab *t, const char *s, size_t len, uint64_t hv);
-/* strtab_bytes: bytes of the strings and index entries in use. Cannot fail. */
+/* strtab_bytes: bytes the table holds. Cannot fail. */
 size_t strtab_bytes(const struct strtab *t);
+/* strtab_trim: strtab_clear, and give the memory back if it holds more than max bytes. Cannot fail. */
+void strtab_trim(struct strtab *t, size_t max);
 /* strtab_str: the NUL-terminated string of index i (i < strtab_count). */
 const char *strtab_str(const struct strtab *t, uint32_t i);
 uint32_t strtab_count(const struct strtab *t);

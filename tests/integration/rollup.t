@@ -136,6 +136,27 @@ is "$half2" "$one" "its datagrams were rolled up by agg1 already: the totals do 
 is "$(q dnsa_two "SELECT records, replayed FROM rollup_checkpoint WHERE aggregator = 'agg3'")" \
    "0	$(sqlite3 "$T/template.db" 'SELECT COUNT(*) FROM datagram WHERE kind IN (1, 2)' | awk '{print $1 - 2}')" "agg3 counts 0 records and every decodable datagram as replayed"
 
+# ---- 1c. memory bound: a run with little memory splits its batches and loses nothing ----
+"$B/bin/gen-staging" -s "$ROOT/sql/staging.sql" -o "$T/wide.db" -r 20000 -z 500 -n 50 -q 1000 -a 2000 \
+	-t "$START" -d 300 -e "$T/wide.txt" >/dev/null
+awk -F'\t' '{ s[$1] += $2 } END { for (k in s) print k "\t" s[k] }' "$T/wide.txt" | LC_ALL=C sort >"$T/wide.sum"
+migrate dnsa_mem >/dev/null
+conf mem dnsa_mem "memory_mb = 16"
+cp "$T/wide.db" "$T/mem.db"
+/usr/bin/time -o "$T/mem.rss" -f '%M' timeout 120 "$B/bin/aggd-rollup" -v -c "$T/mem.conf" 2>"$T/mem.err"
+ok $? "a run with memory_mb = 16 over 20,000 records of 500 zones x 50 nodes x 2000 ASNs exits 0"
+is "$(q dnsa_mem "SELECT batches > 1 FROM rollup_checkpoint")" 1 "it ended batches early at the bound ($(q dnsa_mem "SELECT batches FROM rollup_checkpoint") batches)"
+cp "$T/exp.sum" "$T/exp.sum.main"; cp "$T/wide.sum" "$T/exp.sum"
+same dnsa_mem
+ok $? "every series, name and health total equals the generator's sums ($(wc -l <"$T/wide.sum") rows)"
+cp "$T/exp.sum.main" "$T/exp.sum"
+RSS=$(tail -1 "$T/mem.rss")
+if ldd "$B/bin/aggd-rollup" 2>/dev/null | grep -q libasan; then
+	n=$((n + 1)); echo "ok $n - its largest RSS stays below memory_mb + 40 MB # SKIP AddressSanitizer build ($RSS KiB)"
+else
+	ok $(( RSS < (16 + 40) * 1024 ? 0 : 1 )) "its largest RSS stays below memory_mb + 40 MB: $RSS KiB"
+fi
+
 # ---- 2. crash at each point, then rerun: totals identical to the uninterrupted run ----
 for point in before_commit:3 after_commit:3 during_prune:2; do
 	name=crash_${point%%:*}
