@@ -361,7 +361,10 @@ int counters_encode_sketches(uint64_t time_us, const struct dnsa_sketch_piece *s
  */
 int payload_sketches(const uint8_t *buf, size_t len, struct dnsa_sketch_piece *out, size_t max);
 
-/* payload_validate: well-formed and of the expected shape for `kind`; returns records or 0 for counters. */
+/* the two payload kinds: the same numbers as the envelope's ENV_KIND_RECORDS / ENV_KIND_COUNTERS */
+enum payload_kind { PAYLOAD_RECORDS = 1, PAYLOAD_COUNTERS = 2 };
+/* payload_validate: well-formed and of the expected shape for `kind` (an enum payload_kind, else E_INVAL);
+ * returns records or 0 for counters. */
 int payload_validate(const uint8_t *buf, size_t len, int kind);
 
 /*
