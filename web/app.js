@@ -120,6 +120,35 @@
     }
   }
 
+  async function loadNx(zone, w) {
+    const sec = $('#nx');
+    const state = $('.state', sec);
+    state.textContent = 'Loading…';
+    $('table', sec).textContent = '';
+    try {
+      const d = await api('/zones/' + encodeURIComponent(zone) + '/top-names', Object.assign({ limit: '15', rcode: 'NXDOMAIN' }, w));
+      table($('table', sec), [['name'], ['queries', 1]], d.names.map((n) => [n.qname, n.queries]));
+      state.textContent = d.names.length ? '' : 'No data in this range.';
+    } catch (e) {
+      state.textContent = 'Error: ' + e.message;
+    }
+  }
+
+  async function loadLatency(zone, w) {
+    const sec = $('#latency');
+    const state = $('.state', sec);
+    state.textContent = 'Loading…';
+    $('table', sec).textContent = '';
+    try {
+      const d = await api('/zones/' + encodeURIComponent(zone) + '/latency', Object.assign({}, w, { step: 'hour' }));
+      table($('table', sec), [['hour'], ['responses', 1], ['p50', 1], ['p95', 1], ['p99', 1]],
+        d.series.map((p) => [p.ts.replace('T', ' ').slice(0, 16), p.responses, Math.round(p.p50_us), Math.round(p.p95_us), Math.round(p.p99_us)]));
+      state.textContent = d.series.length ? '' : 'No response times in this range (the input must know both times).';
+    } catch (e) {
+      state.textContent = 'Error: ' + e.message;
+    }
+  }
+
   async function loadHealth(w) {
     const sec = $('#health');
     show(sec, me && me.staff);
@@ -154,7 +183,7 @@
     $('#status').textContent = 'Loading…';
     const jobs = [loadHealth(w)];
     if (zone) {
-      jobs.push(loadQps(zone, w), loadTop(zone, w));
+      jobs.push(loadQps(zone, w), loadTop(zone, w), loadNx(zone, w), loadLatency(zone, w));
       $$('.breakdown').forEach((sec) => jobs.push(loadBreakdown(sec, zone, w)));
     }
     await Promise.all(jobs);

@@ -206,6 +206,25 @@ grep -qi "^content-security-policy: default-src 'self'" "$T/h"; ok $? "with a Co
 S=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/chart.js"); is "$S" 200 "Chart.js from Debian's libjs-chart.js at /chart.js"
 S=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "http://127.0.0.1:$PORT/../../etc/passwd"); is "$S" 404 "no path outside the dashboard files"
 
+# ---- TLS built in (GnuTLS through libmicrohttpd): a self-signed certificate ----
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -keyout "$T/tls.key" -out "$T/tls.crt" \
+		>/dev/null 2>&1
+	chmod 600 "$T/tls.key"
+	TPORT=$(free_tcp)
+	sed -e "s|^listen = .*|listen = 127.0.0.1:$TPORT|" -e "/^\[mariadb\]/i tls.certificate = $T/tls.crt\ntls.key = $T/tls.key" \
+		"$T/api.conf" >"$T/tls.conf"
+	"$B/bin/dnsa-api" -d -c "$T/tls.conf" 2>"$T/tls.log" &
+	TLS_PID=$!
+	for _ in $(seq 50); do curl -sk -o /dev/null "https://127.0.0.1:$TPORT/" && break; sleep 0.1; done
+	S=$(curl -s --cacert "$T/tls.crt" -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $TOK1" "https://127.0.0.1:$TPORT/api/v1/zones")
+	is "$S $(jq_ 'print(",".join(d["zones"]))')" "200 zone0.test,zone1.test" "over HTTPS, checked against the certificate: p1's zones"
+	S=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$TPORT/api/v1/zones")
+	ok $(( S == 200 )) "plain HTTP to the TLS port gets no answer ($S)"
+	kill -TERM "$TLS_PID"; wait "$TLS_PID"; is "$?" 0 "the TLS dnsa-api exits 0 on SIGTERM"
+else
+	skip "openssl not installed: TLS unchecked"
+fi
 apistack_stop; is "$?" 0 "dnsa-api exits 0 on SIGTERM"
 grep -q 'stopping:' "$T/api.log"; ok $? "and logs its request summary"
 done_testing

@@ -40,6 +40,10 @@ done
 HF=$(( FROM / 3600 * 3600 )); HT=$(( (TO + 3599) / 3600 * 3600 ))
 want=$(as p1 partner-one-pw "SELECT CONCAT(qname,'=',SUM(queries)) FROM zone_top_names_hour WHERE zone='zone0.test' AND ts >= FROM_UNIXTIME($HF) AND ts < FROM_UNIXTIME($HT) GROUP BY qname ORDER BY SUM(queries) DESC, qname LIMIT 15" | tr '\n' ' ')
 is "$(J "print(' '.join('%s=%s' % (v, q) for v, q in d['top']), end=' ')")" "$want" "the top names table equals zone_top_names_hour"
+want=$(as p1 partner-one-pw "SELECT CONCAT(qname,'=',SUM(queries)) FROM zone_top_names_rcode_hour WHERE zone='zone0.test' AND rcode='NXDOMAIN' AND ts >= FROM_UNIXTIME($HF) AND ts < FROM_UNIXTIME($HT) GROUP BY qname ORDER BY SUM(queries) DESC, qname LIMIT 15" | tr '\n' ' ')
+is "$(J "print(' '.join('%s=%s' % (v, q) for v, q in d['nx']), end=' ')")" "$want" "the NXDOMAIN names table equals zone_top_names_rcode_hour"
+case "$(J 'print(d["latency_state"])')" in "No response times"*|"") r=0 ;; *) r=1 ;; esac
+ok $r "the latency section loads (synthetic data has no response times: '$(J 'print(d["latency_state"])')')"
 is "$(J 'print(d["health_visible"])')" "False" "a partner sees no node health section"
 is "$(J 'print(d["other_zone_status"])')" 404 "from the page, p1's token cannot read zone2.test (404)"
 shot "$SHOTS/dashboard-p1.png"; ok $? "screenshot $SHOTS/dashboard-p1.png is a real picture"

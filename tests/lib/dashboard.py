@@ -57,6 +57,9 @@ try:
         return r;""")
     out["top"] = js("""return Array.from(document.querySelectorAll('#top tr')).slice(1).map(tr =>
             [tr.cells[0].textContent, tr.cells[1].textContent.replace(/,/g, '')]);""")
+    out["nx"] = js("""return Array.from(document.querySelectorAll('#nx tr')).slice(1).map(tr =>
+            [tr.cells[0].textContent, tr.cells[1].textContent.replace(/,/g, '')]);""")
+    out["latency_state"] = js("return document.querySelector('#latency .state').textContent")
     out["health_visible"] = js("return !document.getElementById('health').classList.contains('hidden')")
     out["health_rows"] = js("return Math.max(0, document.querySelectorAll('#health tr').length - 1)")
     out["app_error"] = js("return document.getElementById('app-error').classList.contains('hidden') ? '' : "
