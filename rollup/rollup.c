@@ -65,7 +65,7 @@ struct rollup {
 	unsigned batchno;
 	int no_guard;                    /* dnsa_partner_guard failed once: not called again this run */
 	int no_009;                      /* this run: 009's tables are missing (an older schema), not written */
-	int part_old;                    /* no dnsa_partitions (schema before 012): retention DELETEs */
+	int part_old;                    /* no dnsa_partitions (schema before 013): retention DELETEs */
 	int fatal;                       /* sticky error from a staging callback */
 	struct seen *seen;               /* datagrams rolled up by any aggregator */
 	struct validate_conf vc;
@@ -169,8 +169,8 @@ static const char SQL_EXP_CL[] =
 static const char SQL_EXP_SEEN[] =
 	"DELETE FROM rollup_seen WHERE updated < FROM_UNIXTIME(?) LIMIT 10000";
 
-/* 012_partitions.sql: the time tables above expire by dropping partitions (the server's
- * clock), and get their partitions ahead; the DELETEs remain for a schema before 012 */
+/* 013_partitions.sql: the time tables above expire by dropping partitions (the server's
+ * clock), and get their partitions ahead; the DELETEs remain for a schema before 013 */
 static const char SQL_PART[] = "CALL dnsa_partitions(?, ?, ?, @dnsa_pd, @dnsa_pa, @dnsa_px, @dnsa_pb)";
 static const char SQL_PART_N[] = "SELECT @dnsa_pd, @dnsa_pa, @dnsa_px, @dnsa_pb";
 
@@ -1059,7 +1059,7 @@ static int get_four(const struct mdb_val *v, unsigned n, void *arg)
  * Partitions before the batches write: those ahead exist (no row lands in pmax to be moved
  * later) and the expired ones are dropped (a DDL each, cheap on Galera too, where a large
  * DELETE stalls the cluster). A failure here stops nothing: the writes go to pmax at worst,
- * and the next run tries again; st->part_err says why (not for a schema before 012,
+ * and the next run tries again; st->part_err says why (not for a schema before 013,
  * without dnsa_partitions). Then r->part_old is set: retention DELETEs as it always did.
  */
 static void partitions(struct rollup *r, struct rollup_stats *st)
@@ -1075,7 +1075,7 @@ static void partitions(struct rollup *r, struct rollup_stats *st)
 	if (rc) {
 		/* retention then DELETEs, so it holds whatever failed here */
 		r->part_old = 1;
-		if (mdb_errno(r->m) != 1305)   /* ER_SP_DOES_NOT_EXIST: a schema before 012, no news */
+		if (mdb_errno(r->m) != 1305)   /* ER_SP_DOES_NOT_EXIST: a schema before 013, no news */
 			snprintf(st->part_err, sizeof st->part_err, "%s", mdb_errmsg(r->m));
 		mdb_rollback(r->m);
 		return;
@@ -1111,7 +1111,7 @@ static int retention(struct rollup *r, struct rollup_stats *st)
 	    (rc = expire(r, SQL_EXP_ZH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_ZD, c->keep_day_days, now, st))))
 		return rc;
-	/* 010's tables are not partitioned (012 does not list them): expired by DELETE whatever the schema */
+	/* 010's tables are not partitioned (013 does not list them): expired by DELETE whatever the schema */
 	if ((rc = expire(r, SQL_EXP_RSH, c->keep_hour_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_RSD, c->keep_day_days, now, st)) ||
 	    (rc = expire(r, SQL_EXP_RH, c->keep_hour_days, now, st)) ||

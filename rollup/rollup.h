@@ -54,7 +54,7 @@ struct rollup_stats {
 	uint64_t partner_kills;  /* partner sessions killed by dnsa_partner_guard (partner_guard_log) */
 	char guard_err[256];     /* why the partner guard could not run ("" = it ran) */
 	int no_009;              /* schema before 009: answer kinds, latency and names per rcode not written */
-	uint64_t partitions_dropped; /* expired partitions dropped (012_partitions.sql) */
+	uint64_t partitions_dropped; /* expired partitions dropped (013_partitions.sql) */
 	uint64_t partitions_added;   /* partitions made ahead */
 	uint64_t partitions_busy;    /* 1: a table's metadata lock was held, partitions left for the next run */
 	char part_err[256];      /* why dnsa_partitions failed ("" = it ran or is not there) */

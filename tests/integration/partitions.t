@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/integration/partitions.t: 012 partitions by time: a database with months of rows keeps every row, retention drops exactly the expired partitions, partitions ahead, writes beyond them.
+# tests/integration/partitions.t: 013 partitions by time: a database with months of rows keeps every row, retention drops exactly the expired partitions, partitions ahead, writes beyond them.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${DNSA_BUILD:-$ROOT/build}
@@ -22,16 +22,16 @@ mariadb_start "$T/mdb" || { echo "Bail out! cannot start MariaDB"; exit 1; }
 q() { db=$1; shift; mariadb_sql "$db" -e "$*"; }
 TABLES="series_minute series_hour series_day node_counter_minute node_counter_hour node_counter_day
 	top_name_hour server_zone_minute server_zone_hour server_zone_day"
-M012=$(ls "$ROOT"/sql/mariadb/012_*.sql)
+M012=$(ls "$ROOT"/sql/mariadb/013_*.sql)
 
-# the schema as it was before 012
+# the schema as it was before 013
 mkdir "$T/old"
 for f in "$ROOT"/sql/mariadb/[0-9][0-9][0-9]_*.sql; do
 	n=$(basename "$f" | sed 's/^0*\([0-9][0-9]*\)_.*/\1/')
-	[ "$n" -lt 12 ] && cp "$f" "$T/old/"
+	[ "$n" -lt 13 ] && cp "$f" "$T/old/"
 done
 "$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d dnsa -m "$T/old" >/dev/null
-ok $? "a database at the schema before 012"
+ok $? "a database at the schema before 013"
 
 printf 'user = root\npassword =\n' >"$T/cred"
 chmod 600 "$T/cred"
@@ -79,11 +79,11 @@ parts() {
 		WHERE TABLE_SCHEMA = '$1' AND PARTITION_NAME IS NOT NULL ORDER BY TABLE_NAME, PARTITION_ORDINAL_POSITION" | tr -d "'"
 }
 
-# ---- 1. an existing database: the rollup's rows and months of older ones, then 012 ----
+# ---- 1. an existing database: the rollup's rows and months of older ones, then 013 ----
 NOW=$(date +%s)
 conf a dnsa $(( NOW - 3600 ))
 rollup a
-ok $? "rollup into the schema before 012 exits 0 (retention the old way)"
+ok $? "rollup into the schema before 013 exits 0 (retention the old way)"
 is "$(cat "$T/a.err" | grep -v quarantined)" "" "no warning about partitions (the procedure is not there yet: DELETEs)"
 same dnsa a
 ok $? "its totals equal the generator's sums"
@@ -101,7 +101,7 @@ q dnsa "INSERT INTO series_minute SELECT 0, 0, 'total', '', UTC_TIMESTAMP() - IN
 rows dnsa >"$T/rows.before"
 is "$(q dnsa "SELECT DATEDIFF(UTC_TIMESTAMP(), MIN(ts)) >= 365 FROM series_hour")" 1 "series_hour holds rows of more than a year ($(wc -l <"$T/rows.before") rows in the time tables)"
 out=$("$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d dnsa)
-is "$(echo "$out" | grep -c '^applied: 012_')" 1 "dnsa-migrate applies 012 to it"
+is "$(echo "$out" | grep -c '^applied: 013_')" 1 "dnsa-migrate applies 013 to it"
 rows dnsa >"$T/rows.after"
 ok "$(cmp -s "$T/rows.before" "$T/rows.after"; echo $?)" "every row of every time table is kept, value for value"
 same_all=$(dump dnsa | LC_ALL=C join -t "$(printf '\t')" -v 1 "$T/a.sum" - | wc -l)
@@ -133,7 +133,7 @@ done
 is "$bad" "" "one partition per day (month) from the oldest row's to three ahead of today"
 parts dnsa >"$T/parts.1"
 mariadb_sql dnsa <"$M012"
-ok $? "012 again (re-runnable)"
+ok $? "013 again (re-runnable)"
 parts dnsa >"$T/parts.2"
 rows dnsa >"$T/rows.again"
 ok "$(cmp -s "$T/parts.1" "$T/parts.2" && cmp -s "$T/rows.before" "$T/rows.again"; echo $?)" "changes nothing: same partitions, same rows"
@@ -200,7 +200,7 @@ ok $? "totals exact"
 ok "$( [ "$(q dnsa_new "SELECT COUNT(*) FROM series_minute PARTITION (pmax)")" -gt 0 ]; echo $?)" "the minutes are in pmax"
 mariadb_sql dnsa_new <"$M012"
 rollup n
-ok $? "with 012 back, the next run exits 0"
+ok $? "with 013 back, the next run exits 0"
 is "$(q dnsa_new "SELECT COUNT(*) FROM series_minute PARTITION (pmax)")" 0 "and made the partitions first: pmax is empty again"
 is "$(q dnsa_new "SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = 'dnsa_new'
 	AND TABLE_NAME = 'series_minute' AND PARTITION_NAME = 'p$D0'")" 1 "today has its partition p$D0"

@@ -1,4 +1,4 @@
--- sql/mariadb/013_galera.sql: per aggregator, batches retried after a conflict (Galera certification) and failovers to another server.
+-- sql/mariadb/012_galera.sql: per aggregator, batches retried after a conflict (Galera certification) and failovers to another server.
 -- Re-runnable; safe on a database in use (adds only). Numbered 010 to leave 009 to the
 -- partitioning migration of the same round of work.
 

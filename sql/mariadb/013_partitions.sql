@@ -1,4 +1,4 @@
--- sql/mariadb/012_partitions.sql: series, counter and name tables partitioned by time (RANGE COLUMNS(ts)); retention drops partitions.
+-- sql/mariadb/013_partitions.sql: series, counter and name tables partitioned by time (RANGE COLUMNS(ts)); retention drops partitions.
 --
 -- Re-runnable and safe on a database with data: a table already partitioned is left as it
 -- is; an unpartitioned one is rebuilt once (ALTER TABLE ... PARTITION BY copies its rows:
