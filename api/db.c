@@ -17,12 +17,75 @@
 #define COLS_MAX 64   /* node_health_* has 37 columns (011) */
 #define CELL_MAX 1024
 
+#define STMT_CACHE 16     /* prepared statements kept per connection (the endpoints x steps fit) */
+#define STMT_SQL_MAX 640  /* longest statement text cached */
+
 struct dbconn {
 	MYSQL *my;              /* open connection */
 	char account[64];       /* the account it belongs to (pools move when the array grows) */
 	int broken;             /* a connection-level error was seen: close on put */
 	struct dbconn *next;    /* idle list */
+	struct {
+		char sql[STMT_SQL_MAX];  /* the text it was prepared from */
+		MYSQL_STMT *st;
+	} cache[STMT_CACHE];    /* prepared once per connection: a request executes, never re-prepares */
+	unsigned ncache, evict; /* slots used; the next to replace when full */
 };
+
+/* close a connection and its prepared statements */
+static void conn_close(struct dbconn *c)
+{
+	for (unsigned i = 0; i < c->ncache; i++)
+		mysql_stmt_close(c->cache[i].st);
+	c->ncache = 0;
+	mysql_close(c->my);
+}
+
+/* drop one cached statement (after a statement-level error: its state is unknown) */
+static void stmt_forget(struct dbconn *c, MYSQL_STMT *st)
+{
+	for (unsigned i = 0; i < c->ncache; i++)
+		if (c->cache[i].st == st) {
+			mysql_stmt_close(st);
+			c->cache[i] = c->cache[--c->ncache];
+			return;
+		}
+	mysql_stmt_close(st);
+}
+
+/* the prepared statement for sql: from the cache, or prepared now (and cached when it fits) */
+static MYSQL_STMT *stmt_get(struct dbconn *c, const char *sql, unsigned *errnum, int *cached)
+{
+	size_t n = strlen(sql);
+	*cached = 1;
+	for (unsigned i = 0; i < c->ncache; i++)
+		if (!strcmp(c->cache[i].sql, sql))
+			return c->cache[i].st;
+	MYSQL_STMT *st = mysql_stmt_init(c->my);
+	if (!st) {
+		*errnum = mysql_errno(c->my);
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, sql, n)) {
+		*errnum = mysql_stmt_errno(st);
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	if (n < STMT_SQL_MAX) {
+		unsigned k;
+		if (c->ncache < STMT_CACHE) {
+			k = c->ncache++;
+		} else {
+			k = c->evict++ % STMT_CACHE;   /* full: replace one, round robin (not in use: one at a time) */
+			mysql_stmt_close(c->cache[k].st);
+		}
+		memcpy(c->cache[k].sql, sql, n + 1);
+		c->cache[k].st = st;
+	} else {
+		*cached = 0;
+	}
+	return st;
+}
 
 struct pool {
 	char account[64];       /* MariaDB account (the token's) */
@@ -63,7 +126,7 @@ void db_free(struct db *db)
 	for (size_t i = 0; i < db->npools; i++)
 		for (struct dbconn *c = db->pools[i].idle, *n; c; c = n) {
 			n = c->next;
-			mysql_close(c->my);
+			conn_close(c);
 			free(c);
 		}
 	free(db->pools);
@@ -215,7 +278,7 @@ void db_put(struct db *db, struct dbconn *c)
 			p->open--;
 		db->open_total--;
 		pthread_mutex_unlock(&db->mu);
-		mysql_close(c->my);
+		conn_close(c);
 		free(c);
 		pthread_mutex_lock(&db->mu);
 	} else {
@@ -285,20 +348,17 @@ enum db_status db_rows(struct dbconn *c, const char *sql, const char *const *par
 	*rows = NULL;
 	*errnum = 0;
 	enum db_status st = DB_ERROR;
-	MYSQL_STMT *s = mysql_stmt_init(c->my);
 	MYSQL_RES *meta = NULL;
 	json_t *out = NULL;
-	if (!s) {
-		c->broken = 1;
-		return DB_UNAVAILABLE;
-	}
+	if (nparams > 16)
+		return DB_ERROR;
+	int cached = 0;
+	MYSQL_STMT *s = stmt_get(c, sql, errnum, &cached);
+	if (!s)
+		return classify(c, *errnum ? *errnum : CR_SERVER_LOST);
 	MYSQL_BIND pb[16];
 	unsigned long plen[16];
 	my_bool pnull[16];
-	if (nparams > 16)
-		goto done;
-	if (mysql_stmt_prepare(s, sql, strlen(sql)))
-		goto err;
 	if (mysql_stmt_param_count(s) != nparams)
 		goto done;
 	memset(pb, 0, sizeof pb);
@@ -363,13 +423,18 @@ err:
 	*errnum = mysql_stmt_errno(s);
 	st = classify(c, *errnum);
 done:
-	if (st == DB_TOOMANY) {
-		/* drain nothing: closing the statement discards the rest of the result */
-	}
 	json_decref(out);
 	if (meta)
 		mysql_free_result(meta);
-	if (mysql_stmt_close(s))
-		c->broken = 1;
+	/* kept prepared for the next request: discard what is left of the result (too many rows) */
+	if (!cached) {
+		if (mysql_stmt_close(s))
+			c->broken = 1;
+	} else if (st == DB_OK || st == DB_TOOMANY || st == DB_DENIED) {
+		if (mysql_stmt_free_result(s) || mysql_stmt_reset(s))
+			c->broken = 1;
+	} else if (!c->broken) {
+		stmt_forget(c, s);
+	}
 	return st;
 }
