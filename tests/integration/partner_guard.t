@@ -148,12 +148,12 @@ while [ "$(mariadb_sql -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST W
 done
 i=0
 while [ $i -lt 20 ]; do
-	mariadb --no-defaults --socket="$MDB_SOCK" -u p1 -ppartner-one-pw dnsa -e 'SELECT SLEEP(6)' >/dev/null 2>>"$T/conn.err" &
+	mariadb --no-defaults --socket="$MDB_SOCK" -u p1 -ppartner-one-pw dnsa -e 'SELECT SLEEP(20)' >/dev/null 2>>"$T/conn.err" &
 	PIDS="$PIDS $!"
 	i=$((i + 1))
 done
 i=0   # the 16 refusals are quick; on a loaded machine the 20 clients take a while to start
-while [ "$(grep -c ERROR "$T/conn.err" 2>/dev/null)" -lt 16 ] && [ $i -lt 40 ]; do
+while [ "$(grep -c ERROR "$T/conn.err" 2>/dev/null)" -lt 16 ] && [ $i -lt 150 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 is "$(mariadb_sql -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'p1'")" 4 \
