@@ -7,8 +7,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 for b in knotd knotc dnsperf; do command -v $b >/dev/null || { echo "1..0 # SKIP $b missing"; exit 0; }; done
 capd_setup
 . "$HERE/../lib/tap.sh"
-within() { # within GOT TRUTH SD_FACTOR_PER_MSG(n-1) NAME: |got - truth| <= 3 sqrt(truth * (n-1))
-    ok "$(awk -v g="$1" -v t="$2" -v k="$3" 'BEGIN{sd=sqrt(t*k); d=g-t; if (d<0) d=-d; print (d <= 3*sd && t > 0) ? 0 : 1}')" "$4 ($1 vs $2)"
+# within GOT TRUTH SD_FACTOR_PER_MSG(n-1) NAME: |got - truth| <= 4 sqrt(truth * (n-1)).
+# 4 sd, not 3: CI makes about 25 such checks (this file, capd_replay, capd_ksample, twice: plain
+# and sanitizer); at 3 sd (0.27% each) one CI run in 15 fails by chance alone, at 4 sd one in 600.
+within() {
+    ok "$(awk -v g="$1" -v t="$2" -v k="$3" 'BEGIN{sd=sqrt(t*k); d=g-t; if (d<0) d=-d; print (d <= 4*sd && t > 0) ? 0 : 1}')" "$4 ($1 vs $2)"
 }
 
 SOCK=$T/dnstap.sock
@@ -67,7 +70,7 @@ is "$(awk '$1=="R" && !($8=="XA" && $9==64496)' "$O" | wc -l)" 0 "all: every rec
 is "$(awk '$1=="seq_gaps"{print $2}' "$O")" 0 "all: no datagram lost"
 ok "$(awk '$1=="counters_datagrams"{print ($2>=2)?0:1}' "$O")" "all: periodic counters datagrams arrive"
 
-# 2. nth:10 and random:10: sums of weights within 3 sd of the truth (total and per zone)
+# 2. nth:10 and random:10: sums of weights within 4 sd of the truth (total and per zone)
 R=250
 run_mode nth "mode=nth:10" -n $R -Q 5000 || { echo "Bail out! set-up failed"; exit 1; }
 TRUTH=$(awk '/Queries sent:/{print $3}' "$T/nth.perf")
@@ -76,15 +79,15 @@ GOT=$(awk '$1=="C" && $2=="msg_auth_response"{print $3}' "$T/nth.out")
 ok "$(awk -v g="$GOT" -v t="$TRUTH" 'BEGIN{print (g <= t && g >= 0.99 * t) ? 0 : 1}')" "nth:10: response counter $GOT vs $TRUTH sent"
 # nth is deterministic: one record per 10 responses received, all with weight 10
 is "$(awk '$1=="records"{print $2}' "$T/nth.out")" "$((GOT / 10))" "nth:10: exactly 1 record per 10 responses"
-within "$(awk '$1=="weight"{print $2}' "$T/nth.out")" "$TRUTH" 9 "nth:10: estimated total within 3 sd"
+within "$(awk '$1=="weight"{print $2}' "$T/nth.out")" "$TRUTH" 9 "nth:10: estimated total within 4 sd"
 
 run_mode rnd "mode=random:10" -n $R -Q 5000 || { echo "Bail out! set-up failed"; exit 1; }
 TRUTH=$(awk '/Queries sent:/{print $3}' "$T/rnd.perf")
-within "$(awk '$1=="weight"{print $2}' "$T/rnd.out")" "$TRUTH" 9 "random:10: estimated total within 3 sd"
+within "$(awk '$1=="weight"{print $2}' "$T/rnd.out")" "$TRUTH" 9 "random:10: estimated total within 4 sd"
 expect $R > "$T/expect.txt"
 for z in example.test sample.test .; do
     zt=$(awk -v z=$z '$1==z{s+=$4} END{print s+0}' "$T/expect.txt")
-    within "$(awk -v z=$z '$1=="R" && $2==z{s+=$11} END{print s+0}' "$T/rnd.out")" "$zt" 9 "random:10: zone $z estimate within 3 sd"
+    within "$(awk -v z=$z '$1=="R" && $2==z{s+=$11} END{print s+0}' "$T/rnd.out")" "$zt" 9 "random:10: zone $z estimate within 4 sd"
 done
 is "$(awk '$1=="C" && $2=="sample_n"{print $3}' "$T/rnd.out")" 10 "random:10: sample_n gauge is 10"
 
@@ -101,5 +104,5 @@ ok "$(awk -v m="$MEAN" 'BEGIN{print (m >= 270 && m <= 330) ? 0 : 1}')" "adaptive
 bad=$(awk -v ns="$NS" 'NR>3 && NR<ns { if ($2 < 200 || $2 > 400) b++ } END { print b+0 }' "$T/adapt.sec")
 is "$bad" 0 "adaptive: every second after 3 s within 33% of 300"
 TRUTH=$(awk '/Queries sent:/{print $3}' "$T/adapt.perf")
-within "$(awk '$1=="weight"{print $2}' "$T/adapt.out")" "$TRUTH" 9 "adaptive: estimated total within 3 sd (n ~ 10)"
+within "$(awk '$1=="weight"{print $2}' "$T/adapt.out")" "$TRUTH" 9 "adaptive: estimated total within 4 sd (n ~ 10)"
 done_testing

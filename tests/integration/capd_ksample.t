@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/integration/capd_ksample.t: sampling in the kernel (eBPF socket filter) on lo while dnsperf queries a real Knot:
-# at random:N kernel drops + captured = dnsperf's counts, estimates within 3 sd, TCP only whole connections;
+# at random:N kernel drops + captured = dnsperf's counts, estimates within 4 sd (see capd_knot.t), TCP only whole connections;
 # adaptive follows a rate change within a second; a refused load falls back to the user-space path.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -63,8 +63,8 @@ is "$(c msg_udp)" "$((uq + ur))" "capd's exact UDP count = UDP records (every co
 ok $(( ud > US / 2 && rd > UD / 2 ? 0 : 1 )) "the kernel dropped most UDP messages ($ud, $rd)"
 # the estimate: sum of weights of UDP responses vs dnsperf's answers; Var = N (n - 1) for 1/n sampling
 est=$(sumcol "$O" '$1=="R" && $5==1 && $7==2' 11)
-ok $(awk -v e="$est" -v n="$UD" 'BEGIN { sd = sqrt(n * 3); d = e - n; if (d < 0) d = -d; exit !(d <= 3 * sd) }'; echo $?) \
-	"UDP response estimate $est within 3 sd of dnsperf's $UD"
+ok $(awk -v e="$est" -v n="$UD" 'BEGIN { sd = sqrt(n * 3); d = e - n; if (d < 0) d = -d; exit !(d <= 4 * sd) }'; echo $?) \
+	"UDP response estimate $est within 4 sd (see capd_knot.t) of dnsperf's $UD"
 # TCP: whole connections or nothing
 is "$(c tcp_gaps):$(c tcp_lost):$(c tcp_resyncs)" "0:0:0" "TCP: no holes, no lost messages, no mid-stream starts"
 ok $(( $(c tcp_flows) + $(c ks_flows_dropped) == 40 ? 0 : 1 )) \

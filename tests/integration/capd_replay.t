@@ -46,7 +46,7 @@ is "$(awk '$1=="F" && $2=="prefix"{print $3}' "$O")" 0 "no client prefix by defa
 is "$(awk '$1=="F" && $2=="addr"{print $3}' "$O")" 0 "no client address by default"
 ok "$(grep -c '^Q nope.example.test ' "$O" | awk '{print ($1==1)?0:1}')" "qnames recorded truncated to zone + 1 label"
 
-# 2. random:100 on responses only: exact counters, estimate within 3 sd
+# 2. random:100 on responses only: exact counters, estimate within 4 sd (see capd_knot.t)
 recv_start r100 -x 1 -i 20
 capd_conf "$T/r100.conf" "[sampling]" "mode = random:100" "[zones]" "zone = example.test sample.test" \
     "[client]" "country_db = $T/country.mmdb" "[privileges]" "allow_root = yes"
@@ -59,8 +59,8 @@ is "$(awk '$1=="C" && $2=="not_sampled_type"{print $3}' "$O")" 7500 "random:100:
 W=$(awk '$1=="weight"{print $2}' "$O")
 # responses in listed zones: estimate of that count, sd = sqrt(N * (n - 1))
 TRUTH=$(awk '$6==2 && $1!="."{s+=$7} END{print s}' "$T/ref.txt")
-ok "$(awk -v w="$W" -v t="$TRUTH" 'BEGIN{sd=sqrt(t*99); d=w-t; if (d<0) d=-d; print (d <= 3*sd) ? 0 : 1}')" \
-    "random:100 estimate $W within 3 sd of $TRUTH"
+ok "$(awk -v w="$W" -v t="$TRUTH" 'BEGIN{sd=sqrt(t*99); d=w-t; if (d<0) d=-d; print (d <= 4*sd) ? 0 : 1}')" \
+    "random:100 estimate $W within 4 sd (see capd_knot.t) of $TRUTH"
 
 # 3. the pcap twin of the same run gives the same records (issue 4: pcap input shares the pipeline)
 if [ -r "$PCAP" ]; then
