@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "api/db.h"
+#include "api/jbuf.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
 
@@ -19,6 +21,7 @@
 
 #define STMT_CACHE 16     /* prepared statements kept per connection (the endpoints x steps fit) */
 #define STMT_SQL_MAX 640  /* longest statement text cached */
+#define EXISTS_CACHE 8    /* db_exists answers kept per connection */
 
 struct dbconn {
 	MYSQL *my;              /* open connection */
@@ -30,6 +33,13 @@ struct dbconn {
 		MYSQL_STMT *st;
 	} cache[STMT_CACHE];    /* prepared once per connection: a request executes, never re-prepares */
 	unsigned ncache, evict; /* slots used; the next to replace when full */
+	struct {
+		const char *sql;        /* the statement (the caller's constant: compared by address) */
+		char param[256];        /* its one parameter */
+		double until;           /* monotonic seconds: valid before this */
+		int yes;                /* it returned a row */
+	} seen[EXISTS_CACHE];   /* db_exists answers, this connection's account only */
+	unsigned nseen;         /* the next slot to fill, round robin */
 };
 
 /* close a connection and its prepared statements */
@@ -313,43 +323,83 @@ static enum db_status classify(struct dbconn *c, unsigned e)
 	return DB_ERROR;
 }
 
-static json_t *cell(enum enum_field_types t, const char *s, unsigned long len, my_bool isnull)
+/* how a column is fetched: 1 as a 64-bit integer, 2 as a MYSQL_TIME, 0 as text */
+static int native(enum enum_field_types t)
 {
-	if (isnull)
-		return json_null();
 	switch (t) {
 	case MYSQL_TYPE_TINY: case MYSQL_TYPE_SHORT: case MYSQL_TYPE_LONG: case MYSQL_TYPE_INT24:
-	case MYSQL_TYPE_LONGLONG: case MYSQL_TYPE_YEAR: {
-		char *end;
-		errno = 0;
-		long long v = strtoll(s, &end, 10);
-		if (errno == 0 && *end == 0)
-			return json_integer(v);
-		return json_real(strtod(s, NULL)); /* above 2^63: a double keeps the magnitude */
-	}
-	case MYSQL_TYPE_DECIMAL: case MYSQL_TYPE_NEWDECIMAL: case MYSQL_TYPE_FLOAT: case MYSQL_TYPE_DOUBLE:
-		return json_real(strtod(s, NULL));
-	case MYSQL_TYPE_DATETIME: case MYSQL_TYPE_TIMESTAMP: {
-		char iso[32];
-		if (len >= 19) {
-			snprintf(iso, sizeof iso, "%.10sT%.8sZ", s, s + 11);
-			return json_string(iso);
-		}
-		return json_stringn(s, len);
-	}
+	case MYSQL_TYPE_LONGLONG: case MYSQL_TYPE_YEAR:
+		return 1;
+	case MYSQL_TYPE_DATETIME: case MYSQL_TYPE_TIMESTAMP:
+		return 2;
 	default:
-		return json_stringn_nocheck(s, len);
+		return 0;
 	}
 }
 
-enum db_status db_rows(struct dbconn *c, const char *sql, const char *const *params, size_t nparams,
-    size_t max_rows, json_t **rows, unsigned *errnum)
+/* "YYYY-MM-DDTHH:MM:SSZ" (fractions dropped, as the text form was cut to 19 characters) */
+static void time_json(struct jbuf *o, const MYSQL_TIME *t)
 {
-	*rows = NULL;
+	char s[23];
+	unsigned v[6] = { t->year % 10000, t->month % 100, t->day % 100, t->hour % 100, t->minute % 100,
+		t->second % 100 };
+	static const unsigned char at[6] = { 1, 6, 9, 12, 15, 18 };
+	memcpy(s, "\"0000-00-00T00:00:00Z\"", 22);
+	s[1] = (char)('0' + v[0] / 1000);
+	s[2] = (char)('0' + v[0] / 100 % 10);
+	for (int i = 0; i < 6; i++) {
+		s[at[i] + (i ? 0 : 2)] = (char)('0' + v[i] / 10 % 10);
+		s[at[i] + (i ? 1 : 3)] = (char)('0' + v[i] % 10);
+	}
+	jbuf_put(o, s, 22);
+}
+
+/* one cell as JSON, with the types json_t cells had (db.h) */
+static void cell(struct jbuf *o, enum enum_field_types t, const char *s, unsigned long len, my_bool isnull)
+{
+	if (isnull) {
+		jbuf_lit(o, "null");
+		return;
+	}
+	switch (t) {
+	case MYSQL_TYPE_TINY: case MYSQL_TYPE_SHORT: case MYSQL_TYPE_LONG: case MYSQL_TYPE_INT24:
+	case MYSQL_TYPE_LONGLONG: case MYSQL_TYPE_YEAR:
+		jbuf_intstr(o, s, len);
+		return;
+	case MYSQL_TYPE_DECIMAL: case MYSQL_TYPE_NEWDECIMAL:
+		jbuf_decimal(o, s, len);
+		return;
+	case MYSQL_TYPE_FLOAT: case MYSQL_TYPE_DOUBLE:
+		jbuf_real(o, strtod(s, NULL));
+		return;
+	case MYSQL_TYPE_DATETIME: case MYSQL_TYPE_TIMESTAMP:
+		if (len >= 19) { /* "YYYY-MM-DD HH:MM:SS[.f]" -> "YYYY-MM-DDTHH:MM:SSZ" */
+			char iso[20];
+			iso[0] = '"';
+			memcpy(iso + 1, s, 10);
+			iso[11] = 'T';
+			memcpy(iso + 12, s + 11, 8);
+			jbuf_put(o, iso, 20);
+			jbuf_lit(o, "Z\"");
+			return;
+		}
+		jbuf_str(o, s, len);
+		return;
+	default:
+		jbuf_str(o, s, len);
+		return;
+	}
+}
+
+enum db_status db_json(struct dbconn *c, const char *sql, const char *const *params, size_t nparams,
+    size_t max_rows, struct jbuf *out, size_t *nrows, unsigned *errnum)
+{
 	*errnum = 0;
+	if (nrows)
+		*nrows = 0;
 	enum db_status st = DB_ERROR;
 	MYSQL_RES *meta = NULL;
-	json_t *out = NULL;
+	size_t mark = out->len;
 	if (nparams > 16)
 		return DB_ERROR;
 	int cached = 0;
@@ -388,16 +438,43 @@ enum db_status db_rows(struct dbconn *c, const char *sql, const char *const *par
 	MYSQL_BIND rb[COLS_MAX];
 	memset(rb, 0, sizeof rb);
 	for (unsigned i = 0; i < nc; i++) {
-		rb[i].buffer_type = MYSQL_TYPE_STRING;
+		/* integers and times arrive binary and are written by hand: as strings, libmariadb would
+		   sprintf every one of them (most of the CPU of a long series) */
+		switch (native(fl[i].type)) {
+		case 1:
+			rb[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			rb[i].is_unsigned = (fl[i].flags & UNSIGNED_FLAG) != 0;
+			rb[i].buffer_length = sizeof(long long);
+			break;
+		case 2:
+			rb[i].buffer_type = MYSQL_TYPE_DATETIME;
+			rb[i].buffer_length = sizeof(MYSQL_TIME);
+			break;
+		default:
+			rb[i].buffer_type = MYSQL_TYPE_STRING;
+			rb[i].buffer_length = CELL_MAX - 1;
+		}
 		rb[i].buffer = buf[i];
-		rb[i].buffer_length = CELL_MAX - 1;
 		rb[i].length = &len[i];
 		rb[i].is_null = &isnull[i];
 		rb[i].error = &trunc[i];
 	}
 	if (mysql_stmt_bind_result(s, rb))
 		goto err;
-	out = json_array();
+	/* the column names as JSON keys, escaped once per answer, not once per row */
+	static __thread char keys[COLS_MAX * 2 * 70];
+	size_t koff[COLS_MAX + 1];
+	struct jbuf kb = { keys, 0, sizeof keys, sizeof keys, E_OK };
+	for (unsigned i = 0; i < nc; i++) {
+		koff[i] = kb.len;
+		jbuf_putc(&kb, i ? ',' : '{');
+		jbuf_str(&kb, fl[i].name, strlen(fl[i].name));
+		jbuf_putc(&kb, ':');
+	}
+	koff[nc] = kb.len;
+	if (kb.err)
+		goto done; /* column names longer than a MariaDB identifier */
+	jbuf_putc(out, '[');
 	size_t n = 0;
 	int r;
 	while ((r = mysql_stmt_fetch(s)) == 0 || r == MYSQL_DATA_TRUNCATED) {
@@ -405,25 +482,48 @@ enum db_status db_rows(struct dbconn *c, const char *sql, const char *const *par
 			st = DB_TOOMANY;
 			goto done;
 		}
-		json_t *o = json_object();
+		if (n > 1)
+			jbuf_putc(out, ',');
 		for (unsigned i = 0; i < nc; i++) {
-			unsigned long l = len[i] < CELL_MAX - 1 ? len[i] : CELL_MAX - 1;
-			buf[i][l] = 0;
-			json_object_set_new(o, fl[i].name, cell(fl[i].type, buf[i], l, isnull[i]));
+			jbuf_put(out, keys + koff[i], koff[i + 1] - koff[i]);
+			if (isnull[i] || rb[i].buffer_type == MYSQL_TYPE_STRING) {
+				unsigned long l = len[i] < CELL_MAX - 1 ? len[i] : CELL_MAX - 1;
+				buf[i][l] = 0;
+				cell(out, fl[i].type, buf[i], l, isnull[i]);
+			} else if (rb[i].buffer_type == MYSQL_TYPE_LONGLONG) {
+				long long v;
+				memcpy(&v, buf[i], sizeof v);
+				if (rb[i].is_unsigned && v < 0) /* above 2^63: a double keeps the magnitude, as before */
+					jbuf_real(out, (double)(unsigned long long)v);
+				else
+					jbuf_int(out, v);
+			} else {
+				MYSQL_TIME t;
+				memcpy(&t, buf[i], sizeof t);
+				time_json(out, &t);
+			}
 		}
-		json_array_append_new(out, o);
+		jbuf_putc(out, '}');
+		if (out->err)
+			break;
+	}
+	if (out->err) {
+		st = out->err == E_TOOBIG ? DB_TOOMANY : DB_ERROR;
+		goto done;
 	}
 	if (r != MYSQL_NO_DATA)
 		goto err;
-	*rows = out;
-	out = NULL;
+	jbuf_putc(out, ']');
+	if (nrows)
+		*nrows = n;
 	st = DB_OK;
 	goto done;
 err:
 	*errnum = mysql_stmt_errno(s);
 	st = classify(c, *errnum);
 done:
-	json_decref(out);
+	if (st != DB_OK && !out->err)
+		out->len = mark; /* nothing half-written is left behind */
 	if (meta)
 		mysql_free_result(meta);
 	/* kept prepared for the next request: discard what is left of the result (too many rows) */
@@ -437,4 +537,49 @@ done:
 		stmt_forget(c, s);
 	}
 	return st;
+}
+
+enum db_status db_rows(struct dbconn *c, const char *sql, const char *const *params, size_t nparams,
+    size_t max_rows, json_t **rows, unsigned *errnum)
+{
+	*rows = NULL;
+	struct jbuf b;
+	jbuf_init(&b, DB_JSON_MAX);
+	enum db_status st = db_json(c, sql, params, nparams, max_rows, &b, NULL, errnum);
+	if (st == DB_OK && !(*rows = json_loadb(b.p, b.len, 0, NULL)))
+		st = DB_ERROR;
+	jbuf_fini(&b);
+	return st;
+}
+
+enum db_status db_exists(struct dbconn *c, const char *sql, const char *param, double ttl, int *yes,
+    unsigned *errnum)
+{
+	*yes = 0;
+	*errnum = 0;
+	size_t pl = strlen(param);
+	double now = clock_mono_s();
+	for (unsigned i = 0; i < EXISTS_CACHE; i++)
+		if (c->seen[i].sql == sql && now < c->seen[i].until && !strcmp(c->seen[i].param, param)) {
+			*yes = c->seen[i].yes;
+			return DB_OK;
+		}
+	char tmp[1600]; /* [{"k":"v"}] of one parameter-sized value, escaped at worst */
+	struct jbuf b = { tmp, 0, sizeof tmp, sizeof tmp, E_OK };
+	size_t n = 0;
+	const char *p[] = { param };
+	enum db_status st = db_json(c, sql, p, 1, 1, &b, &n, errnum);
+	if (st == DB_TOOMANY) /* more than one row: it exists */
+		st = DB_OK, n = 1;
+	if (st != DB_OK)
+		return st;
+	*yes = n > 0;
+	if (ttl > 0 && pl < sizeof c->seen[0].param) {
+		unsigned k = c->nseen++ % EXISTS_CACHE;
+		c->seen[k].sql = sql;
+		memcpy(c->seen[k].param, param, pl + 1);
+		c->seen[k].until = now + ttl;
+		c->seen[k].yes = *yes;
+	}
+	return DB_OK;
 }

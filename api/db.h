@@ -6,6 +6,10 @@
 #include <stddef.h>
 
 #include "api/api_conf.h"
+#include "api/jbuf.h"
+
+/* the most bytes of JSON one answer may take (beyond: DB_TOOMANY, as for too many rows) */
+#define DB_JSON_MAX (64u << 20)
 
 /*
  * Every request runs on a connection authenticated as the MariaDB account its
@@ -51,6 +55,25 @@ void db_put(struct db *db, struct dbconn *c);
  */
 enum db_status db_rows(struct dbconn *c, const char *sql, const char *const *params, size_t nparams,
     size_t max_rows, json_t **rows, unsigned *errnum);
+
+/*
+ * db_json: as db_rows, but the rows are appended to out as JSON text (the
+ * same bytes json_dumps would give for db_rows' array), with no object per
+ * row: the hot path. *nrows (may be NULL) gets the row count. On failure
+ * out is left as it was, unless out->err is set (the answer outgrew out->cap:
+ * DB_TOOMANY; no memory: DB_ERROR).
+ */
+enum db_status db_json(struct dbconn *c, const char *sql, const char *const *params, size_t nparams,
+    size_t max_rows, struct jbuf *out, size_t *nrows, unsigned *errnum);
+
+/*
+ * db_exists: does sql (a constant, one parameter) return a row for param? The
+ * answer is remembered on this connection (so for its account only) for ttl
+ * seconds (0: not at all): a zone's visibility is asked once a second, not
+ * once a request. Returns DB_OK and *yes, or a failure as db_rows.
+ */
+enum db_status db_exists(struct dbconn *c, const char *sql, const char *param, double ttl, int *yes,
+    unsigned *errnum);
 
 /* db_open_count: connections open now, all accounts together (for tests and metrics). */
 size_t db_open_count(struct db *db);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api/http.h"
+#include "api/jbuf.h"
 #include "api/routes.h"
 #include "common/addr.h"
 #include "common/clock.h"
@@ -42,6 +43,8 @@ struct http {
 	char *cert, *key;       /* PEM, for MHD (owned) */
 	pthread_mutex_t mu;     /* guards st */
 	struct http_stats st;
+	pthread_key_t outkey;   /* each worker thread's answer buffer (struct jbuf), freed when the thread ends */
+	int haskey;             /* outkey was created */
 };
 
 static struct log_rl rl_auth = LOG_RL_INIT(10, 60);
@@ -156,6 +159,28 @@ static enum MHD_Result send_json(struct http *h, struct MHD_Connection *conn, un
 	return r;
 }
 
+static void out_free(void *p)
+{
+	jbuf_fini(p);
+	free(p);
+}
+
+/* this thread's answer buffer: made on its first request, reused for every later one; NULL if no memory */
+static struct jbuf *thread_out(struct http *h)
+{
+	struct jbuf *b = pthread_getspecific(h->outkey);
+	if (b)
+		return b;
+	if (!(b = malloc(sizeof *b)))
+		return NULL;
+	jbuf_init(b, DB_JSON_MAX);
+	if (pthread_setspecific(h->outkey, b)) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
 static const char *arg(void *cls, const char *key)
 {
 	return MHD_lookup_connection_value(cls, MHD_GET_ARGUMENT_KIND, key);
@@ -233,8 +258,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		    ra);
 	}
 	struct api_req rq = { url + 7, account, arg, conn, (int64_t)time(NULL) };
-	struct api_reply rp;
+	struct api_reply rp = { 500, NULL, thread_out(h) };
+	if (!rp.out)
+		return send_json(h, conn, 500, routes_error("internal", "internal error", NULL), NULL);
 	routes_handle(h->db, h->conf, &rq, &rp);
+	if (!rp.body) /* written straight into this thread's buffer; MHD copies it (the buffer serves the next request) */
+		return send_buf(h, conn, rp.status, "application/json", rp.out->p, rp.out->len, MHD_RESPMEM_MUST_COPY,
+		    NULL);
 	return send_json(h, conn, rp.status, rp.body, rp.status == 503 ? "5" : NULL);
 }
 
@@ -259,6 +289,12 @@ int http_new(const struct api_conf *conf, struct tokens *tokens, struct db *db, 
 	h->tokens = tokens;
 	h->db = db;
 	pthread_mutex_init(&h->mu, NULL);
+	if (pthread_key_create(&h->outkey, out_free)) {
+		*why = "out of memory";
+		http_free(h);
+		return E_NOMEM;
+	}
+	h->haskey = 1;
 	char path[4200];
 	size_t n;
 	if (conf->web_root[0])
@@ -327,6 +363,8 @@ void http_free(struct http *h)
 		memset(h->key, 0, strlen(h->key));
 		free(h->key);
 	}
+	if (h->haskey)
+		pthread_key_delete(h->outkey);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

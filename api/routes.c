@@ -4,6 +4,7 @@
 
 #include "api/params.h"
 #include "api/routes.h"
+#include "common/errors.h"
 #include "common/log.h"
 
 /* statement texts: constants only; every value is a parameter. %s is a table suffix from step_name() */
@@ -34,6 +35,9 @@ static const char SQL_LATENCY[] =
     "AND ts >= ? AND ts < ? ORDER BY ts";
 static const char SQL_HEALTH[] =
     "SELECT * FROM node_health_%s WHERE ts >= ? AND ts < ? ORDER BY node, ts";
+
+/* seconds a connection remembers a zone's visibility: a revoked grant shows within this */
+#define VISIBLE_TTL 1.0
 
 /* breakdown dimensions: the names in series_* dim (asn is kept per hour and day only) */
 static const char *const DIMS[] = { "country", "qtype", "rcode", "opcode", "transport", "ipver", "edns", "do",
@@ -100,6 +104,26 @@ static int run(struct db *db, const struct api_conf *cf, const struct api_req *r
 	return 0;
 }
 
+/* run sql as the request's account, its rows appended to rp->out as a JSON array; 0, or -1 with rp filled */
+static int run_json(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
+    const char *sql, const char *const *p, size_t np)
+{
+	struct dbconn *c;
+	enum db_status st = db_get(db, rq->account, &c);
+	unsigned errnum = 0;
+	if (st == DB_OK) {
+		st = db_json(c, sql, p, np, (size_t)cf->max_rows, rp->out, NULL, &errnum);
+		db_put(db, c);
+	}
+	if (st == DB_OK && rp->out->err)
+		st = rp->out->err == E_TOOBIG ? DB_TOOMANY : DB_ERROR;
+	if (st != DB_OK) {
+		db_fail(rp, st, errnum, rq->account);
+		return -1;
+	}
+	return 0;
+}
+
 /* the window from the request's from/to/step; 0, or -1 with rp filled */
 static int window(const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp, struct window *w)
 {
@@ -112,24 +136,69 @@ static int window(const struct api_conf *cf, const struct api_req *rq, struct ap
 	return 0;
 }
 
-static json_t *window_json(const struct window *w)
+/* [,]"window":{"from":..,"to":..,"step":..} as json_pack("{s:s, s:s, s:s}") would dump it */
+static void window_json(struct jbuf *o, const struct window *w, int first)
 {
 	char f[32], t[32];
-	snprintf(f, sizeof f, "%.10sT%sZ", w->from_sql, w->from_sql + 11);
-	snprintf(t, sizeof t, "%.10sT%sZ", w->to_sql, w->to_sql + 11);
-	return json_pack("{s:s, s:s, s:s}", "from", f, "to", t, "step", step_name(w->step));
+	int fl = snprintf(f, sizeof f, "%.10sT%sZ", w->from_sql, w->from_sql + 11);
+	int tl = snprintf(t, sizeof t, "%.10sT%sZ", w->to_sql, w->to_sql + 11);
+	const char *sn = step_name(w->step);
+	if (!first)
+		jbuf_putc(o, ',');
+	jbuf_lit(o, "\"window\":{\"from\":");
+	jbuf_str(o, f, (size_t)fl);
+	jbuf_lit(o, ",\"to\":");
+	jbuf_str(o, t, (size_t)tl);
+	jbuf_lit(o, ",\"step\":");
+	jbuf_str(o, sn, strlen(sn));
+	jbuf_putc(o, '}');
+}
+
+/* ,"KEY":"VALUE" */
+static void member_str(struct jbuf *o, const char *key, const char *v)
+{
+	jbuf_putc(o, ',');
+	jbuf_str(o, key, strlen(key));
+	jbuf_putc(o, ':');
+	jbuf_str(o, v, strlen(v));
+}
+
+/* {"zone":"ZONE" : the start of every per-zone answer */
+static void open_zone(struct jbuf *o, const char *zone)
+{
+	jbuf_reset(o);
+	jbuf_lit(o, "{\"zone\":");
+	jbuf_str(o, zone, strlen(zone));
+}
+
+/* the answer is complete: rp->out holds it, unless writing it failed */
+static void done_text(struct api_reply *rp, const char *account)
+{
+	jbuf_putc(rp->out, '}');
+	if (rp->out->err) {
+		db_fail(rp, rp->out->err == E_TOOBIG ? DB_TOOMANY : DB_ERROR, 0, account);
+		return;
+	}
+	rp->status = 200;
+	rp->body = NULL;
 }
 
 /* is zone visible to the caller? 1 yes, 0 no (rp = 404), -1 error (rp filled) */
 static int zone_visible(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
     const char *zone)
 {
-	json_t *rows;
-	const char *p[] = { zone };
-	if (run(db, cf, rq, rp, SQL_ZONE_VISIBLE, p, 1, &rows))
+	struct dbconn *c;
+	int vis = 0;
+	unsigned errnum = 0;
+	enum db_status st = db_get(db, rq->account, &c);
+	if (st == DB_OK) {
+		st = db_exists(c, SQL_ZONE_VISIBLE, zone, VISIBLE_TTL, &vis, &errnum);
+		db_put(db, c);
+	}
+	if (st != DB_OK) {
+		db_fail(rp, st, errnum, rq->account);
 		return -1;
-	int vis = json_array_size(rows) > 0;
-	json_decref(rows);
+	}
 	if (!vis)
 		fail(rp, 404, "not_found", "no such zone for this account", "zone");
 	return vis;
@@ -176,11 +245,12 @@ static void ep_qps(struct db *db, const struct api_conf *cf, const struct api_re
 	char sql[256];
 	snprintf(sql, sizeof sql, SQL_QPS, step_name(w.step));
 	const char *p[] = { zone, w.from_sql, w.to_sql };
-	json_t *rows;
-	if (run(db, cf, rq, rp, sql, p, 3, &rows))
+	open_zone(rp->out, zone);
+	window_json(rp->out, &w, 0);
+	jbuf_lit(rp->out, ",\"series\":");
+	if (run_json(db, cf, rq, rp, sql, p, 3))
 		return;
-	rp->status = 200;
-	rp->body = json_pack("{s:s, s:o, s:o}", "zone", zone, "window", window_json(&w), "series", rows);
+	done_text(rp, rq->account);
 }
 
 static void ep_breakdown(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
@@ -203,21 +273,22 @@ static void ep_breakdown(struct db *db, const struct api_conf *cf, const struct 
 		return;
 	char sql[512], secs[24];
 	snprintf(secs, sizeof secs, "%lld", (long long)(w.to - w.from));
-	json_t *rows;
+	open_zone(rp->out, zone);
+	member_str(rp->out, "dimension", DIMS[i]);
+	window_json(rp->out, &w, 0);
+	jbuf_lit(rp->out, ",\"values\":");
 	if (!strcmp(DIMS[i], "answer_kind")) { /* its own table: responses by kind (docs/sql.md "Answer kinds") */
 		snprintf(sql, sizeof sql, SQL_KIND, step_name(w.step));
 		const char *p[] = { secs, zone, w.from_sql, w.to_sql };
-		if (run(db, cf, rq, rp, sql, p, 4, &rows))
+		if (run_json(db, cf, rq, rp, sql, p, 4))
 			return;
 	} else {
 		snprintf(sql, sizeof sql, SQL_DIM, step_name(w.step));
 		const char *p[] = { secs, zone, DIMS[i], w.from_sql, w.to_sql };
-		if (run(db, cf, rq, rp, sql, p, 5, &rows))
+		if (run_json(db, cf, rq, rp, sql, p, 5))
 			return;
 	}
-	rp->status = 200;
-	rp->body = json_pack("{s:s, s:s, s:o, s:o}", "zone", zone, "dimension", DIMS[i], "window", window_json(&w),
-	    "values", rows);
+	done_text(rp, rq->account);
 }
 
 static void ep_top(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
@@ -265,22 +336,22 @@ static void ep_top(struct db *db, const struct api_conf *cf, const struct api_re
 	if (zone_visible(db, cf, rq, rp, zone) <= 0)
 		return;
 	char sql[512];
-	json_t *rows;
+	open_zone(rp->out, zone);
+	window_json(rp->out, &w, 0);
+	jbuf_lit(rp->out, ",\"names\":");
 	if (rcode) {
 		snprintf(sql, sizeof sql, SQL_TOP_RCODE, (int)limit);
 		const char *p[] = { zone, NAME_RCODES[k], w.from_sql, w.to_sql };
-		if (run(db, cf, rq, rp, sql, p, 4, &rows))
+		if (run_json(db, cf, rq, rp, sql, p, 4))
 			return;
+		member_str(rp->out, "rcode", NAME_RCODES[k]);
 	} else {
 		snprintf(sql, sizeof sql, SQL_TOP, (int)limit);
 		const char *p[] = { zone, w.from_sql, w.to_sql };
-		if (run(db, cf, rq, rp, sql, p, 3, &rows))
+		if (run_json(db, cf, rq, rp, sql, p, 3))
 			return;
 	}
-	rp->status = 200;
-	rp->body = json_pack("{s:s, s:o, s:o}", "zone", zone, "window", window_json(&w), "names", rows);
-	if (rcode)
-		json_object_set_new(rp->body, "rcode", json_string(NAME_RCODES[k]));
+	done_text(rp, rq->account);
 }
 
 static void ep_latency(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp,
@@ -300,12 +371,13 @@ static void ep_latency(struct db *db, const struct api_conf *cf, const struct ap
 	char sql[256];
 	snprintf(sql, sizeof sql, SQL_LATENCY, step_name(w.step));
 	const char *p[] = { zone, metric, w.from_sql, w.to_sql };
-	json_t *rows;
-	if (run(db, cf, rq, rp, sql, p, 4, &rows))
+	open_zone(rp->out, zone);
+	member_str(rp->out, "metric", metric);
+	window_json(rp->out, &w, 0);
+	jbuf_lit(rp->out, ",\"series\":");
+	if (run_json(db, cf, rq, rp, sql, p, 4))
 		return;
-	rp->status = 200;
-	rp->body = json_pack("{s:s, s:s, s:o, s:o}", "zone", zone, "metric", metric, "window", window_json(&w),
-	    "series", rows);
+	done_text(rp, rq->account);
 }
 
 static void ep_health(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp)
@@ -316,18 +388,21 @@ static void ep_health(struct db *db, const struct api_conf *cf, const struct api
 	char sql[256];
 	snprintf(sql, sizeof sql, SQL_HEALTH, step_name(w.step));
 	const char *p[] = { w.from_sql, w.to_sql };
-	json_t *rows;
+	jbuf_reset(rp->out);
+	jbuf_putc(rp->out, '{');
+	window_json(rp->out, &w, 1);
+	jbuf_lit(rp->out, ",\"nodes\":");
 	/* partners hold no grant on node_health_*: MariaDB refuses, and that is the 403 */
-	if (run(db, cf, rq, rp, sql, p, 2, &rows))
+	if (run_json(db, cf, rq, rp, sql, p, 2))
 		return;
-	rp->status = 200;
-	rp->body = json_pack("{s:o, s:o}", "window", window_json(&w), "nodes", rows);
+	done_text(rp, rq->account);
 }
 
 void routes_handle(struct db *db, const struct api_conf *cf, const struct api_req *rq, struct api_reply *rp)
 {
 	rp->status = 500;
 	rp->body = NULL;
+	jbuf_reset(rp->out);
 	const char *p = rq->path;
 	if (!strcmp(p, "/zones")) {
 		ep_zones(db, cf, rq, rp);
