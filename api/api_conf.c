@@ -136,6 +136,11 @@ const struct conf_opt api_conf_opts[] = {
 	{ "max_points", CT_INT, 10, 1000000, "5000", OFF(max_points), 0, NULL,
 	  "time-series points per response, at most (a longer range needs a coarser step)", NULL },
 	{ "max_rows", CT_INT, 10, 1000000, "10000", OFF(max_rows), 0, NULL, "rows per response, at most", NULL },
+	{ "cache_ttl", CT_INT, 0, 60, "2", OFF(cache_ttl), 0, NULL,
+	  "seconds a successful answer is served again to the same account for the same request (never to "
+	  "another account); 0 = no cache", NULL },
+	{ "cache_size", CT_INT, 1, 4096, "64", OFF(cache_size), 0, NULL,
+	  "MiB of cached answers (keys and bodies), at most; the oldest go first", NULL },
 	CONF_END
 };
 

@@ -27,6 +27,8 @@ struct api_conf {
 	int64_t burst;                /* requests a token may make at once */
 	int64_t max_points;           /* time-series points per response, at most */
 	int64_t max_rows;             /* rows per response, at most */
+	int64_t cache_ttl;            /* seconds an account's answer is served again; 0 = no cache */
+	int64_t cache_size;           /* MiB of answers (keys + bodies) the cache holds, at most */
 };
 
 /* the option table: drives parsing, checks and --help */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/cache.h"
 #include "api/http.h"
 #include "api/jbuf.h"
 #include "api/routes.h"
@@ -45,6 +46,7 @@ struct http {
 	struct http_stats st;
 	pthread_key_t outkey;   /* each worker thread's answer buffer (struct jbuf), freed when the thread ends */
 	int haskey;             /* outkey was created */
+	struct cache *cache;    /* answers per (account, request); NULL with cache_ttl 0 */
 };
 
 static struct log_rl rl_auth = LOG_RL_INIT(10, 60);
@@ -120,6 +122,10 @@ void http_stats(struct http *h, struct http_stats *out)
 	pthread_mutex_lock(&h->mu);
 	*out = h->st;
 	pthread_mutex_unlock(&h->mu);
+	struct cache_stats cs;
+	cache_stats(h->cache, &cs);
+	out->cache_hits = cs.hits;
+	out->cache_misses = cs.misses;
 }
 
 static enum MHD_Result send_buf(struct http *h, struct MHD_Connection *conn, unsigned status, const char *type,
@@ -179,6 +185,30 @@ static struct jbuf *thread_out(struct http *h)
 		return NULL;
 	}
 	return b;
+}
+
+#define KEY_MAX 2048 /* a longer request is not cached */
+
+/*
+ * the cache key of a request: its path and every known parameter in a fixed
+ * order, each as its length and value ("-" when absent), so no two requests
+ * share a key. 0, or -1 when it does not fit (not cached).
+ */
+static int req_key(struct MHD_Connection *conn, const char *url, char *key, size_t cap)
+{
+	static const char *const known[] = { "from", "to", "step", "limit", "rcode", "metric", NULL };
+	int n = snprintf(key, cap, "%s", url);
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	size_t off = (size_t)n;
+	for (int i = 0; known[i]; i++) {
+		const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, known[i]);
+		n = v ? snprintf(key + off, cap - off, "\n%zu:%s", strlen(v), v) : snprintf(key + off, cap - off, "\n-");
+		if (n < 0 || (size_t)n >= cap - off)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
 }
 
 static const char *arg(void *cls, const char *key)
@@ -261,10 +291,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct api_reply rp = { 500, NULL, thread_out(h) };
 	if (!rp.out)
 		return send_json(h, conn, 500, routes_error("internal", "internal error", NULL), NULL);
+	char key[KEY_MAX];
+	int cacheable = h->cache && req_key(conn, url, key, sizeof key) == 0;
+	if (cacheable && cache_get(h->cache, account, key, rp.out))
+		return send_buf(h, conn, 200, "application/json", rp.out->p, rp.out->len, MHD_RESPMEM_MUST_COPY, NULL);
 	routes_handle(h->db, h->conf, &rq, &rp);
-	if (!rp.body) /* written straight into this thread's buffer; MHD copies it (the buffer serves the next request) */
+	if (!rp.body) { /* written straight into this thread's buffer; MHD copies it (the buffer serves the next request) */
+		if (cacheable && rp.status == 200)
+			cache_put(h->cache, account, key, rp.out->p, rp.out->len);
 		return send_buf(h, conn, rp.status, "application/json", rp.out->p, rp.out->len, MHD_RESPMEM_MUST_COPY,
 		    NULL);
+	}
 	return send_json(h, conn, rp.status, rp.body, rp.status == 503 ? "5" : NULL);
 }
 
@@ -295,6 +332,11 @@ int http_new(const struct api_conf *conf, struct tokens *tokens, struct db *db, 
 		return E_NOMEM;
 	}
 	h->haskey = 1;
+	if (cache_new((unsigned)conf->cache_ttl, (size_t)conf->cache_size << 20, &h->cache) != E_OK) {
+		*why = "out of memory";
+		http_free(h);
+		return E_NOMEM;
+	}
 	char path[4200];
 	size_t n;
 	if (conf->web_root[0])
@@ -365,6 +407,7 @@ void http_free(struct http *h)
 	}
 	if (h->haskey)
 		pthread_key_delete(h->outkey);
+	cache_free(h->cache);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

@@ -16,6 +16,8 @@ struct http_stats {
 	uint64_t by_class[6];       /* by status class: [2] 2xx, [4] 4xx, [5] 5xx */
 	uint64_t unauthorized;      /* 401 */
 	uint64_t rate_limited;      /* 429 */
+	uint64_t cache_hits;        /* answers served from the cache (cache_ttl) */
+	uint64_t cache_misses;      /* cache lookups that found nothing (the request went on to routes) */
 };
 
 /*

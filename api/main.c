@@ -100,8 +100,9 @@ int main(int argc, char **argv)
 		pause();
 	struct http_stats st;
 	http_stats(h, &st);
-	log_info("stopping: %llu requests (%llu 2xx, %llu 4xx, %llu 5xx)", (unsigned long long)st.requests,
-	    (unsigned long long)st.by_class[2], (unsigned long long)st.by_class[4], (unsigned long long)st.by_class[5]);
+	log_info("stopping: %llu requests (%llu 2xx, %llu 4xx, %llu 5xx), answer cache %llu hits, %llu misses",
+	    (unsigned long long)st.requests, (unsigned long long)st.by_class[2], (unsigned long long)st.by_class[4],
+	    (unsigned long long)st.by_class[5], (unsigned long long)st.cache_hits, (unsigned long long)st.cache_misses);
 	http_free(h);
 	db_free(db);
 	tokens_free(tokens);
