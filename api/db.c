@@ -569,6 +569,8 @@ enum db_status db_exists(struct dbconn *c, const char *sql, const char *param, d
 	size_t n = 0;
 	const char *p[] = { param };
 	enum db_status st = db_json(c, sql, p, 1, 1, &b, &n, errnum);
+	if (b.err) /* the row did not fit tmp: say nothing rather than guess */
+		return DB_ERROR;
 	if (st == DB_TOOMANY) /* more than one row: it exists */
 		st = DB_OK, n = 1;
 	if (st != DB_OK)
