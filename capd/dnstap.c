@@ -34,34 +34,48 @@ struct pb {
 	int err;
 };
 
-static void pb_fail(struct pb *c, int err)
+static inline void pb_fail(struct pb *c, int err)
 {
 	if (c->err == E_OK)
 		c->err = err;
 	c->p = c->end;
 }
 
-static uint64_t pb_varint_slow(struct pb *c)
+/*
+ * A varint of 3..10 bytes (times, long lengths) at p: *v its value;
+ * returns the bytes it took, 0 if it runs past end, -1 if malformed. It
+ * takes no cursor, so the walks' cursors never escape and stay in registers.
+ */
+static int varint_long(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (unsigned i = 0; i < 10; i++) {
+		if (p + i >= end)
+			return 0;
+		uint8_t b = p[i];
+		if (i == 9 && b > 1) /* bits above 64, or an 11th byte announced */
+			return -1;
+		x |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			*v = x;
+			return (int)i + 1;
+		}
+	}
+	return -1;
+}
+
+static inline uint64_t pb_varint_slow(struct pb *c)
 {
 	uint64_t v = 0;
 	if (c->err)
 		return 0;
-	for (unsigned i = 0; i < 10; i++) {
-		if (c->p >= c->end) {
-			pb_fail(c, E_TRUNCATED);
-			return 0;
-		}
-		uint8_t b = *c->p++;
-		if (i == 9 && b > 1) { /* bits above 64, or an 11th byte announced */
-			pb_fail(c, E_MALFORMED);
-			return 0;
-		}
-		v |= (uint64_t)(b & 0x7f) << (7 * i);
-		if (!(b & 0x80))
-			return v;
+	int n = varint_long(c->p, c->end, &v);
+	if (n <= 0) {
+		pb_fail(c, n == 0 ? E_TRUNCATED : E_MALFORMED);
+		return 0;
 	}
-	pb_fail(c, E_MALFORMED);
-	return 0;
+	c->p += n;
+	return v;
 }
 
 /* most keys, enums, ports and lengths fit one or two bytes: do those inline */
@@ -81,7 +95,7 @@ static inline uint64_t pb_varint(struct pb *c)
 	return pb_varint_slow(c);
 }
 
-static uint32_t pb_fixed32(struct pb *c)
+static inline uint32_t pb_fixed32(struct pb *c)
 {
 	if (c->err)
 		return 0;
@@ -95,7 +109,7 @@ static uint32_t pb_fixed32(struct pb *c)
 }
 
 /* a length-delimited value: returns its start, sets *len; NULL on error */
-static const uint8_t *pb_bytes(struct pb *c, size_t *len)
+static inline const uint8_t *pb_bytes(struct pb *c, size_t *len)
 {
 	*len = 0;
 	uint64_t n = pb_varint(c);
@@ -112,7 +126,7 @@ static const uint8_t *pb_bytes(struct pb *c, size_t *len)
 }
 
 /* next key: 0 at the end of the buffer or on error, else field number; *wt its wire type */
-static uint32_t pb_key(struct pb *c, unsigned *wt)
+static inline uint32_t pb_key(struct pb *c, unsigned *wt)
 {
 	if (c->err || c->p >= c->end)
 		return 0;
@@ -127,7 +141,7 @@ static uint32_t pb_key(struct pb *c, unsigned *wt)
 	return (uint32_t)(k >> 3);
 }
 
-static void pb_skip(struct pb *c, unsigned wt)
+static inline void pb_skip(struct pb *c, unsigned wt)
 {
 	size_t n;
 	switch (wt) {
@@ -145,7 +159,7 @@ static void pb_skip(struct pb *c, unsigned wt)
 }
 
 /* the wire type a known field must have, or the sticky E_TYPE */
-static int pb_want(struct pb *c, unsigned wt, unsigned want)
+static inline int pb_want(struct pb *c, unsigned wt, unsigned want)
 {
 	if (wt != want) {
 		pb_fail(c, wt == 3 || wt == 4 || wt > 5 ? E_MALFORMED : E_TYPE);
@@ -179,7 +193,7 @@ static uint8_t dnstap_msgtype(uint64_t t)
 }
 
 /* find the Message sub-message in a Dnstap; NULL with c->err set if none or broken */
-static const uint8_t *dnstap_message(struct pb *c, size_t *mlen, const uint8_t **ident, size_t *ilen)
+static inline __attribute__((always_inline)) const uint8_t *dnstap_message_at(struct pb *c, size_t *mlen, const uint8_t **ident, size_t *ilen)
 {
 	const uint8_t *msg = NULL;
 	unsigned wt = 0;
@@ -211,7 +225,7 @@ static const uint8_t *dnstap_message(struct pb *c, size_t *mlen, const uint8_t *
 	return c->err ? NULL : msg;
 }
 
-static uint64_t dnstap_time_us(struct pb *c, uint64_t sec, uint32_t nsec)
+static inline uint64_t dnstap_time_us(struct pb *c, uint64_t sec, uint32_t nsec)
 {
 	if (nsec >= 1000000000u || sec > UINT64_MAX / 1000000u - 1) {
 		pb_fail(c, E_MALFORMED);
@@ -241,7 +255,7 @@ struct dt_first {
  * and has_* fields the caller zeroed; identity is the caller's. Returns
  * E_OK or the sticky error, with *m zeroed on error.
  */
-static int dnstap_message_fields(struct pb *c, struct dt_first *fs, struct capd_msg *m)
+static inline __attribute__((always_inline)) int dnstap_message_fields_at(struct pb *c, struct dt_first *fs, struct capd_msg *m)
 {
 	const uint8_t *qa = NULL, *ra = NULL, *qm = NULL, *rm = NULL;
 	size_t qalen = 0, ralen = 0, qmlen = 0, rmlen = 0;
@@ -352,6 +366,28 @@ static int dnstap_message_fields(struct pb *c, struct dt_first *fs, struct capd_
 	if (m->dns == NULL)
 		m->dns_len = 0;
 	return E_OK;
+}
+
+/*
+ * The walks work on a private copy of the cursor: stores into *m (bytes,
+ * which may alias anything) would otherwise make the compiler reload and
+ * store the cursor around each one. As in common/record.c: the walk is
+ * inlined here, once, so the copy never leaves registers.
+ */
+static __attribute__((noinline)) const uint8_t *dnstap_message(struct pb *c, size_t *mlen, const uint8_t **ident, size_t *ilen)
+{
+	struct pb l = *c;
+	const uint8_t *msg = dnstap_message_at(&l, mlen, ident, ilen);
+	*c = l;
+	return msg;
+}
+
+static __attribute__((noinline)) int dnstap_message_fields(struct pb *c, struct dt_first *fs, struct capd_msg *m)
+{
+	struct pb l = *c;
+	int rc = dnstap_message_fields_at(&l, fs, m);
+	*c = l;
+	return rc;
 }
 
 int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m)
