@@ -94,34 +94,35 @@ static int open_aggr(const char *spec, int sndbuf, int *fdp)
 	return E_OK;
 }
 
-/* the route MTU of a connected UDP socket minus the IP and UDP headers; 0 if unknown */
-static size_t path_payload(int fd)
+/* the route MTU of a connected UDP socket (0 if unknown), *hdr its IP and UDP header bytes */
+static size_t path_mtu(int fd, size_t *hdr)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	int mtu = 0;
 	socklen_t ml = sizeof mtu;
+	*hdr = 28;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
 		return 0;
 	if (ss.ss_family == AF_INET6) {
-		if (getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &ml) < 0 || mtu <= 48)
+		*hdr = 48;
+		if (getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &ml) < 0)
 			return 0;
-		return (size_t)mtu - 48;
-	}
-	if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &ml) < 0 || mtu <= 28)
+	} else if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &ml) < 0) {
 		return 0;
-	return (size_t)mtu - 28;
+	}
+	return mtu > 0 ? (size_t)mtu : 0;
 }
 
 static size_t auto_payload(const struct sender *s)
 {
-	size_t p = AUTO_MAX;
+	size_t p = AUTO_MAX, hdr;
 	for (size_t i = 0; i < s->n_ag; i++) {
-		size_t q = path_payload(s->ag[i].fd);
-		if (q + 28 <= AUTO_LOCAL_MTU)   /* unknown (0), or a path that may leave the host's network */
+		size_t mtu = path_mtu(s->ag[i].fd, &hdr);
+		if (mtu <= AUTO_LOCAL_MTU)   /* unknown (0), or a path that may leave the host's network */
 			return AUTO_SAFE;
-		if (q < p)
-			p = q;
+		if (mtu - hdr < p)
+			p = mtu - hdr;
 	}
 	return p < AUTO_SAFE ? AUTO_SAFE : p;
 }
