@@ -122,6 +122,16 @@ static int chk_prefix(const void *conf, const void *v, unsigned flags, char *why
 	return 1;
 }
 
+static int chk_payload(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	int64_t n;
+	memcpy(&n, v, sizeof n);
+	if (n == 0 || n >= 600)
+		return 0;
+	snprintf(why, cap, "%lld is below 600 (0 means auto)", (long long)n);
+	return 1;
+}
+
 static int chk_octal(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
 {
 	char *end;
@@ -157,8 +167,10 @@ const struct conf_opt capd_conf_table[] = {
 	    "directory of capd's state (the last boot id, so boot ids grow even when the clock goes back); empty: clock only"),
 	LISTC("aggregator", aggregator, "aggregator ADDR:PORT or [V6ADDR]:PORT; repeat for failover, first preferred",
 	    chk_aggregator),
-	INT("payload_size", payload_size, 600, 65000, "1232",
-	    "UDP payload budget per datagram, envelope included (raise up to the path MTU minus 28/48)"),
+	{ "payload_size", CT_INT, 0, 65000, "0", OFF(payload_size), 0, NULL,
+	  "UDP payload budget per datagram, envelope included; 0: auto, 1232 or, where the route MTU to every "
+	  "aggregator is above 1500 (loopback, jumbo frames), up to that MTU minus 28/48 and at most 4096 "
+	  "(aggd's default max_datagram); else 600 up to the path MTU minus 28/48", chk_payload },
 	INT("flush_ms", flush_ms, 10, 60000, "1000", "send a non-empty batch once it is this old (ms)"),
 	INT("counters_interval", counters_interval, 1, 3600, "10", "seconds between counters datagrams"),
 	STR("metrics_file", metrics_file, "",

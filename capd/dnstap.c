@@ -34,34 +34,48 @@ struct pb {
 	int err;
 };
 
-static void pb_fail(struct pb *c, int err)
+static inline void pb_fail(struct pb *c, int err)
 {
 	if (c->err == E_OK)
 		c->err = err;
 	c->p = c->end;
 }
 
-static uint64_t pb_varint_slow(struct pb *c)
+/*
+ * A varint of 3..10 bytes (times, long lengths) at p: *v its value;
+ * returns the bytes it took, 0 if it runs past end, -1 if malformed. It
+ * takes no cursor, so the walks' cursors never escape and stay in registers.
+ */
+static int varint_long(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (unsigned i = 0; i < 10; i++) {
+		if (p + i >= end)
+			return 0;
+		uint8_t b = p[i];
+		if (i == 9 && b > 1) /* bits above 64, or an 11th byte announced */
+			return -1;
+		x |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			*v = x;
+			return (int)i + 1;
+		}
+	}
+	return -1;
+}
+
+static inline uint64_t pb_varint_slow(struct pb *c)
 {
 	uint64_t v = 0;
 	if (c->err)
 		return 0;
-	for (unsigned i = 0; i < 10; i++) {
-		if (c->p >= c->end) {
-			pb_fail(c, E_TRUNCATED);
-			return 0;
-		}
-		uint8_t b = *c->p++;
-		if (i == 9 && b > 1) { /* bits above 64, or an 11th byte announced */
-			pb_fail(c, E_MALFORMED);
-			return 0;
-		}
-		v |= (uint64_t)(b & 0x7f) << (7 * i);
-		if (!(b & 0x80))
-			return v;
+	int n = varint_long(c->p, c->end, &v);
+	if (n <= 0) {
+		pb_fail(c, n == 0 ? E_TRUNCATED : E_MALFORMED);
+		return 0;
 	}
-	pb_fail(c, E_MALFORMED);
-	return 0;
+	c->p += n;
+	return v;
 }
 
 /* most keys, enums, ports and lengths fit one or two bytes: do those inline */
@@ -81,7 +95,7 @@ static inline uint64_t pb_varint(struct pb *c)
 	return pb_varint_slow(c);
 }
 
-static uint32_t pb_fixed32(struct pb *c)
+static inline uint32_t pb_fixed32(struct pb *c)
 {
 	if (c->err)
 		return 0;
@@ -95,7 +109,7 @@ static uint32_t pb_fixed32(struct pb *c)
 }
 
 /* a length-delimited value: returns its start, sets *len; NULL on error */
-static const uint8_t *pb_bytes(struct pb *c, size_t *len)
+static inline const uint8_t *pb_bytes(struct pb *c, size_t *len)
 {
 	*len = 0;
 	uint64_t n = pb_varint(c);
@@ -112,7 +126,7 @@ static const uint8_t *pb_bytes(struct pb *c, size_t *len)
 }
 
 /* next key: 0 at the end of the buffer or on error, else field number; *wt its wire type */
-static uint32_t pb_key(struct pb *c, unsigned *wt)
+static inline uint32_t pb_key(struct pb *c, unsigned *wt)
 {
 	if (c->err || c->p >= c->end)
 		return 0;
@@ -127,7 +141,7 @@ static uint32_t pb_key(struct pb *c, unsigned *wt)
 	return (uint32_t)(k >> 3);
 }
 
-static void pb_skip(struct pb *c, unsigned wt)
+static inline void pb_skip(struct pb *c, unsigned wt)
 {
 	size_t n;
 	switch (wt) {
@@ -145,7 +159,7 @@ static void pb_skip(struct pb *c, unsigned wt)
 }
 
 /* the wire type a known field must have, or the sticky E_TYPE */
-static int pb_want(struct pb *c, unsigned wt, unsigned want)
+static inline int pb_want(struct pb *c, unsigned wt, unsigned want)
 {
 	if (wt != want) {
 		pb_fail(c, wt == 3 || wt == 4 || wt > 5 ? E_MALFORMED : E_TYPE);
@@ -179,7 +193,7 @@ static uint8_t dnstap_msgtype(uint64_t t)
 }
 
 /* find the Message sub-message in a Dnstap; NULL with c->err set if none or broken */
-static const uint8_t *dnstap_message(struct pb *c, size_t *mlen, const uint8_t **ident, size_t *ilen)
+static inline __attribute__((always_inline)) const uint8_t *dnstap_message_at(struct pb *c, size_t *mlen, const uint8_t **ident, size_t *ilen)
 {
 	const uint8_t *msg = NULL;
 	unsigned wt = 0;
@@ -211,7 +225,7 @@ static const uint8_t *dnstap_message(struct pb *c, size_t *mlen, const uint8_t *
 	return c->err ? NULL : msg;
 }
 
-static uint64_t dnstap_time_us(struct pb *c, uint64_t sec, uint32_t nsec)
+static inline uint64_t dnstap_time_us(struct pb *c, uint64_t sec, uint32_t nsec)
 {
 	if (nsec >= 1000000000u || sec > UINT64_MAX / 1000000u - 1) {
 		pb_fail(c, E_MALFORMED);
@@ -228,26 +242,30 @@ static void dnstap_addr(const uint8_t *a, size_t alen, uint8_t *dst, uint8_t *dl
 	}
 }
 
-int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m)
-{
-	if (buf == NULL || m == NULL)
-		return E_INVAL;
-	memset(m, 0, sizeof(*m));
-	struct pb top = { buf, buf + len, E_OK };
-	size_t mlen;
-	const uint8_t *msg = dnstap_message(&top, &mlen, &m->identity, &m->identity_len);
-	if (msg == NULL)
-		return top.err;
+/* what the Message walk has seen of the fields whose first occurrence counts */
+struct dt_first {
+	uint64_t type;            /* Message.type as sent (valid if has_type) */
+	uint8_t family, transport; /* mapped, valid if has_family / has_proto */
+	uint8_t has_type, has_family, has_proto;
+};
 
-	struct pb c = { msg, msg + mlen, E_OK };
+/*
+ * Walk Message fields from c (all of them, or the rest after
+ * dnstap_peek stopped, with what it saw in *fs) into *m, whose pointers
+ * and has_* fields the caller zeroed; identity is the caller's. Returns
+ * E_OK or the sticky error, with *m zeroed on error.
+ */
+static inline __attribute__((always_inline)) int dnstap_message_fields_at(struct pb *c, struct dt_first *fs, struct capd_msg *m)
+{
 	const uint8_t *qa = NULL, *ra = NULL, *qm = NULL, *rm = NULL;
 	size_t qalen = 0, ralen = 0, qmlen = 0, rmlen = 0;
-	uint64_t qsec = 0, rsec = 0, type = 0, v;
+	uint64_t qsec = 0, rsec = 0, v;
 	uint32_t qnsec = 0, rnsec = 0;
-	int has_type = 0, has_family = 0, has_proto = 0;
 	unsigned wt = 0;
 	uint32_t f;
-	while ((f = pb_key(&c, &wt)) != 0) {
+	m->family = fs->family;
+	m->transport = fs->transport;
+	while ((f = pb_key(c, &wt)) != 0) {
 		switch (f) {
 		/*
 		 * type, family, protocol: the first occurrence counts (protobuf
@@ -255,37 +273,37 @@ int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m)
 		 * first, counts a hostile frame with repeats exactly as decode does.
 		 */
 		case 1:
-			if (pb_want(&c, wt, WT_VARINT)) {
-				v = pb_varint(&c);
-				if (!has_type)
-					type = v;
-				has_type = 1;
+			if (pb_want(c, wt, WT_VARINT)) {
+				v = pb_varint(c);
+				if (!fs->has_type)
+					fs->type = v;
+				fs->has_type = 1;
 			}
 			break;
 		case 2:
-			if (pb_want(&c, wt, WT_VARINT)) {
-				v = pb_varint(&c);
-				if (!has_family)
+			if (pb_want(c, wt, WT_VARINT)) {
+				v = pb_varint(c);
+				if (!fs->has_family)
 					m->family = dnstap_family(v);
-				has_family = 1;
+				fs->has_family = 1;
 			}
 			break;
 		case 3:
-			if (pb_want(&c, wt, WT_VARINT)) {
-				v = pb_varint(&c);
-				if (!has_proto)
+			if (pb_want(c, wt, WT_VARINT)) {
+				v = pb_varint(c);
+				if (!fs->has_proto)
 					m->transport = dnstap_transport(v);
-				has_proto = 1;
+				fs->has_proto = 1;
 			}
 			break;
-		case 4: if (pb_want(&c, wt, WT_LEN)) qa = pb_bytes(&c, &qalen); break;
-		case 5: if (pb_want(&c, wt, WT_LEN)) ra = pb_bytes(&c, &ralen); break;
+		case 4: if (pb_want(c, wt, WT_LEN)) qa = pb_bytes(c, &qalen); break;
+		case 5: if (pb_want(c, wt, WT_LEN)) ra = pb_bytes(c, &ralen); break;
 		case 6:
 		case 7:
-			if (pb_want(&c, wt, WT_VARINT)) {
-				v = pb_varint(&c);
+			if (pb_want(c, wt, WT_VARINT)) {
+				v = pb_varint(c);
 				if (v > 65535)
-					pb_fail(&c, E_MALFORMED);
+					pb_fail(c, E_MALFORMED);
 				else if (f == 6)
 					m->client_port = (uint16_t)v;
 				else
@@ -293,42 +311,41 @@ int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m)
 			}
 			break;
 		case 8:
-			if (pb_want(&c, wt, WT_VARINT)) {
-				qsec = pb_varint(&c);
+			if (pb_want(c, wt, WT_VARINT)) {
+				qsec = pb_varint(c);
 				m->has_query_time = 1;
 			}
 			break;
-		case 9: if (pb_want(&c, wt, WT_FIXED32)) qnsec = pb_fixed32(&c); break;
-		case 10: if (pb_want(&c, wt, WT_LEN)) qm = pb_bytes(&c, &qmlen); break;
+		case 9: if (pb_want(c, wt, WT_FIXED32)) qnsec = pb_fixed32(c); break;
+		case 10: if (pb_want(c, wt, WT_LEN)) qm = pb_bytes(c, &qmlen); break;
 		case 12:
-			if (pb_want(&c, wt, WT_VARINT)) {
-				rsec = pb_varint(&c);
+			if (pb_want(c, wt, WT_VARINT)) {
+				rsec = pb_varint(c);
 				m->has_response_time = 1;
 			}
 			break;
-		case 13: if (pb_want(&c, wt, WT_FIXED32)) rnsec = pb_fixed32(&c); break;
-		case 14: if (pb_want(&c, wt, WT_LEN)) rm = pb_bytes(&c, &rmlen); break;
+		case 13: if (pb_want(c, wt, WT_FIXED32)) rnsec = pb_fixed32(c); break;
+		case 14: if (pb_want(c, wt, WT_LEN)) rm = pb_bytes(c, &rmlen); break;
 		default: /* 11 query_zone, 15 policy, 16 http_protocol, future fields */
-			pb_skip(&c, wt);
+			pb_skip(c, wt);
 			break;
 		}
 	}
-	if (c.err == E_OK && !has_type)
-		pb_fail(&c, E_MALFORMED);
+	if (c->err == E_OK && !fs->has_type)
+		pb_fail(c, E_MALFORMED);
 	if (m->has_query_time)
-		m->query_time_us = dnstap_time_us(&c, qsec, qnsec);
+		m->query_time_us = dnstap_time_us(c, qsec, qnsec);
 	if (m->has_response_time)
-		m->response_time_us = dnstap_time_us(&c, rsec, rnsec);
-	if (c.err != E_OK) {
-		int err = c.err;
+		m->response_time_us = dnstap_time_us(c, rsec, rnsec);
+	if (c->err != E_OK) {
 		memset(m, 0, sizeof(*m));
-		return err;
+		return c->err;
 	}
 
-	m->type = dnstap_msgtype(type);
+	m->type = dnstap_msgtype(fs->type);
 	dnstap_addr(qa, qalen, m->client_addr, &m->client_addr_len);
 	dnstap_addr(ra, ralen, m->server_addr, &m->server_addr_len);
-	if (!has_family)
+	if (!fs->has_family)
 		m->family = m->client_addr_len == 4 ? 4 : m->client_addr_len == 16 ? 6 : 0;
 
 	int is_response = m->type != MT_UNKNOWN ? m->type % 2 == 0 : rm != NULL;
@@ -351,22 +368,69 @@ int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m)
 	return E_OK;
 }
 
-int dnstap_peek_type(const uint8_t *buf, size_t len, uint8_t *type, uint8_t *transport,
-		     uint8_t *family)
+/*
+ * The walks work on a private copy of the cursor: stores into *m (bytes,
+ * which may alias anything) would otherwise make the compiler reload and
+ * store the cursor around each one. As in common/record.c: the walk is
+ * inlined here, once, so the copy never leaves registers.
+ */
+static __attribute__((noinline)) const uint8_t *dnstap_message(struct pb *c, size_t *mlen, const uint8_t **ident, size_t *ilen)
 {
-	uint8_t t = MT_UNKNOWN, tr = TR_UNKNOWN, fam = 0;
-	unsigned found = 0;
-	if (type) *type = 0;
-	if (transport) *transport = 0;
-	if (family) *family = 0;
+	struct pb l = *c;
+	const uint8_t *msg = dnstap_message_at(&l, mlen, ident, ilen);
+	*c = l;
+	return msg;
+}
+
+static __attribute__((noinline)) int dnstap_message_fields(struct pb *c, struct dt_first *fs, struct capd_msg *m)
+{
+	struct pb l = *c;
+	int rc = dnstap_message_fields_at(&l, fs, m);
+	*c = l;
+	return rc;
+}
+
+int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m)
+{
+	if (buf == NULL || m == NULL)
+		return E_INVAL;
+	memset(m, 0, sizeof(*m));
+	struct pb top = { buf, buf + len, E_OK };
+	size_t mlen;
+	const uint8_t *ident = NULL;
+	size_t ilen = 0;
+	const uint8_t *msg = dnstap_message(&top, &mlen, &ident, &ilen);
+	if (msg == NULL)
+		return top.err;
+	struct pb c = { msg, msg + mlen, E_OK };
+	struct dt_first fs = { 0 };
+	int rc = dnstap_message_fields(&c, &fs, m);
+	if (rc == E_OK) {
+		m->identity = ident;
+		m->identity_len = ilen;
+	}
+	return rc;
+}
+
+int dnstap_peek(const uint8_t *buf, size_t len, struct dnstap_peek *pk)
+{
+	if (pk == NULL)
+		return E_INVAL;
+	memset(pk, 0, sizeof(*pk));
 	if (buf == NULL)
 		return E_INVAL;
 
+	uint8_t t = MT_UNKNOWN, tr = TR_UNKNOWN, fam = 0;
+	unsigned found = 0, skipped = 0;
+	uint64_t raw_type = 0;
 	struct pb top = { buf, buf + len, E_OK };
 	size_t mlen;
-	const uint8_t *msg = dnstap_message(&top, &mlen, NULL, NULL);
-	if (msg == NULL)
+	const uint8_t *msg = dnstap_message(&top, &mlen, &pk->identity, &pk->identity_len);
+	if (msg == NULL) {
+		pk->identity = NULL;
+		pk->identity_len = 0;
 		return top.err;
+	}
 	struct pb c = { msg, msg + mlen, E_OK };
 	unsigned wt = 0;
 	uint32_t f;
@@ -377,23 +441,81 @@ int dnstap_peek_type(const uint8_t *buf, size_t len, uint8_t *type, uint8_t *tra
 			uint64_t v = pb_varint(&c);
 			if (found & (1u << (f - 1)))
 				continue; /* repeated: the first counts */
-			if (f == 1)
+			if (f == 1) {
+				raw_type = v;
 				t = dnstap_msgtype(v);
-			else if (f == 2)
+			} else if (f == 2) {
 				fam = dnstap_family(v);
-			else
+			} else {
 				tr = dnstap_transport(v);
+			}
 			found |= 1u << (f - 1);
 		} else {
 			pb_skip(&c, wt);
+			skipped = 1;
 		}
 	}
 	if (c.err == E_OK && !(found & 1))
 		pb_fail(&c, E_MALFORMED);
-	if (c.err != E_OK)
+	if (c.err != E_OK) {
+		memset(pk, 0, sizeof(*pk));
 		return c.err;
-	if (type) *type = t;
-	if (transport) *transport = tr;
-	if (family) *family = fam;
+	}
+	pk->type = t;
+	pk->transport = tr;
+	pk->family = fam;
+	pk->msg = msg;
+	pk->msg_end = msg + mlen;
+	/*
+	 * The decode can take over where the peek stopped only if the peek
+	 * read nothing but fields 1..3 so far (it skips the others unread);
+	 * otherwise the decode walks the Message again from its start.
+	 */
+	pk->resume = skipped ? msg : c.p;
+	pk->found = skipped ? 0 : (uint8_t)found;
+	pk->raw_type = raw_type;
+	return E_OK;
+}
+
+int dnstap_decode_peeked(const struct dnstap_peek *pk, struct capd_msg *m)
+{
+	if (pk == NULL || m == NULL || pk->msg == NULL)
+		return E_INVAL;
+	memset(m, 0, sizeof(*m));
+	struct pb c = { pk->resume, pk->msg_end, E_OK };
+	struct dt_first fs = { 0 };
+	if (pk->found & 1) {
+		fs.has_type = 1;
+		fs.type = pk->raw_type;
+	}
+	if (pk->found & 2) {
+		fs.has_family = 1;
+		fs.family = pk->family;
+	}
+	if (pk->found & 4) {
+		fs.has_proto = 1;
+		fs.transport = pk->transport;
+	}
+	int rc = dnstap_message_fields(&c, &fs, m);
+	if (rc == E_OK) {
+		m->identity = pk->identity;
+		m->identity_len = pk->identity_len;
+	}
+	return rc;
+}
+
+int dnstap_peek_type(const uint8_t *buf, size_t len, uint8_t *type, uint8_t *transport,
+		     uint8_t *family)
+{
+	struct dnstap_peek pk;
+	if (type) *type = 0;
+	if (transport) *transport = 0;
+	if (family) *family = 0;
+	int rc = dnstap_peek(buf, len, &pk);
+	if (rc != E_OK)
+		return rc;
+	if (type) *type = pk.type;
+	if (transport) *transport = pk.transport;
+	if (family) *family = pk.family;
 	return E_OK;
 }

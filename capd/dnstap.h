@@ -47,6 +47,39 @@ int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m);
 int dnstap_peek_type(const uint8_t *buf, size_t len, uint8_t *type, uint8_t *transport,
 		     uint8_t *family);
 
+/*
+ * The pipeline's one walk: dnstap_peek reads what dnstap_peek_type reads
+ * (and the identity) and remembers where it stopped; dnstap_decode_peeked
+ * then decodes the rest of the Message from there, so a sampled frame is
+ * walked once, not peeked and then decoded from the start. The peek walks
+ * the Message again from its start only when it had to skip a field it
+ * does not read (a sender that writes fields 1..3 late).
+ */
+struct dnstap_peek {
+	uint8_t type, transport, family; /* as dnstap_peek_type (0 when absent) */
+	uint8_t found;           /* bits 0..2: fields 1..3 seen before resume */
+	uint64_t raw_type;       /* Message.type as sent, if found & 1 */
+	const uint8_t *msg, *msg_end; /* the Message sub-message, borrowed from the frame */
+	const uint8_t *resume;   /* where the decode takes over */
+	const uint8_t *identity; /* Dnstap.identity, NULL if absent */
+	size_t identity_len;
+};
+
+/*
+ * dnstap_peek: dnstap_peek_type into *pk (zeroed first, and again on
+ * error), same return codes. pk borrows buf.
+ */
+int dnstap_peek(const uint8_t *buf, size_t len, struct dnstap_peek *pk);
+
+/*
+ * dnstap_decode_peeked: finish the decode of a frame dnstap_peek accepted
+ * (its buffer must still be there). *m and the return value are exactly
+ * what dnstap_decode(buf, len, m) gives (the walk it skips found no error,
+ * and the rest is the same walk). E_INVAL for NULL arguments or a pk
+ * without a Message.
+ */
+int dnstap_decode_peeked(const struct dnstap_peek *pk, struct capd_msg *m);
+
 /* dnstap_transport: dnstap SocketProtocol value -> enum dnsa_transport (TR_UNKNOWN if unknown). */
 uint8_t dnstap_transport(uint64_t socket_protocol);
 

@@ -578,6 +578,5 @@ void dnstap_input_counters(const struct dnstap_input *in, struct dnsa_counters *
 	di_add(c, C_DNSTAP_IDLE_TIMEOUTS, st->idle_timeouts);
 	di_add(c, C_DNSTAP_IO_ERRORS, st->err_io);
 	di_add(c, C_DNSTAP_ACCEPT_ERRORS, st->err_accept);
-	di_add(c, C_DROP_OVERLOAD, st->frames_shed);
 	di_add(c, C_FRAME_ERRORS, framestream_stats_errors(&st->fs));
 }

@@ -124,8 +124,9 @@ void dnstap_input_stats(const struct dnstap_input *in, struct dnstap_input_stats
  * dnstap_input_counters: add this input's counters to c: C_DNSTAP_CONNS,
  * C_DNSTAP_REJECTED, C_DNSTAP_DENIED, C_DNSTAP_HANDSHAKE_TIMEOUTS,
  * C_DNSTAP_IDLE_TIMEOUTS, C_DNSTAP_IO_ERRORS, C_DNSTAP_ACCEPT_ERRORS,
- * C_DROP_OVERLOAD (frames shed) and its Frame Streams errors to
- * C_FRAME_ERRORS. NULL in: nothing added.
+ * and its Frame Streams errors to C_FRAME_ERRORS. Not C_DROP_OVERLOAD: the
+ * pipeline counts each shed frame there (pipeline_shed), and adding
+ * frames_shed too counted every shed frame twice. NULL in: nothing added.
  */
 void dnstap_input_counters(const struct dnstap_input *in, struct dnsa_counters *c);
 

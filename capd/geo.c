@@ -132,6 +132,11 @@ unsigned geo_lookup(struct geo *g, const uint8_t *addr, size_t addr_len, char co
 	return found;
 }
 
+unsigned geo_databases(const struct geo *g)
+{
+	return g ? (g->has_country ? GEO_COUNTRY : 0) | (g->has_asn ? GEO_ASN : 0) : 0;
+}
+
 void geo_cache_stats(const struct geo *g, uint64_t *hits, uint64_t *misses)
 {
 	*hits = g ? g->hits : 0;

@@ -30,6 +30,8 @@ void geo_free(struct geo *g);
  * (4096 addresses, direct-mapped).
  */
 unsigned geo_lookup(struct geo *g, const uint8_t *addr, size_t addr_len, char country[3], uint32_t *asn);
+/* geo_databases: the GEO_* bits of the databases g has open (0 for NULL or none). Cannot fail. */
+unsigned geo_databases(const struct geo *g);
 /* geo_cache_stats: lookups answered from the cache of recent addresses, and database walks. Cannot fail. */
 void geo_cache_stats(const struct geo *g, uint64_t *hits, uint64_t *misses);
 

@@ -35,6 +35,7 @@ struct pipeline {
 	struct zones *zones;        /* owned, may be NULL */
 	int root_listed;
 	struct geo *geo;            /* owned, may be NULL */
+	int geo_on;                 /* geo has a database open: without one, no per-message lookup */
 	uint64_t wall;              /* last wall time from pipeline_tick */
 	uint64_t last_adapt;        /* mono time of the last sampler_tick */
 	uint64_t ctr[C_COUNTER_MAX];
@@ -119,6 +120,7 @@ void pipeline_replace_geo(struct pipeline *p, struct geo **g)
 {
 	geo_free(p->geo);
 	p->geo = g ? *g : NULL;
+	p->geo_on = geo_databases(p->geo) != 0;
 	if (g)
 		*g = NULL;
 }
@@ -398,7 +400,8 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 
 	/* 4. the client: country, ASN, prefix; the address itself only if configured */
 	if (m->client_addr_len == 4 || m->client_addr_len == 16) {
-		unsigned found = geo_lookup(p->geo, m->client_addr, m->client_addr_len, r->country, &r->asn);
+		/* no database: nothing to look up (country and asn stay zeroed above) */
+		unsigned found = p->geo_on ? geo_lookup(p->geo, m->client_addr, m->client_addr_len, r->country, &r->asn) : 0;
 		if (found & GEO_COUNTRY)
 			r->has |= RH_COUNTRY;
 		if (found & GEO_ASN)
@@ -541,19 +544,20 @@ void pipeline_on_dnstap(void *pipeline, const uint8_t *frame, size_t len, unsign
 {
 	struct pipeline *p = pipeline;
 	struct capd_msg m;
-	uint8_t type = 0, tr = 0, fam = 0;
-	if (dnstap_peek_type(frame, len, &type, &tr, &fam) != E_OK) {
+	struct dnstap_peek pk;
+	if (dnstap_peek(frame, len, &pk) != E_OK) {
 		pipeline_count(p, C_DNSTAP_ERRORS, 1);
 		return;
 	}
 	if (flags & DNSTAP_FRAME_SHED) {
-		pipeline_shed(p, type, tr, fam);
+		pipeline_shed(p, pk.type, pk.transport, pk.family);
 		return;
 	}
-	uint32_t w = pipeline_admit(p, type, tr, fam);
+	uint32_t w = pipeline_admit(p, pk.type, pk.transport, pk.family);
 	if (!w)
 		return;
-	if (dnstap_decode(frame, len, &m) != E_OK) {
+	/* the decode takes over where the peek stopped: one walk of the frame */
+	if (dnstap_decode_peeked(&pk, &m) != E_OK) {
 		pipeline_count(p, C_DNSTAP_ERRORS, w); /* a sampled frame stands for w: an estimate */
 		return;
 	}

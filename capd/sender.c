@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,20 @@
  * later, so capd cannot stall or grow behind a slow network.
  */
 #define SENDQ 32
+
+/*
+ * payload_size 0 (auto): 1232 bytes (the DNS flag day figure, safe on any
+ * path), unless the kernel's route MTU to every aggregator is above 1500:
+ * a local path (loopback, a jumbo-frame LAN) where nothing beyond the
+ * first hop can be smaller. Then up to the route MTU minus the IP and UDP
+ * headers, at most AUTO_MAX: aggd's default max_datagram, so a default
+ * aggd keeps every datagram. Fewer, larger datagrams carry the same
+ * records at a fraction of the per-datagram cost (syscall share, the
+ * kernel's UDP path, the AEAD setup).
+ */
+#define AUTO_SAFE 1232
+#define AUTO_LOCAL_MTU 1500
+#define AUTO_MAX 4096
 
 struct aggr {
 	int fd;              /* connected non-blocking UDP socket */
@@ -79,6 +94,39 @@ static int open_aggr(const char *spec, int sndbuf, int *fdp)
 	return E_OK;
 }
 
+/* the route MTU of a connected UDP socket (0 if unknown), *hdr its IP and UDP header bytes */
+static size_t path_mtu(int fd, size_t *hdr)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	int mtu = 0;
+	socklen_t ml = sizeof mtu;
+	*hdr = 28;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET6) {
+		*hdr = 48;
+		if (getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &ml) < 0)
+			return 0;
+	} else if (getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &ml) < 0) {
+		return 0;
+	}
+	return mtu > 0 ? (size_t)mtu : 0;
+}
+
+static size_t auto_payload(const struct sender *s)
+{
+	size_t p = AUTO_MAX, hdr;
+	for (size_t i = 0; i < s->n_ag; i++) {
+		size_t mtu = path_mtu(s->ag[i].fd, &hdr);
+		if (mtu <= AUTO_LOCAL_MTU)   /* unknown (0), or a path that may leave the host's network */
+			return AUTO_SAFE;
+		if (mtu - hdr < p)
+			p = mtu - hdr;
+	}
+	return p < AUTO_SAFE ? AUTO_SAFE : p;
+}
+
 int sender_new(const struct sender_conf *c, struct sender **out, char *why, size_t why_len)
 {
 	if (why && why_len)
@@ -90,15 +138,31 @@ int sender_new(const struct sender_conf *c, struct sender **out, char *why, size
 	    !c->key || strlen(c->node) < 1 || strlen(c->node) > ENV_NAME_MAX)
 		return E_INVAL;
 	size_t over = envelope_overhead(strlen(c->node));
-	if (c->payload_size < over + 128 || c->payload_size > ENV_MAX_DATAGRAM)
+	if (c->payload_size && (c->payload_size < over + 128 || c->payload_size > ENV_MAX_DATAGRAM))
 		return E_INVAL;
 	struct sender *s = calloc(1, sizeof *s);
 	if (!s)
 		return E_NOMEM;
 	for (size_t i = 0; i < SENDER_MAX_AGGR; i++)
 		s->ag[i].fd = -1;
-	s->payload_size = c->payload_size;
-	s->max_payload = c->payload_size - over;
+	for (size_t i = 0; i < c->n_aggregators; i++) {
+		int rc = open_aggr(c->aggregators[i], c->sndbuf, &s->ag[i].fd);
+		if (rc != E_OK) {
+			if (why && why_len)
+				snprintf(why, why_len, "aggregator %s", c->aggregators[i]);
+			sender_free(s);
+			return rc;
+		}
+		snprintf(s->ag[i].name, sizeof s->ag[i].name, "%s", c->aggregators[i]);
+		s->n_ag++;
+	}
+	/* auto: known only once the sockets are connected (their routes) */
+	s->payload_size = c->payload_size ? c->payload_size : auto_payload(s);
+	if (s->payload_size < over + 128) { /* auto with a node name too long for 1232 bytes */
+		sender_free(s);
+		return E_INVAL;
+	}
+	s->max_payload = s->payload_size - over;
 	if (s->max_payload > RECORD_MAX_PAYLOAD)
 		s->max_payload = RECORD_MAX_PAYLOAD;
 	s->flush_us = c->flush_us ? c->flush_us : 1000000;
@@ -136,17 +200,6 @@ int sender_new(const struct sender_conf *c, struct sender **out, char *why, size
 	if (!s->batch || !s->plain || !s->q) {
 		sender_free(s);
 		return E_NOMEM;
-	}
-	for (size_t i = 0; i < c->n_aggregators; i++) {
-		int rc = open_aggr(c->aggregators[i], c->sndbuf, &s->ag[i].fd);
-		if (rc != E_OK) {
-			if (why && why_len)
-				snprintf(why, why_len, "aggregator %s", c->aggregators[i]);
-			sender_free(s);
-			return rc;
-		}
-		snprintf(s->ag[i].name, sizeof s->ag[i].name, "%s", c->aggregators[i]);
-		s->n_ag++;
 	}
 	*out = s;
 	return E_OK;
@@ -344,3 +397,4 @@ int sender_send_sketches(struct sender *s, const struct dnsa_sketch_piece *p, si
 size_t sender_current(const struct sender *s) { return s->cur; }
 uint64_t sender_boot_id(const struct sender *s) { return s->hdr.boot_id; }
 size_t sender_max_payload(const struct sender *s) { return s->max_payload; }
+size_t sender_payload_size(const struct sender *s) { return s->payload_size; }

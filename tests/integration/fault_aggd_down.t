@@ -18,7 +18,7 @@ pipe_setup
 now() { date +%s.%N; }
 RATE=2000
 OUTAGE=${OUTAGE:-20}
-MAXREC=25        # records per 1232-byte datagram, an upper bound (about 14-20 for Knot's responses)
+MAXREC=85        # records per datagram (payload_size auto: 4096 bytes on loopback), an upper bound (about 14-20 per 1232 bytes for Knot's responses)
 
 pipe_mdb
 pipe_aggd_start || { echo "Bail out! aggd did not start"; exit 1; }

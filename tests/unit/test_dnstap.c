@@ -27,7 +27,23 @@ struct ctx {
 	size_t errors;
 	size_t identity_ok;
 	size_t ports_ok;
+	size_t peeked_same;   /* dnstap_peek + dnstap_decode_peeked gave what dnstap_decode gave */
 };
+
+/* peek then decode the rest: must give exactly dnstap_decode's result (rc and message) */
+static int peeked_same(const uint8_t *f, size_t len)
+{
+	struct capd_msg a, b;
+	struct dnstap_peek pk;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	int ra = dnstap_decode(f, len, &a);
+	int rp = dnstap_peek(f, len, &pk);
+	if (rp != E_OK)
+		return ra != E_OK; /* a frame the peek rejects the decode rejects too */
+	int rb = dnstap_decode_peeked(&pk, &b);
+	return ra == rb && memcmp(&a, &b, sizeof(a)) == 0;
+}
 
 static void on_frame(void *arg, const uint8_t *f, size_t len)
 {
@@ -50,6 +66,7 @@ static void on_frame(void *arg, const uint8_t *f, size_t len)
 		c->identity_ok++;
 	if (m.server_port == 5353 && m.client_port != 0 && m.dns != NULL)
 		c->ports_ok++;
+	c->peeked_same += peeked_same(f, len);
 	uint8_t t, tr, fam;
 	s->peek_ok = dnstap_peek_type(f, len, &t, &tr, &fam) == E_OK && t == m.type &&
 		     tr == m.transport && fam == m.family;
@@ -69,6 +86,7 @@ static void sample_vs_dnstap_ldns(void)
 	is(st.stopped, 1, "one STOP");
 	is(c.identity_ok, c.n, "identity knot-test on every frame");
 	is(c.ports_ok, c.n, "server port 5353, client port and DNS message on every frame");
+	is(c.peeked_same, c.n, "peek + decode_peeked gives dnstap_decode's result on every frame");
 
 	/* dnstap-ldns -q: "DATE TIME TYPE ADDR PROTO SIZEb QNAME CLASS TYPE", one line per frame, in order */
 	snprintf(cmd, sizeof(cmd), "TZ=UTC dnstap-ldns -q -r '%s'", path);
@@ -253,6 +271,26 @@ static void hostile_frames(void)
 		ok(mm.dns == NULL && mm.type == 0, "  message left zeroed");
 		ok(dnstap_decode(q, sizeof(q), &mm) == E_OK && mm.dns_len == 1, "AUTH_QUERY with its query_message decodes");
 	}
+	size_t same = 0;
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
+		same += peeked_same(hostile[i].b, hostile[i].len);
+	is(same, sizeof(hostile) / sizeof(hostile[0]), "hostile frames: peek + decode_peeked agrees with decode on each");
+	{
+		/* 14 message { 4 query_address 127.0.0.1, 1 type CLIENT_QUERY, 3 protocol UDP, 2 family INET,
+		 *              10 query_message 1 byte }: fields 1..3 after one the peek skips */
+		static const uint8_t late[] = { 0x72, 0x0f, 0x22, 0x04, 0x7f, 0x00, 0x00, 0x01, 0x08, 0x05, 0x18, 0x01,
+						0x10, 0x01, 0x52, 0x01, 0x00 };
+		struct dnstap_peek pk;
+		struct capd_msg mm;
+		ok(dnstap_peek(late, sizeof(late), &pk) == E_OK && pk.type == MT_CLIENT_QUERY && pk.transport == TR_UDP &&
+		   pk.family == 4 && pk.resume == pk.msg, "late type: the peek finds it, the decode restarts the Message");
+		ok(dnstap_decode_peeked(&pk, &mm) == E_OK && mm.client_addr_len == 4 && mm.client_addr[0] == 127 &&
+		   mm.dns_len == 1, "  and decodes the address it skipped");
+		ok(peeked_same(late, sizeof(late)), "  same as dnstap_decode");
+		ok(peeked_same(good, sizeof(good)), "good frame: peek + decode_peeked same as dnstap_decode");
+		ok(dnstap_peek(good, sizeof(good), &pk) == E_OK && pk.resume > pk.msg && pk.found == 7,
+		   "good frame: the decode takes over after fields 1..3");
+	}
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		const struct hostile *h = &hostile[i];
 		struct capd_msg m;
@@ -290,7 +328,7 @@ static void hostile_frames(void)
 static void mutations(void)
 {
 	uint64_t x = 0x9e3779b97f4a7c15ull; /* xorshift, fixed seed: reproducible */
-	size_t okc = 0, errc = 0, other = 0;
+	size_t okc = 0, errc = 0, other = 0, differ = 0;
 	uint8_t f[sizeof(good)];
 	for (int i = 0; i < 200000; i++) {
 		memcpy(f, good, sizeof(good));
@@ -305,6 +343,7 @@ static void mutations(void)
 		int rc = dnstap_decode(heap, len, &m);
 		uint8_t t, tr, fam;
 		int rp = dnstap_peek_type(heap, len, &t, &tr, &fam);
+		differ += !peeked_same(heap, len);
 		free(heap);
 		if (rc == E_OK) {
 			okc++;
@@ -317,6 +356,7 @@ static void mutations(void)
 		}
 	}
 	is(other, 0, "200,000 mutated frames: only E_OK/E_TRUNCATED/E_MALFORMED/E_TYPE, peek agrees on accepted ones");
+	is(differ, 0, "  and peek + decode_peeked gives decode's result on every one");
 	diag("mutations: %zu decoded, %zu rejected", okc, errc);
 }
 
@@ -327,6 +367,13 @@ static void null_args(void)
 	is(dnstap_decode(NULL, 0, &m), E_INVAL, "decode NULL buffer");
 	is(dnstap_decode(good, sizeof(good), NULL), E_INVAL, "decode NULL msg");
 	is(dnstap_peek_type(NULL, 0, &t, &t, &t), E_INVAL, "peek NULL buffer");
+	struct dnstap_peek pk;
+	is(dnstap_peek(NULL, 0, &pk), E_INVAL, "dnstap_peek NULL buffer");
+	is(dnstap_peek(good, sizeof(good), NULL), E_INVAL, "dnstap_peek NULL out");
+	is(dnstap_decode_peeked(NULL, &m), E_INVAL, "decode_peeked NULL peek");
+	is(dnstap_decode_peeked(&pk, &m), E_INVAL, "decode_peeked on a failed peek");
+	is(dnstap_peek(good, sizeof(good), &pk), E_OK, "dnstap_peek good frame");
+	is(dnstap_decode_peeked(&pk, NULL), E_INVAL, "decode_peeked NULL msg");
 	is(dnstap_transport(0), TR_UNKNOWN, "transport 0 unknown");
 	is(capfile_dnstap_read(NULL, on_frame, NULL, NULL), E_INVAL, "capfile NULL path");
 	is(capfile_dnstap_read("/nonexistent/x.fstrm", on_frame, NULL, NULL), -2, "capfile missing file -> -ENOENT");

@@ -54,6 +54,7 @@ int main(void)
 
 	is(geo_open(cpath, apath, &g, &which), E_OK, "open both databases");
 	ok(g != NULL, "handle returned");
+	is(geo_databases(g), GEO_COUNTRY | GEO_ASN, "geo_databases: both open");
 
 	is(look(g, "127.0.0.1", cc, &asn), GEO_COUNTRY | GEO_ASN, "127.0.0.1 found in both");
 	is_str(cc, "XA", "127.0.0.1 country");
@@ -107,11 +108,14 @@ int main(void)
 
 	/* country only */
 	is(geo_open(cpath, NULL, &g, NULL), E_OK, "open country only");
+	is(geo_databases(g), GEO_COUNTRY, "geo_databases: country only");
 	is(look(g, "127.0.0.1", cc, &asn), GEO_COUNTRY, "country only: no ASN");
 	is(asn, 0, "asn 0 without ASN db");
 	geo_free(g);
 	is(geo_open("", "", &g, NULL), E_OK, "open with no databases");
 	is(look(g, "127.0.0.1", cc, &asn), 0, "no databases: nothing found");
+	is(geo_databases(g), 0, "geo_databases: none (the pipeline then looks nothing up)");
+	is(geo_databases(NULL), 0, "geo_databases(NULL): none");
 	geo_free(g);
 
 	/* failures name the file */

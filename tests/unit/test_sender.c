@@ -148,6 +148,14 @@ int main(void)
 	bc.payload_size = 100;
 	is(sender_new(&bc, &s, bad, sizeof bad), E_INVAL, "payload budget below envelope + 128 refused");
 	bc = c;
+	bc.payload_size = 0;
+	is(sender_new(&bc, &s, bad, sizeof bad), E_OK, "payload_size 0: auto");
+	/* loopback routes have a 65536-byte MTU: auto takes aggd's default max_datagram */
+	is(sender_payload_size(s), 4096, "  auto on loopback: 4096 bytes");
+	is(sender_max_payload(s), 4096 - envelope_overhead(strlen("node-1.test")), "  plaintext budget = 4096 - overhead");
+	sender_free(s);
+	s = NULL;
+	bc = c;
 	bc.n_aggregators = 0;
 	is(sender_new(&bc, &s, bad, sizeof bad), E_INVAL, "no aggregator refused");
 	is(sender_new(NULL, &s, bad, sizeof bad), E_INVAL, "NULL conf refused");
@@ -156,6 +164,7 @@ int main(void)
 
 	is(sender_new(&c, &s, bad, sizeof bad), E_OK, "sender_new");
 	is(sender_max_payload(s), 1232 - envelope_overhead(strlen("node-1.test")), "plaintext budget = 1232 - overhead");
+	is(sender_payload_size(s), 1232, "a configured payload_size is kept");
 	is(sender_boot_id(s), 424242, "boot id from conf");
 
 	/* 500 small records + 30 maximal ones: all arrive, none over budget, seq 1.. contiguous */
