@@ -749,6 +749,7 @@ static void prune(struct rollup *r, int64_t dg, int64_t stt, struct rollup_stats
 		{ ST_DATAGRAM, dg }, { ST_NODE_STATS, stt }
 	};
 	int first = 1;
+	double t0 = clock_mono_s();
 	for (int i = 0; i < 2; i++) {
 		int n;
 		while ((n = staging_prune_step(r->s, what[i].t, what[i].upto, (unsigned)r->c->prune_chunk)) > 0) {
@@ -759,6 +760,7 @@ static void prune(struct rollup *r, int64_t dg, int64_t stt, struct rollup_stats
 		}
 		/* a failed prune (aggd holding the write lock) costs nothing: the next run prunes */
 	}
+	st->prune_s += clock_mono_s() - t0;
 }
 
 /* the time a quarantine is counted at: its receive time, or now if that is out of range */
