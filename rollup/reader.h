@@ -11,7 +11,7 @@
 /*
  * The rollup's read is two halves of about equal cost: SQLite plus the CBOR
  * decode, and the aggregation. reader_read runs the first on a thread of its
- * own, which fills a ring of READER_SLOTS slots (a few thousand decoded
+ * own, which fills a small ring of slots (a hundred-odd decoded
  * records each) that the calling thread empties through the callback, so the
  * two halves run on two cores. Rows reach the callback in id order, exactly
  * the rows staging_read would give; the thread reads ahead by at most the
