@@ -9,15 +9,17 @@
 #include "common/errors.h"
 #include "common/record.h"
 #include "rollup/agg.h"
+#include "rollup/reader.h"
 #include "rollup/staging.h"
 
 /*
- * usage: rollup-bench STAGING_DB [BATCH_RECORDS [PASSES]]   (PASSES e.g. "2": aggregate only; default "012")
- * Three passes over every datagram, in batches like aggd-rollup's:
+ * usage: rollup-bench STAGING_DB [BATCH_RECORDS [PASSES]]   (PASSES e.g. "2": aggregate only; default "0123")
+ * Four passes over every datagram, in batches like aggd-rollup's:
  *   read:   SQLite read only;  decode: + payload_decode_records (the single
- *   pass agg_payload uses);  aggregate: + agg_payload, then agg_finish per batch.
- * Prints CPU seconds and records per CPU second for each, and the distinct
- * series per batch.
+ *   pass agg_payload uses);  aggregate: + agg_payload, then agg_finish per batch;
+ *   2 threads: the same as aggd-rollup does it, decoded on rollup/reader.c's thread.
+ * Prints CPU seconds (of both threads) and records per CPU second for each, and
+ * the distinct series per batch and the wall time of the aggregating passes.
  */
 
 struct ctx {
@@ -63,6 +65,33 @@ static int on_row(const struct staging_row *row, void *arg)
 	return 0;
 }
 
+/* mode 3: the rollup's own split, records decoded by rollup/reader.c's thread */
+static int on_decoded(const struct reader_row *rr, void *arg)
+{
+	struct ctx *c = arg;
+	if (rr->row.kind != ENV_KIND_RECORDS)
+		return 0;
+	if (rr->n < 0) {
+		c->bad++;
+		return 0;
+	}
+	int node = agg_node(c->agg, rr->row.node);
+	if (node < 0)
+		return node;
+	int n = agg_add_records(c->agg, node, (uint64_t)rr->row.received_us, rr->recs, rr->n);
+	if (n < 0)
+		return n;
+	c->records += (uint64_t)n;
+	return 0;
+}
+
+static double wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* CPU time of this process: the machine is shared, wall time is noise */
 static double now(void)
 {
@@ -85,9 +114,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rollup-bench: %s\n", err);
 		return 1;
 	}
-	static const char *const names[3] = { "read", "decode", "decode+aggregate+finish" };
-	const char *passes = argc > 3 ? argv[3] : "012";
-	for (int mode = 0; mode < 3; mode++) {
+	static const char *const names[4] = { "read", "decode", "decode+aggregate+finish", "same, 2 threads" };
+	const char *passes = argc > 3 ? argv[3] : "0123";
+	struct reader *rd;
+	if (reader_new(&rd) != E_OK)
+		return 1;
+	for (int mode = 0; mode < 4; mode++) {
 		if (!strchr(passes, '0' + mode))
 			continue;
 		struct ctx c = { mode, NULL, 0, 0, NULL, 0 };
@@ -96,15 +128,16 @@ int main(int argc, char **argv)
 		int64_t after = 0, last;
 		unsigned nrows;
 		size_t series = 0, batches = 0;
-		double t0 = now();
+		double t0 = now(), w0 = wall();
 		do {
-			int rc = staging_read(s, after, 10000000, batch, on_row, &c, &last, &nrows);
+			int rc = mode == 3 ? reader_read(rd, s, after, 10000000, batch, on_decoded, &c, &last, &nrows) :
+			    staging_read(s, after, 10000000, batch, on_row, &c, &last, &nrows);
 			if (rc) {
 				fprintf(stderr, "rollup-bench: %s\n", rc == E_NOMEM ? "out of memory" : staging_errmsg(s));
 				return 1;
 			}
 			after = last;
-			if (mode == 2 && nrows) {
+			if (mode >= 2 && nrows) {
 				if (agg_finish(c.agg, 100)) {
 					fprintf(stderr, "rollup-bench: out of memory\n");
 					return 1;
@@ -114,15 +147,16 @@ int main(int argc, char **argv)
 				agg_reset(c.agg);
 			}
 		} while (nrows);
-		double dt = now() - t0;
+		double dt = now() - t0, dw = wall() - w0;
 		printf("%-24s %10" PRIu64 " records %8.3f s CPU %12.0f records/s", names[mode], c.records, dt,
 		    c.records / dt);
-		if (mode == 2)
-			printf("  (%zu batches, %zu series rows)", batches, series);
+		if (mode >= 2)
+			printf("  (%zu batches, %zu series rows; %.3f s wall)", batches, series, dw);
 		printf("\n");
 		agg_free(c.agg);
 		free(c.recs);
 	}
+	reader_free(rd);
 	staging_free(s);
 	return 0;
 }

@@ -785,6 +785,11 @@ int agg_decode(struct agg *a, const uint8_t *p, size_t len, const struct dnsa_re
 
 int agg_add_decoded(struct agg *a, int node, uint64_t received_us, int n)
 {
+	return agg_add_records(a, node, received_us, a->recs, n);
+}
+
+int agg_add_records(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *recs, int n)
+{
 	/*
 	 * Three stages, one record apart, so each record's cache misses are in
 	 * flight while the two before it are worked on: prep1 record i+2, prep2
@@ -793,7 +798,7 @@ int agg_add_decoded(struct agg *a, int node, uint64_t received_us, int n)
 	struct prep pp[3];
 	int rc;
 	for (int i = -2; i < n; i++) {
-		if (i + 2 < n && (rc = prep1(a, node, received_us, &a->recs[i + 2], &pp[(i + 2) % 3])))
+		if (i + 2 < n && (rc = prep1(a, node, received_us, &recs[i + 2], &pp[(i + 2) % 3])))
 			return rc;
 		if (i + 1 >= 0 && i + 1 < n && (rc = prep2(a, &pp[(i + 1) % 3])))
 			return rc;

@@ -55,6 +55,8 @@ int agg_payload(struct agg *a, int node, uint64_t received_us, const uint8_t *p,
  */
 int agg_decode(struct agg *a, const uint8_t *p, size_t len, const struct dnsa_record **recs);
 int agg_add_decoded(struct agg *a, int node, uint64_t received_us, int n);
+/* agg_add_records: the same for n records decoded elsewhere (rollup/reader.h); recs stays the caller's. */
+int agg_add_records(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *recs, int n);
 
 /*
  * agg_limit_zones: at most per_node distinct zones per node and per_run in

@@ -12,6 +12,7 @@
 #include "rollup/agg.h"
 #include "rollup/dims.h"
 #include "rollup/health.h"
+#include "rollup/reader.h"
 #include "rollup/strtab.h"
 #include "rollup/rollup.h"
 #include "rollup/seen.h"
@@ -50,6 +51,7 @@ struct rollup {
 	rollup_hook_fn hook;
 	void *hook_arg;
 	struct agg *agg;
+	struct reader *rd;               /* decodes the staged rows on a second thread */
 	struct health *health;
 	struct srvzone *srvz;            /* the nameservers' per-zone totals */
 	struct hllstore *hll;            /* distinct-client sketches */
@@ -222,6 +224,7 @@ int rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m, ro
 		agg_limit_memory(r->agg, ((size_t)c->memory_mb << 20) / 4);
 	}
 	health_new(&r->health);
+	reader_new(&r->rd);
 	seen_new(m, &r->seen);
 	srvzone_new(m, (unsigned)c->upsert_rows, &r->srvz);
 	hllstore_new(m, &r->hll);
@@ -230,7 +233,7 @@ int rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m, ro
 	r->mem_max = (size_t)c->memory_mb << 20;
 	r->lim_dg = r->lim_st = (unsigned)c->batch_rows;
 	r->refuse_dg = r->refuse_st = -1;
-	int bad = !r->agg || !r->health || !r->seen || !r->srvz || !r->hll || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
+	int bad = !r->agg || !r->rd || !r->health || !r->seen || !r->srvz || !r->hll || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
 	    idcache_init(&r->nodes, SQL_NODE_INS, SQL_NODE_SEL);
 	unsigned rows = (unsigned)c->upsert_rows;
 	for (int g = 0; g < AGG_GRAN_MAX && !bad; g++) {
@@ -269,6 +272,7 @@ void rollup_free(struct rollup *r)
 	if (!r)
 		return;
 	agg_free(r->agg);
+	reader_free(r->rd);
 	health_free(r->health);
 	seen_free(r->seen);
 	srvzone_free(r->srvz);
@@ -370,8 +374,10 @@ static int count_fold(struct rollup *r, int node, int64_t received_us, const cha
 	return health_add(r->health, (uint32_t)node, (uint64_t)received_us, HS_ROLLUP, name, n);
 }
 
-static int on_row(const struct staging_row *row, void *arg)
+/* a staged row, its records decoded by the reader's thread (rr->n, rr->recs) */
+static int on_row(const struct reader_row *rr, void *arg)
 {
+	const struct staging_row *row = &rr->row;
 	struct rollup *r = arg;
 	char why[200];
 	int bad_node = validate_node(row->node, why, sizeof why);
@@ -384,10 +390,8 @@ static int on_row(const struct staging_row *row, void *arg)
 	if (bad_node || validate_received(row->received_us, why, sizeof why))
 		return add_quarantine(r, row, node, why);
 	if (row->kind == ENV_KIND_RECORDS) {
-		const struct dnsa_record *recs;
-		int n = agg_decode(r->agg, row->payload, row->len, &recs);
-		if (n == E_NOMEM)
-			return n;
+		const struct dnsa_record *recs = rr->recs;
+		int n = rr->n;
 		if (n < 0) {
 			snprintf(why, sizeof why, "records: %s", dnsa_strerror(n));
 			return add_quarantine(r, row, node, why);
@@ -397,7 +401,7 @@ static int on_row(const struct staging_row *row, void *arg)
 		if ((rc = replayed(r, row, node)))
 			return rc < 0 ? rc : E_OK;
 		uint64_t zf = agg_zones_folded(r->agg), af = agg_asn_folded(r->agg);
-		if ((rc = agg_add_decoded(r->agg, node, (uint64_t)row->received_us, n)) < 0)
+		if ((rc = agg_add_records(r->agg, node, (uint64_t)row->received_us, recs, n)) < 0)
 			return rc;
 		if ((rc = count_fold(r, node, row->received_us, "zones_folded", agg_zones_folded(r->agg) - zf)) ||
 		    (rc = count_fold(r, node, row->received_us, "asn_folded", agg_asn_folded(r->agg) - af)))
@@ -749,6 +753,7 @@ static void prune(struct rollup *r, int64_t dg, int64_t stt, struct rollup_stats
 		{ ST_DATAGRAM, dg }, { ST_NODE_STATS, stt }
 	};
 	int first = 1;
+	double t0 = clock_mono_s();
 	for (int i = 0; i < 2; i++) {
 		int n;
 		while ((n = staging_prune_step(r->s, what[i].t, what[i].upto, (unsigned)r->c->prune_chunk)) > 0) {
@@ -759,6 +764,7 @@ static void prune(struct rollup *r, int64_t dg, int64_t stt, struct rollup_stats
 		}
 		/* a failed prune (aggd holding the write lock) costs nothing: the next run prunes */
 	}
+	st->prune_s += clock_mono_s() - t0;
 }
 
 /* the time a quarantine is counted at: its receive time, or now if that is out of range */
@@ -835,7 +841,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	unsigned ndg = 0, nst = 0;
 	rc = E_OK;
 	if (r->lim_dg)
-		rc = staging_read(r->s, ck_dg, r->lim_dg, (uint64_t)r->c->batch_records, on_row, r, &last_dg, &ndg);
+		rc = reader_read(r->rd, r->s, ck_dg, r->lim_dg, (uint64_t)r->c->batch_records, on_row, r, &last_dg, &ndg);
 	if (!rc && r->lim_st)
 		rc = staging_read_stats(r->s, ck_st, r->lim_st, on_stat, r, &last_st, &nst);
 	r->tried_dg = ndg;

@@ -60,6 +60,7 @@ struct rollup_stats {
 	char part_err[256];      /* why dnsa_partitions failed ("" = it ran or is not there) */
 	double read_s;           /* decode + aggregate time */
 	double write_s;          /* MariaDB time */
+	double prune_s;          /* deleting committed staged rows */
 };
 
 struct rollup;

@@ -46,6 +46,11 @@ int staging_new(const struct staging_conf *c, struct staging **out, char *why, s
 		return -EIO;
 	}
 	sqlite3_busy_timeout(s->db, c->busy_ms);
+	/*
+	 * mmap: reads of the database file skip the copy out of the kernel's page
+	 * cache. A hint: a build that refuses it only runs slower.
+	 */
+	sqlite3_exec(s->db, "PRAGMA mmap_size = 2147418112; PRAGMA cache_size = -32768", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(s->db,
 	        "SELECT id, node, boot_id, seq, kind, received_us, nrecords, payload FROM datagram"
 	        " WHERE id > ?1 ORDER BY id LIMIT ?2", -1, &s->read_dg, NULL) != SQLITE_OK ||
@@ -208,10 +213,20 @@ int staging_prune_step(struct staging *s, enum staging_table t, int64_t upto, un
 	int64_t hi = lo + (int64_t)chunk - 1 < upto ? lo + (int64_t)chunk - 1 : upto;
 	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id <= ?1 AND id < (SELECT MAX(id) FROM %s)",
 	    tables[t], tables[t]);
+	/*
+	 * synchronous = NORMAL for the delete only: in WAL mode a power cut may
+	 * then lose the last prune transactions, never corrupt the file, and a
+	 * lost prune is redone by the next run (rows <= checkpoint). Without the
+	 * WAL fsync per chunk the prune takes about half the wall time. The
+	 * quarantine copy, which must be durable before MariaDB's commit, keeps FULL.
+	 */
+	exec(s, "PRAGMA synchronous = NORMAL");
 	scalar(s, sql, hi, &rc);
+	int changes = sqlite3_changes(s->db);
+	exec(s, "PRAGMA synchronous = FULL");
 	if (rc)
 		return rc;
-	return sqlite3_changes(s->db);
+	return changes;
 }
 
 int64_t staging_count(struct staging *s, enum staging_table t)

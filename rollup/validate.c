@@ -16,9 +16,9 @@ static void fmt_time(uint64_t t_s, char *buf, size_t cap)
 		snprintf(buf, cap, "%" PRIu64 " s", t_s);
 }
 
-/* 0 if t_us is inside both windows around received_us */
+/* 0 if t_us (of record i; i < 0: of a counters datagram) is inside both windows around received_us */
 static int check_time(const struct validate_conf *c, uint64_t t_us, int64_t received_us,
-    const char *what, char *why, size_t cap)
+    int i, char *why, size_t cap)
 {
 	uint64_t t = t_us / 1000000u;
 	int64_t rcv = received_us / 1000000;
@@ -33,7 +33,10 @@ static int check_time(const struct validate_conf *c, uint64_t t_us, int64_t rece
 		return 0;
 	char ts[40];
 	fmt_time(t, ts, sizeof ts);
-	snprintf(why, cap, "%s time %s %s", what, ts, bad);
+	if (i < 0)
+		snprintf(why, cap, "counters: time %s %s", ts, bad);
+	else
+		snprintf(why, cap, "record %d: time %s %s", i, ts, bad);
 	return -1;
 }
 
@@ -58,20 +61,19 @@ int validate_node(const char *node, char *why, size_t cap)
 int validate_records(const struct validate_conf *c, const struct dnsa_record *recs, int n,
     int64_t received_us, char *why, size_t cap)
 {
+	/* the reason is formatted on failure only: this runs for every record (30M: ~3 CPU s of snprintf) */
 	for (int i = 0; i < n; i++) {
 		const struct dnsa_record *r = &recs[i];
-		char what[32];
-		snprintf(what, sizeof what, "record %d:", i);
-		if (r->time_us && check_time(c, r->time_us, received_us, what, why, cap))
+		if (r->time_us && check_time(c, r->time_us, received_us, i, why, cap))
 			return -1;
 		if (r->weight == 0 || r->weight > VALIDATE_WEIGHT_MAX) {
-			snprintf(why, cap, "%s weight %u outside 1 .. %u", what, r->weight, VALIDATE_WEIGHT_MAX);
+			snprintf(why, cap, "record %d: weight %u outside 1 .. %u", i, r->weight, VALIDATE_WEIGHT_MAX);
 			return -1;
 		}
 		/* the codec already bounds them; the checks keep this true if it ever changes */
 		if (strnlen(r->zone, sizeof r->zone) > RECORD_NAME_MAX ||
 		    strnlen(r->qname, sizeof r->qname) > RECORD_NAME_MAX) {
-			snprintf(why, cap, "%s name longer than %u bytes", what, RECORD_NAME_MAX);
+			snprintf(why, cap, "record %d: name longer than %u bytes", i, RECORD_NAME_MAX);
 			return -1;
 		}
 	}
@@ -81,7 +83,7 @@ int validate_records(const struct validate_conf *c, const struct dnsa_record *re
 int validate_counters(const struct validate_conf *c, const struct dnsa_counters *cnt,
     int64_t received_us, char *why, size_t cap)
 {
-	if (cnt->time_us && check_time(c, cnt->time_us, received_us, "counters:", why, cap))
+	if (cnt->time_us && check_time(c, cnt->time_us, received_us, -1, why, cap))
 		return -1;
 	for (unsigned id = 0; id < C_COUNTER_MAX; id++)
 		if (counters_has(cnt, id) && cnt->value[id] > VALIDATE_COUNTER_MAX) {

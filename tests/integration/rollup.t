@@ -157,6 +157,26 @@ else
 	ok $(( RSS < (16 + 40) * 1024 ? 0 : 1 )) "its largest RSS stays below memory_mb + 40 MB: $RSS KiB"
 fi
 
+# ---- 1d. randomised staging, many batches: the decoding reader thread (rollup/reader.c) ----
+# A new seed each run (printed, SEED=N reruns it); batches end by rows and by records,
+# each batch spans many of the reader's slots, and garbage rows are quarantined in between.
+SEED=${SEED:-$(( $(date +%s%N) / 1000 % 1000000007 ))}
+"$B/bin/gen-staging" -s "$ROOT/sql/staging.sql" -o "$T/rand.src.db" -r 60000 -z 37 -n 7 -q 300 -a 150 -c -g 5 \
+	-S "$SEED" -t "$START" -d 7200 -e "$T/rand.txt" >/dev/null
+awk -F'\t' '{ s[$1] += $2 } END { for (k in s) print k "\t" s[k] }' "$T/rand.txt" | LC_ALL=C sort >"$T/rand.sum"
+migrate dnsa_rand >/dev/null
+conf rand dnsa_rand "batch_rows = 900" "batch_records = 7000"
+cp "$T/rand.src.db" "$T/rand.db"
+rollup rand
+ok $? "seed $SEED: a rollup of 60,000 randomised records in batches of <= 900 rows and <= 7000 records exits 0"
+nb=$(q dnsa_rand "SELECT batches FROM rollup_checkpoint")
+ok $(( nb >= 8 ? 0 : 1 )) "seed $SEED: it took many batches ($nb)"
+is "$(q dnsa_rand "SELECT records, quarantined FROM rollup_checkpoint")" "60000	5" "seed $SEED: checkpoint counts 60000 records and the 5 garbage rows"
+cp "$T/exp.sum" "$T/exp.sum.main"; cp "$T/rand.sum" "$T/exp.sum"
+same dnsa_rand
+ok $? "seed $SEED: every series, name and health total equals the generator's sums ($(wc -l <"$T/rand.sum") rows)"
+cp "$T/exp.sum.main" "$T/exp.sum"
+
 # ---- 2. crash at each point, then rerun: totals identical to the uninterrupted run ----
 for point in before_commit:3 after_commit:3 during_prune:2; do
 	name=crash_${point%%:*}

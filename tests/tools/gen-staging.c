@@ -287,7 +287,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sqlite3 *db;
-	if (sqlite3_open(o.out, &db) != SQLITE_OK || sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	/* aggd's page size (aggd/stage.c), so the rollup reads and prunes the file aggd would write */
+	if (sqlite3_open(o.out, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, getenv("GEN_STAGING_4K") ? "" : "PRAGMA page_size = 16384", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO datagram (node, boot_id, seq, kind, received_us, nrecords,"
 	        " payload) VALUES (?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK ||
