@@ -78,8 +78,11 @@ snap() {
 }
 # the checkpoint states: as rolled up (the last buckets partial), in the middle of the data
 # (later buckets start after it: seconds is the whole span; the hour and day around it partial),
-# and no time at all (NULL: every bucket whole)
+# no time at all (NULL: every bucket whole), and on an hour boundary H inside the data and
+# 1 s before it: the minute and the hour before H are covered for exactly 60 and 3600 s, then
+# for 59 and 3599 s, either side of 014's whole-bucket test
 LAST=$(mariadb_sql dnsa -e "SELECT MAX(updated) FROM rollup_checkpoint")
+EDGE=$(mariadb_sql dnsa -e "SELECT DATE_FORMAT(FROM_UNIXTIME($START) + INTERVAL 2 HOUR, '%Y-%m-%d %H:00:00')")
 states() {
 	local tag=$1
 	mariadb_sql dnsa -e "UPDATE rollup_checkpoint SET updated = '$LAST'"
@@ -88,6 +91,10 @@ states() {
 	snap >"$T/$tag.mid"
 	mariadb_sql dnsa -e "UPDATE rollup_checkpoint SET updated = NULL"
 	snap >"$T/$tag.null"
+	mariadb_sql dnsa -e "UPDATE rollup_checkpoint SET updated = '$EDGE'"
+	snap >"$T/$tag.edge"
+	mariadb_sql dnsa -e "UPDATE rollup_checkpoint SET updated = '$EDGE' - INTERVAL 1 SECOND"
+	snap >"$T/$tag.edge1"
 	mariadb_sql dnsa -e "UPDATE rollup_checkpoint SET updated = '$LAST'"
 }
 states before
@@ -112,11 +119,19 @@ out=$("$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d dnsa)
 is "$(echo "$out" | grep -c '^applied: 014_views_once.sql$')" 1 "dnsa-migrate applies 014 to the existing database"
 is "$(echo "$out" | tail -1)" "schema version: 14 (1 migration(s) applied)" "and nothing else"
 states after
-for s in last mid null; do
+for s in last mid null edge edge1; do
 	cmp -s "$T/before.$s" "$T/after.$s"; r=$?
 	ok $r "checkpoint $s: every view's rows, types and grants, as staff and partner, identical after 014"
 	[ $r = 0 ] || diff "$T/before.$s" "$T/after.$s" | head -20 | sed 's/^/# /'
 done
+# the boundary states hold the buckets they are about: SECONDS_AT CHECKPOINT -> seconds of the hour and the minute before H
+at() {
+	mariadb_sql dnsa -e "UPDATE rollup_checkpoint SET updated = '$EDGE' - INTERVAL $1 SECOND"
+	as alice staff-member-pw -N -e "SELECT (SELECT GROUP_CONCAT(DISTINCT seconds) FROM zone_qps_hour WHERE ts = '$EDGE' - INTERVAL 1 HOUR),
+		(SELECT GROUP_CONCAT(DISTINCT seconds) FROM zone_qps_minute WHERE ts = '$EDGE' - INTERVAL 1 MINUTE)"
+	mariadb_sql dnsa -e "UPDATE rollup_checkpoint SET updated = '$LAST'"
+}
+is "$(at 0 | tr '\t' ' ') / $(at 1 | tr '\t' ' ')" "3600 60 / 3599 59" "the hour and the minute before H: whole at H, 3599 and 59 s at H - 1 s"
 is "$(mariadb_sql dnsa -e "SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = 'dnsa'
 	AND VIEW_DEFINITION LIKE '%whole_before%'")" 33 "the 33 qps views are 014's"
 is "$(mariadb_sql dnsa -e "SELECT COUNT(*) FROM information_schema.VIEWS w JOIN mysql.tables_priv t
@@ -126,7 +141,7 @@ is "$(mariadb_sql dnsa -e "SELECT COUNT(*) FROM information_schema.VIEWS w JOIN 
 # re-runnable: the file again, and dnsa-migrate again
 mariadb_sql dnsa <"$M014"; ok $? "014 runs again"
 states again
-for s in last mid null; do
+for s in last mid null edge edge1; do
 	cmp -s "$T/before.$s" "$T/again.$s"; ok $? "checkpoint $s: still identical after 014 ran twice"
 done
 is "$("$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d dnsa | tail -1)" "schema version: 14 (0 migration(s) applied)" \
