@@ -20,7 +20,7 @@
 --    to 011's branches unchanged. Why: MariaDB 10.11 already ran each uncorrelated subquery
 --    once per statement (ANALYZE: r_loops = 1 for each of the six), so the repeated subquery
 --    was not the cost; the per-row CASE was. The 24-hour zone_qps_minute of one zone
---    (1,440 rows) as a partner: 5.7 -> 4.6 ms of mariadbd CPU (BENCHMARKS.md, dnsa-api).
+--    (1,440 rows) as a partner: ~5.4 -> ~4.3 ms of mariadbd CPU (BENCHMARKS.md, dnsa-api).
 -- 2. node_health_minute: recorded_estimate and estimate_share read the node's total estimate
 --    of the bucket with a correlated subquery each, twice per (node, minute). It is now one
 --    LEFT JOIN on series_minute's primary key (zone 0, the node, 'total', '', ts): at most one
