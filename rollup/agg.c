@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/errors.h"
+#include "common/grow.h"
 #include "rollup/agg.h"
 #include "rollup/dims.h"
 #include "rollup/htab.h"
@@ -318,23 +319,6 @@ static int64_t intern_clean(struct agg *a, struct strtab *t, const char *s)
 	return intern_pre(a, t, s, pre_of(s));
 }
 
-/* grow an array to hold at least `need` items of `size` bytes, zero-filling the new part */
-static int grow_zero(void **arr, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap : 64;
-	while (nc < need)
-		nc *= 2;
-	void *p = realloc(*arr, nc * size);
-	if (!p)
-		return -1;
-	memset((char *)p + *cap * size, 0, (nc - *cap) * size);
-	*arr = p;
-	*cap = nc;
-	return 0;
-}
-
 int agg_node(struct agg *a, const char *node)
 {
 	int64_t i = intern_clean(a, a->nodes, node);
@@ -342,7 +326,7 @@ int agg_node(struct agg *a, const char *node)
 		return E_NOMEM;
 	if (i > UINT16_MAX)
 		return E_TOOBIG;
-	if (grow_zero((void **)&a->ncache, &a->ncap, (size_t)i + 1, sizeof *a->ncache))
+	if (grow_array((void **)&a->ncache, &a->ncap, (size_t)i + 1, sizeof *a->ncache))
 		return E_NOMEM;
 	return (int)i;
 }
@@ -472,7 +456,7 @@ static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dns
 		if (q < 0)
 			return E_NOMEM;
 		if ((size_t)q >= a->nfirst_cap &&
-		    grow_zero((void **)&a->nfirst, &a->nfirst_cap, (size_t)q + 1, sizeof *a->nfirst))
+		    grow_array((void **)&a->nfirst, &a->nfirst_cap, (size_t)q + 1, sizeof *a->nfirst))
 			return E_NOMEM;
 		struct nfirst *f = &a->nfirst[q];
 		if ((uint32_t)q == known) {
@@ -559,7 +543,7 @@ static int64_t zone_index(struct agg *a, int node, const char *name)
 		return z;
 	}
 	if ((size_t)node >= a->nzcap &&
-	    grow_zero((void **)&a->nzones, &a->nzcap, (size_t)node + 1, sizeof *a->nzones))
+	    grow_array((void **)&a->nzones, &a->nzcap, (size_t)node + 1, sizeof *a->nzones))
 		return -1;
 	if (a->nzones[node] >= a->zones_node_max || (z < 0 && strtab_count(a->zones) >= a->zones_run_max)) {
 		a->zones_folded++;
@@ -571,7 +555,7 @@ static int64_t zone_index(struct agg *a, int node, const char *name)
 		return -1;
 	k.zone = (uint32_t)z;
 	if (!htab_upsert(a->pairs, &k) ||
-	    grow_zero((void **)&a->zlast, &a->zlcap, (size_t)z + 1, sizeof *a->zlast))
+	    grow_array((void **)&a->zlast, &a->zlcap, (size_t)z + 1, sizeof *a->zlast))
 		return -1;
 	a->nzones[node]++;
 	a->zlast[z] = me;
@@ -604,8 +588,8 @@ static int prep1(struct agg *a, int node, uint64_t received_us, const struct dns
 	if (p->qp.len != NEEDS_CLEAN)
 		strtab_prefetch(a->names, p->qp.hv);
 	int64_t z = zone_index(a, node, zone_of(r));
-	if (z < 0 || grow_zero((void **)&a->zcache, &a->zcap, (size_t)z + 1, sizeof *a->zcache) ||
-	    grow_zero((void **)&a->ncache, &a->ncap, (size_t)node + 1, sizeof *a->ncache))
+	if (z < 0 || grow_array((void **)&a->zcache, &a->zcap, (size_t)z + 1, sizeof *a->zcache) ||
+	    grow_array((void **)&a->ncache, &a->ncap, (size_t)node + 1, sizeof *a->ncache))
 		return E_NOMEM;
 	p->r = r;
 	p->node = node;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/errors.h"
+#include "common/grow.h"
 #include "common/hll.h"
 #include "common/record.h"
 #include "rollup/hll_store.h"
@@ -70,22 +71,6 @@ static const char *const SQL_EST[G_MAX] = {
 	" sampled = GREATEST(sampled, VALUES(sampled)), updated = VALUES(updated)",
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap : 16;
-	while (nc < need)
-		nc *= 2;
-	void *np = realloc(*p, nc * elem);
-	if (!np)
-		return -1;
-	memset((char *)np + *cap * elem, 0, (nc - *cap) * elem);
-	*p = np;
-	*cap = nc;
-	return 0;
-}
-
 int hllstore_new(struct mdb *m, struct hllstore **out)
 {
 	*out = NULL;
@@ -139,7 +124,7 @@ static struct hent *entry(struct hllstore *h, const struct hkey *k)
 	if (!v)
 		return NULL;
 	if (!*v) {
-		if (grow((void **)&h->e, &h->ecap, h->ne + 1, sizeof *h->e))
+		if (grow_array((void **)&h->e, &h->ecap, h->ne + 1, sizeof *h->e))
 			return NULL;
 		struct hent *e = &h->e[h->ne];
 		memset(e, 0, sizeof *e);
@@ -167,7 +152,7 @@ int hllstore_payload(struct hllstore *h, uint32_t node, uint64_t time_us, const 
 {
 	static const uint32_t span[G_MAX] = { 3600, 86400 };
 	/* a piece takes at least 8 bytes on the wire */
-	if (grow((void **)&h->scratch, &h->scap, len / 8 + 1, sizeof *h->scratch))
+	if (grow_array((void **)&h->scratch, &h->scap, len / 8 + 1, sizeof *h->scratch))
 		return E_NOMEM;
 	int n = payload_sketches(p, len, h->scratch, h->scap);
 	if (n <= 0)
@@ -213,7 +198,7 @@ static int zone_id(struct hllstore *h, uint32_t zi, uint32_t *out)
 {
 	const char *name = strtab_str(h->names, zi);
 	int64_t i = strtab_intern(h->idnames, name, strlen(name));
-	if (i < 0 || grow((void **)&h->ids, &h->idcap, (size_t)i + 1, sizeof *h->ids))
+	if (i < 0 || grow_array((void **)&h->ids, &h->idcap, (size_t)i + 1, sizeof *h->ids))
 		return E_NOMEM;
 	if (!h->ids[i]) {
 		struct mdb_val v = MDB_S(name);

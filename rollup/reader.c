@@ -6,6 +6,7 @@
 
 #include "common/envelope.h"
 #include "common/errors.h"
+#include "common/grow.h"
 #include "common/record.h"
 #include "rollup/reader.h"
 
@@ -86,21 +87,6 @@ void reader_free(struct reader *rd)
 	free(rd);
 }
 
-static int reserve(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap : 64;
-	while (nc < need)
-		nc *= 2;
-	void *np = realloc(*p, nc * elem);
-	if (!np)
-		return -1;
-	*p = np;
-	*cap = nc;
-	return 0;
-}
-
 static void slot_clear(struct slot *sl)
 {
 	sl->nrows = sl->nrecs = sl->nbytes = 0;
@@ -129,8 +115,8 @@ static int produce(const struct staging_row *r, void *arg)
 	struct slot *sl = &rd->slot[rd->filled % READER_SLOTS];
 	size_t nl = strlen(r->node) + 1;
 	size_t pl = r->kind == ENV_KIND_RECORDS ? 0 : r->len;
-	if (reserve((void **)&sl->rows, &sl->rowcap, sl->nrows + 1, sizeof *sl->rows) ||
-	    reserve((void **)&sl->bytes, &sl->bytecap, sl->nbytes + nl + pl, 1))
+	if (grow_array((void **)&sl->rows, &sl->rowcap, sl->nrows + 1, sizeof *sl->rows) ||
+	    grow_array((void **)&sl->bytes, &sl->bytecap, sl->nbytes + nl + pl, 1))
 		return E_NOMEM;
 	struct slot_row *o = &sl->rows[sl->nrows];
 	o->id = r->id;
@@ -154,7 +140,7 @@ static int produce(const struct staging_row *r, void *arg)
 		size_t max = r->len / RECORD_MIN_SIZE + 1;
 		if (max > 65536)
 			max = 65536;
-		if (reserve((void **)&sl->recs, &sl->reccap, sl->nrecs + max, sizeof *sl->recs))
+		if (grow_array((void **)&sl->recs, &sl->reccap, sl->nrecs + max, sizeof *sl->recs))
 			return E_NOMEM;
 		o->n = payload_decode_records(r->payload, r->len, sl->recs + sl->nrecs, max);
 		if (o->n > 0)

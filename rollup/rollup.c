@@ -8,17 +8,18 @@
 #include "common/clock.h"
 #include "common/envelope.h"
 #include "common/errors.h"
+#include "common/grow.h"
 #include "common/record.h"
 #include "rollup/agg.h"
 #include "rollup/dims.h"
 #include "rollup/health.h"
+#include "rollup/hll_store.h"
 #include "rollup/reader.h"
-#include "rollup/strtab.h"
 #include "rollup/rollup.h"
 #include "rollup/seen.h"
-#include "rollup/validate.h"
 #include "rollup/srvzone.h"
-#include "rollup/hll_store.h"
+#include "rollup/strtab.h"
+#include "rollup/validate.h"
 
 /* a decoded counters datagram, kept until the batch knows every node's last values */
 struct cnt_msg {
@@ -297,29 +298,13 @@ void rollup_free(struct rollup *r)
 	free(r);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap : 64;
-	while (nc < need)
-		nc *= 2;
-	void *np = realloc(*p, nc * elem);
-	if (!np)
-		return -1;
-	memset((char *)np + *cap * elem, 0, (nc - *cap) * elem);
-	*p = np;
-	*cap = nc;
-	return 0;
-}
-
 /* ---- reading the batch ---- */
 
 static int resolve(struct rollup *r, struct idcache *c, const char *name, uint32_t *out);
 
 static int add_quarantine(struct rollup *r, const struct staging_row *row, int node, const char *why)
 {
-	if (grow((void **)&r->q, &r->qcap, r->nq + 1, sizeof *r->q))
+	if (grow_array((void **)&r->q, &r->qcap, r->nq + 1, sizeof *r->q))
 		return E_NOMEM;
 	struct quar *q = &r->q[r->nq++];
 	q->id = row->id;
@@ -348,7 +333,7 @@ static int cb_db_fail(struct rollup *r, int rc)
  */
 static int replayed(struct rollup *r, const struct staging_row *row, int node)
 {
-	if (grow((void **)&r->nmap, &r->nmapcap, (size_t)node + 1, sizeof *r->nmap))
+	if (grow_array((void **)&r->nmap, &r->nmapcap, (size_t)node + 1, sizeof *r->nmap))
 		return cb_db_fail(r, E_NOMEM);
 	int rc;
 	if (!r->nmap[node] && (rc = resolve(r, &r->nodes, agg_node_name(r->agg, (uint32_t)node), &r->nmap[node])))
@@ -407,7 +392,7 @@ static int on_row(const struct reader_row *rr, void *arg)
 		    (rc = count_fold(r, node, row->received_us, "asn_folded", agg_asn_folded(r->agg) - af)))
 			return rc;
 	} else if (row->kind == ENV_KIND_COUNTERS) {
-		if (grow((void **)&r->cnt, &r->cntcap, r->ncnt + 1, sizeof *r->cnt))
+		if (grow_array((void **)&r->cnt, &r->cntcap, r->ncnt + 1, sizeof *r->cnt))
 			return E_NOMEM;
 		struct cnt_msg *cm = &r->cnt[r->ncnt];
 		memset(cm, 0, sizeof *cm);
@@ -514,7 +499,7 @@ static int checkpoint_lock(struct rollup *r, int64_t *dg, int64_t *st)
 static int resolve(struct rollup *r, struct idcache *c, const char *name, uint32_t *out)
 {
 	int64_t i = strtab_intern(c->names, name, strlen(name));
-	if (i < 0 || grow((void **)&c->id, &c->cap, (size_t)i + 1, sizeof *c->id))
+	if (i < 0 || grow_array((void **)&c->id, &c->cap, (size_t)i + 1, sizeof *c->id))
 		return E_NOMEM;
 	if (!c->id[i]) {
 		struct mdb_val v = MDB_S(name);
@@ -537,8 +522,8 @@ static int resolve(struct rollup *r, struct idcache *c, const char *name, uint32
 static int resolve_all(struct rollup *r)
 {
 	uint32_t nz = agg_zone_count(r->agg), nn = agg_node_count(r->agg);
-	if (grow((void **)&r->zmap, &r->zmapcap, nz + 1, sizeof *r->zmap) ||
-	    grow((void **)&r->nmap, &r->nmapcap, nn + 1, sizeof *r->nmap))
+	if (grow_array((void **)&r->zmap, &r->zmapcap, nz + 1, sizeof *r->zmap) ||
+	    grow_array((void **)&r->nmap, &r->nmapcap, nn + 1, sizeof *r->nmap))
 		return E_NOMEM;
 	int rc;
 	for (uint32_t i = 0; i < nz; i++)

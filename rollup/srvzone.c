@@ -4,12 +4,13 @@
 #include <string.h>
 
 #include "common/errors.h"
+#include "common/grow.h"
 #include "common/record.h"
 #include "rollup/agg.h"
 #include "rollup/htab.h"
-#include "rollup/strtab.h"
 #include "rollup/mdb.h"
 #include "rollup/srvzone.h"
+#include "rollup/strtab.h"
 
 /* one zone of one staged datagram */
 struct zent {
@@ -56,22 +57,6 @@ static const char SQL_LAST[] =
 static const char SQL_ZINS[] = "INSERT IGNORE INTO zone (name) VALUES (?)";
 static const char SQL_ZSEL[] = "SELECT zone_id FROM zone WHERE name = ?";
 static const char *const table[AGG_GRAN_MAX] = { "server_zone_minute", "server_zone_hour", "server_zone_day" };
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap : 64;
-	while (nc < need)
-		nc *= 2;
-	void *np = realloc(*p, nc * elem);
-	if (!np)
-		return -1;
-	memset((char *)np + *cap * elem, 0, (nc - *cap) * elem);
-	*p = np;
-	*cap = nc;
-	return 0;
-}
 
 int srvzone_new(struct mdb *m, unsigned rows, struct srvzone **out)
 {
@@ -145,12 +130,12 @@ int srvzone_payload(struct srvzone *z, uint32_t node, int64_t boot, int64_t id, 
     const uint8_t *p, size_t len)
 {
 	/* every zone entry takes at least 4 bytes, so len / 4 + 1 always has room */
-	if (grow((void **)&z->scratch, &z->scap, len / 4 + 1, sizeof *z->scratch))
+	if (grow_array((void **)&z->scratch, &z->scap, len / 4 + 1, sizeof *z->scratch))
 		return E_NOMEM;
 	int n = payload_zone_totals(p, len, z->scratch, z->scap);
 	if (n <= 0)
 		return n;
-	if (grow((void **)&z->e, &z->ecap, z->ne + (size_t)n, sizeof *z->e))
+	if (grow_array((void **)&z->e, &z->ecap, z->ne + (size_t)n, sizeof *z->e))
 		return E_NOMEM;
 	for (int i = 0; i < n; i++) {
 		const struct dnsa_zone_total *t = &z->scratch[i];
@@ -203,7 +188,7 @@ static int zone_id(struct srvzone *z, uint32_t zi, uint32_t *out)
 {
 	const char *name = strtab_str(z->names, zi);
 	int64_t i = strtab_intern(z->idnames, name, strlen(name));
-	if (i < 0 || grow((void **)&z->ids, &z->idcap, (size_t)i + 1, sizeof *z->ids))
+	if (i < 0 || grow_array((void **)&z->ids, &z->idcap, (size_t)i + 1, sizeof *z->ids))
 		return E_NOMEM;
 	if (!z->ids[i]) {
 		struct mdb_val v = MDB_S(name);
@@ -250,7 +235,7 @@ int srvzone_apply(struct srvzone *z, const uint32_t *node_ids)
 		return E_OK;
 	qsort(z->e, z->ne, sizeof *z->e, ent_cmp);
 	uint32_t nz = strtab_count(z->names);
-	if (grow((void **)&z->last, &z->lastcap, nz, sizeof *z->last))
+	if (grow_array((void **)&z->last, &z->lastcap, nz, sizeof *z->last))
 		return E_NOMEM;
 	for (size_t i = 0; i < z->ne;) {
 		uint32_t node = z->e[i].node;
