@@ -180,17 +180,30 @@ PY
 SLOW=$!
 get "$TOK1" /zones; is "$S" 200 "a slow client does not hold up others"
 wait $SLOW; ok $? "the slow client is dropped after client_timeout (2 s)"
-python3 - "$PORT" <<'PY'
-import socket, sys
-socks = []
-for _ in range(300):
+# a thousand connections held open from 127.0.0.1 (more than max_clients 64; at most half of them
+# per address) while a client from 127.0.0.2 asks: it is answered during the flood
+python3 - "$PORT" "$T/flood" <<'PY' &
+import resource, socket, sys, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+socks, t = [], time.time()
+for _ in range(1000):
     try:
-        socks.append(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2))
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+        s.setblocking(False)
+        socks.append(s)
     except OSError:
         pass
+open(sys.argv[2], "w").write("%d\n" % len(socks))
+time.sleep(max(0, 3 - (time.time() - t)))
 PY
-sleep 0.5
-get "$TOK1" /zones; is "$S" 200 "300 idle connections (max_clients 64) come and go; the daemon still answers"
+FLOOD=$!
+i=0; while [ ! -s "$T/flood" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+S=$(curl -s -m 10 --interface 127.0.0.2 -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $TOK1" "$U/zones")
+is "$S" "200" "while 1000 connections from 127.0.0.1 are held ($(cat "$T/flood" 2>/dev/null) opened; max_clients 64, 32 per address) a client from 127.0.0.2 is answered"
+wait $FLOOD
+get "$TOK1" /zones; is "$S" 200 "after the flood the daemon still answers"
+kill -0 "$API_PID"; ok $? "dnsa-api is still running after the flood"
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$API_PID/status"); ok $(( rss > 100000 )) "resident memory stays small under that load ($rss KiB)"
 
 # ---- MariaDB down: 503, the daemon stays up, and recovers by itself ----
