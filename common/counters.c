@@ -262,6 +262,24 @@ static unsigned popcount32(uint32_t v)
 }
 
 /* one zone entry: [zone, {id: value, ...}] */
+/*
+ * the fixed part of a counters datagram that carries a list under payload
+ * key `list` (zones, sketches): map(4) 0:ver 1:time 3:{0:time, 1:{}} list:
+ * (the array head follows, at most 9 bytes)
+ */
+static void w_list_head(struct wr *w, uint64_t time_us, uint64_t list)
+{
+	w_map(w, 4);
+	w_kv(w, P_VERSION, RECORD_SCHEMA_VERSION);
+	w_kv(w, P_TIME, time_us);
+	w_uint(w, P_COUNTERS);
+	w_map(w, 2);
+	w_kv(w, CK_TIME, time_us);
+	w_uint(w, CK_VALUES);
+	w_map(w, 0);
+	w_uint(w, list);
+}
+
 static void w_zone(struct wr *w, const struct dnsa_zone_total *z)
 {
 	w_array(w, 2);
@@ -278,17 +296,8 @@ int counters_encode_zones(uint64_t time_us, const struct dnsa_zone_total *z, siz
 	if (!z || !n || !used || !buf)
 		return E_INVAL;
 	*used = 0;
-	/* fixed part: map(4) 0:ver 1:time 3:{0:time, 1:{}} 4:array head (at most 9 bytes) */
 	struct wr w = { buf, cap, 0, 0 };
-	w_map(&w, 4);
-	w_kv(&w, P_VERSION, RECORD_SCHEMA_VERSION);
-	w_kv(&w, P_TIME, time_us);
-	w_uint(&w, P_COUNTERS);
-	w_map(&w, 2);
-	w_kv(&w, CK_TIME, time_us);
-	w_uint(&w, CK_VALUES);
-	w_map(&w, 0);
-	w_uint(&w, P_ZONES);
+	w_list_head(&w, time_us, P_ZONES);
 	if (w.full)
 		return E_SPACE;
 	/* size each entry on its own first, then write the head with the count that fits */
@@ -330,15 +339,7 @@ int counters_encode_sketches(uint64_t time_us, const struct dnsa_sketch_piece *s
 		return E_INVAL;
 	*used = 0;
 	struct wr w = { buf, cap, 0, 0 };
-	w_map(&w, 4);
-	w_kv(&w, P_VERSION, RECORD_SCHEMA_VERSION);
-	w_kv(&w, P_TIME, time_us);
-	w_uint(&w, P_COUNTERS);
-	w_map(&w, 2);
-	w_kv(&w, CK_TIME, time_us);
-	w_uint(&w, CK_VALUES);
-	w_map(&w, 0);
-	w_uint(&w, P_SKETCHES);
+	w_list_head(&w, time_us, P_SKETCHES);
 	if (w.full)
 		return E_SPACE;
 	size_t fixed = w.len, body = 0, k = 0;
