@@ -5,6 +5,8 @@
 #   mariadb_stop          stop it by its PID (SIGTERM, then SIGKILL after 20 s)
 #   mariadb_sql [ARGS]    run the mariadb client as root on the socket (SQL on stdin or -e)
 #   mariadb_restart       start the same datadir again after mariadb_stop
+# MDB_BUFFER_POOL and MDB_LOG_FILE (default 256M each) size InnoDB's buffer pool and redo
+# log, for the bench's big loads; tests leave them alone.
 # The caller owns cleanup: trap 'mariadb_stop' EXIT (safe to call twice).
 
 # shellcheck source=tests/lib/proc.sh
@@ -37,7 +39,7 @@ mariadb_restart() {
 	mkdir -p "$MDB_DIR/tmp"
 	mariadbd --no-defaults --datadir="$MDB_DIR/data" --socket="$MDB_SOCK" --skip-networking \
 		--user=root --pid-file="$MDB_PIDFILE" --log-error="$MDB_DIR/mariadbd.log" --tmpdir="$MDB_DIR/tmp" \
-		--innodb-buffer-pool-size=256M --innodb-log-file-size=256M \
+		--innodb-buffer-pool-size="${MDB_BUFFER_POOL:-256M}" --innodb-log-file-size="${MDB_LOG_FILE:-256M}" \
 		--innodb-flush-log-at-trx-commit=2 --skip-log-bin >/dev/null 2>&1 &
 	MDB_PID=$!
 	mariadb_wait_up
