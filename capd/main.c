@@ -373,6 +373,9 @@ static void open_inputs(struct capd *d)
 		else if (pc.kernel_sampling)
 			log_warnx("pcap %s: no kernel sampling (%s): every packet is copied, sampled in capd",
 			    c->pcap_interface, pcap_input_ksample_why(d->pcap));
+		if (pcap_input_lo_ignores_outgoing(d->pcap))
+			log_info("pcap %s: the kernel skips the sent copy of each loopback packet (PACKET_IGNORE_OUTGOING)",
+			    c->pcap_interface);
 		uint32_t mask = 0;
 		sampler_type_mask(c->sampling_types, &mask);
 		d->ks_dirs = (mask >> MT_AUTH_QUERY & 1) | (mask >> MT_AUTH_RESPONSE & 1) << 1;

@@ -2,11 +2,13 @@
 #include "capd/pcap_input.h"
 
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "capd/ksample.h"
@@ -30,6 +32,7 @@ struct pcap_input {
 	uint64_t last_tick_us;  /* packet time of the last expiry pass */
 	uint32_t raw_stat[3];   /* last pcap_stats values: 32-bit, they wrap; we accumulate deltas */
 	struct pcap_input_stats st;
+	int lo_ignore_out;      /* live on lo: the kernel skips the sent copies (PACKET_IGNORE_OUTGOING) */
 	struct ksample *ks;     /* kernel sampling filter on the live socket, or NULL */
 	char ks_why[200]; /* why there is none although asked for */
 	char err[PCAP_ERRBUF_SIZE];
@@ -92,6 +95,24 @@ int pcap_input_default_filter(const struct pcap_input_conf *c, char *buf, size_t
 	return (int)o;
 }
 
+/*
+ * On lo every packet passes the tap twice: sent (PACKET_OUTGOING) and received.
+ * libpcap and the kernel filter keep only the received copy, but the kernel
+ * clones the sent one for the socket before any filter runs (dev_queue_xmit_nit),
+ * in the sender's context: the nameserver's, for every response. Linux >= 4.20
+ * skips that clone for a socket that ignores outgoing packets; older kernels
+ * refuse the option and keep today's path. On any other interface the sent
+ * packets are the responses and are kept.
+ */
+static void ignore_lo_outgoing(struct pcap_input *p, const char *ifname)
+{
+	int one = 1;
+	unsigned lo = if_nametoindex("lo");
+	if (lo == 0 || if_nametoindex(ifname) != lo)
+		return;
+	p->lo_ignore_out = setsockopt(pcap_fileno(p->pc), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) == 0;
+}
+
 static int open_live(struct pcap_input *p, const struct pcap_input_conf *c)
 {
 	int r;
@@ -112,6 +133,7 @@ static int open_live(struct pcap_input *p, const struct pcap_input_conf *c)
 	}
 	if (pcap_setnonblock(p->pc, 1, p->err) < 0)
 		return -1;
+	ignore_lo_outgoing(p, c->interface);
 	p->fd = pcap_get_selectable_fd(p->pc);
 	if (p->fd < 0) {
 		snprintf(p->err, sizeof(p->err), "%s: no selectable descriptor", c->interface);
@@ -281,6 +303,11 @@ void pcap_input_free(struct pcap_input *p)
 struct ksample *pcap_input_ksample(const struct pcap_input *p)
 {
 	return p ? p->ks : NULL;
+}
+
+int pcap_input_lo_ignores_outgoing(const struct pcap_input *p)
+{
+	return p->lo_ignore_out;
 }
 
 const char *pcap_input_ksample_why(const struct pcap_input *p)

@@ -142,6 +142,14 @@ int pcap_input_default_filter(const struct pcap_input_conf *conf, char *buf, siz
 struct ksample *pcap_input_ksample(const struct pcap_input *p);
 const char *pcap_input_ksample_why(const struct pcap_input *p);
 
+/*
+ * pcap_input_lo_ignores_outgoing: 1 when the live capture is on lo and the
+ * kernel skips the sent copy of each packet (PACKET_IGNORE_OUTGOING, Linux
+ * >= 4.20): the received copy is the same packet, and the sent one would be
+ * cloned for the socket in the sender's context before any filter runs.
+ */
+int pcap_input_lo_ignores_outgoing(const struct pcap_input *p);
+
 /* pcap_input_fd: the pollable descriptor of a live capture; -1 for files. */
 int pcap_input_fd(const struct pcap_input *p);
 

@@ -43,6 +43,8 @@ c() { awk -v k="$1" '$1=="C" && $2==k {print $3}' "$O"; }
 live rnd -- "[sampling]" "mode = random:4" "types = AUTH_QUERY,AUTH_RESPONSE" "double_count = yes"
 ok $? "capd started with kernel sampling at random:4"
 grep -q 'sampling in the kernel (eBPF socket filter, n = 4)' "$T/rnd.log"; ok $? "capd says it samples in the kernel"
+grep -q 'skips the sent copy of each loopback packet' "$T/rnd.log"
+ok $? "on lo the kernel skips the sent copy of each packet (PACKET_IGNORE_OUTGOING): the counts below stay exact"
 sleep 0.3
 US=0; UD=0; TS=0; TD=0
 perf -s 127.0.0.1 -m udp -Q 2000 -l 2; US=$((US + PS)); UD=$((UD + PD))
@@ -111,6 +113,7 @@ ok $(( $(c ks_drop_r_udp_v4) > 0 ? 0 : 1 )) "the kernel dropped responses ($(c k
 live refused DNSA_TEST_REFUSE_BPF=1 -- "[sampling]" "mode = random:4" "types = AUTH_QUERY,AUTH_RESPONSE" "double_count = yes"
 ok $? "capd started with the BPF load refused"
 grep -q 'no kernel sampling (load refused' "$T/refused.log"; ok $? "capd says kernel sampling is not in use, and why"
+grep -q 'skips the sent copy of each loopback packet' "$T/refused.log"; ok $? "libpcap's path skips the sent copies too"
 sleep 0.3
 perf -s 127.0.0.1 -m udp -Q 1000 -l 1; S=$PS; D=$PD
 finish
