@@ -1,5 +1,6 @@
 /* api/cache.c: dnsa-api's per-account answer cache: a few seconds, bounded memory, never shared across accounts. */
 #include <pthread.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "api/cache.h"
 #include "common/clock.h"
 #include "common/errors.h"
+#include "common/hash.h"
 
 #define BUCKETS 4096
 
@@ -28,6 +30,7 @@ struct cache {
 	struct entry *b[BUCKETS]; /* hash table */
 	struct entry *oldest, *newest; /* age list */
 	struct cache_stats st;  /* counters */
+	unsigned char key[crypto_shorthash_KEYBYTES]; /* random, drawn at cache_new */
 };
 
 int cache_new(unsigned ttl, size_t max_bytes, struct cache **out)
@@ -35,12 +38,15 @@ int cache_new(unsigned ttl, size_t max_bytes, struct cache **out)
 	*out = NULL;
 	if (ttl == 0)
 		return E_OK;
+	if (sodium_init() < 0)  /* the key below comes from its random source */
+		return E_NOMEM;
 	struct cache *c = calloc(1, sizeof *c);
 	if (!c)
 		return E_NOMEM;
 	pthread_mutex_init(&c->mu, NULL);
 	c->ttl = ttl;
 	c->max_bytes = max_bytes;
+	randombytes_buf(c->key, sizeof c->key);
 	*out = c;
 	return E_OK;
 }
@@ -57,23 +63,22 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
-/* FNV-1a of account NUL req */
-static uint64_t hash_of(const char *account, const char *req, size_t *klen)
+/*
+ * SipHash-2-4 (libsodium's crypto_shorthash) of the account and of the
+ * request under the cache's random key: a partner chooses its requests, so
+ * an unkeyed hash would let it fill one bucket's chain on purpose.
+ */
+static uint64_t hash_of(const struct cache *c, const char *account, const char *req, size_t *klen)
 {
-	uint64_t h = 1469598103934665603ULL;
-	size_t n = 0;
-	for (const char *s = account;; s++, n++) {
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-		if (!*s)
-			break;
-	}
-	for (const char *s = req;; s++, n++) {
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-		if (!*s)
-			break;
-	}
-	*klen = n + 2;
-	return h;
+	unsigned char ha[crypto_shorthash_BYTES], hr[crypto_shorthash_BYTES];
+	size_t al = strlen(account), rl = strlen(req);
+	uint64_t a, r;
+	crypto_shorthash(ha, (const unsigned char *)account, al, c->key);
+	crypto_shorthash(hr, (const unsigned char *)req, rl, c->key);
+	memcpy(&a, ha, sizeof a);
+	memcpy(&r, hr, sizeof r);
+	*klen = al + rl + 2;
+	return hash_mix64(a) ^ r;
 }
 
 /* the key compared whole: the account and the request, both exactly */
@@ -114,7 +119,7 @@ int cache_get(struct cache *c, const char *account, const char *req, struct jbuf
 	if (!c)
 		return 0;
 	size_t kl;
-	uint64_t h = hash_of(account, req, &kl);
+	uint64_t h = hash_of(c, account, req, &kl);
 	double now = clock_mono_s();
 	int hit = 0;
 	pthread_mutex_lock(&c->mu);
@@ -139,7 +144,7 @@ void cache_put(struct cache *c, const char *account, const char *req, const char
 	if (!c)
 		return;
 	size_t kl;
-	uint64_t h = hash_of(account, req, &kl);
+	uint64_t h = hash_of(c, account, req, &kl);
 	if (kl + len > c->max_bytes / 4)
 		return;
 	struct entry *e = malloc(sizeof *e + kl + len);

@@ -20,7 +20,7 @@
  */
 struct cache;
 
-/* cache_new: an empty cache, or (ttl 0) none: *out NULL and every call a no-op. E_OK or E_NOMEM. */
+/* cache_new: an empty cache with a random hash key, or (ttl 0) none: *out NULL and every call a no-op. E_OK or E_NOMEM. */
 int cache_new(unsigned ttl, size_t max_bytes, struct cache **out);
 void cache_free(struct cache *c);
 
