@@ -251,12 +251,23 @@ static inline void sketch_hashes(const uint8_t *a, uint8_t alen, uint64_t *ha, u
 	}
 }
 
-static inline void sketch_client(struct zsketch *z, const uint8_t *a, uint8_t alen)
+/* a message's client hashes, computed once for the node's and the zone's sketches */
+struct client_hash {
+	uint64_t addr, pfx;
+	int ok;                     /* sketches on and an address to hash */
+};
+
+static inline void client_hash(const struct pipeline *p, const struct capd_msg *m, struct client_hash *h)
 {
-	uint64_t ha, hp;
-	sketch_hashes(a, alen, &ha, &hp);
-	hll_add_hash(&z->addr, ha);
-	hll_add_hash(&z->pfx, hp);
+	h->ok = p->node && (m->client_addr_len == 4 || m->client_addr_len == 16);
+	if (h->ok)
+		sketch_hashes(m->client_addr, m->client_addr_len, &h->addr, &h->pfx);
+}
+
+static inline void sketch_client(struct zsketch *z, const struct client_hash *h)
+{
+	hll_add_hash(&z->addr, h->addr);
+	hll_add_hash(&z->pfx, h->pfx);
 	z->used = 1;
 }
 
@@ -287,15 +298,19 @@ static struct zsketch *zone_sketch(struct pipeline *p, const char *zone)
 	}
 }
 
+static void record_msg(struct pipeline *p, const struct capd_msg *m, uint32_t w, const struct client_hash *h);
+
 void pipeline_msg(struct pipeline *p, const struct capd_msg *m)
 {
-	if (p->node && (m->client_addr_len == 4 || m->client_addr_len == 16))
-		sketch_client(p->node, m->client_addr, m->client_addr_len);
+	struct client_hash h;
+	client_hash(p, m, &h);
+	if (h.ok)
+		sketch_client(p->node, &h);
 	if (p->c.capture_clock)
 		capture_tick(p, m);
 	uint32_t w = pipeline_admit(p, m->type, m->transport, m->family);
 	if (w)
-		pipeline_record(p, m, w);
+		record_msg(p, m, w, &h);
 }
 
 void pipeline_msg_presampled(struct pipeline *p, const struct capd_msg *m, uint32_t w)
@@ -310,6 +325,14 @@ void pipeline_msg_presampled(struct pipeline *p, const struct capd_msg *m, uint3
 }
 
 void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
+{
+	struct client_hash h;
+	client_hash(p, m, &h);
+	record_msg(p, m, w, &h);
+}
+
+/* pipeline_record with the client's hashes already computed (h->ok 0: no sketches) */
+static void record_msg(struct pipeline *p, const struct capd_msg *m, uint32_t w, const struct client_hash *h)
 {
 	uint64_t *ctr = p->ctr;
 
@@ -333,10 +356,10 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 	memset(&r->qtype, 0, sizeof *r - offsetof(struct dnsa_record, qtype));
 	if (!place(p, r, d, w))
 		return;
-	if (p->node && (m->client_addr_len == 4 || m->client_addr_len == 16)) {
+	if (h->ok) {
 		struct zsketch *z = zone_sketch(p, r->zone);
 		if (z) {
-			sketch_client(z, m->client_addr, m->client_addr_len);
+			sketch_client(z, h);
 			z->sampled = w > 1 || z->sampled;   /* under `all` the zone's sketch saw every record */
 		} else {
 			ctr[C_HLL_ZONES_UNTRACKED]++;
@@ -562,9 +585,11 @@ void pipeline_on_dnstap(void *pipeline, const uint8_t *frame, size_t len, unsign
 		return;
 	}
 	/* the address is known only now, for sampled frames: the node sketch says so */
-	if (p->node && (m.client_addr_len == 4 || m.client_addr_len == 16)) {
-		sketch_client(p->node, m.client_addr, m.client_addr_len);
+	struct client_hash h;
+	client_hash(p, &m, &h);
+	if (h.ok) {
+		sketch_client(p->node, &h);
 		p->node->sampled = w > 1 || p->node->sampled;
 	}
-	pipeline_record(p, &m, w);
+	record_msg(p, &m, w, &h);
 }
