@@ -150,7 +150,9 @@ static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_inf
 	struct zone_match zm = { 0 };
 	int listed = 0;
 
-	if (d->has_question && p->zones && zones_match(p->zones, d->qname, d->qname_len, &zm) == E_OK)
+	/* the parser's label starts: the qname text is not rescanned for its labels */
+	if (d->has_question && p->zones &&
+	    zones_match_labels(p->zones, d->qname, d->qname_len, d->qname_starts, d->qname_labels, &zm) == E_OK)
 		listed = zm.zone_labels > 0 || p->root_listed;
 	if (!listed) {
 		/* only sampled messages are parsed, so this is an estimate: the sum of their weights */
@@ -160,15 +162,16 @@ static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_inf
 		/* zones_match found the catch-all root that capd_conf adds for this case, or nothing */
 		r->zone[0] = '.';
 		r->zone[1] = '\0';
-		if (d->has_question && p->zones && zm.zone && zones_truncate(d->qname, d->qname_len, &zm,
-		    p->c.qname_labels, r->qname, sizeof r->qname) >= 0)
+		if (d->has_question && p->zones && zm.zone && zones_truncate_labels(d->qname, d->qname_len,
+		    d->qname_starts, d->qname_labels, &zm, p->c.qname_labels, r->qname, sizeof r->qname) >= 0)
 			return 1;
 		r->qname[0] = '\0';
 		return 1;
 	}
 	memcpy(r->zone, zm.zone, zm.zone_len);
 	r->zone[zm.zone_len] = '\0';
-	if (zones_truncate(d->qname, d->qname_len, &zm, p->c.qname_labels, r->qname, sizeof r->qname) < 0)
+	if (zones_truncate_labels(d->qname, d->qname_len, d->qname_starts, d->qname_labels, &zm, p->c.qname_labels,
+	    r->qname, sizeof r->qname) < 0)
 		memcpy(r->qname, r->zone, zm.zone_len + 1);
 	return 1;
 }

@@ -350,19 +350,34 @@ static size_t strip_dot(const char *q, size_t qlen)
 int zones_match(const struct zones *z, const char *qname, size_t qlen, struct zone_match *m)
 {
 	uint16_t starts[LABELS_MAX + 1];
-	unsigned n, i;
 
 	if (m != NULL)
 		memset(m, 0, sizeof(*m));
 	if (z == NULL || qname == NULL || m == NULL || qlen == 0 || qlen > UINT16_MAX)
 		return E_INVAL;
 	qlen = strip_dot(qname, qlen);
-	n = label_starts(qname, qlen, starts);
+	return zones_match_labels(z, qname, qlen, starts, label_starts(qname, qlen, starts), m);
+}
+
+int zones_match_labels(const struct zones *z, const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    struct zone_match *m)
+{
+	unsigned i;
+
+	if (m != NULL)
+		memset(m, 0, sizeof(*m));
+	if (z == NULL || qname == NULL || m == NULL || qlen == 0 || qlen > UINT16_MAX || n > LABELS_MAX ||
+	    (n > 0 && starts == NULL))
+		return E_INVAL;
 	/* longest suffix first; none with more labels than the deepest zone */
 	for (i = n > z->max_labels ? n - z->max_labels : 0; i < n && z->count > 0; i++) {
-		size_t off = starts[i], len = qlen - off;
-		const struct slot *e = lookup(z, qname + off, len, hash_lc(qname + off, len));
+		size_t off = starts[i], len;
+		const struct slot *e;
 
+		if (off >= qlen)
+			return E_INVAL;
+		len = qlen - off;
+		e = lookup(z, qname + off, len, hash_lc(qname + off, len));
 		if (e != NULL) {
 			m->zone = z->arena + e->off;
 			m->zone_len = e->len;
@@ -385,13 +400,22 @@ int zones_truncate(const char *qname, size_t qlen, const struct zone_match *m, u
     char *out, size_t cap)
 {
 	uint16_t starts[LABELS_MAX + 1];
-	unsigned n, zl, k;
-	size_t off, len;
 
 	if (qname == NULL || m == NULL || out == NULL || qlen == 0 || qlen > UINT16_MAX)
 		return E_INVAL;
 	qlen = strip_dot(qname, qlen);
-	n = label_starts(qname, qlen, starts);
+	return zones_truncate_labels(qname, qlen, starts, label_starts(qname, qlen, starts), m, nlabels, out, cap);
+}
+
+int zones_truncate_labels(const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    const struct zone_match *m, unsigned nlabels, char *out, size_t cap)
+{
+	unsigned zl, k;
+	size_t off, len;
+
+	if (qname == NULL || m == NULL || out == NULL || qlen == 0 || qlen > UINT16_MAX || n > LABELS_MAX ||
+	    (n > 0 && starts == NULL))
+		return E_INVAL;
 	zl = m->zone_labels;
 	if (zl > n)
 		return E_INVAL;
@@ -407,6 +431,8 @@ int zones_truncate(const char *qname, size_t qlen, const struct zone_match *m, u
 			return 1;
 		}
 		off = starts[k];
+		if (off >= qlen)
+			return E_INVAL;
 		len = qlen - off;
 		if (len + 1 <= cap)
 			break;
