@@ -396,6 +396,9 @@ int zones_match_labels(const struct zones *z, const char *qname, size_t qlen, co
 	return E_NOTFOUND;
 }
 
+static int truncate_at(const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    const struct zone_match *m, unsigned nlabels, char *out, size_t cap, int lower);
+
 int zones_truncate(const char *qname, size_t qlen, const struct zone_match *m, unsigned nlabels,
     char *out, size_t cap)
 {
@@ -404,11 +407,18 @@ int zones_truncate(const char *qname, size_t qlen, const struct zone_match *m, u
 	if (qname == NULL || m == NULL || out == NULL || qlen == 0 || qlen > UINT16_MAX)
 		return E_INVAL;
 	qlen = strip_dot(qname, qlen);
-	return zones_truncate_labels(qname, qlen, starts, label_starts(qname, qlen, starts), m, nlabels, out, cap);
+	return truncate_at(qname, qlen, starts, label_starts(qname, qlen, starts), m, nlabels, out, cap, 1);
 }
 
 int zones_truncate_labels(const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
     const struct zone_match *m, unsigned nlabels, char *out, size_t cap)
+{
+	return truncate_at(qname, qlen, starts, n, m, nlabels, out, cap, 0);
+}
+
+/* zones_truncate's body; lower: lower-case while copying (text from anywhere), else copy (dnsparse's text) */
+static int truncate_at(const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    const struct zone_match *m, unsigned nlabels, char *out, size_t cap, int lower)
 {
 	unsigned zl, k;
 	size_t off, len;
@@ -439,8 +449,12 @@ int zones_truncate_labels(const char *qname, size_t qlen, const uint16_t *starts
 		if (k + 1 > n - zl)
 			return E_SPACE;   /* the zone itself does not fit */
 	}
-	for (size_t i = 0; i < len; i++)
-		out[i] = (char)lc((uint8_t)qname[off + i]);
+	if (lower) {
+		for (size_t i = 0; i < len; i++)
+			out[i] = (char)lc((uint8_t)qname[off + i]);
+	} else {
+		memcpy(out, qname + off, len);
+	}
 	out[len] = '\0';
 	return (int)len;
 }
