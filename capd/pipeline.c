@@ -14,6 +14,8 @@
 #include "common/errors.h"
 #include "common/hll.h"
 
+#define ZS_CACHE 16          /* zone_sketch cache slots (a power of two) */
+
 /* the distinct-client sketches of one zone (or of the node) for the current interval */
 struct zsketch {
 	char zone[RECORD_NAME_MAX + 1];   /* "" = the node */
@@ -26,6 +28,9 @@ struct pipeline {
 	struct pipeline_conf c;
 	struct zsketch *node;       /* NULL: resolvers off */
 	struct zsketch *zsk;        /* resolvers_zones zone sketches */
+	/* zone_sketch hits by the zone set's own name pointer (direct-mapped; NULL key: empty) */
+	const char *zs_key[ZS_CACHE];
+	struct zsketch *zs_val[ZS_CACHE];
 	uint32_t *zslot;            /* open addressing: zone name hash -> index + 1 into zsk (0 free) */
 	uint32_t zmask, nzsk;
 	struct dnsa_sketch_piece pieces[2 * (HLL_M / SKETCH_PIECE_MAX + 1)]; /* pipeline_sketches' output: one zone */
@@ -112,6 +117,7 @@ void pipeline_replace_zones(struct pipeline *p, struct zones **z, int root_liste
 	zones_free(p->zones);
 	p->zones = z ? *z : NULL;
 	p->root_listed = root_listed;
+	memset(p->zs_key, 0, sizeof p->zs_key); /* the names just freed: a new set may reuse their addresses */
 	if (z)
 		*z = NULL;
 }
@@ -144,11 +150,17 @@ static int is_response(uint8_t type)
 	return type != MT_UNKNOWN && type < MT_MAX && type % 2 == 0;
 }
 
-/* zone and qname of the record; 0 = do not record (unlisted, counted by weight) */
-static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_info *d, uint32_t w)
+/*
+ * zone and qname of the record; 0 = do not record (unlisted, counted by
+ * weight). *key: the zone set's own copy of the zone's name (stable while
+ * p->zones is), or NULL.
+ */
+static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_info *d, uint32_t w, const char **key)
 {
 	struct zone_match zm = { 0 };
 	int listed = 0;
+
+	*key = NULL;
 
 	/* the parser's label starts: the qname text is not rescanned for its labels */
 	if (d->has_question && p->zones &&
@@ -170,6 +182,7 @@ static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_inf
 	}
 	memcpy(r->zone, zm.zone, zm.zone_len);
 	r->zone[zm.zone_len] = '\0';
+	*key = zm.zone;
 	if (zones_truncate_labels(d->qname, d->qname_len, d->qname_starts, d->qname_labels, &zm, p->c.qname_labels,
 	    r->qname, sizeof r->qname) < 0)
 		memcpy(r->qname, r->zone, zm.zone_len + 1);
@@ -357,10 +370,17 @@ static void record_msg(struct pipeline *p, const struct capd_msg *m, uint32_t w,
 	struct dnsa_record *r = &p->rec;
 	memset(r, 0, offsetof(struct dnsa_record, zone));
 	memset(&r->qtype, 0, sizeof *r - offsetof(struct dnsa_record, qtype));
-	if (!place(p, r, d, w))
+	const char *key;
+	if (!place(p, r, d, w, &key))
 		return;
 	if (h->ok) {
-		struct zsketch *z = zone_sketch(p, r->zone);
+		/* a zone seen before: its sketch by the zone set's pointer, without hashing the name */
+		unsigned ci = (unsigned)(((uintptr_t)key * 0x9e3779b97f4a7c15ull) >> 60) & (ZS_CACHE - 1);
+		struct zsketch *z = key && key == p->zs_key[ci] ? p->zs_val[ci] : zone_sketch(p, r->zone);
+		if (z && key) {
+			p->zs_key[ci] = key;
+			p->zs_val[ci] = z;
+		}
 		if (z) {
 			sketch_client(z, h);
 			z->sampled = w > 1 || z->sampled;   /* under `all` the zone's sketch saw every record */
