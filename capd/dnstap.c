@@ -252,11 +252,12 @@ static inline void dnstap_addr(const uint8_t *a, size_t alen, uint8_t *dst, uint
  * front): keys of one byte, lengths of one or two, all in bounds. The
  * quick paths read exactly those forms and hand anything else (another
  * key, a longer varint, a value near the end of the buffer, a bad value)
- * to the general walk, from the start for the Dnstap and before the field
- * for the Message's 1..3. Where they do not hand over, they read what the
- * general walk reads, the same way (dnstap_decode is the reference it is
- * tested against, test_dnstap and fuzz_dnstap), so results and error codes
- * are the general walk's by construction.
+ * to the general walk: from its start for the Dnstap, at that field for
+ * the Message (its fields 1..3 in dnstap_peek: at the first). Where they
+ * do not hand over, they read what the general walk reads, the same way
+ * (dnstap_decode is the reference it is tested against, test_dnstap and
+ * fuzz_dnstap), so results and error codes are the general walk's by
+ * construction.
  */
 
 /*
