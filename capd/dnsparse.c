@@ -52,7 +52,20 @@ static const uint8_t PRINT_AS[256] = { PA64(0), PA64(64), PA64(128), PA64(192) }
 size_t dnsparse_label_text(const uint8_t *lab, size_t n, char *out)
 {
 	size_t o = 0;
+	uint8_t esc = 0;
 
+	/*
+	 * the usual label needs no escape: a table load and a store a byte,
+	 * no branch; only a label with a byte that does is written again below
+	 */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = PRINT_AS[lab[i]];
+
+		out[i] = (char)c;
+		esc |= c == 0;
+	}
+	if (!esc)
+		return n;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t b = lab[i], c = PRINT_AS[b];
 
