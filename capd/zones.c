@@ -89,7 +89,8 @@ size_t zones_count(const struct zones *z)
 	return z == NULL ? 0 : z->count + (z->has_root ? 1 : 0);
 }
 
-static const struct slot *lookup(const struct zones *z, const char *s, size_t n, uint32_t h)
+/* lower: s may hold upper case (compared folded); else s is already lower-case (compared as is) */
+static inline const struct slot *lookup_at(const struct zones *z, const char *s, size_t n, uint32_t h, int lower)
 {
 	size_t mask = z->cap - 1;
 
@@ -98,9 +99,25 @@ static const struct slot *lookup(const struct zones *z, const char *s, size_t n,
 
 		if (e->len == 0)
 			return NULL;
-		if (e->hash == h && e->len == n && eq_lc(s, z->arena + e->off, n))
+		if (e->hash == h && e->len == n &&
+		    (lower ? eq_lc(s, z->arena + e->off, n) : !memcmp(s, z->arena + e->off, n)))
 			return e;
 	}
+}
+
+static const struct slot *lookup(const struct zones *z, const char *s, size_t n, uint32_t h)
+{
+	return lookup_at(z, s, n, h, 1);
+}
+
+/* FNV-1a of lower-case text as it is: hash_lc's value for it, without folding each byte */
+static uint32_t hash_raw(const char *s, size_t n)
+{
+	uint32_t h = HASH_FNV1A32_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		h = hash_fnv1a32(h, (uint8_t)s[i]);
+	return h;
 }
 
 static int grow(struct zones *z)
@@ -347,6 +364,9 @@ static size_t strip_dot(const char *q, size_t qlen)
 	return bs % 2 ? qlen : qlen - 1;
 }
 
+static int match_at(const struct zones *z, const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    struct zone_match *m, int lower);
+
 int zones_match(const struct zones *z, const char *qname, size_t qlen, struct zone_match *m)
 {
 	uint16_t starts[LABELS_MAX + 1];
@@ -356,11 +376,18 @@ int zones_match(const struct zones *z, const char *qname, size_t qlen, struct zo
 	if (z == NULL || qname == NULL || m == NULL || qlen == 0 || qlen > UINT16_MAX)
 		return E_INVAL;
 	qlen = strip_dot(qname, qlen);
-	return zones_match_labels(z, qname, qlen, starts, label_starts(qname, qlen, starts), m);
+	return match_at(z, qname, qlen, starts, label_starts(qname, qlen, starts), m, 1);
 }
 
 int zones_match_labels(const struct zones *z, const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
     struct zone_match *m)
+{
+	return match_at(z, qname, qlen, starts, n, m, 0);
+}
+
+/* zones_match's body; lower: fold case while hashing and comparing (text from anywhere), else dnsparse's text */
+static int match_at(const struct zones *z, const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    struct zone_match *m, int lower)
 {
 	unsigned i;
 
@@ -377,7 +404,8 @@ int zones_match_labels(const struct zones *z, const char *qname, size_t qlen, co
 		if (off >= qlen)
 			return E_INVAL;
 		len = qlen - off;
-		e = lookup(z, qname + off, len, hash_lc(qname + off, len));
+		e = lower ? lookup_at(z, qname + off, len, hash_lc(qname + off, len), 1) :
+		    lookup_at(z, qname + off, len, hash_raw(qname + off, len), 0);
 		if (e != NULL) {
 			m->zone = z->arena + e->off;
 			m->zone_len = e->len;

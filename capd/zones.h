@@ -93,7 +93,7 @@ int zones_truncate(const char *qname, size_t qlen, const struct zone_match *m, u
  * label starts are already known (dns_info.qname_starts: the parser found
  * them), so the text is not scanned for them again. qname[0..qlen) is
  * dnsparse's text: no trailing dot (the root is "." with n 0), already
- * lower-case (zones_truncate_labels copies it as it is); starts[0..n) are
+ * lower-case (hashed, compared and copied as it is); starts[0..n) are
  * the offsets of its labels' first characters, increasing, each < qlen,
  * n <= 127. Same results as zones_match / zones_truncate on that qname; E_INVAL also for
  * n > 127 or a start it reads that is not inside the name (the others are
