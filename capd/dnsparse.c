@@ -52,7 +52,20 @@ static const uint8_t PRINT_AS[256] = { PA64(0), PA64(64), PA64(128), PA64(192) }
 size_t dnsparse_label_text(const uint8_t *lab, size_t n, char *out)
 {
 	size_t o = 0;
+	uint8_t esc = 0;
 
+	/*
+	 * the usual label needs no escape: a table load and a store a byte,
+	 * no branch; only a label with a byte that does is written again below
+	 */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = PRINT_AS[lab[i]];
+
+		out[i] = (char)c;
+		esc |= c == 0;
+	}
+	if (!esc)
+		return n;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t b = lab[i], c = PRINT_AS[b];
 
@@ -85,7 +98,7 @@ size_t dnsparse_label_text(const uint8_t *lab, size_t n, char *out)
  * Returns the text length or a negative code (*err_off set).
  */
 static int name_decode(const uint8_t *w, size_t len, size_t off, char *out, size_t cap,
-    unsigned *labels_out, size_t *next_out, size_t *err_off, int allow_fwd)
+    unsigned *labels_out, size_t *next_out, size_t *err_off, int allow_fwd, uint16_t *starts)
 {
 	size_t pos = off, next = 0, o = 0, wire = 0;
 	unsigned labels = 0, hops = 0;
@@ -141,6 +154,9 @@ static int name_decode(const uint8_t *w, size_t len, size_t off, char *out, size
 		}
 		if (labels > 0)
 			out[o++] = '.';
+		/* labels < DNSPARSE_LABELS_MAX: each takes >= 2 of the 254 wire octets checked above */
+		if (starts)
+			starts[labels] = (uint16_t)o;
 		o += dnsparse_label_text(w + pos + 1, b, out + o);
 		labels++;
 		pos += 1u + b;
@@ -169,7 +185,7 @@ int dnsparse_name(const uint8_t *wire, size_t len, size_t off, char *out, size_t
 		return E_INVAL;
 	if (cap == 0)
 		return E_SPACE;
-	return name_decode(wire, len, off, out, cap, labels, next, &err_off, 0);
+	return name_decode(wire, len, off, out, cap, labels, next, &err_off, 0, NULL);
 }
 
 /*
@@ -338,13 +354,13 @@ int dnsparse_message(const uint8_t *wire, size_t len, enum dnsparse_mode mode, s
 		size_t next, eo = 0;
 		unsigned labels;
 		int n = name_decode(wire, len, HDR_LEN, out->qname, sizeof(out->qname), &labels, &next,
-		    &eo, 0);
+		    &eo, 0, out->qname_starts);
 
 		if (n == E_LOOP) {
 			/* a forward pointer (ldns and DSC follow it): read the name, report E_LOOP at the end */
 			size_t eo2 = 0;
 			n = name_decode(wire, len, HDR_LEN, out->qname, sizeof(out->qname), &labels, &next,
-			    &eo2, 1);
+			    &eo2, 1, out->qname_starts);
 			if (n >= 0) {
 				soft = E_LOOP;
 				soft_off = eo;

@@ -11,6 +11,7 @@
  * 1024 leaves room and keeps the struct a round size.
  */
 #define DNSPARSE_NAME_MAX 1024
+#define DNSPARSE_LABELS_MAX 127   /* labels of a 255-octet name, the root excluded */
 
 /*
  * Cap on the resource records walked (answer + authority + additional) to
@@ -58,6 +59,13 @@ struct dns_info {
 	 * lower-case and drop the trailing dot.
 	 */
 	char qname[DNSPARSE_NAME_MAX];
+	/*
+	 * Where each of qname's qname_labels labels starts in qname (the first
+	 * at 0, the next one after each separating dot), as zones_match_labels
+	 * takes them: the parser knows the boundaries, so nobody rescans the
+	 * text for unescaped dots. Only the first qname_labels are written.
+	 */
+	uint16_t qname_starts[DNSPARSE_LABELS_MAX];
 
 	uint8_t has_edns;       /* an OPT RR was found in the additional section */
 	uint8_t edns_version;   /* OPT TTL bits 16..23 */

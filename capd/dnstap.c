@@ -234,12 +234,67 @@ static inline uint64_t dnstap_time_us(struct pb *c, uint64_t sec, uint32_t nsec)
 	return sec * 1000000u + nsec / 1000u;
 }
 
-static void dnstap_addr(const uint8_t *a, size_t alen, uint8_t *dst, uint8_t *dlen)
+static inline void dnstap_addr(const uint8_t *a, size_t alen, uint8_t *dst, uint8_t *dlen)
 {
-	if (a != NULL && (alen == 4 || alen == 16)) {
-		memcpy(dst, a, alen);
-		*dlen = (uint8_t)alen;
+	/* two fixed sizes: inline moves, not a call with a variable length */
+	if (a != NULL && alen == 4) {
+		memcpy(dst, a, 4);
+		*dlen = 4;
+	} else if (a != NULL && alen == 16) {
+		memcpy(dst, a, 16);
+		*dlen = 16;
 	}
+}
+
+/*
+ * The pipeline's quick paths. Nameservers write the same few field keys in
+ * the same forms every time (Knot: Dnstap 1, 2, 14, 15; Message 1, 2, 3 up
+ * front): keys of one byte, lengths of one or two, all in bounds. The
+ * quick paths read exactly those forms and hand anything else (another
+ * key, a longer varint, a value near the end of the buffer, a bad value)
+ * to the general walk: from its start for the Dnstap, at that field for
+ * the Message (its fields 1..3 in dnstap_peek: at the first). Where they
+ * do not hand over, they read what the general walk reads, the same way
+ * (dnstap_decode is the reference it is tested against, test_dnstap and
+ * fuzz_dnstap), so results and error codes are the general walk's by
+ * construction.
+ */
+
+/*
+ * varint_long's result for ports and times (2..5 bytes): with ten bytes of
+ * buffer left no byte needs a bounds check, and the loop is unrolled.
+ */
+static inline int varint_quick(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+	if (end - p < 10)
+		return varint_long(p, end, v);
+	uint64_t x = 0;
+#pragma GCC unroll 9
+	for (unsigned i = 0; i < 9; i++) {
+		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (p[i] < 0x80) {
+			*v = x;
+			return (int)i + 1;
+		}
+	}
+	if (p[9] > 1) /* bits above 64, or an 11th byte announced */
+		return -1;
+	*v = x | (uint64_t)p[9] << 63;
+	return 10;
+}
+
+/* a length of one or two bytes at p, with at least two bytes of buffer from p; 0 bytes taken: not that form */
+static inline unsigned quick_len(const uint8_t *p, size_t *len)
+{
+	if (p[0] < 0x80) {
+		*len = p[0];
+		return 1;
+	}
+	if (p[1] < 0x80) {
+		*len = (size_t)(p[0] & 0x7f) | (size_t)p[1] << 7;
+		return 2;
+	}
+	return 0;
 }
 
 /* what the Message walk has seen of the fields whose first occurrence counts */
@@ -255,7 +310,8 @@ struct dt_first {
  * and has_* fields the caller zeroed; identity is the caller's. Returns
  * E_OK or the sticky error, with *m zeroed on error.
  */
-static inline __attribute__((always_inline)) int dnstap_message_fields_at(struct pb *c, struct dt_first *fs, struct capd_msg *m)
+static inline __attribute__((always_inline)) int dnstap_message_fields_at(struct pb *c, struct dt_first *fs, struct capd_msg *m,
+    int quick)
 {
 	const uint8_t *qa = NULL, *ra = NULL, *qm = NULL, *rm = NULL;
 	size_t qalen = 0, ralen = 0, qmlen = 0, rmlen = 0;
@@ -265,6 +321,65 @@ static inline __attribute__((always_inline)) int dnstap_message_fields_at(struct
 	uint32_t f;
 	m->family = fs->family;
 	m->transport = fs->transport;
+	/*
+	 * quick (see dnstap_message_quick): fields 4..10, 12..14 with one-byte
+	 * keys of the right wire type and values in bounds; the general loop
+	 * below takes over at the first key it does not take, at that key.
+	 */
+	while (quick && c->p < c->end) {
+		const uint8_t *p = c->p, *end = c->end;
+		uint8_t k = p[0];
+		size_t n;
+		unsigned h;
+		int vl;
+		if (k == (4 << 3 | WT_LEN) || k == (5 << 3 | WT_LEN) || k == (10 << 3 | WT_LEN) || k == (14 << 3 | WT_LEN)) {
+			if (end - p < 3 || (h = quick_len(p + 1, &n)) == 0 || n > (size_t)(end - p - 1 - h))
+				break;
+			const uint8_t *q = p + 1 + h;
+			if (k == (4 << 3 | WT_LEN)) {
+				qa = q;
+				qalen = n;
+			} else if (k == (5 << 3 | WT_LEN)) {
+				ra = q;
+				ralen = n;
+			} else if (k == (10 << 3 | WT_LEN)) {
+				qm = q;
+				qmlen = n;
+			} else {
+				rm = q;
+				rmlen = n;
+			}
+			c->p = q + n;
+		} else if (k == (6 << 3 | WT_VARINT) || k == (7 << 3 | WT_VARINT) || k == (8 << 3 | WT_VARINT) ||
+			   k == (12 << 3 | WT_VARINT)) {
+			if ((vl = varint_quick(p + 1, end, &v)) <= 0)
+				break;
+			if (k == (6 << 3 | WT_VARINT) || k == (7 << 3 | WT_VARINT)) {
+				if (v > 65535)
+					break;
+				if (k == (6 << 3 | WT_VARINT))
+					m->client_port = (uint16_t)v;
+				else
+					m->server_port = (uint16_t)v;
+			} else if (k == (8 << 3 | WT_VARINT)) {
+				qsec = v;
+				m->has_query_time = 1;
+			} else {
+				rsec = v;
+				m->has_response_time = 1;
+			}
+			c->p = p + 1 + vl;
+		} else if ((k == (9 << 3 | WT_FIXED32) || k == (13 << 3 | WT_FIXED32)) && end - p >= 5) {
+			uint32_t x = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 24;
+			if (k == (9 << 3 | WT_FIXED32))
+				qnsec = x;
+			else
+				rnsec = x;
+			c->p = p + 5;
+		} else {
+			break;
+		}
+	}
 	while ((f = pb_key(c, &wt)) != 0) {
 		switch (f) {
 		/*
@@ -385,9 +500,55 @@ static __attribute__((noinline)) const uint8_t *dnstap_message(struct pb *c, siz
 static __attribute__((noinline)) int dnstap_message_fields(struct pb *c, struct dt_first *fs, struct capd_msg *m)
 {
 	struct pb l = *c;
-	int rc = dnstap_message_fields_at(&l, fs, m);
+	int rc = dnstap_message_fields_at(&l, fs, m, 0);
 	*c = l;
 	return rc;
+}
+
+/* the same with the quick path first: the pipeline's (dnstap_decode_peeked) */
+static __attribute__((noinline)) int dnstap_message_fields_quick(struct pb *c, struct dt_first *fs, struct capd_msg *m)
+{
+	struct pb l = *c;
+	int rc = dnstap_message_fields_at(&l, fs, m, 1);
+	*c = l;
+	return rc;
+}
+
+/* the Dnstap's fields 1 (identity), 2, 14 (message), 15 (= 1) in their usual forms; NULL: use dnstap_message */
+static inline const uint8_t *dnstap_message_quick(const uint8_t *p, const uint8_t *end, size_t *mlen,
+    const uint8_t **ident, size_t *ilen)
+{
+	const uint8_t *msg = NULL, *id = NULL;
+	size_t ml = 0, il = 0;
+	while (p < end) {
+		uint8_t k = p[0];
+		if (k == (1 << 3 | WT_LEN) || k == (2 << 3 | WT_LEN) || k == (14 << 3 | WT_LEN)) {
+			size_t n;
+			unsigned h;
+			if (end - p < 3 || (h = quick_len(p + 1, &n)) == 0 || n > (size_t)(end - p - 1 - h))
+				return NULL;
+			if (k == (1 << 3 | WT_LEN)) {
+				id = p + 1 + h;
+				il = n;
+			} else if (k == (14 << 3 | WT_LEN)) {
+				msg = p + 1 + h;
+				ml = n;
+			}
+			p += 1 + h + n;
+		} else if (k == (15 << 3 | WT_VARINT) && end - p >= 2 && p[1] == 1) {
+			p += 2;
+		} else {
+			return NULL;
+		}
+	}
+	if (msg == NULL)
+		return NULL;
+	*mlen = ml;
+	if (id != NULL) {
+		*ident = id;
+		*ilen = il;
+	}
+	return msg;
 }
 
 int dnstap_decode(const uint8_t *buf, size_t len, struct capd_msg *m)
@@ -424,8 +585,13 @@ int dnstap_peek(const uint8_t *buf, size_t len, struct dnstap_peek *pk)
 	unsigned found = 0, skipped = 0;
 	uint64_t raw_type = 0;
 	struct pb top = { buf, buf + len, E_OK };
-	size_t mlen;
-	const uint8_t *msg = dnstap_message(&top, &mlen, &pk->identity, &pk->identity_len);
+	size_t mlen = 0;
+	const uint8_t *msg = dnstap_message_quick(buf, buf + len, &mlen, &pk->identity, &pk->identity_len);
+	if (msg == NULL) {
+		pk->identity = NULL;
+		pk->identity_len = 0;
+		msg = dnstap_message(&top, &mlen, &pk->identity, &pk->identity_len);
+	}
 	if (msg == NULL) {
 		pk->identity = NULL;
 		pk->identity_len = 0;
@@ -434,6 +600,20 @@ int dnstap_peek(const uint8_t *buf, size_t len, struct dnstap_peek *pk)
 	struct pb c = { msg, msg + mlen, E_OK };
 	unsigned wt = 0;
 	uint32_t f;
+	/*
+	 * quick: fields 1, 2, 3 in that order, one-byte values, with more of
+	 * the Message after them (so the general walk would read each value
+	 * by its two-byte-window path too: the same value)
+	 */
+	if (mlen > 6 && msg[0] == (1 << 3 | WT_VARINT) && msg[1] < 0x80 && msg[2] == (2 << 3 | WT_VARINT) &&
+	    msg[3] < 0x80 && msg[4] == (3 << 3 | WT_VARINT) && msg[5] < 0x80) {
+		raw_type = msg[1];
+		t = dnstap_msgtype(raw_type);
+		fam = dnstap_family(msg[3]);
+		tr = dnstap_transport(msg[5]);
+		found = 7;
+		c.p = msg + 6;
+	}
 	while (found != 7 && (f = pb_key(&c, &wt)) != 0) {
 		if (f >= 1 && f <= 3) {
 			if (!pb_want(&c, wt, WT_VARINT))
@@ -496,7 +676,7 @@ int dnstap_decode_peeked(const struct dnstap_peek *pk, struct capd_msg *m)
 		fs.has_proto = 1;
 		fs.transport = pk->transport;
 	}
-	int rc = dnstap_message_fields(&c, &fs, m);
+	int rc = dnstap_message_fields_quick(&c, &fs, m);
 	if (rc == E_OK) {
 		m->identity = pk->identity;
 		m->identity_len = pk->identity_len;

@@ -14,6 +14,8 @@
 #include "common/errors.h"
 #include "common/hll.h"
 
+#define ZS_CACHE 16          /* zone_sketch cache slots (a power of two) */
+
 /* the distinct-client sketches of one zone (or of the node) for the current interval */
 struct zsketch {
 	char zone[RECORD_NAME_MAX + 1];   /* "" = the node */
@@ -26,6 +28,9 @@ struct pipeline {
 	struct pipeline_conf c;
 	struct zsketch *node;       /* NULL: resolvers off */
 	struct zsketch *zsk;        /* resolvers_zones zone sketches */
+	/* zone_sketch hits by the zone set's own name pointer (direct-mapped; NULL key: empty) */
+	const char *zs_key[ZS_CACHE];
+	struct zsketch *zs_val[ZS_CACHE];
 	uint32_t *zslot;            /* open addressing: zone name hash -> index + 1 into zsk (0 free) */
 	uint32_t zmask, nzsk;
 	struct dnsa_sketch_piece pieces[2 * (HLL_M / SKETCH_PIECE_MAX + 1)]; /* pipeline_sketches' output: one zone */
@@ -112,6 +117,7 @@ void pipeline_replace_zones(struct pipeline *p, struct zones **z, int root_liste
 	zones_free(p->zones);
 	p->zones = z ? *z : NULL;
 	p->root_listed = root_listed;
+	memset(p->zs_key, 0, sizeof p->zs_key); /* the names just freed: a new set may reuse their addresses */
 	if (z)
 		*z = NULL;
 }
@@ -144,13 +150,21 @@ static int is_response(uint8_t type)
 	return type != MT_UNKNOWN && type < MT_MAX && type % 2 == 0;
 }
 
-/* zone and qname of the record; 0 = do not record (unlisted, counted by weight) */
-static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_info *d, uint32_t w)
+/*
+ * zone and qname of the record; 0 = do not record (unlisted, counted by
+ * weight). *key: the zone set's own copy of the zone's name (stable while
+ * p->zones is), or NULL.
+ */
+static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_info *d, uint32_t w, const char **key)
 {
 	struct zone_match zm = { 0 };
 	int listed = 0;
 
-	if (d->has_question && p->zones && zones_match(p->zones, d->qname, d->qname_len, &zm) == E_OK)
+	*key = NULL;
+
+	/* the parser's label starts: the qname text is not rescanned for its labels */
+	if (d->has_question && p->zones &&
+	    zones_match_labels(p->zones, d->qname, d->qname_len, d->qname_starts, d->qname_labels, &zm) == E_OK)
 		listed = zm.zone_labels > 0 || p->root_listed;
 	if (!listed) {
 		/* only sampled messages are parsed, so this is an estimate: the sum of their weights */
@@ -160,15 +174,17 @@ static int place(struct pipeline *p, struct dnsa_record *r, const struct dns_inf
 		/* zones_match found the catch-all root that capd_conf adds for this case, or nothing */
 		r->zone[0] = '.';
 		r->zone[1] = '\0';
-		if (d->has_question && p->zones && zm.zone && zones_truncate(d->qname, d->qname_len, &zm,
-		    p->c.qname_labels, r->qname, sizeof r->qname) >= 0)
+		if (d->has_question && p->zones && zm.zone && zones_truncate_labels(d->qname, d->qname_len,
+		    d->qname_starts, d->qname_labels, &zm, p->c.qname_labels, r->qname, sizeof r->qname) >= 0)
 			return 1;
 		r->qname[0] = '\0';
 		return 1;
 	}
 	memcpy(r->zone, zm.zone, zm.zone_len);
 	r->zone[zm.zone_len] = '\0';
-	if (zones_truncate(d->qname, d->qname_len, &zm, p->c.qname_labels, r->qname, sizeof r->qname) < 0)
+	*key = zm.zone;
+	if (zones_truncate_labels(d->qname, d->qname_len, d->qname_starts, d->qname_labels, &zm, p->c.qname_labels,
+	    r->qname, sizeof r->qname) < 0)
 		memcpy(r->qname, r->zone, zm.zone_len + 1);
 	return 1;
 }
@@ -251,12 +267,23 @@ static inline void sketch_hashes(const uint8_t *a, uint8_t alen, uint64_t *ha, u
 	}
 }
 
-static inline void sketch_client(struct zsketch *z, const uint8_t *a, uint8_t alen)
+/* a message's client hashes, computed once for the node's and the zone's sketches */
+struct client_hash {
+	uint64_t addr, pfx;
+	int ok;                     /* sketches on and an address to hash */
+};
+
+static inline void client_hash(const struct pipeline *p, const struct capd_msg *m, struct client_hash *h)
 {
-	uint64_t ha, hp;
-	sketch_hashes(a, alen, &ha, &hp);
-	hll_add_hash(&z->addr, ha);
-	hll_add_hash(&z->pfx, hp);
+	h->ok = p->node && (m->client_addr_len == 4 || m->client_addr_len == 16);
+	if (h->ok)
+		sketch_hashes(m->client_addr, m->client_addr_len, &h->addr, &h->pfx);
+}
+
+static inline void sketch_client(struct zsketch *z, const struct client_hash *h)
+{
+	hll_add_hash(&z->addr, h->addr);
+	hll_add_hash(&z->pfx, h->pfx);
 	z->used = 1;
 }
 
@@ -287,15 +314,19 @@ static struct zsketch *zone_sketch(struct pipeline *p, const char *zone)
 	}
 }
 
+static void record_msg(struct pipeline *p, const struct capd_msg *m, uint32_t w, const struct client_hash *h);
+
 void pipeline_msg(struct pipeline *p, const struct capd_msg *m)
 {
-	if (p->node && (m->client_addr_len == 4 || m->client_addr_len == 16))
-		sketch_client(p->node, m->client_addr, m->client_addr_len);
+	struct client_hash h;
+	client_hash(p, m, &h);
+	if (h.ok)
+		sketch_client(p->node, &h);
 	if (p->c.capture_clock)
 		capture_tick(p, m);
 	uint32_t w = pipeline_admit(p, m->type, m->transport, m->family);
 	if (w)
-		pipeline_record(p, m, w);
+		record_msg(p, m, w, &h);
 }
 
 void pipeline_msg_presampled(struct pipeline *p, const struct capd_msg *m, uint32_t w)
@@ -310,6 +341,14 @@ void pipeline_msg_presampled(struct pipeline *p, const struct capd_msg *m, uint3
 }
 
 void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
+{
+	struct client_hash h;
+	client_hash(p, m, &h);
+	record_msg(p, m, w, &h);
+}
+
+/* pipeline_record with the client's hashes already computed (h->ok 0: no sketches) */
+static void record_msg(struct pipeline *p, const struct capd_msg *m, uint32_t w, const struct client_hash *h)
 {
 	uint64_t *ctr = p->ctr;
 
@@ -331,12 +370,19 @@ void pipeline_record(struct pipeline *p, const struct capd_msg *m, uint32_t w)
 	struct dnsa_record *r = &p->rec;
 	memset(r, 0, offsetof(struct dnsa_record, zone));
 	memset(&r->qtype, 0, sizeof *r - offsetof(struct dnsa_record, qtype));
-	if (!place(p, r, d, w))
+	const char *key;
+	if (!place(p, r, d, w, &key))
 		return;
-	if (p->node && (m->client_addr_len == 4 || m->client_addr_len == 16)) {
-		struct zsketch *z = zone_sketch(p, r->zone);
+	if (h->ok) {
+		/* a zone seen before: its sketch by the zone set's pointer, without hashing the name */
+		unsigned ci = (unsigned)(((uintptr_t)key * 0x9e3779b97f4a7c15ull) >> 60) & (ZS_CACHE - 1);
+		struct zsketch *z = key && key == p->zs_key[ci] ? p->zs_val[ci] : zone_sketch(p, r->zone);
+		if (z && key) {
+			p->zs_key[ci] = key;
+			p->zs_val[ci] = z;
+		}
 		if (z) {
-			sketch_client(z, m->client_addr, m->client_addr_len);
+			sketch_client(z, h);
 			z->sampled = w > 1 || z->sampled;   /* under `all` the zone's sketch saw every record */
 		} else {
 			ctr[C_HLL_ZONES_UNTRACKED]++;
@@ -562,9 +608,11 @@ void pipeline_on_dnstap(void *pipeline, const uint8_t *frame, size_t len, unsign
 		return;
 	}
 	/* the address is known only now, for sampled frames: the node sketch says so */
-	if (p->node && (m.client_addr_len == 4 || m.client_addr_len == 16)) {
-		sketch_client(p->node, m.client_addr, m.client_addr_len);
+	struct client_hash h;
+	client_hash(p, &m, &h);
+	if (h.ok) {
+		sketch_client(p->node, &h);
 		p->node->sampled = w > 1 || p->node->sampled;
 	}
-	pipeline_record(p, &m, w);
+	record_msg(p, &m, w, &h);
 }

@@ -89,7 +89,8 @@ size_t zones_count(const struct zones *z)
 	return z == NULL ? 0 : z->count + (z->has_root ? 1 : 0);
 }
 
-static const struct slot *lookup(const struct zones *z, const char *s, size_t n, uint32_t h)
+/* lower: s may hold upper case (compared folded); else s is already lower-case (compared as is) */
+static inline const struct slot *lookup_at(const struct zones *z, const char *s, size_t n, uint32_t h, int lower)
 {
 	size_t mask = z->cap - 1;
 
@@ -98,9 +99,25 @@ static const struct slot *lookup(const struct zones *z, const char *s, size_t n,
 
 		if (e->len == 0)
 			return NULL;
-		if (e->hash == h && e->len == n && eq_lc(s, z->arena + e->off, n))
+		if (e->hash == h && e->len == n &&
+		    (lower ? eq_lc(s, z->arena + e->off, n) : !memcmp(s, z->arena + e->off, n)))
 			return e;
 	}
+}
+
+static const struct slot *lookup(const struct zones *z, const char *s, size_t n, uint32_t h)
+{
+	return lookup_at(z, s, n, h, 1);
+}
+
+/* FNV-1a of lower-case text as it is: hash_lc's value for it, without folding each byte */
+static uint32_t hash_raw(const char *s, size_t n)
+{
+	uint32_t h = HASH_FNV1A32_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		h = hash_fnv1a32(h, (uint8_t)s[i]);
+	return h;
 }
 
 static int grow(struct zones *z)
@@ -347,22 +364,48 @@ static size_t strip_dot(const char *q, size_t qlen)
 	return bs % 2 ? qlen : qlen - 1;
 }
 
+static int match_at(const struct zones *z, const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    struct zone_match *m, int lower);
+
 int zones_match(const struct zones *z, const char *qname, size_t qlen, struct zone_match *m)
 {
 	uint16_t starts[LABELS_MAX + 1];
-	unsigned n, i;
 
 	if (m != NULL)
 		memset(m, 0, sizeof(*m));
 	if (z == NULL || qname == NULL || m == NULL || qlen == 0 || qlen > UINT16_MAX)
 		return E_INVAL;
 	qlen = strip_dot(qname, qlen);
-	n = label_starts(qname, qlen, starts);
+	return match_at(z, qname, qlen, starts, label_starts(qname, qlen, starts), m, 1);
+}
+
+int zones_match_labels(const struct zones *z, const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    struct zone_match *m)
+{
+	return match_at(z, qname, qlen, starts, n, m, 0);
+}
+
+/* zones_match's body; lower: fold case while hashing and comparing (text from anywhere), else dnsparse's text */
+static int match_at(const struct zones *z, const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    struct zone_match *m, int lower)
+{
+	unsigned i;
+
+	if (m != NULL)
+		memset(m, 0, sizeof(*m));
+	if (z == NULL || qname == NULL || m == NULL || qlen == 0 || qlen > UINT16_MAX || n > LABELS_MAX ||
+	    (n > 0 && starts == NULL))
+		return E_INVAL;
 	/* longest suffix first; none with more labels than the deepest zone */
 	for (i = n > z->max_labels ? n - z->max_labels : 0; i < n && z->count > 0; i++) {
-		size_t off = starts[i], len = qlen - off;
-		const struct slot *e = lookup(z, qname + off, len, hash_lc(qname + off, len));
+		size_t off = starts[i], len;
+		const struct slot *e;
 
+		if (off >= qlen)
+			return E_INVAL;
+		len = qlen - off;
+		e = lower ? lookup_at(z, qname + off, len, hash_lc(qname + off, len), 1) :
+		    lookup_at(z, qname + off, len, hash_raw(qname + off, len), 0);
 		if (e != NULL) {
 			m->zone = z->arena + e->off;
 			m->zone_len = e->len;
@@ -381,17 +424,36 @@ int zones_match(const struct zones *z, const char *qname, size_t qlen, struct zo
 	return E_NOTFOUND;
 }
 
+static int truncate_at(const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    const struct zone_match *m, unsigned nlabels, char *out, size_t cap, int lower);
+
 int zones_truncate(const char *qname, size_t qlen, const struct zone_match *m, unsigned nlabels,
     char *out, size_t cap)
 {
 	uint16_t starts[LABELS_MAX + 1];
-	unsigned n, zl, k;
-	size_t off, len;
 
 	if (qname == NULL || m == NULL || out == NULL || qlen == 0 || qlen > UINT16_MAX)
 		return E_INVAL;
 	qlen = strip_dot(qname, qlen);
-	n = label_starts(qname, qlen, starts);
+	return truncate_at(qname, qlen, starts, label_starts(qname, qlen, starts), m, nlabels, out, cap, 1);
+}
+
+int zones_truncate_labels(const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    const struct zone_match *m, unsigned nlabels, char *out, size_t cap)
+{
+	return truncate_at(qname, qlen, starts, n, m, nlabels, out, cap, 0);
+}
+
+/* zones_truncate's body; lower: lower-case while copying (text from anywhere), else copy (dnsparse's text) */
+static int truncate_at(const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    const struct zone_match *m, unsigned nlabels, char *out, size_t cap, int lower)
+{
+	unsigned zl, k;
+	size_t off, len;
+
+	if (qname == NULL || m == NULL || out == NULL || qlen == 0 || qlen > UINT16_MAX || n > LABELS_MAX ||
+	    (n > 0 && starts == NULL))
+		return E_INVAL;
 	zl = m->zone_labels;
 	if (zl > n)
 		return E_INVAL;
@@ -407,14 +469,20 @@ int zones_truncate(const char *qname, size_t qlen, const struct zone_match *m, u
 			return 1;
 		}
 		off = starts[k];
+		if (off >= qlen)
+			return E_INVAL;
 		len = qlen - off;
 		if (len + 1 <= cap)
 			break;
 		if (k + 1 > n - zl)
 			return E_SPACE;   /* the zone itself does not fit */
 	}
-	for (size_t i = 0; i < len; i++)
-		out[i] = (char)lc((uint8_t)qname[off + i]);
+	if (lower) {
+		for (size_t i = 0; i < len; i++)
+			out[i] = (char)lc((uint8_t)qname[off + i]);
+	} else {
+		memcpy(out, qname + off, len);
+	}
 	out[len] = '\0';
 	return (int)len;
 }

@@ -3,6 +3,7 @@
 #define DNSA_CAPD_ZONES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Names here are in the presentation form that dnsparse_message() produces
@@ -86,5 +87,21 @@ int zones_match(const struct zones *z, const char *qname, size_t qlen, struct zo
  */
 int zones_truncate(const char *qname, size_t qlen, const struct zone_match *m, unsigned nlabels,
     char *out, size_t cap);
+
+/*
+ * zones_match_labels, zones_truncate_labels: the same, for a qname whose
+ * label starts are already known (dns_info.qname_starts: the parser found
+ * them), so the text is not scanned for them again. qname[0..qlen) is
+ * dnsparse's text: no trailing dot (the root is "." with n 0), already
+ * lower-case (hashed, compared and copied as it is); starts[0..n) are
+ * the offsets of its labels' first characters, increasing, each < qlen,
+ * n <= 127. Same results as zones_match / zones_truncate on that qname; E_INVAL also for
+ * n > 127 or a start it reads that is not inside the name (the others are
+ * trusted, not checked: they come from the parser).
+ */
+int zones_match_labels(const struct zones *z, const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    struct zone_match *m);
+int zones_truncate_labels(const char *qname, size_t qlen, const uint16_t *starts, unsigned n,
+    const struct zone_match *m, unsigned nlabels, char *out, size_t cap);
 
 #endif

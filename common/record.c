@@ -1,9 +1,28 @@
 /* common/record.c: one record's CBOR map: encode (libcbor streaming) and decode (sticky-error cursor over hostile bytes). */
 #include "common/record_cbor.h"
 
-int record_encode(const struct dnsa_record *r, uint8_t *buf, size_t cap)
+/* a text or byte string of known length: head and bytes (chk as w_head_c) */
+static inline __attribute__((always_inline)) void w_str_c(struct wr *w, uint8_t major, const void *s, size_t n, int chk)
 {
-	struct wr w = { buf, cap, 0, 0 };
+	w_head_c(w, major, n, chk);
+	if (chk) {
+		w_raw(w, s, n);
+	} else {
+		memcpy(w->p + w->len, s, n);
+		w->len += n;
+	}
+}
+
+static inline __attribute__((always_inline)) void w_kv_c(struct wr *w, unsigned k, uint64_t v, int chk)
+{
+	w_head_c(w, 0, k, chk);
+	w_head_c(w, 0, v, chk);
+}
+
+/* record_encode's body; chk 0 only when the buffer holds the largest map these lengths can make */
+static inline __attribute__((always_inline)) void record_encode_at(struct wr *w, const struct dnsa_record *r,
+    size_t zl, size_t ql, size_t cl, int chk)
+{
 	uint32_t h = r->has;
 	/* always: time zone opcode rcode flags transport ipver msgtype weight */
 	unsigned n = 9 + (h & RH_QUESTION ? 3 : 0) + (h & RH_EDNS ? 4 : 0) + !!(h & RH_QSIZE) +
@@ -11,52 +30,73 @@ int record_encode(const struct dnsa_record *r, uint8_t *buf, size_t cap)
 	    (h & RH_COUNTRY && r->country[0] ? 1 : 0) + !!(h & RH_ASN) +
 	    (h & (RH_PREFIX | RH_ADDR) && (r->addr_len == 4 || r->addr_len == 16) ? 2 : 0) + !!r->partial +
 	    (r->akind > AK_NONE && r->akind < AK_MAX);
-	w_map(&w, n);
-	w_kv(&w, K_TIME, r->time_us);
-	w_uint(&w, K_ZONE);
-	w_text(&w, r->zone);
+	w_head_c(w, 5, n, chk);
+	w_kv_c(w, K_TIME, r->time_us, chk);
+	w_head_c(w, 0, K_ZONE, chk);
+	w_str_c(w, 3, r->zone, zl, chk);
 	if (h & RH_QUESTION) {
-		w_uint(&w, K_QNAME);
-		w_text(&w, r->qname);
-		w_kv(&w, K_QTYPE, r->qtype);
-		w_kv(&w, K_QCLASS, r->qclass);
+		w_head_c(w, 0, K_QNAME, chk);
+		w_str_c(w, 3, r->qname, ql, chk);
+		w_kv_c(w, K_QTYPE, r->qtype, chk);
+		w_kv_c(w, K_QCLASS, r->qclass, chk);
 	}
-	w_kv(&w, K_OPCODE, r->opcode);
-	w_kv(&w, K_RCODE, r->rcode);
-	w_kv(&w, K_FLAGS, r->flags);
-	w_kv(&w, K_TRANSPORT, r->transport);
-	w_kv(&w, K_IPVER, r->ipver);
-	w_kv(&w, K_MSGTYPE, r->msgtype);
-	w_kv(&w, K_WEIGHT, r->weight);
+	w_kv_c(w, K_OPCODE, r->opcode, chk);
+	w_kv_c(w, K_RCODE, r->rcode, chk);
+	w_kv_c(w, K_FLAGS, r->flags, chk);
+	w_kv_c(w, K_TRANSPORT, r->transport, chk);
+	w_kv_c(w, K_IPVER, r->ipver, chk);
+	w_kv_c(w, K_MSGTYPE, r->msgtype, chk);
+	w_kv_c(w, K_WEIGHT, r->weight, chk);
 	if (h & RH_EDNS) {
-		w_kv(&w, K_EDNS_VERSION, r->edns_version);
-		w_kv(&w, K_EDNS_UDP, r->edns_udp);
-		w_kv(&w, K_EDNS_DO, r->edns_do);
-		w_kv(&w, K_EDNS_ECS, r->edns_ecs);
+		w_kv_c(w, K_EDNS_VERSION, r->edns_version, chk);
+		w_kv_c(w, K_EDNS_UDP, r->edns_udp, chk);
+		w_kv_c(w, K_EDNS_DO, r->edns_do, chk);
+		w_kv_c(w, K_EDNS_ECS, r->edns_ecs, chk);
 	}
 	if (h & RH_QSIZE)
-		w_kv(&w, K_QSIZE, r->qsize);
+		w_kv_c(w, K_QSIZE, r->qsize, chk);
 	if (h & RH_RSIZE)
-		w_kv(&w, K_RSIZE, r->rsize);
+		w_kv_c(w, K_RSIZE, r->rsize, chk);
 	if (h & RH_LATENCY)
-		w_kv(&w, K_LATENCY, r->latency_us);
+		w_kv_c(w, K_LATENCY, r->latency_us, chk);
 	if (h & RH_RTT)
-		w_kv(&w, K_RTT, r->rtt_us);
+		w_kv_c(w, K_RTT, r->rtt_us, chk);
 	if (h & RH_COUNTRY && r->country[0]) {
-		w_uint(&w, K_COUNTRY);
-		w_text(&w, r->country);
+		w_head_c(w, 0, K_COUNTRY, chk);
+		w_str_c(w, 3, r->country, cl, chk);
 	}
 	if (h & RH_ASN)
-		w_kv(&w, K_ASN, r->asn);
+		w_kv_c(w, K_ASN, r->asn, chk);
 	if (h & (RH_PREFIX | RH_ADDR) && (r->addr_len == 4 || r->addr_len == 16)) {
-		w_uint(&w, K_ADDR);
-		w_bytes(&w, r->addr, r->addr_len);
-		w_kv(&w, K_PREFIXLEN, r->prefix_len);
+		w_head_c(w, 0, K_ADDR, chk);
+		w_str_c(w, 2, r->addr, r->addr_len, chk);
+		w_kv_c(w, K_PREFIXLEN, r->prefix_len, chk);
 	}
 	if (r->partial)
-		w_kv(&w, K_PARTIAL, r->partial);
+		w_kv_c(w, K_PARTIAL, r->partial, chk);
 	if (r->akind > AK_NONE && r->akind < AK_MAX)
-		w_kv(&w, K_AKIND, r->akind);
+		w_kv_c(w, K_AKIND, r->akind, chk);
+}
+
+/*
+ * The largest map a record with texts of these lengths encodes to: a map
+ * head (<= 3 bytes for its <= 26 pairs), 26 pairs of a 1-byte key and a
+ * <= 9-byte value, four string heads of <= 9 bytes, the strings, a 16-byte
+ * address. Where the buffer holds that much (all but a datagram's last
+ * few hundred bytes), the map is written without a room test per head.
+ */
+#define RECORD_FIXED_MAX (3 + 26 * 10 + 4 * 9 + 16)
+
+int record_encode(const struct dnsa_record *r, uint8_t *buf, size_t cap)
+{
+	struct wr w = { buf, cap, 0, 0 };
+	size_t zl = strlen(r->zone), ql = r->has & RH_QUESTION ? strlen(r->qname) : 0;
+	size_t cl = r->has & RH_COUNTRY && r->country[0] ? strlen(r->country) : 0;
+	if (cap >= RECORD_FIXED_MAX && cap - RECORD_FIXED_MAX >= zl + ql + cl) {
+		record_encode_at(&w, r, zl, ql, cl, 0);
+		return (int)w.len;
+	}
+	record_encode_at(&w, r, zl, ql, cl, 1);
 	return w.full ? E_SPACE : (int)w.len;
 }
 

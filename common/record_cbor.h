@@ -54,12 +54,13 @@ struct wr {
  * record on capd's hot path, where a library call each was a tenth of the
  * cost of a message.
  */
-static inline void w_head(struct wr *w, uint8_t major, uint64_t v)
+static inline __attribute__((always_inline)) void w_head_c(struct wr *w, uint8_t major, uint64_t v, int chk)
 {
-	if (w->full)
+	if (chk && w->full)
 		return;
 	uint8_t *p = w->p + w->len;
-	size_t room = w->cap - w->len;
+	/* chk 0: the caller knows the room is there (record_encode's bound): no per-head test */
+	size_t room = chk ? w->cap - w->len : 9;
 	uint8_t mt = (uint8_t)(major << 5);
 	if (v < 24) {
 		if (room < 1)
@@ -98,6 +99,7 @@ static inline void w_head(struct wr *w, uint8_t major, uint64_t v)
 full:
 	w->full = 1;
 }
+static inline void w_head(struct wr *w, uint8_t major, uint64_t v) { w_head_c(w, major, v, 1); }
 static inline void w_uint(struct wr *w, uint64_t v) { w_head(w, 0, v); }
 static inline void w_map(struct wr *w, size_t n) { w_head(w, 5, n); }
 static inline void w_array(struct wr *w, size_t n) { w_head(w, 4, n); }

@@ -325,6 +325,50 @@ static void test_sketches(struct sender *s, int fd)
 	it = 0;
 	ok(pipeline_sketches(p, &it, &n) == NULL, "after clear: no sketch until new messages");
 	pipeline_free(p);
+
+	/*
+	 * zones alternating record by record (the pipeline finds a zone's
+	 * sketch again by the zone set's own name pointer), then a new zone
+	 * set in place of the old (whose names' memory a new set may reuse):
+	 * every client lands in its own zone's sketch, by name
+	 */
+	zones_new(&z);
+	zones_add_list(z, "a.test b.test");
+	pc.resolvers_zones = 8;
+	pipeline_new(&pc, s, &z, 0, NULL, &p);
+	uint8_t wa[512], wb[512];
+	size_t la = wire(wa, "x.a.test", 1, 0x8400, 0, 0), lb = wire(wb, "x.b.test", 1, 0x8400, 0, 0);
+	for (int i = 0; i < 60; i++) {
+		snprintf(a, sizeof a, "192.0.2.%d", i);
+		msg(&m, MT_AUTH_RESPONSE, TR_UDP, i % 3 ? wa : wb, i % 3 ? la : lb, a); /* 40 to a.test, 20 to b.test */
+		pipeline_msg(p, &m);
+	}
+	zones_new(&z);
+	zones_add_list(z, "c.test b.test");
+	pipeline_replace_zones(p, &z, 0);
+	size_t lc = wire(w, "x.c.test", 1, 0x8400, 0, 0);
+	for (int i = 0; i < 30; i++) {
+		snprintf(a, sizeof a, "203.0.113.%d", i);
+		msg(&m, MT_AUTH_RESPONSE, TR_UDP, i % 3 ? w : wb, i % 3 ? lc : lb, a); /* 20 to c.test, 10 more to b.test */
+		pipeline_msg(p, &m);
+	}
+	double ea = 0, eb = 0, ec = 0;
+	it = 0;
+	while ((pcs = pipeline_sketches(p, &it, &n))) {
+		if (!n || !pcs[0].zone[0])
+			continue;
+		double e = sketch_est(pcs, n, pcs[0].zone, SK_ADDR, &fl);
+		if (!strcmp(pcs[0].zone, "a.test"))
+			ea = e;
+		else if (!strcmp(pcs[0].zone, "b.test"))
+			eb = e;
+		else if (!strcmp(pcs[0].zone, "c.test"))
+			ec = e;
+	}
+	ok(ea > 38 && ea < 42, "alternating zones: a.test saw its 40 clients (%.1f)", ea);
+	ok(eb > 28 && eb < 32, "b.test its 20 + 10, before and after the new zone set (%.1f)", eb);
+	ok(ec > 18 && ec < 22, "c.test, of the new set, its 20 (%.1f)", ec);
+	pipeline_free(p);
 	(void)fd;
 }
 

@@ -194,6 +194,35 @@ int main(void)
 			all_space = 0;
 	ok(all_space, "encoding into any buffer shorter than %d bytes gives E_SPACE", n);
 
+	/*
+	 * big enough: the same bytes whatever the room, on both sides of the
+	 * bound above which the map is written without a test per head (and
+	 * with the longest names a record can hold)
+	 */
+	{
+		struct dnsa_record big = full_record();
+		memset(big.zone, 'z', RECORD_NAME_MAX);
+		big.zone[RECORD_NAME_MAX] = '\0';
+		memset(big.qname, 'q', RECORD_NAME_MAX);
+		big.qname[RECORD_NAME_MAX] = '\0';
+		const struct dnsa_record *recs[2] = { &r, &big };
+		int alike = 1;
+		for (int k = 0; k < 2; k++) {
+			uint8_t ref[2048], at[2048];
+			int want = record_encode(recs[k], ref, sizeof ref);
+			for (int cap = want; cap <= 1200 && want > 0; cap++) {
+				memset(at, 0xa5, sizeof at);
+				if (record_encode(recs[k], at, (size_t)cap) != want || memcmp(at, ref, (size_t)want) != 0 ||
+				    (cap < (int)sizeof at && at[cap] != 0xa5))
+					alike = 0;
+			}
+			for (int cap = 0; cap < want; cap++)
+				if (record_encode(recs[k], at, (size_t)cap) != E_SPACE)
+					alike = 0;
+		}
+		ok(alike, "every room from the need to 1200 bytes: the same bytes, nothing past the room (also 255-byte names)");
+	}
+
 	/* truncation at every byte is rejected, never read past */
 	n = record_encode(&r, buf, sizeof buf);
 	int all_rej = 1;

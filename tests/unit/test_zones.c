@@ -1,10 +1,11 @@
-/* tests/unit/test_zones.c: capd/zones: longest-suffix match on label boundaries, 10,000 zones, truncation. */
+/* tests/unit/test_zones.c: capd/zones: longest-suffix match on label boundaries, 10,000 zones, truncation, parser label starts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capd/dnsparse.h"
 #include "capd/zones.h"
 #include "common/errors.h"
 #include "tests/tap.h"
@@ -27,6 +28,71 @@ static const char *tr(const struct zones *z, const char *q, unsigned n)
 	if (zones_truncate(q, strlen(q), &M, n, out, sizeof(out)) < 0)
 		return "(error)";
 	return out;
+}
+
+/*
+ * zones_match_labels / zones_truncate_labels with dnsparse's label starts
+ * against zones_match / zones_truncate scanning the text, on random wire
+ * names: labels of 1..63 octets from an alphabet of letters (both cases),
+ * digits, the escaped specials ". \\ ; ( )" and bytes outside 0x21..0x7e,
+ * some ending in a configured zone's labels. Returns the disagreements.
+ */
+static int starts_vs_text(const struct zones *z, int rounds)
+{
+	static const uint8_t alpha[] = "aAbBzZ09-_.\\;()\x00\x20\x7f\xff*";
+	uint32_t seed = 12345;
+	int bad = 0;
+
+	for (int r = 0; r < rounds; r++) {
+		uint8_t w[512] = { 0, 1, 1, 0, 0, 1 }; /* id, flags, qdcount 1 */
+		size_t o = 12, wire = 0;
+		unsigned nl = (seed = seed * 1103515245u + 12345u) >> 16 & 7;
+		if (r % 97 == 0)
+			nl = 127;   /* the most a name can have */
+		for (unsigned i = 0; i < nl; i++) {
+			unsigned len = r % 97 == 0 ? 1 : 1 + ((seed = seed * 1103515245u + 12345u) >> 16) % 12;
+			if (wire + 1 + len + 1 > 255)
+				break;
+			w[o++] = (uint8_t)len;
+			for (unsigned k = 0; k < len; k++)
+				w[o++] = alpha[((seed = seed * 1103515245u + 12345u) >> 16) % (sizeof(alpha) - 1)];
+			wire += 1 + len;
+		}
+		static const uint8_t tail[] = "\7example\4test";
+		if (r % 3 == 0 && wire + sizeof(tail) <= 255) {
+			memcpy(w + o, tail, sizeof(tail) - 1);
+			o += sizeof(tail) - 1;
+		}
+		w[o++] = 0;
+		w[o++] = 0; w[o++] = 1; w[o++] = 0; w[o++] = 1; /* A IN */
+
+		static struct dns_info d;
+		if (dnsparse_message(w, o, DNSPARSE_QUESTION, &d) != E_OK || !d.has_question) {
+			bad++;
+			continue;
+		}
+		struct zone_match a, b;
+		int ra = zones_match(z, d.qname, d.qname_len, &a);
+		int rb = zones_match_labels(z, d.qname, d.qname_len, d.qname_starts, d.qname_labels, &b);
+		if (ra != rb || a.zone != b.zone || a.zone_labels != b.zone_labels || a.suffix_off != b.suffix_off) {
+			diag("match differs on %s", d.qname);
+			bad++;
+			continue;
+		}
+		if (ra != E_OK)
+			continue;
+		for (unsigned n = 0; n < 3; n++) {
+			char ta[256], tb[256];
+			size_t cap = n == 2 ? 20 : sizeof(ta);  /* also where labels are dropped to fit */
+			int la = zones_truncate(d.qname, d.qname_len, &a, n, ta, cap);
+			int lb = zones_truncate_labels(d.qname, d.qname_len, d.qname_starts, d.qname_labels, &b, n, tb, cap);
+			if (la != lb || (la >= 0 && strcmp(ta, tb) != 0)) {
+				diag("truncate %u differs on %s", n, d.qname);
+				bad++;
+			}
+		}
+	}
+	return bad;
 }
 
 int main(void)
@@ -142,6 +208,27 @@ int main(void)
 	is_str(tr(z, "a.b.example.com", 1), "com", "root + 1 label");
 	is_str(tr(z, "a.b.example.com", 2), "example.com", "root + 2 labels");
 	is_str(tr(z, ".", 1), ".", "root qname truncates to '.'");
+	is(starts_vs_text(z, 20000), 0, "20,000 random wire names: the parser's label starts match and truncate as the text does");
+
+	/* the label-start variants: NULL, empty and out-of-range arguments */
+	{
+		static const uint16_t st[2] = { 0, 2 };
+		is(zones_match_labels(NULL, "a.b", 3, st, 2, &M), E_INVAL, "match_labels on NULL set");
+		is(zones_match_labels(z, NULL, 3, st, 2, &M), E_INVAL, "match_labels NULL qname");
+		is(zones_match_labels(z, "a.b", 0, st, 2, &M), E_INVAL, "match_labels empty qname");
+		is(zones_match_labels(z, "a.b", 3, NULL, 2, &M), E_INVAL, "match_labels NULL starts");
+		is(zones_match_labels(z, "a.b", 3, st, 128, &M), E_INVAL, "match_labels 128 labels");
+		is(zones_match_labels(z, "a.b", 2, st, 2, &M), E_INVAL, "match_labels: a start past the name");
+		is(zones_match_labels(z, ".", 1, NULL, 0, &M), E_OK, "match_labels root, no starts");
+		is_str(M.zone, ".", "... the root catch-all");
+		is(zones_truncate_labels(NULL, 3, st, 2, &M, 1, out, sizeof(out)), E_INVAL, "truncate_labels NULL qname");
+		is(zones_truncate_labels("a.b", 3, NULL, 2, &M, 1, out, sizeof(out)), E_INVAL, "truncate_labels NULL starts");
+		is(zones_truncate_labels("a.b", 3, st, 2, NULL, 1, out, sizeof(out)), E_INVAL, "truncate_labels NULL match");
+		is(zones_truncate_labels("a.b", 3, st, 2, &M, 1, NULL, 0), E_INVAL, "truncate_labels NULL out");
+		is(zones_truncate_labels("a.b", 2, st, 2, &M, 1, out, sizeof(out)), E_INVAL, "truncate_labels: a start past the name");
+		is(zones_truncate_labels("a.b", 3, st, 2, &M, 1, out, sizeof(out)), 1, "truncate_labels root + 1 label");
+		is_str(out, "b", "... the last label");
+	}
 	zones_free(z);
 
 	/* 10,000 generated zones from a file, nested, with a lookup of each */
