@@ -68,8 +68,8 @@ struct dnstap_input {
 	dnstap_frame_fn on_frame;
 	void *arg;
 	struct dnstap_input_stats st;
-	uint64_t win_start;           /* busy measure: start of the current window (monotonic us) */
-	uint64_t win_cpu;             /* the loop thread's CPU time (us) at win_start */
+	uint64_t win_start;           /* busy measure: start of the current window (us) */
+	uint64_t win_busy;            /* time spent handling frames in it */
 	int busy_shed;                /* the previous window was over max_busy_pct */
 	struct di_conn *conns;        /* conf.max_conns UNIX slots, then conf.tcp_max_conns TCP slots */
 	unsigned nconns;              /* max_conns + tcp_max_conns */
@@ -154,20 +154,13 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 		in->st.reads++;
 		in->st.read_bytes += (uint64_t)n;
 
-		/*
-		 * behind? decided once per read, for all the frames in it. The
-		 * busy share is the loop thread's CPU time over the window's wall
-		 * time, read once per window (CLOCK_THREAD_CPUTIME_ID is a system
-		 * call, not a vDSO read): time the thread spent preempted by others
-		 * on a loaded host is not capd being at capacity.
-		 */
+		/* behind? decided once per read, for all the frames in it */
 		uint64_t t0 = clock_mono_us();
 		c->last_rx = t0;
 		if (t0 - in->win_start >= in->conf.busy_window_us) {
-			uint64_t cpu = clock_us(CLOCK_THREAD_CPUTIME_ID);
-			in->busy_shed = (cpu - in->win_cpu) * 100 > (uint64_t)in->conf.max_busy_pct * (t0 - in->win_start);
+			in->busy_shed = in->win_busy * 100 > (uint64_t)in->conf.max_busy_pct * (t0 - in->win_start);
 			in->win_start = t0;
-			in->win_cpu = cpu;
+			in->win_busy = 0;
 		}
 		size_t backlog = (size_t)n;
 		if ((size_t)n == avail) {
@@ -191,6 +184,7 @@ static void di_read(struct evloop *ev, int fd, uint32_t events, void *arg)
 		c->flags = in->busy_shed || backlogged ? DNSTAP_FRAME_SHED : 0;
 
 		int rc = framestream_commit(c->fs, (size_t)n);
+		in->win_busy += clock_mono_us() - t0;
 		if (rc < 0) { /* protocol error, counted by reason in fs stats */
 			di_close(c);
 			return;

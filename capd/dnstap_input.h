@@ -29,15 +29,15 @@
  *     (what the read got, plus FIONREAD if the read filled the buffer) are
  *     at least shed_backlog, for at least backlog_hold_us: the socket is
  *     well on its way to full and stays so;
- *   - busy: in the last busy_window_us, the loop thread's CPU time (frames,
- *     reads, sending: everything the thread did) was above max_busy_pct of
- *     the wall clock: capd is at capacity, and however the nameserver writes
+ *   - busy: in the last busy_window_us, the time spent handling frames
+ *     (splitting plus the pipeline callbacks) was above max_busy_pct of the
+ *     wall clock: capd is at capacity, and however the nameserver writes
  *     (small writes fill a UNIX socket at a few dozen KB) its buffer will
  *     fill next. The share shed then regulates itself: shedding makes the
- *     next window cheaper, which stops it, and so on. Time the thread sat
- *     preempted by other work does not count (a loaded host is not capd at
- *     capacity); a capd starved of CPU falls behind without this rule
- *     seeing it, and the backlog rule is the one that does.
+ *     next window cheaper, which stops it, and so on. This is wall time:
+ *     a capd preempted by other work on a loaded host sheds too, which is
+ *     what lets it drain the nameserver's socket on the CPU it gets (the
+ *     backlog rule rarely fires with default socket buffers).
  * The frames of that read are shed; the next read decides afresh, so capd
  * leaves shed mode as soon as it has caught up. Memory stays bounded: one
  * buffer per connection, max_conns + tcp_max_conns connections.
