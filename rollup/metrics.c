@@ -27,7 +27,7 @@ static double previous_success(const char *path)
 }
 
 int rollup_metrics_write(const char *path, const char *aggregator, const struct rollup_stats *st, int failed,
-    double started, double duration)
+    double started, double duration, const struct staging_health *sh)
 {
 	double last_ok = failed ? previous_success(path) : started + duration;
 	struct promfile *p;
@@ -55,6 +55,24 @@ int rollup_metrics_write(const char *path, const char *aggregator, const struct 
 	for (unsigned i = 0; i < sizeof g / sizeof g[0]; i++) {
 		promfile_family(p, g[i].name, PROM_GAUGE, g[i].help);
 		promfile_sample_real(p, g[i].name, l, v[i]);
+	}
+	if (sh) {
+		static const struct {
+			const char *name, *help;
+		} s[] = {
+			{ "dnsa_rollup_staging_files_pending", "closed staging files still on disk after the last run (the backlog)" },
+			{ "dnsa_rollup_staging_bytes", "bytes of the whole staging set on disk after the last run" },
+			{ "dnsa_rollup_last_run_files_unlinked", "staging files unlinked by the last run (all their rows committed)" },
+			{ "dnsa_rollup_last_run_files_bad", "staging files the last run set aside as NAME.bad (unreadable, out of order)" },
+			{ "dnsa_rollup_last_run_ids_missing", "datagram ids missing between staging files (a file removed before it was read)" },
+			{ "dnsa_rollup_staging_strays", "directory entries named like the staging set but not of it (ignored)" },
+		};
+		double w[] = { (double)sh->files_pending, (double)sh->bytes, (double)st->files_unlinked,
+			(double)sh->files_bad, (double)sh->ids_missing[0], (double)sh->strays };
+		for (unsigned i = 0; i < sizeof s / sizeof s[0]; i++) {
+			promfile_family(p, s[i].name, PROM_GAUGE, s[i].help);
+			promfile_sample_real(p, s[i].name, l, w[i]);
+		}
 	}
 	return promfile_commit(p);
 }
