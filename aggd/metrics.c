@@ -5,7 +5,8 @@
 #include "common/errors.h"
 #include "common/promfile.h"
 
-int aggd_metrics_write(const char *path, struct nodestats *ns, const struct stage_counters *sc)
+int aggd_metrics_write(const char *path, struct nodestats *ns, const struct stage_counters *sc, unsigned files,
+    uint64_t bytes)
 {
 	struct promfile *p;
 	int rc = promfile_open(path, &p);
@@ -49,5 +50,19 @@ int aggd_metrics_write(const char *path, struct nodestats *ns, const struct stag
 	promfile_sample(p, "dnsa_aggd_staging_commits_total", NULL, sc->commits);
 	promfile_family(p, "dnsa_aggd_staging_failures_total", PROM_COUNTER, "SQLite transactions that failed");
 	promfile_sample(p, "dnsa_aggd_staging_failures_total", NULL, sc->failures);
+	promfile_family(p, "dnsa_aggd_staging_rotations_total", PROM_COUNTER, "staging files started (rotation)");
+	promfile_sample(p, "dnsa_aggd_staging_rotations_total", NULL, sc->rotations);
+	promfile_family(p, "dnsa_aggd_staging_rotate_failures_total", PROM_COUNTER,
+	    "rotations that failed (rows kept going to the current file; retried 10 s later)");
+	promfile_sample(p, "dnsa_aggd_staging_rotate_failures_total", NULL, sc->rotate_failures);
+	promfile_family(p, "dnsa_aggd_staging_file_number", PROM_GAUGE, "number of the staging file written now (0: the base file)");
+	promfile_sample(p, "dnsa_aggd_staging_file_number", NULL, sc->file_seq);
+	promfile_family(p, "dnsa_aggd_staging_file_bytes", PROM_GAUGE, "size of the staging file written now, roughly");
+	promfile_sample(p, "dnsa_aggd_staging_file_bytes", NULL, sc->file_bytes);
+	promfile_family(p, "dnsa_aggd_staging_files", PROM_GAUGE,
+	    "staging files on disk (the base file, closed files not yet rolled up and unlinked, the current one)");
+	promfile_sample(p, "dnsa_aggd_staging_files", NULL, files);
+	promfile_family(p, "dnsa_aggd_staging_bytes", PROM_GAUGE, "bytes of those files with their -wal (the backlog on disk)");
+	promfile_sample(p, "dnsa_aggd_staging_bytes", NULL, bytes);
 	return promfile_commit(p);
 }
