@@ -420,15 +420,9 @@ static int db_prepare(struct stage *st)
 		rc = sqlite3_prepare_v3(st->db, state_sql, -1, SQLITE_PREPARE_PERSISTENT, &st->state, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v3(st->db, stat_sql, -1, SQLITE_PREPARE_PERSISTENT, &st->stat, NULL);
+	if (rc == SQLITE_OK)
+		rc = next_ids(st);
 	if (rc != SQLITE_OK) {
-		int e = db_fail(st, rc);
-		sqlite3_finalize(st->ins);
-		sqlite3_finalize(st->state);
-		sqlite3_finalize(st->stat);
-		st->ins = st->state = st->stat = NULL;
-		return e;
-	}
-	if ((rc = next_ids(st)) != SQLITE_OK) {
 		int e = db_fail(st, rc);
 		sqlite3_finalize(st->ins);
 		sqlite3_finalize(st->state);
