@@ -29,6 +29,11 @@ static uint32_t number(const char *base_name, const char *name, const char **res
 		v = v * 10 + (uint64_t)(*q++ - '0');
 	if (q - p < STAGEFILES_DIGITS || v == 0 || v > STAGEFILES_MAX_SEQ)
 		return 0;
+	/* aggd's spelling only (no zeros beyond the padding): one name per number */
+	char canon[16];
+	int cl = snprintf(canon, sizeof canon, "%0*u", STAGEFILES_DIGITS, (unsigned)v);
+	if (cl != q - p || memcmp(canon, p, (size_t)cl) != 0)
+		return 0;
 	*rest = q;
 	return (uint32_t)v;
 }
@@ -108,16 +113,6 @@ int stagefiles_list(const char *base, struct stagefile **out, size_t *n, unsigne
 	closedir(d);
 	if (cnt)
 		qsort(v, cnt, sizeof *v, by_seq);
-	/* one number, two spellings (00000001 and 000000001): the second is not part of the set */
-	size_t w = 0;
-	for (size_t i = 0; i < cnt; i++) {
-		if (w && v[w - 1].seq == v[i].seq) {
-			odd++;
-			continue;
-		}
-		v[w++] = v[i];
-	}
-	cnt = w;
 	*out = v;
 	*n = cnt;
 	if (strays)

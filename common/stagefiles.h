@@ -8,7 +8,8 @@
 /*
  * A staging set is the configured file (`staging = /var/lib/dnsa/staging.db`,
  * "the base file", number 0) and the files aggd rotated to after it, named
- * BASE.NNNNNNNN (8 or more decimal digits, number >= 1): staging.db.00000001,
+ * BASE.NNNNNNNN (the number >= 1 in at least 8 digits, zero-padded to 8 and no
+ * more: one name per number): staging.db.00000001,
  * staging.db.00000002, ... Datagram and node_stats ids grow across the set in
  * file order. aggd writes only the highest-numbered file; every other file is
  * closed for good. A file is created as BASE.NNNNNNNN.tmp and renamed into
