@@ -8,7 +8,8 @@
 # one a copy of an earlier file, a stray file beside them). Part 2 runs aggd with
 # small rotation bounds under a datagram stream with aggd-rollup running all the time,
 # then kills aggd (SIGKILL) inside a rotation, before and after the new file gets its
-# name, and resends everything: MariaDB holds exactly what was sent, once.
+# name, and resends everything: MariaDB holds exactly what was sent, once. Last, an
+# upgrade: a staging.db from before rotation, with rows not yet rolled up.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${DNSA_BUILD:-$ROOT/build}
@@ -30,7 +31,7 @@ done
 command -v mariadbd >/dev/null || { echo "1..0 # SKIP mariadbd not installed"; exit 0; }
 
 mariadb_start "$T/mdb" || { echo "Bail out! cannot start MariaDB"; exit 1; }
-DBS="one set kill bad live crash1 crash2"
+DBS="one set kill bad live crash1 crash2 up"
 for db in $DBS; do
 	"$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d "dnsa_$db" > /dev/null || { echo "Bail out! dnsa-migrate"; exit 1; }
 done
@@ -207,4 +208,23 @@ for point in rotate_renamed rotate_made; do
 	   "$point: MariaDB has the 12000 datagrams once; aggd staged none twice (replay state carried into the new file)"
 	is "$(files "$n")" 1 "$point: the closed files are unlinked"
 done
+
+# upgrade: a staging.db of an aggd before rotation (no segment table), with rows the rollup
+# has not read yet; the new aggd rotates away from it: nothing in it is lost
+PORT=$(free_port)
+conf up "window.past_days = 36500"
+"${GEN[@]}" -o "$T/up/staging.db" -r 3000 > "$T/gen-up.out" && sqlite3 "$T/up/staging.db" 'DROP TABLE segment' ||
+	{ echo "Bail out! gen-staging"; exit 1; }
+old_rows=$(awk '{ print $2 }' "$T/gen-up.out")
+aggd_conf up
+aggd_start up 0; ok $? "upgrade: the new aggd starts on the old staging.db"
+"$B/bin/dnsa-sender" -k "$T/node1.key" -s "127.0.0.1:$PORT" -b 11 -n 8000 -r 4000 -T 60 > "$T/up-send.out"
+sleep 1.5
+stop_pid "$AGGD" TERM 10
+ok $(( $(files up) >= 2 ? 0 : 1 )) "upgrade: aggd rotated away from staging.db ($(files up) files)"
+run up; ok $? "upgrade: the rollup runs"
+is "$(ck up 'datagrams, records')" "$((old_rows + 8000))	$((3000 + $(sent "$T/up-send.out" records)))" \
+   "upgrade: MariaDB has the old file's $old_rows rows and the 8000 sent since, once"
+is "$(sqlite3 "$T/up/staging.db" 'SELECT COUNT(*) FROM datagram')" 1 "upgrade: the old rows are pruned from staging.db (its highest id kept)"
+is "$(files up)" 1 "upgrade: the closed files are unlinked"
 done_testing
