@@ -26,7 +26,8 @@
  * redoes the batch on the next configured one (mdb_failover).
  *
  * Hook points (for crash tests): "before_commit", "after_commit",
- * "during_prune" (after the first prune chunk or unlinked file), called with the batch number.
+ * "during_prune" (after the first prune chunk, or once the files a batch
+ * committed are unlinked), called with the batch number.
  */
 typedef void (*rollup_hook_fn)(const char *point, unsigned batch, void *arg);
 

@@ -97,7 +97,7 @@ DNSA_ROLLUP_CRASH=after_commit:3 run kill
 is $? 137 "run killed after the commit of batch 3"
 before=$(files kill)
 DNSA_ROLLUP_CRASH=during_prune:2 run kill
-is $? 137 "rerun killed during the prune (after its first unlink)"
+is $? 137 "rerun killed during the prune (once it unlinked the files it had committed)"
 ok $(( $(files kill) < before ? 0 : 1 )) "the rerun unlinked what the first had committed ($before -> $(files kill) files)"
 run kill; ok $? "a third run completes"
 dump kill | cmp -s - "$T/set.dump"; ok $? "MariaDB holds exactly what one uninterrupted run writes"
