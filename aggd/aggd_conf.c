@@ -131,22 +131,23 @@ static int chk_staging(const void *conf, const void *v, unsigned flags, char *wh
  * every few rows or seconds (thousands of files, a rename and an fsync each),
  * which no range can refuse while still allowing 0.
  */
+static int zero_or_at_least(const void *v, int64_t min, const char *unit, const char *by, char *why, size_t cap)
+{
+	int64_t x = *(const int64_t *)v;
+	if (x == 0 || x >= min)
+		return 0;
+	snprintf(why, cap, "%lld %s: use 0 (no rotation by %s) or at least %lld", (long long)x, unit, by, (long long)min);
+	return 1;
+}
+
 static int chk_rotate_mb(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
 {
-	int64_t mb = *(const int64_t *)v;
-	if (mb == 0 || mb >= 4)
-		return 0;
-	snprintf(why, cap, "%lld MB: use 0 (no rotation by size) or at least 4", (long long)mb);
-	return 1;
+	return zero_or_at_least(v, 4, "MB", "size", why, cap);
 }
 
 static int chk_rotate_seconds(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
 {
-	int64_t s = *(const int64_t *)v;
-	if (s == 0 || s >= 10)
-		return 0;
-	snprintf(why, cap, "%lld s: use 0 (no rotation by age) or at least 10", (long long)s);
-	return 1;
+	return zero_or_at_least(v, 10, "s", "age", why, cap);
 }
 
 const struct conf_opt aggd_conf_opts[] = {
