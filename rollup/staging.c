@@ -190,6 +190,8 @@ static void file_free(struct sfile *f)
 	free(f->path);
 }
 
+static int tail_check(struct staging *s);
+
 /*
  * The set as the directory shows it now. Files keep their handles across
  * listings; the last listed is the one aggd may still write, every other is
@@ -240,6 +242,8 @@ static int refresh(struct staging *s)
 	s->f = nw;
 	s->nf = k;
 	s->capf = n + 1;
+	if ((rc = tail_check(s)) != E_OK)
+		return rc;
 	s->f[0].closed = s->nf > 1;
 	for (size_t j = 1; j < s->nf; j++)
 		s->f[j].closed = j + 1 < s->nf;
@@ -262,6 +266,59 @@ static void compact(struct staging *s)
 
 #define SKIP 1        /* file_ready: nothing in the file past `after` */
 #define ASIDE 2       /* file_ready: the file was set aside */
+
+/* the highest id of table t in f now (0: none), uncached: f may still be aggd's */
+static int64_t max_now(struct sfile *f, int t, int *rc)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "SELECT COALESCE(MAX(id), 0) FROM %s", tables[t]);
+	return one(f->db, sql, rc);
+}
+
+/*
+ * The last listed file is taken for the one aggd writes, and every file
+ * before it for closed, hence unlinkable once committed. So the last one
+ * must be aggd's: a file named like the next of the set that is no staging
+ * file (an operator's junk), or whose ids do not follow on the file before
+ * it (a copy of an older one), would make aggd's real file look closed and
+ * be unlinked while aggd still writes it. Such a file is set aside, and the
+ * one before it looked at again. aggd names a file only once it is
+ * complete, so a file it is making is never seen half made.
+ */
+static int tail_check(struct staging *s)
+{
+	while (s->nf > 1) {
+		struct sfile *f = &s->f[s->nf - 1], *p = &s->f[s->nf - 2];
+		int rc = file_open(s, f), src = SQLITE_OK;
+		if (rc == E_MALFORMED) {
+			set_aside(s, f, "not a staging file aggd wrote");
+		} else if (rc) {
+			return rc;
+		} else {
+			/* the base file's ids are SQLite's or an operator's: only numbered files are compared */
+			if (!p->seq)
+				return E_OK;
+			if ((rc = file_open(s, p)) == E_MALFORMED)
+				return E_OK;   /* p is set aside when it is read; f is the last good one */
+			if (rc)
+				return rc;
+			int later = 1;
+			for (int t = 0; t < 2 && src == SQLITE_OK; t++) {
+				int64_t m = p->maxknown ? p->max[t] : max_now(p, t, &src);
+				if (m && f->base[t] <= m)
+					later = 0;
+			}
+			if (src != SQLITE_OK)
+				return fail_db(s, p->db, p->path, "highest id");
+			if (later)
+				return E_OK;
+			set_aside(s, f, "its ids begin inside the file before it (not the file aggd writes)");
+		}
+		file_free(f);
+		s->nf--;
+	}
+	return E_OK;
+}
 
 /*
  * Make f usable for reading table t past `after` (-1: whatever it holds):
@@ -315,10 +372,10 @@ static void count_hole(struct staging *s, const struct sfile *prev, const struct
 	}
 }
 
-/* f's ids begin at or below the end of the file before it: a copy, or renamed out of order */
+/* f's ids begin at or below the end of the numbered file before it: a copy, or renamed out of order */
 static int overlaps(const struct sfile *prev, const struct sfile *f)
 {
-	if (!f->seq || !prev || !prev->closed)
+	if (!f->seq || !prev || !prev->seq || !prev->closed)
 		return 0;
 	for (int t = 0; t < 2; t++)
 		if (prev->max[t] && f->base[t] <= prev->max[t])

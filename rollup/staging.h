@@ -28,8 +28,11 @@
  * the ids of the file before it is renamed NAME.bad (left for the operator),
  * counted in staging_health and skipped; its rows not read are lost with it,
  * nothing else. Ids missing between two files (a file removed before it was
- * read) are counted too. The last file (aggd's) is never set aside: its
- * errors are errors of the run.
+ * read) are counted too. The last file is taken for aggd's only if it is a
+ * staging file whose ids follow on the numbered file before it: junk or a
+ * copy named past aggd's real file would make that one look closed (and
+ * unlinkable while aggd writes it), so it is set aside first. aggd's file
+ * itself is never set aside: its errors are errors of the run.
  *
  * Errors: functions return E_OK / a count, or -EIO for an SQLite failure
  * (staging_errmsg says which) or -EBUSY when the database stayed locked.
