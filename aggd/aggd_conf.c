@@ -97,6 +97,11 @@ static int staging_usable(const char *path, const char *who, char *why, size_t c
 		    " make the directory writable by aggd's user only)", path, msg);
 		return 1;
 	}
+	/* a rotated set's newest file: one aggd made, as at start */
+	if (stage_check_set(path, msg, sizeof msg) != E_OK) {
+		snprintf(why, cap, "%.380s", msg);
+		return 1;
+	}
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK)

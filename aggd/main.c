@@ -164,6 +164,11 @@ int main(int argc, char **argv)
 		fatalx("staging %s: it or its -wal, -shm or -journal file is %s: refused, aggd follows no link in the "
 		    "staging directory (remove it, and make the directory writable by aggd's user only)", conf.staging,
 		    rc == -ELOOP ? "a symbolic link" : "not a regular file, or hard-linked elsewhere");
+	if (!st && rc == E_MALFORMED) {
+		char msg[400];
+		stage_check_set(conf.staging, msg, sizeof msg);
+		fatalx("staging: %s", msg);
+	}
 	if (!st)
 		fatalx("staging %s: %s (the directory must be writable by user '%s')", conf.staging,
 		    rc == -EIO ? "cannot open" : dnsa_strerror(rc), conf.user[0] ? conf.user : "root");

@@ -447,6 +447,56 @@ static void unlink_tmp(const char *tmp)
 	}
 }
 
+/* one integer from a file opened read-only for the question; rc: an SQLite code */
+static int64_t peek_int(const char *path, const char *sql, int *rc)
+{
+	sqlite3 *db = NULL;
+	int64_t v = 0;
+	*rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (*rc == SQLITE_OK) {
+		struct stage tmp = { .db = db };
+		*rc = db_int(&tmp, sql, &v);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * The newest numbered file must be one aggd made: a staging database with
+ * a segment row whose first ids follow on the file before it. An
+ * operator's junk or a copy of an older file named past the real one would
+ * otherwise be written with ids the rollup has already passed (lost), and
+ * make the real file look closed to the rollup. E_OK or E_MALFORMED (msg).
+ */
+static int check_newest(const char *base, const struct stagefile *v, size_t n, char *msg, size_t cap)
+{
+	char newest[PATH_MAX], prev[PATH_MAX];
+	int rc, prc = SQLITE_ERROR;
+	if (!n || stagefiles_name(base, v[n - 1].seq, newest, sizeof newest) != E_OK)
+		return E_OK;
+	int64_t dbase = peek_int(newest, "SELECT datagram_base FROM segment", &rc);
+	int64_t sbase = rc == SQLITE_OK ? peek_int(newest, "SELECT node_stats_base FROM segment", &rc) : 0;
+	if (rc != SQLITE_OK || dbase <= 0 || sbase <= 0) {
+		snprintf(msg, cap, "%.300s is not a staging file aggd made (no segment row): move it away", newest);
+		return E_MALFORMED;
+	}
+	/* against the last readable numbered file before it (junk between is the rollup's to set aside) */
+	int64_t dmax = 0, smax = 0;
+	for (size_t i = n - 1; i-- > 0 && prc != SQLITE_OK;) {
+		if (stagefiles_name(base, v[i].seq, prev, sizeof prev) != E_OK)
+			continue;
+		dmax = peek_int(prev, "SELECT MAX(id) FROM datagram", &prc);
+		if (prc == SQLITE_OK)
+			smax = peek_int(prev, "SELECT MAX(id) FROM node_stats", &prc);
+	}
+	if (prc == SQLITE_OK && (dbase <= dmax || sbase <= smax)) {
+		snprintf(msg, cap, "%.300s: its ids begin inside those of the file before it (a copy?): move it away",
+		    newest);
+		return E_MALFORMED;
+	}
+	return E_OK;
+}
+
 /*
  * The file to write: the newest of the set (aggd never writes an older one:
  * the rollup unlinks those), else the base file. A rotation cut short by a
@@ -461,7 +511,10 @@ static int pick_current(struct stage *st)
 	if (rc != E_OK)
 		return rc;
 	st->seq = n ? v[n - 1].seq : 0;
+	rc = check_newest(st->path, v, n, st->werr, sizeof st->werr);
 	free(v);
+	if (rc != E_OK)
+		return rc;
 	if (st->seq && stagefiles_name(st->path, st->seq, name, sizeof name) != E_OK)
 		return E_TOOBIG;
 	if (!(st->cur = strdup(st->seq ? name : st->path)))
@@ -1160,6 +1213,20 @@ const char *stage_errmsg_copy(const struct stage *st, char *buf, size_t cap)
 	snprintf(buf, cap, "%s", st->errmsg);
 	pthread_mutex_unlock(mu);
 	return buf;
+}
+
+int stage_check_set(const char *path, char *msg, size_t cap)
+{
+	struct stagefile *v;
+	size_t n;
+	int rc = stagefiles_list(path, &v, &n, NULL);
+	if (rc != E_OK) {
+		snprintf(msg, cap, "listing the staging directory: %s", dnsa_strerror(rc));
+		return rc;
+	}
+	rc = check_newest(path, v, n, msg, cap);
+	free(v);
+	return rc;
 }
 
 int stage_backlog(const struct stage *st, unsigned *files, uint64_t *bytes)

@@ -186,6 +186,16 @@ const char *stage_errmsg(const struct stage *st);
 const char *stage_errmsg_copy(const struct stage *st, char *buf, size_t cap);
 
 /*
+ * stage_check_set: what stage_new refuses of a rotated set: its newest file
+ * not one aggd made (not a staging database, no segment row, or its ids
+ * beginning inside the file before it: junk or a copy named past the real
+ * one, which aggd would write with ids the rollup has passed). E_OK, or
+ * E_MALFORMED (or -errno: the directory) and the reason in msg. For -n and
+ * for the message at start-up.
+ */
+int stage_check_set(const char *path, char *msg, size_t cap);
+
+/*
  * stage_backlog: the files of the set on disk (the base file included) and
  * their bytes with their -wal. Reads the directory: for the metrics, not the
  * hot path. E_OK, or E_NOMEM / -errno with 0s.

@@ -9,7 +9,8 @@
 # small rotation bounds under a datagram stream with aggd-rollup running all the time,
 # then kills aggd (SIGKILL) inside a rotation, before and after the new file gets its
 # name, and resends everything: MariaDB holds exactly what was sent, once. Last, an
-# upgrade: a staging.db from before rotation, with rows not yet rolled up.
+# upgrade: a staging.db from before rotation, with rows not yet rolled up; and junk or a
+# copy of an older file named past aggd's file (aggd refuses it, the rollup sets it aside).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${DNSA_BUILD:-$ROOT/build}
@@ -31,7 +32,7 @@ done
 command -v mariadbd >/dev/null || { echo "1..0 # SKIP mariadbd not installed"; exit 0; }
 
 mariadb_start "$T/mdb" || { echo "Bail out! cannot start MariaDB"; exit 1; }
-DBS="one set kill bad live crash1 crash2 up"
+DBS="one set kill bad live crash1 crash2 up tail"
 for db in $DBS; do
 	"$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d "dnsa_$db" > /dev/null || { echo "Bail out! dnsa-migrate"; exit 1; }
 done
@@ -227,4 +228,27 @@ is "$(ck up 'datagrams, records')" "$((old_rows + 8000))	$((3000 + $(sent "$T/up
    "upgrade: MariaDB has the old file's $old_rows rows and the 8000 sent since, once"
 is "$(sqlite3 "$T/up/staging.db" 'SELECT COUNT(*) FROM datagram')" 1 "upgrade: the old rows are pruned from staging.db (its highest id kept)"
 is "$(files up)" 1 "upgrade: the closed files are unlinked"
+
+# the last file must be aggd's: junk named like the next file, or a copy of an older file
+# put after it, would make aggd's file look closed (and unlinked while aggd writes it)
+conf tail "batch_rows = 40"
+"${GEN[@]}" -o "$T/tail/staging.db" -R 100 > "$T/gen-tail.out" || { echo "Bail out! gen-staging -R"; exit 1; }
+LASTT=$(printf '%s/tail/staging.db.%08d' "$T" "$NF")
+echo "not a database" > "$T/tail/staging.db.00000040"
+cp "$(printf '%s/tail/staging.db.%08d' "$T" 5)" "$T/tail/staging.db.00000041"
+PORT=$(free_port)
+aggd_conf tail
+out=$("$B/bin/aggd" -n -c "$T/tail-aggd.conf" 2>&1)
+is "$?:$(grep -c 'staging.db.00000041: its ids begin inside those of the file before it' <<< "$out")" 1:1 \
+   "aggd -n refuses a set whose newest file is a copy of an older one"
+run tail; ok $? "junk and a copy after aggd's file: the rollup run exits 0"
+is "$(ck tail records)" 30000 "every record rolled up, once"
+ok $([ -f "$LASTT" ] && [ "$(files tail)" = 1 ] && echo 0 || echo 1) "the file before them (aggd's) is not unlinked; the closed ones are"
+is "$(sqlite3 "$LASTT" 'SELECT COUNT(*) FROM datagram')" "$last_rows" "and none of its rows is deleted"
+is "$(ls "$T/tail" | grep -c -E '^staging\.db\.0000004[01]\.bad$')" 2 "the junk and the copy are set aside as .bad"
+"$B/bin/aggd" -n -c "$T/tail-aggd.conf" > /dev/null 2>&1; ok $? "then aggd -n accepts the set again"
+echo junk > "$T/tail/staging.db.00000050"
+out=$("$B/bin/aggd" -f -c "$T/tail-aggd.conf" 2>&1)
+is "$?:$(grep -c 'staging.db.00000050 is not a staging file aggd made' <<< "$out")" 1:1 \
+   "aggd refuses to start on a set whose newest file is junk, and says which"
 done_testing
