@@ -97,6 +97,11 @@ static int staging_usable(const char *path, const char *who, char *why, size_t c
 		    " make the directory writable by aggd's user only)", path, msg);
 		return 1;
 	}
+	/* a rotated set's newest file: one aggd made, as at start */
+	if (stage_check_set(path, msg, sizeof msg) != E_OK) {
+		snprintf(why, cap, "%.380s", msg);
+		return 1;
+	}
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK)
@@ -126,6 +131,30 @@ static int chk_staging(const void *conf, const void *v, unsigned flags, char *wh
 	return bad;
 }
 
+/*
+ * Rotation: 0 turns a trigger off; a small non-zero value would make a file
+ * every few rows or seconds (thousands of files, a rename and an fsync each),
+ * which no range can refuse while still allowing 0.
+ */
+static int zero_or_at_least(const void *v, int64_t min, const char *unit, const char *by, char *why, size_t cap)
+{
+	int64_t x = *(const int64_t *)v;
+	if (x == 0 || x >= min)
+		return 0;
+	snprintf(why, cap, "%lld %s: use 0 (no rotation by %s) or at least %lld", (long long)x, unit, by, (long long)min);
+	return 1;
+}
+
+static int chk_rotate_mb(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	return zero_or_at_least(v, 4, "MB", "size", why, cap);
+}
+
+static int chk_rotate_seconds(const void *conf, const void *v, unsigned flags, char *why, size_t cap)
+{
+	return zero_or_at_least(v, 10, "s", "age", why, cap);
+}
+
 const struct conf_opt aggd_conf_opts[] = {
 	{ "listen", CT_LIST, 0, 0, NULL, OFF(listen), 0, NULL,
 	  "UDP address to receive datagrams on: 192.0.2.1:5300, [2001:db8::1]:5300, *:5300, [::]:5300 (repeatable, at least one)",
@@ -140,7 +169,14 @@ const struct conf_opt aggd_conf_opts[] = {
 	  "keyring file: one 'NODE HEXKEY' line per node, mode 0600 or 0400, owned by user; reloaded on SIGHUP",
 	  chk_keyring },
 	{ "staging", CT_STR, 0, 0, "/var/lib/dnsa/staging.db", OFF(staging), SZ(staging), NULL,
-	  "SQLite staging database (WAL); its directory must be writable by user", chk_staging },
+	  "SQLite staging database (WAL); its directory must be writable by user; with rotation the base"
+	  " name of the set STAGING.NNNNNNNN (see staging.rotate_mb)", chk_staging },
+	{ "staging.rotate_mb", CT_INT, 0, 1024 * 1024, "256", OFF(rotate_mb), 0, NULL,
+	  "start the next staging file when the current one reaches this many MB (0: not by size); the rollup"
+	  " unlinks whole files it has committed instead of deleting rows", chk_rotate_mb },
+	{ "staging.rotate_seconds", CT_INT, 0, 86400, "60", OFF(rotate_seconds), 0, NULL,
+	  "... or when it is this many seconds old and has rows (0: not by age); both 0: one file, rows pruned",
+	  chk_rotate_seconds },
 	{ "batch_rows", CT_INT, 1, 100000, "1000", OFF(batch_rows), 0, NULL,
 	  "datagrams committed per staging transaction, at most", NULL },
 	{ "flush_ms", CT_INT, 1, 10000, "100", OFF(flush_ms), 0, NULL,

@@ -13,7 +13,9 @@ struct aggd_conf {
 	int64_t max_datagram;      /* longer datagrams are rejected as oversized */
 	int64_t recv_batch;        /* datagrams per recvmmsg */
 	char keyring[PATH_MAX];    /* node keys, mode 0600/0400, readable by `user` */
-	char staging[PATH_MAX];    /* SQLite staging database */
+	char staging[PATH_MAX];    /* SQLite staging database: the base file of the set */
+	int64_t rotate_mb;         /* staging.rotate_mb: next file at this size (0: not by size) */
+	int64_t rotate_seconds;    /* staging.rotate_seconds: ... or at this age (0: not by age) */
 	int64_t batch_rows;        /* rows per staging transaction, at most */
 	int64_t flush_ms;          /* commit queued rows at least this often */
 	int64_t busy_timeout_ms;   /* wait for a locked database per attempt */

@@ -36,6 +36,21 @@ static void usage(FILE *f)
 	conf_usage(aggd_conf_opts, f);
 }
 
+/*
+ * Crash injection for the exactly-once tests: DNSA_AGGD_CRASH=point[:n]
+ * kills aggd with SIGKILL the n-th time (default 1) the staging writer
+ * reaches that point of a rotation (rotate_made, rotate_renamed).
+ */
+static void crash_hook(const char *point, void *arg)
+{
+	static unsigned seen;
+	const char *spec = arg;
+	size_t n = strcspn(spec, ":");
+	unsigned want = spec[n] == ':' ? (unsigned)strtoul(spec + n + 1, NULL, 10) : 1;
+	if (strlen(point) == n && strncmp(point, spec, n) == 0 && ++seen == want)
+		kill(getpid(), SIGKILL);
+}
+
 static void seed(const char *node, uint64_t boot_id, uint64_t seq, void *arg)
 {
 	char esc[LOG_ESC_SIZE(64)];
@@ -136,13 +151,24 @@ int main(int argc, char **argv)
 		.path = conf.staging, .batch_rows = (unsigned)conf.batch_rows,
 		.flush_ms = (unsigned)conf.flush_ms, .busy_timeout_ms = (unsigned)conf.busy_timeout_ms,
 		.retry_ms = 50, .queue_bytes = (size_t)conf.queue_bytes, .queue_rows = (unsigned)conf.queue_rows,
+		.rotate_bytes = (uint64_t)conf.rotate_mb << 20, .rotate_seconds = (unsigned)conf.rotate_seconds,
 	};
+	const char *crash = getenv("DNSA_AGGD_CRASH");
+	if (crash && *crash) {
+		sc.hook = crash_hook;
+		sc.hook_arg = (void *)crash;
+	}
 	struct stage *st;
 	rc = stage_new(&sc, &st);
 	if (!st && (rc == -ELOOP || rc == -EPERM))
 		fatalx("staging %s: it or its -wal, -shm or -journal file is %s: refused, aggd follows no link in the "
 		    "staging directory (remove it, and make the directory writable by aggd's user only)", conf.staging,
 		    rc == -ELOOP ? "a symbolic link" : "not a regular file, or hard-linked elsewhere");
+	if (!st && rc == E_MALFORMED) {
+		char msg[400];
+		stage_check_set(conf.staging, msg, sizeof msg);
+		fatalx("staging: %s", msg);
+	}
 	if (!st)
 		fatalx("staging %s: %s (the directory must be writable by user '%s')", conf.staging,
 		    rc == -EIO ? "cannot open" : dnsa_strerror(rc), conf.user[0] ? conf.user : "root");
@@ -162,7 +188,10 @@ int main(int argc, char **argv)
 	/* from here on the receive loop never waits on SQLite: a thread commits */
 	if ((rc = stage_start(st)) != E_OK)
 		log_warnx("staging: no writer thread (%s): commits run in the receive loop", dnsa_strerror(rc));
-	log_info("started: %zu node keys, %d nodes' replay state restored, staging %s", nkeys, nseeded, conf.staging);
+	struct stage_counters sct;
+	stage_counters(st, &sct);
+	log_info("started: %zu node keys, %d nodes' replay state restored, staging %s (file %u%s)", nkeys, nseeded,
+	    conf.staging, (unsigned)sct.file_seq, conf.rotate_mb || conf.rotate_seconds ? ", rotating" : "");
 
 	signals();
 	struct server srv = {

@@ -5,7 +5,8 @@
 #include "common/errors.h"
 #include "common/promfile.h"
 
-int aggd_metrics_write(const char *path, struct nodestats *ns, const struct stage_counters *sc)
+int aggd_metrics_write(const char *path, struct nodestats *ns, const struct stage_counters *sc, unsigned files,
+    uint64_t bytes)
 {
 	struct promfile *p;
 	int rc = promfile_open(path, &p);
@@ -39,15 +40,31 @@ int aggd_metrics_write(const char *path, struct nodestats *ns, const struct stag
 				promfile_sample(p, "dnsa_aggd_rejected_total", l, nd->c.rejects[r]);
 		}
 	}
-	promfile_family(p, "dnsa_aggd_staging_queue_depth", PROM_GAUGE, "datagrams waiting for the staging writer");
-	promfile_sample(p, "dnsa_aggd_staging_queue_depth", NULL, sc->depth);
-	promfile_family(p, "dnsa_aggd_staging_queue_bytes", PROM_GAUGE, "bytes in the staging queue");
-	promfile_sample(p, "dnsa_aggd_staging_queue_bytes", NULL, sc->depth_bytes);
-	promfile_family(p, "dnsa_aggd_staging_committed_total", PROM_COUNTER, "datagram rows committed to SQLite");
-	promfile_sample(p, "dnsa_aggd_staging_committed_total", NULL, sc->committed);
-	promfile_family(p, "dnsa_aggd_staging_commits_total", PROM_COUNTER, "SQLite transactions committed");
-	promfile_sample(p, "dnsa_aggd_staging_commits_total", NULL, sc->commits);
-	promfile_family(p, "dnsa_aggd_staging_failures_total", PROM_COUNTER, "SQLite transactions that failed");
-	promfile_sample(p, "dnsa_aggd_staging_failures_total", NULL, sc->failures);
+	/* the staging writer and the set on disk: one sample each */
+	const struct {
+		const char *name;
+		enum prom_type type;
+		const char *help;
+		uint64_t v;
+	} st[] = {
+		{ "dnsa_aggd_staging_queue_depth", PROM_GAUGE, "datagrams waiting for the staging writer", sc->depth },
+		{ "dnsa_aggd_staging_queue_bytes", PROM_GAUGE, "bytes in the staging queue", sc->depth_bytes },
+		{ "dnsa_aggd_staging_committed_total", PROM_COUNTER, "datagram rows committed to SQLite", sc->committed },
+		{ "dnsa_aggd_staging_commits_total", PROM_COUNTER, "SQLite transactions committed", sc->commits },
+		{ "dnsa_aggd_staging_failures_total", PROM_COUNTER, "SQLite transactions that failed", sc->failures },
+		{ "dnsa_aggd_staging_rotations_total", PROM_COUNTER, "staging files started (rotation)", sc->rotations },
+		{ "dnsa_aggd_staging_rotate_failures_total", PROM_COUNTER,
+		  "rotations that failed (rows kept going to the current file; retried 10 s later)", sc->rotate_failures },
+		{ "dnsa_aggd_staging_file_number", PROM_GAUGE, "number of the staging file written now (0: the base file)",
+		  sc->file_seq },
+		{ "dnsa_aggd_staging_file_bytes", PROM_GAUGE, "size of the staging file written now, roughly", sc->file_bytes },
+		{ "dnsa_aggd_staging_files", PROM_GAUGE,
+		  "staging files on disk (the base file, closed files not yet rolled up and unlinked, the current one)", files },
+		{ "dnsa_aggd_staging_bytes", PROM_GAUGE, "bytes of those files with their -wal (the backlog on disk)", bytes },
+	};
+	for (unsigned i = 0; i < sizeof st / sizeof st[0]; i++) {
+		promfile_family(p, st[i].name, st[i].type, st[i].help);
+		promfile_sample(p, st[i].name, NULL, st[i].v);
+	}
 	return promfile_commit(p);
 }

@@ -9,9 +9,12 @@
  * aggd_metrics_write: per node (label node, "" for datagrams that named no
  * known node) the datagrams and records accepted, UDP gaps, staging drops and
  * rejects by reason (label reason); the staging queue depth, commits, failures
- * and rows committed. Written atomically once per stats_interval, off the
- * receive path. Returns E_OK or -errno (the file is then left as it was).
+ * and rows committed, rotations, the current file; files and bytes: the
+ * staging set on disk (stage_backlog). Written atomically once per
+ * stats_interval, off the receive path. Returns E_OK or -errno (the file is
+ * then left as it was).
  */
-int aggd_metrics_write(const char *path, struct nodestats *ns, const struct stage_counters *sc);
+int aggd_metrics_write(const char *path, struct nodestats *ns, const struct stage_counters *sc, unsigned files,
+    uint64_t bytes);
 
 #endif

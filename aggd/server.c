@@ -154,8 +154,11 @@ static void metrics(struct loop *l)
 	int rc;
 	if (!l->s->conf->metrics_file[0])
 		return;
+	unsigned files;
+	uint64_t bytes;
 	stage_counters(l->s->stage, &sc);
-	if ((rc = aggd_metrics_write(l->s->conf->metrics_file, l->s->ns, &sc)) != E_OK)
+	stage_backlog(l->s->stage, &files, &bytes);
+	if ((rc = aggd_metrics_write(l->s->conf->metrics_file, l->s->ns, &sc, files, bytes)) != E_OK)
 		log_warnx_rl(&rl, "metrics_file %s: %s", l->s->conf->metrics_file, dnsa_strerror(rc));
 }
 

@@ -15,12 +15,13 @@
 #include "aggd/stage.h"
 #include "common/clock.h"
 #include "common/errors.h"
+#include "common/stagefiles.h"
 
 /* sql/staging.sql, verbatim (tests/unit/test_stage.c checks that they are equal) */
 static const char schema_sql[] =
 	"-- sql/staging.sql: SQLite staging database written by aggd, read (and pruned) by aggd-rollup.\n"
 	"-- Opened in WAL mode. aggd appends; aggd-rollup reads rows with id > its checkpoint,\n"
-	"-- and deletes rows it has committed to MariaDB.\n"
+	"-- and deletes rows it has committed to MariaDB (from a rotated set: unlinks whole files).\n"
 	"PRAGMA journal_mode = WAL;\n"
 	"\n"
 	"-- one row per accepted datagram\n"
@@ -66,10 +67,23 @@ static const char schema_sql[] =
 	"\tnode        TEXT    PRIMARY KEY,\n"
 	"\tboot_id     INTEGER NOT NULL,\n"
 	"\tseq         INTEGER NOT NULL\n"
+	");\n"
+	"\n"
+	"-- this file's place in a rotated set (common/stagefiles.h, docs/man/aggd.conf.5): one row,\n"
+	"-- written by aggd in the file it rotates to, before the file gets its name; the base file\n"
+	"-- has none. Ids continue across the set: the first ids of this file follow the last of the\n"
+	"-- file before it. Closed files are unlinked whole by the rollup once it committed them.\n"
+	"CREATE TABLE IF NOT EXISTS segment (\n"
+	"\tseq             INTEGER NOT NULL,      -- N of BASE.NNNNNNNN\n"
+	"\tdatagram_base   INTEGER NOT NULL,      -- the first datagram id this file gives\n"
+	"\tnode_stats_base INTEGER NOT NULL,      -- the first node_stats id\n"
+	"\trotate          INTEGER NOT NULL DEFAULT 1  -- 0: aggd stopped rotating, the rollup prunes rows here\n"
 	");\n";
 
 #define NAME_MAX_LEN 63
 #define BACKOFF_MAX_MS 1000
+#define ROTATE_RETRY_MS 10000      /* after a failed rotation, the next attempt */
+#define ROW_OVERHEAD 48            /* bytes a row costs in the file beyond its name and payload, roughly */
 
 /* A queued row; its node name and payload sit in the arena at off. */
 struct qrow {
@@ -86,7 +100,21 @@ struct qrow {
 
 struct stage {
 	struct stage_conf conf;
-	char *path;                /* owned copy of conf.path */
+	char *path;                /* owned copy of conf.path: the base file of the set */
+	/*
+	 * The file written now (database side: the writer thread, or the caller
+	 * without it): the base file, or the newest of the set (common/stagefiles.h).
+	 * Rows get explicit ids, next_dg and next_st, so ids keep growing
+	 * across files whatever SQLite would pick in an empty one.
+	 */
+	char *cur;                 /* path, or path.NNNNNNNN (owned) */
+	uint32_t seq;              /* its number, 0 for the base file */
+	int64_t next_dg, next_st;  /* the ids of the next rows (known once ready) */
+	uint64_t cur_bytes;        /* its size when opened plus what was committed to it since, roughly */
+	uint64_t cur_rows;         /* rows committed to it since it was opened */
+	int64_t cur_since_ms;      /* when it was opened or created (monotonic) */
+	int64_t rotate_at;         /* no rotation attempt before this (monotonic ms; after a failure) */
+	uint64_t w_rotations, w_rotate_failures; /* database side's counts, copied to ctr under mu */
 	sqlite3 *db;               /* NULL after an I/O error until the next reopen */
 	sqlite3_stmt *ins;         /* INSERT INTO datagram */
 	sqlite3_stmt *state;       /* upsert replay_state from the rows of this transaction */
@@ -278,10 +306,10 @@ static void db_close(struct stage *st)
 
 static int db_open(struct stage *st)
 {
-	int rc = check_files(st->path, st->werr, sizeof st->werr);
+	int rc = check_files(st->cur, st->werr, sizeof st->werr);
 	if (rc != E_OK)
 		return rc;
-	rc = sqlite3_open_v2(st->path, &st->db,
+	rc = sqlite3_open_v2(st->cur, &st->db,
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		int e = db_fail(st, rc);
@@ -293,12 +321,61 @@ static int db_open(struct stage *st)
 	return E_OK;
 }
 
+/* the set rotates: by size, by age or both */
+static int rotating(const struct stage_conf *c)
+{
+	return c->rotate_bytes > 0 || c->rotate_seconds > 0;
+}
+
+/* one integer from sql on st->db (0 for no row / NULL); an SQLite code */
+static int db_int(struct stage *st, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	*v = 0;
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * The ids the next rows of the current file get: past its highest, and not
+ * below the first ids its segment row gives (an empty file the set rotated
+ * to). The rollup never deletes a file's highest row, so ids never go back.
+ * Also marks whether the file is left behind by rotation or pruned by rows.
+ */
+static int next_ids(struct stage *st)
+{
+	int64_t dmax, smax, dbase = 1, sbase = 1;
+	char sql[96];
+	int rc = db_int(st, "SELECT MAX(id) FROM datagram", &dmax);
+	if (rc == SQLITE_OK)
+		rc = db_int(st, "SELECT MAX(id) FROM node_stats", &smax);
+	if (rc == SQLITE_OK && st->seq) {
+		if ((rc = db_int(st, "SELECT datagram_base FROM segment", &dbase)) == SQLITE_OK)
+			rc = db_int(st, "SELECT node_stats_base FROM segment", &sbase);
+		snprintf(sql, sizeof sql, "UPDATE segment SET rotate = %d WHERE rotate <> %d",
+		    rotating(&st->conf), rotating(&st->conf));
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK)
+		return rc;
+	st->next_dg = dmax + 1 > dbase ? dmax + 1 : dbase;
+	st->next_st = smax + 1 > sbase ? smax + 1 : sbase;
+	return SQLITE_OK;
+}
+
 /* schema and statements; may fail with -EBUSY while another process holds the lock */
 static int db_prepare(struct stage *st)
 {
 	static const char ins_sql[] =
-	    "INSERT INTO datagram (node, boot_id, seq, kind, received_us, nrecords, payload) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	    "INSERT INTO datagram (node, boot_id, seq, kind, received_us, nrecords, payload, id) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 	/*
 	 * Several (node, boot) groups may come from one transaction: keep the
 	 * newest. Boot ids and sequence numbers are unsigned 64-bit values
@@ -319,7 +396,7 @@ static int db_prepare(struct stage *st)
 	    "(excluded.boot_id = replay_state.boot_id AND " UGT("excluded.seq", "replay_state.seq") ")";
 #undef UGT
 	static const char stat_sql[] =
-	    "INSERT INTO node_stats (node, time_us, counter, value) VALUES (?1, ?2, ?3, ?4)";
+	    "INSERT INTO node_stats (node, time_us, counter, value, id) VALUES (?1, ?2, ?3, ?4, ?5)";
 	int rc;
 
 	if (st->ready)
@@ -343,6 +420,8 @@ static int db_prepare(struct stage *st)
 		rc = sqlite3_prepare_v3(st->db, state_sql, -1, SQLITE_PREPARE_PERSISTENT, &st->state, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v3(st->db, stat_sql, -1, SQLITE_PREPARE_PERSISTENT, &st->stat, NULL);
+	if (rc == SQLITE_OK)
+		rc = next_ids(st);
 	if (rc != SQLITE_OK) {
 		int e = db_fail(st, rc);
 		sqlite3_finalize(st->ins);
@@ -352,6 +431,99 @@ static int db_prepare(struct stage *st)
 		return e;
 	}
 	st->ready = 1;
+	return E_OK;
+}
+
+static void set_ctr_locked(struct stage *st);
+
+/* path.NNNNNNNN.tmp and the files SQLite may have made beside it: what a rotation cut short left */
+static void unlink_tmp(const char *tmp)
+{
+	static const char *const suffix[] = { "", "-journal", "-wal", "-shm" };
+	char p[PATH_MAX + 16];
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", tmp, suffix[i]);
+		unlink(p);
+	}
+}
+
+/* one integer from a file opened read-only for the question; rc: an SQLite code */
+static int64_t peek_int(const char *path, const char *sql, int *rc)
+{
+	sqlite3 *db = NULL;
+	int64_t v = 0;
+	*rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (*rc == SQLITE_OK) {
+		struct stage tmp = { .db = db };
+		*rc = db_int(&tmp, sql, &v);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * The newest numbered file must be one aggd made: a staging database with
+ * a segment row whose first ids follow on the file before it. An
+ * operator's junk or a copy of an older file named past the real one would
+ * otherwise be written with ids the rollup has already passed (lost), and
+ * make the real file look closed to the rollup. E_OK or E_MALFORMED (msg).
+ */
+static int check_newest(const char *base, const struct stagefile *v, size_t n, char *msg, size_t cap)
+{
+	char newest[PATH_MAX], prev[PATH_MAX];
+	int rc, prc = SQLITE_ERROR;
+	if (!n || stagefiles_name(base, v[n - 1].seq, newest, sizeof newest) != E_OK)
+		return E_OK;
+	int64_t dbase = peek_int(newest, "SELECT datagram_base FROM segment", &rc);
+	int64_t sbase = rc == SQLITE_OK ? peek_int(newest, "SELECT node_stats_base FROM segment", &rc) : 0;
+	if (rc != SQLITE_OK || dbase <= 0 || sbase <= 0) {
+		snprintf(msg, cap, "%.300s is not a staging file aggd made (no segment row): move it away", newest);
+		return E_MALFORMED;
+	}
+	/* against the last readable numbered file before it (junk between is the rollup's to set aside) */
+	int64_t dmax = 0, smax = 0;
+	for (size_t i = n - 1; i-- > 0 && prc != SQLITE_OK;) {
+		if (stagefiles_name(base, v[i].seq, prev, sizeof prev) != E_OK)
+			continue;
+		dmax = peek_int(prev, "SELECT MAX(id) FROM datagram", &prc);
+		if (prc == SQLITE_OK)
+			smax = peek_int(prev, "SELECT MAX(id) FROM node_stats", &prc);
+	}
+	if (prc == SQLITE_OK && (dbase <= dmax || sbase <= smax)) {
+		snprintf(msg, cap, "%.300s: its ids begin inside those of the file before it (a copy?): move it away",
+		    newest);
+		return E_MALFORMED;
+	}
+	return E_OK;
+}
+
+/*
+ * The file to write: the newest of the set (aggd never writes an older one:
+ * the rollup unlinks those), else the base file. A rotation cut short by a
+ * crash left at most the next file's .tmp: removed.
+ */
+static int pick_current(struct stage *st)
+{
+	struct stagefile *v;
+	size_t n;
+	char name[PATH_MAX], tmp[PATH_MAX + 8];
+	int rc = stagefiles_list(st->path, &v, &n, NULL);
+	if (rc != E_OK)
+		return rc;
+	st->seq = n ? v[n - 1].seq : 0;
+	rc = check_newest(st->path, v, n, st->werr, sizeof st->werr);
+	free(v);
+	if (rc != E_OK)
+		return rc;
+	if (st->seq && stagefiles_name(st->path, st->seq, name, sizeof name) != E_OK)
+		return E_TOOBIG;
+	if (!(st->cur = strdup(st->seq ? name : st->path)))
+		return E_NOMEM;
+	if (st->seq < STAGEFILES_MAX_SEQ && stagefiles_name(st->path, st->seq + 1, name, sizeof name) == E_OK &&
+	    snprintf(tmp, sizeof tmp, "%s.tmp", name) < (int)sizeof tmp)
+		unlink_tmp(tmp);
+	st->cur_bytes = stagefiles_bytes(st->cur);
+	st->cur_since_ms = clock_mono_ms();
 	return E_OK;
 }
 
@@ -381,6 +553,10 @@ int stage_new(const struct stage_conf *c, struct stage **out)
 		return rc;
 	}
 	st->conf.path = st->path;
+	if ((rc = pick_current(st)) != E_OK) {
+		stage_free(st);
+		return rc;
+	}
 	if ((rc = db_open(st)) != E_OK) {
 		stage_free(st);
 		return rc;
@@ -392,6 +568,7 @@ int stage_new(const struct stage_conf *c, struct stage **out)
 		stage_free(st);
 		return rc;
 	}
+	set_ctr_locked(st);
 	*out = st;
 	return E_OK;
 }
@@ -417,6 +594,7 @@ void stage_free(struct stage *st)
 	writer_stop(st, 0);
 	db_close(st);
 	free(st->path);
+	free(st->cur);
 	free(st->rows);
 	free(st->arena);
 	free(st->pend);
@@ -516,10 +694,20 @@ static int tx_undo(struct stage *st, int rc)
 	return e;
 }
 
+/* mu held: what the database side did to the set, for stage_counters */
+static void set_ctr_locked(struct stage *st)
+{
+	st->ctr.rotations = st->w_rotations;
+	st->ctr.rotate_failures = st->w_rotate_failures;
+	st->ctr.file_seq = st->seq;
+	st->ctr.file_bytes = st->cur_bytes;
+}
+
 /* mu held: count a failed attempt e and back off */
 static void failed_locked(struct stage *st, int e, int reopened, int64_t now_ms)
 {
 	memcpy(st->errmsg, st->werr, sizeof st->errmsg);
+	set_ctr_locked(st);
 	st->ctr.reopens += (unsigned)reopened;
 	st->ctr.failures++;
 	st->backoff = st->backoff ? st->backoff * 2 : (st->conf.retry_ms ? st->conf.retry_ms : 50);
@@ -529,13 +717,154 @@ static void failed_locked(struct stage *st, int e, int reopened, int64_t now_ms)
 	(void)e;
 }
 
+/*
+ * A new file of the set with its schema; with a segment row (the first ids
+ * it gives) and the replay state copied from the current file when seq > 0.
+ * Closed again (its WAL checkpointed and removed), so it can be renamed.
+ */
+static int make_file(struct stage *st, const char *path, uint32_t seq)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int rc;
+
+	if ((rc = check_files(path, st->werr, sizeof st->werr)) != E_OK)
+		return rc;
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+	    SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA page_size = 16384", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK && seq) {
+		char sql[160];
+		snprintf(sql, sizeof sql, "BEGIN; INSERT INTO segment (seq, datagram_base, node_stats_base, rotate)"
+		    " VALUES (%u, %lld, %lld, 1)", (unsigned)seq, (long long)st->next_dg, (long long)st->next_st);
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v2(st->db, "SELECT node, boot_id, seq FROM replay_state", -1, &sel, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v2(db, "INSERT INTO replay_state (node, boot_id, seq) VALUES (?1, ?2, ?3)",
+			    -1, &ins, NULL);
+		while (rc == SQLITE_OK && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+			sqlite3_bind_value(ins, 1, sqlite3_column_value(sel, 0));
+			sqlite3_bind_int64(ins, 2, sqlite3_column_int64(sel, 1));
+			sqlite3_bind_int64(ins, 3, sqlite3_column_int64(sel, 2));
+			rc = sqlite3_step(ins) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+			sqlite3_reset(ins);
+		}
+		if (rc == SQLITE_DONE)
+			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK)
+		snprintf(st->werr, sizeof st->werr, "%.200s: %s (%s)", path, db ? sqlite3_errmsg(db) : "cannot open",
+		    sqlite3_errstr(rc));
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	if (sqlite3_close(db) != SQLITE_OK && rc == SQLITE_OK)
+		rc = SQLITE_IOERR;
+	if (rc == SQLITE_OK)
+		return E_OK;
+	return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : (rc & 0xff) == SQLITE_BUSY ? -EBUSY : -EIO;
+}
+
+/* the directory entry of a rename made durable */
+static void sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1, slash ? path : ".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * database side: switch to the next file of the set. It is made complete
+ * under a .tmp name (schema, first ids, replay state) and renamed into
+ * place; from then on the old file is closed for good, which is what lets
+ * the rollup unlink it. A crash before the rename leaves the .tmp (removed
+ * at the next start) and aggd on the old file; after it, on the new one.
+ */
+static int rotate(struct stage *st, int64_t now_ms)
+{
+	char next[PATH_MAX], tmp[PATH_MAX + 8];
+	uint32_t seq = st->seq + 1;
+	int rc;
+
+	if (st->seq >= STAGEFILES_MAX_SEQ || stagefiles_name(st->path, seq, next, sizeof next) != E_OK ||
+	    snprintf(tmp, sizeof tmp, "%s.tmp", next) >= (int)sizeof tmp) {
+		snprintf(st->werr, sizeof st->werr, "rotation: file number %u or name too long", (unsigned)seq);
+		return E_TOOBIG;
+	}
+	/* the rollup keeps its quarantine in the base file: it must exist (an operator may have removed it) */
+	if (access(st->path, F_OK) != 0 && (rc = make_file(st, st->path, 0)) != E_OK)
+		return rc;
+	char *cur = strdup(next);
+	if (!cur)
+		return E_NOMEM;
+	unlink_tmp(tmp);
+	if ((rc = make_file(st, tmp, seq)) != E_OK) {
+		unlink_tmp(tmp);
+		free(cur);
+		return rc;
+	}
+	if (st->conf.hook)
+		st->conf.hook("rotate_made", st->conf.hook_arg);
+	if (rename(tmp, next) != 0) {
+		rc = -errno;
+		snprintf(st->werr, sizeof st->werr, "rotation: rename %.200s: %s", tmp, strerror(errno));
+		unlink_tmp(tmp);
+		free(cur);
+		return rc;
+	}
+	sync_dir(next);
+	if (st->conf.hook)
+		st->conf.hook("rotate_renamed", st->conf.hook_arg);
+	db_close(st);
+	free(st->cur);
+	st->cur = cur;
+	st->seq = seq;
+	st->cur_bytes = 0;   /* rows only: the empty schema's pages are not what the bound is about */
+	st->cur_rows = 0;
+	st->cur_since_ms = now_ms;
+	st->w_rotations++;
+	return db_prepare(st);
+}
+
+/*
+ * database side: rotate when the current file is big or old enough and has
+ * rows (the base file too: an upgraded deployment's rows there are pruned
+ * by rows once, then it keeps only the quarantine)
+ */
+static void maybe_rotate(struct stage *st, int64_t now_ms)
+{
+	const struct stage_conf *c = &st->conf;
+	if (!rotating(c) || now_ms < st->rotate_at)
+		return;
+	if (!(st->cur_rows > 0 && ((c->rotate_bytes && st->cur_bytes >= c->rotate_bytes) ||
+	    (c->rotate_seconds && now_ms - st->cur_since_ms >= (int64_t)c->rotate_seconds * 1000))))
+		return;
+	if (db_prepare(st) != E_OK)
+		return;   /* the commit that follows reports it */
+	int rc = rotate(st, now_ms);
+	if (rc != E_OK && rc != -EBUSY) {
+		st->w_rotate_failures++;
+		st->rotate_at = now_ms + ROTATE_RETRY_MS;
+	}
+}
+
 /* database side (no mu): one transaction of the n rows from ring index h on. E_OK or the error */
-static int commit_rows(struct stage *st, unsigned h, unsigned n, int *reopened)
+static int commit_rows(struct stage *st, unsigned h, unsigned n, int *reopened, int64_t now_ms)
 {
 	sqlite3_int64 first_id = 0;
+	uint64_t bytes = 0;
 	int rc, e;
 
 	*reopened = 0;
+	maybe_rotate(st, now_ms);
 	if ((e = db_prepare(st)) != E_OK)
 		return e;
 	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -549,6 +878,7 @@ static int commit_rows(struct stage *st, unsigned h, unsigned n, int *reopened)
 		sqlite3_bind_int64(st->ins, 5, q->received_us);
 		sqlite3_bind_int64(st->ins, 6, q->nrecords);
 		sqlite3_bind_blob(st->ins, 7, p + q->name_len, (int)q->len, SQLITE_STATIC);
+		sqlite3_bind_int64(st->ins, 8, st->next_dg + i);
 		rc = sqlite3_step(st->ins);
 		if (rc != SQLITE_DONE)
 			break;
@@ -556,6 +886,7 @@ static int commit_rows(struct stage *st, unsigned h, unsigned n, int *reopened)
 		sqlite3_reset(st->ins);
 		if (i == 0)
 			first_id = sqlite3_last_insert_rowid(st->db);
+		bytes += q->name_len + q->len + ROW_OVERHEAD;
 	}
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st->state, 1, first_id);
@@ -567,8 +898,12 @@ static int commit_rows(struct stage *st, unsigned h, unsigned n, int *reopened)
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		st->next_dg += n;
+		st->cur_rows += n;
+		st->cur_bytes += bytes;
 		return E_OK;
+	}
 	e = tx_undo(st, rc);
 	/* other errors than busy/full may come from a broken file handle: start afresh */
 	if (e == -EIO) {
@@ -591,7 +926,7 @@ static int flush_locked(struct stage *st, int64_t now_ms)
 		return 0;
 	unsigned h = st->head;
 	pthread_mutex_unlock(&st->mu);
-	int e = commit_rows(st, h, n, &reopened);
+	int e = commit_rows(st, h, n, &reopened, now_ms);
 	pthread_mutex_lock(&st->mu);
 	if (e != E_OK) {
 		failed_locked(st, e, reopened, now_ms);
@@ -609,6 +944,7 @@ static int flush_locked(struct stage *st, int64_t now_ms)
 		st->head = 0;
 	st->ctr.committed += n;
 	st->ctr.commits++;
+	set_ctr_locked(st);
 	st->backoff = 0;
 	st->retry_at = 0;
 	return (int)n;
@@ -624,7 +960,8 @@ int stage_flush(struct stage *st, int64_t now_ms)
 	return rc;
 }
 
-static int write_stats_now(struct stage *st, int64_t time_us, const struct pend_stat *rows, size_t n, int *reopened);
+static int write_stats_now(struct stage *st, int64_t time_us, const struct pend_stat *rows, size_t n, int *reopened,
+    int64_t now_ms);
 static void pend_add(struct stage *st, const char *node, const char *counter, int64_t value);
 
 /* mu held (released while SQLite works): write the pending node_stats rows; on failure they stay pending */
@@ -638,7 +975,7 @@ static void stats_locked(struct stage *st, int64_t now_ms)
 	st->pend = NULL;
 	st->npend = st->cappend = 0;
 	pthread_mutex_unlock(&st->mu);
-	int e = write_stats_now(st, t, rows, n, &reopened);
+	int e = write_stats_now(st, t, rows, n, &reopened, now_ms);
 	pthread_mutex_lock(&st->mu);
 	if (e != E_OK) {
 		failed_locked(st, e, reopened, now_ms);
@@ -648,6 +985,7 @@ static void stats_locked(struct stage *st, int64_t now_ms)
 		if (t > st->pend_time_us)
 			st->pend_time_us = t;
 	} else {
+		set_ctr_locked(st);
 		st->backoff = 0;
 		st->retry_at = 0;
 	}
@@ -739,13 +1077,15 @@ unsigned stage_drain(struct stage *st, int64_t timeout_ms)
 }
 
 /* database side (no mu): the rows in one transaction */
-static int write_stats_now(struct stage *st, int64_t time_us, const struct pend_stat *rows, size_t n, int *reopened)
+static int write_stats_now(struct stage *st, int64_t time_us, const struct pend_stat *rows, size_t n, int *reopened,
+    int64_t now_ms)
 {
 	int rc, e;
 
 	*reopened = 0;
 	if (n == 0)
 		return E_OK;
+	maybe_rotate(st, now_ms);
 	if ((e = db_prepare(st)) != E_OK)
 		return e;
 	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -754,6 +1094,7 @@ static int write_stats_now(struct stage *st, int64_t time_us, const struct pend_
 		sqlite3_bind_int64(st->stat, 2, time_us);
 		sqlite3_bind_text(st->stat, 3, rows[i].counter, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st->stat, 4, rows[i].value);
+		sqlite3_bind_int64(st->stat, 5, st->next_st + (int64_t)i);
 		rc = sqlite3_step(st->stat);
 		if (rc != SQLITE_DONE)
 			break;
@@ -762,8 +1103,11 @@ static int write_stats_now(struct stage *st, int64_t time_us, const struct pend_
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		st->next_st += (int64_t)n;
+		st->cur_rows += n;
 		return E_OK;
+	}
 	e = tx_undo(st, rc);
 	if (e == -EIO) {
 		db_close(st);
@@ -815,9 +1159,11 @@ int stage_write_stats(struct stage *st, int64_t time_us, const struct stage_stat
 		size_t np = st->npend;
 		st->pend = NULL;
 		st->npend = st->cappend = 0;
-		rc = write_stats_now(st, time_us, p, np, &reopened);
+		rc = write_stats_now(st, time_us, p, np, &reopened, clock_mono_ms());
 		if (rc != E_OK)
 			failed_locked(st, rc, reopened, clock_mono_ms());
+		else
+			set_ctr_locked(st);
 		free(p);
 	}
 	pthread_mutex_unlock(&st->mu);
@@ -867,4 +1213,35 @@ const char *stage_errmsg_copy(const struct stage *st, char *buf, size_t cap)
 	snprintf(buf, cap, "%s", st->errmsg);
 	pthread_mutex_unlock(mu);
 	return buf;
+}
+
+int stage_check_set(const char *path, char *msg, size_t cap)
+{
+	struct stagefile *v;
+	size_t n;
+	int rc = stagefiles_list(path, &v, &n, NULL);
+	if (rc != E_OK) {
+		snprintf(msg, cap, "listing the staging directory: %s", dnsa_strerror(rc));
+		return rc;
+	}
+	rc = check_newest(path, v, n, msg, cap);
+	free(v);
+	return rc;
+}
+
+int stage_backlog(const struct stage *st, unsigned *files, uint64_t *bytes)
+{
+	struct stagefile *v;
+	size_t n;
+	int rc = stagefiles_list(st->path, &v, &n, NULL);
+	*files = 0;
+	*bytes = 0;
+	if (rc != E_OK)
+		return rc;
+	*files = (unsigned)n + 1;
+	*bytes = stagefiles_bytes(st->path);
+	for (size_t i = 0; i < n; i++)
+		*bytes += v[i].bytes;
+	free(v);
+	return E_OK;
 }

@@ -23,6 +23,18 @@
  * With every committed batch the highest (boot id, sequence number) per node
  * is kept in `replay_state`, so a restarted aggd refuses replays of what it
  * already staged and counts the datagrams lost in between as gaps.
+ *
+ * Rotation (rotate_bytes or rotate_seconds set): `path` is the base file of a
+ * set (common/stagefiles.h). aggd writes the newest file, path.NNNNNNNN, and
+ * starts the next one when the current one is rotate_bytes big or
+ * rotate_seconds old (and has rows; the age counts from when aggd opened or
+ * made it). The rollup reads across the files and unlinks a closed
+ * file once it committed all its rows, so nobody deletes rows one by one.
+ * Ids are given by aggd, not SQLite, and keep growing across the files; the
+ * new file gets the replay state before it gets its name. A rotation that
+ * fails (disk full) is counted and retried 10 s later; the rows keep going
+ * to the current file. Without rotation aggd writes the newest file of the
+ * set too (the base file if there is none), and the rollup prunes its rows.
  */
 
 struct stage_conf {
@@ -33,6 +45,11 @@ struct stage_conf {
 	unsigned retry_ms;         /* first back-off after a failed commit (doubles up to 1 s) */
 	size_t queue_bytes;        /* node names + payloads held in the queue, at most */
 	unsigned queue_rows;       /* rows held in the queue, at most */
+	uint64_t rotate_bytes;     /* start the next file of the set at this size (0: not by size) */
+	unsigned rotate_seconds;   /* ... or when the file is this old and has rows (0: not by age) */
+	/* crash tests: called at "rotate_made" (the .tmp is complete) and "rotate_renamed" (it has its name) */
+	void (*hook)(const char *point, void *arg);
+	void *hook_arg;
 };
 
 /* One datagram to stage; the caller's memory, copied by stage_put. */
@@ -65,6 +82,10 @@ struct stage_counters {
 	uint64_t stats_lost;       /* node_stats increments dropped (out of memory while they waited) */
 	unsigned depth;            /* rows in the queue now */
 	size_t depth_bytes;        /* bytes used in the queue now */
+	uint64_t rotations;        /* files of the set started (rotation) */
+	uint64_t rotate_failures;  /* rotations that failed (rows kept going to the current file) */
+	uint32_t file_seq;         /* number of the file written now (0: the base file) */
+	uint64_t file_bytes;       /* its size, roughly */
 };
 
 struct stage;
@@ -163,6 +184,23 @@ const char *stage_errmsg(const struct stage *st);
 
 /* stage_errmsg_copy: the same into buf[0..cap), safe while the writer thread runs. Returns buf. */
 const char *stage_errmsg_copy(const struct stage *st, char *buf, size_t cap);
+
+/*
+ * stage_check_set: what stage_new refuses of a rotated set: its newest file
+ * not one aggd made (not a staging database, no segment row, or its ids
+ * beginning inside the file before it: junk or a copy named past the real
+ * one, which aggd would write with ids the rollup has passed). E_OK, or
+ * E_MALFORMED (or -errno: the directory) and the reason in msg. For -n and
+ * for the message at start-up.
+ */
+int stage_check_set(const char *path, char *msg, size_t cap);
+
+/*
+ * stage_backlog: the files of the set on disk (the base file included) and
+ * their bytes with their -wal. Reads the directory: for the metrics, not the
+ * hot path. E_OK, or E_NOMEM / -errno with 0s.
+ */
+int stage_backlog(const struct stage *st, unsigned *files, uint64_t *bytes);
 
 /* stage_schema: the SQL applied at open (a copy of sql/staging.sql). Never NULL. */
 const char *stage_schema(void);

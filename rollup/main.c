@@ -49,7 +49,7 @@ static void crash_hook(const char *point, unsigned batch, void *arg)
 
 /* the Prometheus textfile of a run (metrics_file): also for a run that could not start */
 static void write_metrics(const struct rollup_conf *conf, const struct rollup_stats *st, int failed,
-    const struct timespec *t0)
+    const struct timespec *t0, const struct staging_health *sh)
 {
 	struct timespec t1;
 	if (!conf->metrics_file[0])
@@ -57,7 +57,7 @@ static void write_metrics(const struct rollup_conf *conf, const struct rollup_st
 	clock_gettime(CLOCK_REALTIME, &t1);
 	double start = (double)t0->tv_sec + (double)t0->tv_nsec / 1e9;
 	double dur = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-	int rc = rollup_metrics_write(conf->metrics_file, conf->aggregator, st, failed, start, dur);
+	int rc = rollup_metrics_write(conf->metrics_file, conf->aggregator, st, failed, start, dur, sh);
 	if (rc != E_OK)
 		log_warnx("metrics_file %s: %s", conf->metrics_file, dnsa_strerror(rc));
 }
@@ -142,14 +142,14 @@ int main(int argc, char **argv)
 	if (mrc != E_OK) {
 		explicit_bzero(cred.password, sizeof cred.password);
 		log_warnx("%s; staging left untouched", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
-		write_metrics(&conf, &none, 1, &t0);
+		write_metrics(&conf, &none, 1, &t0, NULL);
 		return 1;
 	}
 	struct staging_conf sc = { conf.staging, (int)conf.staging_busy_ms };
 	struct staging *s;
 	if (staging_new(&sc, &s, err, sizeof err) != E_OK) {
 		log_warnx("%s", log_escape(err, LOG_ESC_STR, esc, sizeof esc));
-		write_metrics(&conf, &none, 1, &t0);
+		write_metrics(&conf, &none, 1, &t0, NULL);
 		mdb_free(m);
 		return 1;
 	}
@@ -163,8 +163,27 @@ int main(int argc, char **argv)
 	}
 	struct rollup_stats st;
 	rc = rollup_run(r, &st);
-	write_metrics(&conf, &st, rc != 0, &t0);
+	struct staging_health sh;
+	staging_health(s, &sh);
+	write_metrics(&conf, &st, rc != 0, &t0, &sh);
 	char e1[LOG_ESC_SIZE(256)];
+	char e2[LOG_ESC_SIZE(700)];
+	/* file names and SQLite's messages: escaped */
+	if (sh.files_bad)
+		log_warnx("staging: %llu file(s) set aside, their unread rows lost; last: %s",
+		    (unsigned long long)sh.files_bad, log_escape(sh.bad_msg, LOG_ESC_STR, e2, sizeof e2));
+	else if (sh.bad_msg[0])
+		log_warnx("staging: %s", log_escape(sh.bad_msg, LOG_ESC_STR, e2, sizeof e2));
+	if (sh.ids_missing[0] || sh.ids_missing[1])
+		log_warnx("staging: %llu datagram and %llu node_stats ids missing between files, lost; last: %s",
+		    (unsigned long long)sh.ids_missing[0], (unsigned long long)sh.ids_missing[1],
+		    log_escape(sh.hole_msg, LOG_ESC_STR, e2, sizeof e2));
+	if (sh.strays)
+		log_warnx("staging: %u directory entries named like %s.* are not staging files: ignored",
+		    sh.strays, log_escape(conf.staging, LOG_ESC_STR, e2, sizeof e2));
+	if (st.prune_err)
+		log_warnx("staging: prune stopped, the next run retries: %s",
+		    log_escape(st.prune_msg, LOG_ESC_STR, e1, sizeof e1));
 	/* one line per kind and run: a run is once a minute, so this is its rate limit */
 	if (st.quarantined)
 		log_warnx("%llu staged datagrams quarantined (see the staging quarantine table); first: %s",
@@ -209,13 +228,14 @@ int main(int argc, char **argv)
 		log_warnx("%s", log_escape(rollup_errmsg(r), LOG_ESC_STR, esc, sizeof esc));
 	else if (verbose)
 		log_info("%llu batches: %llu datagrams, %llu records (estimated %llu messages), %llu counters,"
-		    " %llu node_stats, %llu quarantined, %llu rows in %llu statements, %llu pruned,"
+		    " %llu node_stats, %llu quarantined, %llu rows in %llu statements, %llu pruned, %llu files unlinked (%llu pending),"
 		    " %llu expired, %llu partitions dropped, %llu added, %llu retries, %llu failovers, %llu names untracked, %llu replayed; read %.3f s, write %.3f s, prune %.3f s",
 		    (unsigned long long)st.batches, (unsigned long long)st.datagrams,
 		    (unsigned long long)st.records, (unsigned long long)st.weight,
 		    (unsigned long long)st.counters, (unsigned long long)st.stats,
 		    (unsigned long long)st.quarantined, (unsigned long long)st.rows_written,
 		    (unsigned long long)st.statements, (unsigned long long)st.pruned,
+		    (unsigned long long)st.files_unlinked, (unsigned long long)sh.files_pending,
 		    (unsigned long long)st.expired, (unsigned long long)st.partitions_dropped,
 		    (unsigned long long)st.partitions_added, (unsigned long long)st.retried, (unsigned long long)st.failovers,
 		    (unsigned long long)st.names_untracked, (unsigned long long)st.replayed, st.read_s, st.write_s, st.prune_s);

@@ -11,9 +11,11 @@
  * retries, mean batch duration) and the time of the last successful run,
  * carried over from the previous file when this run failed, so
  * time() - dnsa_rollup_last_success_timestamp_seconds is the rollup's lag.
- * Label aggregator. Atomic; E_OK or -errno.
+ * With sh (NULL: a run that could not open staging) the staging set after
+ * the run: closed files still on disk, bytes, files unlinked by the run,
+ * files set aside and ids found missing. Label aggregator. Atomic; E_OK or -errno.
  */
 int rollup_metrics_write(const char *path, const char *aggregator, const struct rollup_stats *st, int failed,
-    double started, double duration);
+    double started, double duration, const struct staging_health *sh);
 
 #endif

@@ -739,6 +739,19 @@ static void prune(struct rollup *r, int64_t dg, int64_t stt, struct rollup_stats
 	};
 	int first = 1;
 	double t0 = clock_mono_s();
+	unsigned files;
+	uint64_t bytes;
+	/* whole files first: they are most of a rotated set, and cost one unlink each */
+	int rc = staging_unlink_committed(r->s, dg, stt, &files, &bytes);
+	st->files_unlinked += files;
+	st->bytes_unlinked += bytes;
+	if (rc) {
+		st->prune_err = 1;
+		snprintf(st->prune_msg, sizeof st->prune_msg, "%s", staging_errmsg(r->s));
+	}
+	if (files && hooks)
+		hook(r, "during_prune");
+	first = files == 0;
 	for (int i = 0; i < 2; i++) {
 		int n;
 		while ((n = staging_prune_step(r->s, what[i].t, what[i].upto, (unsigned)r->c->prune_chunk)) > 0) {

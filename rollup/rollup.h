@@ -15,6 +15,9 @@
  * commits. Staged rows are pruned only after the commit, and only up to the
  * committed checkpoint, so a crash before the commit redoes the batch and a
  * crash after it just leaves rows <= checkpoint that the next run prunes.
+ * From a rotated staging set the prune unlinks the closed files whose ids
+ * are all committed (rollup/staging.h); the rows of the file aggd writes
+ * stay until it is closed and are skipped by id (a seek, not a scan).
  * On Galera the FOR UPDATE lock holds on one node only: two runs of one
  * aggregator on two nodes both update the checkpoint row, certification lets
  * one commit through and fails the other with 1213, which is redone from the
@@ -23,7 +26,8 @@
  * redoes the batch on the next configured one (mdb_failover).
  *
  * Hook points (for crash tests): "before_commit", "after_commit",
- * "during_prune" (after the first prune chunk), called with the batch number.
+ * "during_prune" (after the first prune chunk, or once the files a batch
+ * committed are unlinked), called with the batch number.
  */
 typedef void (*rollup_hook_fn)(const char *point, unsigned batch, void *arg);
 
@@ -60,7 +64,11 @@ struct rollup_stats {
 	char part_err[256];      /* why dnsa_partitions failed ("" = it ran or is not there) */
 	double read_s;           /* decode + aggregate time */
 	double write_s;          /* MariaDB time */
-	double prune_s;          /* deleting committed staged rows */
+	double prune_s;          /* deleting committed staged rows, unlinking committed staging files */
+	uint64_t files_unlinked; /* closed staging files unlinked (every id in them committed) */
+	uint64_t bytes_unlinked; /* their size */
+	int prune_err;           /* an unlink failed (retried by the next run): prune_msg says why */
+	char prune_msg[256];
 };
 
 struct rollup;

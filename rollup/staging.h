@@ -10,9 +10,29 @@
  * transactions, so they never block aggd; writes (quarantine, prune) are small
  * transactions that wait at most busy_ms for aggd's write lock.
  *
- * Ids: aggd's single writer gives ids in commit order, and without
- * AUTOINCREMENT SQLite reuses max(id)+1, so the prune never deletes the row
- * with the highest id: ids then keep growing past every checkpoint.
+ * The staging path names the base file of a set (common/stagefiles.h): the
+ * base file, then the files aggd rotated to, in order. The handle reads
+ * across them as one table; the quarantine lives in the base file, which is
+ * never unlinked. A file other than the last is closed for good: once the
+ * checkpoints are past its last ids, staging_unlink_committed unlinks it
+ * whole. Rows are deleted one by one (staging_prune_step) only in the base
+ * file (a set that never rotated, or the rows from before rotation) and in a
+ * last file aggd stopped rotating away from.
+ *
+ * Ids: aggd's single writer gives ids in commit order, growing across the
+ * files of the set; the prune never deletes the row with the highest id of a
+ * file, so ids keep growing past every checkpoint even where SQLite gives them.
+ *
+ * Bad files: a closed numbered file that is not a database, is corrupt or
+ * truncated (found when it is read), has no segment row, or begins inside
+ * the ids of the file before it is renamed NAME.bad (left for the operator),
+ * counted in staging_health and skipped; its rows not read are lost with it,
+ * nothing else. Ids missing between two files (a file removed before it was
+ * read) are counted too. The last file is taken for aggd's only if it is a
+ * staging file whose ids follow on the numbered file before it: junk or a
+ * copy named past aggd's real file would make that one look closed (and
+ * unlinkable while aggd writes it), so it is set aside first. aggd's file
+ * itself is never set aside: its errors are errors of the run.
  *
  * Errors: functions return E_OK / a count, or -EIO for an SQLite failure
  * (staging_errmsg says which) or -EBUSY when the database stayed locked.
@@ -78,13 +98,36 @@ int staging_quarantine(struct staging *s, int64_t id, const char *error, int64_t
 
 /*
  * staging_prune_step: delete up to `chunk` rows with id <= upto from table
- * (never the highest id) in one transaction. Returns rows deleted (0 = done).
+ * (never the highest id of a file) in one transaction, in the files pruned
+ * by rows (above). Returns rows deleted (0 = done).
  */
 int staging_prune_step(struct staging *s, enum staging_table t, int64_t upto, unsigned chunk);
 
-/* staging_count: rows in table (for tests and logs); negative on error. */
+/*
+ * staging_unlink_committed: unlink the closed files (in order, with their
+ * -wal and -shm) whose every datagram id is <= ck_dg and every node_stats id
+ * <= ck_st: the checkpoints committed in MariaDB. *files and *bytes say what
+ * went. E_OK or an error (what was unlinked before it stays unlinked).
+ */
+int staging_unlink_committed(struct staging *s, int64_t ck_dg, int64_t ck_st, unsigned *files, uint64_t *bytes);
+
+/* what the set looks like and what went wrong with it (cumulative for the handle's life) */
+struct staging_health {
+	unsigned files_pending;   /* closed files still on disk (rolled up or not) */
+	uint64_t bytes;           /* the whole set on disk, with -wal files */
+	unsigned strays;          /* entries named like the set but not of it (an operator's copy?), ignored */
+	uint64_t files_bad;       /* files set aside as NAME.bad */
+	uint64_t ids_missing[2];  /* datagram, node_stats ids between two files, past the checkpoint: lost */
+	char bad_msg[700];        /* the last file set aside, and why */
+	char hole_msg[400];       /* the last ids found missing */
+};
+
+/* staging_health: a snapshot (stat(2)s the files). Cannot fail. */
+void staging_health(struct staging *s, struct staging_health *h);
+
+/* staging_count: rows in table across the set (for tests and logs); negative on error. */
 int64_t staging_count(struct staging *s, enum staging_table t);
-/* staging_max_id: highest id in table, 0 if empty; negative on error. */
+/* staging_max_id: highest id in table across the set (a numbered file's first id - 1 if empty), 0 if none; negative on error. */
 int64_t staging_max_id(struct staging *s, enum staging_table t);
 
 #endif

@@ -1,6 +1,6 @@
 -- sql/staging.sql: SQLite staging database written by aggd, read (and pruned) by aggd-rollup.
 -- Opened in WAL mode. aggd appends; aggd-rollup reads rows with id > its checkpoint,
--- and deletes rows it has committed to MariaDB.
+-- and deletes rows it has committed to MariaDB (from a rotated set: unlinks whole files).
 PRAGMA journal_mode = WAL;
 
 -- one row per accepted datagram
@@ -46,4 +46,15 @@ CREATE TABLE IF NOT EXISTS replay_state (
 	node        TEXT    PRIMARY KEY,
 	boot_id     INTEGER NOT NULL,
 	seq         INTEGER NOT NULL
+);
+
+-- this file's place in a rotated set (common/stagefiles.h, docs/man/aggd.conf.5): one row,
+-- written by aggd in the file it rotates to, before the file gets its name; the base file
+-- has none. Ids continue across the set: the first ids of this file follow the last of the
+-- file before it. Closed files are unlinked whole by the rollup once it committed them.
+CREATE TABLE IF NOT EXISTS segment (
+	seq             INTEGER NOT NULL,      -- N of BASE.NNNNNNNN
+	datagram_base   INTEGER NOT NULL,      -- the first datagram id this file gives
+	node_stats_base INTEGER NOT NULL,      -- the first node_stats id
+	rotate          INTEGER NOT NULL DEFAULT 1  -- 0: aggd stopped rotating, the rollup prunes rows here
 );

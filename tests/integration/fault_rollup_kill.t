@@ -58,22 +58,8 @@ for db in ref kill; do
 	EOF
 done
 
-# everything rolled up, in comparable form: ids replaced by names, time as UNIX seconds
-dump() {
-	mariadb_sql "dnsa_$1" <<-'SQL' | LC_ALL=C sort
-	SET time_zone = '+00:00';
-	SELECT 'S', g, UNIX_TIMESTAMP(s.ts), IF(s.zone_id = 0, '*', z.name), IF(s.node_id = 0, '*', d.name), s.dim, s.val, s.est, s.sampled
-	FROM (SELECT 'minute' g, m.* FROM series_minute m UNION ALL SELECT 'hour', h.* FROM series_hour h
-	      UNION ALL SELECT 'day', y.* FROM series_day y) s
-	LEFT JOIN zone z ON z.zone_id = s.zone_id LEFT JOIN node d ON d.node_id = s.node_id;
-	SELECT 'N', UNIX_TIMESTAMP(t.ts), z.name, t.qname, t.est FROM top_name_hour t JOIN zone z USING (zone_id);
-	SELECT 'H', g, UNIX_TIMESTAMP(c.ts), d.name, c.source, c.counter, c.value
-	FROM (SELECT 'minute' g, m.* FROM node_counter_minute m UNION ALL SELECT 'hour', h.* FROM node_counter_hour h
-	      UNION ALL SELECT 'day', y.* FROM node_counter_day y) c JOIN node d ON d.node_id = c.node_id;
-	SELECT 'L', d.name, l.boot_id, l.counter, l.value FROM capd_last l JOIN node d USING (node_id);
-	SELECT 'C', aggregator, datagram_id, node_stats_id, batches, datagrams, records, estimated, quarantined FROM rollup_checkpoint;
-	SQL
-}
+# everything rolled up, in comparable form (tests/lib/mariadb.sh)
+dump() { mariadb_dump "dnsa_$1"; }
 run() { timeout 120 "$B/bin/aggd-rollup" -c "$T/$1.conf" 2>> "$T/$1.err"; }
 
 # ---- the uninterrupted run

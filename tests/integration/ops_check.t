@@ -68,6 +68,18 @@ check "aggd -n: a node listed twice: the keyring's line and the reason" 1 \
 	"$T/a.conf:2: keyring: $T/agg/ring:3: node listed a second time" "$B/aggd" -n -c "$T/a.conf"
 check "aggd start-up refuses it with the same line" 1 "$T/a.conf:2: keyring: $T/agg/ring:3: node listed a second time" \
 	"$B/aggd" -f -c "$T/a.conf"
+chmod 600 "$T/agg/ring"; head -n -1 "$T/agg/ring" > "$T/agg/ring.1" && cat "$T/agg/ring.1" > "$T/agg/ring"
+agg_conf "$T/agg/ring" "$T/agg/s.db" "$USERLINE
+staging.rotate_mb = 2
+staging.rotate_seconds = 5"
+check "aggd -n: staging.rotate_mb = 2 is refused on its line (0 or at least 4)" 1 \
+	"$T/a.conf:5: staging.rotate_mb: 2 MB: use 0 (no rotation by size) or at least 4" "$B/aggd" -n -c "$T/a.conf"
+check "aggd -n: staging.rotate_seconds = 5 too (0 or at least 10)" 1 \
+	"$T/a.conf:6: staging.rotate_seconds: 5 s: use 0 (no rotation by age) or at least 10" "$B/aggd" -n -c "$T/a.conf"
+agg_conf "$T/agg/ring" "$T/agg/s.db" "$USERLINE
+staging.rotate_mb = 0
+staging.rotate_seconds = 0"
+check "aggd -n: both 0 (no rotation) is a good configuration" 0 "configuration OK" "$B/aggd" -n -c "$T/a.conf"
 mkfifo "$T/agg/fifo"
 agg_conf "$T/agg/fifo" "$T/agg/s.db" "$USERLINE"
 check "aggd -n: a FIFO keyring is refused at once (no hang)" 1 "keyring: $T/agg/fifo: a FIFO, not a regular file" \

@@ -5,6 +5,9 @@
 #   mariadb_stop          stop it by its PID (SIGTERM, then SIGKILL after 20 s)
 #   mariadb_sql [ARGS]    run the mariadb client as root on the socket (SQL on stdin or -e)
 #   mariadb_restart       start the same datadir again after mariadb_stop
+#   mariadb_dump DB       everything a rollup wrote to DB (series, names, node counters,
+#                         capd_last, checkpoint totals), ids replaced by names, sorted:
+#                         two rollups of the same records print the same
 # MDB_BUFFER_POOL and MDB_LOG_FILE (default 256M each) size InnoDB's buffer pool and redo
 # log, for the bench's big loads; tests leave them alone.
 # The caller owns cleanup: trap 'mariadb_stop' EXIT (safe to call twice).
@@ -14,6 +17,22 @@
 
 mariadb_sql() {
 	mariadb --no-defaults --socket="$MDB_SOCK" -u root --batch --skip-column-names "$@"
+}
+
+mariadb_dump() {
+	mariadb_sql "$1" <<-'SQL' | LC_ALL=C sort
+	SET time_zone = '+00:00';
+	SELECT 'S', g, UNIX_TIMESTAMP(s.ts), IF(s.zone_id = 0, '*', z.name), IF(s.node_id = 0, '*', d.name), s.dim, s.val, s.est, s.sampled
+	FROM (SELECT 'minute' g, m.* FROM series_minute m UNION ALL SELECT 'hour', h.* FROM series_hour h
+	      UNION ALL SELECT 'day', y.* FROM series_day y) s
+	LEFT JOIN zone z ON z.zone_id = s.zone_id LEFT JOIN node d ON d.node_id = s.node_id;
+	SELECT 'N', UNIX_TIMESTAMP(t.ts), z.name, t.qname, t.est FROM top_name_hour t JOIN zone z USING (zone_id);
+	SELECT 'H', g, UNIX_TIMESTAMP(c.ts), d.name, c.source, c.counter, c.value
+	FROM (SELECT 'minute' g, m.* FROM node_counter_minute m UNION ALL SELECT 'hour', h.* FROM node_counter_hour h
+	      UNION ALL SELECT 'day', y.* FROM node_counter_day y) c JOIN node d ON d.node_id = c.node_id;
+	SELECT 'L', d.name, l.boot_id, l.counter, l.value FROM capd_last l JOIN node d USING (node_id);
+	SELECT 'C', aggregator, datagram_id, node_stats_id, batches, datagrams, records, estimated, quarantined FROM rollup_checkpoint;
+	SQL
 }
 
 mariadb_wait_up() {

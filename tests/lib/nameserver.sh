@@ -168,8 +168,15 @@ ns_denied() {
 	chgrp "$NS_USER" "$SOCK"
 }
 
+# across the staging set: the base file and the files aggd rotated to (common/stagefiles.h)
 ns_staged() {
-	sqlite3 -cmd '.timeout 5000' "$T/staging.db" 'SELECT COALESCE(SUM(nrecords), 0) FROM datagram WHERE kind = 1' 2>/dev/null || echo 0
+	local f n sum=0
+	for f in "$T/staging.db" "$T"/staging.db.[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]; do
+		[ -f "$f" ] || continue
+		n=$(sqlite3 -cmd '.timeout 5000' "$f" 'SELECT COALESCE(SUM(nrecords), 0) FROM datagram WHERE kind = 1' 2>/dev/null)
+		sum=$((sum + ${n:-0}))
+	done
+	echo "$sum"
 }
 
 ns_wait_staged() {

@@ -70,6 +70,9 @@ pipe_setup() {
 	summary_interval = 0
 	allow_root = yes
 	EOF
+	# the tests read and append to staging.db itself (sqlite3, stage-hostile): one file,
+	# unless the test rotates (tests/integration/staging_rotate.t tests the rotated set)
+	[ -n "${ROTATE:-}" ] || printf 'staging.rotate_mb = 0\nstaging.rotate_seconds = 0\n' >> "$T/aggd.conf"
 }
 
 pipe_mdb() {

@@ -11,6 +11,7 @@
 #include "common/envelope.h"
 #include "common/errors.h"
 #include "common/record.h"
+#include "common/stagefiles.h"
 #include "rollup/dims.h"
 
 /*
@@ -32,6 +33,7 @@ struct opts {
 	int counters;
 	uint64_t first_seq;
 	const char *prefix;          /* node names: PREFIX00, PREFIX01, ... (NULL: "node") */
+	uint64_t per_file;           /* -R: datagram rows per file of a rotated set (0: one file) */
 };
 
 static uint64_t splitmix(uint64_t x)
@@ -155,9 +157,74 @@ static void expect_health(uint64_t time_s, const char *node, const char *src, co
 static sqlite3_stmt *ins, *ins_stat;
 static uint64_t rows;
 
+/*
+ * A rotated set as aggd writes it (common/stagefiles.h): with -R the base
+ * file gets the schema only and the rows go to OUT.00000001, OUT.00000002,
+ * ..., R datagram rows each, ids continuing across the files, each with its
+ * segment row. node_stats rows go to the file being written.
+ */
+static sqlite3 *db;
+static const char *schema_text, *out_base;
+static uint64_t per_file, file_rows;
+static uint32_t file_seq;
+static int64_t next_dg = 1, next_st = 1;
+
+static void die_db(const char *what)
+{
+	fprintf(stderr, "gen-staging: %s: %s\n", what, db ? sqlite3_errmsg(db) : "cannot open");
+	exit(1);
+}
+
+/* open path, apply the schema, begin; seq > 0: with its segment row */
+static void open_file(const char *path, uint32_t seq)
+{
+	char sql[200];
+	/* aggd's page size (aggd/stage.c), so the rollup reads and prunes the file aggd would write */
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, getenv("GEN_STAGING_4K") ? "" : "PRAGMA page_size = 16384", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, schema_text, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO datagram (node, boot_id, seq, kind, received_us, nrecords,"
+	        " payload, id) VALUES (?,?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO node_stats (node, time_us, counter, value, id) VALUES (?,?,?,?,?)",
+	        -1, &ins_stat, NULL) != SQLITE_OK)
+		die_db(path);
+	snprintf(sql, sizeof sql, "INSERT INTO segment (seq, datagram_base, node_stats_base) VALUES (%u, %lld, %lld)",
+	    (unsigned)seq, (long long)next_dg, (long long)next_st);
+	if (seq && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		die_db(path);
+}
+
+static void close_file(void)
+{
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		die_db("commit");
+	sqlite3_finalize(ins);
+	sqlite3_finalize(ins_stat);
+	sqlite3_close(db);
+	db = NULL;
+}
+
+/* with -R: the next file once the current one has its rows (the base file has none) */
+static void next_file(void)
+{
+	char name[4096];
+	if (!per_file || (file_seq && file_rows < per_file))
+		return;
+	close_file();
+	file_seq++;
+	file_rows = 0;
+	if (stagefiles_name(out_base, file_seq, name, sizeof name) != E_OK) {
+		fprintf(stderr, "gen-staging: %s: name too long\n", out_base);
+		exit(1);
+	}
+	open_file(name, file_seq);
+}
+
 static void put_row(const char *node, int64_t boot, int64_t seq, int kind, int64_t recv_us,
     int nrec, const void *payload, size_t len)
 {
+	next_file();
 	sqlite3_bind_text(ins, 1, node, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(ins, 2, boot);
 	sqlite3_bind_int64(ins, 3, seq);
@@ -165,12 +232,14 @@ static void put_row(const char *node, int64_t boot, int64_t seq, int kind, int64
 	sqlite3_bind_int64(ins, 5, recv_us);
 	sqlite3_bind_int(ins, 6, nrec);
 	sqlite3_bind_blob(ins, 7, payload, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 8, next_dg++);
 	if (sqlite3_step(ins) != SQLITE_DONE) {
 		fprintf(stderr, "gen-staging: insert: %s\n", sqlite3_errmsg(sqlite3_db_handle(ins)));
 		exit(1);
 	}
 	sqlite3_reset(ins);
 	rows++;
+	file_rows++;
 }
 
 static void put_stat(const char *node, uint64_t time_s, const char *counter, int64_t v)
@@ -179,6 +248,7 @@ static void put_stat(const char *node, uint64_t time_s, const char *counter, int
 	sqlite3_bind_int64(ins_stat, 2, (int64_t)time_s * 1000000 + 500000);
 	sqlite3_bind_text(ins_stat, 3, counter, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(ins_stat, 4, v);
+	sqlite3_bind_int64(ins_stat, 5, next_st++);
 	if (sqlite3_step(ins_stat) != SQLITE_DONE) {
 		fprintf(stderr, "gen-staging: insert stat: %s\n", sqlite3_errmsg(sqlite3_db_handle(ins_stat)));
 		exit(1);
@@ -249,7 +319,10 @@ static void usage(void)
 	    "usage: gen-staging -o STAGING_DB [-s sql/staging.sql] [-r RECORDS] [-z ZONES] [-n NODES]\n"
 	    "         [-k RECORDS_PER_DATAGRAM] [-q NAMES_PER_ZONE] [-a ASNS] [-t START_UNIX]\n"
 	    "         [-d SPAN_SECONDS] [-S SEED] [-g GARBAGE_ROWS] [-c] [-e EXPECT_FILE] [-p NODE_PREFIX]\n"
+	    "         [-R ROWS_PER_FILE]\n"
 	    "  -c  also counters datagrams (two boots per node) and aggd node_stats rows\n"
+	    "  -R  a rotated set: the base file holds the schema only, the rows go to\n"
+	    "      STAGING_DB.00000001, ... ROWS_PER_FILE datagram rows each\n"
 	    "  -e  write the expected series/name/health lines (see the file comment)\n");
 	exit(2);
 }
@@ -257,9 +330,9 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct opts o = { NULL, "sql/staging.sql", NULL, 10000, 5, 3, 20, 50, 100, 10,
-		1767225600, 7200, 1, 0, 0, 1, NULL };
+		1767225600, 7200, 1, 0, 0, 1, NULL, 0 };
 	int ch;
-	while ((ch = getopt(argc, argv, "o:s:e:r:z:n:k:q:a:t:d:S:g:cp:")) != -1) {
+	while ((ch = getopt(argc, argv, "o:s:e:r:z:n:k:q:a:t:d:S:g:cp:R:")) != -1) {
 		switch (ch) {
 		case 'o': o.out = optarg; break;
 		case 's': o.schema = optarg; break;
@@ -276,6 +349,7 @@ int main(int argc, char **argv)
 		case 'g': o.garbage = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'c': o.counters = 1; break;
 		case 'p': o.prefix = optarg; break;
+		case 'R': o.per_file = strtoull(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
@@ -286,19 +360,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gen-staging: %s: %s\n", o.schema, strerror(errno));
 		return 1;
 	}
-	sqlite3 *db;
-	/* aggd's page size (aggd/stage.c), so the rollup reads and prunes the file aggd would write */
-	if (sqlite3_open(o.out, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, getenv("GEN_STAGING_4K") ? "" : "PRAGMA page_size = 16384", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO datagram (node, boot_id, seq, kind, received_us, nrecords,"
-	        " payload) VALUES (?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO node_stats (node, time_us, counter, value) VALUES (?,?,?,?)",
-	        -1, &ins_stat, NULL) != SQLITE_OK) {
-		fprintf(stderr, "gen-staging: %s: %s\n", o.out, sqlite3_errmsg(db));
-		return 1;
-	}
+	schema_text = schema;
+	out_base = o.out;
+	per_file = o.per_file;
+	open_file(o.out, 0);
 	if (o.expect && !(ex = fopen(o.expect, "w"))) {
 		fprintf(stderr, "gen-staging: %s: %s\n", o.expect, strerror(errno));
 		return 1;
@@ -357,19 +422,16 @@ int main(int argc, char **argv)
 		    (int64_t)o.start * 1000000, 3, junk, sizeof junk);
 		expect_health(o.start, names[g % o.nodes], "rollup", "quarantined", 1);
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, "gen-staging: commit: %s\n", sqlite3_errmsg(db));
-		return 1;
-	}
-	sqlite3_finalize(ins);
-	sqlite3_finalize(ins_stat);
-	sqlite3_close(db);
+	close_file();
 	if (ex && fclose(ex)) {
 		fprintf(stderr, "gen-staging: %s: %s\n", o.expect, strerror(errno));
 		return 1;
 	}
-	printf("rows %" PRIu64 " records %" PRIu64 " weight %" PRIu64 " garbage %u\n", rows, records, weight,
+	printf("rows %" PRIu64 " records %" PRIu64 " weight %" PRIu64 " garbage %u", rows, records, weight,
 	    o.garbage);
+	if (per_file)
+		printf(" files %u", (unsigned)file_seq);
+	printf("\n");
 	free(names);
 	free(b);
 	free(seq);

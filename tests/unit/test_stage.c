@@ -1,4 +1,4 @@
-/* tests/unit/test_stage.c: the staging writer: schema, bounded queue with wrap-around, batched commits, lock retry, stats, replay state. */
+/* tests/unit/test_stage.c: the staging writer: schema, bounded queue with wrap-around, batched commits, lock retry, stats, replay state, rotation. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,17 +19,22 @@
 static char dir[] = "/tmp/test_stage.XXXXXX";
 static char path[256];
 
-static long q1(const char *sql)
+static long q1_in(const char *file, const char *sql)
 {
 	sqlite3 *db;
 	sqlite3_stmt *s;
 	long v = -1;
-	sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL);
 	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
 		v = (long)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return v;
+}
+
+static long q1(const char *sql)
+{
+	return q1_in(path, sql);
 }
 
 static char *slurp(const char *p)
@@ -390,6 +395,91 @@ int main(void)
 		snprintf(rm, sizeof rm, "rm -rf %s", rdir);
 		if (system(rm) != 0)
 			diag("could not remove %s", rdir);
+	}
+
+	/* rotation: a set of files, ids and replay state carried across, a killed rotation's .tmp removed */
+	{
+		char rdir[300], base[320], f1[340], f2[340], tmp3[350];
+		snprintf(rdir, sizeof rdir, "%s/rot", dir);
+		mkdir(rdir, 0700);
+		snprintf(base, sizeof base, "%s/staging.db", rdir);
+		snprintf(f1, sizeof f1, "%s.00000001", base);
+		snprintf(f2, sizeof f2, "%s.00000002", base);
+		snprintf(tmp3, sizeof tmp3, "%s.00000003.tmp", base);
+		struct stage_conf rc = c;
+		rc.path = base;
+		rc.rotate_bytes = 8192;
+		struct stage *rs;
+		is(stage_new(&rc, &rs), E_OK, "rotation: stage_new on a new base file");
+		stage_counters(rs, &sc);
+		is(sc.file_seq, 0, "rotation: writes the base file first");
+		for (unsigned i = 1; i <= 10; i++) {
+			struct stage_row rr = row("n1", 5, i, payload, 3000);
+			stage_put(rs, &rr, 0);
+		}
+		is(stage_flush(rs, 0), 10, "rotation: 10 rows into the base file");
+		for (unsigned i = 11; i <= 20; i++) {
+			struct stage_row rr = row("n1", 5, i, payload, 3000);
+			stage_put(rs, &rr, 0);
+		}
+		is(stage_flush(rs, 0), 10, "rotation: the next 10 rows");
+		stage_counters(rs, &sc);
+		ok(sc.file_seq == 1 && sc.rotations == 1, "rotation: they went to a new file (%u, %llu rotations)",
+		    (unsigned)sc.file_seq, (unsigned long long)sc.rotations);
+		is(q1_in(base, "SELECT count(*) FROM datagram"), 10, "rotation: the base file keeps its 10 rows");
+		is(q1_in(f1, "SELECT min(id) FROM datagram"), 11, "rotation: ids go on in the new file (from 11)");
+		is(q1_in(f1, "SELECT max(id) FROM datagram"), 20, "  ... to 20");
+		is(q1_in(f1, "SELECT datagram_base FROM segment WHERE seq = 1"), 11, "rotation: its segment row says where it starts");
+		is(q1_in(f1, "SELECT seq FROM replay_state WHERE node = 'n1'"), 20, "rotation: the replay state came along and goes on");
+		/* node_stats are a write too: file 1 is big enough, so they start file 2 */
+		struct stage_stat ss[2] = { { "n1", "datagrams", 7 }, { "n1", "gaps", 1 } };
+		is(stage_write_stats(rs, 123, ss, 2), E_OK, "rotation: node_stats written");
+		stage_counters(rs, &sc);
+		is(sc.file_seq, 2, "rotation: into file 2 (file 1 was full)");
+		is(q1_in(f2, "SELECT min(id) FROM node_stats"), 1, "rotation: node_stats ids from 1 (none before)");
+		is(q1_in(f2, "SELECT datagram_base FROM segment"), 21, "rotation: file 2 gives datagram ids from 21");
+		is(q1_in(f2, "SELECT seq FROM replay_state WHERE node = 'n1'"), 20, "rotation: and has the replay state");
+		stage_free(rs);
+		/* a killed rotation left the next file's .tmp: removed at start, aggd goes on in file 2 */
+		FILE *t = fopen(tmp3, "w");
+		if (t)
+			fclose(t);
+		is(stage_new(&rc, &rs), E_OK, "rotation: stage_new on the set");
+		ok(access(tmp3, F_OK) != 0, "rotation: the stale .tmp of the next file is removed");
+		stage_counters(rs, &sc);
+		is(sc.file_seq, 2, "rotation: it writes the newest file");
+		char state[256] = "";
+		is(stage_load_state(rs, state_cb, state), 1, "rotation: replay state from the newest file");
+		is_str(state, "n1:5:20;", "  ... n1 at seq 20");
+		for (unsigned i = 21; i <= 25; i++) {
+			struct stage_row rr = row("n1", 5, i, payload, 3000);
+			stage_put(rs, &rr, 0);
+		}
+		is(stage_flush(rs, 0), 5, "rotation: 5 more rows");
+		is(q1_in(f2, "SELECT max(id) FROM datagram"), 25, "rotation: into file 2, ids 21..25 (no new file for a file without rows)");
+		is(q1_in(f2, "SELECT min(id) FROM datagram"), 21, "  ... from 21");
+		is(stage_write_stats(rs, 124, ss, 2), E_OK, "rotation: node_stats again");
+		char f3[340];
+		snprintf(f3, sizeof f3, "%s.00000003", base);
+		is(q1_in(f3, "SELECT min(id) FROM node_stats"), 3, "rotation: into file 3, node_stats ids go on (3)");
+		stage_free(rs);
+		unsigned nf;
+		uint64_t nb;
+		is(stage_new(&rc, &rs), E_OK, "rotation: reopened");
+		is(stage_backlog(rs, &nf, &nb), E_OK, "stage_backlog");
+		ok(nf == 4 && nb > 60000, "  4 files, %llu bytes", (unsigned long long)nb);
+		stage_free(rs);
+		/* rotation off: the newest file stays the one written (its rows pruned by the rollup) */
+		rc.rotate_bytes = 0;
+		is(stage_new(&rc, &rs), E_OK, "no rotation: stage_new on the set");
+		struct stage_row rr = row("n1", 5, 26, payload, 3000);
+		stage_put(rs, &rr, 0);
+		is(stage_flush(rs, 0), 1, "no rotation: a row");
+		stage_counters(rs, &sc);
+		is(sc.file_seq, 3, "no rotation: written to the newest file");
+		is(q1_in(f3, "SELECT id FROM datagram"), 26, "no rotation: id 26");
+		is(q1_in(f3, "SELECT rotate FROM segment"), 0, "no rotation: the file is marked for the rollup's row prune");
+		stage_free(rs);
 	}
 
 	char cmd[512];
