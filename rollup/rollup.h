@@ -61,6 +61,7 @@ struct rollup_stats {
 	double read_s;           /* decode + aggregate time */
 	double write_s;          /* MariaDB time */
 	double prune_s;          /* deleting committed staged rows */
+	double reader_cpu_s;     /* CPU time of the thread that decodes and prepares (part of read_s's wall) */
 };
 
 struct rollup;
