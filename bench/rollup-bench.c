@@ -32,18 +32,16 @@ struct ctx {
 	uint64_t bad;
 	struct dnsa_record *recs;   /* decode pass */
 	size_t cap;
-	struct agg_dict *dict;      /* mode 3: the reader thread's */
 };
 
 /* mode 3, on the reader's thread: as rollup.c's on_prep */
 static int on_prep(const struct reader_row *rr, void *extra, void *arg)
 {
-	struct ctx *c = arg;
 	static const struct validate_conf vc = { 400 * 86400, 3600 };
 	char why[200];
 	if (validate_records(&vc, rr->recs, rr->n, rr->row.received_us, why, sizeof why))
 		return 1;
-	agg_prepare(c->dict, rr->recs, rr->n, (uint64_t)rr->row.received_us, extra);
+	agg_prepare(rr->recs, rr->n, (uint64_t)rr->row.received_us, extra);
 	return 0;
 }
 
@@ -146,17 +144,16 @@ int main(int argc, char **argv)
 	for (int mode = 0; mode < 4; mode++) {
 		if (!strchr(passes, '0' + mode))
 			continue;
-		struct ctx c = { mode, NULL, 0, 0, NULL, 0, NULL };
-		if (agg_new(&c.agg) != E_OK || agg_dict_new(64u << 20, &c.dict) != E_OK)
+		struct ctx c = { mode, NULL, 0, 0, NULL, 0 };
+		if (agg_new(&c.agg) != E_OK)
 			return 1;
-		reader_set_prep(rd, sizeof(struct agg_pre), on_prep, &c);
+		reader_set_prep(rd, sizeof(struct agg_pre), on_prep, NULL);
 		double rcpu0 = reader_cpu_s(rd), mcpu0 = thread_cpu();
 		int64_t after = 0, last;
 		unsigned nrows;
 		size_t series = 0, batches = 0;
 		double t0 = now(), w0 = wall();
 		do {
-			agg_dict_reset(c.dict);
 			int rc = mode == 3 ? reader_read(rd, s, after, 10000000, batch, on_decoded, &c, &last, &nrows) :
 			    staging_read(s, after, 10000000, batch, on_row, &c, &last, &nrows);
 			if (rc) {
@@ -184,7 +181,6 @@ int main(int argc, char **argv)
 			    thread_cpu() - mcpu0);
 		printf("\n");
 		agg_free(c.agg);
-		agg_dict_free(c.dict);
 		free(c.recs);
 	}
 	reader_free(rd);

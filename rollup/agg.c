@@ -148,9 +148,6 @@ struct agg {
 	uint32_t asn_hit[ASN_HITS];       /* by ASN % ASN_HITS: an ASN known to be in asns (0: none); a cache */
 	uint64_t asn_folded;              /* records whose ASN was counted as "other" */
 	size_t keep;                      /* agg_reset gives back tables holding more than this */
-	uint32_t dgen;                    /* the agg_dict generation dzone and dname are for */
-	uint32_t *dzone, *dname;          /* by agg_dict id: zone / name index + 1, 0 = not known yet */
-	size_t dzcap, dncap;
 	char scratch[RECORD_NAME_MAX * 4 + 1];
 };
 
@@ -159,41 +156,7 @@ struct zpair {
 	uint32_t node, zone;
 };
 
-/* the ids of an agg_dict (rollup/agg.h): a zone's and a qname's, both numbered from 0 */
-struct agg_dict {
-	struct strtab *zones, *names;
-	size_t max;        /* bytes each table may grow to */
-	uint32_t gen;      /* renumbered by agg_dict_reset; never 0 */
-};
-
 _Static_assert(sizeof ((struct agg_pre *)0)->v == DIM_MAX * sizeof(uint32_t), "agg_pre.v: one per dimension");
-
-/* the cached ids are another generation's (or the tables they point into were cleared) */
-static void dict_forget(struct agg *a, uint32_t gen)
-{
-	if (a->dzone)
-		memset(a->dzone, 0, a->dzcap * sizeof *a->dzone);
-	if (a->dname)
-		memset(a->dname, 0, a->dncap * sizeof *a->dname);
-	a->dgen = gen;
-}
-
-/* remember that id (AGG_PRE_NOID: none) stands for index i; -1 on allocation failure */
-static int dict_learn(uint32_t **map, size_t *cap, uint32_t id, int64_t i)
-{
-	if (id == AGG_PRE_NOID)
-		return 0;
-	if ((size_t)id >= *cap && grow_array((void **)map, cap, (size_t)id + 1, sizeof **map))
-		return -1;
-	(*map)[id] = (uint32_t)i + 1;
-	return 0;
-}
-
-/* the index id stands for, or -1 if not known yet */
-static inline int64_t dict_known(const uint32_t *map, size_t cap, uint32_t id)
-{
-	return id < cap ? (int64_t)map[id] - 1 : -1;
-}
 
 int agg_new(struct agg **out)
 {
@@ -254,8 +217,6 @@ void agg_free(struct agg *a)
 	free(a->ncache);
 	free(a->recs);
 	free(a->top);
-	free(a->dzone);
-	free(a->dname);
 	free(a);
 }
 
@@ -287,7 +248,6 @@ void agg_reset(struct agg *a)
 	}
 	if (a->zlast)
 		memset(a->zlast, 0, a->zlcap * sizeof *a->zlast);
-	dict_forget(a, a->dgen);
 	memset(a->asn_hit, 0, sizeof a->asn_hit);
 	if (a->nzones)
 		memset(a->nzones, 0, a->nzcap * sizeof *a->nzones);
@@ -333,7 +293,7 @@ size_t agg_bytes(const struct agg *a)
 	    htab_bytes(a->blocks) + htab_bytes(a->pairs) + htab_bytes(a->asns) + htab_bytes(a->rnames) +
 	    a->blkcap * B_N * sizeof *a->blk + a->nfirst_cap * sizeof *a->nfirst +
 	    a->topcap * sizeof *a->top + a->reccap * sizeof *a->recs +
-	    (a->zlcap + a->nzcap + a->dzcap + a->dncap) * sizeof(uint32_t) +
+	    (a->zlcap + a->nzcap) * sizeof(uint32_t) +
 	    (a->zcap + a->ncap) * sizeof(struct bcache);
 	for (int g = 0; g < AGG_GRAN_MAX; g++)
 		n += htab_bytes(a->ser[g]);
@@ -498,15 +458,12 @@ static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dns
 {
 	struct counts *nc = NULL;
 	*qi = -1;
-	int64_t cached = dict_known(a->dname, a->dncap, pre->qid);
 	if (a->tracked < a->names_max) {
 		uint32_t known = strtab_count(a->names);
-		int64_t q = cached;
-		if (q < 0) {
-			struct pre qp = { pre->qlen == AGG_PRE_UNCLEAN ? NEEDS_CLEAN : pre->qlen, pre->qhv };
-			if ((q = intern_pre(a, a->names, r->qname, qp)) < 0 || dict_learn(&a->dname, &a->dncap, pre->qid, q))
-				return E_NOMEM;
-		}
+		struct pre qp = { pre->qlen == AGG_PRE_UNCLEAN ? NEEDS_CLEAN : pre->qlen, pre->qhv };
+		int64_t q = intern_pre(a, a->names, r->qname, qp);
+		if (q < 0)
+			return E_NOMEM;
 		if ((size_t)q >= a->nfirst_cap &&
 		    grow_array((void **)&a->nfirst, &a->nfirst_cap, (size_t)q + 1, sizeof *a->nfirst))
 			return E_NOMEM;
@@ -528,10 +485,7 @@ static int count_name(struct agg *a, uint32_t z, uint32_t hour, const struct dns
 		*qi = q;
 	} else {
 		/* full: only names already tracked still count (sanitised names are rare: skip them) */
-		int64_t q = cached;
-		if (q < 0 && (q = strtab_find(a->names, r->qname, strnlen(r->qname, RECORD_NAME_MAX))) >= 0 &&
-		    dict_learn(&a->dname, &a->dncap, pre->qid, q))
-			return E_NOMEM;
+		int64_t q = strtab_find(a->names, r->qname, strnlen(r->qname, RECORD_NAME_MAX));
 		if (q >= 0) {
 			struct nfirst *f = &a->nfirst[q];
 			struct nkey nk = { z, hour, (uint32_t)q, 0 };
@@ -578,20 +532,15 @@ static int64_t zone_index(struct agg *a, int node, const char *name, const struc
 {
 	struct pre pr = { pre->zlen, pre->zhv };
 	const char *s = name;
-	int64_t z = dict_known(a->dzone, a->dzcap, pre->zid);
-	if (z < 0) {
-		if (pre->zlen == AGG_PRE_UNCLEAN) {
-			size_t len = dims_sanitize(name, a->scratch, sizeof a->scratch);
-			if (len > RECORD_NAME_MAX)
-				len = RECORD_NAME_MAX;
-			a->scratch[len] = '\0';
-			s = a->scratch;
-			pr = (struct pre){ len, htab_hash(s, len) };
-		}
-		z = strtab_find_hashed(a->zones, s, pr.len, pr.hv);
-		if (z >= 0 && dict_learn(&a->dzone, &a->dzcap, pre->zid, z))
-			return -1;
+	if (pre->zlen == AGG_PRE_UNCLEAN) {
+		size_t len = dims_sanitize(name, a->scratch, sizeof a->scratch);
+		if (len > RECORD_NAME_MAX)
+			len = RECORD_NAME_MAX;
+		a->scratch[len] = '\0';
+		s = a->scratch;
+		pr = (struct pre){ len, htab_hash(s, len) };
 	}
+	int64_t z = strtab_find_hashed(a->zones, s, pr.len, pr.hv);
 	uint32_t me = (uint32_t)node + 1;
 	if (z >= 0 && (size_t)z < a->zlcap && a->zlast[z] == me)
 		return z;
@@ -611,8 +560,7 @@ static int64_t zone_index(struct agg *a, int node, const char *name, const struc
 			a->other = strtab_intern(a->zones, AGG_OTHER_ZONE, strlen(AGG_OTHER_ZONE));
 		return a->other;
 	}
-	if (z < 0 && ((z = strtab_intern_hashed(a->zones, s, pr.len, pr.hv)) < 0 ||
-	    dict_learn(&a->dzone, &a->dzcap, pre->zid, z)))
+	if (z < 0 && (z = strtab_intern_hashed(a->zones, s, pr.len, pr.hv)) < 0)
 		return -1;
 	k.zone = (uint32_t)z;
 	if (!htab_upsert(a->pairs, &k) ||
@@ -647,50 +595,7 @@ static int asn_bound(struct agg *a, uint32_t *v)
 	return 0;
 }
 
-int agg_dict_new(size_t max_bytes, struct agg_dict **out)
-{
-	*out = NULL;
-	struct agg_dict *d = calloc(1, sizeof *d);
-	if (!d)
-		return E_NOMEM;
-	strtab_new(&d->zones);
-	strtab_new(&d->names);
-	if (!d->zones || !d->names) {
-		agg_dict_free(d);
-		return E_NOMEM;
-	}
-	d->max = max_bytes;
-	d->gen = 1;
-	*out = d;
-	return E_OK;
-}
-
-void agg_dict_free(struct agg_dict *d)
-{
-	if (!d)
-		return;
-	strtab_free(d->zones);
-	strtab_free(d->names);
-	free(d);
-}
-
-void agg_dict_reset(struct agg_dict *d)
-{
-	strtab_trim(d->zones, d->max);
-	strtab_trim(d->names, d->max);
-	if (++d->gen == 0)
-		d->gen = 1;
-}
-
-/* the id of a clean string, added while the table holds under half its bound (it grows by doubling) */
-static uint32_t dict_id(struct strtab *t, size_t max, const char *s, uint32_t len, uint64_t hv)
-{
-	int64_t i = strtab_bytes(t) <= max / 2 ? strtab_intern_hashed(t, s, len, hv) : strtab_find_hashed(t, s, len, hv);
-	return i < 0 ? AGG_PRE_NOID : (uint32_t)i;
-}
-
-void agg_prepare(struct agg_dict *d, const struct dnsa_record *recs, int n, uint64_t received_us,
-    struct agg_pre *out)
+void agg_prepare(const struct dnsa_record *recs, int n, uint64_t received_us, struct agg_pre *out)
 {
 	for (int i = 0; i < n; i++) {
 		const struct dnsa_record *r = &recs[i];
@@ -713,8 +618,6 @@ void agg_prepare(struct agg_dict *d, const struct dnsa_record *recs, int n, uint
 			p->has |= AGG_PRE_NAME;
 			p->qlen = qp.len == NEEDS_CLEAN ? AGG_PRE_UNCLEAN : (uint32_t)qp.len;
 			p->qhv = qp.hv;
-			if (d && qp.len != NEEDS_CLEAN)
-				strtab_prefetch(d->names, qp.hv);
 		}
 		p->lat_b = p->rtt_b = 0;
 		if (r->has & RH_LATENCY) {
@@ -727,19 +630,6 @@ void agg_prepare(struct agg_dict *d, const struct dnsa_record *recs, int n, uint
 		}
 		p->rcode = r->rcode;
 		p->akind = r->akind;
-		p->zid = p->qid = AGG_PRE_NOID;
-		p->gen = d ? d->gen : 0;
-	}
-	if (!d)
-		return;
-	/* a second pass: the names' slots were prefetched by the first */
-	for (int i = 0; i < n; i++) {
-		const struct dnsa_record *r = &recs[i];
-		struct agg_pre *p = &out[i];
-		if (p->zlen != AGG_PRE_UNCLEAN)
-			p->zid = dict_id(d->zones, d->max, zone_of(r), p->zlen, p->zhv);
-		if ((p->has & AGG_PRE_NAME) && p->qlen != AGG_PRE_UNCLEAN)
-			p->qid = dict_id(d->names, d->max, r->qname, p->qlen, p->qhv);
 	}
 }
 
@@ -747,15 +637,8 @@ void agg_prepare(struct agg_dict *d, const struct dnsa_record *recs, int n, uint
 static int prep1(struct agg *a, int node, const struct dnsa_record *r, const struct agg_pre *pre,
     struct prep *p)
 {
-	/* generation 0: no ids (agg_add_records), nothing to forget */
-	if (pre->gen && pre->gen != a->dgen)
-		dict_forget(a, pre->gen);
-	if (pre->has & AGG_PRE_NAME) {
-		if (pre->qid < a->dncap)
-			__builtin_prefetch(&a->dname[pre->qid]);
-		else if (pre->qlen != AGG_PRE_UNCLEAN)
-			strtab_prefetch(a->names, pre->qhv);
-	}
+	if ((pre->has & AGG_PRE_NAME) && pre->qlen != AGG_PRE_UNCLEAN)
+		strtab_prefetch(a->names, pre->qhv);
 	int64_t z = zone_index(a, node, zone_of(r), pre);
 	if (z < 0 || grow_array((void **)&a->zcache, &a->zcap, (size_t)z + 1, sizeof *a->zcache) ||
 	    grow_array((void **)&a->ncache, &a->ncap, (size_t)node + 1, sizeof *a->ncache))
@@ -796,12 +679,8 @@ static int prep1(struct agg *a, int node, const struct dnsa_record *r, const str
 static int prep2(struct agg *a, struct prep *p)
 {
 	const struct agg_pre *pre = p->pre;
-	if (pre->has & AGG_PRE_NAME) {
-		int64_t q = -1;
-		if (pre->qid < a->dncap)
-			q = (int64_t)a->dname[pre->qid] - 1;
-		else if (pre->qlen != AGG_PRE_UNCLEAN)
-			q = strtab_peek(a->names, pre->qhv);
+	if ((pre->has & AGG_PRE_NAME) && pre->qlen != AGG_PRE_UNCLEAN) {
+		int64_t q = strtab_peek(a->names, pre->qhv);
 		if (q >= 0 && (size_t)q < a->nfirst_cap)
 			__builtin_prefetch(&a->nfirst[q], 1);
 	}
@@ -911,7 +790,7 @@ int agg_add(struct agg *a, int node, uint64_t received_us, const struct dnsa_rec
 {
 	struct agg_pre pre;
 	struct prep p;
-	agg_prepare(NULL, r, 1, received_us, &pre);
+	agg_prepare(r, 1, received_us, &pre);
 	int rc = prep1(a, node, r, &pre, &p);
 	if (!rc)
 		rc = prep2(a, &p);
@@ -953,7 +832,7 @@ int agg_add_records(struct agg *a, int node, uint64_t received_us, const struct 
 	struct agg_pre pre[64];
 	for (int i = 0; i < n; i += 64) {
 		int m = n - i < 64 ? n - i : 64;
-		agg_prepare(NULL, recs + i, m, received_us, pre);
+		agg_prepare(recs + i, m, received_us, pre);
 		int rc = agg_add_prepared(a, node, recs + i, pre, m);
 		if (rc < 0)
 			return rc;

@@ -61,34 +61,15 @@ int agg_add_records(struct agg *a, int node, uint64_t received_us, const struct 
 /*
  * The same in two halves, so that another thread can do the first ahead
  * (rollup/reader.h): agg_prepare computes what a record's aggregation needs
- * of the record alone (its values per dimension, minute and hour, its
- * strings' lengths and hashes) and reads nothing of the aggregate;
- * agg_add_prepared then counts the records. Totals are identical to
- * agg_add_records' whatever the dictionary (it is a cache, see below).
- *
- * An agg_dict numbers the zone and qname strings it is shown (equal
- * strings, equal ids), so the aggregate finds a string it has seen before
- * by its id in a small array, without a string hash lookup: that table's
- * cache misses are then the preparing thread's. It holds at most max_bytes
- * (strings past it get no id and take the string lookup); agg_dict_reset
- * renumbers (the aggregate notices: its cache goes by the dictionary's
- * generation). One dictionary per aggregate; it belongs to the thread
- * that calls agg_prepare.
+ * of the record alone (its values per dimension, minute and hour, weight,
+ * latency buckets, its strings' lengths and hashes) and reads nothing of the
+ * aggregate; agg_add_prepared then counts the records, in order, exactly as
+ * agg_add_records does (which is the two in a row).
  */
-struct agg_dict;
-
-/* agg_dict_new: E_OK with *out set, or E_NOMEM with *out NULL. */
-int agg_dict_new(size_t max_bytes, struct agg_dict **out);
-void agg_dict_free(struct agg_dict *d);
-/* agg_dict_reset: forget every string (keeps memory up to max_bytes). Cannot fail. */
-void agg_dict_reset(struct agg_dict *d);
-
 /* one record, prepared (fill it with agg_prepare only) */
 struct agg_pre {
 	uint64_t zhv, qhv;      /* hashes of the zone and the qname as interned */
 	uint32_t zlen, qlen;    /* their lengths, AGG_PRE_UNCLEAN if they must be sanitised first */
-	uint32_t zid, qid;      /* dictionary ids, AGG_PRE_NOID if none */
-	uint32_t gen;           /* the dictionary's generation the ids belong to (0: no dictionary) */
 	uint32_t minute;        /* seconds since the epoch, start of the record's minute */
 	uint32_t hour;          /* hours since the epoch */
 	uint32_t hour_s;        /* seconds since the epoch, start of the record's hour */
@@ -100,16 +81,14 @@ struct agg_pre {
 	uint8_t has;            /* AGG_PRE_* bits */
 };
 #define AGG_PRE_UNCLEAN UINT32_MAX
-#define AGG_PRE_NOID UINT32_MAX
 #define AGG_PRE_NAME 0x01     /* the record has a qname to count */
 #define AGG_PRE_LAT 0x02
 #define AGG_PRE_RTT 0x04
 #define AGG_PRE_ASN 0x08      /* RH_ASN */
 
-/* agg_prepare: out[0..n) for recs[0..n); d may be NULL (no ids). Thread-safe but for d. Cannot fail. */
-void agg_prepare(struct agg_dict *d, const struct dnsa_record *recs, int n, uint64_t received_us,
-    struct agg_pre *out);
-/* agg_add_prepared: add recs[0..n) prepared as pre[0..n) (recs too is read, for new strings). Returns n or E_NOMEM. */
+/* agg_prepare: out[0..n) for recs[0..n). Thread-safe (no state). Cannot fail. */
+void agg_prepare(const struct dnsa_record *recs, int n, uint64_t received_us, struct agg_pre *out);
+/* agg_add_prepared: add recs[0..n) prepared as pre[0..n) (recs is read for the strings). Returns n or E_NOMEM. */
 int agg_add_prepared(struct agg *a, int node, const struct dnsa_record *recs, const struct agg_pre *pre, int n);
 
 /*

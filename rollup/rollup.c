@@ -53,7 +53,6 @@ struct rollup {
 	void *hook_arg;
 	struct agg *agg;
 	struct reader *rd;               /* decodes the staged rows on a second thread */
-	struct agg_dict *dict;           /* the reader thread's: agg_prepare's ids (reset per batch) */
 	struct health *health;
 	struct srvzone *srvz;            /* the nameservers' per-zone totals */
 	struct hllstore *hll;            /* distinct-client sketches */
@@ -229,8 +228,6 @@ int rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m, ro
 	}
 	health_new(&r->health);
 	reader_new(&r->rd);
-	/* the dictionary is memory the bound does not see: a small share of it */
-	agg_dict_new(((size_t)c->memory_mb << 20) / 16, &r->dict);
 	if (r->rd) {
 		reader_set_prep(r->rd, sizeof(struct agg_pre), on_prep, r);
 		reader_set_threads(r->rd, (int)c->read_threads);
@@ -243,7 +240,7 @@ int rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m, ro
 	r->mem_max = (size_t)c->memory_mb << 20;
 	r->lim_dg = r->lim_st = (unsigned)c->batch_rows;
 	r->refuse_dg = r->refuse_st = -1;
-	int bad = !r->agg || !r->rd || !r->dict || !r->health || !r->seen || !r->srvz || !r->hll || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
+	int bad = !r->agg || !r->rd || !r->health || !r->seen || !r->srvz || !r->hll || idcache_init(&r->zones, SQL_ZONE_INS, SQL_ZONE_SEL) ||
 	    idcache_init(&r->nodes, SQL_NODE_INS, SQL_NODE_SEL);
 	unsigned rows = (unsigned)c->upsert_rows;
 	for (int g = 0; g < AGG_GRAN_MAX && !bad; g++) {
@@ -283,7 +280,6 @@ void rollup_free(struct rollup *r)
 		return;
 	agg_free(r->agg);
 	reader_free(r->rd);
-	agg_dict_free(r->dict);
 	health_free(r->health);
 	seen_free(r->seen);
 	srvzone_free(r->srvz);
@@ -372,8 +368,7 @@ static int count_fold(struct rollup *r, int node, int64_t received_us, const cha
 /*
  * The reader's thread, ahead of on_row, for every RECORDS row that decoded:
  * the records' checks and agg_prepare. It reads only what does not change
- * during a read (r->vc) and writes only r->dict (the thread's alone) and
- * extra. Returns 1 if a record is out of range (on_row says why), else 0.
+ * during a read (r->vc) and writes only extra. Returns 1 if a record is out of range (on_row says why), else 0.
  */
 static int on_prep(const struct reader_row *rr, void *extra, void *arg)
 {
@@ -381,7 +376,7 @@ static int on_prep(const struct reader_row *rr, void *extra, void *arg)
 	char why[200];
 	if (validate_records(&r->vc, rr->recs, rr->n, rr->row.received_us, why, sizeof why))
 		return 1;
-	agg_prepare(r->dict, rr->recs, rr->n, (uint64_t)rr->row.received_us, extra);
+	agg_prepare(rr->recs, rr->n, (uint64_t)rr->row.received_us, extra);
 	return 0;
 }
 
@@ -854,7 +849,6 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	int64_t last_dg = ck_dg, last_st = ck_st;
 	unsigned ndg = 0, nst = 0;
 	rc = E_OK;
-	agg_dict_reset(r->dict);   /* the reader's thread is not running: between reads */
 	if (r->lim_dg)
 		rc = reader_read(r->rd, r->s, ck_dg, r->lim_dg, (uint64_t)r->c->batch_records, on_row, r, &last_dg, &ndg);
 	if (!rc && r->lim_st)
