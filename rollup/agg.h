@@ -59,6 +59,39 @@ int agg_add_decoded(struct agg *a, int node, uint64_t received_us, int n);
 int agg_add_records(struct agg *a, int node, uint64_t received_us, const struct dnsa_record *recs, int n);
 
 /*
+ * The same in two halves, so that another thread can do the first ahead
+ * (rollup/reader.h): agg_prepare computes what a record's aggregation needs
+ * of the record alone (its values per dimension, minute and hour, weight,
+ * latency buckets, its strings' lengths and hashes) and reads nothing of the
+ * aggregate; agg_add_prepared then counts the records, in order, exactly as
+ * agg_add_records does (which is the two in a row).
+ */
+/* one record, prepared (fill it with agg_prepare only) */
+struct agg_pre {
+	uint64_t zhv, qhv;      /* hashes of the zone and the qname as interned */
+	uint32_t zlen, qlen;    /* their lengths, AGG_PRE_UNCLEAN if they must be sanitised first */
+	uint32_t minute;        /* seconds since the epoch, start of the record's minute */
+	uint32_t hour;          /* hours since the epoch */
+	uint32_t hour_s;        /* seconds since the epoch, start of the record's hour */
+	uint32_t weight;        /* weight, 0 counted as 1 */
+	uint32_t v[11];         /* value per series dimension (DIM_TOTAL..DIM_ASN: dims.h) */
+	uint32_t lat_b, rtt_b;  /* latency buckets (when has says so) */
+	uint16_t rcode;
+	uint8_t akind;
+	uint8_t has;            /* AGG_PRE_* bits */
+};
+#define AGG_PRE_UNCLEAN UINT32_MAX
+#define AGG_PRE_NAME 0x01     /* the record has a qname to count */
+#define AGG_PRE_LAT 0x02
+#define AGG_PRE_RTT 0x04
+#define AGG_PRE_ASN 0x08      /* RH_ASN */
+
+/* agg_prepare: out[0..n) for recs[0..n). Thread-safe (no state). Cannot fail. */
+void agg_prepare(const struct dnsa_record *recs, int n, uint64_t received_us, struct agg_pre *out);
+/* agg_add_prepared: add recs[0..n) prepared as pre[0..n) (recs is read for the strings). Returns n or E_NOMEM. */
+int agg_add_prepared(struct agg *a, int node, const struct dnsa_record *recs, const struct agg_pre *pre, int n);
+
+/*
  * agg_limit_zones: at most per_node distinct zones per node and per_run in
  * all; a record whose zone is past either bound is counted under the zone
  * AGG_OTHER_ZONE (agg_zones_folded says how many records). At most asns

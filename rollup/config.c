@@ -126,6 +126,9 @@ const struct conf_opt config_opts[] = {
 	  "distinct AS numbers counted per batch; further ones count as ASN 'other'", NULL },
 	{ "memory_mb", CT_INT, 16, 1048576, "512", OFF(memory_mb), 0, NULL,
 	  "memory bound of a run's aggregate: a batch is committed early once it holds a third of this", NULL },
+	{ "read_threads", CT_INT, 1, 2, "2", OFF(read_threads), 0, NULL,
+	  "2: staged rows are decoded, checked and prepared on a thread of their own beside the aggregation;"
+	  " 1: all on one thread (slower; the same totals)", NULL },
 	{ "window.past_days", CT_INT, 1, 36500, "400", OFF(window_past_days), 0, NULL,
 	  "datagrams with a time more than this many days before aggd received them are quarantined", NULL },
 	{ "window.future_seconds", CT_INT, 0, 31536000, "3600", OFF(window_future_s), 0, NULL,

@@ -30,6 +30,7 @@ struct rollup_conf {
 	int64_t zones_per_run;        /* distinct zones per batch, all nodes together */
 	int64_t asn_max;              /* distinct AS numbers per batch; more count as ASN "other" */
 	int64_t memory_mb;            /* a batch ends early once its aggregate uses this much */
+	int64_t read_threads;         /* 2: decode and prepare on the reader's thread; 1: all on the caller's */
 	int64_t window_past_days;     /* times accepted this long before aggd received them */
 	int64_t window_future_s;      /* ... and this long after */
 	int64_t replay_days;          /* rollup_seen rows kept this long after their last update */

@@ -4,7 +4,6 @@
 #include <sys/mman.h>
 
 #include "common/errors.h"
-#include "common/hash.h"
 #include "rollup/htab.h"
 
 /*
@@ -18,26 +17,6 @@ struct htab {
 	size_t count;      /* used slots */
 	uint8_t *slot;     /* cap * slotsize bytes */
 };
-
-uint64_t htab_hash(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len;
-	while (len >= 8) {
-		uint64_t w;
-		memcpy(&w, b, 8);
-		h = (h ^ w) * 0x100000001b3ULL;
-		h = (h << 29) | (h >> 35);
-		b += 8;
-		len -= 8;
-	}
-	if (len) {
-		uint64_t w = 0;
-		memcpy(&w, b, len);
-		h = (h ^ w ^ 0xa5) * 0x100000001b3ULL;
-	}
-	return hash_mix64(h);
-}
 
 static inline uint64_t *tag_at(const struct htab *h, size_t i)
 {

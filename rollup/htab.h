@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "common/hash.h"
 
 /*
  * htab: fixed-size keys (a multiple of 8 bytes, compared with memcmp, so
@@ -38,7 +41,45 @@ void htab_trim(struct htab *h, size_t max);
 /* htab_next: iterate; start with *it = 0; returns the value (and *key) or NULL at the end. */
 void *htab_next(const struct htab *h, size_t *it, const void **key);
 
-/* htab_hash: 64-bit hash of len bytes (any length). Cannot fail. */
-uint64_t htab_hash(const void *p, size_t len);
+/*
+ * htab_hash: 64-bit hash of len bytes (any length). Cannot fail. Inline: the
+ * aggregation hashes several fixed-size keys per record, and with a constant
+ * len the loop unrolls (as a call it was ~10% of the rollup's profile).
+ */
+static inline uint64_t htab_hash(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len;
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h = (h << 29) | (h >> 35);
+		b += 8;
+		len -= 8;
+	}
+	if (len) {
+		/* the tail as one little-endian word, read in 4/2/1-byte pieces: a memcpy of a
+		 * variable length into w stalled on the store-to-load forward (~25% of agg_prepare) */
+		uint64_t w = 0;
+		unsigned o = 0;
+		if (len & 4) {
+			uint32_t x;
+			memcpy(&x, b, 4);
+			w = x;
+			o = 4;
+		}
+		if (len & 2) {
+			uint16_t x;
+			memcpy(&x, b + o, 2);
+			w |= (uint64_t)x << (o * 8);
+			o += 2;
+		}
+		if (len & 1)
+			w |= (uint64_t)b[o] << (o * 8);
+		h = (h ^ w ^ 0xa5) * 0x100000001b3ULL;
+	}
+	return hash_mix64(h);
+}
 
 #endif

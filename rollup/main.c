@@ -229,7 +229,8 @@ int main(int argc, char **argv)
 	else if (verbose)
 		log_info("%llu batches: %llu datagrams, %llu records (estimated %llu messages), %llu counters,"
 		    " %llu node_stats, %llu quarantined, %llu rows in %llu statements, %llu pruned, %llu files unlinked (%llu pending),"
-		    " %llu expired, %llu partitions dropped, %llu added, %llu retries, %llu failovers, %llu names untracked, %llu replayed; read %.3f s, write %.3f s, prune %.3f s",
+		    " %llu expired, %llu partitions dropped, %llu added, %llu retries, %llu failovers, %llu names untracked, %llu replayed; read %.3f s, write %.3f s, prune %.3f s;"
+		    " reader thread %.3f s CPU",
 		    (unsigned long long)st.batches, (unsigned long long)st.datagrams,
 		    (unsigned long long)st.records, (unsigned long long)st.weight,
 		    (unsigned long long)st.counters, (unsigned long long)st.stats,
@@ -238,7 +239,8 @@ int main(int argc, char **argv)
 		    (unsigned long long)st.files_unlinked, (unsigned long long)sh.files_pending,
 		    (unsigned long long)st.expired, (unsigned long long)st.partitions_dropped,
 		    (unsigned long long)st.partitions_added, (unsigned long long)st.retried, (unsigned long long)st.failovers,
-		    (unsigned long long)st.names_untracked, (unsigned long long)st.replayed, st.read_s, st.write_s, st.prune_s);
+		    (unsigned long long)st.names_untracked, (unsigned long long)st.replayed, st.read_s, st.write_s, st.prune_s,
+		    st.reader_cpu_s);
 	rollup_free(r);
 	staging_free(s);
 	mdb_free(m);

@@ -191,6 +191,8 @@ const char *rollup_errmsg(const struct rollup *r)
 	return r->err;
 }
 
+static int on_prep(const struct reader_row *rr, void *extra, void *arg);
+
 static int idcache_init(struct idcache *c, const char *ins, const char *sel)
 {
 	c->ins = ins;
@@ -226,6 +228,10 @@ int rollup_new(const struct rollup_conf *c, struct staging *s, struct mdb *m, ro
 	}
 	health_new(&r->health);
 	reader_new(&r->rd);
+	if (r->rd) {
+		reader_set_prep(r->rd, sizeof(struct agg_pre), on_prep, r);
+		reader_set_threads(r->rd, (int)c->read_threads);
+	}
 	seen_new(m, &r->seen);
 	srvzone_new(m, (unsigned)c->upsert_rows, &r->srvz);
 	hllstore_new(m, &r->hll);
@@ -359,7 +365,22 @@ static int count_fold(struct rollup *r, int node, int64_t received_us, const cha
 	return health_add(r->health, (uint32_t)node, (uint64_t)received_us, HS_ROLLUP, name, n);
 }
 
-/* a staged row, its records decoded by the reader's thread (rr->n, rr->recs) */
+/*
+ * The reader's thread, ahead of on_row, for every RECORDS row that decoded:
+ * the records' checks and agg_prepare. It reads only what does not change
+ * during a read (r->vc) and writes only extra. Returns 1 if a record is out of range (on_row says why), else 0.
+ */
+static int on_prep(const struct reader_row *rr, void *extra, void *arg)
+{
+	struct rollup *r = arg;
+	char why[200];
+	if (validate_records(&r->vc, rr->recs, rr->n, rr->row.received_us, why, sizeof why))
+		return 1;
+	agg_prepare(rr->recs, rr->n, (uint64_t)rr->row.received_us, extra);
+	return 0;
+}
+
+/* a staged row, its records decoded (rr->n, rr->recs) and prepared (rr->extra) by the reader's thread */
 static int on_row(const struct reader_row *rr, void *arg)
 {
 	const struct staging_row *row = &rr->row;
@@ -381,12 +402,15 @@ static int on_row(const struct reader_row *rr, void *arg)
 			snprintf(why, sizeof why, "records: %s", dnsa_strerror(n));
 			return add_quarantine(r, row, node, why);
 		}
-		if (validate_records(&r->vc, recs, n, row->received_us, why, sizeof why))
+		/* checked on the reader's thread (rr->extra set) or not yet (one thread, or no records) */
+		if ((!rr->extra || rr->prep) && validate_records(&r->vc, recs, n, row->received_us, why, sizeof why))
 			return add_quarantine(r, row, node, why);
 		if ((rc = replayed(r, row, node)))
 			return rc < 0 ? rc : E_OK;
 		uint64_t zf = agg_zones_folded(r->agg), af = agg_asn_folded(r->agg);
-		if ((rc = agg_add_records(r->agg, node, (uint64_t)row->received_us, recs, n)) < 0)
+		rc = rr->extra ? agg_add_prepared(r->agg, node, recs, rr->extra, n) :
+		    agg_add_records(r->agg, node, (uint64_t)row->received_us, recs, n);
+		if (rc < 0)
 			return rc;
 		if ((rc = count_fold(r, node, row->received_us, "zones_folded", agg_zones_folded(r->agg) - zf)) ||
 		    (rc = count_fold(r, node, row->received_us, "asn_folded", agg_asn_folded(r->agg) - af)))
@@ -842,6 +866,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 		rc = reader_read(r->rd, r->s, ck_dg, r->lim_dg, (uint64_t)r->c->batch_records, on_row, r, &last_dg, &ndg);
 	if (!rc && r->lim_st)
 		rc = staging_read_stats(r->s, ck_st, r->lim_st, on_stat, r, &last_st, &nst);
+	st->reader_cpu_s = reader_cpu_s(r->rd);
 	r->tried_dg = ndg;
 	r->tried_st = nst;
 	r->tried_last_dg = last_dg;

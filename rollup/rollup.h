@@ -69,6 +69,7 @@ struct rollup_stats {
 	uint64_t bytes_unlinked; /* their size */
 	int prune_err;           /* an unlink failed (retried by the next run): prune_msg says why */
 	char prune_msg[256];
+	double reader_cpu_s;     /* CPU time of the thread that decodes and prepares (part of read_s's wall) */
 };
 
 struct rollup;

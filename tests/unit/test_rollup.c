@@ -362,6 +362,144 @@ static void test_bounds(void)
 	health_free(hh);
 }
 
+/* every output row of a finished aggregate as text (names, not indexes), sorted: for comparing two aggregates */
+static int line_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static char **dump_agg(const struct agg *a, size_t *n)
+{
+	size_t cap = 1024;
+	char **v = malloc(cap * sizeof *v);
+	*n = 0;
+	char buf[700];
+	struct agg_series s;
+	struct agg_name nm;
+	for (int kind = 0; kind < 4; kind++) {
+		uint64_t it = 0;
+		for (;;) {
+			if (kind < 2) {
+				if (!(kind ? agg_extra_next(a, &it, &s) : agg_series_next(a, &it, &s)))
+					break;
+				snprintf(buf, sizeof buf, "S%d %u %u %s %s %u %u %llu %llu", kind, s.gran, s.dim, s.zone ?
+				    agg_zone_name(a, s.zone - 1) : "*", s.node ? agg_node_name(a, s.node - 1) : "*", s.ts, s.val,
+				    (unsigned long long)s.est, (unsigned long long)s.sampled);
+			} else {
+				if (!(kind == 3 ? agg_rnames_next(a, &it, &nm) : agg_names_next(a, &it, &nm)))
+					break;
+				snprintf(buf, sizeof buf, "N%d %s %u %s %u %llu %llu", kind, agg_zone_name(a, nm.zone - 1), nm.ts,
+				    nm.qname, nm.rcode, (unsigned long long)nm.est, (unsigned long long)nm.sampled);
+			}
+			if (*n == cap)
+				v = realloc(v, (cap *= 2) * sizeof *v);
+			v[(*n)++] = strdup(buf);
+		}
+	}
+	qsort(v, *n, sizeof *v, line_cmp);
+	return v;
+}
+
+/*
+ * agg_prepare + agg_add_prepared (the reader thread's split) against
+ * agg_add_records (one thread), record for record: random records over
+ * bounds that fold zones, ASNs and names (first come, so order matters),
+ * hostile names that are sanitised, records without a time, a fifth of
+ * the rows unprepared (as the reader's thread leaves them when it is the
+ * slower one).
+ */
+static void test_prepared(void)
+{
+	struct agg *a, *b;
+	agg_new(&a);
+	agg_new(&b);
+	for (int i = 0; i < 2; i++) {
+		struct agg *x = i ? b : a;
+		agg_limit_zones(x, 9, 25, 40);
+		agg_limit_names(x, 700);
+	}
+	const uint64_t T = 1767225600 + 3000;
+	static struct dnsa_record recs[40];
+	static struct agg_pre pre[40];
+	uint64_t h = 12345;
+	int same = 1, folded = 0, fails = 0;
+	size_t rows = 0;
+	for (int batch = 0; batch < 4; batch++) {
+		for (int dg = 0; dg < 300; dg++) {
+			h = h * 6364136223846793005ULL + 1442695040888963407ULL;
+			int n = 1 + (int)((h >> 33) % 40);
+			char node[16];
+			snprintf(node, sizeof node, "n%u", (unsigned)((h >> 20) % 7));
+			int na = agg_node(a, node), nb = agg_node(b, node);
+			uint64_t rcv = (T + (uint64_t)dg * 20) * 1000000;
+			for (int i = 0; i < n; i++) {
+				h = h * 6364136223846793005ULL + 1442695040888963407ULL;
+				uint64_t x = h >> 16;
+				char z[32], q[64];
+				if (x % 53 == 0)
+					snprintf(z, sizeof z, "bad\x01zone%u", (unsigned)(x % 3));
+				else
+					snprintf(z, sizeof z, "z%u.test", (unsigned)((x >> 8) % 40));
+				if ((x >> 14) % 41 == 0)
+					snprintf(q, sizeof q, "evil\x7f%u.%s", (unsigned)((x >> 20) % 5), z);
+				else
+					snprintf(q, sizeof q, "w%u.%s", (unsigned)((x >> 20) % 300), z);
+				rec(&recs[i], (x >> 30) % 5 ? T + (x >> 32) % 7200 : 0, x % 97 == 1 ? "" : z, q,
+				    (uint16_t)(1 + (x >> 40) % 45), (uint16_t)((x >> 46) % 5 == 0 ? 3 : (x >> 46) % 30),
+				    (uint32_t)((x >> 50) % 4));
+				recs[i].asn = 64500 + (uint32_t)((x >> 24) % 60);
+				if ((x >> 3) % 3 == 0) {
+					recs[i].has |= RH_LATENCY;
+					recs[i].latency_us = (uint32_t)(x % 100000);
+				}
+				if ((x >> 5) % 4 == 0) {
+					recs[i].has |= RH_RTT;
+					recs[i].rtt_us = (uint32_t)(x % 7777);
+				}
+				recs[i].akind = (uint8_t)((x >> 7) % 8);
+				if ((x >> 9) % 11 == 0)
+					recs[i].has &= ~(uint32_t)RH_QUESTION;
+			}
+			agg_prepare(recs, n, rcv, pre);
+			/* some rows unprepared, as the reader's thread leaves them when it is the slower one */
+			if (agg_add_records(a, na, rcv, recs, n) != n ||
+			    (dg % 5 == 2 ? agg_add_records(b, nb, rcv, recs, n) : agg_add_prepared(b, nb, recs, pre, n)) != n)
+				fails++;
+		}
+		is(agg_finish(a, 5), E_OK, "batch %d: agg_finish, one thread", batch);
+		is(agg_finish(b, 5), E_OK, "batch %d: agg_finish, prepared", batch);
+		size_t na, nb;
+		char **la = dump_agg(a, &na), **lb = dump_agg(b, &nb);
+		int eq = na == nb;
+		for (size_t i = 0; eq && i < na; i++)
+			if (strcmp(la[i], lb[i]) != 0) {
+				diag("batch %d: one thread '%s', prepared '%s'", batch, la[i], lb[i]);
+				eq = 0;
+			}
+		same &= eq;
+		rows += na;
+		for (size_t i = 0; i < na; i++)
+			free(la[i]);
+		for (size_t i = 0; i < nb; i++)
+			free(lb[i]);
+		free(la);
+		free(lb);
+		same &= agg_zones_folded(a) == agg_zones_folded(b) && agg_asn_folded(a) == agg_asn_folded(b) &&
+		    agg_names_untracked(a) == agg_names_untracked(b) && agg_zone_count(a) == agg_zone_count(b);
+		for (uint32_t i = 0; same && i < agg_zone_count(a); i++)
+			same &= strcmp(agg_zone_name(a, i), agg_zone_name(b, i)) == 0;
+		folded += agg_zones_folded(a) > 0 && agg_asn_folded(a) > 0 && agg_names_untracked(a) > 0;
+		agg_reset(a);
+		agg_reset(b);
+	}
+	is(fails, 0, "every datagram added both ways");
+	ok(same, "4 batches: every series, extra, name and per-rcode name row, the zone numbering and the"
+	    " folded and untracked counts are identical both ways (%zu rows)", rows);
+	is(folded, 4, "every batch folded zones and ASNs and left names untracked (the bounds were exercised)");
+	agg_free(a);
+	agg_free(b);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/test_rollup.XXXXXX";
@@ -370,6 +508,7 @@ int main(void)
 	test_agg();
 	test_validate();
 	test_bounds();
+	test_prepared();
 	test_staging(dir);
 	test_credentials(dir);
 	char cmd[600];
