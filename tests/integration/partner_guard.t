@@ -102,7 +102,10 @@ is "$1" 0 "reference run, one row per INSERT ($slow ms)"
 apid=$!; PIDS="$PIDS $apid"
 set -- $(EXTRA='upsert_rows = 1' rollup)
 is "$1" 0 "rollup while p1 takes locks in the middle of its batch"
-ok $(( $2 > 2 * slow + 4000 )) "... held up by the 2 s lock wait and the batch done twice, at most: $2 ms (reference $slow ms)"
+# 2 s of lock wait, the batch done twice, and slack for a sanitizer build on a busy box (CI saw
+# 9.3 s against a 2.4 s reference under ASan once, 6.5 s on the next run): a lock held to
+# MariaDB's own 50 s wait, or a batch redone again and again, still fails this
+ok $(( $2 > 2 * slow + 6000 )) "... held up by the 2 s lock wait and the batch done twice, at most: $2 ms (reference $slow ms)"
 diag "$(sed -n 's/.*\(retries\).*/&/p' "$T/rollup.out" | grep -o '[0-9]* retries'), $(kills row_locks) row_locks kills so far"
 endattack
 
