@@ -34,18 +34,29 @@
 
 /* capd writes the settings before load and the threshold at run time (mmap); only ks in .data */
 volatile struct ks_conf_data ks = { .threshold = KS_ALL, .netoff = 14, .nports = 1, .ports = { 53 }, .snaplen = 65535 };
-/* the counts, read by capd through its mmap (KS_C_* indexes). A map, not a global array: an index
- * computed at run time into a global is pointer arithmetic, refused without CAP_PERFMON */
+/* the counts, read by capd through its mmap: KS_STRIDE values per CPU, KS_C_* indexes in each (capd
+ * sets max_entries to ncpu * KS_STRIDE before load). A map, not a global array: an index computed
+ * at run time into a global is pointer arithmetic, refused without CAP_PERFMON. Not a per-CPU
+ * array: those cannot be mmapped, and capd reads the counts after it has dropped CAP_BPF */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KS_NCOUNT);
+	__uint(max_entries, KS_STRIDE);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(map_flags, BPF_F_MMAPABLE);
 } ks_counts SEC(".maps");
 
+/*
+ * The CPU's own slot: one shared counter had every packet move its cache line
+ * between the CPUs. Atomic all the same: cheap on a line no other CPU writes,
+ * and safe should the filter ever run nested on one CPU.
+ */
 static __always_inline void count(__u32 i)
 {
+	__u32 cpu = bpf_get_smp_processor_id();
+	if (cpu >= ks.ncpu)
+		cpu = 0;
+	i += cpu * KS_STRIDE;
 	__u64 *v = bpf_map_lookup_elem(&ks_counts, &i);
 	if (v)
 		__sync_fetch_and_add(v, 1);
@@ -96,41 +107,53 @@ int ksample(struct __sk_buff *skb)
 {
 	__u32 off = ks.netoff, l4, fam, proto, a_src[4] = { 0 }, a_dst[4] = { 0 };
 	__u16 eth = bpf_ntohs((__u16)skb->protocol);
-	__u8 b[40];
+	/* p: the IP header ends at p + 40 whatever the version (IPv4's at p + 20, IPv6's at p), so the
+	 * 14 bytes after it (the ports, then the DNS id or the TCP flags) are always b = p + 40:
+	 * constant offsets (a variable one into the stack needs CAP_PERFMON, which capd lacks) */
+	__u8 p[54], *b = p + 40;
 
 	if (ks.lo_ifindex && skb->pkt_type == PACKET_OUTGOING && skb->ifindex == ks.lo_ifindex)
 		return 0;
+	/* one load of the IP header and the bytes after it (one helper call per packet, not two); a
+	 * second only for IPv4 options, or a packet too short for both (a fragment, say) */
+	int more;
 	if (eth == ETH_P_IP) {
-		if (bpf_skb_load_bytes(skb, off, b, 20) < 0 || (b[0] >> 4) != 4)
+		__u8 *h = p + 20;
+		if ((more = bpf_skb_load_bytes(skb, off, h, 34) < 0) && bpf_skb_load_bytes(skb, off, h, 20) < 0)
 			return 0;
-		l4 = off + (__u32)(b[0] & 15) * 4;
-		if ((b[6] & 0x3f) || b[7]) {        /* MF or an offset: a fragment */
+		if ((h[0] >> 4) != 4)
+			return 0;
+		l4 = off + (__u32)(h[0] & 15) * 4;
+		more |= (h[0] & 15) != 5;
+		if ((h[6] & 0x3f) || h[7]) {        /* MF or an offset: a fragment */
 			count(KS_C_FRAG);
 			return keep(skb);
 		}
 		fam = 4;
-		proto = b[9];
-		__builtin_memcpy(&a_src[0], b + 12, 4);
-		__builtin_memcpy(&a_dst[0], b + 16, 4);
+		proto = h[9];
+		__builtin_memcpy(&a_src[0], h + 12, 4);
+		__builtin_memcpy(&a_dst[0], h + 16, 4);
 	} else if (eth == ETH_P_IPV6) {
-		if (bpf_skb_load_bytes(skb, off, b, 40) < 0 || (b[0] >> 4) != 6)
+		if ((more = bpf_skb_load_bytes(skb, off, p, 54) < 0) && bpf_skb_load_bytes(skb, off, p, 40) < 0)
+			return 0;
+		if ((p[0] >> 4) != 6)
 			return 0;
 		l4 = off + 40;
-		if (b[6] == 44) {
+		if (p[6] == 44) {
 			count(KS_C_FRAG);
 			return keep(skb);
 		}
 		fam = 6;
-		proto = b[6];
-		__builtin_memcpy(a_src, b + 8, 16);
-		__builtin_memcpy(a_dst, b + 24, 16);
+		proto = p[6];
+		__builtin_memcpy(a_src, p + 8, 16);
+		__builtin_memcpy(a_dst, p + 24, 16);
 	} else {
 		return 0;
 	}
 	if (proto != 6 && proto != 17)
 		return 0;
 	/* ports (4), then UDP: len, sum, DNS id, flags; TCP: seq, ack, offset, flags */
-	if (bpf_skb_load_bytes(skb, l4, b, 14) < 0)
+	if (more && bpf_skb_load_bytes(skb, l4, b, 14) < 0)
 		return 0;
 	__u32 sport = (__u32)b[0] << 8 | b[1], dport = (__u32)b[2] << 8 | b[3];
 	int ps = is_dns_port(sport), pd = is_dns_port(dport), tcp = proto == 6;

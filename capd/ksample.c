@@ -33,7 +33,8 @@ extern const char ksample_obj_start[], ksample_obj_end[];
 struct ksample {
 	struct bpf_object *obj;
 	volatile struct ks_conf_data *conf;  /* the program's .data, mmapped */
-	volatile uint64_t *count;            /* the program's array ks_counts: KS_NCOUNT values of 8 bytes */
+	volatile uint64_t *count;            /* the program's array ks_counts: KS_STRIDE values of 8 bytes a CPU */
+	unsigned ncpu;                       /* CPUs with a slot in it */
 	size_t conf_len, count_len;          /* their mappings' lengths */
 	uint32_t n, n_prev;                  /* n in force, and before change_us */
 	uint64_t change_us;                  /* capture time of the last change of n */
@@ -118,7 +119,7 @@ int ksample_attach(const struct ksample_conf *c, int fd, struct ksample **out, c
 	struct bpf_program *prog;
 	volatile struct ks_conf_data *d;
 	uint64_t key[2];
-	int pfd;
+	int pfd, ncpu;
 
 	if (!c || !out || fd < 0 || !c->nports || c->nports > KS_MAX_PORTS || c->nservers > KS_MAX_SERVERS)
 		return E_INVAL;
@@ -139,6 +140,13 @@ int ksample_attach(const struct ksample_conf *c, int fd, struct ksample **out, c
 	d = map_mem(k->obj, ".data", sizeof *d);
 	if (!d || !map_find(k->obj, "ks_counts"))
 		return fail(k, E_INVAL, why, whylen, "the embedded object has no settings", EINVAL);
+	/* a slot per possible CPU (not online: one may come online later); 4096 bounds the map at 1 MB */
+	if ((ncpu = libbpf_num_possible_cpus()) <= 0 || ncpu > 4096)
+		return fail(k, E_INVAL, why, whylen, "possible CPUs", ncpu < 0 ? -ncpu : EINVAL);
+	k->ncpu = (unsigned)ncpu;
+	if (bpf_map__set_max_entries(map_find(k->obj, "ks_counts"), k->ncpu * KS_STRIDE) != 0)
+		return fail(k, E_INVAL, why, whylen, "the counters' size", errno ? errno : EINVAL);
+	d->ncpu = k->ncpu;
 	if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key)
 		return fail(k, -errno, why, whylen, "getrandom", errno);
 	k->n = k->n_prev = c->n ? c->n : 1;
@@ -165,7 +173,7 @@ int ksample_attach(const struct ksample_conf *c, int fd, struct ksample **out, c
 	}
 	/* after load: the same call gives the mmapped map (libbpf maps .data and .bss) */
 	k->conf = map_mmap(k->obj, ".data", sizeof *d, &k->conf_len);
-	k->count = map_mmap(k->obj, "ks_counts", KS_NCOUNT * sizeof(uint64_t), &k->count_len);
+	k->count = map_mmap(k->obj, "ks_counts", (size_t)k->ncpu * KS_STRIDE * sizeof(uint64_t), &k->count_len);
 	prog = bpf_object__find_program_by_name(k->obj, "ksample");
 	if (!k->conf || !k->count || !prog || (pfd = bpf_program__fd(prog)) < 0)
 		return fail(k, E_INVAL, why, whylen, "the loaded object has no program or maps", EINVAL);
@@ -218,12 +226,15 @@ void ksample_stats(const struct ksample *k, struct ksample_stats *st)
 	memset(st, 0, sizeof *st);
 	if (!k)
 		return;
-	for (int i = 0; i < 8; i++) {
-		st->dropped[i >> 2][i >> 1 & 1][i & 1] = __atomic_load_n(&k->count[KS_C_DROP + i], __ATOMIC_RELAXED);
-		st->kept[i >> 2][i >> 1 & 1][i & 1] = __atomic_load_n(&k->count[KS_C_KEPT + i], __ATOMIC_RELAXED);
+	for (unsigned cpu = 0; cpu < k->ncpu; cpu++) {
+		const volatile uint64_t *v = k->count + (size_t)cpu * KS_STRIDE;
+		for (int i = 0; i < 8; i++) {
+			st->dropped[i >> 2][i >> 1 & 1][i & 1] += __atomic_load_n(&v[KS_C_DROP + i], __ATOMIC_RELAXED);
+			st->kept[i >> 2][i >> 1 & 1][i & 1] += __atomic_load_n(&v[KS_C_KEPT + i], __ATOMIC_RELAXED);
+		}
+		st->fragments += __atomic_load_n(&v[KS_C_FRAG], __ATOMIC_RELAXED);
+		st->flows_dropped += __atomic_load_n(&v[KS_C_FLOWS_DROPPED], __ATOMIC_RELAXED);
 	}
-	st->fragments = __atomic_load_n(&k->count[KS_C_FRAG], __ATOMIC_RELAXED);
-	st->flows_dropped = __atomic_load_n(&k->count[KS_C_FLOWS_DROPPED], __ATOMIC_RELAXED);
 }
 
 uint32_t ksample_adapt(struct ksample *k, uint64_t mono_us, uint64_t now_us, uint32_t target, uint32_t min_n,

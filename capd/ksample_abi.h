@@ -15,6 +15,9 @@ enum {
 	KS_C_FLOWS_DROPPED = 17, /* client SYNs not copied: TCP connections left out */
 	KS_NCOUNT = 18
 };
+/* each CPU counts in its own KS_STRIDE values (256 bytes, whole cache lines) of ks_counts, so two
+ * CPUs never write the same line; capd sums the CPUs' slots */
+#define KS_STRIDE 32
 
 /* a server address: family 4 or 6, the address as 4 words in network order (IPv4 in a[0]) */
 struct ks_server {
@@ -35,6 +38,7 @@ struct ks_conf_data {
 	unsigned int nservers;
 	struct ks_server servers[KS_MAX_SERVERS];
 	unsigned int snaplen;          /* bytes copied of a packet kept (the capture's snap length) */
+	unsigned int ncpu;             /* CPUs with a slot in ks_counts (the kernel's possible CPUs) */
 };
 
 #endif

@@ -5,6 +5,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,52 @@ static void send_queries(uint16_t port, int n, int qr)
 	close(u);
 }
 
+/* one hand-made IPv4 packet (header and all) to 127.0.0.1, as a raw socket sends it */
+static void send_raw(const uint8_t *pkt, size_t len)
+{
+	int r = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (r >= 0) {
+		sendto(r, pkt, len, 0, (struct sockaddr *)&a, sizeof a);
+		close(r);
+	}
+}
+
+/* an IPv4 header of ihl words (options NOP), protocol UDP, 127.0.0.1 both ends, frag: flags and offset */
+static size_t ip4(uint8_t *b, unsigned ihl, size_t total, uint16_t id, uint16_t frag)
+{
+	memset(b, 0, ihl * 4);
+	b[0] = (uint8_t)(0x40 | ihl);
+	b[2] = (uint8_t)(total >> 8);
+	b[3] = (uint8_t)total;
+	b[4] = (uint8_t)(id >> 8);
+	b[5] = (uint8_t)id;
+	b[6] = (uint8_t)(frag >> 8);
+	b[7] = (uint8_t)frag;
+	b[8] = 64;
+	b[9] = 17;
+	b[12] = b[16] = 127;
+	b[15] = b[19] = 1;
+	memset(b + 20, 1, ihl * 4 - 20);
+	return ihl * 4;
+}
+
+/* a UDP header from port 40000 to port, then body bytes of a DNS query header */
+static size_t udp_dns(uint8_t *b, uint16_t port, size_t body, uint16_t udplen)
+{
+	memset(b, 0, 8 + body);
+	b[0] = 40000 >> 8;
+	b[1] = 40000 & 255;
+	b[2] = (uint8_t)(port >> 8);
+	b[3] = (uint8_t)port;
+	b[4] = (uint8_t)(udplen >> 8);
+	b[5] = (uint8_t)udplen;
+	if (body > 2)
+		b[10] = 0x01; /* RD */
+	return 8 + body;
+}
+
 static uint64_t kept_udp4(const struct ksample_stats *s, int dir) { return s->kept[dir][0][0]; }
 static uint64_t drop_udp4(const struct ksample_stats *s, int dir) { return s->dropped[dir][0][0]; }
 
@@ -121,13 +168,52 @@ int main(void)
 	ksample_stats(k, &st);
 	ok(kept_udp4(&st, 0) == 200 && drop_udp4(&st, 0) == 0, "counted: 200 queries kept, none dropped");
 
+	/* each CPU counts in its own slots: queries sent on every CPU in turn (lo receives on the
+	 * sender's CPU) add up exactly */
+	cpu_set_t was, one;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int sent = 0;
+	sched_getaffinity(0, sizeof was, &was);
+	for (long cpu = 0; cpu < ncpu && cpu < 8; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET((int)cpu, &one);
+		if (CPU_ISSET((int)cpu, &was) && sched_setaffinity(0, sizeof one, &one) == 0) {
+			send_queries(port, 50, 0);
+			sent += 50;
+		}
+	}
+	sched_setaffinity(0, sizeof was, &was);
+	is(count_recv(fd), sent, "queries sent on %d CPU(s): %d copied", sent / 50, sent);
+	ksample_stats(k, &st);
+	is(kept_udp4(&st, 0), (uint64_t)(200 + sent), "the CPUs' counts add up to %d", 200 + sent);
+
+	/* hand-made packets: IPv4 options (the ports are further in), fragments (kept unsampled and
+	 * counted as such, the last one shorter than an IPv4 header and 14 bytes), a runt with no
+	 * room for a DNS header (not copied, not counted) */
+	uint8_t pk[128];
+	size_t h = ip4(pk, 6, 24 + 8 + 12, 7, 0);
+	send_raw(pk, h + udp_dns(pk + h, port, 12, 8 + 12));
+	h = ip4(pk, 5, 20 + 8 + 8, 8, 0x2000);            /* MF, offset 0: the first 16 bytes of UDP */
+	send_raw(pk, h + udp_dns(pk + h, port, 8, 8 + 12));
+	h = ip4(pk, 5, 20 + 4, 8, 2);                     /* offset 2 (16 bytes), the last 4 bytes */
+	memset(pk + h, 0, 4);
+	send_raw(pk, h + 4);
+	h = ip4(pk, 5, 20 + 8, 9, 0);                     /* UDP header, nothing after it */
+	send_raw(pk, h + udp_dns(pk + h, port, 0, 8));
+	uint64_t frag0 = st.fragments;
+	is(count_recv(fd), 3, "copied: the packet with options and the 2 fragments, not the runt");
+	ksample_stats(k, &st);
+	ok(kept_udp4(&st, 0) == (uint64_t)(201 + sent) && st.fragments == frag0 + 2,
+	   "counted: 1 more query kept (%llu), 2 fragments (%llu)", (unsigned long long)(kept_udp4(&st, 0) - 200 - sent),
+	   (unsigned long long)(st.fragments - frag0));
+
 	/* n = 4: kept + dropped = sent, exactly; what is copied is what was kept */
 	ksample_set_n(k, 4, 1000);
 	is(ksample_n(k), 4u, "n set to 4");
 	send_queries(port, 4000, 0);
 	int got = count_recv(fd);
 	ksample_stats(k, &st);
-	uint64_t kept = kept_udp4(&st, 0) - 200, dropped = drop_udp4(&st, 0);
+	uint64_t kept = kept_udp4(&st, 0) - 201 - (uint64_t)sent, dropped = drop_udp4(&st, 0);
 	is(kept + dropped, 4000u, "n = 4: kept %llu + dropped %llu = 4000 sent", (unsigned long long)kept,
 	   (unsigned long long)dropped);
 	is((uint64_t)got, kept, "the socket got exactly what the filter kept");
