@@ -77,30 +77,31 @@ static __always_inline __u64 mix(__u64 h, __u64 v)
 }
 
 /*
- * Loops are unrolled: a loop's pointer stepping past the end of the map
- * value, even unused, is refused to a loader with CAP_BPF but without
- * CAP_PERFMON (capd asks for the one capability only).
+ * No loops: each entry is written out, with a constant offset into the map
+ * value (a loop's pointer stepping past the end of the value, even unused,
+ * is refused to a loader with CAP_BPF but without CAP_PERFMON, and capd asks
+ * for the one capability only; clang will not unroll a loop that returns
+ * early). Each stops at the configured count and at the first match.
  */
-static __always_inline int is_dns_port(__u32 port)
+static __always_inline int is_dns_port(__u32 port, __u32 n)
 {
-#pragma unroll
-	for (__u32 i = 0; i < KS_MAX_PORTS; i++)
-		if (i < ks.nports && ks.ports[i] == port)
-			return 1;
-	return 0;
+	return (n > 0 && ks.ports[0] == port) || (n > 1 && ks.ports[1] == port) || (n > 2 && ks.ports[2] == port) ||
+	       (n > 3 && ks.ports[3] == port);
 }
 
-static __always_inline int is_server(__u32 fam, const __u32 *a)
+#define KS_SERVER_IS(i) \
+	(n > (i) && ks.servers[i].family == fam && ks.servers[i].a[0] == a[0] && \
+	 (fam == 4 || (ks.servers[i].a[1] == a[1] && ks.servers[i].a[2] == a[2] && ks.servers[i].a[3] == a[3])))
+
+static __always_inline int is_server(__u32 fam, const __u32 *a, __u32 n)
 {
-	int found = 0;
-#pragma unroll
-	for (__u32 i = 0; i < KS_MAX_SERVERS; i++) {
-		if (i < ks.nservers && ks.servers[i].family == fam && ks.servers[i].a[0] == a[0] &&
-		    (fam == 4 || (ks.servers[i].a[1] == a[1] && ks.servers[i].a[2] == a[2] && ks.servers[i].a[3] == a[3])))
-			found = 1;
-	}
-	return found;
+	return KS_SERVER_IS(0) || KS_SERVER_IS(1) || KS_SERVER_IS(2) || KS_SERVER_IS(3) || KS_SERVER_IS(4) ||
+	       KS_SERVER_IS(5) || KS_SERVER_IS(6) || KS_SERVER_IS(7) || KS_SERVER_IS(8) || KS_SERVER_IS(9) ||
+	       KS_SERVER_IS(10) || KS_SERVER_IS(11) || KS_SERVER_IS(12) || KS_SERVER_IS(13) || KS_SERVER_IS(14) ||
+	       KS_SERVER_IS(15);
 }
+
+_Static_assert(KS_MAX_PORTS == 4 && KS_MAX_SERVERS == 16, "is_dns_port and is_server list every entry");
 
 SEC("socket")
 int ksample(struct __sk_buff *skb)
@@ -156,7 +157,9 @@ int ksample(struct __sk_buff *skb)
 	if (more && bpf_skb_load_bytes(skb, l4, b, 14) < 0)
 		return 0;
 	__u32 sport = (__u32)b[0] << 8 | b[1], dport = (__u32)b[2] << 8 | b[3];
-	int ps = is_dns_port(sport), pd = is_dns_port(dport), tcp = proto == 6;
+	/* ks is volatile (capd writes the threshold at run time): the counts are read once here */
+	__u32 nports = ks.nports, nservers = ks.nservers;
+	int ps = is_dns_port(sport, nports), pd = is_dns_port(dport, nports), tcp = proto == 6;
 	__u32 syn = tcp && (b[13] & 0x02);
 	if (!ps && !pd) {
 		if (syn && ((ks.dot_port && (dport == ks.dot_port || sport == ks.dot_port)) ||
@@ -165,9 +168,9 @@ int ksample(struct __sk_buff *skb)
 		return 0;
 	}
 	int q, sd = 0, ss = 0;  /* q: the packet goes client -> server */
-	if (ks.nservers) {
-		sd = is_server(fam, a_dst);
-		ss = is_server(fam, a_src);
+	if (nservers) {
+		sd = is_server(fam, a_dst, nservers);
+		ss = is_server(fam, a_src, nservers);
 		if (!sd && !ss)
 			return 0;
 	}
