@@ -33,6 +33,7 @@ struct pcap_input {
 	uint32_t raw_stat[3];   /* last pcap_stats values: 32-bit, they wrap; we accumulate deltas */
 	struct pcap_input_stats st;
 	int lo_ignore_out;      /* live on lo: the kernel skips the sent copies (PACKET_IGNORE_OUTGOING) */
+	unsigned lo_index;      /* loopback's interface index (0: none), resolved once at open */
 	struct ksample *ks;     /* kernel sampling filter on the live socket, or NULL */
 	char ks_why[200]; /* why there is none although asked for */
 	char err[PCAP_ERRBUF_SIZE];
@@ -107,8 +108,8 @@ int pcap_input_default_filter(const struct pcap_input_conf *c, char *buf, size_t
 static void ignore_lo_outgoing(struct pcap_input *p, const char *ifname)
 {
 	int one = 1;
-	unsigned lo = if_nametoindex("lo");
-	if (lo == 0 || if_nametoindex(ifname) != lo)
+	p->lo_index = if_nametoindex("lo");
+	if (p->lo_index == 0 || if_nametoindex(ifname) != p->lo_index)
 		return;
 	p->lo_ignore_out = setsockopt(pcap_fileno(p->pc), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) == 0;
 }
@@ -162,7 +163,7 @@ static int open_ksample(struct pcap_input *p, const struct pcap_input_conf *c)
 		snprintf(p->ks_why, sizeof p->ks_why, "link type %d not supported by the kernel filter", p->dlt);
 		return -1;
 	}
-	kc.lo_ifindex = if_nametoindex("lo");
+	kc.lo_ifindex = p->lo_index;  /* "any" sees lo too: its sent copies are skipped in the filter */
 	for (size_t i = 0; i < p->nports && i < KSAMPLE_MAX_PORTS; i++)
 		kc.ports[kc.nports++] = p->conf.dns_ports[i];
 	kc.dot_port = p->conf.dot_port;
