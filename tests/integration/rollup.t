@@ -285,12 +285,12 @@ migrate dnsa_ret >/dev/null
 conf ret dnsa_ret "top_n = 3" "retention.minute = 2" "retention.hour = 30"
 sed -i '/^top_n = 1000$/d' "$T/ret.conf"
 q dnsa_ret "INSERT INTO series_minute VALUES (0, 0, 'total', '', UTC_TIMESTAMP() - INTERVAL 3 DAY, 5, 5),
-	(0, 0, 'total', '', UTC_TIMESTAMP() - INTERVAL 47 HOUR, 7, 7);
+	(0, 0, 'total', '', UTC_TIMESTAMP() - INTERVAL 47 HOUR, 700007, 700007);
 	INSERT INTO series_hour VALUES (0, 0, 'total', '', UTC_TIMESTAMP() - INTERVAL 31 DAY, 5, 5);
 	INSERT INTO series_day VALUES (0, 0, 'total', '', UTC_TIMESTAMP() - INTERVAL 3000 DAY, 9, 9)"
 rollup ret
 ok $? "rollup with retention.minute = 2, retention.hour = 30, top_n = 3"
-is "$(q dnsa_ret "SELECT COUNT(*) FROM series_minute WHERE ts < UTC_TIMESTAMP() - INTERVAL 2 DAY; SELECT COUNT(*) FROM series_minute WHERE est = 7 AND ts < UTC_TIMESTAMP() - INTERVAL 1 DAY" | tr '\n' ' ')" "0 1 " "minute rows older than 2 days removed, younger kept"
+is "$(q dnsa_ret "SELECT COUNT(*) FROM series_minute WHERE ts < UTC_TIMESTAMP() - INTERVAL 2 DAY; SELECT COUNT(*) FROM series_minute WHERE est = 700007 AND ts < UTC_TIMESTAMP() - INTERVAL 1 DAY" | tr '\n' ' ')" "0 1 " "minute rows older than 2 days removed, younger kept"
 is "$(q dnsa_ret "SELECT COUNT(*) FROM series_hour WHERE ts < UTC_TIMESTAMP() - INTERVAL 30 DAY; SELECT COUNT(*) FROM series_day WHERE ts < UTC_TIMESTAMP() - INTERVAL 1000 DAY" | tr '\n' ' ')" "0 1 " "hour rows older than 30 days removed; day rows kept (retention.day = 0: forever)"
 is "$(q dnsa_ret "SELECT MAX(c) FROM (SELECT COUNT(*) c FROM top_name_hour GROUP BY zone_id, ts) x")" 3 "complete hours keep 3 names per zone"
 # the kept names are the true top 3 (a single batch here, so the estimates are exact)
