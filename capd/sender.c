@@ -30,14 +30,18 @@
  * path), unless the kernel's route MTU to every aggregator is above 1500:
  * a local path (loopback, a jumbo-frame LAN) where nothing beyond the
  * first hop can be smaller. Then up to the route MTU minus the IP and UDP
- * headers, at most AUTO_MAX: aggd's default max_datagram, so a default
- * aggd keeps every datagram. Fewer, larger datagrams carry the same
- * records at a fraction of the per-datagram cost (syscall share, the
- * kernel's UDP path, the AEAD setup).
+ * headers (so the first hop never fragments), at most AUTO_MAX: aggd's
+ * default max_datagram, so a default aggd keeps every datagram. Fewer,
+ * larger datagrams carry the same records at a fraction of the
+ * per-datagram cost (syscall share, the kernel's UDP path, the AEAD
+ * setup): on loopback (MTU 65536) a 65507-byte datagram holds ~1,000
+ * records where 4096 bytes held 59, and capd's system time per message
+ * falls by half (BENCHMARKS.md, "Issue 18 item 6, third pass"). An aggd
+ * older than this default (4096) needs capd's payload_size = 4096.
  */
 #define AUTO_SAFE 1232
 #define AUTO_LOCAL_MTU 1500
-#define AUTO_MAX 4096
+#define AUTO_MAX ENV_MAX_DATAGRAM
 
 struct aggr {
 	int fd;              /* connected non-blocking UDP socket */

@@ -151,8 +151,8 @@ int main(void)
 	bc.payload_size = 0;
 	is(sender_new(&bc, &s, bad, sizeof bad), E_OK, "payload_size 0: auto");
 	/* loopback routes have a 65536-byte MTU: auto takes aggd's default max_datagram */
-	is(sender_payload_size(s), 4096, "  auto on loopback: 4096 bytes");
-	is(sender_max_payload(s), 4096 - envelope_overhead(strlen("node-1.test")), "  plaintext budget = 4096 - overhead");
+	is(sender_payload_size(s), 65507, "  auto on loopback: 65507 bytes (65536 - 28, at most the largest UDP payload)");
+	is(sender_max_payload(s), 65000, "  plaintext budget = the batch's largest (65000, below 65507 - overhead)");
 	sender_free(s);
 	s = NULL;
 	bc = c;
