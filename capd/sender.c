@@ -293,12 +293,9 @@ static void seal_batch(struct sender *s)
 	unsigned cnt = batch_count(s->batch);
 	if (!cnt)
 		return;
-	int len = batch_finish(s->batch, clock_real_us(), s->plain, s->max_payload);
-	if (len < 0) {
-		s->drop_batch += cnt;
-		return;
-	}
-	enqueue(s, ENV_KIND_RECORDS, s->plain, (size_t)len, cnt);
+	const uint8_t *pl;
+	size_t len = batch_view(s->batch, clock_real_us(), &pl);
+	enqueue(s, ENV_KIND_RECORDS, pl, len, cnt);
 }
 
 int sender_add(struct sender *s, const struct dnsa_record *r)
