@@ -166,6 +166,22 @@ int sender_new(const struct sender_conf *c, struct sender **out, char *why, size
 		sender_free(s);
 		return E_INVAL;
 	}
+	/*
+	 * One sendmmsg hands the kernel up to SENDQ datagrams, and EAGAIN drops
+	 * what is left. The default send buffer (wmem_default, ~208 KiB) held 32
+	 * datagrams of 4 KB, not 32 of 9 KB (a jumbo LAN), whose skbs stay
+	 * charged to the socket until the NIC has sent them (on loopback they are
+	 * released at once). Without a configured send_buffer, ask for room for
+	 * a full queue; the kernel caps the request at net.core.wmem_max.
+	 */
+	if (c->sndbuf <= 0)
+		for (size_t i = 0; i < s->n_ag; i++) {
+			int cur = 0, want = (int)(SENDQ * s->payload_size);
+			socklen_t cl = sizeof cur;
+			/* the kernel reports (and sets) twice the size asked for, the rest for its bookkeeping */
+			if (getsockopt(s->ag[i].fd, SOL_SOCKET, SO_SNDBUF, &cur, &cl) == 0 && cur < 2 * want)
+				setsockopt(s->ag[i].fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
+		}
 	s->max_payload = s->payload_size - over;
 	if (s->max_payload > RECORD_MAX_PAYLOAD)
 		s->max_payload = RECORD_MAX_PAYLOAD;
@@ -399,3 +415,10 @@ size_t sender_current(const struct sender *s) { return s->cur; }
 uint64_t sender_boot_id(const struct sender *s) { return s->hdr.boot_id; }
 size_t sender_max_payload(const struct sender *s) { return s->max_payload; }
 size_t sender_payload_size(const struct sender *s) { return s->payload_size; }
+
+int sender_sndbuf(const struct sender *s)
+{
+	int v = 0;
+	socklen_t l = sizeof v;
+	return s->n_ag && getsockopt(s->ag[0].fd, SOL_SOCKET, SO_SNDBUF, &v, &l) == 0 ? v : -1;
+}

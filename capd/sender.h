@@ -83,5 +83,7 @@ uint64_t sender_boot_id(const struct sender *s);
 size_t sender_max_payload(const struct sender *s);
 /* sender_payload_size: the whole UDP payload budget in use (payload_size, or what auto chose). */
 size_t sender_payload_size(const struct sender *s);
+/* sender_sndbuf: SO_SNDBUF of the first aggregator's socket as the kernel reports it (twice what was set), -1 on error. */
+int sender_sndbuf(const struct sender *s);
 
 #endif
