@@ -169,7 +169,7 @@ const struct conf_opt capd_conf_table[] = {
 	    chk_aggregator),
 	{ "payload_size", CT_INT, 0, 65000, "0", OFF(payload_size), 0, NULL,
 	  "UDP payload budget per datagram, envelope included; 0: auto, 1232 or, where the route MTU to every "
-	  "aggregator is above 1500 (loopback, jumbo frames), up to that MTU minus 28/48 and at most 4096 "
+	  "aggregator is above 1500 (loopback, jumbo frames), up to that MTU minus 28/48 and at most 65507 "
 	  "(aggd's default max_datagram); else 600 up to the path MTU minus 28/48", chk_payload },
 	INT("flush_ms", flush_ms, 10, 60000, "1000", "send a non-empty batch once it is this old (ms)"),
 	INT("counters_interval", counters_interval, 1, 3600, "10", "seconds between counters datagrams"),

@@ -30,14 +30,18 @@
  * path), unless the kernel's route MTU to every aggregator is above 1500:
  * a local path (loopback, a jumbo-frame LAN) where nothing beyond the
  * first hop can be smaller. Then up to the route MTU minus the IP and UDP
- * headers, at most AUTO_MAX: aggd's default max_datagram, so a default
- * aggd keeps every datagram. Fewer, larger datagrams carry the same
- * records at a fraction of the per-datagram cost (syscall share, the
- * kernel's UDP path, the AEAD setup).
+ * headers (so the first hop never fragments), at most AUTO_MAX: aggd's
+ * default max_datagram, so a default aggd keeps every datagram. Fewer,
+ * larger datagrams carry the same records at a fraction of the
+ * per-datagram cost (syscall share, the kernel's UDP path, the AEAD
+ * setup): on loopback (MTU 65536) a 65507-byte datagram holds ~1,000
+ * records where 4096 bytes held 59, and capd's system time per message
+ * falls by half (BENCHMARKS.md, "Issue 18 item 6, third pass"). An aggd
+ * older than this default (4096) needs capd's payload_size = 4096.
  */
 #define AUTO_SAFE 1232
 #define AUTO_LOCAL_MTU 1500
-#define AUTO_MAX 4096
+#define AUTO_MAX ENV_MAX_DATAGRAM
 
 struct aggr {
 	int fd;              /* connected non-blocking UDP socket */
@@ -162,6 +166,22 @@ int sender_new(const struct sender_conf *c, struct sender **out, char *why, size
 		sender_free(s);
 		return E_INVAL;
 	}
+	/*
+	 * One sendmmsg hands the kernel up to SENDQ datagrams, and EAGAIN drops
+	 * what is left. The default send buffer (wmem_default, ~208 KiB) held 32
+	 * datagrams of 4 KB, not 32 of 9 KB (a jumbo LAN), whose skbs stay
+	 * charged to the socket until the NIC has sent them (on loopback they are
+	 * released at once). Without a configured send_buffer, ask for room for
+	 * a full queue; the kernel caps the request at net.core.wmem_max.
+	 */
+	if (c->sndbuf <= 0)
+		for (size_t i = 0; i < s->n_ag; i++) {
+			int cur = 0, want = (int)(SENDQ * s->payload_size);
+			socklen_t cl = sizeof cur;
+			/* the kernel reports (and sets) twice the size asked for, the rest for its bookkeeping */
+			if (getsockopt(s->ag[i].fd, SOL_SOCKET, SO_SNDBUF, &cur, &cl) == 0 && cur < 2 * want)
+				setsockopt(s->ag[i].fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
+		}
 	s->max_payload = s->payload_size - over;
 	if (s->max_payload > RECORD_MAX_PAYLOAD)
 		s->max_payload = RECORD_MAX_PAYLOAD;
@@ -289,12 +309,9 @@ static void seal_batch(struct sender *s)
 	unsigned cnt = batch_count(s->batch);
 	if (!cnt)
 		return;
-	int len = batch_finish(s->batch, clock_real_us(), s->plain, s->max_payload);
-	if (len < 0) {
-		s->drop_batch += cnt;
-		return;
-	}
-	enqueue(s, ENV_KIND_RECORDS, s->plain, (size_t)len, cnt);
+	const uint8_t *pl;
+	size_t len = batch_view(s->batch, clock_real_us(), &pl);
+	enqueue(s, ENV_KIND_RECORDS, pl, len, cnt);
 }
 
 int sender_add(struct sender *s, const struct dnsa_record *r)
@@ -398,3 +415,10 @@ size_t sender_current(const struct sender *s) { return s->cur; }
 uint64_t sender_boot_id(const struct sender *s) { return s->hdr.boot_id; }
 size_t sender_max_payload(const struct sender *s) { return s->max_payload; }
 size_t sender_payload_size(const struct sender *s) { return s->payload_size; }
+
+int sender_sndbuf(const struct sender *s)
+{
+	int v = 0;
+	socklen_t l = sizeof v;
+	return s->n_ag && getsockopt(s->ag[0].fd, SOL_SOCKET, SO_SNDBUF, &v, &l) == 0 ? v : -1;
+}

@@ -15,7 +15,7 @@ struct sender_conf {
 	size_t n_aggregators;           /* 1..SENDER_MAX_AGGR; the first is preferred */
 	const char *node;               /* node name (key file) */
 	const uint8_t *key;             /* ENV_KEY_LEN bytes, copied */
-	size_t payload_size;            /* whole UDP payload budget incl. envelope; 0: auto (1232, up to 4096 on local paths, see sender.c) */
+	size_t payload_size;            /* whole UDP payload budget incl. envelope; 0: auto (1232, up to 65507 on local paths, see sender.c) */
 	uint64_t flush_us;              /* a non-empty batch is sent once this old (default 1 s) */
 	uint64_t failback_us;           /* after a failover, try the first aggregator again after this long */
 	uint64_t boot_id;               /* 0 = microseconds since the epoch at sender_new */
@@ -83,5 +83,7 @@ uint64_t sender_boot_id(const struct sender *s);
 size_t sender_max_payload(const struct sender *s);
 /* sender_payload_size: the whole UDP payload budget in use (payload_size, or what auto chose). */
 size_t sender_payload_size(const struct sender *s);
+/* sender_sndbuf: SO_SNDBUF of the first aggregator's socket as the kernel reports it (twice what was set), -1 on error. */
+int sender_sndbuf(const struct sender *s);
 
 #endif

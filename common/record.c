@@ -24,8 +24,16 @@ static inline __attribute__((always_inline)) void record_encode_at(struct wr *w,
     size_t zl, size_t ql, size_t cl, int chk)
 {
 	uint32_t h = r->has;
-	/* always: time zone opcode rcode flags transport ipver msgtype weight */
-	unsigned n = 9 + (h & RH_QUESTION ? 3 : 0) + (h & RH_EDNS ? 4 : 0) + !!(h & RH_QSIZE) +
+	/*
+	 * always: time zone flags transport ipver msgtype weight. opcode, rcode
+	 * and the EDNS version, DO and ECS are left out when 0: every decoder
+	 * (rd_record_at, since the first schema) reads an absent key as 0, so
+	 * the record decodes to the same fields in 2 to 10 fewer bytes (of ~70:
+	 * fewer bytes sealed, copied and sent per record). edns_udp is always
+	 * written with EDNS: its presence is what says the message had an OPT.
+	 */
+	unsigned edns = h & RH_EDNS ? 1u + !!r->edns_version + !!r->edns_do + !!r->edns_ecs : 0;
+	unsigned n = 7 + !!r->opcode + !!r->rcode + (h & RH_QUESTION ? 3 : 0) + edns + !!(h & RH_QSIZE) +
 	    !!(h & RH_RSIZE) + !!(h & RH_LATENCY) + !!(h & RH_RTT) +
 	    (h & RH_COUNTRY && r->country[0] ? 1 : 0) + !!(h & RH_ASN) +
 	    (h & (RH_PREFIX | RH_ADDR) && (r->addr_len == 4 || r->addr_len == 16) ? 2 : 0) + !!r->partial +
@@ -40,18 +48,23 @@ static inline __attribute__((always_inline)) void record_encode_at(struct wr *w,
 		w_kv_c(w, K_QTYPE, r->qtype, chk);
 		w_kv_c(w, K_QCLASS, r->qclass, chk);
 	}
-	w_kv_c(w, K_OPCODE, r->opcode, chk);
-	w_kv_c(w, K_RCODE, r->rcode, chk);
+	if (r->opcode)
+		w_kv_c(w, K_OPCODE, r->opcode, chk);
+	if (r->rcode)
+		w_kv_c(w, K_RCODE, r->rcode, chk);
 	w_kv_c(w, K_FLAGS, r->flags, chk);
 	w_kv_c(w, K_TRANSPORT, r->transport, chk);
 	w_kv_c(w, K_IPVER, r->ipver, chk);
 	w_kv_c(w, K_MSGTYPE, r->msgtype, chk);
 	w_kv_c(w, K_WEIGHT, r->weight, chk);
 	if (h & RH_EDNS) {
-		w_kv_c(w, K_EDNS_VERSION, r->edns_version, chk);
+		if (r->edns_version)
+			w_kv_c(w, K_EDNS_VERSION, r->edns_version, chk);
 		w_kv_c(w, K_EDNS_UDP, r->edns_udp, chk);
-		w_kv_c(w, K_EDNS_DO, r->edns_do, chk);
-		w_kv_c(w, K_EDNS_ECS, r->edns_ecs, chk);
+		if (r->edns_do)
+			w_kv_c(w, K_EDNS_DO, r->edns_do, chk);
+		if (r->edns_ecs)
+			w_kv_c(w, K_EDNS_ECS, r->edns_ecs, chk);
 	}
 	if (h & RH_QSIZE)
 		w_kv_c(w, K_QSIZE, r->qsize, chk);

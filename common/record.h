@@ -382,5 +382,8 @@ int batch_add(struct batch *b, const struct dnsa_record *r);
 unsigned batch_count(const struct batch *b);
 /* batch_payload: writes the RECORDS payload into out (cap >= max_payload), returns its length; resets b. */
 int batch_finish(struct batch *b, uint64_t now_us, uint8_t *out, size_t cap);
+/* batch_view: the same payload, made in place: *out points into b, valid until the next batch_add; returns its
+ * length (<= max_payload); resets b. */
+size_t batch_view(struct batch *b, uint64_t now_us, const uint8_t **out);
 
 #endif

@@ -35,6 +35,12 @@ is "$AGGD_RC" 0 "aggd exits 0"
 is "$(sq "SELECT count(*), count(DISTINCT seq) FROM datagram")" "$sent|$sent" "each staged exactly once"
 is "$(sq "SELECT sum(nrecords) FROM datagram")" "$recorded" "staged records = records capd recorded"
 is "$(sq "SELECT count(*) FROM datagram WHERE kind = 2")" 1 "capd's final counters datagram staged"
+# both ends at their defaults on loopback (MTU 65536): capd's auto payload_size is 65507
+# bytes, aggd's max_datagram 65507: records datagrams far above the old 4096 arrive whole
+big=$(sq "SELECT max(length(payload)) FROM datagram WHERE kind = 1")
+ok $(( big > 4096 && big <= 65000 ? 0 : 1 )) "records datagrams above 4 KB staged (largest payload $big bytes)"
+is "$(sq "SELECT count(*) FROM datagram WHERE kind = 1 AND nrecords > 59")" "$(sq "SELECT count(*) FROM datagram WHERE kind = 1 AND length(payload) > 4096")" \
+	"every datagram above 4 KB holds more records than 4096 bytes could (59)"
 is "$(stat nodeA gaps)" 0 "no sequence gaps"
 is "$(sq "SELECT count(*) FROM node_stats WHERE counter LIKE 'reject_%'")" 0 "no rejects"
 

@@ -174,14 +174,79 @@ int main(void)
 		is(record_encode(&x, buf, sizeof buf), n0, "an out-of-range akind is not encoded either");
 	}
 
+	/*
+	 * Zero opcode, rcode, EDNS version, DO and ECS are left out. The bytes
+	 * main (a943a55) wrote for this record, every key present, and the
+	 * shorter ones written now decode to the same fields, so aggd and the
+	 * rollup read either; a record already staged stays readable.
+	 */
+	{
+		static const uint8_t old[] =
+		    "\xb4\x00\x1b\x00\x06\x60\x8b\x01\x61\x12\x40\x01\x6c\x65\x78\x61\x6d\x70\x6c\x65\x2e\x74\x65\x73"
+		    "\x74\x02\x70\x77\x77\x77\x2e\x65\x78\x61\x6d\x70\x6c\x65\x2e\x74\x65\x73\x74\x03\x01\x04\x01\x05"
+		    "\x00\x06\x00\x07\x19\x84\x00\x08\x01\x09\x04\x0a\x02\x0b\x01\x0c\x00\x0d\x19\x04\xd0\x0e\x00\x0f"
+		    "\x00\x10\x18\x2d\x11\x18\x3d\x12\x0c\x18\x19\x01";
+		struct dnsa_record x, o;
+		memset(&x, 0, sizeof x);
+		x.has = RH_EDNS | RH_QSIZE | RH_RSIZE | RH_LATENCY | RH_QUESTION;
+		x.time_us = 1795000000123456ull;
+		strcpy(x.zone, "example.test");
+		strcpy(x.qname, "www.example.test");
+		x.qtype = 1;
+		x.qclass = 1;
+		x.flags = RF_QR | RF_AA;
+		x.transport = TR_UDP;
+		x.ipver = 4;
+		x.msgtype = MT_AUTH_RESPONSE;
+		x.edns_udp = 1232;
+		x.qsize = 45;
+		x.rsize = 61;
+		x.latency_us = 12;
+		x.weight = 1;
+		x.akind = AK_ANSWER;
+		is(record_decode(old, sizeof old - 1, &o), (int)sizeof old - 1, "main's encoding (84 bytes, every key) decodes");
+		ok(same(&x, &o) && o.akind == AK_ANSWER, "  to the record it was made from");
+		n = record_encode(&x, buf, sizeof buf);
+		is(n, (int)sizeof old - 1 - 10, "the same record now: 74 bytes (5 zero keys of 2 bytes left out)");
+		ok(record_decode(buf, (size_t)n, &d) == n && same(&d, &o) && d.akind == o.akind && d.has == o.has,
+		    "  decodes to exactly what main's bytes decode to (EDNS still flagged by edns_udp alone)");
+		/* each of the five alone non-zero: written, and read back */
+		for (int f = 0; f < 5; f++) {
+			struct dnsa_record y = x;
+			switch (f) {
+			case 0: y.opcode = 4; break;
+			case 1: y.rcode = 3; break;
+			case 2: y.edns_version = 1; break;
+			case 3: y.edns_do = 1; break;
+			default: y.edns_ecs = 1; break;
+			}
+			m = record_encode(&y, buf, sizeof buf);
+			ok(m == n + 2 && record_decode(buf, (size_t)m, &d) == m && same(&d, &y),
+			    "  zero-omitted field %d non-zero: 2 bytes more, round trip", f);
+		}
+		/* EDNS with every EDNS field 0 (udp 0 too) is still EDNS */
+		struct dnsa_record z = x;
+		z.edns_udp = 0;
+		m = record_encode(&z, buf, sizeof buf);
+		ok(m > 0 && record_decode(buf, (size_t)m, &d) == m && (d.has & RH_EDNS) && same(&d, &z),
+		    "  EDNS with version, udp, DO, ECS all 0: still flagged EDNS");
+		/* and no EDNS: no EDNS key at all */
+		z = x;
+		z.has &= ~RH_EDNS;
+		z.edns_udp = 0;
+		m = record_encode(&z, buf, sizeof buf);
+		ok(m == n - 4 && record_decode(buf, (size_t)m, &d) == m && !(d.has & RH_EDNS) && same(&d, &z),
+		    "  without EDNS: 4 bytes fewer (edns_udp 1232), not flagged");
+	}
+
 	/* the encoding is CBOR that libcbor's reference decoder accepts as a map */
 	{
 		struct cbor_load_result res;
 		n = record_encode(&r, buf, sizeof buf);
 		cbor_item_t *item = cbor_load(buf, (size_t)n, &res);
 		ok(item && res.error.code == CBOR_ERR_NONE && cbor_isa_map(item) &&
-		    cbor_map_size(item) == 24 && res.read == (size_t)n,
-		    "libcbor reads the record as a 24-entry map");
+		    cbor_map_size(item) == 22 && res.read == (size_t)n,
+		    "libcbor reads the record as a 22-entry map (opcode 0 and EDNS version 0 left out)");
 		if (item)
 			cbor_decref(&item);
 	}
@@ -524,6 +589,38 @@ int main(void)
 		is(payload_decode_records(lie, sizeof lie, recs, 2), E_TRUNCATED,
 		    "a count beyond max in a bad payload reports the decode error");
 		batch_free(b);
+	}
+
+	/*
+	 * batch_view (the sender's: no copy) makes the bytes batch_finish makes,
+	 * at every record count across the array head's 1-, 2- and 3-byte forms
+	 * (23/24, 255/256 records), for two batches fed the same records.
+	 */
+	{
+		struct batch *b1, *b2;
+		static uint8_t fin[RECORD_MAX_PAYLOAD];
+		ok(batch_new(RECORD_MAX_PAYLOAD, &b1) == E_OK && batch_new(RECORD_MAX_PAYLOAD, &b2) == E_OK, "two batches");
+		int agree = 1, counts = 0;
+		for (unsigned cnt = 0; cnt <= 300; cnt = cnt < 30 ? cnt + 1 : cnt < 250 ? cnt + 25 : cnt + 1) {
+			for (unsigned i = 0; i < cnt; i++) {
+				struct dnsa_record x = full_record();
+				x.weight = i + 1;
+				if (batch_add(b1, &x) != E_OK || batch_add(b2, &x) != E_OK)
+					agree = 0;
+			}
+			int nf = batch_finish(b1, 1795000000000000ull + cnt, fin, sizeof fin);
+			const uint8_t *v = NULL;
+			size_t nv = batch_view(b2, 1795000000000000ull + cnt, &v);
+			if (nf <= 0 || (size_t)nf != nv || memcmp(fin, v, nv) != 0 || payload_validate(v, nv, 1) != (int)cnt ||
+			    batch_count(b2) != 0) {
+				diag("count %u: finish %d view %zu validate %d", cnt, nf, nv, payload_validate(v, nv, 1));
+				agree = 0;
+			}
+			counts++;
+		}
+		ok(agree, "batch_view = batch_finish byte for byte at %d record counts (0..300), valid, and resets", counts);
+		batch_free(b1);
+		batch_free(b2);
 	}
 	return done_testing();
 }

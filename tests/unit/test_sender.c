@@ -151,8 +151,32 @@ int main(void)
 	bc.payload_size = 0;
 	is(sender_new(&bc, &s, bad, sizeof bad), E_OK, "payload_size 0: auto");
 	/* loopback routes have a 65536-byte MTU: auto takes aggd's default max_datagram */
-	is(sender_payload_size(s), 4096, "  auto on loopback: 4096 bytes");
-	is(sender_max_payload(s), 4096 - envelope_overhead(strlen("node-1.test")), "  plaintext budget = 4096 - overhead");
+	is(sender_payload_size(s), 65507, "  auto on loopback: 65507 bytes (65536 - 28, at most the largest UDP payload)");
+	is(sender_max_payload(s), 65000, "  plaintext budget = the batch's largest (65000, below 65507 - overhead)");
+	/* room for a full sendmmsg queue (32 datagrams) asked for; the kernel's cap (wmem_max)
+	 * applies alike to a plain socket given the same request, whatever the host's sysctl */
+	{
+		int ref = socket(AF_INET, SOCK_DGRAM, 0), want = 32 * 65507, got = 0, dflt = 0;
+		socklen_t gl = sizeof got;
+		getsockopt(ref, SOL_SOCKET, SO_SNDBUF, &dflt, &gl);
+		setsockopt(ref, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
+		gl = sizeof got;
+		getsockopt(ref, SOL_SOCKET, SO_SNDBUF, &got, &gl);
+		close(ref);
+		is(sender_sndbuf(s), got, "  send_buffer 0, 65 KB datagrams: SO_SNDBUF raised for 32 of them (%d, default %d)", got,
+		    dflt);
+		sender_free(s);
+		bc.sndbuf = 100000;
+		ref = socket(AF_INET, SOCK_DGRAM, 0);
+		want = 100000;
+		setsockopt(ref, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
+		gl = sizeof got;
+		getsockopt(ref, SOL_SOCKET, SO_SNDBUF, &got, &gl);
+		close(ref);
+		is(sender_new(&bc, &s, bad, sizeof bad), E_OK, "  auto with send_buffer 100000");
+		is(sender_sndbuf(s), got, "  a configured send_buffer is kept as set (%d)", got);
+		bc.sndbuf = 0;
+	}
 	sender_free(s);
 	s = NULL;
 	bc = c;
