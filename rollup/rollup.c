@@ -871,6 +871,12 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	if (!rc && r->lim_st)
 		rc = staging_read_stats(r->s, ck_st, r->lim_st, on_stat, r, &last_st, &nst);
 	st->reader_cpu_s = reader_cpu_s(r->rd);
+	struct reader_waits rw;
+	reader_get_waits(r->rd, &rw);
+	st->ring_sleeps[0] = rw.decoder_sleeps;
+	st->ring_sleeps[1] = rw.caller_sleeps;
+	st->ring_sleep_s[0] = rw.decoder_sleep_s;
+	st->ring_sleep_s[1] = rw.caller_sleep_s;
 	r->tried_dg = ndg;
 	r->tried_st = nst;
 	r->tried_last_dg = last_dg;
