@@ -152,6 +152,7 @@ int main(int argc, char **argv)
 		int64_t after = 0, last;
 		unsigned nrows;
 		size_t series = 0, batches = 0;
+		double fin_cpu = 0, fin_wall = 0;
 		double t0 = now(), w0 = wall();
 		do {
 			int rc = mode == 3 ? reader_read(rd, s, after, 10000000, batch, on_decoded, &c, &last, &nrows) :
@@ -162,7 +163,11 @@ int main(int argc, char **argv)
 			}
 			after = last;
 			if (mode >= 2 && nrows) {
-				if (agg_finish(c.agg, 100)) {
+				double f0 = thread_cpu(), fw0 = wall();
+				int frc = agg_finish(c.agg, 100);
+				fin_cpu += thread_cpu() - f0;
+				fin_wall += wall() - fw0;
+				if (frc) {
 					fprintf(stderr, "rollup-bench: out of memory\n");
 					return 1;
 				}
@@ -175,10 +180,16 @@ int main(int argc, char **argv)
 		printf("%-24s %10" PRIu64 " records %8.3f s CPU %12.0f records/s", names[mode], c.records, dt,
 		    c.records / dt);
 		if (mode >= 2)
-			printf("  (%zu batches, %zu series rows; %.3f s wall)", batches, series, dw);
-		if (mode == 3)
+			printf("  (%zu batches, %zu series rows; %.3f s wall; agg_finish %.3f s CPU, %.3f s wall)", batches, series,
+			    dw, fin_cpu, fin_wall);
+		if (mode == 3) {
+			struct reader_waits wt;
+			reader_get_waits(rd, &wt);
 			printf("\n%-24s reader thread %.3f s CPU, aggregating thread %.3f s CPU", "", reader_cpu_s(rd) - rcpu0,
 			    thread_cpu() - mcpu0);
+			printf("\n%-24s sleeps on the ring: reader thread %" PRIu64 " (%.3f s), aggregating thread %" PRIu64
+			    " (%.3f s)", "", wt.decoder_sleeps, wt.decoder_sleep_s, wt.caller_sleeps, wt.caller_sleep_s);
+		}
 		printf("\n");
 		agg_free(c.agg);
 		free(c.recs);

@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 		log_info("%llu batches: %llu datagrams, %llu records (estimated %llu messages), %llu counters,"
 		    " %llu node_stats, %llu quarantined, %llu rows in %llu statements, %llu pruned, %llu files unlinked (%llu pending),"
 		    " %llu expired, %llu partitions dropped, %llu added, %llu retries, %llu failovers, %llu names untracked, %llu replayed; read %.3f s, write %.3f s, prune %.3f s;"
-		    " reader thread %.3f s CPU",
+		    " reader thread %.3f s CPU; ring sleeps: reader %llu (%.3f s), aggregator %llu (%.3f s)",
 		    (unsigned long long)st.batches, (unsigned long long)st.datagrams,
 		    (unsigned long long)st.records, (unsigned long long)st.weight,
 		    (unsigned long long)st.counters, (unsigned long long)st.stats,
@@ -240,7 +240,8 @@ int main(int argc, char **argv)
 		    (unsigned long long)st.expired, (unsigned long long)st.partitions_dropped,
 		    (unsigned long long)st.partitions_added, (unsigned long long)st.retried, (unsigned long long)st.failovers,
 		    (unsigned long long)st.names_untracked, (unsigned long long)st.replayed, st.read_s, st.write_s, st.prune_s,
-		    st.reader_cpu_s);
+		    st.reader_cpu_s, (unsigned long long)st.ring_sleeps[0], st.ring_sleep_s[0],
+		    (unsigned long long)st.ring_sleeps[1], st.ring_sleep_s[1]);
 	rollup_free(r);
 	staging_free(s);
 	mdb_free(m);

@@ -16,9 +16,10 @@
  * end it. A decoded record is ~600 bytes, so the ring is ~600 KB and the
  * records the aggregator reads are still in cache: with 4 slots of 2048
  * records (5 MB) the two threads took 20% more CPU than one (rollup-bench,
- * 30M). The decoder is the faster half, so it waits on a full ring; it is
- * woken once half the ring is free, not per slot (a wake-up per slot was
- * ~7% of the profile in context switches).
+ * 30M). The decoder sleeps on a full ring and is woken once half the
+ * ring is free, not per slot (a wake-up per slot was ~7% of the profile in
+ * context switches); the caller spins a moment on an empty one first.
+ * reader_get_waits counts the sleeps of both.
  */
 #define READER_SLOTS 8
 #define SLOT_RECORDS 128
@@ -58,6 +59,7 @@ struct reader {
 	unsigned taken;        /* slots the caller emptied */
 	int done;              /* the thread's staging_read returned (under mu) */
 	int stop;              /* the caller stopped: the thread gives up at its next row */
+	int sleeping;          /* the thread sleeps on `space` (under mu) */
 	/* the thread's read */
 	struct staging *s;
 	int64_t after;
@@ -70,6 +72,7 @@ struct reader {
 	size_t prep_size;
 	int threads;
 	double cpu_s;          /* the threads' CPU time (written by the thread before it ends) */
+	struct reader_waits w; /* sleeps on the ring, summed over reads (each side writes its own half) */
 	/* threads == 1: the caller's callback, called from produce */
 	reader_fn fn;
 	void *fn_arg;
@@ -140,6 +143,18 @@ static void row_of(const struct slot *sl, const struct slot_row *o, size_t esize
 	rr->prep = o->prep;
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void reader_get_waits(const struct reader *rd, struct reader_waits *w)
+{
+	*w = rd->w;
+}
+
 static void slot_clear(struct slot *sl)
 {
 	sl->nrows = sl->nrecs = sl->nbytes = 0;
@@ -151,8 +166,21 @@ static int publish(struct reader *rd)
 	pthread_mutex_lock(&rd->mu);
 	__atomic_store_n(&rd->filled, rd->filled + 1, __ATOMIC_RELEASE);   /* the caller may spin on it */
 	pthread_cond_signal(&rd->full);
-	while (rd->filled - rd->taken >= READER_SLOTS && !rd->stop)
-		pthread_cond_wait(&rd->space, &rd->mu);
+	/*
+	 * No spin here (unlike the caller): spinning on a full ring cost ~2 s of
+	 * CPU per 30M records on a loaded machine (10 runs, 2026-12-01) and won
+	 * nothing measurable; on a quiet one the two threads already overlap
+	 * (16.6 s CPU in 10.0 s of wall)
+	 */
+	if (rd->filled - rd->taken >= READER_SLOTS && !rd->stop) {
+		double t0 = mono_s();
+		rd->sleeping = 1;
+		while (rd->filled - rd->taken >= READER_SLOTS && !rd->stop)
+			pthread_cond_wait(&rd->space, &rd->mu);
+		rd->sleeping = 0;
+		rd->w.decoder_sleeps++;
+		rd->w.decoder_sleep_s += mono_s() - t0;
+	}
 	int stop = rd->stop;
 	pthread_mutex_unlock(&rd->mu);
 	if (!stop)
@@ -281,8 +309,13 @@ int reader_read(struct reader *rd, struct staging *s, int64_t after, unsigned ma
 		for (int spin = 0; spin < SPIN && __atomic_load_n(&rd->filled, __ATOMIC_ACQUIRE) == rd->taken; spin++)
 			__builtin_ia32_pause();
 		pthread_mutex_lock(&rd->mu);
-		while (rd->filled == rd->taken && !rd->done)
-			pthread_cond_wait(&rd->full, &rd->mu);
+		if (rd->filled == rd->taken && !rd->done) {
+			double t0 = mono_s();
+			while (rd->filled == rd->taken && !rd->done)
+				pthread_cond_wait(&rd->full, &rd->mu);
+			rd->w.caller_sleeps++;
+			rd->w.caller_sleep_s += mono_s() - t0;
+		}
 		int have = rd->filled != rd->taken;
 		pthread_mutex_unlock(&rd->mu);
 		if (!have)
@@ -304,11 +337,14 @@ int reader_read(struct reader *rd, struct staging *s, int64_t after, unsigned ma
 				stopped = 1;
 		}
 		pthread_mutex_lock(&rd->mu);
-		__atomic_store_n(&rd->taken, rd->taken + 1, __ATOMIC_RELAXED);   /* read by produce without mu */
+		__atomic_store_n(&rd->taken, rd->taken + 1, __ATOMIC_RELEASE);   /* read by produce without mu */
 		if (stopped)
 			__atomic_store_n(&rd->stop, 1, __ATOMIC_RELAXED);
-		/* the thread waits only on a full ring, so the count passes through half on the way down */
-		if (stopped || rd->filled - rd->taken == READER_SLOTS / 2)
+		/*
+		 * A sleeping thread waits on a full ring, so the count passes through
+		 * half on the way down: woken there, not per slot
+		 */
+		if (stopped || (rd->sleeping && rd->filled - rd->taken <= READER_SLOTS / 2))
 			pthread_cond_signal(&rd->space);
 		pthread_mutex_unlock(&rd->mu);
 		if (stopped)

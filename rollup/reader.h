@@ -69,6 +69,17 @@ void reader_set_threads(struct reader *rd, int threads);
 /* reader_cpu_s: CPU seconds the reader's threads have used, summed over every read so far. Cannot fail. */
 double reader_cpu_s(const struct reader *rd);
 
+/* sleeps on the ring (each a futex wait), summed over every read so far */
+struct reader_waits {
+	uint64_t decoder_sleeps;   /* the reader's thread on a full ring */
+	double decoder_sleep_s;    /* wall seconds it slept */
+	uint64_t caller_sleeps;    /* the caller on an empty ring */
+	double caller_sleep_s;
+};
+
+/* reader_get_waits: a copy of the counts, read between reads. Cannot fail. */
+void reader_get_waits(const struct reader *rd, struct reader_waits *w);
+
 /*
  * reader_read: staging_read's contract (rows with id > after, at most
  * max_rows, stopping once max_records records were read; *last_id and

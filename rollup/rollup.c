@@ -81,6 +81,7 @@ struct rollup {
 	int64_t refuse_dg, refuse_st;    /* the row found guilty: quarantined / skipped in the next batch */
 	int bare;                        /* that batch writes no health rows (they may be what is refused) */
 	int mem_stop;                    /* this batch ended early at the memory bound */
+	uint64_t read_records;           /* records staged in the rows this batch read (nrecords), added or not */
 	char refuse_why[200];
 	uint64_t replayed, refused, saturated_sql;  /* this batch */
 	uint64_t retried, failovers;     /* since the last commit: added to the checkpoint row by the next */
@@ -386,6 +387,8 @@ static int on_row(const struct reader_row *rr, void *arg)
 	const struct staging_row *row = &rr->row;
 	struct rollup *r = arg;
 	char why[200];
+	/* what the read's budget (batch_records) counts: replayed and quarantined rows too */
+	r->read_records += row->nrecords > 0 ? (uint64_t)row->nrecords : 0;
 	int bad_node = validate_node(row->node, why, sizeof why);
 	int node = agg_node(r->agg, bad_node ? "" : row->node);
 	int rc;
@@ -835,6 +838,7 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	r->replayed = r->refused = 0;
 	r->fatal = 0;
 	r->mem_stop = 0;
+	r->read_records = 0;
 	r->tried_dg = r->tried_st = 0;
 	*caught_up = 0;
 
@@ -867,6 +871,12 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	if (!rc && r->lim_st)
 		rc = staging_read_stats(r->s, ck_st, r->lim_st, on_stat, r, &last_st, &nst);
 	st->reader_cpu_s = reader_cpu_s(r->rd);
+	struct reader_waits rw;
+	reader_get_waits(r->rd, &rw);
+	st->ring_sleeps[0] = rw.decoder_sleeps;
+	st->ring_sleeps[1] = rw.caller_sleeps;
+	st->ring_sleep_s[0] = rw.decoder_sleep_s;
+	st->ring_sleep_s[1] = rw.caller_sleep_s;
 	r->tried_dg = ndg;
 	r->tried_st = nst;
 	r->tried_last_dg = last_dg;
@@ -947,7 +957,12 @@ static int batch(struct rollup *r, struct rollup_stats *st, int *caught_up)
 	st->rows_written = rows_sent(r, &st->statements);
 
 	prune(r, last_dg, last_st, st, 1);
-	*caught_up = (ndg < r->lim_dg || !r->lim_dg) && agg_records(r->agg) < (uint64_t)r->c->batch_records &&
+	/*
+	 * Caught up only if the read ran out of rows, not out of its record budget:
+	 * that budget counts the staged records of every row read, also of rows
+	 * replayed or quarantined, which agg_records leaves out
+	 */
+	*caught_up = (ndg < r->lim_dg || !r->lim_dg) && r->read_records < (uint64_t)r->c->batch_records &&
 	    (nst < r->lim_st || !r->lim_st) && !r->isolating && !r->mem_stop;
 	return E_OK;
 }

@@ -70,6 +70,8 @@ struct rollup_stats {
 	int prune_err;           /* an unlink failed (retried by the next run): prune_msg says why */
 	char prune_msg[256];
 	double reader_cpu_s;     /* CPU time of the thread that decodes and prepares (part of read_s's wall) */
+	uint64_t ring_sleeps[2]; /* sleeps of that thread on a full ring, of the aggregating thread on an empty one */
+	double ring_sleep_s[2];  /* and their wall seconds: what the two threads did not overlap */
 };
 
 struct rollup;
