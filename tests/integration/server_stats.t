@@ -18,8 +18,10 @@ RATE=3000
 
 pipe_mdb
 pipe_aggd_start || { echo "Bail out! aggd did not start"; exit 1; }
-pipe_capd_conf "[sampling]" "mode = all" "[server_stats]" "kind = knot" "control = $T/knot/knot.ctl" \
-	"timeout_ms = 800"
+# payload_size as across a WAN: ~15 records a datagram, so the rollup below has enough staged
+# rows for three batches of 20 (loopback's automatic 65507 bytes holds ~1,000 records)
+pipe_capd_conf "[]" "payload_size = 1232" "[sampling]" "mode = all" "[server_stats]" "kind = knot" \
+	"control = $T/knot/knot.ctl" "timeout_ms = 800"
 capd_start "$T/capd.conf" || { echo "Bail out! capd did not start"; exit 1; }
 for i in $(seq 30); do grep -q 'server_stats: .*knot.ctl' "$T/capd.log" && break; sleep 0.1; done
 grep -q 'server_stats: .*knot.ctl' "$T/capd.log"
