@@ -20,11 +20,7 @@ command -v mariadbd >/dev/null || { echo "1..0 # SKIP mariadbd not installed"; e
 
 mariadb_start "$T/mdb" || { echo "Bail out! cannot start MariaDB"; exit 1; }
 M016=$(ls "$ROOT"/sql/mariadb/016_*.sql)
-mkdir "$T/old"
-for f in "$ROOT"/sql/mariadb/[0-9][0-9][0-9]_*.sql; do
-	n=$(basename "$f" | sed 's/^0*\([0-9][0-9]*\)_.*/\1/')
-	[ "$n" -lt 16 ] && cp "$f" "$T/old/"
-done
+mariadb_migrations_before 16 "$T/old"
 "$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d dnsa -m "$T/old" >/dev/null
 ok $? "a database at the schema before 016"
 

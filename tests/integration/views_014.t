@@ -28,11 +28,7 @@ done
 is "$(grep -v '^--' "$M014" | grep -c 'SELECT MAX(r.updated) FROM rollup_checkpoint r)')" 0 "no scalar subquery on rollup_checkpoint is left in 014"
 
 # the schema as it was before 014
-mkdir "$T/old"
-for f in "$ROOT"/sql/mariadb/[0-9][0-9][0-9]_*.sql; do
-	n=$(basename "$f" | sed 's/^0*\([0-9][0-9]*\)_.*/\1/')
-	[ "$n" -lt 14 ] && cp "$f" "$T/old/"
-done
+mariadb_migrations_before 14 "$T/old"
 "$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d dnsa -m "$T/old" >/dev/null
 ok $? "a database at the schema before 014"
 # and the schema up to 014 (later migrations have their own tests)

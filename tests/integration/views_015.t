@@ -22,11 +22,7 @@ mariadb_start "$T/mdb" || { echo "Bail out! cannot start MariaDB"; exit 1; }
 M015=$(ls "$ROOT"/sql/mariadb/015_*.sql)
 
 # the schema as it was before 015
-mkdir "$T/old"
-for f in "$ROOT"/sql/mariadb/[0-9][0-9][0-9]_*.sql; do
-	n=$(basename "$f" | sed 's/^0*\([0-9][0-9]*\)_.*/\1/')
-	[ "$n" -lt 15 ] && cp "$f" "$T/old/"
-done
+mariadb_migrations_before 15 "$T/old"
 "$ROOT/tools/dnsa-migrate" -S "$MDB_SOCK" -u root -d dnsa -m "$T/old" >/dev/null
 ok $? "a database at the schema before 015"
 

@@ -8,6 +8,9 @@
 #   mariadb_dump DB       everything a rollup wrote to DB (series, names, node counters,
 #                         capd_last, checkpoint totals), ids replaced by names, sorted:
 #                         two rollups of the same records print the same
+#   mariadb_migrations_before N DIR   copy the migrations numbered below N (sql/mariadb) into DIR
+#                         (made if missing): the schema as it was before migration N, for
+#                         dnsa-migrate -m DIR and an upgrade test of N
 # MDB_BUFFER_POOL and MDB_LOG_FILE (default 256M each) size InnoDB's buffer pool and redo
 # log, for the bench's big loads; tests leave them alone.
 # The caller owns cleanup: trap 'mariadb_stop' EXIT (safe to call twice).
@@ -17,6 +20,16 @@
 
 mariadb_sql() {
 	mariadb --no-defaults --socket="$MDB_SOCK" -u root --batch --skip-column-names "$@"
+}
+
+mariadb_migrations_before() {
+	local f n
+	mkdir -p "$2" || return 1
+	for f in "$(dirname "${BASH_SOURCE[0]}")"/../../sql/mariadb/[0-9][0-9][0-9]_*.sql; do
+		n=$(basename "$f" | sed 's/^0*\([0-9][0-9]*\)_.*/\1/')
+		[ "$n" -lt "$1" ] && { cp "$f" "$2/" || return 1; }
+	done
+	return 0
 }
 
 mariadb_dump() {
